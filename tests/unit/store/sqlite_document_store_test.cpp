@@ -1,0 +1,162 @@
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "../temp_dir.hpp"
+#include "mcprov/store/document_store.hpp"
+
+namespace mcprov::store {
+namespace {
+
+using support::errc;
+
+const document_key alice{"org.3gpp.mcptt.user-profile", "sip:alice@example.org", "mcptt-user-profile-1.xml"};
+
+class sqlite_document_store_test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto created = create_sqlite_document_store(dir.path() / "cms.db");
+        ASSERT_TRUE(created) << created.err().message;
+        store = std::move(created).value();
+    }
+
+    testing::temp_dir dir;
+    std::unique_ptr<document_store> store;
+};
+
+TEST_F(sqlite_document_store_test, when_document_missing_then_get_is_not_found) {
+    auto got = store->get(alice);
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::not_found);
+}
+
+TEST_F(sqlite_document_store_test, when_put_then_get_returns_same_bytes_and_etag) {
+    auto put = store->put(alice, "<a/>", {});
+    ASSERT_TRUE(put);
+    EXPECT_TRUE(put->created);
+    auto got = store->get(alice);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->content, "<a/>");
+    EXPECT_EQ(got->etag, put->etag);
+    EXPECT_EQ(got->etag, entity_tag_of("<a/>"));
+}
+
+TEST_F(sqlite_document_store_test, when_content_changes_then_etag_changes) {
+    auto first = store->put(alice, "<a/>", {});
+    auto second = store->put(alice, "<b/>", {});
+    ASSERT_TRUE(first && second);
+    EXPECT_FALSE(second->created);
+    EXPECT_NE(first->etag, second->etag);
+    EXPECT_EQ(entity_tag_of("<a/>").front(), '"');
+}
+
+TEST_F(sqlite_document_store_test, when_if_match_is_stale_then_put_fails_and_document_is_unchanged) {
+    auto first = store->put(alice, "<a/>", {});
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(store->put(alice, "<b/>", {.if_match = first->etag}));
+    auto stale = store->put(alice, "<c/>", {.if_match = first->etag});
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.err().code, errc::precondition_failed);
+    EXPECT_EQ(store->get(alice)->content, "<b/>");
+}
+
+TEST_F(sqlite_document_store_test, when_if_none_match_any_and_document_exists_then_put_fails) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    auto again = store->put(alice, "<b/>", {.if_match = std::nullopt, .if_none_match_any = true});
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.err().code, errc::precondition_failed);
+    EXPECT_EQ(store->get(alice)->content, "<a/>");
+}
+
+TEST_F(sqlite_document_store_test, when_if_match_any_and_document_missing_then_put_fails) {
+    auto put = store->put(alice, "<a/>", {.if_match = "*"});
+    ASSERT_FALSE(put);
+    EXPECT_EQ(put.err().code, errc::precondition_failed);
+    EXPECT_EQ(store->get(alice).err().code, errc::not_found);
+}
+
+TEST_F(sqlite_document_store_test, when_removed_then_gone_and_second_remove_is_not_found) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    ASSERT_TRUE(store->remove(alice, {}));
+    EXPECT_EQ(store->get(alice).err().code, errc::not_found);
+    EXPECT_EQ(store->remove(alice, {}).err().code, errc::not_found);
+}
+
+TEST_F(sqlite_document_store_test, when_remove_with_stale_etag_then_document_stays) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    auto removed = store->remove(alice, {.if_match = entity_tag_of("<other/>")});
+    ASSERT_FALSE(removed);
+    EXPECT_EQ(removed.err().code, errc::precondition_failed);
+    EXPECT_TRUE(store->get(alice));
+}
+
+TEST_F(sqlite_document_store_test, when_listing_then_only_that_users_documents_in_name_order) {
+    auto second = alice;
+    second.name = "mcptt-user-profile-0.xml";
+    auto other_user = alice;
+    other_user.xui = "sip:bob@example.org";
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    ASSERT_TRUE(store->put(second, "<a/>", {}));
+    ASSERT_TRUE(store->put(other_user, "<a/>", {}));
+    auto names = store->list(alice.auid, alice.xui);
+    ASSERT_TRUE(names);
+    EXPECT_EQ(*names, (std::vector<std::string>{"mcptt-user-profile-0.xml", "mcptt-user-profile-1.xml"}));
+}
+
+TEST_F(sqlite_document_store_test, when_reopened_then_documents_persist_and_schema_is_current) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    store.reset();
+    auto reopened = create_sqlite_document_store(dir.path() / "cms.db");
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(reopened.value()->get(alice)->content, "<a/>");
+    EXPECT_EQ(reopened.value()->schema_version(), 1);
+}
+
+TEST_F(sqlite_document_store_test, when_database_is_newer_than_build_then_open_refuses) {
+    store.reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "cms.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    auto reopened = create_sqlite_document_store(dir.path() / "cms.db");
+    ASSERT_FALSE(reopened);
+    EXPECT_NE(reopened.err().message.find("newer"), std::string::npos);
+}
+
+TEST_F(sqlite_document_store_test, when_path_is_unwritable_then_open_fails_with_io) {
+    auto created = create_sqlite_document_store(dir.path() / "missing-dir" / "cms.db");
+    ASSERT_FALSE(created);
+    EXPECT_EQ(created.err().code, errc::io);
+}
+
+TEST_F(sqlite_document_store_test, when_many_threads_write_with_if_match_then_no_update_is_lost) {
+    ASSERT_TRUE(store->put(alice, "0", {}));
+    std::atomic<int> successes{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 50; ++i) {
+                for (;;) {
+                    auto current = store->get(alice);
+                    if (!current) {
+                        continue;
+                    }
+                    auto next = std::to_string(std::stoi(current->content) + 1);
+                    if (store->put(alice, next, {.if_match = current->etag})) {
+                        ++successes;
+                        break;
+                    }
+                }
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(successes.load(), 200);
+    EXPECT_EQ(store->get(alice)->content, "200");
+}
+
+} // namespace
+} // namespace mcprov::store
