@@ -102,7 +102,7 @@ bool condition_holds(const write_condition& condition, const std::optional<std::
         if (!current) {
             return false;
         }
-        return *condition.if_match == "*" || *condition.if_match == *current;
+        return entity_tag_list_matches(*condition.if_match, *current, false);
     }
     return true;
 }
@@ -375,6 +375,36 @@ private:
 
 std::string entity_tag_of(std::string_view content) {
     return "\"" + support::base64url_encode(support::sha256(content).substr(0, 18)) + "\"";
+}
+
+bool entity_tag_list_matches(std::string_view field_value, std::string_view etag, bool weak_comparison) {
+    auto trim = [](std::string_view s) {
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+            s.remove_prefix(1);
+        }
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+            s.remove_suffix(1);
+        }
+        return s;
+    };
+    if (trim(field_value) == "*") {
+        return true;
+    }
+    while (!field_value.empty()) {
+        auto comma = field_value.find(',');
+        auto tag = trim(field_value.substr(0, comma));
+        field_value = comma == std::string_view::npos ? std::string_view() : field_value.substr(comma + 1);
+        if (tag.starts_with("W/")) {
+            if (!weak_comparison) {
+                continue;
+            }
+            tag.remove_prefix(2);
+        }
+        if (tag == etag) {
+            return true;
+        }
+    }
+    return false;
 }
 
 result<std::unique_ptr<document_store>> create_sqlite_document_store(const std::filesystem::path& path) {

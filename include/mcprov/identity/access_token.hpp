@@ -61,7 +61,7 @@ struct token_request {
     std::vector<std::string> audience;
     std::string client_id = "mcprov";
     std::string mc_id;
-    std::string mcptt_id; // when empty, mcptt_id/mcdata_id/mcvideo_id are not emitted
+    std::string mcptt_id; // mcptt_id/mcdata_id/mcvideo_id are each emitted only when non-empty
     std::string mcdata_id;
     std::string mcvideo_id;
     std::vector<std::string> scopes;

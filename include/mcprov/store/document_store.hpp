@@ -28,7 +28,7 @@ struct stored_document {
     std::chrono::system_clock::time_point updated_at;
 };
 
-// HTTP conditions for a write (RFC 9110 section 13.1): If-Match ("*" or one tag), If-None-Match: *.
+// HTTP conditions for a write (RFC 9110 section 13.1): If-Match ("*" or a list of tags), If-None-Match: *.
 struct write_condition {
     std::optional<std::string> if_match;
     bool if_none_match_any = false;
@@ -62,6 +62,10 @@ public:
 
 // The strong entity tag of a document's bytes: the same bytes always give the same tag.
 std::string entity_tag_of(std::string_view content);
+
+// Whether an If-Match / If-None-Match field value ("*" or a comma-separated list of entity tags) matches `etag`
+// (RFC 9110 section 8.8.3.2: weak comparison ignores a W/ prefix; strong comparison never matches a weak tag).
+bool entity_tag_list_matches(std::string_view field_value, std::string_view etag, bool weak_comparison);
 
 // Opens (creating and migrating as needed) a SQLite database file.
 support::result<std::unique_ptr<document_store>> create_sqlite_document_store(const std::filesystem::path& path);

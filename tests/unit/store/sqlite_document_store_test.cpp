@@ -160,3 +160,20 @@ TEST_F(sqlite_document_store_test, when_many_threads_write_with_if_match_then_no
 
 } // namespace
 } // namespace mcprov::store
+
+namespace mcprov::store {
+namespace {
+
+TEST(entity_tag_list_matches, when_list_contains_tag_then_matches) {
+    EXPECT_TRUE(entity_tag_list_matches("\"a\", \"b\"", "\"b\"", false));
+    EXPECT_TRUE(entity_tag_list_matches(" * ", "\"b\"", false));
+    EXPECT_FALSE(entity_tag_list_matches("\"a\",\"c\"", "\"b\"", false));
+}
+
+TEST(entity_tag_list_matches, when_tag_is_weak_then_only_weak_comparison_matches) {
+    EXPECT_TRUE(entity_tag_list_matches("W/\"b\"", "\"b\"", true));
+    EXPECT_FALSE(entity_tag_list_matches("W/\"b\"", "\"b\"", false));
+}
+
+} // namespace
+} // namespace mcprov::store

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace mcprov::app {
+
+// Each subcommand registers its options on the parent and returns the callback that runs it; the callback
+// returns the process exit code.
+using command = std::function<int()>;
+
+command add_cms_command(CLI::App& parent);
+command add_token_command(CLI::App& parent);
+command add_keygen_command(CLI::App& parent);
+command add_dev_command(CLI::App& parent);
+
+} // namespace mcprov::app

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "mcprov/cms/mc_service_user_database.hpp"
+#include "mcprov/http/server.hpp"
+#include "mcprov/identity/access_token.hpp"
+
+namespace mcprov::cms {
+
+struct xcap_handler_config {
+    std::string xcap_root_path = "/xcap";
+    // Scope a client's access token needs to read its own profiles (TS 33.180 Annex B).
+    std::string user_scope = "3gpp:mc:config_management_service";
+    // Scope that lets an administrator read and write every user's profiles.
+    std::string admin_scope = "mcprov:cms:admin";
+};
+
+// Counters of what the XCAP interface did, served at GET /stats.
+struct xcap_stats {
+    std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> documents_served{0};
+    std::atomic<std::uint64_t> not_modified{0};
+    std::atomic<std::uint64_t> unauthenticated{0};
+    std::atomic<std::uint64_t> forbidden{0};
+    std::atomic<std::uint64_t> not_found{0};
+    std::atomic<std::uint64_t> writes{0};
+    std::atomic<std::uint64_t> writes_rejected{0};
+    std::atomic<std::uint64_t> deletes{0};
+};
+
+// The CMS's HTTP interface: the TS 24.484 XCAP user profile documents under the XCAP root, GET /healthz and
+// GET /stats.
+class xcap_handler final : public http::handler {
+public:
+    xcap_handler(xcap_handler_config config, std::shared_ptr<mc_service_user_database> database,
+                 std::shared_ptr<const identity::access_token_verifier> verifier);
+
+    http::response handle(http::request&& req, const http::peer_info& peer) override;
+
+    const xcap_stats& stats() const { return stats_; }
+
+private:
+    struct context;
+    http::response serve_document(const context& ctx);
+    http::response write_document(const context& ctx);
+    http::response delete_document(const context& ctx);
+    http::response serve_stats(const http::request& req);
+
+    xcap_handler_config config_;
+    std::shared_ptr<mc_service_user_database> database_;
+    std::shared_ptr<const identity::access_token_verifier> verifier_;
+    xcap_stats stats_;
+};
+
+} // namespace mcprov::cms

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::http {
+
+// A PEM certificate with its PEM (PKCS#8) private key.
+struct certificate_and_key {
+    std::string certificate_pem;
+    std::string private_key_pem;
+};
+
+// A self-signed CA certificate (P-256, ECDSA-SHA256) for a deployment's own TLS.
+support::result<certificate_and_key> create_certificate_authority(const std::string& common_name,
+                                                                  std::chrono::hours validity);
+
+enum class certificate_usage { server, client, server_and_client };
+
+// A leaf certificate signed by the CA, for the given DNS names and IP addresses (subjectAltName).
+support::result<certificate_and_key> issue_certificate(const certificate_and_key& ca, const std::string& common_name,
+                                                       const std::vector<std::string>& dns_names,
+                                                       const std::vector<std::string>& ip_addresses,
+                                                       certificate_usage usage, std::chrono::hours validity);
+
+} // namespace mcprov::http

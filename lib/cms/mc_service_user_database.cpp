@@ -1,0 +1,24 @@
+#include "mcprov/cms/mc_service_user_database.hpp"
+
+#include "mcprov/identity/mc_service_id.hpp"
+#include "mcprov/profile/application_usage.hpp"
+
+namespace mcprov::cms {
+
+support::result<store::put_outcome> mc_service_user_database::write(const store::document_key& key,
+                                                                    std::string_view bytes,
+                                                                    const store::write_condition& condition) {
+    const auto* usage = profile::find_application_usage(key.auid);
+    if (!usage) {
+        return support::make_error(support::errc::not_found, "no application usage " + key.auid);
+    }
+    if (auto id = identity::validate_mc_service_id(key.xui); !id) {
+        return std::move(id).err();
+    }
+    if (auto checked = profile::check_profile_document(*usage, key.xui, key.name, bytes); !checked) {
+        return std::move(checked).err();
+    }
+    return documents_->put(key, bytes, condition);
+}
+
+} // namespace mcprov::cms

@@ -1,0 +1,351 @@
+#include "mcprov/cms/xcap_handler.hpp"
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include "mcprov/cms/xcap_uri.hpp"
+#include "mcprov/profile/application_usage.hpp"
+#include "mcprov/support/log.hpp"
+#include "mcprov/xml/node_selector.hpp"
+
+namespace mcprov::cms {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using support::errc;
+
+std::string xml_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+http::response make_response(bhttp::status status, unsigned version) {
+    http::response res{status, version};
+    res.set(bhttp::field::server, "mcprov");
+    res.set(bhttp::field::cache_control, "no-cache");
+    return res;
+}
+
+// An RFC 9457 problem document, for errors XCAP gives no body of its own.
+http::response problem(bhttp::status status, unsigned version, std::string_view detail) {
+    auto res = make_response(status, version);
+    res.set(bhttp::field::content_type, "application/problem+json");
+    boost::json::object body{{"type", "about:blank"},
+                             {"title", std::string(bhttp::obsolete_reason(status))},
+                             {"status", static_cast<int>(status)},
+                             {"detail", detail}};
+    res.body() = boost::json::serialize(body);
+    return res;
+}
+
+// An RFC 4825 section 11 error: 409 with an application/xcap-error+xml body naming the condition.
+http::response xcap_error(unsigned version, std::string_view condition, std::string_view phrase) {
+    auto res = make_response(bhttp::status::conflict, version);
+    res.set(bhttp::field::content_type, "application/xcap-error+xml");
+    res.body() = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                 "<xcap-error xmlns=\"urn:ietf:params:xml:ns:xcap-error\"><" +
+                 std::string(condition) + " phrase=\"" + xml_escape(phrase) + "\"/></xcap-error>\n";
+    return res;
+}
+
+// The response to a failed operation on a document, by what failed.
+http::response error_response(const support::error& e, unsigned version) {
+    switch (e.code) {
+    case errc::not_well_formed: return xcap_error(version, "not-well-formed", e.message);
+    case errc::schema_invalid: return xcap_error(version, "schema-validation-error", e.message);
+    case errc::conflict: return xcap_error(version, "constraint-failure", e.message);
+    case errc::invalid_argument: return problem(bhttp::status::bad_request, version, e.message);
+    case errc::too_large: return problem(bhttp::status::payload_too_large, version, e.message);
+    case errc::unsupported_media_type: return problem(bhttp::status::unsupported_media_type, version, e.message);
+    case errc::unauthenticated: return problem(bhttp::status::unauthorized, version, e.message);
+    case errc::forbidden: return problem(bhttp::status::forbidden, version, e.message);
+    case errc::not_found: return problem(bhttp::status::not_found, version, e.message);
+    case errc::precondition_failed: return problem(bhttp::status::precondition_failed, version, e.message);
+    case errc::unavailable: return problem(bhttp::status::service_unavailable, version, e.message);
+    case errc::io:
+    case errc::internal: break;
+    }
+    return problem(bhttp::status::internal_server_error, version, "internal error");
+}
+
+std::string_view bearer_token(const http::request& req) {
+    auto field = req[bhttp::field::authorization];
+    if (field.size() < 7 || !boost::beast::iequals(field.substr(0, 7), "Bearer ")) {
+        return {};
+    }
+    field.remove_prefix(7);
+    while (!field.empty() && field.front() == ' ') {
+        field.remove_prefix(1);
+    }
+    return field;
+}
+
+// The MC service ID a token carries for the service an application usage belongs to.
+std::string_view token_id_for(const identity::access_token& token, std::string_view auid) {
+    std::string_view specific = auid == "org.3gpp.mcptt.user-profile"   ? token.mcptt_id
+                                : auid == "org.3gpp.mcdata.user-profile" ? token.mcdata_id
+                                                                          : token.mcvideo_id;
+    return specific.empty() ? std::string_view(token.mc_id) : specific;
+}
+
+std::string_view media_type(std::string_view content_type) {
+    auto semicolon = content_type.find(';');
+    auto type = content_type.substr(0, semicolon);
+    while (!type.empty() && type.back() == ' ') {
+        type.remove_suffix(1);
+    }
+    return type;
+}
+
+} // namespace
+
+struct xcap_handler::context {
+    const http::request& req;
+    const http::peer_info& peer;
+    const profile::application_usage& usage;
+    xcap_uri uri;
+    identity::access_token token;
+    bool admin;
+    std::string who; // the user or peer id that log lines start with
+};
+
+xcap_handler::xcap_handler(xcap_handler_config config, std::shared_ptr<mc_service_user_database> database,
+                           std::shared_ptr<const identity::access_token_verifier> verifier)
+    : config_(std::move(config)), database_(std::move(database)), verifier_(std::move(verifier)) {}
+
+http::response xcap_handler::handle(http::request&& req, const http::peer_info& peer) {
+    static const auto log = support::logger("cms");
+    ++stats_.requests;
+    const auto version = req.version();
+    auto target = req.target();
+
+    if (target == "/healthz") {
+        auto res = make_response(bhttp::status::ok, version);
+        res.set(bhttp::field::content_type, "text/plain");
+        res.body() = "ok\n";
+        return res;
+    }
+
+    auto uri = parse_xcap_uri(target, config_.xcap_root_path);
+    const bool stats_request = target == "/stats";
+    if (!uri && !stats_request) {
+        if (uri.err().code == errc::not_found) {
+            ++stats_.not_found;
+        }
+        log->info("{} {} {}: {}", peer.address, std::string(req.method_string()), std::string(target),
+                  uri.err().message);
+        return error_response(uri.err(), version);
+    }
+
+    auto token_text = bearer_token(req);
+    if (token_text.empty()) {
+        ++stats_.unauthenticated;
+        auto res = problem(bhttp::status::unauthorized, version, "a bearer access token is required");
+        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
+        return res;
+    }
+    auto token = verifier_->verify(token_text);
+    if (!token) {
+        ++stats_.unauthenticated;
+        log->info("{} {} {}: access token refused: {}", peer.address, std::string(req.method_string()),
+                  std::string(target), token.err().message);
+        auto res = problem(bhttp::status::unauthorized, version, token.err().message);
+        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\", error=\"invalid_token\"");
+        return res;
+    }
+    const bool admin = token->has_scope(config_.admin_scope);
+    if (stats_request) {
+        if (!admin) {
+            ++stats_.forbidden;
+            return problem(bhttp::status::forbidden, version, "statistics are for administrators");
+        }
+        return serve_stats(req);
+    }
+
+    const auto* usage = profile::find_application_usage(uri->auid);
+    if (!usage) {
+        ++stats_.not_found;
+        return problem(bhttp::status::not_found, version, "no application usage " + uri->auid);
+    }
+    if (!admin) {
+        if (!token->has_scope(config_.user_scope)) {
+            ++stats_.forbidden;
+            return problem(bhttp::status::forbidden, version,
+                           "the access token lacks the scope " + config_.user_scope);
+        }
+        if (token_id_for(*token, uri->auid) != uri->xui) {
+            ++stats_.forbidden;
+            log->info("{} {} {}: refused, documents of another user", token->mc_id, std::string(req.method_string()),
+                      std::string(target));
+            return problem(bhttp::status::forbidden, version, "a user may only access their own documents");
+        }
+    }
+
+    context ctx{req, peer, *usage, std::move(uri).value(), std::move(token).value(), admin, {}};
+    ctx.who = ctx.token.mc_id.empty() ? ctx.token.subject : ctx.token.mc_id;
+    switch (req.method()) {
+    case bhttp::verb::get: return serve_document(ctx);
+    case bhttp::verb::put: return write_document(ctx);
+    case bhttp::verb::delete_: return delete_document(ctx);
+    default: {
+        auto res = problem(bhttp::status::method_not_allowed, version, "use GET, PUT or DELETE");
+        res.set(bhttp::field::allow, "GET, PUT, DELETE");
+        return res;
+    }
+    }
+}
+
+http::response xcap_handler::serve_document(const context& ctx) {
+    const auto version = ctx.req.version();
+    auto doc = database_->read({ctx.uri.auid, ctx.uri.xui, ctx.uri.document});
+    if (!doc) {
+        if (doc.err().code == errc::not_found) {
+            ++stats_.not_found;
+        } else {
+            support::logger("cms")->error("{} reading {}: {}", ctx.who, ctx.uri.document, doc.err().message);
+        }
+        return error_response(doc.err(), version);
+    }
+    if (auto inm = ctx.req[bhttp::field::if_none_match];
+        !inm.empty() && store::entity_tag_list_matches(inm, doc->etag, true)) {
+        ++stats_.not_modified;
+        auto res = make_response(bhttp::status::not_modified, version);
+        res.set(bhttp::field::etag, doc->etag);
+        return res;
+    }
+
+    auto res = make_response(bhttp::status::ok, version);
+    res.set(bhttp::field::etag, doc->etag);
+    if (!ctx.uri.node_selector) {
+        res.set(bhttp::field::content_type, ctx.usage.mime_type);
+        res.body() = std::move(doc->content);
+    } else {
+        auto selector = xml::parse_node_selector(*ctx.uri.node_selector, ctx.uri.namespace_bindings,
+                                                 ctx.usage.default_namespace);
+        if (!selector) {
+            return error_response(selector.err(), version);
+        }
+        auto parsed = xml::parse(doc->content);
+        if (!parsed) {
+            support::logger("cms")->error("{} stored document {} does not parse: {}", ctx.who, ctx.uri.document,
+                                          parsed.err().message);
+            return error_response(support::make_error(errc::internal, parsed.err().message), version);
+        }
+        auto selected = xml::select(*parsed, *selector);
+        if (!selected) {
+            ++stats_.not_found;
+            return error_response(selected.err(), version);
+        }
+        res.set(bhttp::field::content_type, selected->kind == xml::selection_kind::element ? "application/xcap-el+xml"
+                                            : selected->kind == xml::selection_kind::attribute
+                                                ? "application/xcap-att+xml"
+                                                : "application/xcap-ns+xml");
+        res.body() = std::move(selected->body);
+    }
+    ++stats_.documents_served;
+    return res;
+}
+
+http::response xcap_handler::write_document(const context& ctx) {
+    static const auto log = support::logger("cms");
+    const auto version = ctx.req.version();
+    auto reject = [&](const support::error& e) {
+        ++stats_.writes_rejected;
+        log->warn("{} PUT {}/{}/{}: rejected: {}", ctx.who, ctx.uri.auid, ctx.uri.xui, ctx.uri.document, e.message);
+        return error_response(e, version);
+    };
+    if (!ctx.admin) {
+        ++stats_.forbidden;
+        return reject(support::make_error(errc::forbidden, "only an administrator may write profiles"));
+    }
+    if (ctx.uri.node_selector) {
+        auto res = problem(bhttp::status::method_not_allowed, version,
+                           "elements and attributes are read-only; PUT the whole document");
+        res.set(bhttp::field::allow, "GET");
+        return res;
+    }
+    if (auto type = media_type(ctx.req[bhttp::field::content_type]); type != ctx.usage.mime_type) {
+        return reject(support::make_error(errc::unsupported_media_type,
+                                          "Content-Type must be " + std::string(ctx.usage.mime_type) + ", not '" +
+                                              std::string(type) + "'"));
+    }
+    store::write_condition condition;
+    if (auto im = ctx.req[bhttp::field::if_match]; !im.empty()) {
+        condition.if_match = std::string(im);
+    }
+    if (auto inm = ctx.req[bhttp::field::if_none_match]; !inm.empty()) {
+        if (inm != "*") {
+            return reject(support::make_error(errc::invalid_argument, "If-None-Match on PUT must be *"));
+        }
+        condition.if_none_match_any = true;
+    }
+    auto written = database_->write({ctx.uri.auid, ctx.uri.xui, ctx.uri.document}, ctx.req.body(), condition);
+    if (!written) {
+        return reject(written.err());
+    }
+    ++stats_.writes;
+    log->info("{} PUT {}/{}/{}: {} {}", ctx.who, ctx.uri.auid, ctx.uri.xui, ctx.uri.document,
+              written->created ? "created" : "replaced", written->etag);
+    auto res = make_response(written->created ? bhttp::status::created : bhttp::status::ok, version);
+    res.set(bhttp::field::etag, written->etag);
+    return res;
+}
+
+http::response xcap_handler::delete_document(const context& ctx) {
+    static const auto log = support::logger("cms");
+    const auto version = ctx.req.version();
+    if (!ctx.admin) {
+        ++stats_.forbidden;
+        return problem(bhttp::status::forbidden, version, "only an administrator may delete profiles");
+    }
+    if (ctx.uri.node_selector) {
+        auto res = problem(bhttp::status::method_not_allowed, version,
+                           "elements and attributes are read-only; DELETE the whole document");
+        res.set(bhttp::field::allow, "GET");
+        return res;
+    }
+    store::write_condition condition;
+    if (auto im = ctx.req[bhttp::field::if_match]; !im.empty()) {
+        condition.if_match = std::string(im);
+    }
+    auto removed = database_->remove({ctx.uri.auid, ctx.uri.xui, ctx.uri.document}, condition);
+    if (!removed) {
+        ++stats_.writes_rejected;
+        log->warn("{} DELETE {}/{}/{}: {}", ctx.who, ctx.uri.auid, ctx.uri.xui, ctx.uri.document,
+                  removed.err().message);
+        return error_response(removed.err(), version);
+    }
+    ++stats_.deletes;
+    log->info("{} DELETE {}/{}/{}", ctx.who, ctx.uri.auid, ctx.uri.xui, ctx.uri.document);
+    return make_response(bhttp::status::ok, version);
+}
+
+http::response xcap_handler::serve_stats(const http::request& req) {
+    boost::json::object body{
+        {"requests", stats_.requests.load()},
+        {"documents_served", stats_.documents_served.load()},
+        {"not_modified", stats_.not_modified.load()},
+        {"unauthenticated", stats_.unauthenticated.load()},
+        {"forbidden", stats_.forbidden.load()},
+        {"not_found", stats_.not_found.load()},
+        {"writes", stats_.writes.load()},
+        {"writes_rejected", stats_.writes_rejected.load()},
+        {"deletes", stats_.deletes.load()},
+    };
+    auto res = make_response(bhttp::status::ok, req.version());
+    res.set(bhttp::field::content_type, "application/json");
+    res.body() = boost::json::serialize(body);
+    return res;
+}
+
+} // namespace mcprov::cms
