@@ -1,0 +1,38 @@
+// libFuzzer target: untrusted bytes through the hardened parser, then, when they parse, schema validation against
+// the MCPTT user profile schema.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "mcprov/xml/document.hpp"
+#include "mcprov/xml/schema.hpp"
+
+namespace {
+
+const mcprov::xml::schema *profile_schema() {
+    static const std::shared_ptr<const mcprov::xml::schema> compiled = [] {
+        auto loaded = mcprov::xml::load_embedded_schema("ts24484-rel13/mcptt-user-profile.xsd");
+        return loaded ? *loaded : nullptr;
+    }();
+    return compiled.get();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    mcprov::xml::parse_limits limits;
+    limits.max_bytes = 64 * 1024;
+    limits.max_depth = 32;
+    auto doc = mcprov::xml::parse(std::string_view(reinterpret_cast<const char *>(data), size), limits);
+    if (!doc) {
+        return 0;
+    }
+    (void)doc->root_name();
+    (void)doc->root_namespace();
+    (void)doc->serialize();
+    if (const auto *schema = profile_schema()) {
+        (void)schema->validate(*doc);
+    }
+    return 0;
+}

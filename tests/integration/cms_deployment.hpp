@@ -1,0 +1,118 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "../unit/temp_dir.hpp"
+#include "child_process.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::testing {
+
+// One MC system's CMS as a real `mcprov cms` process on a loopback port, with its own CA, TLS certificate and
+// token key, in a fresh directory.
+class cms_deployment {
+public:
+    static constexpr const char* issuer = "https://idms.example.org";
+    static constexpr const char* audience = "mcprov-cms";
+    static constexpr const char* user_scope = "3gpp:mc:config_management_service";
+    static constexpr const char* admin_scope = "mcprov:cms:admin";
+
+    explicit cms_deployment(std::string extra_config = "") {
+        auto key = identity::generate_p256_private_key_pem();
+        auto pub = identity::public_key_pem_from_private(*key);
+        auto ca = http::create_certificate_authority("test CA", std::chrono::hours(24));
+        auto cert = http::issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1"},
+                                            http::certificate_usage::server, std::chrono::hours(24));
+        EXPECT_TRUE(key && pub && ca && cert);
+        write("idms.pub.pem", *pub);
+        write("ca.pem", ca->certificate_pem);
+        write("cms.crt", cert->certificate_pem);
+        write("cms.key", cert->private_key_pem);
+        write("cms.toml", std::string("[server]\nlisten = \"127.0.0.1:0\"\nthreads = 2\nmax_body_bytes = 65536\n"
+                                      "shutdown_grace_seconds = 5\n") +
+                              extra_config +
+                              "[tls]\ncertificate = \"cms.crt\"\nprivate_key = \"cms.key\"\n"
+                              "[store]\npath = \"cms.db\"\n"
+                              "[auth]\nissuer = \"" +
+                              issuer + "\"\naudience = \"" + audience + "\"\npublic_key = \"idms.pub.pem\"\n");
+        clock_ = std::make_shared<support::manual_clock>(std::chrono::system_clock::now());
+        issuer_ = std::move(identity::create_token_issuer(*key, clock_)).value();
+    }
+
+    const std::filesystem::path& dir() const { return dir_.path(); }
+    std::string config() const { return (dir() / "cms.toml").string(); }
+
+    // Runs `mcprov <args>` to completion; returns (exit code, stdout + stderr).
+    std::pair<int, std::string> run(const std::vector<std::string>& args) {
+        child_process p(MCPROV_BINARY, args, dir() / ("run-" + std::to_string(++runs_)));
+        auto code = p.wait(std::chrono::seconds(60));
+        return {code.value_or(-1), p.out() + p.err()};
+    }
+
+    // Starts the CMS and waits until it serves.
+    bool start() {
+        process_ = std::make_unique<child_process>(MCPROV_BINARY, std::vector<std::string>{"cms", "--config", config()},
+                                                   dir() / "cms");
+        auto port = process_->wait_for_output(R"(serving .* on https://127\.0\.0\.1:(\d+)/xcap)");
+        if (port.empty()) {
+            ADD_FAILURE() << "the CMS did not start: " << process_->err();
+            return false;
+        }
+        base_ = "https://127.0.0.1:" + port;
+        return true;
+    }
+
+    child_process& process() { return *process_; }
+    const std::string& base() const { return base_; }
+
+    std::string document_url(const std::string& auid, const std::string& xui, const std::string& name) const {
+        return base_ + "/xcap/" + auid + "/users/" + xui + "/" + name;
+    }
+
+    std::string token(const std::string& mc_id, std::vector<std::string> scopes,
+                      std::chrono::seconds lifetime = std::chrono::seconds(600)) const {
+        identity::token_request r;
+        r.issuer = issuer;
+        r.subject = mc_id;
+        r.audience = {audience};
+        r.mc_id = mc_id;
+        r.scopes = std::move(scopes);
+        r.lifetime = lifetime;
+        return issuer_->issue(r).value();
+    }
+    std::string user_token(const std::string& mc_id) const { return token(mc_id, {user_scope}); }
+    std::string admin_token() const { return token("sip:admin@example.org", {admin_scope}); }
+
+    support::result<http::response> request(boost::beast::http::verb method, const std::string& url,
+                                            const std::string& token,
+                                            std::vector<std::pair<std::string, std::string>> headers = {},
+                                            std::string body = "") const {
+        http::client_request req{method, url, std::move(headers), std::move(body)};
+        if (!token.empty()) {
+            req.headers.emplace_back("Authorization", "Bearer " + token);
+        }
+        http::client_options options;
+        options.ca_file = dir() / "ca.pem";
+        return http::fetch(req, options);
+    }
+
+    support::manual_clock& token_clock() { return *clock_; }
+
+private:
+    void write(const std::string& name, const std::string& content) {
+        ASSERT_TRUE(support::write_file(dir() / name, content));
+    }
+
+    temp_dir dir_;
+    std::shared_ptr<support::manual_clock> clock_;
+    std::unique_ptr<identity::token_issuer> issuer_;
+    std::unique_ptr<child_process> process_;
+    std::string base_;
+    int runs_ = 0;
+};
+
+} // namespace mcprov::testing
