@@ -249,6 +249,14 @@ private:
                 ec == beast::error::timeout || ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
                 co_return;
             }
+            if (ec == bhttp::error::body_limit) {
+                // The declared Content-Length is over the limit: refuse before reading any of the body.
+                co_await write_and_close(stream, make_plain_response(bhttp::status::payload_too_large, 11,
+                                                                     "request body exceeds the limit of " +
+                                                                         std::to_string(config_.max_body_bytes) +
+                                                                         " bytes"));
+                co_return;
+            }
             if (ec) {
                 auto status = ec == bhttp::error::header_limit ? bhttp::status::request_header_fields_too_large
                                                                 : bhttp::status::bad_request;
@@ -256,14 +264,6 @@ private:
                 co_return;
             }
             auto& header = parser.get();
-            if (auto length = parser.content_length(); length && *length > config_.max_body_bytes) {
-                co_await write_and_close(stream,
-                                         make_plain_response(bhttp::status::payload_too_large, header.version(),
-                                                             "request body of " + std::to_string(*length) +
-                                                                 " bytes exceeds the limit of " +
-                                                                 std::to_string(config_.max_body_bytes)));
-                co_return;
-            }
             if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
                 bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
                 auto [wec, wn] = co_await bhttp::async_write(stream, cont, use_tuple);
