@@ -1,0 +1,465 @@
+#include "mcprov/identity/access_token.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/json.hpp>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "jws.hpp"
+#include "mcprov/support/encoding.hpp"
+
+namespace mcprov::identity {
+
+bool access_token::has_scope(std::string_view scope) const {
+    return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+namespace {
+
+using support::errc;
+using support::make_error;
+using sys_clock = std::chrono::system_clock;
+
+constexpr std::size_t max_payload_depth = 16;
+constexpr const char* issued_header = R"({"alg":"ES256","typ":"JWT"})";
+
+support::error unauthenticated(std::string message) {
+    return make_error(errc::unauthenticated, std::move(message));
+}
+
+double to_seconds(sys_clock::time_point t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// NumericDate (seconds since the epoch, possibly fractional) to a time point, clamped to what system_clock holds.
+sys_clock::time_point to_time_point(double seconds) {
+    constexpr double limit = 9.0e9; // about the year 2255; a nanosecond system_clock ends in 2262
+    seconds = std::clamp(seconds, -limit, limit);
+    return sys_clock::time_point(
+        std::chrono::duration_cast<sys_clock::duration>(std::chrono::duration<double>(seconds)));
+}
+
+// An optional string claim: nullopt when absent, unauthenticated when present but not a string.
+support::result<std::optional<std::string>> string_claim(const boost::json::object& claims, std::string_view name) {
+    const auto* value = claims.if_contains(name);
+    if (value == nullptr) {
+        return std::optional<std::string>();
+    }
+    const auto* text = value->if_string();
+    if (text == nullptr) {
+        return unauthenticated("claim " + std::string(name) + " is not a string");
+    }
+    return std::optional<std::string>(std::string(text->data(), text->size()));
+}
+
+// An optional NumericDate claim: nullopt when absent, unauthenticated when not a finite number.
+support::result<std::optional<double>> number_claim(const boost::json::object& claims, std::string_view name) {
+    const auto* value = claims.if_contains(name);
+    if (value == nullptr) {
+        return std::optional<double>();
+    }
+    double number = 0;
+    if (const auto* i = value->if_int64()) {
+        number = static_cast<double>(*i);
+    } else if (const auto* u = value->if_uint64()) {
+        number = static_cast<double>(*u);
+    } else if (const auto* d = value->if_double()) {
+        number = *d;
+    } else {
+        return unauthenticated("claim " + std::string(name) + " is not a number");
+    }
+    if (!std::isfinite(number)) {
+        return unauthenticated("claim " + std::string(name) + " is not a finite number");
+    }
+    return std::optional<double>(number);
+}
+
+struct verified_token {
+    access_token token;
+    double deadline; // exp + leeway, seconds since the epoch: refused from then on
+};
+
+class access_token_verifier_impl final : public access_token_verifier {
+public:
+    access_token_verifier_impl(verifier_config config, evp_pkey_ptr key, std::shared_ptr<support::clock> clock)
+        : config_(std::move(config)), key_(std::move(key)), clock_(std::move(clock)),
+          leeway_(static_cast<double>(config_.leeway.count())) {}
+
+    support::result<access_token> verify(std::string_view compact) const override {
+        if (compact.size() > config_.max_token_bytes) {
+            return make_error(errc::too_large,
+                              "token is larger than " + std::to_string(config_.max_token_bytes) + " bytes");
+        }
+        try {
+            const double now = to_seconds(clock_->now());
+            const bool caching = config_.cache_entries > 0;
+            std::string cache_key;
+            if (caching) {
+                cache_key = support::sha256(compact);
+                bool expired = false;
+                {
+                    std::shared_lock lock(mutex_);
+                    if (auto it = cache_.find(cache_key); it != cache_.end()) {
+                        if (now < it->second.deadline) {
+                            return it->second.token;
+                        }
+                        expired = true;
+                    }
+                }
+                if (expired) {
+                    std::unique_lock lock(mutex_);
+                    cache_.erase(cache_key);
+                    return unauthenticated("token has expired");
+                }
+            }
+            auto verified = verify_uncached(compact, now);
+            if (!verified) {
+                return std::move(verified).err();
+            }
+            if (caching) {
+                remember(std::move(cache_key), *verified, now);
+            }
+            return std::move(verified->token);
+        } catch (const std::bad_alloc&) {
+            return make_error(errc::internal, "out of memory verifying token");
+        } catch (const std::exception& e) {
+            return make_error(errc::internal, std::string("token verification failed: ") + e.what());
+        }
+    }
+
+private:
+    support::result<verified_token> verify_uncached(std::string_view compact, double now) const {
+        auto jws = verify_es256_compact(compact, key_.get());
+        if (!jws) {
+            return std::move(jws).err();
+        }
+        boost::json::parse_options options;
+        options.max_depth = max_payload_depth;
+        boost::system::error_code ec;
+        boost::json::value payload = boost::json::parse(jws->second, ec, {}, options);
+        if (ec) {
+            return unauthenticated("token payload is not valid JSON");
+        }
+        const auto* claims = payload.if_object();
+        if (claims == nullptr) {
+            return unauthenticated("token payload is not a JSON object");
+        }
+        verified_token out{};
+        access_token& token = out.token;
+
+        // iss
+        auto iss = string_claim(*claims, "iss");
+        if (!iss) {
+            return std::move(iss).err();
+        }
+        if (!*iss) {
+            return unauthenticated("claim iss is missing");
+        }
+        if (**iss != config_.issuer) {
+            return unauthenticated("token issuer is not the configured issuer");
+        }
+        token.issuer = std::move(**iss);
+
+        // aud: a string or an array of strings
+        const auto* aud = claims->if_contains("aud");
+        if (aud == nullptr) {
+            return unauthenticated("claim aud is missing");
+        }
+        if (const auto* one = aud->if_string()) {
+            token.audience.emplace_back(one->data(), one->size());
+        } else if (const auto* many = aud->if_array()) {
+            for (const auto& item : *many) {
+                const auto* text = item.if_string();
+                if (text == nullptr) {
+                    return unauthenticated("claim aud is not a string or an array of strings");
+                }
+                token.audience.emplace_back(text->data(), text->size());
+            }
+        } else {
+            return unauthenticated("claim aud is not a string or an array of strings");
+        }
+        if (std::find(token.audience.begin(), token.audience.end(), config_.audience) == token.audience.end()) {
+            return unauthenticated("token audience does not include this server");
+        }
+
+        // exp, nbf, iat
+        auto exp = number_claim(*claims, "exp");
+        if (!exp) {
+            return std::move(exp).err();
+        }
+        if (!*exp) {
+            return unauthenticated("claim exp is missing");
+        }
+        out.deadline = **exp + leeway_;
+        if (!(now < out.deadline)) {
+            return unauthenticated("token has expired");
+        }
+        token.expires_at = to_time_point(**exp);
+        auto nbf = number_claim(*claims, "nbf");
+        if (!nbf) {
+            return std::move(nbf).err();
+        }
+        if (*nbf && now < **nbf - leeway_) {
+            return unauthenticated("token is not yet valid (nbf)");
+        }
+        auto iat = number_claim(*claims, "iat");
+        if (!iat) {
+            return std::move(iat).err();
+        }
+        if (*iat) {
+            if (**iat > now + leeway_) {
+                return unauthenticated("token is issued in the future (iat)");
+            }
+            token.issued_at = to_time_point(**iat);
+        }
+
+        // MC ID and MC service IDs
+        struct string_field {
+            const char* name;
+            std::string* target;
+        };
+        std::string mc_id;
+        for (auto [name, target] :
+             {string_field{"mc_id", &mc_id}, string_field{"mcptt_id", &token.mcptt_id},
+              string_field{"mcdata_id", &token.mcdata_id}, string_field{"mcvideo_id", &token.mcvideo_id},
+              string_field{"sub", &token.subject}, string_field{"client_id", &token.client_id}}) {
+            auto value = string_claim(*claims, name);
+            if (!value) {
+                return std::move(value).err();
+            }
+            if (*value) {
+                *target = std::move(**value);
+            }
+        }
+        if (!mc_id.empty()) {
+            token.mc_id = std::move(mc_id);
+        } else if (!token.mcptt_id.empty()) {
+            token.mc_id = token.mcptt_id; // Release 13: only mcptt_id
+        } else {
+            return unauthenticated("token carries no MC ID (mc_id or mcptt_id)");
+        }
+
+        // scope: space-separated
+        auto scope = string_claim(*claims, "scope");
+        if (!scope) {
+            return std::move(scope).err();
+        }
+        if (*scope) {
+            std::string_view rest = **scope;
+            while (!rest.empty()) {
+                auto space = rest.find(' ');
+                auto item = rest.substr(0, space);
+                if (!item.empty()) {
+                    token.scopes.emplace_back(item);
+                }
+                rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+            }
+        }
+        return out;
+    }
+
+    void remember(std::string cache_key, const verified_token& verified, double now) const {
+        std::unique_lock lock(mutex_);
+        if (cache_.size() >= config_.cache_entries) {
+            std::erase_if(cache_, [now](const auto& entry) { return !(now < entry.second.deadline); });
+            // Still mostly full of live tokens: start over rather than sweep again on every insert.
+            if (cache_.size() >= config_.cache_entries - config_.cache_entries / 4) {
+                cache_.clear();
+            }
+        }
+        cache_.insert_or_assign(std::move(cache_key), verified);
+    }
+
+    verifier_config config_;
+    evp_pkey_ptr key_;
+    std::shared_ptr<support::clock> clock_;
+    double leeway_;
+    mutable std::shared_mutex mutex_;
+    mutable std::unordered_map<std::string, verified_token> cache_;
+};
+
+class token_issuer_impl final : public token_issuer {
+public:
+    token_issuer_impl(evp_pkey_ptr key, std::shared_ptr<support::clock> clock)
+        : key_(std::move(key)), clock_(std::move(clock)) {}
+
+    support::result<std::string> issue(const token_request& request) const override {
+        if (request.issuer.empty()) {
+            return make_error(errc::invalid_argument, "token request has no issuer");
+        }
+        if (request.audience.empty() ||
+            std::any_of(request.audience.begin(), request.audience.end(), [](const auto& a) { return a.empty(); })) {
+            return make_error(errc::invalid_argument, "token request needs a non-empty audience");
+        }
+        if (request.mc_id.empty() && request.mcptt_id.empty()) {
+            return make_error(errc::invalid_argument, "token request has no MC ID");
+        }
+        if (request.lifetime.count() <= 0) {
+            return make_error(errc::invalid_argument, "token lifetime must be positive");
+        }
+        for (const auto& scope : request.scopes) {
+            if (scope.empty() || scope.find(' ') != std::string::npos) {
+                return make_error(errc::invalid_argument, "a scope is empty or contains a space");
+            }
+        }
+        try {
+            const auto iat = std::chrono::floor<std::chrono::seconds>(clock_->now()).time_since_epoch().count();
+            boost::json::object claims;
+            claims["iss"] = request.issuer;
+            if (!request.subject.empty()) {
+                claims["sub"] = request.subject;
+            }
+            if (request.audience.size() == 1) {
+                claims["aud"] = request.audience.front();
+            } else {
+                boost::json::array aud;
+                for (const auto& a : request.audience) {
+                    aud.emplace_back(a);
+                }
+                claims["aud"] = std::move(aud);
+            }
+            if (!request.client_id.empty()) {
+                claims["client_id"] = request.client_id;
+            }
+            claims["iat"] = static_cast<std::int64_t>(iat);
+            claims["exp"] = static_cast<std::int64_t>(iat + request.lifetime.count());
+            if (!request.scopes.empty()) {
+                std::string scope;
+                for (const auto& s : request.scopes) {
+                    if (!scope.empty()) {
+                        scope += ' ';
+                    }
+                    scope += s;
+                }
+                claims["scope"] = scope;
+            }
+            if (!request.mc_id.empty()) {
+                claims["mc_id"] = request.mc_id;
+            }
+            if (!request.mcptt_id.empty()) {
+                claims["mcptt_id"] = request.mcptt_id;
+            }
+            if (!request.mcdata_id.empty()) {
+                claims["mcdata_id"] = request.mcdata_id;
+            }
+            if (!request.mcvideo_id.empty()) {
+                claims["mcvideo_id"] = request.mcvideo_id;
+            }
+            return sign_es256_compact(issued_header, boost::json::serialize(claims), key_.get());
+        } catch (const std::exception& e) {
+            return make_error(errc::internal, std::string("token issuing failed: ") + e.what());
+        }
+    }
+
+private:
+    evp_pkey_ptr key_;
+    std::shared_ptr<support::clock> clock_;
+};
+
+struct bio_deleter {
+    void operator()(BIO* bio) const noexcept { BIO_free(bio); }
+};
+using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
+
+std::string memory_bio_text(BIO* bio) {
+    char* data = nullptr;
+    long length = BIO_get_mem_data(bio, &data);
+    if (length <= 0 || data == nullptr) {
+        return {};
+    }
+    return std::string(data, static_cast<std::size_t>(length));
+}
+
+} // namespace
+
+support::result<std::unique_ptr<access_token_verifier>>
+create_access_token_verifier(verifier_config config, std::shared_ptr<support::clock> clock) {
+    if (!clock) {
+        return make_error(errc::invalid_argument, "access token verifier needs a clock");
+    }
+    if (config.issuer.empty()) {
+        return make_error(errc::invalid_argument, "access token verifier needs an issuer");
+    }
+    if (config.audience.empty()) {
+        return make_error(errc::invalid_argument, "access token verifier needs an audience");
+    }
+    if (config.leeway.count() < 0) {
+        return make_error(errc::invalid_argument, "access token leeway must not be negative");
+    }
+    if (config.max_token_bytes == 0) {
+        return make_error(errc::invalid_argument, "access token size limit must be positive");
+    }
+    try {
+        auto key = load_p256_public_key_pem(config.public_key_pem);
+        if (!key) {
+            return std::move(key).err();
+        }
+        return std::unique_ptr<access_token_verifier>(
+            std::make_unique<access_token_verifier_impl>(std::move(config), std::move(*key), std::move(clock)));
+    } catch (const std::exception& e) {
+        return make_error(errc::internal, std::string("cannot create access token verifier: ") + e.what());
+    }
+}
+
+support::result<std::unique_ptr<token_issuer>> create_token_issuer(std::string private_key_pem,
+                                                                   std::shared_ptr<support::clock> clock) {
+    if (!clock) {
+        return make_error(errc::invalid_argument, "token issuer needs a clock");
+    }
+    auto key = load_p256_private_key_pem(private_key_pem);
+    if (!key) {
+        return std::move(key).err();
+    }
+    try {
+        return std::unique_ptr<token_issuer>(std::make_unique<token_issuer_impl>(std::move(*key), std::move(clock)));
+    } catch (const std::exception& e) {
+        return make_error(errc::internal, std::string("cannot create token issuer: ") + e.what());
+    }
+}
+
+support::result<std::string> generate_p256_private_key_pem() {
+    evp_pkey_ptr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    if (!key) {
+        ERR_clear_error();
+        return make_error(errc::internal, "P-256 key generation failed");
+    }
+    bio_ptr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+        ERR_clear_error();
+        return make_error(errc::internal, "cannot write the P-256 private key as PEM");
+    }
+    std::string pem = memory_bio_text(bio.get());
+    if (pem.empty()) {
+        return make_error(errc::internal, "cannot write the P-256 private key as PEM");
+    }
+    return pem;
+}
+
+support::result<std::string> public_key_pem_from_private(std::string_view private_key_pem) {
+    auto key = load_p256_private_key_pem(private_key_pem);
+    if (!key) {
+        return std::move(key).err();
+    }
+    bio_ptr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_PUBKEY(bio.get(), key->get()) != 1) {
+        ERR_clear_error();
+        return make_error(errc::internal, "cannot write the P-256 public key as PEM");
+    }
+    std::string pem = memory_bio_text(bio.get());
+    if (pem.empty()) {
+        return make_error(errc::internal, "cannot write the P-256 public key as PEM");
+    }
+    return pem;
+}
+
+} // namespace mcprov::identity

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include "mcprov/profile/application_usage.hpp"
+
+namespace mcprov::profile {
+namespace {
+
+using support::errc;
+
+const application_usage& mcptt() { return *find_application_usage("org.3gpp.mcptt.user-profile"); }
+
+std::string profile(const std::string& xui, const std::string& index) {
+    return "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"" + xui +
+           "\" user-profile-index=\"" + index + "\"><Name>n</Name></mcptt-user-profile>";
+}
+
+TEST(application_usage, when_three_user_profile_usages_then_each_has_its_mime_type) {
+    ASSERT_NE(find_application_usage("org.3gpp.mcdata.user-profile"), nullptr);
+    EXPECT_EQ(find_application_usage("org.3gpp.mcvideo.user-profile")->mime_type,
+              "application/vnd.3gpp.mcvideo-user-profile+xml");
+    EXPECT_EQ(mcptt().mime_type, "application/vnd.3gpp.mcptt-user-profile+xml");
+    EXPECT_EQ(find_application_usage("org.example.other"), nullptr);
+}
+
+TEST(application_usage, when_document_name_follows_pattern_then_index_is_read) {
+    EXPECT_EQ(profile_index(mcptt(), "mcptt-user-profile-0.xml"), 0u);
+    EXPECT_EQ(profile_index(mcptt(), "mcptt-user-profile-255.xml"), 255u);
+    for (const char* bad : {"mcptt-user-profile-256.xml", "mcptt-user-profile-01.xml", "mcptt-user-profile-.xml",
+                            "mcptt-user-profile-1.txt", "mcdata-user-profile-1.xml", "mcptt-user-profile-1a.xml"}) {
+        EXPECT_FALSE(profile_index(mcptt(), bad)) << bad;
+    }
+}
+
+TEST(application_usage, when_profile_is_valid_and_matches_uri_then_accepted) {
+    auto doc = check_profile_document(mcptt(), "sip:a@b.org", "mcptt-user-profile-3.xml", profile("sip:a@b.org", "3"));
+    EXPECT_TRUE(doc) << doc.err().message;
+}
+
+TEST(application_usage, when_attributes_disagree_with_uri_then_conflict) {
+    EXPECT_EQ(check_profile_document(mcptt(), "sip:a@b.org", "mcptt-user-profile-3.xml", profile("sip:x@b.org", "3"))
+                  .err()
+                  .code,
+              errc::conflict);
+    EXPECT_EQ(check_profile_document(mcptt(), "sip:a@b.org", "mcptt-user-profile-3.xml", profile("sip:a@b.org", "4"))
+                  .err()
+                  .code,
+              errc::conflict);
+}
+
+TEST(application_usage, when_root_is_wrong_then_schema_invalid) {
+    auto doc = check_profile_document(mcptt(), "sip:a@b.org", "mcptt-user-profile-1.xml",
+                                      "<mcdata-user-profile xmlns=\"urn:3gpp:mcdata:user-profile:1.0\"/>");
+    ASSERT_FALSE(doc);
+    EXPECT_EQ(doc.err().code, errc::schema_invalid);
+}
+
+TEST(application_usage, when_mcdata_profile_has_right_root_then_accepted_without_schema) {
+    const auto& mcdata = *find_application_usage("org.3gpp.mcdata.user-profile");
+    EXPECT_TRUE(check_profile_document(mcdata, "sip:a@b.org", "mcdata-user-profile-1.xml",
+                                       "<mcdata-user-profile xmlns=\"urn:3gpp:mcdata:user-profile:1.0\"><x/>"
+                                       "</mcdata-user-profile>"));
+}
+
+} // namespace
+} // namespace mcprov::profile
