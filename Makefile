@@ -31,7 +31,9 @@ fuzz: setup
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
 	@bash scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-test: unit fuzz
+# Fuzzing first, so that the CTest summary is the last thing printed.
+test: fuzz
+	@$(MAKE) --no-print-directory unit
 
 bench: build
 	@bash bench/profile_get.sh $(BUILD)
