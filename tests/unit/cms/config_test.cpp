@@ -87,3 +87,24 @@ TEST_F(cms_config_test, when_xcap_root_is_not_a_clean_path_then_error) {
 
 } // namespace
 } // namespace mcprov::cms
+
+namespace mcprov::cms {
+namespace {
+
+TEST(cms_config_example, when_example_file_is_parsed_then_it_is_valid_and_documents_every_key) {
+    auto text = support::read_file(MCPROV_SOURCE_DIR "/config/cms.example.toml");
+    ASSERT_TRUE(text);
+    testing::temp_dir dir;
+    ASSERT_TRUE(support::write_file(dir.path() / "idms.pem", "key"));
+    auto replaced = *text;
+    auto at = replaced.find("/etc/mcprov/idms-public.pem");
+    ASSERT_NE(at, std::string::npos);
+    replaced.replace(at, std::string("/etc/mcprov/idms-public.pem").size(), (dir.path() / "idms.pem").string());
+    auto c = parse_cms_config(replaced, "cms.example.toml", dir.path());
+    ASSERT_TRUE(c) << c.err().message;
+    EXPECT_EQ(c->server.port, 8443);
+    EXPECT_TRUE(c->server.tls);
+}
+
+} // namespace
+} // namespace mcprov::cms
