@@ -8,7 +8,7 @@ packages=(
   libxml2-dev libsqlite3-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  openssl curl wrk nginx-light
+  openssl curl wrk nginx-light bc
 )
 
 missing=()
