@@ -136,9 +136,20 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
         return res;
     }
 
+    if (target == "/stats") {
+        auto auth = authenticate(req, peer);
+        if (auto* refusal = std::get_if<http::response>(&auth)) {
+            return std::move(*refusal);
+        }
+        if (!std::get<identity::access_token>(auth).has_scope(config_.admin_scope)) {
+            ++stats_.forbidden;
+            return problem(bhttp::status::forbidden, version, "statistics are for administrators");
+        }
+        return serve_stats(req);
+    }
+
     auto uri = parse_xcap_uri(target, config_.xcap_root_path);
-    const bool stats_request = target == "/stats";
-    if (!uri && !stats_request) {
+    if (!uri) {
         if (uri.err().code == errc::not_found) {
             ++stats_.not_found;
         }
@@ -146,52 +157,32 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
                   uri.err().message);
         return error_response(uri.err(), version);
     }
-
-    auto token_text = bearer_token(req);
-    if (token_text.empty()) {
-        ++stats_.unauthenticated;
-        auto res = problem(bhttp::status::unauthorized, version, "a bearer access token is required");
-        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
-        return res;
+    auto auth = authenticate(req, peer);
+    if (auto* refusal = std::get_if<http::response>(&auth)) {
+        return std::move(*refusal);
     }
-    auto token = verifier_->verify(token_text);
-    if (!token) {
-        ++stats_.unauthenticated;
-        log->info("{} {} {}: access token refused: {}", peer.address, std::string(req.method_string()),
-                  std::string(target), token.err().message);
-        auto res = problem(bhttp::status::unauthorized, version, token.err().message);
-        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\", error=\"invalid_token\"");
-        return res;
-    }
-    const bool admin = token->has_scope(config_.admin_scope);
-    if (stats_request) {
-        if (!admin) {
-            ++stats_.forbidden;
-            return problem(bhttp::status::forbidden, version, "statistics are for administrators");
-        }
-        return serve_stats(req);
-    }
-
+    auto& token = std::get<identity::access_token>(auth);
+    const bool admin = token.has_scope(config_.admin_scope);
     const auto* usage = profile::find_application_usage(uri->auid);
     if (!usage) {
         ++stats_.not_found;
         return problem(bhttp::status::not_found, version, "no application usage " + uri->auid);
     }
     if (!admin) {
-        if (!token->has_scope(config_.user_scope)) {
+        if (!token.has_scope(config_.user_scope)) {
             ++stats_.forbidden;
             return problem(bhttp::status::forbidden, version,
                            "the access token lacks the scope " + config_.user_scope);
         }
-        if (token_id_for(*token, uri->auid) != uri->xui) {
+        if (token_id_for(token, uri->auid) != uri->xui) {
             ++stats_.forbidden;
-            log->info("{} {} {}: refused, documents of another user", token->mc_id, std::string(req.method_string()),
+            log->info("{} {} {}: refused, documents of another user", token.mc_id, std::string(req.method_string()),
                       std::string(target));
             return problem(bhttp::status::forbidden, version, "a user may only access their own documents");
         }
     }
 
-    context ctx{req, peer, *usage, std::move(uri).value(), std::move(token).value(), admin, {}};
+    context ctx{req, peer, *usage, std::move(uri).value(), std::move(token), admin, {}};
     ctx.who = ctx.token.mc_id.empty() ? ctx.token.subject : ctx.token.mc_id;
     switch (req.method()) {
     case bhttp::verb::get: return serve_document(ctx);
@@ -203,6 +194,28 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
         return res;
     }
     }
+}
+
+std::variant<identity::access_token, http::response> xcap_handler::authenticate(const http::request& req,
+                                                                               const http::peer_info& peer) {
+    auto token_text = bearer_token(req);
+    if (token_text.empty()) {
+        ++stats_.unauthenticated;
+        auto res = problem(bhttp::status::unauthorized, req.version(), "a bearer access token is required");
+        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
+        return res;
+    }
+    auto token = verifier_->verify(token_text);
+    if (!token) {
+        ++stats_.unauthenticated;
+        support::logger("cms")->info("{} {} {}: access token refused: {}", peer.address,
+                                     std::string(req.method_string()), std::string(req.target()),
+                                     token.err().message);
+        auto res = problem(bhttp::status::unauthorized, req.version(), token.err().message);
+        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\", error=\"invalid_token\"");
+        return res;
+    }
+    return std::move(token).value();
 }
 
 http::response xcap_handler::serve_document(const context& ctx) {

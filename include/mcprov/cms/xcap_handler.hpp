@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "mcprov/cms/mc_service_user_database.hpp"
 #include "mcprov/http/server.hpp"
@@ -45,6 +46,9 @@ public:
 
 private:
     struct context;
+    // The request's verified access token, or the 401 response to refuse it with.
+    std::variant<identity::access_token, http::response> authenticate(const http::request& req,
+                                                                      const http::peer_info& peer);
     http::response serve_document(const context& ctx);
     http::response write_document(const context& ctx);
     http::response delete_document(const context& ctx);
