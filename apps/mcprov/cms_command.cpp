@@ -72,8 +72,8 @@ int run_import(const cms_options& options) {
         std::cerr << "mcprov cms import: " << report.err().message << "\n";
         return 1;
     }
-    std::cout << "imported " << report->created + report->replaced << " documents (" << report->created
-              << " new, " << report->replaced << " replaced), rejected " << report->rejected.size() << "\n";
+    std::cout << "imported " << report->created + report->replaced << " documents (" << report->created << " new, "
+              << report->replaced << " replaced), rejected " << report->rejected.size() << "\n";
     for (const auto& r : report->rejected) {
         std::cout << "rejected " << r.path.string() << ": " << r.reason << "\n";
     }

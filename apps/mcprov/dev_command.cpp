@@ -40,7 +40,9 @@ const std::vector<example_user> example_users{
     {"sip:carol@ambulance.mcx.example.org", "Carol", "ambulance", {"dispatch", "all-ambulance"}},
 };
 
-std::string group_uri(const std::string& group) { return "sip:" + group + "@groups.mcx.example.org"; }
+std::string group_uri(const std::string& group) {
+    return "sip:" + group + "@groups.mcx.example.org";
+}
 
 // A TS 24.484 Release 13 MCPTT user profile that validates against the schema.
 std::string mcptt_profile(const example_user& u, unsigned index, const std::string& profile_name, bool preselected,
@@ -113,13 +115,13 @@ support::result<void> prepare(const fs::path& dir, int port) {
            << "[auth]\nissuer = \"" << issuer << "\"\naudience = \"" << audience
            << "\"\npublic_key = \"idms.pub.pem\"\nuser_scope = \"" << user_scope << "\"\nadmin_scope = \""
            << admin_scope << "\"\n\n[log]\nlevel = \"info\"\nformat = \"text\"\n";
-    for (auto [name, content] : std::initializer_list<std::pair<const char*, const std::string*>>{
-             {"idms.key.pem", &*idms_key},
-             {"idms.pub.pem", &*idms_public},
-             {"ca.pem", &ca->certificate_pem},
-             {"ca.key", &ca->private_key_pem},
-             {"cms.crt", &cert->certificate_pem},
-             {"cms.key", &cert->private_key_pem}}) {
+    for (auto [name, content] :
+         std::initializer_list<std::pair<const char*, const std::string*>>{{"idms.key.pem", &*idms_key},
+                                                                           {"idms.pub.pem", &*idms_public},
+                                                                           {"ca.pem", &ca->certificate_pem},
+                                                                           {"ca.key", &ca->private_key_pem},
+                                                                           {"cms.crt", &cert->certificate_pem},
+                                                                           {"cms.key", &cert->private_key_pem}}) {
         if (auto w = write_secret(dir / name, *content); !w) {
             return w;
         }
@@ -132,8 +134,8 @@ support::result<void> seed(cms::mc_service_user_database& database) {
                    const std::string& doc) -> support::result<void> {
         auto written = database.write({auid, xui, name}, doc, {});
         if (!written) {
-            return support::make_error(written.err().code, "seeding " + name + " of " + xui + ": " +
-                                                               written.err().message);
+            return support::make_error(written.err().code,
+                                       "seeding " + name + " of " + xui + ": " + written.err().message);
         }
         return {};
     };
@@ -143,8 +145,7 @@ support::result<void> seed(cms::mc_service_user_database& database) {
                        put("org.3gpp.mcptt.user-profile", u.id, "mcptt-user-profile-2.xml",
                            mcptt_profile(u, 2, "incident-command", false, 9)),
                        put("org.3gpp.mcdata.user-profile", u.id, "mcdata-user-profile-1.xml", mcdata_profile(u)),
-                       put("org.3gpp.mcvideo.user-profile", u.id, "mcvideo-user-profile-1.xml",
-                           mcvideo_profile(u))}) {
+                       put("org.3gpp.mcvideo.user-profile", u.id, "mcvideo-user-profile-1.xml", mcvideo_profile(u))}) {
             if (!r) {
                 return r;
             }
@@ -241,9 +242,8 @@ int run_dev(const dev_options& options) {
               << "  " << curl << " -i -X PUT -H \"Authorization: Bearer $ADMIN\" -H 'Content-Type: "
               << "application/vnd.3gpp.mcptt-user-profile+xml' --data-binary @profile.xml '" << alice_doc << "'\n"
               << "  # more tokens\n"
-              << "  mcprov token --key " << (dir / "idms.key.pem").string() << " --issuer " << issuer
-              << " --audience " << audience << " --mc-id " << example_users[2].id << " --scope " << user_scope
-              << "\n\nCtrl-C stops it.\n"
+              << "  mcprov token --key " << (dir / "idms.key.pem").string() << " --issuer " << issuer << " --audience "
+              << audience << " --mc-id " << example_users[2].id << " --scope " << user_scope << "\n\nCtrl-C stops it.\n"
               << std::flush;
 
     wait_for_termination_signal();

@@ -68,8 +68,8 @@ public:
         }
         auto v = node.value<std::int64_t>();
         if (!v || !node.is_integer() || *v < min || *v > max) {
-            fail(*node.node(), name(table, key) + " must be an integer from " + std::to_string(min) + " to " +
-                                   std::to_string(max));
+            fail(*node.node(),
+                 name(table, key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
             return fallback;
         }
         return *v;
@@ -192,8 +192,8 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     }
 
     c.xcap.xcap_root_path = r.string("xcap", "root", "/xcap");
-    if (c.xcap.xcap_root_path.empty() || c.xcap.xcap_root_path.front() != '/' ||
-        c.xcap.xcap_root_path.back() == '/' || c.xcap.xcap_root_path.find_first_of("?#~%") != std::string::npos) {
+    if (c.xcap.xcap_root_path.empty() || c.xcap.xcap_root_path.front() != '/' || c.xcap.xcap_root_path.back() == '/' ||
+        c.xcap.xcap_root_path.find_first_of("?#~%") != std::string::npos) {
         r.fail_at("xcap", "root", "xcap.root must be a path like /xcap: leading '/', no trailing '/'");
     }
     c.database = r.path("store", "path");

@@ -19,11 +19,20 @@ std::string xml_escape(std::string_view text) {
     out.reserve(text.size());
     for (char c : text) {
         switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '&':
+            out += "&amp;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -61,19 +70,31 @@ http::response xcap_error(unsigned version, std::string_view condition, std::str
 // The response to a failed operation on a document, by what failed.
 http::response error_response(const support::error& e, unsigned version) {
     switch (e.code) {
-    case errc::not_well_formed: return xcap_error(version, "not-well-formed", e.message);
-    case errc::schema_invalid: return xcap_error(version, "schema-validation-error", e.message);
-    case errc::conflict: return xcap_error(version, "constraint-failure", e.message);
-    case errc::invalid_argument: return problem(bhttp::status::bad_request, version, e.message);
-    case errc::too_large: return problem(bhttp::status::payload_too_large, version, e.message);
-    case errc::unsupported_media_type: return problem(bhttp::status::unsupported_media_type, version, e.message);
-    case errc::unauthenticated: return problem(bhttp::status::unauthorized, version, e.message);
-    case errc::forbidden: return problem(bhttp::status::forbidden, version, e.message);
-    case errc::not_found: return problem(bhttp::status::not_found, version, e.message);
-    case errc::precondition_failed: return problem(bhttp::status::precondition_failed, version, e.message);
-    case errc::unavailable: return problem(bhttp::status::service_unavailable, version, e.message);
+    case errc::not_well_formed:
+        return xcap_error(version, "not-well-formed", e.message);
+    case errc::schema_invalid:
+        return xcap_error(version, "schema-validation-error", e.message);
+    case errc::conflict:
+        return xcap_error(version, "constraint-failure", e.message);
+    case errc::invalid_argument:
+        return problem(bhttp::status::bad_request, version, e.message);
+    case errc::too_large:
+        return problem(bhttp::status::payload_too_large, version, e.message);
+    case errc::unsupported_media_type:
+        return problem(bhttp::status::unsupported_media_type, version, e.message);
+    case errc::unauthenticated:
+        return problem(bhttp::status::unauthorized, version, e.message);
+    case errc::forbidden:
+        return problem(bhttp::status::forbidden, version, e.message);
+    case errc::not_found:
+        return problem(bhttp::status::not_found, version, e.message);
+    case errc::precondition_failed:
+        return problem(bhttp::status::precondition_failed, version, e.message);
+    case errc::unavailable:
+        return problem(bhttp::status::service_unavailable, version, e.message);
     case errc::io:
-    case errc::internal: break;
+    case errc::internal:
+        break;
     }
     return problem(bhttp::status::internal_server_error, version, "internal error");
 }
@@ -92,9 +113,9 @@ std::string_view bearer_token(const http::request& req) {
 
 // The MC service ID a token carries for the service an application usage belongs to.
 std::string_view token_id_for(const identity::access_token& token, std::string_view auid) {
-    std::string_view specific = auid == "org.3gpp.mcptt.user-profile"   ? token.mcptt_id
+    std::string_view specific = auid == "org.3gpp.mcptt.user-profile"    ? token.mcptt_id
                                 : auid == "org.3gpp.mcdata.user-profile" ? token.mcdata_id
-                                                                          : token.mcvideo_id;
+                                                                         : token.mcvideo_id;
     return specific.empty() ? std::string_view(token.mc_id) : specific;
 }
 
@@ -171,8 +192,7 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     if (!admin) {
         if (!token.has_scope(config_.user_scope)) {
             ++stats_.forbidden;
-            return problem(bhttp::status::forbidden, version,
-                           "the access token lacks the scope " + config_.user_scope);
+            return problem(bhttp::status::forbidden, version, "the access token lacks the scope " + config_.user_scope);
         }
         if (token_id_for(token, uri->auid) != uri->xui) {
             ++stats_.forbidden;
@@ -185,9 +205,12 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     context ctx{req, peer, *usage, std::move(uri).value(), std::move(token), admin, {}};
     ctx.who = ctx.token.mc_id.empty() ? ctx.token.subject : ctx.token.mc_id;
     switch (req.method()) {
-    case bhttp::verb::get: return serve_document(ctx);
-    case bhttp::verb::put: return write_document(ctx);
-    case bhttp::verb::delete_: return delete_document(ctx);
+    case bhttp::verb::get:
+        return serve_document(ctx);
+    case bhttp::verb::put:
+        return write_document(ctx);
+    case bhttp::verb::delete_:
+        return delete_document(ctx);
     default: {
         auto res = problem(bhttp::status::method_not_allowed, version, "use GET, PUT or DELETE");
         res.set(bhttp::field::allow, "GET, PUT, DELETE");
@@ -197,7 +220,7 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
 }
 
 std::variant<identity::access_token, http::response> xcap_handler::authenticate(const http::request& req,
-                                                                               const http::peer_info& peer) {
+                                                                                const http::peer_info& peer) {
     auto token_text = bearer_token(req);
     if (token_text.empty()) {
         ++stats_.unauthenticated;
@@ -209,8 +232,7 @@ std::variant<identity::access_token, http::response> xcap_handler::authenticate(
     if (!token) {
         ++stats_.unauthenticated;
         support::logger("cms")->info("{} {} {}: access token refused: {}", peer.address,
-                                     std::string(req.method_string()), std::string(req.target()),
-                                     token.err().message);
+                                     std::string(req.method_string()), std::string(req.target()), token.err().message);
         auto res = problem(bhttp::status::unauthorized, req.version(), token.err().message);
         res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\", error=\"invalid_token\"");
         return res;
@@ -243,8 +265,8 @@ http::response xcap_handler::serve_document(const context& ctx) {
         res.set(bhttp::field::content_type, ctx.usage.mime_type);
         res.body() = std::move(doc->content);
     } else {
-        auto selector = xml::parse_node_selector(*ctx.uri.node_selector, ctx.uri.namespace_bindings,
-                                                 ctx.usage.default_namespace);
+        auto selector =
+            xml::parse_node_selector(*ctx.uri.node_selector, ctx.uri.namespace_bindings, ctx.usage.default_namespace);
         if (!selector) {
             return error_response(selector.err(), version);
         }
@@ -288,9 +310,9 @@ http::response xcap_handler::write_document(const context& ctx) {
         return res;
     }
     if (auto type = media_type(ctx.req[bhttp::field::content_type]); type != ctx.usage.mime_type) {
-        return reject(support::make_error(errc::unsupported_media_type,
-                                          "Content-Type must be " + std::string(ctx.usage.mime_type) + ", not '" +
-                                              std::string(type) + "'"));
+        return reject(support::make_error(errc::unsupported_media_type, "Content-Type must be " +
+                                                                            std::string(ctx.usage.mime_type) +
+                                                                            ", not '" + std::string(type) + "'"));
     }
     store::write_condition condition;
     if (auto im = ctx.req[bhttp::field::if_match]; !im.empty()) {

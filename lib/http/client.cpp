@@ -66,9 +66,8 @@ result<response> exchange(Stream& stream, beast::tcp_stream& lowest, const clien
     boost::system::error_code ec;
     lowest.expires_after(options.timeout);
     bhttp::write(stream, message, ec);
-    if (ec) {
-        return make_error(errc::unavailable, "sending to " + req.url + ": " + ec.message());
-    }
+    // A server may answer and close before reading the whole request (413, say): its answer still counts.
+    auto send_error = ec;
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_response_bytes);
@@ -79,7 +78,9 @@ result<response> exchange(Stream& stream, beast::tcp_stream& lowest, const clien
                                                std::to_string(options.max_response_bytes) + " bytes");
     }
     if (ec) {
-        return make_error(errc::unavailable, "reading from " + req.url + ": " + ec.message());
+        auto cause = send_error ? "sending to " + req.url + ": " + send_error.message()
+                                : "reading from " + req.url + ": " + ec.message();
+        return make_error(errc::unavailable, cause);
     }
     return parser.release();
 }

@@ -1,5 +1,6 @@
 #include "mcprov/http/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <list>
@@ -149,8 +150,8 @@ private:
     support::result<void> configure_tls(const tls_config& tls) {
         boost::system::error_code ec;
         ssl_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                         asio::ssl::context::single_dh_use);
         ssl_.use_certificate_chain_file(tls.certificate_chain.string(), ec);
         if (ec) {
             return make_error(errc::invalid_argument,
@@ -158,12 +159,14 @@ private:
         }
         ssl_.use_private_key_file(tls.private_key.string(), asio::ssl::context::pem, ec);
         if (ec) {
-            return make_error(errc::invalid_argument, "TLS private key " + tls.private_key.string() + ": " + ec.message());
+            return make_error(errc::invalid_argument,
+                              "TLS private key " + tls.private_key.string() + ": " + ec.message());
         }
         if (tls.client_ca) {
             ssl_.load_verify_file(tls.client_ca->string(), ec);
             if (ec) {
-                return make_error(errc::invalid_argument, "TLS client CA " + tls.client_ca->string() + ": " + ec.message());
+                return make_error(errc::invalid_argument,
+                                  "TLS client CA " + tls.client_ca->string() + ": " + ec.message());
             }
             ssl_.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
         }
@@ -251,16 +254,17 @@ private:
             }
             if (ec == bhttp::error::body_limit) {
                 // The declared Content-Length is over the limit: refuse before reading any of the body.
-                co_await write_and_close(stream, make_plain_response(bhttp::status::payload_too_large, 11,
-                                                                     "request body exceeds the limit of " +
-                                                                         std::to_string(config_.max_body_bytes) +
-                                                                         " bytes"));
+                co_await write_and_close(stream, lowest,
+                                         make_plain_response(bhttp::status::payload_too_large, 11,
+                                                             "request body exceeds the limit of " +
+                                                                 std::to_string(config_.max_body_bytes) + " bytes"));
                 co_return;
             }
             if (ec) {
                 auto status = ec == bhttp::error::header_limit ? bhttp::status::request_header_fields_too_large
-                                                                : bhttp::status::bad_request;
-                co_await write_and_close(stream, make_plain_response(status, 11, "malformed request: " + ec.message()));
+                                                               : bhttp::status::bad_request;
+                co_await write_and_close(stream, lowest,
+                                         make_plain_response(status, 11, "malformed request: " + ec.message()));
                 co_return;
             }
             auto& header = parser.get();
@@ -273,15 +277,17 @@ private:
             }
             auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             if (rec == bhttp::error::body_limit) {
-                co_await write_and_close(stream, make_plain_response(bhttp::status::payload_too_large, 11,
-                                                                     "request body exceeds the limit of " +
-                                                                         std::to_string(config_.max_body_bytes)));
+                co_await write_and_close(
+                    stream, lowest,
+                    make_plain_response(bhttp::status::payload_too_large, 11,
+                                        "request body exceeds the limit of " + std::to_string(config_.max_body_bytes)));
                 co_return;
             }
             if (rec) {
                 if (rec != asio::error::eof && rec != beast::error::timeout && rec != bhttp::error::end_of_stream) {
-                    co_await write_and_close(stream, make_plain_response(bhttp::status::bad_request, 11,
-                                                                         "malformed request: " + rec.message()));
+                    co_await write_and_close(
+                        stream, lowest,
+                        make_plain_response(bhttp::status::bad_request, 11, "malformed request: " + rec.message()));
                 }
                 co_return;
             }
@@ -298,9 +304,25 @@ private:
         }
     }
 
-    template <class Stream> asio::awaitable<void> write_and_close(Stream& stream, response res) {
+    // Answers and ends the connection. What the client is still sending is read and dropped for a moment first:
+    // closing with unread input would reset the connection and could destroy the answer before it is read.
+    template <class Stream>
+    asio::awaitable<void> write_and_close(Stream& stream, beast::tcp_stream& lowest, response res) {
         res.keep_alive(false);
-        co_await bhttp::async_write(stream, res, use_tuple);
+        auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
+        if (ec) {
+            co_return;
+        }
+        constexpr std::size_t drain_limit = 16 * 1024 * 1024;
+        lowest.expires_after(std::chrono::seconds(2));
+        std::array<char, 16 * 1024> scratch;
+        for (std::size_t drained = 0; drained < drain_limit;) {
+            auto [rec, got] = co_await stream.async_read_some(asio::buffer(scratch), use_tuple);
+            if (rec) {
+                break;
+            }
+            drained += got;
+        }
     }
 
     template <class Socket> static std::string remote_address(const Socket& socket) {

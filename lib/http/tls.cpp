@@ -27,7 +27,9 @@ using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
 using x509_ptr = std::unique_ptr<X509, x509_deleter>;
 using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
 
-support::error openssl_error(const std::string& what) { return make_error(errc::internal, what + " failed"); }
+support::error openssl_error(const std::string& what) {
+    return make_error(errc::internal, what + " failed");
+}
 
 std::string bio_text(BIO* bio) {
     char* data = nullptr;
@@ -81,7 +83,9 @@ x509_ptr new_certificate(EVP_PKEY* key, const std::string& common_name, std::chr
     return ok ? std::move(cert) : nullptr;
 }
 
-pkey_ptr new_p256_key() { return pkey_ptr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")); }
+pkey_ptr new_p256_key() {
+    return pkey_ptr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+}
 
 } // namespace
 

@@ -54,7 +54,9 @@ result<std::shared_ptr<const xml::schema>> schema_for(const application_usage& u
 
 } // namespace
 
-std::span<const application_usage> application_usages() { return usages; }
+std::span<const application_usage> application_usages() {
+    return usages;
+}
 
 const application_usage* find_application_usage(std::string_view auid) {
     for (const auto& u : usages) {
@@ -69,8 +71,8 @@ std::optional<unsigned> profile_index(const application_usage& usage, std::strin
     if (!document_name.starts_with(usage.document_prefix) || !document_name.ends_with(".xml")) {
         return std::nullopt;
     }
-    auto digits = document_name.substr(usage.document_prefix.size(),
-                                       document_name.size() - usage.document_prefix.size() - 4);
+    auto digits =
+        document_name.substr(usage.document_prefix.size(), document_name.size() - usage.document_prefix.size() - 4);
     if (digits.empty() || digits.size() > 3 || (digits.size() > 1 && digits.front() == '0')) {
         return std::nullopt;
     }
@@ -95,9 +97,8 @@ result<xml::document> check_profile_document(const application_usage& usage, std
     }
     if (doc->root_name() != usage.root_element || doc->root_namespace() != usage.default_namespace) {
         return make_error(errc::schema_invalid, "root element must be " + std::string(usage.root_element) +
-                                                    " in namespace " + std::string(usage.default_namespace) +
-                                                    ", not " + doc->root_name() + " in '" + doc->root_namespace() +
-                                                    "'");
+                                                    " in namespace " + std::string(usage.default_namespace) + ", not " +
+                                                    doc->root_name() + " in '" + doc->root_namespace() + "'");
     }
     if (!usage.schema.empty()) {
         auto s = schema_for(usage);

@@ -272,8 +272,8 @@ private:
         }
         if (version.value() > latest_version) {
             return make_error(errc::io, path_.string() + " is at schema version " + std::to_string(version.value()) +
-                                            ", newer than this build understands (" +
-                                            std::to_string(latest_version) + ")");
+                                            ", newer than this build understands (" + std::to_string(latest_version) +
+                                            ")");
         }
         for (auto v = version.value(); v < latest_version; ++v) {
             auto sql = std::string("BEGIN IMMEDIATE;") + migrations[v] +
@@ -283,8 +283,8 @@ private:
                 std::string text = message ? message : "unknown error";
                 sqlite3_free(message);
                 sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
-                return make_error(errc::io, "migrating " + path_.string() + " to version " + std::to_string(v + 1) +
-                                                ": " + text);
+                return make_error(errc::io,
+                                  "migrating " + path_.string() + " to version " + std::to_string(v + 1) + ": " + text);
             }
             support::logger("store")->info("{}: migrated schema to version {}", path_.string(), v + 1);
         }

@@ -10,6 +10,8 @@ public:
 
 } // namespace
 
-std::shared_ptr<clock> create_system_clock() { return std::make_shared<system_clock_impl>(); }
+std::shared_ptr<clock> create_system_clock() {
+    return std::make_shared<system_clock_impl>();
+}
 
 } // namespace mcprov::support

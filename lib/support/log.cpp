@@ -27,9 +27,7 @@ public:
             }
         }
     }
-    std::unique_ptr<custom_flag_formatter> clone() const override {
-        return std::make_unique<json_escaped_message>();
-    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<json_escaped_message>(); }
 };
 
 std::mutex mutex;

@@ -45,9 +45,9 @@ struct parse_state {
     }
 };
 
-parse_state *state_of(void *ctx) {
-    auto *ctxt = static_cast<xmlParserCtxtPtr>(ctx);
-    return ctxt == nullptr ? nullptr : static_cast<parse_state *>(ctxt->_private);
+parse_state* state_of(void* ctx) {
+    auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
+    return ctxt == nullptr ? nullptr : static_cast<parse_state*>(ctxt->_private);
 }
 
 int current_line(xmlParserCtxtPtr ctxt) {
@@ -61,8 +61,8 @@ std::string at_line(int line, std::string_view text) {
 }
 
 // Structured error handler of the parser context (errors arrive with the context as user data).
-void on_error(void *ctx, xmlErrorPtr error) {
-    auto *state = state_of(ctx);
+void on_error(void* ctx, xmlErrorPtr error) {
+    auto* state = state_of(ctx);
     if (state == nullptr || error == nullptr || error->level < XML_ERR_ERROR) {
         return;
     }
@@ -77,9 +77,9 @@ void on_error(void *ctx, xmlErrorPtr error) {
 }
 
 // A DOCTYPE stops the parser the moment it is seen, before any markup declaration (entity) is read.
-void on_doctype(void *ctx, const xmlChar *, const xmlChar *, const xmlChar *) {
-    auto *ctxt = static_cast<xmlParserCtxtPtr>(ctx);
-    if (auto *state = state_of(ctx)) {
+void on_doctype(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+    auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
+    if (auto* state = state_of(ctx)) {
         try {
             state->fail(errc::not_well_formed, at_line(current_line(ctxt), "DOCTYPE is not allowed"));
         } catch (...) {
@@ -88,14 +88,14 @@ void on_doctype(void *ctx, const xmlChar *, const xmlChar *, const xmlChar *) {
     xmlStopParser(ctxt);
 }
 
-void on_start_element(void *ctx, const xmlChar *local_name, const xmlChar *prefix, const xmlChar *uri,
-                      int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
-                      const xmlChar **attributes) {
+void on_start_element(void* ctx, const xmlChar* local_name, const xmlChar* prefix, const xmlChar* uri,
+                      int nb_namespaces, const xmlChar** namespaces, int nb_attributes, int nb_defaulted,
+                      const xmlChar** attributes) {
     xmlSAX2StartElementNs(ctx, local_name, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
                           attributes);
-    auto *state = state_of(ctx);
+    auto* state = state_of(ctx);
     if (state != nullptr && ++state->depth > state->max_depth) {
-        auto *ctxt = static_cast<xmlParserCtxtPtr>(ctx);
+        auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
         try {
             state->fail(errc::too_large,
                         at_line(current_line(ctxt), "nesting deeper than " + std::to_string(state->max_depth)));
@@ -105,9 +105,9 @@ void on_start_element(void *ctx, const xmlChar *local_name, const xmlChar *prefi
     }
 }
 
-void on_end_element(void *ctx, const xmlChar *local_name, const xmlChar *prefix, const xmlChar *uri) {
+void on_end_element(void* ctx, const xmlChar* local_name, const xmlChar* prefix, const xmlChar* uri) {
     xmlSAX2EndElementNs(ctx, local_name, prefix, uri);
-    if (auto *state = state_of(ctx); state != nullptr && state->depth > 0) {
+    if (auto* state = state_of(ctx); state != nullptr && state->depth > 0) {
         --state->depth;
     }
 }
@@ -136,7 +136,7 @@ bool is_space(char c) {
 // encoding or UTF-8. Checked before parsing so that libxml2 never switches to a converter.
 std::optional<support::error> check_encoding(std::string_view bytes) {
     if (bytes.size() >= 4) {
-        const auto detected = xmlDetectCharEncoding(reinterpret_cast<const unsigned char *>(bytes.data()), 4);
+        const auto detected = xmlDetectCharEncoding(reinterpret_cast<const unsigned char*>(bytes.data()), 4);
         if (detected != XML_CHAR_ENCODING_NONE && detected != XML_CHAR_ENCODING_UTF8) {
             return make_error(errc::not_well_formed, "line 1: only UTF-8 documents are accepted");
         }
@@ -222,11 +222,11 @@ xmlNodePtr find_too_deep(xmlNodePtr root, unsigned max_depth) {
 
 // The only external entity loader of the process: serves the embedded schemas and nothing else, so libxml2 never
 // reads a file or opens a connection, whoever asks.
-xmlParserInputPtr embedded_entity_loader(const char *url, const char *, xmlParserCtxtPtr ctxt) {
+xmlParserInputPtr embedded_entity_loader(const char* url, const char*, xmlParserCtxtPtr ctxt) {
     if (url == nullptr) {
         return nullptr;
     }
-    const detail::embedded_schema *schema = detail::resolve_embedded_schema(url);
+    const detail::embedded_schema* schema = detail::resolve_embedded_schema(url);
     if (schema == nullptr || schema->content.size() > static_cast<std::size_t>(INT_MAX)) {
         return nullptr;
     }
@@ -244,7 +244,7 @@ xmlParserInputPtr embedded_entity_loader(const char *url, const char *, xmlParse
     // The canonical URI becomes the document's base, against which the schema's own imports are resolved.
     std::string canonical(detail::embedded_uri_prefix);
     canonical.append(schema->path);
-    input->filename = reinterpret_cast<const char *>(xmlStrdup(reinterpret_cast<const xmlChar *>(canonical.c_str())));
+    input->filename = reinterpret_cast<const char*>(xmlStrdup(reinterpret_cast<const xmlChar*>(canonical.c_str())));
     return input;
 }
 
@@ -265,7 +265,7 @@ void initialize() {
     });
 }
 
-support::result<document> parse(std::string_view bytes, const parse_limits &limits) {
+support::result<document> parse(std::string_view bytes, const parse_limits& limits) {
     initialize();
     if (bytes.size() > limits.max_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
         return make_error(errc::too_large, "document of " + std::to_string(bytes.size()) +
@@ -304,7 +304,7 @@ support::result<document> parse(std::string_view bytes, const parse_limits &limi
     if (doc->intSubset != nullptr || doc->extSubset != nullptr) {
         return make_error(errc::not_well_formed, "line 1: DOCTYPE is not allowed");
     }
-    if (doc->encoding != nullptr && !is_utf8_name(reinterpret_cast<const char *>(doc->encoding))) {
+    if (doc->encoding != nullptr && !is_utf8_name(reinterpret_cast<const char*>(doc->encoding))) {
         return make_error(errc::not_well_formed, "line 1: only UTF-8 documents are accepted");
     }
     xmlNodePtr root = xmlDocGetRootElement(doc.get());
@@ -318,9 +318,9 @@ support::result<document> parse(std::string_view bytes, const parse_limits &limi
     return document(doc.release());
 }
 
-document::document(document &&other) noexcept : doc_(std::exchange(other.doc_, nullptr)) {}
+document::document(document&& other) noexcept : doc_(std::exchange(other.doc_, nullptr)) {}
 
-document &document::operator=(document &&other) noexcept {
+document& document::operator=(document&& other) noexcept {
     if (this != &other) {
         if (doc_ != nullptr) {
             xmlFreeDoc(doc_);
@@ -336,34 +336,34 @@ document::~document() {
     }
 }
 
-_xmlNode *document::root() const noexcept {
+_xmlNode* document::root() const noexcept {
     return doc_ == nullptr ? nullptr : xmlDocGetRootElement(doc_);
 }
 
 std::string document::root_name() const {
-    const xmlNode *node = root();
-    return node == nullptr || node->name == nullptr ? std::string{} : reinterpret_cast<const char *>(node->name);
+    const xmlNode* node = root();
+    return node == nullptr || node->name == nullptr ? std::string{} : reinterpret_cast<const char*>(node->name);
 }
 
 std::string document::root_namespace() const {
-    const xmlNode *node = root();
+    const xmlNode* node = root();
     if (node == nullptr || node->ns == nullptr || node->ns->href == nullptr) {
         return {};
     }
-    return reinterpret_cast<const char *>(node->ns->href);
+    return reinterpret_cast<const char*>(node->ns->href);
 }
 
 std::string document::serialize() const {
     if (doc_ == nullptr) {
         return {};
     }
-    xmlChar *memory = nullptr;
+    xmlChar* memory = nullptr;
     int size = 0;
     xmlDocDumpFormatMemoryEnc(doc_, &memory, &size, "UTF-8", 0);
     if (memory == nullptr) {
         return {};
     }
-    std::string out(reinterpret_cast<const char *>(memory), size > 0 ? static_cast<std::size_t>(size) : 0);
+    std::string out(reinterpret_cast<const char*>(memory), size > 0 ? static_cast<std::size_t>(size) : 0);
     xmlFree(memory);
     return out;
 }

@@ -9,7 +9,7 @@ namespace mcprov::xml::detail {
 
 // "line N: message" from a libxml2 error, the message trimmed of surrounding white space. Without a line
 // number the prefix is left out.
-inline std::string describe(const xmlError *error, std::string_view fallback = "unknown error") {
+inline std::string describe(const xmlError* error, std::string_view fallback = "unknown error") {
     std::string_view text = fallback;
     if (error != nullptr && error->message != nullptr) {
         text = error->message;
@@ -32,11 +32,11 @@ struct error_collector {
     std::string first_error;
     std::string first_warning;
 
-    static void handler(void *self, xmlErrorPtr error) {
+    static void handler(void* self, xmlErrorPtr error) {
         if (self == nullptr || error == nullptr) {
             return;
         }
-        auto *collector = static_cast<error_collector *>(self);
+        auto* collector = static_cast<error_collector*>(self);
         try { // called from C: nothing may propagate
             if (error->level >= XML_ERR_ERROR) {
                 if (collector->first_error.empty()) {

@@ -30,7 +30,7 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-void append_utf8(std::string &out, std::uint32_t cp) {
+void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
         out.push_back(static_cast<char>(cp));
     } else if (cp < 0x800) {
@@ -51,7 +51,7 @@ void append_utf8(std::string &out, std::uint32_t cp) {
 // Recursive-descent parser over the RFC 4825 section 6.3 grammar. Every error is invalid_argument.
 class selector_parser {
 public:
-    selector_parser(std::string_view text, const std::map<std::string, std::string> &prefixes,
+    selector_parser(std::string_view text, const std::map<std::string, std::string>& prefixes,
                     std::string_view default_namespace)
         : text_(text), prefixes_(prefixes), default_namespace_(default_namespace) {}
 
@@ -103,7 +103,7 @@ public:
 private:
     std::string_view text_;
     std::size_t pos_ = 0;
-    const std::map<std::string, std::string> &prefixes_;
+    const std::map<std::string, std::string>& prefixes_;
     std::string_view default_namespace_;
 
     bool at_end() const { return pos_ >= text_.size(); }
@@ -271,7 +271,7 @@ private:
         }
     }
 
-    support::result<void> reference(std::string &out) {
+    support::result<void> reference(std::string& out) {
         const std::size_t semicolon = text_.find(';', pos_);
         if (semicolon == std::string_view::npos || semicolon - pos_ > 12) {
             return fail("malformed reference in attribute value");
@@ -324,11 +324,11 @@ private:
     }
 };
 
-std::string_view as_view(const xmlChar *text) {
-    return text == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char *>(text));
+std::string_view as_view(const xmlChar* text) {
+    return text == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(text));
 }
 
-bool name_matches(const xmlNode *node, const selector_step &step) {
+bool name_matches(const xmlNode* node, const selector_step& step) {
     if (step.any_name) {
         return true;
     }
@@ -337,10 +337,10 @@ bool name_matches(const xmlNode *node, const selector_step &step) {
 }
 
 // Value of the attribute without namespace called name.
-std::optional<std::string> attribute_value(const xmlNode *node, std::string_view name) {
-    for (const xmlAttr *attr = node->properties; attr != nullptr; attr = attr->next) {
+std::optional<std::string> attribute_value(const xmlNode* node, std::string_view name) {
+    for (const xmlAttr* attr = node->properties; attr != nullptr; attr = attr->next) {
         if (attr->ns == nullptr && as_view(attr->name) == name) {
-            xmlChar *value = xmlNodeGetContent(reinterpret_cast<const xmlNode *>(attr));
+            xmlChar* value = xmlNodeGetContent(reinterpret_cast<const xmlNode*>(attr));
             std::string out(as_view(value));
             xmlFree(value);
             return out;
@@ -349,7 +349,7 @@ std::optional<std::string> attribute_value(const xmlNode *node, std::string_view
     return std::nullopt;
 }
 
-std::string qualified_name(const xmlNode *node) {
+std::string qualified_name(const xmlNode* node) {
     std::string out;
     if (node->ns != nullptr && node->ns->prefix != nullptr) {
         out.append(as_view(node->ns->prefix));
@@ -359,7 +359,7 @@ std::string qualified_name(const xmlNode *node) {
     return out;
 }
 
-void append_escaped_attribute(std::string &out, std::string_view value) {
+void append_escaped_attribute(std::string& out, std::string_view value) {
     for (char c : value) {
         switch (c) {
         case '&':
@@ -396,7 +396,7 @@ struct doc_deleter {
 // The element as it appears in the document. It is copied into a document of its own first: the copy declares
 // every namespace the subtree uses but that was declared on an ancestor, so the fragment stands alone.
 support::result<std::string> serialize_element(xmlNodePtr node) {
-    std::unique_ptr<xmlDoc, doc_deleter> scratch(xmlNewDoc(reinterpret_cast<const xmlChar *>("1.0")));
+    std::unique_ptr<xmlDoc, doc_deleter> scratch(xmlNewDoc(reinterpret_cast<const xmlChar*>("1.0")));
     if (!scratch) {
         return make_error(errc::internal, "out of memory");
     }
@@ -412,7 +412,7 @@ support::result<std::string> serialize_element(xmlNodePtr node) {
     // With an explicit UTF-8 encoding libxml2 writes non-ASCII text as is instead of as character references.
     xmlNodeDumpOutput(out, scratch.get(), copy, 0, 0, "UTF-8");
     xmlOutputBufferFlush(out);
-    std::string body(reinterpret_cast<const char *>(xmlOutputBufferGetContent(out)), xmlOutputBufferGetSize(out));
+    std::string body(reinterpret_cast<const char*>(xmlOutputBufferGetContent(out)), xmlOutputBufferGetSize(out));
     const int rc = xmlOutputBufferClose(out);
     if (rc < 0) {
         return make_error(errc::internal, "cannot serialise the selected element");
@@ -423,8 +423,8 @@ support::result<std::string> serialize_element(xmlNodePtr node) {
 // RFC 4825 section 7.10: an empty element named like the selected one, declaring every namespace in scope there.
 std::string namespace_bindings(xmlNodePtr node) {
     std::string out = "<" + qualified_name(node);
-    if (xmlNsPtr *list = xmlGetNsList(node->doc, node)) {
-        for (xmlNsPtr *ns = list; *ns != nullptr; ++ns) {
+    if (xmlNsPtr* list = xmlGetNsList(node->doc, node)) {
+        for (xmlNsPtr* ns = list; *ns != nullptr; ++ns) {
             if ((*ns)->href == nullptr || *(*ns)->href == '\0') {
                 continue; // xmlns="" undeclares the default namespace: nothing is bound
             }
@@ -446,12 +446,12 @@ std::string namespace_bindings(xmlNodePtr node) {
 } // namespace
 
 support::result<node_selector> parse_node_selector(std::string_view text,
-                                                   const std::map<std::string, std::string> &prefixes,
+                                                   const std::map<std::string, std::string>& prefixes,
                                                    std::string_view default_namespace) {
     return selector_parser(text, prefixes, default_namespace).run();
 }
 
-support::result<selection> select(const document &doc, const node_selector &selector) {
+support::result<selection> select(const document& doc, const node_selector& selector) {
     if (doc.get() == nullptr) {
         return make_error(errc::not_found, "no document");
     }
@@ -462,7 +462,7 @@ support::result<selection> select(const document &doc, const node_selector &sele
     // child is the root. Each node appears at most once, so the sets never outgrow the document.
     std::vector<xmlNodePtr> context{reinterpret_cast<xmlNodePtr>(doc.get())};
     std::vector<xmlNodePtr> next;
-    for (const auto &step : selector.steps) {
+    for (const auto& step : selector.steps) {
         next.clear();
         for (xmlNodePtr parent : context) {
             unsigned count = 0;

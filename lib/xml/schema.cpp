@@ -21,10 +21,10 @@ class schema_impl final : public schema {
 public:
     explicit schema_impl(xmlSchemaPtr compiled) noexcept : compiled_(compiled) {}
     ~schema_impl() override { xmlSchemaFree(compiled_); }
-    schema_impl(const schema_impl &) = delete;
-    schema_impl &operator=(const schema_impl &) = delete;
+    schema_impl(const schema_impl&) = delete;
+    schema_impl& operator=(const schema_impl&) = delete;
 
-    support::result<void> validate(const document &doc) const override {
+    support::result<void> validate(const document& doc) const override {
         if (doc.get() == nullptr) {
             return make_error(errc::invalid_argument, "no document to validate");
         }
@@ -54,7 +54,7 @@ struct schema_cache {
     std::map<std::string, std::shared_ptr<const schema_impl>, std::less<>> compiled;
 };
 
-schema_cache &cache() {
+schema_cache& cache() {
     static schema_cache instance;
     return instance;
 }
@@ -63,12 +63,12 @@ schema_cache &cache() {
 
 support::result<std::shared_ptr<const schema>> load_embedded_schema(std::string_view path) {
     initialize();
-    auto &c = cache();
+    auto& c = cache();
     std::lock_guard lock(c.mutex);
     if (auto it = c.compiled.find(path); it != c.compiled.end()) {
         return std::shared_ptr<const schema>(it->second);
     }
-    const detail::embedded_schema *source = detail::find_embedded_schema(path);
+    const detail::embedded_schema* source = detail::find_embedded_schema(path);
     if (source == nullptr) {
         return make_error(errc::not_found, "no embedded schema \"" + std::string(path) + "\"");
     }

@@ -26,7 +26,7 @@ constexpr std::string_view sample = R"(<?xml version="1.0" encoding="UTF-8"?>
 </mcptt-user-profile>
 )";
 
-const mcprov::xml::document *sample_document() {
+const mcprov::xml::document* sample_document() {
     static const std::optional<mcprov::xml::document> doc = []() -> std::optional<mcprov::xml::document> {
         auto parsed = mcprov::xml::parse(sample);
         if (!parsed) {
@@ -39,15 +39,15 @@ const mcprov::xml::document *sample_document() {
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const std::map<std::string, std::string> prefixes{
         {"up", "urn:3gpp:mcptt:user-profile:1.0"}, {"ext", "urn:example:ext"}, {"x", "urn:example:unused"}};
-    const std::string_view text(reinterpret_cast<const char *>(data), size);
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
     auto selector = mcprov::xml::parse_node_selector(text, prefixes, "urn:3gpp:mcptt:user-profile:1.0");
     if (!selector) {
         return 0;
     }
-    if (const auto *doc = sample_document()) {
+    if (const auto* doc = sample_document()) {
         auto selected = mcprov::xml::select(*doc, *selector);
         (void)selected;
     }

@@ -10,7 +10,7 @@
 
 namespace {
 
-const mcprov::xml::schema *profile_schema() {
+const mcprov::xml::schema* profile_schema() {
     static const std::shared_ptr<const mcprov::xml::schema> compiled = [] {
         auto loaded = mcprov::xml::load_embedded_schema("ts24484-rel13/mcptt-user-profile.xsd");
         return loaded ? *loaded : nullptr;
@@ -20,18 +20,18 @@ const mcprov::xml::schema *profile_schema() {
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     mcprov::xml::parse_limits limits;
     limits.max_bytes = 64 * 1024;
     limits.max_depth = 32;
-    auto doc = mcprov::xml::parse(std::string_view(reinterpret_cast<const char *>(data), size), limits);
+    auto doc = mcprov::xml::parse(std::string_view(reinterpret_cast<const char*>(data), size), limits);
     if (!doc) {
         return 0;
     }
     (void)doc->root_name();
     (void)doc->root_namespace();
     (void)doc->serialize();
-    if (const auto *schema = profile_schema()) {
+    if (const auto* schema = profile_schema()) {
         (void)schema->validate(*doc);
     }
     return 0;

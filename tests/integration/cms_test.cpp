@@ -154,8 +154,8 @@ TEST_F(cms_xcap, when_node_selector_names_an_attribute_then_its_value) {
 }
 
 TEST_F(cms_xcap, when_node_selector_matches_nothing_then_404) {
-    auto res = get(url(alice, "mcptt-user-profile-1.xml") + "/~~/mcptt-user-profile/OffNetwork",
-                   cms->user_token(alice));
+    auto res =
+        get(url(alice, "mcptt-user-profile-1.xml") + "/~~/mcptt-user-profile/OffNetwork", cms->user_token(alice));
     EXPECT_EQ(res.result(), status::not_found);
 }
 
@@ -315,7 +315,8 @@ TEST(cms_process, when_importing_a_mixed_tree_then_good_documents_stored_and_bad
     EXPECT_NE(output.find("conflict: XUI-URI"), std::string::npos) << output;
     EXPECT_NE(output.find("readme.txt: not at"), std::string::npos) << output;
     ASSERT_TRUE(cms.start());
-    auto carol = cms.document_url("org.3gpp.mcptt.user-profile", "sip:carol@ems.example.org", "mcptt-user-profile-1.xml");
+    auto carol =
+        cms.document_url("org.3gpp.mcptt.user-profile", "sip:carol@ems.example.org", "mcptt-user-profile-1.xml");
     auto res = cms.request(verb::get, carol, cms.admin_token());
     ASSERT_TRUE(res);
     EXPECT_EQ(res->result(), status::ok);
@@ -325,7 +326,8 @@ TEST(cms_process, when_importing_a_mixed_tree_then_good_documents_stored_and_bad
 
 TEST(dev_process, when_dev_runs_then_it_serves_the_seeded_profile_to_the_printed_token) {
     temp_dir dir;
-    child_process dev(MCPROV_BINARY, {"dev", "--port", "0", "--dir", (dir.path() / "dev").string()}, dir.path() / "dev");
+    child_process dev(MCPROV_BINARY, {"dev", "--port", "0", "--dir", (dir.path() / "dev").string()},
+                      dir.path() / "dev");
     auto url = dev.wait_for_output(R"(curl --cacert \S+ -i -H "Authorization: Bearer \$ALICE" '([^']+)')");
     ASSERT_FALSE(url.empty()) << dev.out() << dev.err();
     auto token = dev.wait_for_output(R"(export ALICE=(\S+))");

@@ -15,9 +15,7 @@ public:
     explicit mc_service_user_database(std::shared_ptr<store::document_store> documents)
         : documents_(std::move(documents)) {}
 
-    support::result<store::stored_document> read(const store::document_key& key) const {
-        return documents_->get(key);
-    }
+    support::result<store::stored_document> read(const store::document_key& key) const { return documents_->get(key); }
 
     // Errors: not_found (unknown application usage), invalid_argument (XUI or document name), the checks of
     // profile::check_profile_document, precondition_failed, io. Nothing is written unless every check passes.

@@ -27,7 +27,7 @@ struct tls_config {
 
 struct server_config {
     std::string address = "127.0.0.1";
-    std::uint16_t port = 0; // 0: the system picks one; see server::port()
+    std::uint16_t port = 0;        // 0: the system picks one; see server::port()
     std::optional<tls_config> tls; // nullopt: plain HTTP
     unsigned threads = 2;
     std::size_t max_header_bytes = 16 * 1024;

@@ -33,10 +33,10 @@ struct access_token {
 };
 
 struct verifier_config {
-    std::string issuer;               // required "iss"
-    std::string audience;             // must appear in "aud"
-    std::string public_key_pem;       // the identity management server's P-256 public key (SubjectPublicKeyInfo PEM)
-    std::chrono::seconds leeway{30};  // clock skew allowed on exp/nbf/iat (TS 33.180: at most 30 s)
+    std::string issuer;              // required "iss"
+    std::string audience;            // must appear in "aud"
+    std::string public_key_pem;      // the identity management server's P-256 public key (SubjectPublicKeyInfo PEM)
+    std::chrono::seconds leeway{30}; // clock skew allowed on exp/nbf/iat (TS 33.180: at most 30 s)
     std::size_t max_token_bytes = 8192;
     std::size_t cache_entries = 4096; // verified tokens remembered until they expire
 };
@@ -51,8 +51,8 @@ public:
     virtual support::result<access_token> verify(std::string_view compact) const = 0;
 };
 
-support::result<std::unique_ptr<access_token_verifier>> create_access_token_verifier(verifier_config config,
-                                                                                     std::shared_ptr<support::clock> clock);
+support::result<std::unique_ptr<access_token_verifier>>
+create_access_token_verifier(verifier_config config, std::shared_ptr<support::clock> clock);
 
 // What an issued token says; issued_at comes from the issuer's clock.
 struct token_request {

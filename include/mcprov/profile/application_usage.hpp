@@ -16,8 +16,8 @@ struct application_usage {
     std::string_view mime_type;         // "application/vnd.3gpp.mcptt-user-profile+xml"
     std::string_view default_namespace; // the namespace of unprefixed names in node selectors
     std::string_view root_element;
-    std::string_view document_prefix;   // documents are named <prefix><index>.xml
-    std::string_view schema;            // embedded schema path, empty when only the root is checked
+    std::string_view document_prefix; // documents are named <prefix><index>.xml
+    std::string_view schema;          // embedded schema path, empty when only the root is checked
 };
 
 std::span<const application_usage> application_usages();

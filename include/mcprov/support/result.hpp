@@ -8,18 +8,18 @@ namespace mcprov::support {
 
 // What went wrong, in terms a caller can act on; protocol layers map it to their own status codes.
 enum class errc {
-    invalid_argument,      // malformed request or input that does not parse
-    not_well_formed,       // XML that is not well-formed (or not UTF-8)
-    schema_invalid,        // well-formed XML that the schema rejects
-    too_large,             // a size or depth limit was exceeded
+    invalid_argument, // malformed request or input that does not parse
+    not_well_formed,  // XML that is not well-formed (or not UTF-8)
+    schema_invalid,   // well-formed XML that the schema rejects
+    too_large,        // a size or depth limit was exceeded
     unsupported_media_type,
-    unauthenticated,       // no credentials, or credentials that do not verify
-    forbidden,             // valid credentials without the right to do this
+    unauthenticated, // no credentials, or credentials that do not verify
+    forbidden,       // valid credentials without the right to do this
     not_found,
-    conflict,              // the request clashes with the current state
-    precondition_failed,   // If-Match / If-None-Match did not hold
-    unavailable,           // a dependency cannot be reached
-    io,                    // file or database failure
+    conflict,            // the request clashes with the current state
+    precondition_failed, // If-Match / If-None-Match did not hold
+    unavailable,         // a dependency cannot be reached
+    io,                  // file or database failure
     internal,
 };
 
@@ -30,7 +30,9 @@ struct error {
     std::string message;
 };
 
-inline error make_error(errc code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(errc code, std::string message) {
+    return error{code, std::move(message)};
+}
 
 // The one result type for fallible operations: a value or an error, no exceptions across request paths.
 template <class T> class [[nodiscard]] result {

@@ -17,7 +17,7 @@ struct selector_step {
     bool any_name = false;
     std::string namespace_uri; // resolved; for unprefixed names, the application usage's default namespace
     std::string local_name;
-    std::optional<unsigned> position; // 1-based
+    std::optional<unsigned> position;                                  // 1-based
     std::optional<std::pair<std::string, std::string>> attribute_test; // (attribute local name, value)
 };
 

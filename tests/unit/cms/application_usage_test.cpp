@@ -7,7 +7,9 @@ namespace {
 
 using support::errc;
 
-const application_usage& mcptt() { return *find_application_usage("org.3gpp.mcptt.user-profile"); }
+const application_usage& mcptt() {
+    return *find_application_usage("org.3gpp.mcptt.user-profile");
+}
 
 std::string profile(const std::string& xui, const std::string& index) {
     return "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"" + xui +

@@ -11,7 +11,9 @@ class cms_config_test : public ::testing::Test {
 protected:
     void SetUp() override { ASSERT_TRUE(support::write_file(dir.path() / "idms.pem", "-----BEGIN PUBLIC KEY-----\n")); }
 
-    support::result<cms_config> parse(const std::string& text) { return parse_cms_config(text, "cms.toml", dir.path()); }
+    support::result<cms_config> parse(const std::string& text) {
+        return parse_cms_config(text, "cms.toml", dir.path());
+    }
 
     const std::string auth =
         "[auth]\nissuer = \"https://idms\"\naudience = \"cms\"\npublic_key = \"idms.pem\"\n[store]\npath = \"db\"\n";

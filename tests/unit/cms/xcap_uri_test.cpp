@@ -19,8 +19,8 @@ TEST(xcap_uri, when_document_uri_then_parts_are_decoded) {
 }
 
 TEST(xcap_uri, when_node_selector_and_xmlns_query_then_both_are_returned) {
-    auto uri = parse_xcap_uri("/xcap/a/users/sip:u@h/d.xml/~~/p:root/p:child%5B2%5D?xmlns(p=urn:x:y)xmlns(q=urn:z)",
-                              "/xcap");
+    auto uri =
+        parse_xcap_uri("/xcap/a/users/sip:u@h/d.xml/~~/p:root/p:child%5B2%5D?xmlns(p=urn:x:y)xmlns(q=urn:z)", "/xcap");
     ASSERT_TRUE(uri) << uri.err().message;
     EXPECT_EQ(uri->node_selector, "p:root/p:child[2]");
     EXPECT_EQ(uri->namespace_bindings.at("p"), "urn:x:y");

@@ -11,9 +11,9 @@ namespace {
 
 using support::errc;
 
-constexpr const char *up_ns = "urn:3gpp:mcptt:user-profile:1.0";
+constexpr const char* up_ns = "urn:3gpp:mcptt:user-profile:1.0";
 
-const char *const sample = R"(<?xml version="1.0" encoding="UTF-8"?>
+const char* const sample = R"(<?xml version="1.0" encoding="UTF-8"?>
 <mcptt-user-profile xmlns="urn:3gpp:mcptt:user-profile:1.0" xmlns:ext="urn:example:ext" XUI-URI="sip:alice@example.org" user-profile-index="1">
   <ProfileName>Alice</ProfileName>
   <Common index="c1">
@@ -40,7 +40,7 @@ protected:
         doc_.emplace(std::move(*parsed));
     }
 
-    support::result<selection> run(std::string_view text, const std::map<std::string, std::string> &prefixes = {}) {
+    support::result<selection> run(std::string_view text, const std::map<std::string, std::string>& prefixes = {}) {
         auto selector = parse_node_selector(text, prefixes, up_ns);
         if (!selector) {
             return std::move(selector).err();
@@ -48,7 +48,7 @@ protected:
         return select(*doc_, *selector);
     }
 
-    std::string element(std::string_view text, const std::map<std::string, std::string> &prefixes = {}) {
+    std::string element(std::string_view text, const std::map<std::string, std::string>& prefixes = {}) {
         auto s = run(text, prefixes);
         if (!s) {
             return "error: " + s.err().message;
@@ -142,7 +142,7 @@ TEST_F(xml_node_selector, when_namespace_selector_then_empty_element_with_in_sco
 }
 
 TEST_F(xml_node_selector, when_nothing_matches_then_not_found) {
-    for (const char *text : {"other-root", "mcptt-user-profile/Missing", "mcptt-user-profile/Common[3]",
+    for (const char* text : {"other-root", "mcptt-user-profile/Missing", "mcptt-user-profile/Common[3]",
                              "mcptt-user-profile/Common[@index=\"c9\"]"}) {
         auto s = run(text);
         ASSERT_FALSE(s) << text;
@@ -151,7 +151,7 @@ TEST_F(xml_node_selector, when_nothing_matches_then_not_found) {
 }
 
 TEST_F(xml_node_selector, when_two_elements_match_then_not_found) {
-    for (const char *text : {"mcptt-user-profile/Common", "mcptt-user-profile/OnNetwork", "*/*/*/entry"}) {
+    for (const char* text : {"mcptt-user-profile/Common", "mcptt-user-profile/OnNetwork", "*/*/*/entry"}) {
         auto s = run(text);
         ASSERT_FALSE(s) << text;
         EXPECT_EQ(s.err().code, errc::not_found) << text;
@@ -176,7 +176,7 @@ TEST(xml_node_selector_parse, when_well_formed_then_steps_are_resolved) {
 
 TEST(xml_node_selector_parse, when_malformed_then_invalid_argument) {
     const std::map<std::string, std::string> prefixes{{"p", "urn:p"}};
-    for (const char *text : {
+    for (const char* text : {
              "",                  // empty
              "a/",                // empty trailing step
              "/a",                // empty leading step

@@ -15,16 +15,16 @@ namespace {
 
 using support::errc;
 
-constexpr const char *profile_schema = "ts24484-rel13/mcptt-user-profile.xsd";
+constexpr const char* profile_schema = "ts24484-rel13/mcptt-user-profile.xsd";
 
-std::string read_data(const std::string &name) {
+std::string read_data(const std::string& name) {
     std::ifstream in(std::string(MCPROV_TEST_DATA) + "/xml/" + name, std::ios::binary);
     std::ostringstream out;
     out << in.rdbuf();
     return out.str();
 }
 
-std::string profile(const std::string &root_attributes, const std::string &body) {
+std::string profile(const std::string& root_attributes, const std::string& body) {
     return "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" " + root_attributes + ">\n" + body +
            "\n</mcptt-user-profile>";
 }
@@ -49,7 +49,7 @@ TEST(xml_schema, when_loaded_twice_then_the_compiled_schema_is_shared) {
 }
 
 TEST(xml_schema, when_every_embedded_ts24484_schema_loaded_then_each_compiles) {
-    for (const char *path : {"ts24484-rel13/common-policy.xsd", "ts24484-rel13/xml.xsd", "ts24484-rel13/ue-config.xsd",
+    for (const char* path : {"ts24484-rel13/common-policy.xsd", "ts24484-rel13/xml.xsd", "ts24484-rel13/ue-config.xsd",
                              "ts24484-rel13/ue-init-config.xsd", "ts24484-rel13/Servconf.xsd"}) {
         auto schema = load_embedded_schema(path);
         EXPECT_TRUE(schema) << path << ": " << schema.err().message;
@@ -134,14 +134,14 @@ TEST(xml_schema, when_validated_from_four_threads_then_results_are_correct) {
             }
         });
     }
-    for (auto &thread : threads) {
+    for (auto& thread : threads) {
         thread.join();
     }
     EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(xml_schema, when_loaded_from_four_threads_at_once_then_all_get_the_same_schema) {
-    std::vector<const schema *> seen(4, nullptr);
+    std::vector<const schema*> seen(4, nullptr);
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&, t] {
@@ -149,11 +149,11 @@ TEST(xml_schema, when_loaded_from_four_threads_at_once_then_all_get_the_same_sch
             seen[static_cast<std::size_t>(t)] = s ? s->get() : nullptr;
         });
     }
-    for (auto &thread : threads) {
+    for (auto& thread : threads) {
         thread.join();
     }
     ASSERT_NE(seen[0], nullptr);
-    for (const auto *s : seen) {
+    for (const auto* s : seen) {
         EXPECT_EQ(s, seen[0]);
     }
 }
