@@ -84,13 +84,15 @@ int run_import(const cms_options& options) {
 
 command add_cms_command(CLI::App& parent) {
     auto options = std::make_shared<cms_options>();
-    auto* cms = parent.add_subcommand("cms", "Run a configuration management server (TS 24.484 XCAP user profiles).");
+    auto* cms = parent.add_subcommand("cms", "Run a configuration management server (TS 24.484 XCAP user profiles).\n"
+                                             "Stops gracefully on SIGTERM or SIGINT: requests in flight finish first.");
     cms->add_option("-c,--config", options->config, "TOML configuration file (see docs/configuration.md)")
         ->required()
         ->check(CLI::ExistingFile);
-    cms->footer("Stops gracefully on SIGTERM or SIGINT: requests in flight finish first.");
     auto* import = cms->add_subcommand(
-        "import", "Check and store every profile under DIR, laid out as <auid>/users/<MC service ID>/<document>.\n"
+        "import", "mcprov cms import --config FILE DIR\n"
+                  "Check and store every profile under DIR, laid out as <auid>/users/<MC service ID>/<document>,\n"
+                  "in the database of the CMS configured in FILE (the server may be running).\n"
                   "Each document is written on its own; rejected files are listed with the reason.\n"
                   "Exit status: 0 all imported, 3 some rejected, 1 or 2 nothing done.");
     import->fallthrough();
