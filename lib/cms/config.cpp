@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include <boost/asio/ip/address.hpp>
 #include <toml++/toml.h>
 
 #include "mcprov/support/file.hpp"
@@ -169,7 +170,8 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
         r.fail_at("server", "listen", "server.listen must be address:port, e.g. 127.0.0.1:8443 or [::1]:8443");
     }
     c.server.threads = static_cast<unsigned>(r.integer("server", "threads", 2, 1, 256));
-    c.server.max_body_bytes = static_cast<std::size_t>(r.integer("server", "max_body_bytes", 1 << 20, 1024, 64 << 20));
+    // Documents are parsed whole, and the parser takes at most 1 MiB (xml::parse_limits).
+    c.server.max_body_bytes = static_cast<std::size_t>(r.integer("server", "max_body_bytes", 1 << 20, 1024, 1 << 20));
     c.server.max_header_bytes =
         static_cast<std::size_t>(r.integer("server", "max_header_bytes", 16 << 10, 1024, 1 << 20));
     c.server.idle_timeout = std::chrono::seconds(r.integer("server", "idle_timeout_seconds", 60, 1, 3600));
@@ -189,6 +191,9 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
         c.server.tls = tls;
     } else if (!plain_http) {
         r.missing("tls", "certificate");
+    } else if (boost::system::error_code ec; !boost::asio::ip::make_address(c.server.address, ec).is_loopback()) {
+        // Bearer tokens would cross the network in clear.
+        r.fail_at("server", "plain_http", "server.plain_http is only allowed on a loopback listen address");
     }
 
     c.xcap.xcap_root_path = r.string("xcap", "root", "/xcap");

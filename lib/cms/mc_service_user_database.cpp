@@ -15,6 +15,17 @@ support::result<store::put_outcome> mc_service_user_database::write(const store:
     if (auto id = identity::validate_mc_service_id(key.xui); !id) {
         return std::move(id).err();
     }
+    if (condition.if_match || condition.if_none_match) {
+        // A stale condition is reported as such before the document is judged (RFC 9110 section 13.2.1); the
+        // store checks it again, atomically, when it writes.
+        auto current = documents_->get(key);
+        if (!current && current.err().code != support::errc::not_found) {
+            return std::move(current).err();
+        }
+        if (!condition.holds(current ? std::optional<std::string>(current->etag) : std::nullopt)) {
+            return support::make_error(support::errc::precondition_failed, "the document's entity tag does not match");
+        }
+    }
     if (auto checked = profile::check_profile_document(*usage, key.xui, key.name, bytes); !checked) {
         return std::move(checked).err();
     }

@@ -80,6 +80,8 @@ http::response error_response(const support::error& e, unsigned version) {
         return problem(bhttp::status::bad_request, version, e.message);
     case errc::too_large:
         return problem(bhttp::status::payload_too_large, version, e.message);
+    case errc::uri_too_long:
+        return problem(bhttp::status::uri_too_long, version, e.message);
     case errc::unsupported_media_type:
         return problem(bhttp::status::unsupported_media_type, version, e.message);
     case errc::unauthenticated:
@@ -117,6 +119,17 @@ std::string_view token_id_for(const identity::access_token& token, std::string_v
                                 : auid == "org.3gpp.mcdata.user-profile" ? token.mcdata_id
                                                                          : token.mcvideo_id;
     return specific.empty() ? std::string_view(token.mc_id) : specific;
+}
+
+store::write_condition write_condition_of(const http::request& req) {
+    store::write_condition condition;
+    if (auto im = req[bhttp::field::if_match]; !im.empty()) {
+        condition.if_match = std::string(im);
+    }
+    if (auto inm = req[bhttp::field::if_none_match]; !inm.empty()) {
+        condition.if_none_match = std::string(inm);
+    }
+    return condition;
 }
 
 std::string_view media_type(std::string_view content_type) {
@@ -206,6 +219,7 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     ctx.who = ctx.token.mc_id.empty() ? ctx.token.subject : ctx.token.mc_id;
     switch (req.method()) {
     case bhttp::verb::get:
+    case bhttp::verb::head:
         return serve_document(ctx);
     case bhttp::verb::put:
         return write_document(ctx);
@@ -213,10 +227,22 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
         return delete_document(ctx);
     default: {
         auto res = problem(bhttp::status::method_not_allowed, version, "use GET, PUT or DELETE");
-        res.set(bhttp::field::allow, "GET, PUT, DELETE");
+        res.set(bhttp::field::allow, "GET, HEAD, PUT, DELETE");
         return res;
     }
     }
+}
+
+std::optional<http::response> xcap_handler::screen(const http::request& req, const http::peer_info& peer) {
+    auto auth = authenticate(req, peer);
+    if (auto* refusal = std::get_if<http::response>(&auth)) {
+        return std::move(*refusal);
+    }
+    if (!std::get<identity::access_token>(auth).has_scope(config_.admin_scope)) {
+        ++stats_.forbidden;
+        return problem(bhttp::status::forbidden, req.version(), "only an administrator may send a request body");
+    }
+    return std::nullopt;
 }
 
 std::variant<identity::access_token, http::response> xcap_handler::authenticate(const http::request& req,
@@ -251,16 +277,7 @@ http::response xcap_handler::serve_document(const context& ctx) {
         }
         return error_response(doc.err(), version);
     }
-    if (auto inm = ctx.req[bhttp::field::if_none_match];
-        !inm.empty() && store::entity_tag_list_matches(inm, doc->etag, true)) {
-        ++stats_.not_modified;
-        auto res = make_response(bhttp::status::not_modified, version);
-        res.set(bhttp::field::etag, doc->etag);
-        return res;
-    }
-
     auto res = make_response(bhttp::status::ok, version);
-    res.set(bhttp::field::etag, doc->etag);
     if (!ctx.uri.node_selector) {
         res.set(bhttp::field::content_type, ctx.usage.mime_type);
         res.body() = std::move(doc->content);
@@ -287,6 +304,18 @@ http::response xcap_handler::serve_document(const context& ctx) {
                                                 : "application/xcap-ns+xml");
         res.body() = std::move(selected->body);
     }
+    // Preconditions apply only to what would otherwise be a 2xx answer (RFC 9110 section 13.2.1).
+    if (auto im = ctx.req[bhttp::field::if_match]; !im.empty() && !store::entity_tag_list_matches(im, doc->etag, false)) {
+        return problem(bhttp::status::precondition_failed, version, "the document's entity tag does not match");
+    }
+    if (auto inm = ctx.req[bhttp::field::if_none_match];
+        !inm.empty() && store::entity_tag_list_matches(inm, doc->etag, true)) {
+        ++stats_.not_modified;
+        auto not_modified = make_response(bhttp::status::not_modified, version);
+        not_modified.set(bhttp::field::etag, doc->etag);
+        return not_modified;
+    }
+    res.set(bhttp::field::etag, doc->etag);
     ++stats_.documents_served;
     return res;
 }
@@ -306,25 +335,16 @@ http::response xcap_handler::write_document(const context& ctx) {
     if (ctx.uri.node_selector) {
         auto res = problem(bhttp::status::method_not_allowed, version,
                            "elements and attributes are read-only; PUT the whole document");
-        res.set(bhttp::field::allow, "GET");
+        res.set(bhttp::field::allow, "GET, HEAD");
         return res;
     }
-    if (auto type = media_type(ctx.req[bhttp::field::content_type]); type != ctx.usage.mime_type) {
+    if (auto type = media_type(ctx.req[bhttp::field::content_type]); !boost::beast::iequals(type, ctx.usage.mime_type)) {
         return reject(support::make_error(errc::unsupported_media_type, "Content-Type must be " +
                                                                             std::string(ctx.usage.mime_type) +
                                                                             ", not '" + std::string(type) + "'"));
     }
-    store::write_condition condition;
-    if (auto im = ctx.req[bhttp::field::if_match]; !im.empty()) {
-        condition.if_match = std::string(im);
-    }
-    if (auto inm = ctx.req[bhttp::field::if_none_match]; !inm.empty()) {
-        if (inm != "*") {
-            return reject(support::make_error(errc::invalid_argument, "If-None-Match on PUT must be *"));
-        }
-        condition.if_none_match_any = true;
-    }
-    auto written = database_->write({ctx.uri.auid, ctx.uri.xui, ctx.uri.document}, ctx.req.body(), condition);
+    auto written =
+        database_->write({ctx.uri.auid, ctx.uri.xui, ctx.uri.document}, ctx.req.body(), write_condition_of(ctx.req));
     if (!written) {
         return reject(written.err());
     }
@@ -346,14 +366,10 @@ http::response xcap_handler::delete_document(const context& ctx) {
     if (ctx.uri.node_selector) {
         auto res = problem(bhttp::status::method_not_allowed, version,
                            "elements and attributes are read-only; DELETE the whole document");
-        res.set(bhttp::field::allow, "GET");
+        res.set(bhttp::field::allow, "GET, HEAD");
         return res;
     }
-    store::write_condition condition;
-    if (auto im = ctx.req[bhttp::field::if_match]; !im.empty()) {
-        condition.if_match = std::string(im);
-    }
-    auto removed = database_->remove({ctx.uri.auid, ctx.uri.xui, ctx.uri.document}, condition);
+    auto removed = database_->remove({ctx.uri.auid, ctx.uri.xui, ctx.uri.document}, write_condition_of(ctx.req));
     if (!removed) {
         ++stats_.writes_rejected;
         log->warn("{} DELETE {}/{}/{}: {}", ctx.who, ctx.uri.auid, ctx.uri.xui, ctx.uri.document,

@@ -69,7 +69,7 @@ result<std::map<std::string, std::string>> parse_bindings(std::string_view query
 
 result<xcap_uri> parse_xcap_uri(std::string_view target, std::string_view root_path) {
     if (target.size() > max_xcap_uri_bytes) {
-        return make_error(errc::too_large, "request URI longer than " + std::to_string(max_xcap_uri_bytes) + " bytes");
+        return make_error(errc::uri_too_long, "request URI longer than " + std::to_string(max_xcap_uri_bytes) + " bytes");
     }
     std::string_view query;
     if (auto q = target.find('?'); q != std::string_view::npos) {

@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <openssl/x509.h>
+#include <sys/resource.h>
 
 #include "mcprov/support/log.hpp"
 
@@ -73,7 +74,8 @@ struct connection_handle {
 class server_impl final : public server, public std::enable_shared_from_this<server_impl> {
 public:
     server_impl(const server_config& config, std::shared_ptr<handler> h)
-        : config_(config), handler_(std::move(h)), ioc_(static_cast<int>(config.threads)), acceptor_(ioc_),
+        : config_(config), handler_(std::move(h)), ioc_(static_cast<int>(config.threads)),
+          acceptor_(asio::make_strand(ioc_)),
           ssl_(asio::ssl::context::tls_server) {}
 
     ~server_impl() override {
@@ -108,7 +110,16 @@ public:
                                             ": " + ec.message());
         }
         port_ = acceptor_.local_endpoint().port();
-        asio::co_spawn(ioc_, accept_loop(), asio::detached);
+        if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+            // Leave descriptors for the database, logs and files; past the limit accept() would only fail.
+            auto usable = files.rlim_cur > 64 ? static_cast<std::size_t>(files.rlim_cur - 64) : 1;
+            if (config_.max_connections > usable) {
+                log_->warn("max_connections {} lowered to {}: the process may open {} files", config_.max_connections,
+                           usable, files.rlim_cur);
+                config_.max_connections = usable;
+            }
+        }
+        asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
         for (unsigned i = 0; i < std::max(1u, config_.threads); ++i) {
             threads_.emplace_back([this] { ioc_.run(); });
         }
@@ -180,11 +191,14 @@ private:
                 co_return;
             }
             if (ec) {
-                log_->warn("accept failed: {}", ec.message());
+                // Typically out of file descriptors: retrying at once would spin, so pause and log once a second.
+                log_throttled("accept failed: " + ec.message());
+                asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
+                co_await pause.async_wait(use_tuple);
                 continue;
             }
             if (connection_count() >= config_.max_connections) {
-                log_->warn("refusing connection: {} connections open", config_.max_connections);
+                log_throttled("refusing connections: " + std::to_string(config_.max_connections) + " open");
                 continue; // the socket closes as it goes out of scope
             }
             socket.set_option(tcp::no_delay(true), ec);
@@ -200,22 +214,21 @@ private:
     asio::awaitable<void> serve_plain(tcp::socket socket) {
         beast::tcp_stream stream(std::move(socket));
         peer_info peer{remote_address(stream.socket()), {}};
-        auto handle = track(stream.get_executor(), [&stream] {
+        tracked_connection tracked(*this, stream.get_executor(), [&stream] {
             boost::system::error_code ignored;
             stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
             stream.socket().close(ignored);
         });
-        co_await serve_requests(stream, stream, peer, *handle);
+        co_await serve_requests(stream, stream, peer, *tracked.handle);
         boost::system::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        untrack(handle);
     }
 
     asio::awaitable<void> serve_tls(tcp::socket socket) {
         beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl_);
         auto& lowest = beast::get_lowest_layer(stream);
         peer_info peer{remote_address(lowest.socket()), {}};
-        auto handle = track(lowest.get_executor(), [&lowest] {
+        tracked_connection tracked(*this, lowest.get_executor(), [&lowest] {
             boost::system::error_code ignored;
             lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
             lowest.socket().close(ignored);
@@ -226,11 +239,10 @@ private:
             log_->info("{}: TLS handshake failed: {}", peer.address, ec.message());
         } else {
             peer.certificate_subject = peer_certificate_subject(stream.native_handle());
-            co_await serve_requests(stream, lowest, peer, *handle);
+            co_await serve_requests(stream, lowest, peer, *tracked.handle);
             lowest.expires_after(std::chrono::seconds(5));
             co_await stream.async_shutdown(use_tuple);
         }
-        untrack(handle);
     }
 
     template <class Stream>
@@ -268,6 +280,13 @@ private:
                 co_return;
             }
             auto& header = parser.get();
+            if (parser.chunked() || parser.content_length().value_or(0) > 0) {
+                // A body is coming: let the handler turn the request away before any of it is read.
+                if (auto refusal = handler_->screen(header, peer)) {
+                    co_await write_and_close(stream, lowest, std::move(*refusal));
+                    co_return;
+                }
+            }
             if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
                 bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
                 auto [wec, wn] = co_await bhttp::async_write(stream, cont, use_tuple);
@@ -275,6 +294,7 @@ private:
                     co_return;
                 }
             }
+            lowest.expires_after(config_.body_timeout);
             auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             if (rec == bhttp::error::body_limit) {
                 co_await write_and_close(
@@ -293,9 +313,16 @@ private:
             }
             auto req = parser.release();
             bool keep_alive = req.keep_alive() && !stopping_;
+            const bool head = req.method() == bhttp::verb::head;
             response res = handler_->handle(std::move(req), peer);
             res.keep_alive(keep_alive && !stopping_);
             res.prepare_payload();
+            if (head) {
+                // The headers of the GET, Content-Length included, without its body.
+                auto length = res.body().size();
+                res.body().clear();
+                res.content_length(length);
+            }
             keep_alive = res.keep_alive();
             auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
             if (wec || !keep_alive) {
@@ -309,6 +336,7 @@ private:
     template <class Stream>
     asio::awaitable<void> write_and_close(Stream& stream, beast::tcp_stream& lowest, response res) {
         res.keep_alive(false);
+        res.prepare_payload();
         auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
         if (ec) {
             co_return;
@@ -325,27 +353,42 @@ private:
         }
     }
 
+    void log_throttled(const std::string& message) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_warning_ >= std::chrono::seconds(1)) {
+            last_warning_ = now;
+            log_->warn("{}", message);
+        }
+    }
+
     template <class Socket> static std::string remote_address(const Socket& socket) {
         boost::system::error_code ec;
         auto endpoint = socket.remote_endpoint(ec);
         return ec ? std::string("unknown") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     }
 
-    std::shared_ptr<connection_handle> track(asio::any_io_executor executor, std::function<void()> close) {
-        auto handle = std::make_shared<connection_handle>();
-        handle->executor = std::move(executor);
-        handle->close = std::move(close);
-        std::lock_guard lock(mutex_);
-        connections_.push_back(handle);
-        return handle;
-    }
+    // Registers a connection for stop() for as long as it lives; declared after the stream it closes, so that it
+    // is gone (and the close disabled) before the stream is.
+    struct tracked_connection {
+        tracked_connection(server_impl& s, asio::any_io_executor executor, std::function<void()> close)
+            : server(s), handle(std::make_shared<connection_handle>()) {
+            handle->executor = std::move(executor);
+            handle->close = std::move(close);
+            std::lock_guard lock(server.mutex_);
+            server.connections_.push_back(handle);
+        }
+        ~tracked_connection() {
+            handle->finished = true;
+            std::lock_guard lock(server.mutex_);
+            server.connections_.remove(handle);
+            server.drained_.notify_all();
+        }
+        tracked_connection(const tracked_connection&) = delete;
+        tracked_connection& operator=(const tracked_connection&) = delete;
 
-    void untrack(const std::shared_ptr<connection_handle>& handle) {
-        handle->finished = true;
-        std::lock_guard lock(mutex_);
-        connections_.remove(handle);
-        drained_.notify_all();
-    }
+        server_impl& server;
+        std::shared_ptr<connection_handle> handle;
+    };
 
     std::size_t connection_count() {
         std::lock_guard lock(mutex_);
@@ -374,6 +417,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> threads_;
     std::thread stopper_;
+    std::chrono::steady_clock::time_point last_warning_{}; // only touched on the acceptor's strand
     std::mutex mutex_;
     std::condition_variable drained_;
     std::list<std::shared_ptr<connection_handle>> connections_;

@@ -93,20 +93,6 @@ std::string column_text(sqlite3_stmt* s, int column) {
     return data ? std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(s, column))) : std::string();
 }
 
-// Whether the stored entity tag (nullopt: no document) satisfies the write condition.
-bool condition_holds(const write_condition& condition, const std::optional<std::string>& current) {
-    if (condition.if_none_match_any && current) {
-        return false;
-    }
-    if (condition.if_match) {
-        if (!current) {
-            return false;
-        }
-        return entity_tag_list_matches(*condition.if_match, *current, false);
-    }
-    return true;
-}
-
 class sqlite_document_store_impl final : public document_store {
 public:
     explicit sqlite_document_store_impl(std::filesystem::path path) : path_(std::move(path)) {}
@@ -155,7 +141,7 @@ public:
             if (!current) {
                 return std::move(current).err();
             }
-            if (!condition_holds(condition, current.value())) {
+            if (!condition.holds(current.value())) {
                 return make_error(errc::precondition_failed, "the document's entity tag does not match");
             }
             statement_use use(conn.upsert_document.get());
@@ -182,7 +168,7 @@ public:
             if (!current.value()) {
                 return make_error(errc::not_found, "no such document");
             }
-            if (!condition_holds(condition, current.value())) {
+            if (!condition.holds(current.value())) {
                 return make_error(errc::precondition_failed, "the document's entity tag does not match");
             }
             statement_use use(conn.delete_document.get());
@@ -221,7 +207,7 @@ public:
         return out;
     }
 
-    std::int64_t schema_version() const override { return latest_version; }
+    std::int64_t schema_version() const override { return version_; }
 
 private:
     result<std::unique_ptr<connection>> connect() const {
@@ -265,30 +251,41 @@ private:
         return {};
     }
 
-    result<void> migrate(connection& conn) const {
-        auto version = user_version(conn);
-        if (!version) {
-            return std::move(version).err();
-        }
-        if (version.value() > latest_version) {
-            return make_error(errc::io, path_.string() + " is at schema version " + std::to_string(version.value()) +
-                                            ", newer than this build understands (" + std::to_string(latest_version) +
-                                            ")");
-        }
-        for (auto v = version.value(); v < latest_version; ++v) {
-            auto sql = std::string("BEGIN IMMEDIATE;") + migrations[v] +
-                       "PRAGMA user_version = " + std::to_string(v + 1) + ";COMMIT;";
+    // Brings the file to the latest schema, one version per transaction. The version is read inside the write
+    // transaction, so two processes opening a new file at once cannot both apply the same migration.
+    result<void> migrate(connection& conn) {
+        for (;;) {
+            if (sqlite3_exec(conn.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+                return sqlite_error(conn.db, "starting migration");
+            }
+            auto version = user_version(conn);
+            if (!version || version.value() >= latest_version) {
+                sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
+                if (!version) {
+                    return std::move(version).err();
+                }
+                if (version.value() > latest_version) {
+                    return make_error(errc::io, path_.string() + " is at schema version " +
+                                                    std::to_string(version.value()) +
+                                                    ", newer than this build understands (" +
+                                                    std::to_string(latest_version) + ")");
+                }
+                version_ = version.value();
+                return prepare(conn);
+            }
+            auto next = version.value() + 1;
+            auto sql = std::string(migrations[version.value()]) + "PRAGMA user_version = " + std::to_string(next) +
+                       ";COMMIT;";
             char* message = nullptr;
             if (sqlite3_exec(conn.db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
                 std::string text = message ? message : "unknown error";
                 sqlite3_free(message);
                 sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
                 return make_error(errc::io,
-                                  "migrating " + path_.string() + " to version " + std::to_string(v + 1) + ": " + text);
+                                  "migrating " + path_.string() + " to version " + std::to_string(next) + ": " + text);
             }
-            support::logger("store")->info("{}: migrated schema to version {}", path_.string(), v + 1);
+            support::logger("store")->info("{}: migrated schema to version {}", path_.string(), next);
         }
-        return prepare(conn);
     }
 
     static result<std::int64_t> user_version(connection& conn) {
@@ -367,6 +364,7 @@ private:
     }
 
     std::filesystem::path path_;
+    std::int64_t version_ = 0;
     mutable std::mutex mutex_;
     mutable std::vector<std::unique_ptr<connection>> idle_;
 };
@@ -375,6 +373,16 @@ private:
 
 std::string entity_tag_of(std::string_view content) {
     return "\"" + support::base64url_encode(support::sha256(content).substr(0, 18)) + "\"";
+}
+
+bool write_condition::holds(const std::optional<std::string>& current) const {
+    if (if_match && (!current || !entity_tag_list_matches(*if_match, *current, false))) {
+        return false;
+    }
+    if (if_none_match && current && entity_tag_list_matches(*if_none_match, *current, true)) {
+        return false;
+    }
+    return true;
 }
 
 bool entity_tag_list_matches(std::string_view field_value, std::string_view etag, bool weak_comparison) {

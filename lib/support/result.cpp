@@ -12,6 +12,8 @@ const char* to_string(errc code) noexcept {
         return "schema-invalid";
     case errc::too_large:
         return "too-large";
+    case errc::uri_too_long:
+        return "uri-too-long";
     case errc::unsupported_media_type:
         return "unsupported-media-type";
     case errc::unauthenticated:

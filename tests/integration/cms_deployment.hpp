@@ -73,8 +73,11 @@ public:
         return base_ + "/xcap/" + auid + "/users/" + xui + "/" + name;
     }
 
+    // A token issued now (or at `issued_at`), as the identity management server would.
     std::string token(const std::string& mc_id, std::vector<std::string> scopes,
-                      std::chrono::seconds lifetime = std::chrono::seconds(600)) const {
+                      std::chrono::seconds lifetime = std::chrono::seconds(600),
+                      std::optional<std::chrono::system_clock::time_point> issued_at = std::nullopt) const {
+        clock_->set(issued_at.value_or(std::chrono::system_clock::now()));
         identity::token_request r;
         r.issuer = issuer;
         r.subject = mc_id;
@@ -99,8 +102,6 @@ public:
         options.ca_file = dir() / "ca.pem";
         return http::fetch(req, options);
     }
-
-    support::manual_clock& token_clock() { return *clock_; }
 
 private:
     void write(const std::string& name, const std::string& content) {

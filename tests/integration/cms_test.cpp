@@ -93,11 +93,8 @@ TEST_F(cms_xcap, when_no_token_then_401_with_bearer_challenge) {
 }
 
 TEST_F(cms_xcap, when_token_expired_then_401) {
-    auto& clock = cms->token_clock();
-    auto now = clock.now();
-    clock.set(now - std::chrono::hours(2));
-    auto old = cms->user_token(alice);
-    clock.set(now);
+    auto old = cms->token(alice, {cms_deployment::user_scope}, std::chrono::seconds(600),
+                          std::chrono::system_clock::now() - std::chrono::hours(2));
     auto res = get(url(alice, "mcptt-user-profile-1.xml"), old);
     EXPECT_EQ(res.result(), status::unauthorized);
     EXPECT_NE(res.body().find("expired"), std::string::npos) << res.body();
@@ -153,6 +150,32 @@ TEST_F(cms_xcap, when_node_selector_names_an_attribute_then_its_value) {
     EXPECT_EQ(res.body(), "2");
 }
 
+TEST_F(cms_xcap, when_head_then_headers_of_get_without_body) {
+    auto u = url(alice, "mcptt-user-profile-1.xml");
+    auto full = get(u, cms->user_token(alice));
+    auto head = cms->request(verb::head, u, cms->user_token(alice));
+    ASSERT_TRUE(head) << head.err().message;
+    EXPECT_EQ(head->result(), status::ok);
+    EXPECT_TRUE(head->body().empty());
+    EXPECT_EQ(head->at(boost::beast::http::field::content_length), std::to_string(full.body().size()));
+    EXPECT_EQ(head->at(boost::beast::http::field::etag), full.at(boost::beast::http::field::etag));
+}
+
+TEST_F(cms_xcap, when_uri_is_too_long_then_414) {
+    auto res = get(url(alice, std::string(5000, 'x')), cms->user_token(alice));
+    EXPECT_EQ(res.result(), status::uri_too_long);
+}
+
+TEST_F(cms_xcap, when_if_none_match_holds_but_node_is_missing_then_404_not_304) {
+    auto u = url(alice, "mcptt-user-profile-1.xml");
+    auto token = cms->user_token(alice);
+    auto etag = std::string(get(u, token)[boost::beast::http::field::etag]);
+    EXPECT_EQ(get(u + "/~~/mcptt-user-profile/Nope", token, {{"If-None-Match", etag}}).result(), status::not_found);
+    EXPECT_EQ(get(u + "/~~/mcptt-user-profile/Name", token, {{"If-None-Match", etag}}).result(),
+              status::not_modified);
+    EXPECT_EQ(get(u, token, {{"If-Match", "\"other\""}}).result(), status::precondition_failed);
+}
+
 TEST_F(cms_xcap, when_node_selector_matches_nothing_then_404) {
     auto res =
         get(url(alice, "mcptt-user-profile-1.xml") + "/~~/mcptt-user-profile/OffNetwork", cms->user_token(alice));
@@ -204,6 +227,21 @@ TEST_F(cms_xcap, when_if_match_is_stale_then_412_and_document_unchanged) {
     auto del = cms->request(verb::delete_, u, cms->admin_token(), {{"If-Match", "\"stale\""}});
     ASSERT_TRUE(del);
     EXPECT_EQ(del->result(), status::precondition_failed);
+    EXPECT_EQ(stored(u), before);
+}
+
+TEST_F(cms_xcap, when_if_match_is_stale_and_document_invalid_then_412_first) {
+    auto res = put(url(alice, "mcptt-user-profile-1.xml"), "<not-a-profile/>",
+                   {{"Content-Type", mcptt_type}, {"If-Match", "\"stale\""}});
+    EXPECT_EQ(res.result(), status::precondition_failed);
+}
+
+TEST_F(cms_xcap, when_if_none_match_names_the_current_tag_then_put_is_refused) {
+    auto u = url(alice, "mcptt-user-profile-1.xml");
+    auto before = stored(u);
+    auto etag = std::string(get(u, cms->admin_token())[boost::beast::http::field::etag]);
+    auto res = put(u, valid_profile(alice, 1, "Again"), {{"Content-Type", mcptt_type}, {"If-None-Match", etag}});
+    EXPECT_EQ(res.result(), status::precondition_failed);
     EXPECT_EQ(stored(u), before);
 }
 

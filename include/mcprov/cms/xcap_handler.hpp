@@ -41,6 +41,8 @@ public:
                  std::shared_ptr<const identity::access_token_verifier> verifier);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
+    // Only an administrator may send a body: anyone else is answered before it is read.
+    std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
 
     const xcap_stats& stats() const { return stats_; }
 

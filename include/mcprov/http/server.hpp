@@ -32,9 +32,10 @@ struct server_config {
     unsigned threads = 2;
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_body_bytes = 1024 * 1024;
-    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds idle_timeout{60}; // waiting for the next request on a keep-alive connection
+    std::chrono::seconds body_timeout{30}; // reading one request's body
     std::chrono::seconds shutdown_grace{10};
-    std::size_t max_connections = 10000;
+    std::size_t max_connections = 10000; // lowered at start to what the open-files limit allows
 };
 
 // What the server knows about the peer of a request.
@@ -49,6 +50,14 @@ class handler {
 public:
     virtual ~handler() = default;
     virtual response handle(request&& req, const peer_info& peer) = 0;
+
+    // Sees a request that announces a body before the body is read (its body is still empty). A response
+    // returned here answers it at once and ends the connection, so that unwanted uploads are never read.
+    virtual std::optional<response> screen(const request& req, const peer_info& peer) {
+        (void)req;
+        (void)peer;
+        return std::nullopt;
+    }
 };
 
 // An HTTP/1.1 server (keep-alive, optional TLS) on its own threads.

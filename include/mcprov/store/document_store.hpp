@@ -28,10 +28,14 @@ struct stored_document {
     std::chrono::system_clock::time_point updated_at;
 };
 
-// HTTP conditions for a write (RFC 9110 section 13.1): If-Match ("*" or a list of tags), If-None-Match: *.
+// HTTP conditions for a write (RFC 9110 section 13.1): the If-Match and If-None-Match field values ("*" or a list
+// of entity tags).
 struct write_condition {
-    std::optional<std::string> if_match;
-    bool if_none_match_any = false;
+    std::optional<std::string> if_match{};
+    std::optional<std::string> if_none_match{};
+
+    // Whether the condition holds for the current entity tag (nullopt: no document).
+    bool holds(const std::optional<std::string>& current) const;
 };
 
 struct put_outcome {

@@ -11,7 +11,8 @@ enum class errc {
     invalid_argument, // malformed request or input that does not parse
     not_well_formed,  // XML that is not well-formed (or not UTF-8)
     schema_invalid,   // well-formed XML that the schema rejects
-    too_large,        // a size or depth limit was exceeded
+    too_large,
+    uri_too_long,        // a size or depth limit was exceeded
     unsupported_media_type,
     unauthenticated, // no credentials, or credentials that do not verify
     forbidden,       // valid credentials without the right to do this

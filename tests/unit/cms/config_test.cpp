@@ -68,6 +68,12 @@ TEST_F(cms_config_test, when_listen_is_malformed_then_error) {
     EXPECT_EQ(v6->server.port, 9000);
 }
 
+TEST_F(cms_config_test, when_plain_http_on_a_non_loopback_address_then_refused) {
+    auto c = parse("[server]\nplain_http = true\nlisten = \"0.0.0.0:8080\"\n" + auth);
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.err().message.find("only allowed on a loopback"), std::string::npos) << c.err().message;
+}
+
 TEST_F(cms_config_test, when_toml_is_malformed_then_error_has_position) {
     auto c = parse("[server\n");
     ASSERT_FALSE(c);
@@ -93,7 +99,7 @@ TEST_F(cms_config_test, when_xcap_root_is_not_a_clean_path_then_error) {
 namespace mcprov::cms {
 namespace {
 
-TEST(cms_config_example, when_example_file_is_parsed_then_it_is_valid_and_documents_every_key) {
+TEST(cms_config_example, when_example_file_is_parsed_then_it_is_valid) {
     auto text = support::read_file(MCPROV_SOURCE_DIR "/config/cms.example.toml");
     ASSERT_TRUE(text);
     testing::temp_dir dir;

@@ -45,10 +45,10 @@ TEST(xcap_uri, when_segments_are_malformed_then_invalid_argument) {
     }
 }
 
-TEST(xcap_uri, when_uri_is_over_the_limit_then_too_large) {
+TEST(xcap_uri, when_uri_is_over_the_limit_then_uri_too_long) {
     auto uri = parse_xcap_uri("/xcap/a/users/u/" + std::string(max_xcap_uri_bytes, 'd'), "/xcap");
     ASSERT_FALSE(uri);
-    EXPECT_EQ(uri.err().code, errc::too_large);
+    EXPECT_EQ(uri.err().code, errc::uri_too_long);
 }
 
 } // namespace

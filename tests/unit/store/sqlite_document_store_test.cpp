@@ -63,7 +63,7 @@ TEST_F(sqlite_document_store_test, when_if_match_is_stale_then_put_fails_and_doc
 
 TEST_F(sqlite_document_store_test, when_if_none_match_any_and_document_exists_then_put_fails) {
     ASSERT_TRUE(store->put(alice, "<a/>", {}));
-    auto again = store->put(alice, "<b/>", {.if_match = std::nullopt, .if_none_match_any = true});
+    auto again = store->put(alice, "<b/>", {.if_match = std::nullopt, .if_none_match = "*"});
     ASSERT_FALSE(again);
     EXPECT_EQ(again.err().code, errc::precondition_failed);
     EXPECT_EQ(store->get(alice)->content, "<a/>");
