@@ -205,6 +205,8 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     if (!admin) {
         if (!token.has_scope(config_.user_scope)) {
             ++stats_.forbidden;
+            log->info("{} {} {}: refused, token lacks the scope {}", token.mc_id, std::string(req.method_string()),
+                      std::string(target), config_.user_scope);
             return problem(bhttp::status::forbidden, version, "the access token lacks the scope " + config_.user_scope);
         }
         if (token_id_for(token, uri->auid) != uri->xui) {
@@ -272,6 +274,8 @@ http::response xcap_handler::serve_document(const context& ctx) {
     if (!doc) {
         if (doc.err().code == errc::not_found) {
             ++stats_.not_found;
+            support::logger("cms")->info("{} GET {}/{}/{}: no such document", ctx.who, ctx.uri.auid, ctx.uri.xui,
+                                         ctx.uri.document);
         } else {
             support::logger("cms")->error("{} reading {}: {}", ctx.who, ctx.uri.document, doc.err().message);
         }
