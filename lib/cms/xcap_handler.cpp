@@ -14,30 +14,6 @@ namespace {
 namespace bhttp = boost::beast::http;
 using support::errc;
 
-std::string xml_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '&':
-            out += "&amp;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
-
 http::response make_response(bhttp::status status, unsigned version) {
     http::response res{status, version};
     res.set(bhttp::field::server, "mcprov");
@@ -63,7 +39,7 @@ http::response xcap_error(unsigned version, std::string_view condition, std::str
     res.set(bhttp::field::content_type, "application/xcap-error+xml");
     res.body() = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<xcap-error xmlns=\"urn:ietf:params:xml:ns:xcap-error\"><" +
-                 std::string(condition) + " phrase=\"" + xml_escape(phrase) + "\"/></xcap-error>\n";
+                 std::string(condition) + " phrase=\"" + xml::escape_attribute(phrase) + "\"/></xcap-error>\n";
     return res;
 }
 

@@ -359,36 +359,6 @@ std::string qualified_name(const xmlNode* node) {
     return out;
 }
 
-void append_escaped_attribute(std::string& out, std::string_view value) {
-    for (char c : value) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\t':
-            out += "&#9;";
-            break;
-        case '\n':
-            out += "&#10;";
-            break;
-        case '\r':
-            out += "&#13;";
-            break;
-        default:
-            out.push_back(c);
-        }
-    }
-}
-
 struct doc_deleter {
     void operator()(xmlDocPtr doc) const noexcept { xmlFreeDoc(doc); }
 };
@@ -434,7 +404,7 @@ std::string namespace_bindings(xmlNodePtr node) {
                 out.append(as_view((*ns)->prefix));
             }
             out += "=\"";
-            append_escaped_attribute(out, as_view((*ns)->href));
+            out += escape_attribute(as_view((*ns)->href));
             out.push_back('"');
         }
         xmlFree(list);

@@ -46,6 +46,9 @@ private:
 // number and libxml2's message.
 support::result<document> parse(std::string_view bytes, const parse_limits& limits = {});
 
+// Text escaped for a double-quoted attribute value (also safe as element content).
+std::string escape_attribute(std::string_view value);
+
 // Installs the process-wide libxml2 settings the parser relies on (no network, no external entity loading
 // except the embedded schemas). Idempotent and thread-safe; parse() calls it.
 void initialize();
