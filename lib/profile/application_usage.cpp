@@ -24,6 +24,9 @@ constexpr std::array usages{
                       "urn:3gpp:mcdata:user-profile:1.0", "mcdata-user-profile", "mcdata-user-profile-", ""},
     application_usage{"org.3gpp.mcvideo.user-profile", "application/vnd.3gpp.mcvideo-user-profile+xml",
                       "urn:3gpp:mcvideo:user-profile:1.0", "mcvideo-user-profile", "mcvideo-user-profile-", ""},
+    application_usage{migration_profile_auid, "application/vnd.3gpp.mcptt-user-profile+xml",
+                      "urn:3gpp:mcptt:user-profile:1.0", "mcptt-user-profile", "migration-profile-",
+                      "ts24484-rel13/mcptt-user-profile.xsd", true},
 };
 
 std::string attribute(xmlNode* node, const char* name) {
@@ -38,18 +41,6 @@ std::string attribute(xmlNode* node, const char* name) {
 
 bool has_attribute(xmlNode* node, const char* name) {
     return xmlHasNsProp(node, reinterpret_cast<const xmlChar*>(name), nullptr) != nullptr;
-}
-
-result<std::shared_ptr<const xml::schema>> schema_for(const application_usage& usage) {
-    // Compiled once per process; a failure here is a build defect, reported on every use.
-    static std::mutex mutex;
-    static std::map<std::string_view, result<std::shared_ptr<const xml::schema>>> cache;
-    std::lock_guard lock(mutex);
-    auto it = cache.find(usage.schema);
-    if (it == cache.end()) {
-        it = cache.emplace(usage.schema, xml::load_embedded_schema(usage.schema)).first;
-    }
-    return it->second;
 }
 
 } // namespace
@@ -101,7 +92,7 @@ result<xml::document> check_profile_document(const application_usage& usage, std
                                                     doc->root_name() + " in '" + doc->root_namespace() + "'");
     }
     if (!usage.schema.empty()) {
-        auto s = schema_for(usage);
+        auto s = xml::load_embedded_schema(usage.schema);
         if (!s) {
             return make_error(errc::internal, "schema " + std::string(usage.schema) + ": " + s.err().message);
         }
@@ -119,7 +110,50 @@ result<xml::document> check_profile_document(const application_usage& usage, std
                                               "' differs from the index in the document name (" +
                                               std::to_string(*index) + ")");
     }
+    if (usage.migration) {
+        if (auto targets = migration_targets_of(*doc); !targets) {
+            return std::move(targets).err();
+        }
+    }
     return doc;
+}
+
+result<migration_targets> migration_targets_of(const xml::document& doc) {
+    xmlNode* found = nullptr;
+    for (xmlNode* n = doc.root() ? doc.root()->children : nullptr; n; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE && n->ns && reinterpret_cast<const char*>(n->ns->href) == migration_namespace &&
+            xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>("migration-for"))) {
+            if (found) {
+                return make_error(errc::conflict, "a migration profile has one migration-for element, not several");
+            }
+            found = n;
+        }
+    }
+    if (!found) {
+        return make_error(errc::conflict, "a migration profile needs <migration-for xmlns=\"" +
+                                              std::string(migration_namespace) +
+                                              "\" default=\"true\"/> or partners=\"...\" at its root");
+    }
+    migration_targets targets;
+    auto is_default = attribute(found, "default");
+    targets.is_default = is_default == "true" || is_default == "1";
+    std::string_view partners_text;
+    auto partners = attribute(found, "partners");
+    partners_text = partners;
+    while (!partners_text.empty()) {
+        auto start = partners_text.find_first_not_of(" \t\r\n");
+        if (start == std::string_view::npos) {
+            break;
+        }
+        partners_text.remove_prefix(start);
+        auto end = partners_text.find_first_of(" \t\r\n");
+        targets.partners.emplace_back(partners_text.substr(0, end));
+        partners_text.remove_prefix(end == std::string_view::npos ? partners_text.size() : end);
+    }
+    if (!targets.is_default && targets.partners.empty()) {
+        return make_error(errc::conflict, "migration-for names no partner system and is not the default");
+    }
+    return targets;
 }
 
 } // namespace mcprov::profile

@@ -65,3 +65,48 @@ TEST(application_usage, when_mcdata_profile_has_right_root_then_accepted_without
 
 } // namespace
 } // namespace mcprov::profile
+
+namespace mcprov::profile {
+namespace {
+
+std::string migration_profile(const std::string& migration_for) {
+    return "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"sip:a@b.org\" "
+           "user-profile-index=\"2\"><Name>n</Name>" +
+           migration_for + "</mcptt-user-profile>";
+}
+
+const application_usage& migration() { return *find_application_usage(migration_profile_auid); }
+
+TEST(migration_profile_usage, when_profile_names_partners_then_accepted_and_targets_read) {
+    auto doc = check_profile_document(
+        migration(), "sip:a@b.org", "migration-profile-2.xml",
+        migration_profile("<migration-for xmlns=\"urn:mcprov:migration:1\" partners=\" mcx-b.org  mcx-c.org \"/>"));
+    ASSERT_TRUE(doc) << doc.err().message;
+    auto targets = migration_targets_of(*doc);
+    ASSERT_TRUE(targets);
+    EXPECT_FALSE(targets->is_default);
+    EXPECT_EQ(targets->partners, (std::vector<std::string>{"mcx-b.org", "mcx-c.org"}));
+}
+
+TEST(migration_profile_usage, when_migration_for_missing_or_empty_then_conflict) {
+    EXPECT_EQ(check_profile_document(migration(), "sip:a@b.org", "migration-profile-2.xml", migration_profile(""))
+                  .err()
+                  .code,
+              errc::conflict);
+    EXPECT_EQ(check_profile_document(migration(), "sip:a@b.org", "migration-profile-2.xml",
+                                     migration_profile("<migration-for xmlns=\"urn:mcprov:migration:1\"/>"))
+                  .err()
+                  .code,
+              errc::conflict);
+}
+
+TEST(migration_profile_usage, when_default_then_accepted) {
+    auto doc = check_profile_document(
+        migration(), "sip:a@b.org", "migration-profile-2.xml",
+        migration_profile("<migration-for xmlns=\"urn:mcprov:migration:1\" default=\"true\"/>"));
+    ASSERT_TRUE(doc) << doc.err().message;
+    EXPECT_TRUE(migration_targets_of(*doc)->is_default);
+}
+
+} // namespace
+} // namespace mcprov::profile
