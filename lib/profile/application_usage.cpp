@@ -2,8 +2,6 @@
 
 #include <array>
 #include <charconv>
-#include <map>
-#include <mutex>
 
 #include <libxml/tree.h>
 
