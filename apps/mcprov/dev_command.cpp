@@ -88,10 +88,6 @@ std::string mcvideo_profile(const example_user& u) {
            u.id + "\" user-profile-index=\"1\">\n  <Name>" + u.name + "</Name>\n</mcvideo-user-profile>\n";
 }
 
-support::result<void> write_secret(const fs::path& path, const std::string& content) {
-    return support::write_file(path, content);
-}
-
 support::result<void> prepare(const fs::path& dir, int port) {
     auto idms_key = identity::generate_p256_private_key_pem();
     if (!idms_key) {
@@ -122,7 +118,7 @@ support::result<void> prepare(const fs::path& dir, int port) {
                                                                            {"ca.key", &ca->private_key_pem},
                                                                            {"cms.crt", &cert->certificate_pem},
                                                                            {"cms.key", &cert->private_key_pem}}) {
-        if (auto w = write_secret(dir / name, *content); !w) {
+        if (auto w = support::write_file(dir / name, *content); !w) {
             return w;
         }
     }

@@ -121,7 +121,6 @@ std::string_view media_type(std::string_view content_type) {
 
 struct xcap_handler::context {
     const http::request& req;
-    const http::peer_info& peer;
     const profile::application_usage& usage;
     xcap_uri uri;
     identity::access_token token;
@@ -193,7 +192,7 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
         }
     }
 
-    context ctx{req, peer, *usage, std::move(uri).value(), std::move(token), admin, {}};
+    context ctx{req, *usage, std::move(uri).value(), std::move(token), admin, {}};
     ctx.who = ctx.token.mc_id.empty() ? ctx.token.subject : ctx.token.mc_id;
     switch (req.method()) {
     case bhttp::verb::get:
