@@ -1,3 +1,4 @@
+#include <csignal>
 #include <iostream>
 
 #include <unistd.h>
@@ -32,10 +33,21 @@ int run_server(const cms_options& options) {
     }
     log->info("serving {} on {}://{}:{}{}", config->database.string(), config->server.tls ? "https" : "http",
               config->server.address, cms->server->port(), config->xcap.xcap_root_path);
-    int signal = wait_for_termination_signal();
+    if (cms->cscm_server) {
+        log->info("{}: CSCM-x for {} partner system(s) on https://{}:{}", config->migration.system,
+                  config->migration.partners.size(), config->cscm->server.address, cms->cscm_server->port());
+    }
+    int signal = 0;
+    while ((signal = wait_for_signal()) == SIGHUP) {
+        auto changed = reload_templates(*config, *cms);
+        if (!changed) {
+            log->error("SIGHUP: templates not reloaded, the previous ones stay: {}", changed.err().message);
+        } else {
+            log->info("SIGHUP: templates reloaded; {} visitor profile(s) regenerated or withdrawn", *changed);
+        }
+    }
     log->info("signal {}: finishing requests in flight, then stopping", signal);
-    cms->server->stop();
-    cms->server->wait();
+    cms->stop();
     log->info("stopped");
     return 0;
 }

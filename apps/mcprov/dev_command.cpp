@@ -1,9 +1,12 @@
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
 #include "mcprov/cms/config.hpp"
+#include "mcprov/cms/mc_service_user_database.hpp"
+#include "mcprov/migration/served_profile.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -20,42 +23,55 @@ namespace fs = std::filesystem;
 struct dev_options {
     std::string dir;
     int port = 8443;
+    bool prepare_only = false;
 };
 
-const std::string issuer = "https://idms.mcx.example.org";
-const std::string audience = "mcprov-cms";
 const std::string user_scope = "3gpp:mc:config_management_service";
 const std::string admin_scope = "mcprov:cms:admin";
+const std::string service_scope = "mcprov:cms:service-server";
 
 struct example_user {
-    std::string id;
     std::string name;
     std::string organisation;
     std::vector<std::string> groups;
 };
 
 const std::vector<example_user> example_users{
-    {"sip:alice@police.mcx.example.org", "Alice", "police", {"patrol-north", "patrol-south", "all-police"}},
-    {"sip:bob@fire.mcx.example.org", "Bob", "fire", {"station-1", "all-fire"}},
-    {"sip:carol@ambulance.mcx.example.org", "Carol", "ambulance", {"dispatch", "all-ambulance"}},
+    {"alice", "police", {"patrol-north", "patrol-south", "police-internal", "all-police"}},
+    {"bob", "fire", {"station-1", "all-fire"}},
+    {"carol", "ambulance", {"dispatch", "all-ambulance"}},
 };
 
-std::string group_uri(const std::string& group) {
-    return "sip:" + group + "@groups.mcx.example.org";
-}
+// One MC system of the local deployment. `a` is the primary system of the example visitors, `b` their partner;
+// each is primary for its own users and partner for the other's.
+struct dev_system {
+    std::string id;    // mcx-a.example.org
+    std::string label; // mcx-a
+    int xcap_port = 0;
+    int cscm_port = 0;
 
-// A TS 24.484 Release 13 MCPTT user profile that validates against the schema.
-std::string mcptt_profile(const example_user& u, unsigned index, const std::string& profile_name, bool preselected,
-                          unsigned priority) {
+    std::string user_id(const example_user& u) const { return "sip:" + u.name + "@" + u.organisation + "." + id; }
+    std::string group_uri(const std::string& group) const { return "sip:" + group + "@groups." + id; }
+    std::string issuer() const { return "https://idms." + id; }
+    std::string audience() const { return "cms." + id; }
+    std::string cms_name() const { return "cms." + id; }
+    std::string base() const { return "https://127.0.0.1:" + std::to_string(xcap_port); }
+};
+
+// A TS 24.484 Release 13 MCPTT user profile that validates against the schema; `extra` goes at the end of the root.
+std::string mcptt_profile(const dev_system& sys, const example_user& u, unsigned index,
+                          const std::string& profile_name, bool preselected, unsigned priority,
+                          const std::vector<std::string>& groups, const std::string& extra = "") {
+    const auto id = sys.user_id(u);
     std::ostringstream x;
     x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"" << u.id
+      << "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"" << id
       << "\" user-profile-index=\"" << index << "\">\n"
       << "  <Name>" << u.name << "</Name>\n  <Status>true</Status>\n  <ProfileName>" << profile_name
       << "</ProfileName>\n"
       << (preselected ? "  <Pre-selected-indication/>\n" : "") << "  <Common index=\"common\">\n"
       << "    <UserAlias><alias-entry index=\"alias-1\">" << u.name << "</alias-entry></UserAlias>\n"
-      << "    <MCPTTUserID><uri-entry>" << u.id << "</uri-entry><display-name>" << u.name
+      << "    <MCPTTUserID><uri-entry>" << id << "</uri-entry><display-name>" << u.name
       << "</display-name></MCPTTUserID>\n"
       << "    <MCPTT-group-call><MaxSimultaneousCallsN6>3</MaxSimultaneousCallsN6><Priority>" << priority
       << "</Priority></MCPTT-group-call>\n"
@@ -67,65 +83,128 @@ std::string mcptt_profile(const example_user& u, unsigned index, const std::stri
       << "      <allow-regroup>" << (priority > 5 ? "true" : "false") << "</allow-regroup>\n    </anyExt>\n"
       << "  </Common>\n  <OnNetwork index=\"on-network\">\n    <MCPTTGroupInfo>\n";
     unsigned n = 0;
-    for (const auto& g : u.groups) {
-        x << "      <entry index=\"group-" << ++n << "\"><uri-entry>" << group_uri(g) << "</uri-entry><display-name>"
-          << g << "</display-name></entry>\n";
+    for (const auto& g : groups) {
+        x << "      <entry index=\"group-" << ++n << "\"><uri-entry>" << sys.group_uri(g)
+          << "</uri-entry><display-name>" << g << "</display-name></entry>\n";
     }
     x << "    </MCPTTGroupInfo>\n    <MaxAffiliationsN2>8</MaxAffiliationsN2>\n  </OnNetwork>\n"
-      << "</mcptt-user-profile>\n";
+      << extra << "</mcptt-user-profile>\n";
     return x.str();
 }
 
-std::string mcdata_profile(const example_user& u) {
+std::string mcdata_profile(const dev_system& sys, const example_user& u) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
            "<mcdata-user-profile xmlns=\"urn:3gpp:mcdata:user-profile:1.0\" XUI-URI=\"" +
-           u.id + "\" user-profile-index=\"1\">\n  <Name>" + u.name + "</Name>\n</mcdata-user-profile>\n";
+           sys.user_id(u) + "\" user-profile-index=\"1\">\n  <Name>" + u.name + "</Name>\n</mcdata-user-profile>\n";
 }
 
-std::string mcvideo_profile(const example_user& u) {
+std::string mcvideo_profile(const dev_system& sys, const example_user& u) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
            "<mcvideo-user-profile xmlns=\"urn:3gpp:mcvideo:user-profile:1.0\" XUI-URI=\"" +
-           u.id + "\" user-profile-index=\"1\">\n  <Name>" + u.name + "</Name>\n</mcvideo-user-profile>\n";
+           sys.user_id(u) + "\" user-profile-index=\"1\">\n  <Name>" + u.name + "</Name>\n</mcvideo-user-profile>\n";
 }
 
-support::result<void> prepare(const fs::path& dir, int port) {
-    auto idms_key = identity::generate_p256_private_key_pem();
-    if (!idms_key) {
-        return std::move(idms_key).err();
+// The partner's templates for visitors from `primary`: police officers get patrol groups and mutual aid, the
+// rest of the primary's users a plainer set.
+std::vector<std::pair<std::string, std::string>> templates_for(const dev_system& partner, const dev_system& primary) {
+    const std::string head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                             "<migration-template xmlns=\"urn:mcprov:migration-template:1\" name=\"";
+    return {
+        {primary.label + "-police.xml",
+         head + primary.label + "-police\">\n  <applies-to primary-system=\"" + primary.id +
+             "\" organisation=\"police\"/>\n  <groups>\n    <allow pattern=\"sip:patrol-*@groups." + primary.id +
+             "\"/>\n    <allow pattern=\"sip:all-*@groups." + primary.id +
+             "\"/>\n    <deny pattern=\"sip:*-internal@*\"/>\n    <add uri=\"" + partner.group_uri("mutual-aid") +
+             "\" display-name=\"Mutual aid\" implicit-affiliation=\"true\"/>\n  </groups>\n"
+             "  <priority mode=\"cap\" value=\"3\"/>\n  <authorisations>\n    <withdraw name=\"allow-regroup\"/>\n"
+             "    <withdraw name=\"allow-override-*\"/>\n    <withdraw name=\"allow-presence-status\"/>\n"
+             "  </authorisations>\n  <operating-area>\n"
+             "    <circle latitude=\"51.5072\" longitude=\"-0.1276\" radius-metres=\"25000\"/>\n"
+             "  </operating-area>\n</migration-template>\n"},
+        {primary.label + ".xml", head + primary.label + "-visitors\">\n  <applies-to primary-system=\"" + primary.id +
+                                     "\"/>\n  <groups>\n    <add uri=\"" + partner.group_uri("mutual-aid") +
+                                     "\" display-name=\"Mutual aid\"/>\n  </groups>\n"
+                                     "  <priority mode=\"replace\" value=\"2\"/>\n  <authorisations>\n"
+                                     "    <withdraw name=\"allow-regroup\"/>\n  </authorisations>\n"
+                                     "</migration-template>\n"},
+    };
+}
+
+support::result<void> write_files(const fs::path& dir, std::initializer_list<std::pair<std::string, std::string>> files) {
+    for (const auto& [name, content] : files) {
+        if (auto w = support::write_file(dir / name, content); !w) {
+            return w;
+        }
     }
-    auto idms_public = identity::public_key_pem_from_private(*idms_key);
-    auto ca = http::create_certificate_authority("mcprov dev CA", std::chrono::hours(24 * 30));
-    if (!idms_public || !ca) {
+    return {};
+}
+
+// Keys, certificates, templates and cms.toml of one system, in dir/<label>.
+support::result<void> prepare_system(const fs::path& root, const dev_system& sys, const dev_system& other) {
+    const auto dir = root / sys.label;
+    std::error_code ec;
+    fs::create_directories(dir / "templates", ec);
+    if (ec) {
+        return support::make_error(support::errc::io, (dir / "templates").string() + ": " + ec.message());
+    }
+    auto idms_key = identity::generate_p256_private_key_pem();
+    auto idms_public = idms_key ? identity::public_key_pem_from_private(*idms_key) : support::result<std::string>{""};
+    auto ca = http::create_certificate_authority(sys.label + " dev CA", std::chrono::hours(24 * 30));
+    if (!idms_key || !idms_public || !ca) {
         return support::make_error(support::errc::internal, "key generation failed");
     }
     auto cert = http::issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1", "::1"},
                                         http::certificate_usage::server, std::chrono::hours(24 * 30));
-    if (!cert) {
-        return std::move(cert).err();
+    auto cscm = http::issue_certificate(*ca, sys.cms_name(), {sys.cms_name()}, {"127.0.0.1"},
+                                        http::certificate_usage::server_and_client, std::chrono::hours(24 * 30));
+    if (!cert || !cscm) {
+        return support::make_error(support::errc::internal, "certificate issuing failed");
     }
     std::ostringstream config;
-    config << "# Local deployment CMS, written by mcprov dev. See docs/configuration.md.\n"
-           << "[server]\nlisten = \"127.0.0.1:" << port << "\"\nthreads = 2\n\n"
+    config << "# " << sys.id << ": local deployment CMS, written by mcprov dev. See docs/configuration.md.\n"
+           << "[system]\nid = \"" << sys.id << "\"\n\n"
+           << "[server]\nlisten = \"127.0.0.1:" << sys.xcap_port << "\"\nthreads = 2\n\n"
            << "[tls]\ncertificate = \"cms.crt\"\nprivate_key = \"cms.key\"\n\n"
            << "[xcap]\nroot = \"/xcap\"\n\n[store]\npath = \"cms.db\"\n\n"
-           << "[auth]\nissuer = \"" << issuer << "\"\naudience = \"" << audience
+           << "[auth]\nissuer = \"" << sys.issuer() << "\"\naudience = \"" << sys.audience()
            << "\"\npublic_key = \"idms.pub.pem\"\nuser_scope = \"" << user_scope << "\"\nadmin_scope = \""
-           << admin_scope << "\"\n\n[log]\nlevel = \"info\"\nformat = \"text\"\n";
-    for (auto [name, content] :
-         std::initializer_list<std::pair<const char*, const std::string*>>{{"idms.key.pem", &*idms_key},
-                                                                           {"idms.pub.pem", &*idms_public},
-                                                                           {"ca.pem", &ca->certificate_pem},
-                                                                           {"ca.key", &ca->private_key_pem},
-                                                                           {"cms.crt", &cert->certificate_pem},
-                                                                           {"cms.key", &cert->private_key_pem}}) {
-        if (auto w = support::write_file(dir / name, *content); !w) {
+           << admin_scope << "\"\nservice_scope = \"" << service_scope << "\"\n\n"
+           << "[cscm]\nlisten = \"127.0.0.1:" << sys.cscm_port
+           << "\"\ncertificate = \"cscm.crt\"\nprivate_key = \"cscm.key\"\n\n"
+           << "[migration]\ntemplates = \"templates\"\nmax_stale_seconds = 86400\nprofile_validity_seconds = 86400\n"
+           << "release_retry_seconds = 5\n\n"
+           << "[[partner]]\nsystem = \"" << other.id << "\"\nendpoint = \"https://127.0.0.1:" << other.cscm_port
+           << "\"\nca = \"../" << other.label << "/ca.pem\"\ncertificate_name = \"" << other.cms_name()
+           << "\"\nuser_domains = [\"*." << other.id << "\"]\nidms_issuer = \"" << other.issuer()
+           << "\"\nidms_public_key = \"../" << other.label << "/idms.pub.pem\"\norganisation_rule = \"sip:{user}@{org}."
+           << other.id << "\"\n\n[log]\nlevel = \"info\"\nformat = \"text\"\n";
+    if (auto w = write_files(dir, {{"idms.key.pem", *idms_key},
+                                   {"idms.pub.pem", *idms_public},
+                                   {"ca.pem", ca->certificate_pem},
+                                   {"ca.key", ca->private_key_pem},
+                                   {"cms.crt", cert->certificate_pem},
+                                   {"cms.key", cert->private_key_pem},
+                                   {"cscm.crt", cscm->certificate_pem},
+                                   {"cscm.key", cscm->private_key_pem},
+                                   {"cms.toml", config.str()}});
+        !w) {
+        return w;
+    }
+    for (const auto& [name, content] : templates_for(sys, other)) {
+        if (auto w = support::write_file(dir / "templates" / name, content); !w) {
             return w;
         }
     }
-    return support::write_file(dir / "cms.toml", config.str());
+    return {};
 }
 
-support::result<void> seed(cms::mc_service_user_database& database) {
+// The example users' home profiles and their migration profiles: one for the other system, and a default.
+support::result<void> seed(const fs::path& root, const dev_system& sys, const dev_system& other) {
+    auto opened = store::create_sqlite_document_store(root / sys.label / "cms.db");
+    if (!opened) {
+        return std::move(opened).err();
+    }
+    cms::mc_service_user_database database(std::move(opened).value());
     auto put = [&](const char* auid, const std::string& xui, const std::string& name,
                    const std::string& doc) -> support::result<void> {
         auto written = database.write({auid, xui, name}, doc, {});
@@ -135,19 +214,47 @@ support::result<void> seed(cms::mc_service_user_database& database) {
         }
         return {};
     };
+    const std::string for_other =
+        "  <migration-for xmlns=\"urn:mcprov:migration:1\" partners=\"" + other.id + "\"/>\n";
+    const std::string by_default = "  <migration-for xmlns=\"urn:mcprov:migration:1\" default=\"true\"/>\n";
     for (const auto& u : example_users) {
-        for (auto r : {put("org.3gpp.mcptt.user-profile", u.id, "mcptt-user-profile-1.xml",
-                           mcptt_profile(u, 1, "duty", true, 5)),
-                       put("org.3gpp.mcptt.user-profile", u.id, "mcptt-user-profile-2.xml",
-                           mcptt_profile(u, 2, "incident-command", false, 9)),
-                       put("org.3gpp.mcdata.user-profile", u.id, "mcdata-user-profile-1.xml", mcdata_profile(u)),
-                       put("org.3gpp.mcvideo.user-profile", u.id, "mcvideo-user-profile-1.xml", mcvideo_profile(u))}) {
+        const auto id = sys.user_id(u);
+        for (auto r : {put("org.3gpp.mcptt.user-profile", id, "mcptt-user-profile-1.xml",
+                           mcptt_profile(sys, u, 1, "duty", true, 5, u.groups)),
+                       put("org.3gpp.mcptt.user-profile", id, "mcptt-user-profile-2.xml",
+                           mcptt_profile(sys, u, 2, "incident-command", false, 9, u.groups)),
+                       put("org.3gpp.mcdata.user-profile", id, "mcdata-user-profile-1.xml", mcdata_profile(sys, u)),
+                       put("org.3gpp.mcvideo.user-profile", id, "mcvideo-user-profile-1.xml", mcvideo_profile(sys, u)),
+                       put("org.mcprov.migration-profile", id, "migration-profile-1.xml",
+                           mcptt_profile(sys, u, 1, "visiting-" + other.label, true, 7, u.groups, for_other)),
+                       put("org.mcprov.migration-profile", id, "migration-profile-2.xml",
+                           mcptt_profile(sys, u, 2, "visiting", true, 4, {u.groups.back()}, by_default))}) {
             if (!r) {
                 return r;
             }
         }
     }
     return {};
+}
+
+support::result<std::string> token(const fs::path& root, const dev_system& issuer_system, const std::string& audience,
+                                   const std::string& id, std::vector<std::string> scopes) {
+    auto key = support::read_file(root / issuer_system.label / "idms.key.pem");
+    if (!key) {
+        return std::move(key).err();
+    }
+    auto issuer = identity::create_token_issuer(*key, support::create_system_clock());
+    if (!issuer) {
+        return std::move(issuer).err();
+    }
+    identity::token_request r;
+    r.issuer = issuer_system.issuer();
+    r.subject = id;
+    r.audience = {audience};
+    r.mc_id = id;
+    r.scopes = std::move(scopes);
+    r.lifetime = std::chrono::hours(12);
+    return issuer.value()->issue(r);
 }
 
 int run_dev(const dev_options& options) {
@@ -169,82 +276,97 @@ int run_dev(const dev_options& options) {
         }
     }
     dir = fs::absolute(dir);
-    if (auto prepared = prepare(dir, options.port); !prepared) {
-        std::cerr << "mcprov dev: " << prepared.err().message << "\n";
-        return 1;
+    const dev_system a{"mcx-a.example.org", "mcx-a", options.port, options.port + 1};
+    const dev_system b{"mcx-b.example.org", "mcx-b", options.port + 2, options.port + 3};
+    for (auto r : {prepare_system(dir, a, b), prepare_system(dir, b, a), seed(dir, a, b), seed(dir, b, a)}) {
+        if (!r) {
+            std::cerr << "mcprov dev: " << r.err().message << "\n";
+            return 1;
+        }
     }
-    auto config = cms::load_cms_config(dir / "cms.toml");
-    if (!config) {
-        std::cerr << "mcprov dev: " << config.err().message << "\n";
-        return 1;
+    if (options.prepare_only) {
+        std::cout << dir.string() << "\n";
+        return 0;
     }
     block_termination_signals();
-    auto cms = start_cms(*config);
-    if (!cms) {
-        std::cerr << "mcprov dev: " << cms.err().message << "\n";
-        return 1;
+    std::vector<running_cms> running;
+    for (const auto* sys : {&a, &b}) {
+        auto config = cms::load_cms_config(dir / sys->label / "cms.toml");
+        if (!config) {
+            std::cerr << "mcprov dev: " << config.err().message << "\n";
+            return 1;
+        }
+        auto cms = start_cms(*config);
+        if (!cms) {
+            std::cerr << "mcprov dev: " << sys->id << ": " << cms.err().message << "\n";
+            return 1;
+        }
+        running.push_back(std::move(cms).value());
     }
-    if (auto seeded = seed(*cms->database); !seeded) {
-        std::cerr << "mcprov dev: " << seeded.err().message << "\n";
-        return 1;
-    }
-    auto key = support::read_file(dir / "idms.key.pem");
-    auto issuer_impl = identity::create_token_issuer(*key, support::create_system_clock());
-    if (!issuer_impl) {
-        std::cerr << "mcprov dev: " << issuer_impl.err().message << "\n";
-        return 1;
-    }
-    auto token_for = [&](const std::string& id, std::vector<std::string> scopes) {
-        identity::token_request r;
-        r.issuer = issuer;
-        r.subject = id;
-        r.audience = {audience};
-        r.mc_id = id;
-        r.scopes = std::move(scopes);
-        r.lifetime = std::chrono::hours(12);
-        auto t = issuer_impl.value()->issue(r);
-        return t ? *t : std::string();
-    };
     const auto& alice = example_users.front();
-    auto alice_token = token_for(alice.id, {user_scope});
-    auto admin_token = token_for("sip:admin@mcx.example.org", {admin_scope});
-    std::string base = "https://127.0.0.1:" + std::to_string(cms->server->port());
-    std::string xcap = base + "/xcap";
-    std::string alice_doc = xcap + "/org.3gpp.mcptt.user-profile/users/" + alice.id + "/mcptt-user-profile-1.xml";
-    std::string curl = "curl --cacert " + (dir / "ca.pem").string();
+    const auto alice_id = a.user_id(alice);
+    auto at_home = token(dir, a, a.audience(), alice_id, {user_scope});
+    auto visiting = token(dir, a, b.audience(), alice_id, {user_scope});
+    auto admin_a = token(dir, a, a.audience(), "sip:admin@" + a.id, {admin_scope});
+    auto admin_b = token(dir, b, b.audience(), "sip:admin@" + b.id, {admin_scope});
+    if (!at_home || !visiting || !admin_a || !admin_b) {
+        std::cerr << "mcprov dev: token issuing failed\n";
+        return 1;
+    }
+    const std::string doc = "/xcap/org.3gpp.mcptt.user-profile/users/" + alice_id;
+    const std::string curl_a = "curl --cacert " + (dir / a.label / "ca.pem").string();
+    const std::string curl_b = "curl --cacert " + (dir / b.label / "ca.pem").string();
 
-    std::cout << "mcprov local deployment: one MC system (mcx.example.org)\n\n"
-              << "  CMS (XCAP root)   " << xcap << "\n"
-              << "  health            " << base << "/healthz\n"
-              << "  files             " << dir.string() << " (cms.toml, cms.db, ca.pem, idms.key.pem, ...)\n"
-              << "  users             ";
+    std::cout << "mcprov local deployment: two MC systems with a migration agreement\n\n";
+    for (const auto* sys : {&a, &b}) {
+        std::cout << "  " << sys->id << "   CMS " << sys->base() << "/xcap   CSCM-x https://127.0.0.1:" << sys->cscm_port
+                  << "   files " << (dir / sys->label).string() << "\n";
+    }
+    std::cout << "  users of " << a.id << ": ";
     for (const auto& u : example_users) {
-        std::cout << u.id << " ";
+        std::cout << a.user_id(u) << " ";
     }
     std::cout << "\n\nTry:\n"
-              << "  export ALICE=" << alice_token << "\n"
-              << "  export ADMIN=" << admin_token << "\n\n"
-              << "  # Alice reads her profile, then asks again with its ETag (304)\n"
-              << "  " << curl << " -i -H \"Authorization: Bearer $ALICE\" '" << alice_doc << "'\n"
-              << "  " << curl << " -i -H \"Authorization: Bearer $ALICE\" -H 'If-None-Match: <etag>' '" << alice_doc
-              << "'\n"
-              << "  # one element of it, by XCAP node selector\n"
-              << "  " << curl << " -H \"Authorization: Bearer $ALICE\" '" << alice_doc
-              << "/~~/mcptt-user-profile/OnNetwork/MCPTTGroupInfo/entry%5B@index=%22group-1%22%5D'\n"
-              << "  # another user's profile is refused (403)\n"
-              << "  " << curl << " -i -H \"Authorization: Bearer $ALICE\" '" << xcap
-              << "/org.3gpp.mcptt.user-profile/users/" << example_users[1].id << "/mcptt-user-profile-1.xml'\n"
-              << "  # an administrator replaces a profile\n"
-              << "  " << curl << " -i -X PUT -H \"Authorization: Bearer $ADMIN\" -H 'Content-Type: "
-              << "application/vnd.3gpp.mcptt-user-profile+xml' --data-binary @profile.xml '" << alice_doc << "'\n"
+              << "  export ALICE=" << *at_home << "\n"
+              << "  export ALICE_AT_B=" << *visiting << "\n"
+              << "  export ADMIN_A=" << *admin_a << "\n"
+              << "  export ADMIN_B=" << *admin_b << "\n\n"
+              << "  # Alice at home reads her profile\n"
+              << "  " << curl_a << " -H \"Authorization: Bearer $ALICE\" '" << a.base() << doc
+              << "/mcptt-user-profile-1.xml'\n"
+              << "  # Alice migrates to " << b.id << ": its CMS fetches her migration profile from " << a.id
+              << ",\n  # applies its template, signs and stores the result, and serves it\n"
+              << "  " << curl_b << " -i -H \"Authorization: Bearer $ALICE_AT_B\" '" << b.base() << doc << "/"
+              << migration::visitor_profile_name << "'\n"
+              << "  # the same, checked (signature, serving system, validity) and compared with the migration profile\n"
+              << "  mcprov cmc --cms " << b.base() << " --ca " << (dir / b.label / "ca.pem").string() << " --system "
+              << b.id << " --user " << alice_id << " --token \"$ALICE_AT_B\" \\\n      --primary " << a.base()
+              << " --primary-ca " << (dir / a.label / "ca.pem").string() << " --primary-token \"$ALICE\"\n"
+              << "  # where " << a.id << "'s users are served and what they received; " << b.id
+              << "'s visitors\n"
+              << "  " << curl_a << " -H \"Authorization: Bearer $ADMIN_A\" " << a.base() << "/migration/serving\n"
+              << "  " << curl_b << " -H \"Authorization: Bearer $ADMIN_B\" " << b.base() << "/migration/visitors\n"
               << "  # more tokens\n"
-              << "  mcprov token --key " << (dir / "idms.key.pem").string() << " --issuer " << issuer << " --audience "
-              << audience << " --mc-id " << example_users[2].id << " --scope " << user_scope << "\n\nCtrl-C stops it.\n"
+              << "  mcprov token --key " << (dir / a.label / "idms.key.pem").string() << " --issuer " << a.issuer()
+              << " --audience " << b.audience() << " --mc-id " << a.user_id(example_users[1]) << " --scope "
+              << user_scope << "\n\nEdit " << (dir / b.label / "templates").string()
+              << " and send SIGHUP to apply a template change. Ctrl-C stops it.\n"
               << std::flush;
 
-    wait_for_termination_signal();
-    cms->server->stop();
-    cms->server->wait();
+    int signal = 0;
+    while ((signal = wait_for_signal()) == SIGHUP) {
+        for (std::size_t i = 0; i < running.size(); ++i) {
+            const auto* sys = i == 0 ? &a : &b;
+            auto config = cms::load_cms_config(dir / sys->label / "cms.toml");
+            auto changed = config ? reload_templates(*config, running[i]) : support::result<std::size_t>(config.err());
+            if (!changed) {
+                std::cerr << sys->id << ": templates not reloaded: " << changed.err().message << "\n";
+            }
+        }
+    }
+    for (auto& cms : running) {
+        cms.stop();
+    }
     return 0;
 }
 
@@ -253,11 +375,15 @@ int run_dev(const dev_options& options) {
 command add_dev_command(CLI::App& parent) {
     auto options = std::make_shared<dev_options>();
     auto* cmd = parent.add_subcommand(
-        "dev", "Run the local deployment: a CMS with its own CA, token key and example users, on loopback.");
+        "dev", "Run the local deployment on loopback: two MC systems (mcx-a, mcx-b), each a CMS with its own CA, token\n"
+               "key, example users, migration agreement with the other and templates for the other's visitors.");
     cmd->add_option("--dir", options->dir, "new or empty directory for its files (default: a fresh temporary one)");
-    cmd->add_option("--port", options->port, "HTTPS port of the CMS (0: any free port)")
+    cmd->add_option("--port", options->port,
+                    "first of four ports: mcx-a's CMS and CSCM-x, then mcx-b's CMS and CSCM-x")
         ->capture_default_str()
-        ->check(CLI::Range(0, 65535));
+        ->check(CLI::Range(1024, 65532));
+    cmd->add_flag("--prepare-only", options->prepare_only,
+                  "write the two systems' files and databases, print the directory and exit");
     return [options] { return run_dev(*options); };
 }
 

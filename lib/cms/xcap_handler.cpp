@@ -3,8 +3,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "mcprov/cms/cscm_client.hpp"
 #include "mcprov/cms/xcap_uri.hpp"
+#include "mcprov/migration/served_profile.hpp"
+#include "responses.hpp"
 #include "mcprov/profile/application_usage.hpp"
+#include "mcprov/support/clock.hpp"
 #include "mcprov/support/log.hpp"
 #include "mcprov/xml/node_selector.hpp"
 
@@ -13,25 +17,6 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 using support::errc;
-
-http::response make_response(bhttp::status status, unsigned version) {
-    http::response res{status, version};
-    res.set(bhttp::field::server, "mcprov");
-    res.set(bhttp::field::cache_control, "no-cache");
-    return res;
-}
-
-// An RFC 9457 problem document, for errors XCAP gives no body of its own.
-http::response problem(bhttp::status status, unsigned version, std::string_view detail) {
-    auto res = make_response(status, version);
-    res.set(bhttp::field::content_type, "application/problem+json");
-    boost::json::object body{{"type", "about:blank"},
-                             {"title", std::string(bhttp::obsolete_reason(status))},
-                             {"status", static_cast<int>(status)},
-                             {"detail", detail}};
-    res.body() = boost::json::serialize(body);
-    return res;
-}
 
 // An RFC 4825 section 11 error: 409 with an application/xcap-error+xml body naming the condition.
 http::response xcap_error(unsigned version, std::string_view condition, std::string_view phrase) {
@@ -129,8 +114,10 @@ struct xcap_handler::context {
 };
 
 xcap_handler::xcap_handler(xcap_handler_config config, std::shared_ptr<mc_service_user_database> database,
-                           std::shared_ptr<const identity::access_token_verifier> verifier)
-    : config_(std::move(config)), database_(std::move(database)), verifier_(std::move(verifier)) {}
+                           std::shared_ptr<const identity::access_token_verifier> verifier,
+                           std::shared_ptr<migration_services> migration)
+    : config_(std::move(config)), database_(std::move(database)), verifier_(std::move(verifier)),
+      migration_(std::move(migration)) {}
 
 http::response xcap_handler::handle(http::request&& req, const http::peer_info& peer) {
     static const auto log = support::logger("cms");
@@ -145,16 +132,17 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
         return res;
     }
 
-    if (target == "/stats") {
+    if (target == "/stats" || target.starts_with("/migration/")) {
         auto auth = authenticate(req, peer);
         if (auto* refusal = std::get_if<http::response>(&auth)) {
             return std::move(*refusal);
         }
-        if (!std::get<identity::access_token>(auth).has_scope(config_.admin_scope)) {
+        const auto& who = std::get<caller>(auth);
+        if (who.visiting_from || !who.token.has_scope(config_.admin_scope)) {
             ++stats_.forbidden;
-            return problem(bhttp::status::forbidden, version, "statistics are for administrators");
+            return problem(bhttp::status::forbidden, version, "this is for administrators");
         }
-        return serve_stats(req);
+        return target == "/stats" ? serve_stats(req) : serve_migration_listing(req);
     }
 
     auto uri = parse_xcap_uri(target, config_.xcap_root_path);
@@ -170,14 +158,31 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     if (auto* refusal = std::get_if<http::response>(&auth)) {
         return std::move(*refusal);
     }
-    auto& token = std::get<identity::access_token>(auth);
+    auto& who = std::get<caller>(auth);
+    if (who.visiting_from) {
+        return serve_visitor(req, *uri, who);
+    }
+    auto& token = who.token;
     const bool admin = token.has_scope(config_.admin_scope);
+    const bool service_server = !admin && token.has_scope(config_.service_scope);
     const auto* usage = profile::find_application_usage(uri->auid);
     if (!usage) {
         ++stats_.not_found;
         return problem(bhttp::status::not_found, version, "no application usage " + uri->auid);
     }
-    if (!admin) {
+    if (service_server) {
+        if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+            ++stats_.forbidden;
+            return problem(bhttp::status::forbidden, version, "MC service servers may only read profiles");
+        }
+        // A visitor's profile, as stored at step 11, is what the MC service server authorizes service with.
+        if (migration_ && uri->auid == profile::mcptt_user_profile_auid &&
+            uri->document == migration::visitor_profile_name && !uri->node_selector) {
+            if (auto stored = migration_->retrieval->stored_profile(uri->xui)) {
+                return document_response(req, *usage, *uri, std::move(stored).value(), token.subject);
+            }
+        }
+    } else if (!admin) {
         if (!token.has_scope(config_.user_scope)) {
             ++stats_.forbidden;
             log->info("{} {} {}: refused, token lacks the scope {}", token.mc_id, std::string(req.method_string()),
@@ -192,6 +197,15 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
         }
     }
 
+    // The user asks for its profile at home: partners that served it must delete their copies.
+    if (migration_ && !admin && !service_server && uri->auid == profile::mcptt_user_profile_auid &&
+        req.method() == bhttp::verb::get) {
+        if (auto partners = migration_->serving->record_home(uri->xui); partners && !partners->empty()) {
+            auto cid = new_correlation_id();
+            support::logger("migration")->info("{} [{}] served at home again", uri->xui, cid);
+            migration_->releases->release(uri->xui, *partners, cid);
+        }
+    }
     context ctx{req, *usage, std::move(uri).value(), std::move(token), admin, {}};
     ctx.who = ctx.token.mc_id.empty() ? ctx.token.subject : ctx.token.mc_id;
     switch (req.method()) {
@@ -215,15 +229,16 @@ std::optional<http::response> xcap_handler::screen(const http::request& req, con
     if (auto* refusal = std::get_if<http::response>(&auth)) {
         return std::move(*refusal);
     }
-    if (!std::get<identity::access_token>(auth).has_scope(config_.admin_scope)) {
+    const auto& who = std::get<caller>(auth);
+    if (who.visiting_from || !who.token.has_scope(config_.admin_scope)) {
         ++stats_.forbidden;
         return problem(bhttp::status::forbidden, req.version(), "only an administrator may send a request body");
     }
     return std::nullopt;
 }
 
-std::variant<identity::access_token, http::response> xcap_handler::authenticate(const http::request& req,
-                                                                                const http::peer_info& peer) {
+std::variant<xcap_handler::caller, http::response> xcap_handler::authenticate(const http::request& req,
+                                                                             const http::peer_info& peer) {
     auto token_text = bearer_token(req);
     if (token_text.empty()) {
         ++stats_.unauthenticated;
@@ -231,7 +246,21 @@ std::variant<identity::access_token, http::response> xcap_handler::authenticate(
         res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
         return res;
     }
-    auto token = verifier_->verify(token_text);
+    // A token from a partner's identity management server is a visiting user's; anything else is checked as this
+    // system's own (and refused with that verifier's reason).
+    const migration::partner_agreement* visiting_from = nullptr;
+    const identity::access_token_verifier* verifier = verifier_.get();
+    if (migration_) {
+        auto issuer = identity::unverified_issuer(token_text);
+        const auto& all = migration_->agreements.all();
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (all[i].idms_issuer == issuer) {
+                visiting_from = &all[i];
+                verifier = migration_->visitor_verifiers[i].get();
+            }
+        }
+    }
+    auto token = verifier->verify(token_text);
     if (!token) {
         ++stats_.unauthenticated;
         support::logger("cms")->info("{} {} {}: access token refused: {}", peer.address,
@@ -240,7 +269,7 @@ std::variant<identity::access_token, http::response> xcap_handler::authenticate(
         res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\", error=\"invalid_token\"");
         return res;
     }
-    return std::move(token).value();
+    return caller{std::move(token).value(), visiting_from};
 }
 
 http::response xcap_handler::serve_document(const context& ctx) {
@@ -256,19 +285,27 @@ http::response xcap_handler::serve_document(const context& ctx) {
         }
         return error_response(doc.err(), version);
     }
+    return document_response(ctx.req, ctx.usage, ctx.uri, std::move(doc).value(), ctx.who);
+}
+
+http::response xcap_handler::document_response(const http::request& req, const profile::application_usage& usage,
+                                               const xcap_uri& uri, store::stored_document stored,
+                                               const std::string& who) {
+    const auto version = req.version();
+    const auto* doc = &stored;
     auto res = make_response(bhttp::status::ok, version);
-    if (!ctx.uri.node_selector) {
-        res.set(bhttp::field::content_type, ctx.usage.mime_type);
-        res.body() = std::move(doc->content);
+    if (!uri.node_selector) {
+        res.set(bhttp::field::content_type, usage.mime_type);
+        res.body() = std::move(stored.content);
     } else {
         auto selector =
-            xml::parse_node_selector(*ctx.uri.node_selector, ctx.uri.namespace_bindings, ctx.usage.default_namespace);
+            xml::parse_node_selector(*uri.node_selector, uri.namespace_bindings, usage.default_namespace);
         if (!selector) {
             return error_response(selector.err(), version);
         }
         auto parsed = xml::parse(doc->content);
         if (!parsed) {
-            support::logger("cms")->error("{} stored document {} does not parse: {}", ctx.who, ctx.uri.document,
+            support::logger("cms")->error("{} stored document {} does not parse: {}", who, uri.document,
                                           parsed.err().message);
             return error_response(support::make_error(errc::internal, parsed.err().message), version);
         }
@@ -284,10 +321,10 @@ http::response xcap_handler::serve_document(const context& ctx) {
         res.body() = std::move(selected->body);
     }
     // Preconditions apply only to what would otherwise be a 2xx answer (RFC 9110 section 13.2.1).
-    if (auto im = ctx.req[bhttp::field::if_match]; !im.empty() && !store::entity_tag_list_matches(im, doc->etag, false)) {
+    if (auto im = req[bhttp::field::if_match]; !im.empty() && !store::entity_tag_list_matches(im, doc->etag, false)) {
         return problem(bhttp::status::precondition_failed, version, "the document's entity tag does not match");
     }
-    if (auto inm = ctx.req[bhttp::field::if_none_match];
+    if (auto inm = req[bhttp::field::if_none_match];
         !inm.empty() && store::entity_tag_list_matches(inm, doc->etag, true)) {
         ++stats_.not_modified;
         auto not_modified = make_response(bhttp::status::not_modified, version);
@@ -297,6 +334,115 @@ http::response xcap_handler::serve_document(const context& ctx) {
     res.set(bhttp::field::etag, doc->etag);
     ++stats_.documents_served;
     return res;
+}
+
+http::response xcap_handler::serve_visitor(const http::request& req, const xcap_uri& uri, const caller& who) {
+    static const auto log = support::logger("migration");
+    const auto version = req.version();
+    const auto& primary = *who.visiting_from;
+    ++stats_.visitor_requests;
+    auto cid_field = std::string_view(req[correlation_header]);
+    const std::string cid = is_correlation_id(cid_field) ? std::string(cid_field) : new_correlation_id();
+    auto refuse = [&](bhttp::status status, std::string_view detail) {
+        ++stats_.visitor_refused;
+        auto res = problem(status, version, detail);
+        res.set(correlation_header, cid);
+        return res;
+    };
+    if (uri.auid != profile::mcptt_user_profile_auid || uri.document != migration::visitor_profile_name) {
+        return refuse(bhttp::status::not_found, "a visiting user's profile is " +
+                                                    std::string(profile::mcptt_user_profile_auid) + "/users/<id>/" +
+                                                    std::string(migration::visitor_profile_name));
+    }
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+        return refuse(bhttp::status::forbidden, "a visiting user may only read its profile");
+    }
+    if (!who.token.has_scope(config_.user_scope)) {
+        return refuse(bhttp::status::forbidden, "the access token lacks the scope " + config_.user_scope);
+    }
+    if (token_id_for(who.token, uri.auid) != uri.xui) {
+        return refuse(bhttp::status::forbidden, "a user may only access their own documents");
+    }
+    if (!migration::is_user_of(primary, uri.xui)) {
+        log->warn("{} [{}] refused: a token of {} for a user that is not its own", uri.xui, cid, primary.system);
+        return refuse(bhttp::status::forbidden, "this user is not a user of " + primary.system);
+    }
+    log->info("{} [{}] step 1: visitor from {} asks for its profile", uri.xui, cid, primary.system);
+    auto retrieved = migration_->retrieval->run(primary, uri.xui, cid);
+    if (!retrieved) {
+        const auto& e = retrieved.err();
+        auto status = e.code == errc::not_found     ? bhttp::status::not_found
+                      : e.code == errc::forbidden   ? bhttp::status::forbidden
+                      : e.code == errc::unavailable ? bhttp::status::service_unavailable
+                                                    : bhttp::status::internal_server_error;
+        auto res = refuse(status, status == bhttp::status::internal_server_error ? "internal error" : e.message);
+        if (status == bhttp::status::service_unavailable) {
+            res.set(bhttp::field::retry_after, "30");
+        }
+        return res;
+    }
+    const auto* usage = profile::find_application_usage(uri.auid);
+    auto res = document_response(req, *usage, uri, {std::move(retrieved->content), retrieved->etag, {}}, uri.xui);
+    if (retrieved->stale) {
+        ++stats_.visitor_stale;
+        // RFC 9111 obsoletes Warning, but it remains the one standard field that says "stale"; Age gives how much.
+        res.set(bhttp::field::warning, "110 mcprov \"Response is Stale\"");
+        res.set(bhttp::field::age, std::to_string(retrieved->age.count()));
+    }
+    res.set(correlation_header, cid);
+    return res;
+}
+
+http::response xcap_handler::serve_migration_listing(const http::request& req) {
+    const auto version = req.version();
+    if (!migration_) {
+        return problem(bhttp::status::not_found, version, "this CMS has no migration agreements");
+    }
+    auto target = std::string_view(req.target());
+    boost::json::array out;
+    if (target == "/migration/serving") {
+        auto records = migration_->serving->records();
+        if (!records) {
+            return error_response(records.err(), version);
+        }
+        for (const auto& r : *records) {
+            boost::json::object o{{"user", r.user},
+                                  {"partner", r.partner},
+                                  {"state", migration::to_string(r.state)},
+                                  {"profile", r.profile_name},
+                                  {"profile_etag", r.profile_etag},
+                                  {"first_served_at", support::format_utc(r.first_served_at)},
+                                  {"last_served_at", support::format_utc(r.last_served_at)},
+                                  {"correlation_id", r.correlation_id}};
+            if (r.delivery) {
+                o["delivery"] = boost::json::object{{"profile_etag", r.delivery->profile_etag},
+                                                    {"digest", r.delivery->digest},
+                                                    {"template", r.delivery->template_name},
+                                                    {"delivered_at", support::format_utc(r.delivery->delivered_at)},
+                                                    {"correlation_id", r.delivery->correlation_id}};
+            }
+            out.push_back(std::move(o));
+        }
+    } else if (target == "/migration/visitors") {
+        auto visitors = migration_->retrieval->visitors();
+        if (!visitors) {
+            return error_response(visitors.err(), version);
+        }
+        for (const auto& v : *visitors) {
+            out.push_back(boost::json::object{{"user", v.user},
+                                              {"primary_system", v.primary_system},
+                                              {"profile", v.profile_name},
+                                              {"profile_etag", v.profile_etag},
+                                              {"template", v.template_name},
+                                              {"served_etag", v.served_etag},
+                                              {"stored_at", support::format_utc(v.stored_at)},
+                                              {"valid_until", support::format_utc(v.valid_until)},
+                                              {"reported", v.reported}});
+        }
+    } else {
+        return problem(bhttp::status::not_found, version, "use /migration/serving or /migration/visitors");
+    }
+    return json_response(out, version);
 }
 
 http::response xcap_handler::write_document(const context& ctx) {

@@ -20,6 +20,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/resource.h>
 
@@ -45,21 +46,29 @@ response make_plain_response(bhttp::status status, unsigned version, std::string
     return res;
 }
 
-std::string peer_certificate_subject(SSL* ssl) {
+// Fills in what mutual TLS verified about the client: its certificate's subject and the certificate itself.
+void describe_peer_certificate(SSL* ssl, peer_info& peer) {
     X509* cert = SSL_get1_peer_certificate(ssl);
     if (!cert) {
-        return {};
+        return;
     }
-    std::string out;
-    if (BIO* bio = BIO_new(BIO_s_mem())) {
-        X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    auto bio_text = [](BIO* bio) {
         char* data = nullptr;
         long len = BIO_get_mem_data(bio, &data);
-        out.assign(data, static_cast<std::size_t>(len));
+        return std::string(data, static_cast<std::size_t>(len));
+    };
+    if (BIO* bio = BIO_new(BIO_s_mem())) {
+        X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+        peer.certificate_subject = bio_text(bio);
+        BIO_free(bio);
+    }
+    if (BIO* bio = BIO_new(BIO_s_mem())) {
+        if (PEM_write_bio_X509(bio, cert) == 1) {
+            peer.certificate_pem = bio_text(bio);
+        }
         BIO_free(bio);
     }
     X509_free(cert);
-    return out;
 }
 
 // The per-connection state a stop() needs to reach: whether the connection sits idle between requests.
@@ -173,12 +182,13 @@ private:
             return make_error(errc::invalid_argument,
                               "TLS private key " + tls.private_key.string() + ": " + ec.message());
         }
-        if (tls.client_ca) {
-            ssl_.load_verify_file(tls.client_ca->string(), ec);
+        for (const auto& ca : tls.client_cas) {
+            ssl_.load_verify_file(ca.string(), ec);
             if (ec) {
-                return make_error(errc::invalid_argument,
-                                  "TLS client CA " + tls.client_ca->string() + ": " + ec.message());
+                return make_error(errc::invalid_argument, "TLS client CA " + ca.string() + ": " + ec.message());
             }
+        }
+        if (!tls.client_cas.empty()) {
             ssl_.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
         }
         return {};
@@ -227,7 +237,7 @@ private:
     asio::awaitable<void> serve_tls(tcp::socket socket) {
         beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl_);
         auto& lowest = beast::get_lowest_layer(stream);
-        peer_info peer{remote_address(lowest.socket()), {}};
+        peer_info peer{remote_address(lowest.socket()), {}, {}};
         tracked_connection tracked(*this, lowest.get_executor(), [&lowest] {
             boost::system::error_code ignored;
             lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -238,7 +248,7 @@ private:
         if (ec) {
             log_->info("{}: TLS handshake failed: {}", peer.address, ec.message());
         } else {
-            peer.certificate_subject = peer_certificate_subject(stream.native_handle());
+            describe_peer_certificate(stream.native_handle(), peer);
             co_await serve_requests(stream, lowest, peer, *tracked.handle);
             lowest.expires_after(std::chrono::seconds(5));
             co_await stream.async_shutdown(use_tuple);

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -141,6 +142,43 @@ result<certificate_and_key> issue_certificate(const certificate_and_key& ca, con
         return openssl_error("certificate issuing");
     }
     return to_pem(cert.get(), key.get());
+}
+
+result<void> verify_certificate(std::string_view certificate_pem, std::string_view trusted_ca_pem,
+                                const std::string& name) {
+    bio_ptr cert_bio(BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())));
+    x509_ptr cert(cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    if (!cert) {
+        return make_error(errc::invalid_argument, "the certificate is not valid PEM");
+    }
+    std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
+    bio_ptr ca_bio(BIO_new_mem_buf(trusted_ca_pem.data(), static_cast<int>(trusted_ca_pem.size())));
+    if (!store || !ca_bio) {
+        return openssl_error("certificate store");
+    }
+    int loaded = 0;
+    while (x509_ptr ca{PEM_read_bio_X509(ca_bio.get(), nullptr, nullptr, nullptr)}) {
+        if (X509_STORE_add_cert(store.get(), ca.get()) != 1) {
+            return openssl_error("certificate store");
+        }
+        ++loaded;
+    }
+    ERR_clear_error(); // the end of the bundle reads as an error
+    if (loaded == 0) {
+        return make_error(errc::invalid_argument, "no CA certificate in the trusted bundle");
+    }
+    std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+    if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr) != 1) {
+        return openssl_error("certificate verification");
+    }
+    if (X509_verify_cert(ctx.get()) != 1) {
+        return make_error(errc::forbidden, std::string("certificate not trusted: ") +
+                                               X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+    }
+    if (X509_check_host(cert.get(), name.data(), name.size(), 0, nullptr) != 1) {
+        return make_error(errc::forbidden, "the certificate does not name " + name);
+    }
+    return {};
 }
 
 } // namespace mcprov::http

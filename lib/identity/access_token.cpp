@@ -382,6 +382,30 @@ std::string memory_bio_text(BIO* bio) {
 
 } // namespace
 
+std::string unverified_issuer(std::string_view compact, std::size_t max_token_bytes) {
+    if (compact.size() > max_token_bytes) {
+        return {};
+    }
+    auto first = compact.find('.');
+    auto second = first == std::string_view::npos ? first : compact.find('.', first + 1);
+    if (second == std::string_view::npos) {
+        return {};
+    }
+    auto payload = support::base64url_decode(compact.substr(first + 1, second - first - 1));
+    if (!payload) {
+        return {};
+    }
+    boost::system::error_code ec;
+    boost::json::parse_options options;
+    options.max_depth = 8;
+    auto claims = boost::json::parse(*payload, ec, {}, options);
+    if (ec || !claims.is_object()) {
+        return {};
+    }
+    const auto* iss = claims.as_object().if_contains("iss");
+    return iss && iss->is_string() ? std::string(iss->as_string()) : std::string();
+}
+
 support::result<std::unique_ptr<access_token_verifier>>
 create_access_token_verifier(verifier_config config, std::shared_ptr<support::clock> clock) {
     if (!clock) {

@@ -5,6 +5,7 @@
 
 #include <libxml/tree.h>
 
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/xml/document.hpp"
 #include "mcprov/xml/schema.hpp"
 
@@ -326,6 +327,7 @@ result<migration_template> parse_migration_template(std::string_view text) {
     const auto ns = template_namespace;
     migration_template t;
     t.name = attribute(root, "name");
+    t.digest = support::hex_encode(support::sha256(text));
     xmlNode* applies = first_child(root, ns, "applies-to");
     t.primary_system = attribute(applies, "primary-system");
     if (xmlHasProp(applies, x("organisation"))) {

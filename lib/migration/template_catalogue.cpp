@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mcprov/support/file.hpp"
+
 namespace mcprov::migration {
 
 using support::errc;
@@ -102,6 +104,37 @@ const migration_template* template_catalogue::select(std::string_view primary_sy
         }
     }
     return system_wide;
+}
+
+result<template_catalogue> load_template_directory(const std::filesystem::path& folder) {
+    std::error_code ec;
+    std::vector<std::filesystem::path> files;
+    for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() == ".xml" && it->is_regular_file(ec)) {
+            files.push_back(it->path());
+        }
+    }
+    if (ec) {
+        return make_error(errc::io, "template folder " + folder.string() + ": " + ec.message());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<migration_template> templates;
+    for (const auto& file : files) {
+        auto text = support::read_file(file, 256 * 1024);
+        if (!text) {
+            return make_error(errc::invalid_argument, file.string() + ": " + text.err().message);
+        }
+        auto parsed = parse_migration_template(*text);
+        if (!parsed) {
+            return make_error(errc::invalid_argument, file.string() + ": " + parsed.err().message);
+        }
+        templates.push_back(std::move(parsed).value());
+    }
+    auto catalogue = template_catalogue::create(std::move(templates));
+    if (!catalogue) {
+        return make_error(errc::invalid_argument, folder.string() + ": " + catalogue.err().message);
+    }
+    return catalogue;
 }
 
 } // namespace mcprov::migration

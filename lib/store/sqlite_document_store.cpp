@@ -47,6 +47,7 @@ struct connection {
     statement upsert_document;
     statement delete_document;
     statement list_documents;
+    statement list_users;
 
     ~connection() {
         select_document.reset();
@@ -54,6 +55,7 @@ struct connection {
         upsert_document.reset();
         delete_document.reset();
         list_documents.reset();
+        list_users.reset();
         sqlite3_close_v2(db);
     }
 };
@@ -86,6 +88,11 @@ void bind_key(sqlite3_stmt* s, const document_key& key) {
     bind_text(s, 1, key.auid);
     bind_text(s, 2, key.xui);
     bind_text(s, 3, key.name);
+}
+
+std::int64_t now_millis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string column_text(sqlite3_stmt* s, int column) {
@@ -148,10 +155,7 @@ public:
             bind_key(use.get(), key);
             sqlite3_bind_blob(use.get(), 4, content.data(), static_cast<int>(content.size()), SQLITE_STATIC);
             bind_text(use.get(), 5, etag);
-            sqlite3_bind_int64(use.get(), 6,
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+            sqlite3_bind_int64(use.get(), 6, now_millis());
             if (sqlite3_step(use.get()) != SQLITE_DONE) {
                 return sqlite_error(conn.db, "writing document");
             }
@@ -207,6 +211,68 @@ public:
         return out;
     }
 
+    result<std::vector<std::string>> list_users(std::string_view auid) const override {
+        auto c = acquire();
+        if (!c) {
+            return std::move(c).err();
+        }
+        auto& conn = *c.value();
+        result<std::vector<std::string>> out = std::vector<std::string>{};
+        {
+            statement_use use(conn.list_users.get());
+            bind_text(use.get(), 1, auid);
+            int rc;
+            while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
+                out->push_back(column_text(use.get(), 0));
+            }
+            if (rc != SQLITE_DONE) {
+                out = sqlite_error(conn.db, "listing users");
+            }
+        }
+        release(std::move(c).value());
+        return out;
+    }
+
+    result<void> write_all(const std::vector<document_write>& writes) override {
+        if (writes.empty()) {
+            return {};
+        }
+        // Hash outside the transaction so the write lock is held only for the writes themselves.
+        std::vector<std::string> etags(writes.size());
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            if (writes[i].content) {
+                etags[i] = entity_tag_of(*writes[i].content);
+            }
+        }
+        auto updated_at = now_millis();
+        return in_transaction([&](connection& conn) -> result<void> {
+            for (std::size_t i = 0; i < writes.size(); ++i) {
+                const auto& w = writes[i];
+                if (w.content) {
+                    statement_use use(conn.upsert_document.get());
+                    bind_key(use.get(), w.key);
+                    // An empty std::string's data() is never null, so empty content binds as an empty blob, not NULL.
+                    if (sqlite3_bind_blob64(use.get(), 4, w.content->data(), w.content->size(), SQLITE_STATIC) !=
+                        SQLITE_OK) {
+                        return sqlite_error(conn.db, "writing document " + w.key.name);
+                    }
+                    bind_text(use.get(), 5, etags[i]);
+                    sqlite3_bind_int64(use.get(), 6, updated_at);
+                    if (sqlite3_step(use.get()) != SQLITE_DONE) {
+                        return sqlite_error(conn.db, "writing document " + w.key.name);
+                    }
+                } else {
+                    statement_use use(conn.delete_document.get());
+                    bind_key(use.get(), w.key);
+                    if (sqlite3_step(use.get()) != SQLITE_DONE) {
+                        return sqlite_error(conn.db, "deleting document " + w.key.name);
+                    }
+                }
+            }
+            return {};
+        });
+    }
+
     std::int64_t schema_version() const override { return version_; }
 
 private:
@@ -240,6 +306,8 @@ private:
              "updated_at = excluded.updated_at"},
             {&conn.delete_document, "DELETE FROM documents WHERE auid = ?1 AND xui = ?2 AND name = ?3"},
             {&conn.list_documents, "SELECT name FROM documents WHERE auid = ?1 AND xui = ?2 ORDER BY name"},
+            // Served by the primary key's (auid, xui) prefix: no separate index needed.
+            {&conn.list_users, "SELECT DISTINCT xui FROM documents WHERE auid = ?1 ORDER BY xui"},
         };
         for (const auto& s : statements) {
             sqlite3_stmt* raw = nullptr;
@@ -331,9 +399,14 @@ private:
                 sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
             }
         } else {
+            // May fail harmlessly when SQLite already rolled back on its own (e.g. SQLITE_FULL, SQLITE_IOERR).
             sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
         }
-        release(std::move(c).value());
+        // Only a connection back in autocommit mode goes back to the pool; one still inside a transaction (a
+        // ROLLBACK that failed) is closed, which rolls the transaction back and releases its locks.
+        if (sqlite3_get_autocommit(conn.db)) {
+            release(std::move(c).value());
+        }
         return out;
     }
 

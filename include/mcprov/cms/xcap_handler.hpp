@@ -7,6 +7,9 @@
 #include <variant>
 
 #include "mcprov/cms/mc_service_user_database.hpp"
+#include "mcprov/cms/migration_services.hpp"
+#include "mcprov/cms/xcap_uri.hpp"
+#include "mcprov/profile/application_usage.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
 
@@ -18,6 +21,9 @@ struct xcap_handler_config {
     std::string user_scope = "3gpp:mc:config_management_service";
     // Scope that lets an administrator read and write every user's profiles.
     std::string admin_scope = "mcprov:cms:admin";
+    // Scope of this system's MC service servers: read any user's profiles, visitors' included, at service
+    // authorization.
+    std::string service_scope = "mcprov:cms:service-server";
 };
 
 // Counters of what the XCAP interface did, served at GET /stats.
@@ -31,14 +37,19 @@ struct xcap_stats {
     std::atomic<std::uint64_t> writes{0};
     std::atomic<std::uint64_t> writes_rejected{0};
     std::atomic<std::uint64_t> deletes{0};
+    std::atomic<std::uint64_t> visitor_requests{0}; // visiting users' requests (TS 23.280 10.1.4.x.2 step 1)
+    std::atomic<std::uint64_t> visitor_stale{0};    // answered with a stored copy while the primary was unreachable
+    std::atomic<std::uint64_t> visitor_refused{0};  // answered with an error
 };
 
-// The CMS's HTTP interface: the TS 24.484 XCAP user profile documents under the XCAP root, GET /healthz and
-// GET /stats.
+// The CMS's HTTP interface: the TS 24.484 XCAP user profile documents under the XCAP root (for this system's
+// users, its MC service servers, and visiting users of partner systems), GET /healthz, GET /stats, and the
+// migration listings GET /migration/serving and GET /migration/visitors.
 class xcap_handler final : public http::handler {
 public:
     xcap_handler(xcap_handler_config config, std::shared_ptr<mc_service_user_database> database,
-                 std::shared_ptr<const identity::access_token_verifier> verifier);
+                 std::shared_ptr<const identity::access_token_verifier> verifier,
+                 std::shared_ptr<migration_services> migration = nullptr);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     // Only an administrator may send a body: anyone else is answered before it is read.
@@ -48,10 +59,18 @@ public:
 
 private:
     struct context;
-    // The request's verified access token, or the 401 response to refuse it with.
-    std::variant<identity::access_token, http::response> authenticate(const http::request& req,
-                                                                      const http::peer_info& peer);
+    struct caller {
+        identity::access_token token;
+        const migration::partner_agreement* visiting_from = nullptr; // set for a partner system's user
+    };
+    // The request's verified access token (this system's, or a partner's for a visitor), or the 401 response to
+    // refuse it with.
+    std::variant<caller, http::response> authenticate(const http::request& req, const http::peer_info& peer);
     http::response serve_document(const context& ctx);
+    http::response serve_visitor(const http::request& req, const xcap_uri& uri, const caller& who);
+    http::response document_response(const http::request& req, const profile::application_usage& usage,
+                                     const xcap_uri& uri, store::stored_document doc, const std::string& who);
+    http::response serve_migration_listing(const http::request& req);
     http::response write_document(const context& ctx);
     http::response delete_document(const context& ctx);
     http::response serve_stats(const http::request& req);
@@ -59,6 +78,7 @@ private:
     xcap_handler_config config_;
     std::shared_ptr<mc_service_user_database> database_;
     std::shared_ptr<const identity::access_token_verifier> verifier_;
+    std::shared_ptr<migration_services> migration_;
     xcap_stats stats_;
 };
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -21,8 +22,8 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 struct tls_config {
     std::filesystem::path certificate_chain; // PEM, leaf first
     std::filesystem::path private_key;       // PEM
-    // When set, clients must present a certificate issued by one of these CAs (mutual TLS).
-    std::optional<std::filesystem::path> client_ca;
+    // When not empty, clients must present a certificate issued by one of the CAs in these files (mutual TLS).
+    std::vector<std::filesystem::path> client_cas;
 };
 
 struct server_config {
@@ -43,6 +44,8 @@ struct peer_info {
     std::string address;
     // Subject of the verified client certificate (mutual TLS), one-line RFC 2253 form; empty otherwise.
     std::string certificate_subject;
+    // The verified client certificate itself (PEM); empty without mutual TLS.
+    std::string certificate_pem;
 };
 
 // Turns a request into a response. Called on the server's threads, possibly concurrently; must not throw.

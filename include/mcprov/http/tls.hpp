@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mcprov/support/result.hpp"
@@ -25,5 +26,11 @@ support::result<certificate_and_key> issue_certificate(const certificate_and_key
                                                        const std::vector<std::string>& dns_names,
                                                        const std::vector<std::string>& ip_addresses,
                                                        certificate_usage usage, std::chrono::hours validity);
+
+// Whether a certificate (PEM) was issued by one of the CAs in trusted_ca_pem (PEM, one or more certificates), is
+// valid now, and names `name` (a DNS subjectAltName, or the common name when it has none; RFC 6125). Errors:
+// invalid_argument (unreadable PEM), forbidden with the reason.
+support::result<void> verify_certificate(std::string_view certificate_pem, std::string_view trusted_ca_pem,
+                                         const std::string& name);
 
 } // namespace mcprov::http

@@ -51,6 +51,10 @@ public:
     virtual support::result<access_token> verify(std::string_view compact) const = 0;
 };
 
+// The "iss" claim of a compact JWS, read without verifying anything: only to pick the verifier (the identity
+// management server) a token must then be verified with. Empty when it cannot be read.
+std::string unverified_issuer(std::string_view compact, std::size_t max_token_bytes = 8192);
+
 support::result<std::unique_ptr<access_token_verifier>>
 create_access_token_verifier(verifier_config config, std::shared_ptr<support::clock> clock);
 

@@ -33,6 +33,7 @@ enum class priority_mode { keep, replace, cap };
 // as the partner's operator wrote it (schemas/mcprov/migration-template.xsd, docs/migration.md).
 struct migration_template {
     std::string name;
+    std::string digest; // hex SHA-256 of the document it was read from: a changed template has a new one
     std::string primary_system;
     std::optional<std::string> organisation; // nullopt: every visitor from the primary system
 

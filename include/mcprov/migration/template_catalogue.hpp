@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,5 +46,9 @@ public:
 private:
     std::vector<migration_template> templates_;
 };
+
+// Reads every *.xml file of a folder as a template (sorted by name) and builds the catalogue. Errors name the file:
+// "templates/police.xml: line 4: ..." (invalid_argument), or the folder (io).
+support::result<template_catalogue> load_template_directory(const std::filesystem::path& folder);
 
 } // namespace mcprov::migration

@@ -24,6 +24,7 @@ struct application_usage {
 
 // mcprov's own application usage for the profiles a user's primary MC system gives partner systems when the user
 // migrates: MCPTT user profiles that carry a migration-for element (namespace below) at their root.
+constexpr std::string_view mcptt_user_profile_auid = "org.3gpp.mcptt.user-profile";
 constexpr std::string_view migration_profile_auid = "org.mcprov.migration-profile";
 constexpr std::string_view migration_namespace = "urn:mcprov:migration:1";
 

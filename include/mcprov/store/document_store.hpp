@@ -38,6 +38,13 @@ struct write_condition {
     bool holds(const std::optional<std::string>& current) const;
 };
 
+// One change of a batch (document_store::write_all): content set = create or replace (unconditionally), nullopt =
+// remove if present.
+struct document_write {
+    document_key key;
+    std::optional<std::string> content;
+};
+
 struct put_outcome {
     std::string etag;
     bool created = false;
@@ -59,6 +66,14 @@ public:
 
     // The documents of one user under one application usage, by name.
     virtual support::result<std::vector<std::string>> list(std::string_view auid, std::string_view xui) const = 0;
+
+    // The XUIs that have at least one document under an application usage, sorted.
+    virtual support::result<std::vector<std::string>> list_users(std::string_view auid) const = 0;
+
+    // Applies every change of the batch in one transaction: all of them or none (an error rolls the whole batch back).
+    // Changes apply in order, so when a key occurs twice the later change wins. Entity tags are computed as put does.
+    // Errors: io.
+    virtual support::result<void> write_all(const std::vector<document_write>& writes) = 0;
 
     // The schema version the database is at (see docs/storage.md).
     virtual std::int64_t schema_version() const = 0;

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace mcprov::support {
 
@@ -13,6 +16,11 @@ public:
 };
 
 std::shared_ptr<clock> create_system_clock();
+
+// "2026-11-23T19:13:24Z": RFC 3339 in UTC, whole seconds.
+std::string format_utc(std::chrono::system_clock::time_point t);
+// Reads what format_utc writes (UTC, "Z", optional fractional seconds are ignored); nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
 
 // A clock that only moves when told to.
 class manual_clock final : public clock {

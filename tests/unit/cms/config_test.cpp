@@ -44,7 +44,7 @@ TEST_F(cms_config_test, when_tls_configured_then_relative_files_resolve_against_
     ASSERT_TRUE(c->server.tls);
     EXPECT_EQ(c->server.tls->certificate_chain, dir.path() / "c.pem");
     EXPECT_EQ(c->server.tls->private_key, "/abs/k.pem");
-    EXPECT_EQ(c->server.tls->client_ca, dir.path() / "ca.pem");
+    EXPECT_EQ(c->server.tls->client_cas, std::vector{dir.path() / "ca.pem"});
 }
 
 TEST_F(cms_config_test, when_value_has_wrong_type_or_range_then_error_names_line_and_key) {

@@ -158,6 +158,134 @@ TEST_F(sqlite_document_store_test, when_many_threads_write_with_if_match_then_no
     EXPECT_EQ(store->get(alice)->content, "200");
 }
 
+document_key with_name(document_key key, std::string name) {
+    key.name = std::move(name);
+    return key;
+}
+
+document_key with_xui(document_key key, std::string xui) {
+    key.xui = std::move(xui);
+    return key;
+}
+
+TEST_F(sqlite_document_store_test, when_write_all_then_creates_replaces_and_removes_in_one_go) {
+    const auto replaced = with_name(alice, "replaced.xml");
+    const auto removed = with_name(alice, "removed.xml");
+    const auto created = with_name(alice, "created.xml");
+    ASSERT_TRUE(store->put(replaced, "<old/>", {}));
+    ASSERT_TRUE(store->put(removed, "<gone/>", {}));
+    auto written = store->write_all({
+        {created, "<new/>"},
+        {replaced, "<replacement/>"},
+        {removed, std::nullopt},
+        {with_name(alice, "never-existed.xml"), std::nullopt},
+        {with_name(alice, "empty.xml"), ""},
+    });
+    ASSERT_TRUE(written) << written.err().message;
+    auto got_created = store->get(created);
+    ASSERT_TRUE(got_created);
+    EXPECT_EQ(got_created->content, "<new/>");
+    EXPECT_EQ(got_created->etag, entity_tag_of("<new/>"));
+    auto got_replaced = store->get(replaced);
+    ASSERT_TRUE(got_replaced);
+    EXPECT_EQ(got_replaced->content, "<replacement/>");
+    EXPECT_EQ(got_replaced->etag, entity_tag_of("<replacement/>"));
+    EXPECT_EQ(store->get(removed).err().code, errc::not_found);
+    auto got_empty = store->get(with_name(alice, "empty.xml"));
+    ASSERT_TRUE(got_empty);
+    EXPECT_EQ(got_empty->content, "");
+    EXPECT_EQ(got_empty->etag, entity_tag_of(""));
+    EXPECT_EQ(*store->list(alice.auid, alice.xui),
+              (std::vector<std::string>{"created.xml", "empty.xml", "replaced.xml"}));
+}
+
+TEST_F(sqlite_document_store_test, when_write_all_names_a_key_twice_then_the_later_change_wins) {
+    ASSERT_TRUE(store->write_all({{alice, "<first/>"}, {alice, "<second/>"}}));
+    EXPECT_EQ(store->get(alice)->content, "<second/>");
+    ASSERT_TRUE(store->write_all({{alice, "<third/>"}, {alice, std::nullopt}}));
+    EXPECT_EQ(store->get(alice).err().code, errc::not_found);
+}
+
+TEST_F(sqlite_document_store_test, when_write_all_is_empty_then_nothing_changes) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    ASSERT_TRUE(store->write_all({}));
+    EXPECT_EQ(store->get(alice)->content, "<a/>");
+}
+
+TEST_F(sqlite_document_store_test, when_a_write_fails_part_way_then_the_whole_batch_is_rolled_back) {
+    const auto replaced = with_name(alice, "replaced.xml");
+    const auto removed = with_name(alice, "removed.xml");
+    const auto created = with_name(alice, "created.xml");
+    ASSERT_TRUE(store->put(replaced, "<old/>", {}));
+    ASSERT_TRUE(store->put(removed, "<kept/>", {}));
+
+    // A real failure inside the transaction, after earlier writes of the batch have been applied.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "cms.db").c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "CREATE TRIGGER poison BEFORE INSERT ON documents WHEN NEW.name = 'poison' "
+                           "BEGIN SELECT RAISE(ABORT, 'poisoned document'); END",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw);
+
+    auto written = store->write_all({
+        {created, "<new/>"},
+        {replaced, "<replacement/>"},
+        {removed, std::nullopt},
+        {with_name(alice, "poison"), "<x/>"},
+        {with_name(alice, "after.xml"), "<after/>"},
+    });
+    ASSERT_FALSE(written);
+    EXPECT_EQ(written.err().code, errc::io);
+    EXPECT_NE(written.err().message.find("poisoned document"), std::string::npos) << written.err().message;
+
+    EXPECT_EQ(store->get(created).err().code, errc::not_found);
+    EXPECT_EQ(store->get(replaced)->content, "<old/>");
+    EXPECT_EQ(store->get(removed)->content, "<kept/>");
+    EXPECT_EQ(store->get(with_name(alice, "after.xml")).err().code, errc::not_found);
+
+    // No transaction was left open: another connection takes the write lock at once.
+    sqlite3_busy_timeout(raw, 0);
+    EXPECT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE; ROLLBACK;", nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
+
+    // And the store (and its pooled connection) still works.
+    ASSERT_TRUE(store->write_all({{created, "<new/>"}, {removed, std::nullopt}}));
+    EXPECT_EQ(store->get(created)->content, "<new/>");
+    EXPECT_EQ(store->get(removed).err().code, errc::not_found);
+    ASSERT_TRUE(store->put(with_name(alice, "later.xml"), "<later/>", {}));
+}
+
+TEST_F(sqlite_document_store_test, when_listing_users_then_distinct_sorted_and_only_that_auid) {
+    const std::string other_auid = "org.3gpp.mcptt.service-config";
+    ASSERT_TRUE(store->write_all({
+        {with_xui(alice, "sip:carol@example.org"), "<a/>"},
+        {alice, "<a/>"},
+        {with_name(alice, "second.xml"), "<a/>"},
+        {with_xui(alice, "sip:bob@example.org"), "<a/>"},
+        {{other_auid, "sip:dave@example.org", "config.xml"}, "<a/>"},
+    }));
+    auto users = store->list_users(alice.auid);
+    ASSERT_TRUE(users) << users.err().message;
+    EXPECT_EQ(*users,
+              (std::vector<std::string>{"sip:alice@example.org", "sip:bob@example.org", "sip:carol@example.org"}));
+    auto others = store->list_users(other_auid);
+    ASSERT_TRUE(others);
+    EXPECT_EQ(*others, (std::vector<std::string>{"sip:dave@example.org"}));
+    auto none = store->list_users("org.example.unknown");
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+}
+
+TEST_F(sqlite_document_store_test, when_a_users_last_document_is_removed_then_user_is_no_longer_listed) {
+    const auto bob = with_xui(alice, "sip:bob@example.org");
+    ASSERT_TRUE(store->write_all({{alice, "<a/>"}, {bob, "<b/>"}}));
+    ASSERT_TRUE(store->remove(bob, {}));
+    EXPECT_EQ(*store->list_users(alice.auid), (std::vector<std::string>{"sip:alice@example.org"}));
+}
+
 } // namespace
 } // namespace mcprov::store
 

@@ -1,0 +1,123 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mcprov/migration/agreement.hpp"
+#include "mcprov/migration/serving_register.hpp"
+#include "mcprov/migration/template_catalogue.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/xml/signature.hpp"
+
+namespace mcprov::migration {
+
+struct fetched_migration_profile {
+    bool not_modified = false;
+    std::string name; // the primary's document name, for the logs
+    std::string content;
+    std::string etag;
+};
+
+// The partner side of CSCM-x: how this system reaches the configuration management server of a visitor's
+// primary system (steps 4 and 8).
+class primary_link {
+public:
+    virtual ~primary_link() = default;
+    // Errors: unavailable (cannot reach the primary, or it failed), not_found (no migration profile for this
+    // user and this system), forbidden (the primary refuses this system).
+    virtual support::result<fetched_migration_profile>
+    fetch_migration_profile(const partner_agreement& primary, std::string_view user,
+                            const std::optional<std::string>& if_none_match, std::string_view correlation_id) = 0;
+    virtual support::result<void> report_delivery(const partner_agreement& primary, std::string_view user,
+                                                  const delivery_report& report) = 0;
+};
+
+struct retrieval_config {
+    std::string system;                       // this (the partner) MC system's identity
+    std::chrono::seconds max_stale{86400};    // serve a stored copy this long after the primary last confirmed it
+    std::chrono::seconds validity{86400};     // of the signed statement in each served profile
+    xml::signing_key signing_key;
+};
+
+// A visiting user's profile as served.
+struct visitor_profile {
+    std::string content;
+    std::string etag;
+    bool stale = false;            // the primary could not be reached; this is the stored copy
+    std::chrono::seconds age{0};   // since the primary last confirmed the copy
+};
+
+// What is stored about one visitor.
+struct visitor_entry {
+    std::string user;
+    std::string primary_system;
+    std::string profile_name;
+    std::string profile_etag;
+    std::string template_name;
+    std::string template_digest;
+    std::string served_etag;
+    std::chrono::system_clock::time_point stored_at;
+    std::chrono::system_clock::time_point confirmed_at;
+    std::chrono::system_clock::time_point valid_until;
+    bool reported = false;
+};
+
+// TS 23.280 clause 10.1.4.x.2, at the partner MC system: steps 2 to 4 and 9 to 12. The migration profile is
+// obtained from the visitor's primary system (revalidated on every request), combined with the template for the
+// visitor's primary system and organisation, stamped and signed, stored (one transaction) and returned for
+// step 13. While the primary cannot be reached the stored copy is returned, marked stale, up to max_stale.
+// Thread-safe.
+class partner_profile_retrieval {
+public:
+    partner_profile_retrieval(retrieval_config config, std::shared_ptr<store::document_store> documents,
+                              std::shared_ptr<primary_link> link, template_catalogue templates,
+                              std::shared_ptr<support::clock> clock);
+
+    // Errors: unavailable (primary unreachable and no usable stored copy), not_found (the primary has no
+    // migration profile for the user and this system; any stored copy is deleted), forbidden (the primary
+    // refuses this system, or no template applies to the visitor), io.
+    support::result<visitor_profile> run(const partner_agreement& primary, std::string_view user,
+                                         std::string_view correlation_id);
+
+    // The stored profile, without asking the primary: what this system's MC service servers get at service
+    // authorization. not_found when there is none.
+    support::result<store::stored_document> stored_profile(std::string_view user) const;
+
+    // The primary system says the user is served elsewhere now: deletes the stored copy. Returns whether there was
+    // one. forbidden when the stored copy belongs to another primary system.
+    support::result<bool> release(std::string_view user, std::string_view primary_system);
+
+    // Replaces the templates and regenerates every stored profile whose template changed (or no longer applies:
+    // that copy is deleted). Returns how many were regenerated or deleted.
+    support::result<std::size_t> replace_templates(template_catalogue templates,
+                                                   const agreement_set& agreements);
+
+    support::result<std::vector<visitor_entry>> visitors() const;
+
+private:
+    struct stored_visitor;
+    support::result<std::optional<stored_visitor>> load(std::string_view user) const;
+    support::result<visitor_profile> generate(const partner_agreement& primary, std::string_view user,
+                                              const fetched_migration_profile& fetched,
+                                              std::string_view correlation_id);
+    support::result<void> remove(std::string_view user);
+    void report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
+                std::string_view correlation_id);
+
+    retrieval_config config_;
+    std::shared_ptr<store::document_store> documents_;
+    std::shared_ptr<primary_link> link_;
+    std::shared_ptr<support::clock> clock_;
+    mutable std::mutex mutex_; // guards templates_ and confirmed_
+    std::shared_ptr<const template_catalogue> templates_;
+    // When the primary last confirmed each visitor's copy; kept in memory so that a revalidation costs no write.
+    std::map<std::string, std::chrono::system_clock::time_point, std::less<>> confirmed_;
+};
+
+} // namespace mcprov::migration

@@ -1,0 +1,90 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::migration {
+
+// serving: the partner holds the user's profile; release_pending: it must be told to delete it (the user is
+// served elsewhere) and has not confirmed yet; released: it has confirmed.
+enum class serving_state { serving, release_pending, released };
+
+std::string_view to_string(serving_state state);
+
+// What a partner reports it delivered to a visiting user (docs/cscm-x.md, delivery reports).
+struct delivery_report {
+    std::string profile_etag;  // the entity tag of the migration profile the partner built from
+    std::string digest;        // "sha-256:" and the hex SHA-256 of the bytes the partner serves
+    std::string template_name; // the partner's template that was applied
+    std::chrono::system_clock::time_point delivered_at;
+    std::string correlation_id;
+};
+
+// A delivery report as CSCM-x carries it: a JSON object with profile_etag, digest, template, delivered_at
+// (RFC 3339 UTC) and correlation_id. Decoding refuses anything over 4 KiB, a missing or mistyped member, a digest
+// that is not "sha-256:" and 64 hex digits, and unknown members. Errors: invalid_argument, too_large.
+std::string encode_delivery_report(const delivery_report& report);
+support::result<delivery_report> decode_delivery_report(std::string_view json);
+
+// The primary system's record of one of its users served by one partner system.
+struct serving_record {
+    std::string user;
+    std::string partner;
+    serving_state state = serving_state::serving;
+    std::string profile_name; // the migration profile provided
+    std::string profile_etag;
+    std::chrono::system_clock::time_point first_served_at;
+    std::chrono::system_clock::time_point last_served_at; // refreshed at most once a minute
+    std::string correlation_id;                           // of the last provision that changed the record
+    std::optional<delivery_report> delivery;
+};
+
+// Where the primary system's users are being served, kept in the MC service user database (application usage
+// org.mcprov.serving-record, one document per user and partner). What the primary lacks in seed 000: visibility
+// of what its users receive elsewhere. Thread-safe.
+class serving_register {
+public:
+    serving_register(std::shared_ptr<store::document_store> documents, std::shared_ptr<support::clock> clock);
+
+    // A partner was provided the user's migration profile. Every other partner recorded as serving the user is
+    // marked release_pending; those partners are returned, to be told to delete their copy.
+    support::result<std::vector<std::string>> record_served(std::string_view user, std::string_view partner,
+                                                            std::string_view profile_name,
+                                                            std::string_view profile_etag,
+                                                            std::string_view correlation_id);
+
+    // The user is served by its primary system again: every partner serving it is marked release_pending and
+    // returned.
+    support::result<std::vector<std::string>> record_home(std::string_view user);
+
+    // The partner confirmed it deleted its copy.
+    support::result<void> record_released(std::string_view user, std::string_view partner);
+
+    // not_found when the partner was never provided this user's profile.
+    support::result<void> record_delivery(std::string_view user, std::string_view partner, delivery_report report);
+
+    // Every record, or one user's, ordered by user then partner.
+    support::result<std::vector<serving_record>> records(std::optional<std::string_view> user = std::nullopt) const;
+
+    support::result<std::vector<serving_record>> pending_releases() const;
+
+private:
+    support::result<std::vector<serving_record>> user_records(std::string_view user) const;
+    support::result<void> save(const serving_record& record);
+    support::result<std::vector<std::string>> release_all_except(std::string_view user, std::string_view keep);
+
+    std::shared_ptr<store::document_store> documents_;
+    std::shared_ptr<support::clock> clock_;
+    mutable std::mutex mutex_;
+};
+
+} // namespace mcprov::migration

@@ -1,0 +1,120 @@
+#include "mcprov/cms/cscm_client.hpp"
+
+#include <random>
+
+#include <boost/beast/http.hpp>
+
+#include "mcprov/http/client.hpp"
+#include "mcprov/support/encoding.hpp"
+
+namespace mcprov::cms {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using support::errc;
+using support::make_error;
+using support::result;
+
+std::string users_url(const migration::partner_agreement& peer, std::string_view user, std::string_view rest) {
+    return peer.endpoint + "/cscm-x/v1/users/" + support::percent_encode(user) + std::string(rest);
+}
+
+// An answer the procedure cannot use, as an error of the right class.
+support::error unexpected(const http::response& res, const std::string& peer) {
+    auto status = res.result_int();
+    auto detail = peer + " answered " + std::to_string(status);
+    if (status == 404) {
+        return make_error(errc::not_found, detail);
+    }
+    if (status == 403 || status == 401) {
+        return make_error(errc::forbidden, detail);
+    }
+    return make_error(errc::unavailable, detail);
+}
+
+} // namespace
+
+result<migration::fetched_migration_profile>
+cscm_client::fetch_migration_profile(const migration::partner_agreement& primary, std::string_view user,
+                                     const std::optional<std::string>& if_none_match, std::string_view cid) {
+    http::client_request req;
+    req.url = users_url(primary, user, "/migration-profile");
+    req.headers.emplace_back(std::string(correlation_header), std::string(cid));
+    req.headers.emplace_back("Accept", "application/vnd.3gpp.mcptt-user-profile+xml");
+    if (if_none_match) {
+        req.headers.emplace_back("If-None-Match", *if_none_match);
+    }
+    http::client_options options{primary.ca_file, config_.certificate_chain, config_.private_key, config_.timeout,
+                                 1024 * 1024};
+    auto res = http::fetch(req, options);
+    if (!res) {
+        return make_error(errc::unavailable, primary.system + ": " + res.err().message);
+    }
+    migration::fetched_migration_profile out;
+    if (res->result() == bhttp::status::not_modified) {
+        out.not_modified = true;
+        return out;
+    }
+    if (res->result() != bhttp::status::ok) {
+        return unexpected(*res, primary.system);
+    }
+    out.etag = std::string((*res)[bhttp::field::etag]);
+    out.name = std::string((*res)["Migration-Profile-Name"]);
+    out.content = std::move(res->body());
+    if (out.etag.empty()) {
+        return make_error(errc::unavailable, primary.system + " sent a migration profile without an entity tag");
+    }
+    return out;
+}
+
+result<void> cscm_client::report_delivery(const migration::partner_agreement& primary, std::string_view user,
+                                          const migration::delivery_report& report) {
+    http::client_request req;
+    req.method = bhttp::verb::post;
+    req.url = users_url(primary, user, "/delivery-reports");
+    req.headers.emplace_back(std::string(correlation_header), report.correlation_id);
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = migration::encode_delivery_report(report);
+    http::client_options options{primary.ca_file, config_.certificate_chain, config_.private_key, config_.timeout,
+                                 64 * 1024};
+    auto res = http::fetch(req, options);
+    if (!res) {
+        return make_error(errc::unavailable, primary.system + ": " + res.err().message);
+    }
+    if (res->result() != bhttp::status::no_content) {
+        return unexpected(*res, primary.system);
+    }
+    return {};
+}
+
+result<void> cscm_client::release_visitor(const migration::partner_agreement& partner, std::string_view user,
+                                          std::string_view cid) {
+    http::client_request req;
+    req.method = bhttp::verb::delete_;
+    req.url = partner.endpoint + "/cscm-x/v1/visitors/" + support::percent_encode(user);
+    req.headers.emplace_back(std::string(correlation_header), std::string(cid));
+    http::client_options options{partner.ca_file, config_.certificate_chain, config_.private_key, config_.timeout,
+                                 64 * 1024};
+    auto res = http::fetch(req, options);
+    if (!res) {
+        return make_error(errc::unavailable, partner.system + ": " + res.err().message);
+    }
+    if (res->result() != bhttp::status::no_content && res->result() != bhttp::status::not_found) {
+        return unexpected(*res, partner.system);
+    }
+    return {};
+}
+
+std::string new_correlation_id() {
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    std::uint64_t value = generator();
+    return support::hex_encode(std::string_view(reinterpret_cast<const char*>(&value), sizeof value));
+}
+
+bool is_correlation_id(std::string_view id) {
+    return !id.empty() && id.size() <= 64 &&
+           id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") ==
+               std::string_view::npos;
+}
+
+} // namespace mcprov::cms

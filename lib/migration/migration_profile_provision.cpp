@@ -1,0 +1,55 @@
+#include "mcprov/migration/migration_profile_provision.hpp"
+
+#include "mcprov/profile/application_usage.hpp"
+#include "mcprov/support/log.hpp"
+
+namespace mcprov::migration {
+
+using support::errc;
+using support::make_error;
+using support::result;
+
+migration_profile_provision::migration_profile_provision(std::shared_ptr<store::document_store> documents,
+                                                         std::shared_ptr<serving_register> register_)
+    : documents_(std::move(documents)), register_(std::move(register_)) {}
+
+result<provision_outcome> migration_profile_provision::run(const provision_request& request) const {
+    static const auto log = support::logger("migration");
+    const std::string auid(profile::migration_profile_auid);
+    log->info("{} [{}] step 5: {} asks for the migration profile", request.user, request.correlation_id,
+              request.partner_system);
+    auto names = documents_->list(auid, request.user);
+    if (!names) {
+        return std::move(names).err();
+    }
+    std::vector<stored_migration_profile> profiles;
+    for (const auto& name : *names) {
+        auto doc = documents_->get({auid, request.user, name});
+        if (doc) {
+            profiles.push_back({name, std::move(doc->content), std::move(doc->etag)});
+        }
+    }
+    auto selected = select_migration_profile(profiles, request.partner_system);
+    if (!selected) {
+        log->info("{} [{}] step 6: no migration profile for {}", request.user, request.correlation_id,
+                  request.partner_system);
+        return make_error(errc::not_found, "no migration profile for this user and partner system");
+    }
+    log->info("{} [{}] step 6: {} {} applies", request.user, request.correlation_id, selected->name,
+              selected->etag);
+    auto released = register_->record_served(request.user, request.partner_system, selected->name, selected->etag,
+                                             request.correlation_id);
+    if (!released) {
+        return std::move(released).err();
+    }
+    provision_outcome outcome;
+    outcome.not_modified =
+        request.if_none_match && store::entity_tag_list_matches(*request.if_none_match, selected->etag, true);
+    outcome.profile = std::move(selected).value();
+    outcome.partners_to_release = std::move(released).value();
+    log->info("{} [{}] step 7-8: {} to {}", request.user, request.correlation_id,
+              outcome.not_modified ? "not modified" : "provided", request.partner_system);
+    return outcome;
+}
+
+} // namespace mcprov::migration

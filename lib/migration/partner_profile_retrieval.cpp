@@ -1,0 +1,374 @@
+#include "mcprov/migration/partner_profile_retrieval.hpp"
+
+#include <boost/json.hpp>
+
+#include "mcprov/migration/migration_template.hpp"
+#include "mcprov/migration/served_profile.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/log.hpp"
+
+namespace mcprov::migration {
+namespace {
+
+using support::errc;
+using support::make_error;
+using support::result;
+namespace json = boost::json;
+
+constexpr std::string_view visitor_auid = "org.mcprov.visitor";
+constexpr std::string_view received_name = "migration-profile.xml";
+constexpr std::string_view state_name = "state.json";
+
+const std::shared_ptr<spdlog::logger>& log() {
+    static const auto l = support::logger("migration");
+    return l;
+}
+
+store::document_key key(std::string_view user, std::string_view name) {
+    return {std::string(visitor_auid), std::string(user), std::string(name)};
+}
+
+std::string field(const json::object& o, std::string_view k) {
+    const auto* v = o.if_contains(k);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string encode(const visitor_entry& e) {
+    return json::serialize(json::object{{"user", e.user},
+                                        {"primary_system", e.primary_system},
+                                        {"profile_name", e.profile_name},
+                                        {"profile_etag", e.profile_etag},
+                                        {"template", e.template_name},
+                                        {"template_digest", e.template_digest},
+                                        {"served_etag", e.served_etag},
+                                        {"stored_at", support::format_utc(e.stored_at)},
+                                        {"confirmed_at", support::format_utc(e.confirmed_at)},
+                                        {"valid_until", support::format_utc(e.valid_until)},
+                                        {"reported", e.reported}});
+}
+
+result<visitor_entry> decode(std::string_view text) {
+    boost::system::error_code ec;
+    auto value = json::parse(text, ec);
+    if (ec || !value.is_object()) {
+        return make_error(errc::internal, "a stored visitor state is not a JSON object");
+    }
+    const auto& o = value.as_object();
+    auto when = [&](std::string_view k) {
+        return support::parse_utc(field(o, k)).value_or(std::chrono::system_clock::time_point{});
+    };
+    const auto* reported = o.if_contains("reported");
+    return visitor_entry{field(o, "user"),
+                         field(o, "primary_system"),
+                         field(o, "profile_name"),
+                         field(o, "profile_etag"),
+                         field(o, "template"),
+                         field(o, "template_digest"),
+                         field(o, "served_etag"),
+                         when("stored_at"),
+                         when("confirmed_at"),
+                         when("valid_until"),
+                         reported && reported->is_bool() && reported->as_bool()};
+}
+
+std::chrono::seconds whole_seconds(std::chrono::system_clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::seconds>(d);
+}
+
+} // namespace
+
+struct partner_profile_retrieval::stored_visitor {
+    visitor_entry entry;
+    std::string received; // the migration profile as the primary sent it
+    store::stored_document served;
+};
+
+partner_profile_retrieval::partner_profile_retrieval(retrieval_config config,
+                                                     std::shared_ptr<store::document_store> documents,
+                                                     std::shared_ptr<primary_link> link, template_catalogue templates,
+                                                     std::shared_ptr<support::clock> clock)
+    : config_(std::move(config)), documents_(std::move(documents)), link_(std::move(link)), clock_(std::move(clock)),
+      templates_(std::make_shared<const template_catalogue>(std::move(templates))) {}
+
+result<std::optional<partner_profile_retrieval::stored_visitor>>
+partner_profile_retrieval::load(std::string_view user) const {
+    auto state = documents_->get(key(user, state_name));
+    if (!state) {
+        if (state.err().code == errc::not_found) {
+            return std::optional<stored_visitor>{};
+        }
+        return std::move(state).err();
+    }
+    auto entry = decode(state->content);
+    auto received = documents_->get(key(user, received_name));
+    auto served = documents_->get(key(user, visitor_profile_name));
+    if (!entry || !received || !served) {
+        // Written in one transaction, so this is damage, not a half-finished store; start again from the primary.
+        log()->error("{} stored visitor state is incomplete; it will be fetched again", user);
+        return std::optional<stored_visitor>{};
+    }
+    return std::optional<stored_visitor>{
+        stored_visitor{std::move(entry).value(), std::move(received->content), std::move(served).value()}};
+}
+
+result<void> partner_profile_retrieval::remove(std::string_view user) {
+    {
+        std::lock_guard lock(mutex_);
+        confirmed_.erase(std::string(user));
+    }
+    return documents_->write_all({{key(user, received_name), std::nullopt},
+                                  {key(user, state_name), std::nullopt},
+                                  {key(user, visitor_profile_name), std::nullopt}});
+}
+
+result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& primary, std::string_view user,
+                                                       std::string_view cid) {
+    auto loaded = load(user);
+    if (!loaded) {
+        return std::move(loaded).err();
+    }
+    auto stored = std::move(loaded).value();
+    if (stored && stored->entry.primary_system != primary.system) {
+        log()->warn("{} [{}] stored copy came from {}, the user now comes from {}; discarded", user, cid,
+                    stored->entry.primary_system, primary.system);
+        stored.reset();
+    }
+    log()->info("{} [{}] step 2-3: profile requested; stored copy: {}", user, cid,
+                stored ? stored->entry.profile_etag : std::string("none"));
+    std::optional<std::string> known_etag;
+    if (stored) {
+        known_etag = stored->entry.profile_etag;
+    }
+    log()->info("{} [{}] step 4: asking {} for the migration profile", user, cid, primary.system);
+    auto fetched = link_->fetch_migration_profile(primary, user, known_etag, cid);
+    const auto now = clock_->now();
+    if (!fetched) {
+        if (fetched.err().code == errc::not_found || fetched.err().code == errc::forbidden) {
+            log()->info("{} [{}] step 8: {} refuses: {}", user, cid, primary.system, fetched.err().message);
+            if (stored) {
+                if (auto removed = remove(user); !removed) {
+                    return std::move(removed).err();
+                }
+            }
+            return std::move(fetched).err();
+        }
+        if (fetched.err().code != errc::unavailable) {
+            return std::move(fetched).err();
+        }
+        if (!stored) {
+            log()->warn("{} [{}] step 4: {} unreachable and no stored copy: {}", user, cid, primary.system,
+                        fetched.err().message);
+            return make_error(errc::unavailable, "the user's primary system cannot be reached and no stored "
+                                                 "profile exists");
+        }
+        auto confirmed = stored->entry.confirmed_at;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = confirmed_.find(user); it != confirmed_.end() && it->second > confirmed) {
+                confirmed = it->second;
+            }
+        }
+        const auto age = whole_seconds(now - confirmed);
+        if (age > config_.max_stale || now >= stored->entry.valid_until) {
+            log()->warn("{} [{}] step 4: {} unreachable and the stored copy is {} s old (limit {} s)", user, cid,
+                        primary.system, age.count(), config_.max_stale.count());
+            return make_error(errc::unavailable, "the user's primary system cannot be reached and the stored "
+                                                 "profile is too old to serve (" +
+                                                     std::to_string(age.count()) + " s)");
+        }
+        log()->warn("{} [{}] step 12: {} unreachable ({}); serving the stored copy, {} s old", user, cid,
+                    primary.system, fetched.err().message, age.count());
+        return visitor_profile{std::move(stored->served.content), std::move(stored->served.etag), true, age};
+    }
+    {
+        std::lock_guard lock(mutex_);
+        confirmed_[std::string(user)] = now;
+    }
+    if (!fetched->not_modified) {
+        log()->info("{} [{}] step 8-9: received {} {}", user, cid, fetched->name, fetched->etag);
+        return generate(primary, user, *fetched, cid);
+    }
+    if (!stored) {
+        return make_error(errc::unavailable, "the primary system answered 'not modified' to an unconditional request");
+    }
+    log()->info("{} [{}] step 8-9: {} unchanged", user, cid, stored->entry.profile_etag);
+    std::shared_ptr<const template_catalogue> templates;
+    {
+        std::lock_guard lock(mutex_);
+        templates = templates_;
+    }
+    auto organisation = primary.organisation ? primary.organisation->organisation_of(user) : std::nullopt;
+    const auto* t = templates->select(primary.system, organisation);
+    const bool current = t && t->name == stored->entry.template_name && t->digest == stored->entry.template_digest &&
+                         stored->entry.valid_until - now > config_.validity / 2;
+    if (!current) {
+        return generate(primary, user,
+                        {false, stored->entry.profile_name, std::move(stored->received), stored->entry.profile_etag},
+                        cid);
+    }
+    if (!stored->entry.reported) {
+        report(primary, stored->entry, "sha-256:" + support::hex_encode(support::sha256(stored->served.content)),
+               cid);
+    }
+    log()->info("{} [{}] step 12-13: stored copy {} is current", user, cid, stored->served.etag);
+    return visitor_profile{std::move(stored->served.content), std::move(stored->served.etag), false,
+                           std::chrono::seconds(0)};
+}
+
+result<visitor_profile> partner_profile_retrieval::generate(const partner_agreement& primary, std::string_view user,
+                                                            const fetched_migration_profile& fetched,
+                                                            std::string_view cid) {
+    std::shared_ptr<const template_catalogue> templates;
+    {
+        std::lock_guard lock(mutex_);
+        templates = templates_;
+    }
+    auto organisation = primary.organisation ? primary.organisation->organisation_of(user) : std::nullopt;
+    const auto* t = templates->select(primary.system, organisation);
+    if (!t) {
+        log()->warn("{} [{}] step 10: no template for visitors from {} (organisation {})", user, cid, primary.system,
+                    organisation.value_or("none"));
+        if (auto removed = remove(user); !removed) {
+            return std::move(removed).err();
+        }
+        return make_error(errc::forbidden, "this system has no template for visitors from " + primary.system);
+    }
+    log()->info("{} [{}] step 10: applying template {}", user, cid, t->name);
+    auto combined = apply_template(*t, fetched.content);
+    if (!combined) {
+        log()->error("{} [{}] step 10: template {} on {} {}: {}", user, cid, t->name, fetched.name, fetched.etag,
+                     combined.err().message);
+        return make_error(errc::unavailable, "the migration profile from " + primary.system +
+                                                 " cannot be combined with this system's template");
+    }
+    const auto now = clock_->now();
+    auto stamped = stamp_for_serving(*combined, {config_.system, primary.system, t->name, now, now + config_.validity});
+    if (!stamped) {
+        return std::move(stamped).err();
+    }
+    auto signed_profile = xml::sign_enveloped(*stamped, config_.signing_key);
+    if (!signed_profile) {
+        log()->error("{} [{}] signing: {}", user, cid, signed_profile.err().message);
+        return make_error(errc::internal, "signing the profile failed");
+    }
+    visitor_entry entry{std::string(user),
+                        primary.system,
+                        fetched.name,
+                        fetched.etag,
+                        t->name,
+                        t->digest,
+                        store::entity_tag_of(*signed_profile),
+                        now,
+                        now,
+                        now + config_.validity,
+                        false};
+    auto written = documents_->write_all({{key(user, received_name), fetched.content},
+                                          {key(user, state_name), encode(entry)},
+                                          {key(user, visitor_profile_name), *signed_profile}});
+    if (!written) {
+        log()->error("{} [{}] step 11: storing: {}", user, cid, written.err().message);
+        return std::move(written).err();
+    }
+    log()->info("{} [{}] step 11: stored {}", user, cid, entry.served_etag);
+    report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(*signed_profile)), cid);
+    log()->info("{} [{}] step 12-13: serving {}", user, cid, entry.served_etag);
+    return visitor_profile{std::move(signed_profile).value(), entry.served_etag, false, std::chrono::seconds(0)};
+}
+
+void partner_profile_retrieval::report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
+                                       std::string_view cid) {
+    delivery_report r{entry.profile_etag, std::string(digest), entry.template_name, clock_->now(), std::string(cid)};
+    if (auto sent = link_->report_delivery(primary, entry.user, r); !sent) {
+        log()->warn("{} [{}] delivery report to {} failed, will retry: {}", entry.user, cid, primary.system,
+                    sent.err().message);
+        return;
+    }
+    entry.reported = true;
+    if (auto saved = documents_->put(key(entry.user, state_name), encode(entry), {}); !saved) {
+        log()->error("{} [{}] recording the delivery report: {}", entry.user, cid, saved.err().message);
+    }
+}
+
+result<store::stored_document> partner_profile_retrieval::stored_profile(std::string_view user) const {
+    return documents_->get(key(user, visitor_profile_name));
+}
+
+result<bool> partner_profile_retrieval::release(std::string_view user, std::string_view primary_system) {
+    auto loaded = load(user);
+    if (!loaded) {
+        return std::move(loaded).err();
+    }
+    if (!*loaded) {
+        return false;
+    }
+    if ((*loaded)->entry.primary_system != primary_system) {
+        return make_error(errc::forbidden, "the stored profile belongs to another primary system");
+    }
+    if (auto removed = remove(user); !removed) {
+        return std::move(removed).err();
+    }
+    log()->info("{} released by {}: stored profile deleted", user, primary_system);
+    return true;
+}
+
+result<std::size_t> partner_profile_retrieval::replace_templates(template_catalogue templates,
+                                                                 const agreement_set& agreements) {
+    {
+        std::lock_guard lock(mutex_);
+        templates_ = std::make_shared<const template_catalogue>(std::move(templates));
+    }
+    auto entries = visitors();
+    if (!entries) {
+        return std::move(entries).err();
+    }
+    std::size_t changed = 0;
+    for (const auto& entry : *entries) {
+        const auto* primary = agreements.find_system(entry.primary_system);
+        auto organisation =
+            primary && primary->organisation ? primary->organisation->organisation_of(entry.user) : std::nullopt;
+        const migration_template* t = nullptr;
+        {
+            std::lock_guard lock(mutex_);
+            t = primary ? templates_->select(primary->system, organisation) : nullptr;
+        }
+        if (t && t->name == entry.template_name && t->digest == entry.template_digest) {
+            continue;
+        }
+        ++changed;
+        auto received = documents_->get(key(entry.user, received_name));
+        if (!t || !received) {
+            log()->info("{} no template applies any more: stored profile deleted", entry.user);
+            if (auto removed = remove(entry.user); !removed) {
+                return std::move(removed).err();
+            }
+            continue;
+        }
+        auto regenerated = generate(*primary, entry.user,
+                                    {false, entry.profile_name, std::move(received->content), entry.profile_etag},
+                                    "template-change");
+        if (!regenerated) {
+            log()->error("{} regenerating after a template change: {}", entry.user, regenerated.err().message);
+        }
+    }
+    return changed;
+}
+
+result<std::vector<visitor_entry>> partner_profile_retrieval::visitors() const {
+    auto users = documents_->list_users(visitor_auid);
+    if (!users) {
+        return std::move(users).err();
+    }
+    std::vector<visitor_entry> out;
+    for (const auto& user : *users) {
+        auto state = documents_->get(key(user, state_name));
+        if (!state) {
+            continue;
+        }
+        if (auto entry = decode(state->content)) {
+            out.push_back(std::move(entry).value());
+        }
+    }
+    return out;
+}
+
+} // namespace mcprov::migration

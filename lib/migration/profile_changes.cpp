@@ -1,0 +1,350 @@
+#include "mcprov/migration/profile_changes.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <libxml/tree.h>
+
+#include "mcprov/xml/document.hpp"
+
+namespace mcprov::migration {
+namespace {
+
+using support::make_error;
+using support::result;
+
+constexpr std::string_view migration_namespace = "urn:mcprov:migration:1";
+constexpr std::string_view dsig_namespace = "http://www.w3.org/2000/09/xmldsig#";
+constexpr std::string_view template_namespace = "urn:mcprov:migration-template:1";
+
+// The lists of a TS 24.484 Release 13 MCPTT user profile whose entries are groups, and the ones a template changes.
+constexpr std::string_view group_lists[] = {"MCPTTGroupInfo", "ImplicitAffiliations", "MCPTTGroupInitiation"};
+
+std::string_view as_view(const xmlChar* s) { return s ? reinterpret_cast<const char*>(s) : ""; }
+
+std::string_view name_of(const xmlNode* n) { return as_view(n->name); }
+
+std::string_view namespace_of(const xmlNode* n) { return n->ns ? as_view(n->ns->href) : ""; }
+
+bool is_element(const xmlNode* n) { return n && n->type == XML_ELEMENT_NODE; }
+
+// Not the template's doing: the partner's stamp, the primary's migration-for and the partner's signature.
+bool ignored(const xmlNode* n) {
+    auto ns = namespace_of(n);
+    return ns == migration_namespace || ns == dsig_namespace;
+}
+
+std::string trim(std::string s) {
+    auto first = s.find_first_not_of(" \t\r\n");
+    auto last = s.find_last_not_of(" \t\r\n");
+    return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
+}
+
+std::string text_of(const xmlNode* n) {
+    if (!n) {
+        return {};
+    }
+    xmlChar* v = xmlNodeGetContent(n);
+    std::string out(as_view(v));
+    xmlFree(v);
+    return trim(std::move(out));
+}
+
+const xmlNode* first_child_named(const xmlNode* parent, std::string_view name) {
+    for (const xmlNode* c = parent->children; c; c = c->next) {
+        if (is_element(c) && name_of(c) == name) {
+            return c;
+        }
+    }
+    return nullptr;
+}
+
+// An element and its content in a form that compares equal exactly when the two say the same (attribute order,
+// namespace prefixes and whitespace between elements do not count). Depth is bounded by the parse limits.
+std::string canonical(const xmlNode* n) {
+    std::string out = "<{" + std::string(namespace_of(n)) + "}" + std::string(name_of(n));
+    std::vector<std::pair<std::string, std::string>> attributes;
+    for (const xmlAttr* a = n->properties; a; a = a->next) {
+        xmlChar* v = xmlNodeGetContent(reinterpret_cast<const xmlNode*>(a));
+        attributes.emplace_back("{" + std::string(a->ns ? as_view(a->ns->href) : "") + "}" + std::string(as_view(a->name)),
+                                std::string(as_view(v)));
+        xmlFree(v);
+    }
+    std::sort(attributes.begin(), attributes.end());
+    for (const auto& [name, value] : attributes) {
+        out += " " + name + "=\"" + xml::escape_attribute(value) + "\"";
+    }
+    out += ">";
+    for (const xmlNode* c = n->children; c; c = c->next) {
+        if (is_element(c)) {
+            out += canonical(c);
+        } else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            out += xml::escape_attribute(trim(std::string(as_view(c->content))));
+        }
+    }
+    return out + "</>";
+}
+
+struct group {
+    std::string uri;
+    std::string display_name;
+};
+
+// An element found by its path from the root ("Common/MCPTT-group-call/Priority"), unique within one document.
+struct located_value {
+    std::string path;
+    std::string name;
+    std::string value;
+};
+
+struct profile_facts {
+    std::vector<group> groups; // document order, each URI once
+    std::vector<located_value> priorities;
+    std::vector<located_value> authorisations;
+    bool has_area = false;
+    std::size_t area_count = 0;
+    std::string area_canonical;
+};
+
+class fact_collector {
+public:
+    explicit fact_collector(const xmlNode* root) : root_(root) {}
+
+    profile_facts run() && {
+        visit(root_, "");
+        return std::move(facts_);
+    }
+
+private:
+    // One step of a path: the local name, in braces the namespace when it is not the root's, and the position among
+    // the siblings of the same name when there are several.
+    std::string segment(const xmlNode* n, std::size_t position, std::size_t of) const {
+        std::string out;
+        if (namespace_of(n) != namespace_of(root_)) {
+            out = "{" + std::string(namespace_of(n)) + "}";
+        }
+        out += name_of(n);
+        if (of > 1) {
+            out += "[" + std::to_string(position) + "]";
+        }
+        return out;
+    }
+
+    void visit(const xmlNode* parent, const std::string& parent_path) {
+        using key = std::pair<std::string_view, std::string_view>;
+        std::map<key, std::size_t> totals;
+        for (const xmlNode* c = parent->children; c; c = c->next) {
+            if (is_element(c)) {
+                ++totals[{namespace_of(c), name_of(c)}];
+            }
+        }
+        std::map<key, std::size_t> seen;
+        for (const xmlNode* c = parent->children; c; c = c->next) {
+            if (!is_element(c) || ignored(c)) {
+                continue;
+            }
+            const key k{namespace_of(c), name_of(c)};
+            auto step = segment(c, ++seen[k], totals[k]);
+            auto path = parent_path.empty() ? step : parent_path + "/" + step;
+            if (namespace_of(c) == template_namespace) {
+                if (parent == root_ && name_of(c) == "operating-area") {
+                    record_area(c);
+                }
+                continue;
+            }
+            inspect(c, path);
+            visit(c, path);
+        }
+    }
+
+    void inspect(const xmlNode* n, const std::string& path) {
+        auto name = name_of(n);
+        if (name == "entry" && is_element(n->parent) &&
+            std::find(std::begin(group_lists), std::end(group_lists), name_of(n->parent)) != std::end(group_lists)) {
+            record_group(n);
+        } else if (name == "Priority") {
+            facts_.priorities.push_back({path, std::string(name), text_of(n)});
+        } else if (name.starts_with("allow-")) {
+            facts_.authorisations.push_back({path, std::string(name), text_of(n)});
+        }
+    }
+
+    void record_group(const xmlNode* entry) {
+        auto uri = text_of(first_child_named(entry, "uri-entry"));
+        if (uri.empty()) {
+            return;
+        }
+        auto display_name = text_of(first_child_named(entry, "display-name"));
+        auto [at, inserted] = group_index_.try_emplace(uri, facts_.groups.size());
+        if (inserted) {
+            facts_.groups.push_back({std::move(uri), std::move(display_name)});
+        } else if (facts_.groups[at->second].display_name.empty()) {
+            facts_.groups[at->second].display_name = std::move(display_name);
+        }
+    }
+
+    void record_area(const xmlNode* area) {
+        facts_.has_area = true;
+        for (const xmlNode* c = area->children; c; c = c->next) {
+            facts_.area_count += is_element(c) ? 1 : 0;
+        }
+        facts_.area_canonical += canonical(area);
+    }
+
+    const xmlNode* root_;
+    profile_facts facts_;
+    std::map<std::string, std::size_t> group_index_;
+};
+
+result<profile_facts> facts_of(std::string_view text, const char* which) {
+    auto doc = xml::parse(text);
+    if (!doc) {
+        auto e = std::move(doc).err();
+        return make_error(e.code, std::string(which) + ": " + e.message);
+    }
+    return fact_collector(doc->root()).run();
+}
+
+// The values of both documents side by side: first in the order of `before`, then those only `after` has.
+struct value_pair {
+    std::string path;
+    std::string name;
+    const std::string* before = nullptr;
+    const std::string* after = nullptr;
+};
+
+std::vector<value_pair> pair_up(const std::vector<located_value>& before, const std::vector<located_value>& after) {
+    std::map<std::string_view, const located_value*> after_by_path;
+    for (const auto& v : after) {
+        after_by_path.emplace(v.path, &v);
+    }
+    std::vector<value_pair> out;
+    std::set<std::string_view> before_paths;
+    for (const auto& v : before) {
+        auto match = after_by_path.find(v.path);
+        out.push_back({v.path, v.name, &v.value, match == after_by_path.end() ? nullptr : &match->second->value});
+        before_paths.insert(v.path);
+    }
+    for (const auto& v : after) {
+        if (!before_paths.contains(v.path)) {
+            out.push_back({v.path, v.name, nullptr, &v.value});
+        }
+    }
+    return out;
+}
+
+std::optional<unsigned long> number(const std::string& text) {
+    unsigned long value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> boolean(const std::string& text) {
+    if (text == "true" || text == "1") {
+        return true;
+    }
+    if (text == "false" || text == "0") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+void describe_groups(const profile_facts& before, const profile_facts& after, std::vector<std::string>& lines) {
+    auto uris = [](const profile_facts& f) {
+        std::set<std::string_view> out;
+        for (const auto& g : f.groups) {
+            out.insert(g.uri);
+        }
+        return out;
+    };
+    const auto before_uris = uris(before);
+    const auto after_uris = uris(after);
+    for (const auto& g : before.groups) {
+        if (!after_uris.contains(g.uri)) {
+            lines.push_back("group removed: " + g.uri);
+        }
+    }
+    for (const auto& g : after.groups) {
+        if (!before_uris.contains(g.uri)) {
+            lines.push_back("group added: " + g.uri + (g.display_name.empty() ? "" : " (" + g.display_name + ")"));
+        }
+    }
+}
+
+void describe_priorities(const profile_facts& before, const profile_facts& after, std::vector<std::string>& lines) {
+    const auto pairs = pair_up(before.priorities, after.priorities);
+    const bool several = pairs.size() > 1;
+    for (const auto& p : pairs) {
+        if (p.before && p.after) {
+            auto b = number(*p.before);
+            auto a = number(*p.after);
+            if (*p.before == *p.after || (b && a && *b == *a)) {
+                continue;
+            }
+        }
+        lines.push_back(std::string("priority") + (several ? " (" + p.path + ")" : "") + ": " +
+                        (p.before ? *p.before : "(none)") + " -> " + (p.after ? *p.after : "(none)"));
+    }
+}
+
+void describe_authorisations(const profile_facts& before, const profile_facts& after,
+                             std::vector<std::string>& lines) {
+    const auto pairs = pair_up(before.authorisations, after.authorisations);
+    std::map<std::string_view, std::size_t> paths_per_name;
+    for (const auto& p : pairs) {
+        ++paths_per_name[p.name];
+    }
+    for (const auto& p : pairs) {
+        auto label = paths_per_name[p.name] > 1 ? p.name + " (" + p.path + ")" : p.name;
+        if (!p.after) {
+            lines.push_back("authorisation removed: " + label + " (was " + *p.before + ")");
+        } else if (!p.before) {
+            lines.push_back("authorisation added: " + label + " = " + *p.after);
+        } else if (auto b = boolean(*p.before), a = boolean(*p.after); b && a) {
+            if (*b != *a) {
+                lines.push_back(std::string(*b ? "authorisation withdrawn: " : "authorisation granted: ") + label);
+            }
+        } else if (*p.before != *p.after) {
+            lines.push_back("authorisation changed: " + label + ": " + *p.before + " -> " + *p.after);
+        }
+    }
+}
+
+void describe_area(const profile_facts& before, const profile_facts& after, std::vector<std::string>& lines) {
+    auto count = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " area" : " areas"); };
+    if (!before.has_area && after.has_area) {
+        lines.push_back("operating area set: " + count(after.area_count));
+    } else if (before.has_area && !after.has_area) {
+        lines.push_back("operating area removed");
+    } else if (before.has_area && before.area_canonical != after.area_canonical) {
+        lines.push_back("operating area changed: " + count(after.area_count));
+    }
+}
+
+} // namespace
+
+result<std::vector<std::string>> describe_profile_changes(std::string_view before, std::string_view after) {
+    auto b = facts_of(before, "before");
+    if (!b) {
+        return std::move(b).err();
+    }
+    auto a = facts_of(after, "after");
+    if (!a) {
+        return std::move(a).err();
+    }
+    std::vector<std::string> lines;
+    describe_groups(*b, *a, lines);
+    describe_priorities(*b, *a, lines);
+    describe_authorisations(*b, *a, lines);
+    describe_area(*b, *a, lines);
+    return lines;
+}
+
+} // namespace mcprov::migration

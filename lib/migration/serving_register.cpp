@@ -1,0 +1,309 @@
+#include "mcprov/migration/serving_register.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+#include "mcprov/support/log.hpp"
+
+namespace mcprov::migration {
+namespace {
+
+using support::errc;
+using support::make_error;
+using support::result;
+namespace json = boost::json;
+
+constexpr std::string_view record_auid = "org.mcprov.serving-record";
+// last_served_at is refreshed no more often than this, so that revalidations cost no write.
+constexpr auto refresh_interval = std::chrono::minutes(1);
+
+std::string field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::chrono::system_clock::time_point time_field(const json::object& o, std::string_view key) {
+    return support::parse_utc(field(o, key)).value_or(std::chrono::system_clock::time_point{});
+}
+
+std::string encode(const serving_record& r) {
+    json::object o{{"user", r.user},
+                   {"partner", r.partner},
+                   {"state", to_string(r.state)},
+                   {"profile_name", r.profile_name},
+                   {"profile_etag", r.profile_etag},
+                   {"first_served_at", support::format_utc(r.first_served_at)},
+                   {"last_served_at", support::format_utc(r.last_served_at)},
+                   {"correlation_id", r.correlation_id}};
+    if (r.delivery) {
+        o["delivery"] = json::object{{"profile_etag", r.delivery->profile_etag},
+                                     {"digest", r.delivery->digest},
+                                     {"template", r.delivery->template_name},
+                                     {"delivered_at", support::format_utc(r.delivery->delivered_at)},
+                                     {"correlation_id", r.delivery->correlation_id}};
+    }
+    return json::serialize(o);
+}
+
+result<serving_record> decode(std::string_view text) {
+    boost::system::error_code ec;
+    auto value = json::parse(text, ec);
+    if (ec || !value.is_object()) {
+        return make_error(errc::internal, "a stored serving record is not a JSON object");
+    }
+    const auto& o = value.as_object();
+    serving_record r;
+    r.user = field(o, "user");
+    r.partner = field(o, "partner");
+    auto state = field(o, "state");
+    r.state = state == "released"          ? serving_state::released
+              : state == "release-pending" ? serving_state::release_pending
+                                           : serving_state::serving;
+    r.profile_name = field(o, "profile_name");
+    r.profile_etag = field(o, "profile_etag");
+    r.first_served_at = time_field(o, "first_served_at");
+    r.last_served_at = time_field(o, "last_served_at");
+    r.correlation_id = field(o, "correlation_id");
+    if (const auto* d = o.if_contains("delivery"); d && d->is_object()) {
+        const auto& dobj = d->as_object();
+        r.delivery = delivery_report{field(dobj, "profile_etag"), field(dobj, "digest"), field(dobj, "template"),
+                                     time_field(dobj, "delivered_at"), field(dobj, "correlation_id")};
+    }
+    return r;
+}
+
+bool is_digest(std::string_view d) {
+    constexpr std::string_view prefix = "sha-256:";
+    if (!d.starts_with(prefix) || d.size() != prefix.size() + 64) {
+        return false;
+    }
+    return d.find_first_not_of("0123456789abcdef", prefix.size()) == std::string_view::npos;
+}
+
+} // namespace
+
+std::string encode_delivery_report(const delivery_report& r) {
+    return json::serialize(json::object{{"profile_etag", r.profile_etag},
+                                        {"digest", r.digest},
+                                        {"template", r.template_name},
+                                        {"delivered_at", support::format_utc(r.delivered_at)},
+                                        {"correlation_id", r.correlation_id}});
+}
+
+result<delivery_report> decode_delivery_report(std::string_view text) {
+    if (text.size() > 4096) {
+        return make_error(errc::too_large, "a delivery report is at most 4096 bytes");
+    }
+    boost::system::error_code ec;
+    json::parse_options options;
+    options.max_depth = 4;
+    auto value = json::parse(text, ec, {}, options);
+    if (ec || !value.is_object()) {
+        return make_error(errc::invalid_argument, "a delivery report must be a JSON object");
+    }
+    const auto& o = value.as_object();
+    for (const auto& member : o) {
+        static constexpr std::string_view known[] = {"profile_etag", "digest", "template", "delivered_at",
+                                                     "correlation_id"};
+        if (std::find(std::begin(known), std::end(known), member.key()) == std::end(known)) {
+            return make_error(errc::invalid_argument, "unknown member " + std::string(member.key()));
+        }
+        if (!member.value().is_string() || member.value().as_string().size() > 512) {
+            return make_error(errc::invalid_argument,
+                              std::string(member.key()) + " must be a string of at most 512 characters");
+        }
+    }
+    delivery_report r{field(o, "profile_etag"), field(o, "digest"), field(o, "template"), {},
+                      field(o, "correlation_id")};
+    if (r.profile_etag.empty() || r.template_name.empty()) {
+        return make_error(errc::invalid_argument, "profile_etag and template are required");
+    }
+    if (!is_digest(r.digest)) {
+        return make_error(errc::invalid_argument, "digest must be sha-256: and 64 lowercase hex digits");
+    }
+    auto when = support::parse_utc(field(o, "delivered_at"));
+    if (!when) {
+        return make_error(errc::invalid_argument, "delivered_at must be an RFC 3339 UTC time");
+    }
+    r.delivered_at = *when;
+    return r;
+}
+
+std::string_view to_string(serving_state state) {
+    switch (state) {
+    case serving_state::serving:
+        return "serving";
+    case serving_state::release_pending:
+        return "release-pending";
+    case serving_state::released:
+        return "released";
+    }
+    return "serving";
+}
+
+serving_register::serving_register(std::shared_ptr<store::document_store> documents,
+                                   std::shared_ptr<support::clock> clock)
+    : documents_(std::move(documents)), clock_(std::move(clock)) {}
+
+result<std::vector<serving_record>> serving_register::user_records(std::string_view user) const {
+    auto names = documents_->list(record_auid, user);
+    if (!names) {
+        return std::move(names).err();
+    }
+    std::vector<serving_record> out;
+    for (const auto& name : *names) {
+        auto doc = documents_->get({std::string(record_auid), std::string(user), name});
+        if (!doc) {
+            if (doc.err().code == errc::not_found) {
+                continue;
+            }
+            return std::move(doc).err();
+        }
+        auto record = decode(doc->content);
+        if (!record) {
+            support::logger("migration")->error("{} serving record {}: {}", user, name, record.err().message);
+            continue;
+        }
+        out.push_back(std::move(record).value());
+    }
+    return out;
+}
+
+result<void> serving_register::save(const serving_record& r) {
+    auto written = documents_->put({std::string(record_auid), r.user, r.partner}, encode(r), {});
+    if (!written) {
+        return std::move(written).err();
+    }
+    return {};
+}
+
+result<std::vector<std::string>> serving_register::release_all_except(std::string_view user, std::string_view keep) {
+    auto existing = user_records(user);
+    if (!existing) {
+        return std::move(existing).err();
+    }
+    std::vector<std::string> to_release;
+    for (auto& r : *existing) {
+        if (r.partner == keep || r.state == serving_state::released) {
+            continue;
+        }
+        to_release.push_back(r.partner);
+        if (r.state == serving_state::serving) {
+            r.state = serving_state::release_pending;
+            if (auto saved = save(r); !saved) {
+                return std::move(saved).err();
+            }
+        }
+    }
+    return to_release;
+}
+
+result<std::vector<std::string>> serving_register::record_served(std::string_view user, std::string_view partner,
+                                                                 std::string_view profile_name,
+                                                                 std::string_view profile_etag,
+                                                                 std::string_view correlation_id) {
+    std::lock_guard lock(mutex_);
+    const auto now = clock_->now();
+    auto doc = documents_->get({std::string(record_auid), std::string(user), std::string(partner)});
+    if (!doc && doc.err().code != errc::not_found) {
+        return std::move(doc).err();
+    }
+    std::optional<serving_record> current;
+    if (doc) {
+        if (auto decoded = decode(doc->content)) {
+            current = std::move(decoded).value();
+        }
+    }
+    const bool unchanged = current && current->state == serving_state::serving &&
+                           current->profile_name == profile_name && current->profile_etag == profile_etag &&
+                           now - current->last_served_at < refresh_interval;
+    if (!unchanged) {
+        serving_record r = current.value_or(serving_record{});
+        if (!current || r.state != serving_state::serving) {
+            r.first_served_at = now;
+            r.delivery.reset();
+        }
+        r.user = std::string(user);
+        r.partner = std::string(partner);
+        r.state = serving_state::serving;
+        r.profile_name = std::string(profile_name);
+        r.profile_etag = std::string(profile_etag);
+        r.last_served_at = now;
+        r.correlation_id = std::string(correlation_id);
+        if (auto saved = save(r); !saved) {
+            return std::move(saved).err();
+        }
+    }
+    return release_all_except(user, partner);
+}
+
+result<std::vector<std::string>> serving_register::record_home(std::string_view user) {
+    std::lock_guard lock(mutex_);
+    return release_all_except(user, {});
+}
+
+result<void> serving_register::record_released(std::string_view user, std::string_view partner) {
+    std::lock_guard lock(mutex_);
+    auto existing = user_records(user);
+    if (!existing) {
+        return std::move(existing).err();
+    }
+    for (auto& r : *existing) {
+        // A release that raced with a new provision to the same partner must not undo it.
+        if (r.partner == partner && r.state == serving_state::release_pending) {
+            r.state = serving_state::released;
+            return save(r);
+        }
+    }
+    return {};
+}
+
+result<void> serving_register::record_delivery(std::string_view user, std::string_view partner,
+                                               delivery_report report) {
+    std::lock_guard lock(mutex_);
+    auto doc = documents_->get({std::string(record_auid), std::string(user), std::string(partner)});
+    if (!doc) {
+        return std::move(doc).err();
+    }
+    auto r = decode(doc->content);
+    if (!r) {
+        return std::move(r).err();
+    }
+    if (r->state != serving_state::serving) {
+        return make_error(errc::conflict, "the user is no longer served by " + std::string(partner));
+    }
+    r->delivery = std::move(report);
+    return save(*r);
+}
+
+result<std::vector<serving_record>> serving_register::records(std::optional<std::string_view> user) const {
+    std::lock_guard lock(mutex_);
+    if (user) {
+        return user_records(*user);
+    }
+    auto users = documents_->list_users(record_auid);
+    if (!users) {
+        return std::move(users).err();
+    }
+    std::vector<serving_record> out;
+    for (const auto& u : *users) {
+        auto some = user_records(u);
+        if (!some) {
+            return std::move(some).err();
+        }
+        std::move(some->begin(), some->end(), std::back_inserter(out));
+    }
+    return out;
+}
+
+result<std::vector<serving_record>> serving_register::pending_releases() const {
+    auto all = records();
+    if (!all) {
+        return all;
+    }
+    std::erase_if(*all, [](const serving_record& r) { return r.state != serving_state::release_pending; });
+    return all;
+}
+
+} // namespace mcprov::migration
