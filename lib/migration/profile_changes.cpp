@@ -24,13 +24,21 @@ constexpr std::string_view template_namespace = "urn:mcprov:migration-template:1
 // The lists of a TS 24.484 Release 13 MCPTT user profile whose entries are groups, and the ones a template changes.
 constexpr std::string_view group_lists[] = {"MCPTTGroupInfo", "ImplicitAffiliations", "MCPTTGroupInitiation"};
 
-std::string_view as_view(const xmlChar* s) { return s ? reinterpret_cast<const char*>(s) : ""; }
+std::string_view as_view(const xmlChar* s) {
+    return s ? reinterpret_cast<const char*>(s) : "";
+}
 
-std::string_view name_of(const xmlNode* n) { return as_view(n->name); }
+std::string_view name_of(const xmlNode* n) {
+    return as_view(n->name);
+}
 
-std::string_view namespace_of(const xmlNode* n) { return n->ns ? as_view(n->ns->href) : ""; }
+std::string_view namespace_of(const xmlNode* n) {
+    return n->ns ? as_view(n->ns->href) : "";
+}
 
-bool is_element(const xmlNode* n) { return n && n->type == XML_ELEMENT_NODE; }
+bool is_element(const xmlNode* n) {
+    return n && n->type == XML_ELEMENT_NODE;
+}
 
 // Not the template's doing: the partner's stamp, the primary's migration-for and the partner's signature.
 bool ignored(const xmlNode* n) {
@@ -70,7 +78,8 @@ std::string canonical(const xmlNode* n) {
     std::vector<std::pair<std::string, std::string>> attributes;
     for (const xmlAttr* a = n->properties; a; a = a->next) {
         xmlChar* v = xmlNodeGetContent(reinterpret_cast<const xmlNode*>(a));
-        attributes.emplace_back("{" + std::string(a->ns ? as_view(a->ns->href) : "") + "}" + std::string(as_view(a->name)),
+        attributes.emplace_back("{" + std::string(a->ns ? as_view(a->ns->href) : "") + "}" +
+                                    std::string(as_view(a->name)),
                                 std::string(as_view(v)));
         xmlFree(v);
     }
@@ -206,6 +215,9 @@ result<profile_facts> facts_of(std::string_view text, const char* which) {
         auto e = std::move(doc).err();
         return make_error(e.code, std::string(which) + ": " + e.message);
     }
+    if (!doc->root()) {
+        return profile_facts{};
+    }
     return fact_collector(doc->root()).run();
 }
 
@@ -294,8 +306,7 @@ void describe_priorities(const profile_facts& before, const profile_facts& after
     }
 }
 
-void describe_authorisations(const profile_facts& before, const profile_facts& after,
-                             std::vector<std::string>& lines) {
+void describe_authorisations(const profile_facts& before, const profile_facts& after, std::vector<std::string>& lines) {
     const auto pairs = pair_up(before.authorisations, after.authorisations);
     std::map<std::string_view, std::size_t> paths_per_name;
     for (const auto& p : pairs) {

@@ -250,7 +250,7 @@ result<std::vector<x509_ptr>> read_certificates(std::string_view pem, const std:
                           what + ": certificate " + std::to_string(certificates.size() + 1) + " is not valid PEM");
     }
     if (certificates.empty()) {
-        return make_error(errc::invalid_argument, what + " hold no PEM certificate");
+        return make_error(errc::invalid_argument, what + " contains no PEM certificate");
     }
     return certificates;
 }
@@ -626,7 +626,7 @@ result<verified_signature> verify_enveloped(std::string_view document_xml, std::
     if (const auto& init = initialize_xmlsec(); !init.ok) {
         return make_error(errc::internal, init.message);
     }
-    auto trusted = read_certificates(trusted_ca_pem, "the trusted CA certificates");
+    auto trusted = read_certificates(trusted_ca_pem, "the trusted CA bundle");
     if (!trusted) {
         return std::move(trusted).err();
     }

@@ -362,22 +362,5 @@ TEST(cms_process, when_importing_a_mixed_tree_then_good_documents_stored_and_bad
     EXPECT_EQ(cms.request(verb::get, dave, cms.admin_token())->result(), status::not_found);
 }
 
-TEST(dev_process, when_dev_runs_then_it_serves_the_seeded_profile_to_the_printed_token) {
-    temp_dir dir;
-    child_process dev(MCPROV_BINARY, {"dev", "--port", "0", "--dir", (dir.path() / "dev").string()},
-                      dir.path() / "dev");
-    auto url = dev.wait_for_output(R"(curl --cacert \S+ -i -H "Authorization: Bearer \$ALICE" '([^']+)')");
-    ASSERT_FALSE(url.empty()) << dev.out() << dev.err();
-    auto token = dev.wait_for_output(R"(export ALICE=(\S+))");
-    http::client_options options;
-    options.ca_file = dir.path() / "dev" / "ca.pem";
-    auto res = http::fetch({verb::get, url, {{"Authorization", "Bearer " + token}}, ""}, options);
-    ASSERT_TRUE(res) << res.err().message;
-    EXPECT_EQ(res->result(), status::ok);
-    EXPECT_NE(res->body().find("<mcptt-user-profile"), std::string::npos);
-    dev.signal(SIGINT);
-    EXPECT_EQ(dev.wait(std::chrono::seconds(15)).value_or(-1), 0);
-}
-
 } // namespace
 } // namespace mcprov::testing

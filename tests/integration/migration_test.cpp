@@ -1,0 +1,372 @@
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "mcprov/http/tls.hpp"
+#include "mcprov/migration/served_profile.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/xml/signature.hpp"
+#include "two_systems.hpp"
+
+namespace mcprov::testing {
+namespace {
+
+using boost::beast::http::status;
+using boost::beast::http::verb;
+
+const std::string mcptt_type = "application/vnd.3gpp.mcptt-user-profile+xml";
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Polls until `done` holds (a release, a regeneration: work another thread or process finishes), or 20 s pass.
+template <class F>
+bool eventually(F done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
+class migration : public ::testing::Test {
+protected:
+    void SetUp() override {}
+    void start_both() {
+        ASSERT_TRUE(systems.start("mcx-a"));
+        ASSERT_TRUE(systems.start("mcx-b"));
+    }
+    http::response visit(const std::string& user, std::vector<std::pair<std::string, std::string>> headers = {}) {
+        return systems.get("mcx-b", systems.profile_url("mcx-b", user), systems.visitor_token(user),
+                           std::move(headers));
+    }
+    // What an MC service server of the partner gets at service authorization.
+    http::response service_read(const std::string& user) {
+        return systems.get("mcx-b", systems.profile_url("mcx-b", user),
+                           systems.token("mcx-b", "mcx-b", "sip:mcptt-as@mcx-b.example.org",
+                                         {two_systems::service_scope}));
+    }
+    std::string ca(const std::string& label) { return support::read_file(systems.dir(label) / "ca.pem").value(); }
+
+    two_systems systems;
+};
+
+TEST_F(migration, when_a_visitor_first_asks_then_the_partner_runs_the_procedure_and_serves_a_signed_adapted_profile) {
+    start_both();
+    auto res = visit(two_systems::alice);
+    ASSERT_EQ(res.result(), status::ok) << res.body();
+    EXPECT_EQ(res[boost::beast::http::field::content_type], mcptt_type);
+    const auto& body = res.body();
+    // The police template of mcx-b: internal groups denied, mutual aid added, priority capped, regroup withdrawn.
+    EXPECT_FALSE(contains(body, "police-internal"));
+    EXPECT_TRUE(contains(body, "sip:patrol-north@groups.mcx-a.example.org"));
+    EXPECT_TRUE(contains(body, "sip:mutual-aid@groups.mcx-b.example.org"));
+    EXPECT_TRUE(contains(body, "<Priority>3</Priority>"));
+    EXPECT_TRUE(contains(body, "<allow-regroup>false</allow-regroup>"));
+    EXPECT_FALSE(contains(body, "migration-for"));
+    // The migration profile for mcx-b (not the default one, not a home profile) was used.
+    EXPECT_TRUE(contains(body, "<ProfileName>visiting-mcx-b</ProfileName>"));
+
+    auto verified = xml::verify_enveloped(body, ca("mcx-b"));
+    ASSERT_TRUE(verified) << verified.err().message;
+    EXPECT_FALSE(xml::verify_enveloped(body, ca("mcx-a"))) << "signed by the partner, not the primary";
+    auto stamp = mcprov::migration::read_serving_stamp(body);
+    ASSERT_TRUE(stamp) << stamp.err().message;
+    EXPECT_EQ(stamp->serving_system, "mcx-b.example.org");
+    EXPECT_EQ(stamp->primary_system, "mcx-a.example.org");
+    EXPECT_EQ(stamp->template_name, "mcx-a-police");
+    EXPECT_LE(stamp->valid_from, std::chrono::system_clock::now());
+    EXPECT_GT(stamp->valid_until, std::chrono::system_clock::now() + std::chrono::hours(23));
+
+    // One correlation id across both systems' logs, for each step.
+    std::string cid(res["X-Correlation-ID"]);
+    ASSERT_FALSE(cid.empty());
+    EXPECT_TRUE(contains(systems.log("mcx-b"), "[" + cid + "] step 4"));
+    EXPECT_TRUE(contains(systems.log("mcx-a"), "[" + cid + "] step 5"));
+    EXPECT_TRUE(contains(systems.log("mcx-a"), "[" + cid + "] step 7-8: provided"));
+    EXPECT_TRUE(contains(systems.log("mcx-b"), "[" + cid + "] step 11: stored"));
+
+    // The primary sees where its user is served and a digest of exactly what was delivered.
+    auto serving = systems.get("mcx-a", systems.base("mcx-a") + "/migration/serving", systems.admin_token("mcx-a"));
+    ASSERT_EQ(serving.result(), status::ok) << serving.body();
+    EXPECT_TRUE(contains(serving.body(), "\"partner\":\"mcx-b.example.org\""));
+    EXPECT_TRUE(contains(serving.body(), "\"state\":\"serving\""));
+    EXPECT_TRUE(contains(serving.body(), "sha-256:" + support::hex_encode(support::sha256(body))))
+        << serving.body();
+
+    // The partner's MC service server gets the same stored profile.
+    auto stored = service_read(two_systems::alice);
+    ASSERT_EQ(stored.result(), status::ok);
+    EXPECT_EQ(stored.body(), body);
+}
+
+TEST_F(migration, when_the_visitor_asks_again_then_the_copy_is_revalidated_without_transfer) {
+    start_both();
+    auto first = visit(two_systems::alice);
+    ASSERT_EQ(first.result(), status::ok);
+    auto again = visit(two_systems::alice);
+    ASSERT_EQ(again.result(), status::ok);
+    EXPECT_EQ(again[boost::beast::http::field::etag], first[boost::beast::http::field::etag]);
+    EXPECT_EQ(again.body(), first.body());
+    std::string cid(again["X-Correlation-ID"]);
+    EXPECT_TRUE(contains(systems.log("mcx-a"), "[" + cid + "] step 7-8: not modified"));
+    EXPECT_TRUE(contains(systems.log("mcx-b"), "[" + cid + "] step 12-13: stored copy"));
+    EXPECT_FALSE(contains(systems.log("mcx-b"), "[" + cid + "] step 10"));
+
+    auto conditional =
+        visit(two_systems::alice, {{"If-None-Match", std::string(first[boost::beast::http::field::etag])}});
+    EXPECT_EQ(conditional.result(), status::not_modified);
+}
+
+TEST_F(migration, when_the_primary_changes_the_migration_profile_then_the_partner_serves_the_change) {
+    start_both();
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    auto url = systems.base("mcx-a") + "/xcap/org.mcprov.migration-profile/users/" + two_systems::alice +
+               "/migration-profile-1.xml";
+    auto current = systems.get("mcx-a", url, systems.admin_token("mcx-a")).body();
+    auto changed = current;
+    auto at = changed.find("patrol-south");
+    ASSERT_NE(at, std::string::npos);
+    changed.replace(at, 12, "patrol-east");
+    changed.replace(changed.find("patrol-south"), 12, "patrol-east");
+    auto put = systems.request("mcx-a", verb::put, url, systems.admin_token("mcx-a"),
+                               {{"Content-Type", mcptt_type}}, changed);
+    ASSERT_EQ(put.result(), status::ok) << put.body();
+
+    auto res = visit(two_systems::alice);
+    ASSERT_EQ(res.result(), status::ok);
+    EXPECT_TRUE(contains(res.body(), "sip:patrol-east@groups.mcx-a.example.org"));
+    EXPECT_FALSE(contains(res.body(), "patrol-south"));
+}
+
+TEST_F(migration, when_a_template_changes_then_the_stored_profiles_it_governs_are_regenerated) {
+    start_both();
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    ASSERT_EQ(visit(two_systems::bob).result(), status::ok);
+    auto bob_before = service_read(two_systems::bob).body();
+    auto path = systems.dir("mcx-b") / "templates" / "mcx-a-police.xml";
+    auto text = support::read_file(path).value();
+    text.replace(text.find("mode=\"cap\" value=\"3\""), 20, "mode=\"cap\" value=\"1\"");
+    ASSERT_TRUE(support::write_file(path, text));
+    systems.process("mcx-b").signal(SIGHUP);
+
+    // Without any client request, the MC service server already sees the regenerated profile.
+    EXPECT_TRUE(eventually([&] { return contains(service_read(two_systems::alice).body(), "<Priority>1</Priority>"); }))
+        << systems.log("mcx-b");
+    EXPECT_TRUE(eventually([&] { return contains(systems.log("mcx-b"), "1 visitor profile(s) regenerated"); }));
+    EXPECT_EQ(service_read(two_systems::bob).body(), bob_before) << "bob's template did not change";
+    auto res = visit(two_systems::alice);
+    EXPECT_TRUE(contains(res.body(), "<Priority>1</Priority>"));
+    EXPECT_TRUE(xml::verify_enveloped(res.body(), ca("mcx-b")));
+}
+
+TEST_F(migration, when_a_template_is_broken_then_the_reload_is_refused_and_the_old_one_stays) {
+    start_both();
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    ASSERT_TRUE(support::write_file(systems.dir("mcx-b") / "templates" / "mcx-a-police.xml", "<migration-template"));
+    systems.process("mcx-b").signal(SIGHUP);
+    EXPECT_TRUE(eventually([&] { return contains(systems.log("mcx-b"), "templates not reloaded"); }));
+    EXPECT_TRUE(contains(systems.log("mcx-b"), "mcx-a-police.xml"));
+    auto res = visit(two_systems::alice);
+    EXPECT_EQ(res.result(), status::ok);
+    EXPECT_TRUE(contains(res.body(), "<Priority>3</Priority>"));
+}
+
+TEST_F(migration, when_the_primary_is_unreachable_then_the_copy_is_served_stale_until_its_maximum_age) {
+    systems.edit_config("mcx-b", "max_stale_seconds = 86400", "max_stale_seconds = 3");
+    start_both();
+    auto fresh = visit(two_systems::alice);
+    ASSERT_EQ(fresh.result(), status::ok);
+    EXPECT_TRUE(fresh[boost::beast::http::field::warning].empty());
+
+    systems.process("mcx-a").signal(SIGTERM);
+    ASSERT_TRUE(systems.process("mcx-a").wait(std::chrono::seconds(15)));
+    auto stale = visit(two_systems::alice);
+    ASSERT_EQ(stale.result(), status::ok);
+    EXPECT_EQ(stale.body(), fresh.body());
+    EXPECT_TRUE(contains(std::string(stale[boost::beast::http::field::warning]), "110"));
+    EXPECT_FALSE(stale[boost::beast::http::field::age].empty());
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(4500));
+    auto too_old = visit(two_systems::alice);
+    EXPECT_EQ(too_old.result(), status::service_unavailable);
+    EXPECT_TRUE(contains(too_old.body(), "too old")) << too_old.body();
+    EXPECT_FALSE(too_old[boost::beast::http::field::retry_after].empty());
+    // A user never seen before gets the same class of error at once.
+    EXPECT_EQ(visit(two_systems::carol).result(), status::service_unavailable);
+}
+
+TEST_F(migration, when_the_user_is_served_at_home_again_then_the_partner_deletes_its_copy) {
+    start_both();
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    ASSERT_EQ(service_read(two_systems::alice).result(), status::ok);
+
+    auto home = systems.get("mcx-a", systems.profile_url("mcx-a", two_systems::alice, "mcptt-user-profile-1.xml"),
+                            systems.token("mcx-a", "mcx-a", two_systems::alice, {two_systems::user_scope}));
+    ASSERT_EQ(home.result(), status::ok);
+
+    EXPECT_TRUE(eventually([&] { return service_read(two_systems::alice).result() == status::not_found; }));
+    EXPECT_TRUE(eventually([&] {
+        auto serving =
+            systems.get("mcx-a", systems.base("mcx-a") + "/migration/serving", systems.admin_token("mcx-a"));
+        return contains(serving.body(), "\"state\":\"released\"");
+    }));
+    auto visitors = systems.get("mcx-b", systems.base("mcx-b") + "/migration/visitors", systems.admin_token("mcx-b"));
+    EXPECT_EQ(visitors.body(), "[]");
+}
+
+TEST_F(migration, when_the_partner_is_unreachable_at_release_then_the_release_is_retried_until_it_lands) {
+    start_both();
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    systems.process("mcx-b").signal(SIGTERM);
+    ASSERT_TRUE(systems.process("mcx-b").wait(std::chrono::seconds(15)));
+    ASSERT_EQ(systems
+                  .get("mcx-a", systems.profile_url("mcx-a", two_systems::alice, "mcptt-user-profile-1.xml"),
+                       systems.token("mcx-a", "mcx-a", two_systems::alice, {two_systems::user_scope}))
+                  .result(),
+              status::ok);
+    EXPECT_TRUE(eventually([&] { return contains(systems.log("mcx-a"), "will retry"); }));
+    ASSERT_TRUE(systems.start("mcx-b"));
+    // release_retry_seconds = 5 in the local deployment.
+    EXPECT_TRUE(eventually([&] { return service_read(two_systems::alice).result() == status::not_found; }));
+}
+
+TEST_F(migration, when_a_system_without_an_agreement_calls_cscm_x_then_it_gets_nothing) {
+    start_both();
+    const auto url = "https://127.0.0.1:" + std::to_string(systems.cscm_port("mcx-a")) + "/cscm-x/v1/users/" +
+                     support::percent_encode(two_systems::alice) + "/migration-profile";
+    temp_dir keys;
+    auto write = [&](const std::string& name, const std::string& content) {
+        ASSERT_TRUE(support::write_file(keys.path() / name, content));
+    };
+    auto fetch_as = [&](const std::string& cert, const std::string& key) {
+        http::client_options options;
+        options.ca_file = systems.dir("mcx-a") / "ca.pem";
+        options.certificate_chain = keys.path() / cert;
+        options.private_key = keys.path() / key;
+        return http::fetch({verb::get, url, {}, ""}, options);
+    };
+    // A certificate from a CA no agreement names: the handshake itself fails.
+    auto stranger_ca = http::create_certificate_authority("stranger CA", std::chrono::hours(1)).value();
+    auto stranger = http::issue_certificate(stranger_ca, "cms.mcx-b.example.org", {"cms.mcx-b.example.org"}, {},
+                                            http::certificate_usage::client, std::chrono::hours(1))
+                        .value();
+    write("stranger.crt", stranger.certificate_pem);
+    write("stranger.key", stranger.private_key_pem);
+    auto refused = fetch_as("stranger.crt", "stranger.key");
+    EXPECT_TRUE(!refused || refused->result() == status::forbidden);
+    if (refused) {
+        EXPECT_FALSE(contains(refused->body(), "mcptt-user-profile"));
+    }
+
+    // mcx-b's CA, but not the name the agreement gives mcx-b's CMS.
+    http::certificate_and_key b_ca{support::read_file(systems.dir("mcx-b") / "ca.pem").value(),
+                                   support::read_file(systems.dir("mcx-b") / "ca.key").value()};
+    auto other = http::issue_certificate(b_ca, "helpdesk.mcx-b.example.org", {"helpdesk.mcx-b.example.org"}, {},
+                                         http::certificate_usage::client, std::chrono::hours(1))
+                     .value();
+    write("other.crt", other.certificate_pem);
+    write("other.key", other.private_key_pem);
+    auto wrong_name = fetch_as("other.crt", "other.key");
+    ASSERT_TRUE(wrong_name) << wrong_name.err().message;
+    EXPECT_EQ(wrong_name->result(), status::forbidden);
+    EXPECT_FALSE(contains(wrong_name->body(), "mcptt-user-profile"));
+
+    // The real partner is served, and a user without a migration profile for it is not found, like an unknown one.
+    std::filesystem::copy_file(systems.dir("mcx-b") / "cscm.crt", keys.path() / "b.crt");
+    std::filesystem::copy_file(systems.dir("mcx-b") / "cscm.key", keys.path() / "b.key");
+    auto partner = fetch_as("b.crt", "b.key");
+    ASSERT_TRUE(partner) << partner.err().message;
+    EXPECT_EQ(partner->result(), status::ok);
+    EXPECT_TRUE(contains(partner->body(), "<ProfileName>visiting-mcx-b</ProfileName>"));
+}
+
+TEST_F(migration, when_a_visitor_token_is_not_valid_then_nothing_is_served) {
+    start_both();
+    auto url = systems.profile_url("mcx-b", two_systems::alice);
+    // Signed by a key that is not mcx-a's identity management server's.
+    auto rogue_key = identity::generate_p256_private_key_pem().value();
+    auto rogue = identity::create_token_issuer(rogue_key, support::create_system_clock()).value();
+    identity::token_request r;
+    r.issuer = "https://idms.mcx-a.example.org";
+    r.subject = r.mc_id = two_systems::alice;
+    r.audience = {"cms.mcx-b.example.org"};
+    r.scopes = {two_systems::user_scope};
+    EXPECT_EQ(systems.get("mcx-b", url, rogue->issue(r).value()).result(), status::unauthorized);
+    // mcx-a's token, but for mcx-a's own CMS.
+    EXPECT_EQ(systems.get("mcx-b", url, systems.token("mcx-a", "mcx-a", two_systems::alice, {two_systems::user_scope}))
+                  .result(),
+              status::unauthorized);
+    // mcx-a vouching for a user that is not its own.
+    auto mallory = "sip:mallory@police.mcx-b.example.org";
+    EXPECT_EQ(systems.get("mcx-b", systems.profile_url("mcx-b", mallory), systems.visitor_token(mallory)).result(),
+              status::forbidden);
+    // Another user's profile, and writes, are refused.
+    EXPECT_EQ(systems.get("mcx-b", url, systems.visitor_token(two_systems::bob)).result(), status::forbidden);
+    EXPECT_EQ(systems.get("mcx-b", url, "").result(), status::unauthorized);
+    EXPECT_FALSE(contains(systems.log("mcx-a"), "step 5")) << "nothing reached the primary";
+}
+
+TEST_F(migration, when_the_partner_is_killed_mid_procedure_then_nothing_is_half_stored) {
+    start_both();
+    // Freeze the primary so that the partner's procedure is caught between steps 4 and 8.
+    systems.process("mcx-a").signal(SIGSTOP);
+    std::thread visitor([&] {
+        http::client_request req{verb::get, systems.profile_url("mcx-b", two_systems::alice),
+                                 {{"Authorization", "Bearer " + systems.visitor_token(two_systems::alice)}}, ""};
+        http::client_options options;
+        options.ca_file = systems.dir("mcx-b") / "ca.pem";
+        (void)http::fetch(req, options);
+    });
+    EXPECT_TRUE(eventually([&] { return contains(systems.log("mcx-b"), "step 4: asking"); }));
+    systems.process("mcx-b").signal(SIGKILL);
+    systems.process("mcx-b").wait(std::chrono::seconds(10));
+    visitor.join();
+    systems.process("mcx-a").signal(SIGCONT);
+
+    ASSERT_TRUE(systems.start("mcx-b"));
+    auto visitors = systems.get("mcx-b", systems.base("mcx-b") + "/migration/visitors", systems.admin_token("mcx-b"));
+    EXPECT_EQ(visitors.body(), "[]");
+    EXPECT_EQ(service_read(two_systems::alice).result(), status::not_found);
+    EXPECT_EQ(visit(two_systems::alice).result(), status::ok);
+}
+
+TEST_F(migration, when_the_partner_is_killed_during_a_burst_then_every_stored_profile_is_whole) {
+    start_both();
+    std::vector<std::thread> clients;
+    for (const auto& user : {two_systems::alice, two_systems::bob, two_systems::carol}) {
+        for (int i = 0; i < 4; ++i) {
+            clients.emplace_back([&, user] {
+                http::client_request req{verb::get, systems.profile_url("mcx-b", user),
+                                         {{"Authorization", "Bearer " + systems.visitor_token(user)}}, ""};
+                http::client_options options;
+                options.ca_file = systems.dir("mcx-b") / "ca.pem";
+                (void)http::fetch(req, options);
+            });
+        }
+    }
+    EXPECT_TRUE(eventually([&] { return contains(systems.log("mcx-b"), "step 10"); }));
+    systems.process("mcx-b").signal(SIGKILL);
+    systems.process("mcx-b").wait(std::chrono::seconds(10));
+    for (auto& c : clients) {
+        c.join();
+    }
+    ASSERT_TRUE(systems.start("mcx-b"));
+    for (const auto& user : {two_systems::alice, two_systems::bob, two_systems::carol}) {
+        auto stored = service_read(user);
+        if (stored.result() == status::not_found) {
+            continue;
+        }
+        ASSERT_EQ(stored.result(), status::ok);
+        EXPECT_TRUE(xml::verify_enveloped(stored.body(), ca("mcx-b"))) << user;
+        EXPECT_TRUE(contains(stored.body(), user));
+    }
+    for (const auto& user : {two_systems::alice, two_systems::bob, two_systems::carol}) {
+        EXPECT_EQ(visit(user).result(), status::ok) << user;
+    }
+}
+
+} // namespace
+} // namespace mcprov::testing

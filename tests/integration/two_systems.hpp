@@ -1,0 +1,150 @@
+#pragma once
+
+#include <csignal>
+#include <map>
+#include <random>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "../unit/temp_dir.hpp"
+#include "child_process.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::testing {
+
+// The two MC systems `mcprov dev --prepare-only` writes (mcx-a, primary of the example users, and mcx-b, their
+// partner), each run as its own `mcprov cms` process on loopback ports.
+class two_systems {
+public:
+    static constexpr const char* user_scope = "3gpp:mc:config_management_service";
+    static constexpr const char* admin_scope = "mcprov:cms:admin";
+    static constexpr const char* service_scope = "mcprov:cms:service-server";
+    inline static const std::string alice = "sip:alice@police.mcx-a.example.org";
+    inline static const std::string bob = "sip:bob@fire.mcx-a.example.org";
+    inline static const std::string carol = "sip:carol@ambulance.mcx-a.example.org";
+
+    two_systems() {
+        base_port_ = free_port_run();
+        child_process prepare(MCPROV_BINARY,
+                              {"dev", "--dir", (dir_.path() / "dev").string(), "--port", std::to_string(base_port_),
+                               "--prepare-only"},
+                              dir_.path() / "prepare");
+        EXPECT_EQ(prepare.wait(std::chrono::seconds(60)).value_or(-1), 0) << prepare.err();
+    }
+    ~two_systems() {
+        for (auto& [label, p] : processes_) {
+            p->signal(SIGCONT);
+        }
+    }
+
+    std::filesystem::path dir(const std::string& label) const { return dir_.path() / "dev" / label; }
+
+    // Replaces text in a system's cms.toml (before it starts).
+    void edit_config(const std::string& label, const std::string& from, const std::string& to) {
+        auto path = dir(label) / "cms.toml";
+        auto text = support::read_file(path).value();
+        auto at = text.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        text.replace(at, from.size(), to);
+        ASSERT_TRUE(support::write_file(path, text));
+    }
+
+    bool start(const std::string& label) {
+        auto& p = processes_[label];
+        p = std::make_unique<child_process>(
+            MCPROV_BINARY, std::vector<std::string>{"cms", "--config", (dir(label) / "cms.toml").string()},
+            dir_.path() / (label + "-run-" + std::to_string(++runs_)));
+        if (p->wait_for_output(R"(CSCM-x for \d+ partner system\(s\) on https://127\.0\.0\.1:(\d+))").empty()) {
+            ADD_FAILURE() << label << " did not start: " << p->err();
+            return false;
+        }
+        return true;
+    }
+    child_process& process(const std::string& label) { return *processes_.at(label); }
+    std::string log(const std::string& label) { return process(label).out() + process(label).err(); }
+
+    int xcap_port(const std::string& label) const { return base_port_ + (label == "mcx-a" ? 0 : 2); }
+    int cscm_port(const std::string& label) const { return xcap_port(label) + 1; }
+    std::string base(const std::string& label) const {
+        return "https://127.0.0.1:" + std::to_string(xcap_port(label));
+    }
+    std::string profile_url(const std::string& label, const std::string& user,
+                            const std::string& name = "mcptt-user-profile-0.xml") const {
+        return base(label) + "/xcap/org.3gpp.mcptt.user-profile/users/" + user + "/" + name;
+    }
+
+    // A token of `issuer_label`'s identity management server for use at `audience_label`'s CMS.
+    std::string token(const std::string& issuer_label, const std::string& audience_label, const std::string& id,
+                      std::vector<std::string> scopes) const {
+        auto key = support::read_file(dir(issuer_label) / "idms.key.pem").value();
+        auto issuer = identity::create_token_issuer(key, support::create_system_clock()).value();
+        identity::token_request r;
+        r.issuer = "https://idms." + issuer_label + ".example.org";
+        r.subject = id;
+        r.audience = {"cms." + audience_label + ".example.org"};
+        r.mc_id = id;
+        r.scopes = std::move(scopes);
+        return issuer->issue(r).value();
+    }
+    std::string visitor_token(const std::string& id) const { return token("mcx-a", "mcx-b", id, {user_scope}); }
+    std::string admin_token(const std::string& label) const {
+        return token(label, label, "sip:admin@" + label + ".example.org", {admin_scope});
+    }
+
+    // A request to `label`'s CMS (trusting its CA).
+    http::response request(const std::string& label, boost::beast::http::verb method, const std::string& url,
+                           const std::string& token, std::vector<std::pair<std::string, std::string>> headers = {},
+                           std::string body = "") const {
+        http::client_request req{method, url, std::move(headers), std::move(body)};
+        if (!token.empty()) {
+            req.headers.emplace_back("Authorization", "Bearer " + token);
+        }
+        http::client_options options;
+        options.ca_file = dir(label) / "ca.pem";
+        options.timeout = std::chrono::seconds(20);
+        auto res = http::fetch(req, options);
+        EXPECT_TRUE(res) << res.err().message;
+        return res ? std::move(res).value() : http::response{};
+    }
+    http::response get(const std::string& label, const std::string& url, const std::string& token,
+                       std::vector<std::pair<std::string, std::string>> headers = {}) const {
+        return request(label, boost::beast::http::verb::get, url, token, std::move(headers));
+    }
+
+private:
+    // The first of four consecutive ports nobody listens on.
+    static int free_port_run() {
+        std::random_device rd;
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            int base = 20000 + static_cast<int>(rd() % 40000);
+            bool free = true;
+            for (int p = base; p < base + 4 && free; ++p) {
+                int s = ::socket(AF_INET, SOCK_STREAM, 0);
+                sockaddr_in addr{};
+                addr.sin_family = AF_INET;
+                addr.sin_port = htons(static_cast<std::uint16_t>(p));
+                addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                free = ::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+                ::close(s);
+            }
+            if (free) {
+                return base;
+            }
+        }
+        return 0;
+    }
+
+    temp_dir dir_;
+    int base_port_ = 0;
+    int runs_ = 0;
+    std::map<std::string, std::unique_ptr<child_process>> processes_;
+};
+
+} // namespace mcprov::testing
