@@ -12,5 +12,6 @@ command add_cms_command(CLI::App& parent);
 command add_token_command(CLI::App& parent);
 command add_keygen_command(CLI::App& parent);
 command add_dev_command(CLI::App& parent);
+command add_cmc_command(CLI::App& parent);
 
 } // namespace mcprov::app

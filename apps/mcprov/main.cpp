@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
 
     std::vector<std::pair<CLI::App*, mcprov::app::command>> commands;
     for (auto adder : {mcprov::app::add_cms_command, mcprov::app::add_dev_command, mcprov::app::add_token_command,
-                       mcprov::app::add_keygen_command}) {
+                       mcprov::app::add_keygen_command, mcprov::app::add_cmc_command}) {
         auto run = adder(app);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(run));
     }

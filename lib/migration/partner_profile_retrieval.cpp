@@ -242,7 +242,8 @@ result<visitor_profile> partner_profile_retrieval::generate(const partner_agreem
                                                  " cannot be combined with this system's template");
     }
     const auto now = clock_->now();
-    auto stamped = stamp_for_serving(*combined, {config_.system, primary.system, t->name, now, now + config_.validity});
+    auto stamped = stamp_for_serving(
+        *combined, {config_.system, primary.system, t->name, fetched.name, now, now + config_.validity});
     if (!stamped) {
         return std::move(stamped).err();
     }

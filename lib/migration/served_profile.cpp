@@ -53,6 +53,7 @@ result<std::string> stamp_for_serving(std::string_view profile, const serving_st
     xmlNewProp(served, x("system"), x(stamp.serving_system.c_str()));
     xmlNewProp(served, x("primary-system"), x(stamp.primary_system.c_str()));
     xmlNewProp(served, x("template"), x(stamp.template_name.c_str()));
+    xmlNewProp(served, x("profile"), x(stamp.source_profile.c_str()));
     xmlNewProp(served, x("valid-from"), x(support::format_utc(stamp.valid_from).c_str()));
     xmlNewProp(served, x("valid-until"), x(support::format_utc(stamp.valid_until).c_str()));
     if (!xmlAddChild(root, served)) {
@@ -71,7 +72,8 @@ result<serving_stamp> read_serving_stamp(std::string_view profile) {
         if (!is_migration_element(n, "served-by")) {
             continue;
         }
-        serving_stamp stamp{attribute(n, "system"), attribute(n, "primary-system"), attribute(n, "template"), {}, {}};
+        serving_stamp stamp{attribute(n, "system"), attribute(n, "primary-system"), attribute(n, "template"),
+                            attribute(n, "profile"), {}, {}};
         auto from = support::parse_utc(attribute(n, "valid-from"));
         auto until = support::parse_utc(attribute(n, "valid-until"));
         if (stamp.serving_system.empty() || !from || !until) {

@@ -368,5 +368,45 @@ TEST_F(migration, when_the_partner_is_killed_during_a_burst_then_every_stored_pr
     }
 }
 
+TEST(dev_process, when_dev_runs_then_a_visitor_gets_its_adapted_profile_and_cmc_checks_it) {
+    temp_dir dir;
+    auto port = std::to_string(two_systems::free_port_run());
+    child_process dev(MCPROV_BINARY, {"dev", "--port", port, "--dir", (dir.path() / "dev").string()},
+                      dir.path() / "dev-run");
+    ASSERT_FALSE(dev.wait_for_output("Ctrl-C stops it").empty()) << dev.out() << dev.err();
+    auto visiting = dev.wait_for_output(R"(export ALICE_AT_B=(\S+))");
+    auto at_home = dev.wait_for_output(R"(export ALICE=(\S+))");
+    auto b = dev.wait_for_output(R"(mcprov cmc --cms (\S+))");
+    auto a = dev.wait_for_output(R"(--primary (\S+))");
+    ASSERT_FALSE(visiting.empty() || at_home.empty() || b.empty() || a.empty()) << dev.out();
+
+    child_process cmc(MCPROV_BINARY,
+                      {"cmc", "--cms", b, "--ca", (dir.path() / "dev" / "mcx-b" / "ca.pem").string(), "--system",
+                       "mcx-b.example.org", "--user", two_systems::alice, "--token", visiting, "--primary", a,
+                       "--primary-ca", (dir.path() / "dev" / "mcx-a" / "ca.pem").string(), "--primary-token", at_home},
+                      dir.path() / "cmc-run");
+    EXPECT_EQ(cmc.wait(std::chrono::seconds(30)).value_or(-1), 0) << cmc.err();
+    EXPECT_TRUE(contains(cmc.out(), "served by mcx-b.example.org: valid")) << cmc.out();
+    EXPECT_TRUE(contains(cmc.out(), "group removed: sip:police-internal@groups.mcx-a.example.org")) << cmc.out();
+    EXPECT_TRUE(contains(cmc.out(), "priority: 7 -> 3")) << cmc.out();
+
+    // The same profile is not valid for another system.
+    child_process elsewhere(MCPROV_BINARY,
+                            {"cmc", "--cms", b, "--ca", (dir.path() / "dev" / "mcx-b" / "ca.pem").string(),
+                             "--system", "mcx-c.example.org", "--user", two_systems::alice, "--token", visiting},
+                            dir.path() / "cmc-elsewhere");
+    EXPECT_EQ(elsewhere.wait(std::chrono::seconds(30)).value_or(-1), 4);
+    EXPECT_TRUE(contains(elsewhere.err(), "not mcx-c.example.org")) << elsewhere.err();
+    // Signed by mcx-b's CMS, so mcx-a's CA does not vouch for it (nor for the TLS connection).
+    child_process wrong_ca(MCPROV_BINARY,
+                           {"cmc", "--cms", b, "--ca", (dir.path() / "dev" / "mcx-a" / "ca.pem").string(),
+                            "--system", "mcx-b.example.org", "--user", two_systems::alice, "--token", visiting},
+                           dir.path() / "cmc-wrong-ca");
+    EXPECT_NE(wrong_ca.wait(std::chrono::seconds(30)).value_or(0), 0);
+
+    dev.signal(SIGINT);
+    EXPECT_EQ(dev.wait(std::chrono::seconds(15)).value_or(-1), 0);
+}
+
 } // namespace
 } // namespace mcprov::testing

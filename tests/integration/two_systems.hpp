@@ -44,6 +44,28 @@ public:
         }
     }
 
+    // The first of four consecutive ports nobody listens on.
+    static int free_port_run() {
+        std::random_device rd;
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            int base = 20000 + static_cast<int>(rd() % 40000);
+            bool free = true;
+            for (int p = base; p < base + 4 && free; ++p) {
+                int s = ::socket(AF_INET, SOCK_STREAM, 0);
+                sockaddr_in addr{};
+                addr.sin_family = AF_INET;
+                addr.sin_port = htons(static_cast<std::uint16_t>(p));
+                addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                free = ::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+                ::close(s);
+            }
+            if (free) {
+                return base;
+            }
+        }
+        return 0;
+    }
+
     std::filesystem::path dir(const std::string& label) const { return dir_.path() / "dev" / label; }
 
     // Replaces text in a system's cms.toml (before it starts).
@@ -119,28 +141,6 @@ public:
     }
 
 private:
-    // The first of four consecutive ports nobody listens on.
-    static int free_port_run() {
-        std::random_device rd;
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            int base = 20000 + static_cast<int>(rd() % 40000);
-            bool free = true;
-            for (int p = base; p < base + 4 && free; ++p) {
-                int s = ::socket(AF_INET, SOCK_STREAM, 0);
-                sockaddr_in addr{};
-                addr.sin_family = AF_INET;
-                addr.sin_port = htons(static_cast<std::uint16_t>(p));
-                addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                free = ::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-                ::close(s);
-            }
-            if (free) {
-                return base;
-            }
-        }
-        return 0;
-    }
-
     temp_dir dir_;
     int base_port_ = 0;
     int runs_ = 0;

@@ -15,6 +15,7 @@ struct serving_stamp {
     std::string serving_system;
     std::string primary_system;
     std::string template_name;
+    std::string source_profile; // the primary's migration profile the partner combined, e.g. migration-profile-1.xml
     std::chrono::system_clock::time_point valid_from;
     std::chrono::system_clock::time_point valid_until;
 };
