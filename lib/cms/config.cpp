@@ -266,6 +266,10 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
         if (!a.system.empty() && a.system == m.system) {
             p.fail_at("", "system", "a partner cannot be this system itself");
         }
+        if (!a.idms_issuer.empty() && a.idms_issuer == c.auth.issuer) {
+            p.fail_at("", "idms_issuer", "a partner's identity management server cannot be this system's own "
+                                         "(auth.issuer): its users would be taken for visitors");
+        }
         if (!p.ok()) {
             r.adopt(p.take_error());
             return idms_keys;

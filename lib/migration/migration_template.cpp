@@ -1,5 +1,6 @@
 #include "mcprov/migration/migration_template.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -58,6 +59,17 @@ std::string text_of(xmlNode* n) {
     auto first = out.find_first_not_of(" \t\r\n");
     auto last = out.find_last_not_of(" \t\r\n");
     return first == std::string::npos ? std::string() : out.substr(first, last - first + 1);
+}
+
+// Unlinks and frees a node with the blank text after it, so that no blank line is left behind. (Not the text
+// before it: what the template appends has none after it, so applying a template twice stays idempotent.)
+void remove_node(xmlNode* n) {
+    if (xmlNode* after = n->next; after && after->type == XML_TEXT_NODE && xmlIsBlankNode(after)) {
+        xmlUnlinkNode(after);
+        xmlFreeNode(after);
+    }
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
 }
 
 // Every element below `root`, in document order, without recursion.
@@ -170,9 +182,20 @@ private:
                 doomed.push_back(n->parent->parent);
             }
         }
+        // The same call setup can be reached from several entries, and a node may sit inside another doomed one.
+        std::sort(doomed.begin(), doomed.end());
+        doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+        auto inside_doomed = [&](xmlNode* n) {
+            for (xmlNode* a = n->parent; a; a = a->parent) {
+                if (std::binary_search(doomed.begin(), doomed.end(), a)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        std::erase_if(doomed, inside_doomed);
         for (xmlNode* n : doomed) {
-            xmlUnlinkNode(n);
-            xmlFreeNode(n);
+            remove_node(n);
         }
     }
 
@@ -254,8 +277,7 @@ private:
             return;
         }
         for (xmlNode* old : children(root_, template_namespace, "operating-area")) {
-            xmlUnlinkNode(old);
-            xmlFreeNode(old);
+            remove_node(old);
         }
         xmlNode* area_node = xmlNewChild(root_, nullptr, x("operating-area"), nullptr);
         xmlNs* ns = xmlNewNs(area_node, x(std::string(template_namespace).c_str()), x("mt"));

@@ -121,8 +121,13 @@ result<void> partner_profile_retrieval::remove(std::string_view user) {
                                   {key(user, visitor_profile_name), std::nullopt}});
 }
 
+std::mutex& partner_profile_retrieval::lock_for(std::string_view user) {
+    return user_locks_[std::hash<std::string_view>{}(user) % user_locks_.size()];
+}
+
 result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& primary, std::string_view user,
                                                        std::string_view cid) {
+    std::lock_guard user_lock(lock_for(user));
     auto loaded = load(user);
     if (!loaded) {
         return std::move(loaded).err();
@@ -295,6 +300,7 @@ result<store::stored_document> partner_profile_retrieval::stored_profile(std::st
 }
 
 result<bool> partner_profile_retrieval::release(std::string_view user, std::string_view primary_system) {
+    std::lock_guard user_lock(lock_for(user));
     auto loaded = load(user);
     if (!loaded) {
         return std::move(loaded).err();
@@ -323,30 +329,36 @@ result<std::size_t> partner_profile_retrieval::replace_templates(template_catalo
         return std::move(entries).err();
     }
     std::size_t changed = 0;
-    for (const auto& entry : *entries) {
+    std::shared_ptr<const template_catalogue> current;
+    {
+        std::lock_guard lock(mutex_);
+        current = templates_;
+    }
+    for (const auto& listed : *entries) {
+        std::lock_guard user_lock(lock_for(listed.user));
+        auto loaded = load(listed.user); // again, now that no request for this visitor runs
+        if (!loaded || !*loaded) {
+            continue;
+        }
+        const auto& entry = (*loaded)->entry;
         const auto* primary = agreements.find_system(entry.primary_system);
         auto organisation =
             primary && primary->organisation ? primary->organisation->organisation_of(entry.user) : std::nullopt;
-        const migration_template* t = nullptr;
-        {
-            std::lock_guard lock(mutex_);
-            t = primary ? templates_->select(primary->system, organisation) : nullptr;
-        }
+        const auto* t = primary ? current->select(primary->system, organisation) : nullptr;
         if (t && t->name == entry.template_name && t->digest == entry.template_digest) {
             continue;
         }
         ++changed;
-        auto received = documents_->get(key(entry.user, received_name));
-        if (!t || !received) {
+        if (!t) {
             log()->info("{} no template applies any more: stored profile deleted", entry.user);
             if (auto removed = remove(entry.user); !removed) {
                 return std::move(removed).err();
             }
             continue;
         }
-        auto regenerated = generate(*primary, entry.user,
-                                    {false, entry.profile_name, std::move(received->content), entry.profile_etag},
-                                    "template-change");
+        auto regenerated =
+            generate(*primary, entry.user,
+                     {false, entry.profile_name, std::move((*loaded)->received), entry.profile_etag}, "template-change");
         if (!regenerated) {
             log()->error("{} regenerating after a template change: {}", entry.user, regenerated.err().message);
         }

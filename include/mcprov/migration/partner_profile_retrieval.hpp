@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -114,6 +115,9 @@ private:
     std::shared_ptr<store::document_store> documents_;
     std::shared_ptr<primary_link> link_;
     std::shared_ptr<support::clock> clock_;
+    // One visitor's procedure at a time: a second request waits for the first one's stored result.
+    std::mutex& lock_for(std::string_view user);
+    std::array<std::mutex, 64> user_locks_;
     mutable std::mutex mutex_; // guards templates_ and confirmed_
     std::shared_ptr<const template_catalogue> templates_;
     // When the primary last confirmed each visitor's copy; kept in memory so that a revalidation costs no write.
