@@ -37,6 +37,7 @@ test: fuzz
 
 bench: build
 	@bash bench/profile_get.sh $(BUILD)
+	@bash bench/migration.sh $(BUILD)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -4,10 +4,10 @@
 
 namespace mcprov::cms {
 
-release_worker::release_worker(std::shared_ptr<migration::serving_register> register_,
+release_worker::release_worker(std::shared_ptr<migration::serving_register> serving,
                                std::shared_ptr<cscm_client> client, migration::agreement_set agreements,
                                std::chrono::seconds retry)
-    : register_(std::move(register_)), client_(std::move(client)), agreements_(std::move(agreements)),
+    : register_(std::move(serving)), client_(std::move(client)), agreements_(std::move(agreements)),
       retry_(retry), thread_([this] { loop(); }) {}
 
 release_worker::~release_worker() {

@@ -223,7 +223,7 @@ private:
 
     asio::awaitable<void> serve_plain(tcp::socket socket) {
         beast::tcp_stream stream(std::move(socket));
-        peer_info peer{remote_address(stream.socket()), {}};
+        peer_info peer{remote_address(stream.socket()), {}, {}};
         tracked_connection tracked(*this, stream.get_executor(), [&stream] {
             boost::system::error_code ignored;
             stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -10,8 +10,8 @@ using support::make_error;
 using support::result;
 
 migration_profile_provision::migration_profile_provision(std::shared_ptr<store::document_store> documents,
-                                                         std::shared_ptr<serving_register> register_)
-    : documents_(std::move(documents)), register_(std::move(register_)) {}
+                                                         std::shared_ptr<serving_register> serving)
+    : documents_(std::move(documents)), register_(std::move(serving)) {}
 
 result<provision_outcome> migration_profile_provision::run(const provision_request& request) const {
     static const auto log = support::logger("migration");

@@ -50,7 +50,8 @@ std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view 
     }
     auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
          s = digits(17, 2);
-    if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 60) {
+    // Only years system_clock can hold (64-bit nanoseconds: 1677-09-21 to 2262-04-11); others overflow below.
+    if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 60 || *y < 1678 || *y > 2261) {
         return std::nullopt;
     }
     std::size_t end = 19;

@@ -20,7 +20,7 @@ namespace mcprov::cms {
 // serving register remembers what is pending across restarts.
 class release_worker {
 public:
-    release_worker(std::shared_ptr<migration::serving_register> register_, std::shared_ptr<cscm_client> client,
+    release_worker(std::shared_ptr<migration::serving_register> serving, std::shared_ptr<cscm_client> client,
                    migration::agreement_set agreements, std::chrono::seconds retry);
     ~release_worker();
     release_worker(const release_worker&) = delete;

@@ -30,7 +30,7 @@ struct provision_outcome {
 class migration_profile_provision {
 public:
     migration_profile_provision(std::shared_ptr<store::document_store> documents,
-                                std::shared_ptr<serving_register> register_);
+                                std::shared_ptr<serving_register> serving);
 
     // Errors: not_found (no migration profile for this user and partner; the same answer whether or not the
     // user exists), io.

@@ -541,5 +541,46 @@ TEST_F(identity_access_token, when_keys_generated_then_pem_forms_are_pkcs8_and_s
     EXPECT_NE(public_pem_->find("-----BEGIN PUBLIC KEY-----"), std::string::npos);
 }
 
+TEST_F(identity_access_token, when_token_is_issued_then_unverified_issuer_reads_its_iss) {
+    auto token = issue(request());
+    EXPECT_EQ(unverified_issuer(token), issuer);
+    // Nothing is verified: a token signed by another key, or with its signature cut, still names its issuer.
+    EXPECT_EQ(unverified_issuer(issue(request(), *other_private_pem_)), issuer);
+    EXPECT_EQ(unverified_issuer(token.substr(0, token.rfind('.') + 1)), issuer);
+    auto r = request();
+    r.issuer = "https://idms.mcx-b.example.org";
+    EXPECT_EQ(unverified_issuer(issue(r)), "https://idms.mcx-b.example.org");
+}
+
+TEST_F(identity_access_token, when_token_is_unreadable_then_unverified_issuer_is_empty) {
+    auto token = issue(request());
+    auto first = token.find('.');
+    auto second = token.find('.', first + 1);
+    EXPECT_EQ(unverified_issuer(""), "");
+    EXPECT_EQ(unverified_issuer("garbage"), "");
+    EXPECT_EQ(unverified_issuer("..."), "");
+    EXPECT_EQ(unverified_issuer(token.substr(0, second)), "") << "two segments";
+    EXPECT_EQ(unverified_issuer(token.substr(0, first + 1) + "!!!" + token.substr(second)), "") << "not base64url";
+    EXPECT_EQ(unverified_issuer(sign(R"(["iss"])")), "") << "payload not an object";
+    EXPECT_EQ(unverified_issuer(sign(R"("https://idms.example.com")")), "") << "payload a string";
+    EXPECT_EQ(unverified_issuer(sign(R"({"iss":)")), "") << "payload not JSON";
+    EXPECT_EQ(unverified_issuer(sign(R"({"iss":1})")), "") << "iss a number";
+    EXPECT_EQ(unverified_issuer(sign(R"({"iss":["https://idms.example.com"]})")), "") << "iss an array";
+    EXPECT_EQ(unverified_issuer(sign(R"({"iss":null})")), "") << "iss null";
+    EXPECT_EQ(unverified_issuer(sign(R"({"sub":"alice"})")), "") << "no iss";
+    std::string deep = R"({"x":)" + std::string(20, '[') + std::string(20, ']') + R"(,"iss":"https://idms.example.com"})";
+    EXPECT_EQ(unverified_issuer(sign(deep)), "") << "nested too deep";
+}
+
+TEST_F(identity_access_token, when_token_is_over_the_size_limit_then_unverified_issuer_is_empty) {
+    auto token = issue(request());
+    EXPECT_EQ(unverified_issuer(token, token.size()), issuer);
+    EXPECT_EQ(unverified_issuer(token, token.size() - 1), "");
+    std::string padded = sign(payload_with(R"("pad":")" + std::string(9000, 'x') + "\""));
+    ASSERT_GT(padded.size(), 8192u);
+    EXPECT_EQ(unverified_issuer(padded), "") << "default limit is 8192 bytes";
+    EXPECT_EQ(unverified_issuer(padded, padded.size()), issuer);
+}
+
 } // namespace
 } // namespace mcprov::identity

@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+
+#include "../temp_dir.hpp"
+#include "mcprov/migration/migration_profile_provision.hpp"
+#include "mcprov/profile/application_usage.hpp"
+
+namespace mcprov::migration {
+namespace {
+
+using namespace std::chrono_literals;
+using support::errc;
+
+const std::string alice = "sip:alice@police.mcx-a.example.org";
+const std::string bob = "sip:bob@fire.mcx-a.example.org";
+const std::string mcx_b = "mcx-b.example.org";
+const std::string mcx_c = "mcx-c.example.org";
+const std::string mcx_d = "mcx-d.example.org";
+
+std::string migration_profile(const std::string& user, unsigned index, const std::string& label,
+                              const std::string& migration_for) {
+    return "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"" + user +
+           "\" user-profile-index=\"" + std::to_string(index) + "\"><Name>" + label +
+           "</Name><migration-for xmlns=\"urn:mcprov:migration:1\" " + migration_for + "/></mcptt-user-profile>";
+}
+
+class migration_profile_provision_test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto opened = store::create_sqlite_document_store(dir.path() / "cms.db");
+        ASSERT_TRUE(opened) << opened.err().message;
+        documents = std::move(opened).value();
+        serving = std::make_shared<serving_register>(documents, clock);
+        provision = std::make_unique<migration_profile_provision>(documents, serving);
+        // alice: one profile for mcx-b (and mcx-d), and a default.
+        etag_for_b = put(alice, "migration-profile-1.xml",
+                         migration_profile(alice, 1, "for-b", "partners=\"" + mcx_b + " " + mcx_d + "\""));
+        etag_default =
+            put(alice, "migration-profile-2.xml", migration_profile(alice, 2, "default", "default=\"true\""));
+        // bob: a profile for mcx-c only, and a home profile.
+        put(bob, "migration-profile-1.xml", migration_profile(bob, 1, "for-c", "partners=\"" + mcx_c + "\""));
+        ASSERT_TRUE(documents->put({"org.3gpp.mcptt.user-profile", bob, "mcptt-user-profile-1.xml"},
+                                   "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\"/>", {}));
+    }
+
+    std::string put(const std::string& user, const std::string& name, const std::string& content) {
+        auto written = documents->put({std::string(profile::migration_profile_auid), user, name}, content, {});
+        EXPECT_TRUE(written) << written.err().message;
+        return written ? written->etag : std::string();
+    }
+
+    support::result<provision_outcome> run(const std::string& user, const std::string& partner,
+                                           std::optional<std::string> if_none_match = std::nullopt,
+                                           const std::string& cid = "cid-1") {
+        return provision->run({user, partner, std::move(if_none_match), cid});
+    }
+
+    testing::temp_dir dir;
+    std::shared_ptr<support::manual_clock> clock =
+        std::make_shared<support::manual_clock>(support::parse_utc("2026-11-23T19:13:24Z").value());
+    std::shared_ptr<store::document_store> documents;
+    std::shared_ptr<serving_register> serving;
+    std::unique_ptr<migration_profile_provision> provision;
+    std::string etag_for_b;
+    std::string etag_default;
+};
+
+TEST_F(migration_profile_provision_test, when_a_profile_names_the_partner_then_it_is_provided_and_recorded) {
+    auto outcome = run(alice, mcx_b, std::nullopt, "cid-7");
+    ASSERT_TRUE(outcome) << outcome.err().message;
+    EXPECT_FALSE(outcome->not_modified);
+    EXPECT_EQ(outcome->profile.name, "migration-profile-1.xml");
+    EXPECT_EQ(outcome->profile.etag, etag_for_b);
+    EXPECT_NE(outcome->profile.content.find("<Name>for-b</Name>"), std::string::npos);
+    EXPECT_TRUE(outcome->partners_to_release.empty());
+
+    auto records = serving->records(alice).value();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].partner, mcx_b);
+    EXPECT_EQ(records[0].state, serving_state::serving);
+    EXPECT_EQ(records[0].profile_name, "migration-profile-1.xml");
+    EXPECT_EQ(records[0].profile_etag, etag_for_b);
+    EXPECT_EQ(records[0].correlation_id, "cid-7");
+}
+
+TEST_F(migration_profile_provision_test, when_no_profile_names_the_partner_then_the_default_is_provided) {
+    auto outcome = run(alice, mcx_c);
+    ASSERT_TRUE(outcome) << outcome.err().message;
+    EXPECT_EQ(outcome->profile.name, "migration-profile-2.xml");
+    EXPECT_EQ(outcome->profile.etag, etag_default);
+}
+
+TEST_F(migration_profile_provision_test, when_if_none_match_has_the_current_etag_then_not_modified) {
+    auto outcome = run(alice, mcx_b, etag_for_b);
+    ASSERT_TRUE(outcome) << outcome.err().message;
+    EXPECT_TRUE(outcome->not_modified);
+    EXPECT_EQ(outcome->profile.etag, etag_for_b);
+    auto in_a_list = run(alice, mcx_b, "\"other\", " + etag_for_b);
+    ASSERT_TRUE(in_a_list);
+    EXPECT_TRUE(in_a_list->not_modified);
+    EXPECT_EQ(serving->records(alice)->size(), 1u) << "a revalidation is still a provision to the partner";
+}
+
+TEST_F(migration_profile_provision_test, when_if_none_match_has_another_etag_then_the_profile_is_provided) {
+    auto outcome = run(alice, mcx_b, etag_default);
+    ASSERT_TRUE(outcome);
+    EXPECT_FALSE(outcome->not_modified);
+    EXPECT_EQ(outcome->profile.name, "migration-profile-1.xml");
+}
+
+TEST_F(migration_profile_provision_test, when_the_profile_changed_since_the_partner_copy_then_the_new_one_is_provided) {
+    put(alice, "migration-profile-1.xml", migration_profile(alice, 1, "for-b-revised", "partners=\"" + mcx_b + "\""));
+    auto outcome = run(alice, mcx_b, etag_for_b);
+    ASSERT_TRUE(outcome);
+    EXPECT_FALSE(outcome->not_modified);
+    EXPECT_NE(outcome->profile.etag, etag_for_b);
+    EXPECT_NE(outcome->profile.content.find("for-b-revised"), std::string::npos);
+    EXPECT_EQ(serving->records(alice)->at(0).profile_etag, outcome->profile.etag);
+}
+
+TEST_F(migration_profile_provision_test,
+       when_user_is_unknown_or_has_no_profile_for_the_partner_then_the_same_not_found) {
+    auto unknown = run("sip:nobody@police.mcx-a.example.org", mcx_b);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.err().code, errc::not_found);
+    auto not_for_b = run(bob, mcx_b); // bob has a home profile and a migration profile for mcx-c only
+    ASSERT_FALSE(not_for_b);
+    EXPECT_EQ(not_for_b.err().code, errc::not_found);
+    EXPECT_EQ(unknown.err().message, not_for_b.err().message) << "the answer must not tell whether the user exists";
+    EXPECT_TRUE(serving->records()->empty()) << "nothing was provided, so nothing is recorded";
+}
+
+TEST_F(migration_profile_provision_test, when_another_partner_was_serving_the_user_then_it_is_to_be_released) {
+    ASSERT_TRUE(run(alice, mcx_b));
+    clock->advance(1h);
+    auto outcome = run(alice, mcx_c);
+    ASSERT_TRUE(outcome) << outcome.err().message;
+    EXPECT_EQ(outcome->partners_to_release, std::vector<std::string>{mcx_b});
+    auto pending = serving->pending_releases().value();
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending[0].partner, mcx_b);
+    EXPECT_EQ(pending[0].user, alice);
+}
+
+TEST_F(migration_profile_provision_test, when_a_stored_profile_no_longer_parses_then_it_is_skipped) {
+    put(alice, "migration-profile-0.xml", "<mcptt-user-profile");
+    auto outcome = run(alice, mcx_b);
+    ASSERT_TRUE(outcome) << outcome.err().message;
+    EXPECT_EQ(outcome->profile.name, "migration-profile-1.xml");
+}
+
+} // namespace
+} // namespace mcprov::migration

@@ -1,0 +1,552 @@
+#include <gtest/gtest.h>
+
+#include "../temp_dir.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/migration/partner_profile_retrieval.hpp"
+#include "mcprov/migration/served_profile.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::migration {
+namespace {
+
+using namespace std::chrono_literals;
+using support::errc;
+
+const std::string alice = "sip:alice@police.mcx-a.example.org";
+const std::string this_system = "mcx-b.example.org";
+
+std::string read(const std::string& relative) {
+    return support::read_file(MCPROV_TEST_DATA "/" + relative).value();
+}
+
+std::string migration_profile(const std::string& name, unsigned priority) {
+    return R"(<?xml version="1.0" encoding="UTF-8"?>
+<mcptt-user-profile xmlns="urn:3gpp:mcptt:user-profile:1.0" XUI-URI="sip:alice@police.mcx-a.example.org" user-profile-index="1">
+  <Name>)" +
+           name + R"(</Name>
+  <Common index="c">
+    <MCPTTUserID><uri-entry>sip:alice@police.mcx-a.example.org</uri-entry></MCPTTUserID>
+    <MCPTT-group-call><Priority>)" +
+           std::to_string(priority) + R"(</Priority></MCPTT-group-call>
+    <anyExt><allow-private-call>true</allow-private-call><allow-regroup>true</allow-regroup></anyExt>
+  </Common>
+  <OnNetwork index="o">
+    <MCPTTGroupInfo>
+      <entry index="g1"><uri-entry>sip:patrol-north@groups.example.org</uri-entry></entry>
+      <entry index="g2"><uri-entry>sip:patrol-internal-7@groups.example.org</uri-entry></entry>
+    </MCPTTGroupInfo>
+  </OnNetwork>
+  <migration-for xmlns="urn:mcprov:migration:1" partners="mcx-b.example.org"/>
+</mcptt-user-profile>
+)";
+}
+
+// The primary system, as this (the partner) system reaches it over CSCM-x: it holds one migration profile for the
+// user and answers as the primary's CMS would; every call is recorded.
+class fake_primary final : public primary_link {
+public:
+    struct fetch_call {
+        std::string primary;
+        std::string user;
+        std::optional<std::string> if_none_match;
+        std::string correlation_id;
+    };
+    struct report_call {
+        std::string primary;
+        std::string user;
+        delivery_report report;
+    };
+
+    support::result<fetched_migration_profile> fetch_migration_profile(const partner_agreement& primary,
+                                                                       std::string_view user,
+                                                                       const std::optional<std::string>& if_none_match,
+                                                                       std::string_view correlation_id) override {
+        fetches.push_back({primary.system, std::string(user), if_none_match, std::string(correlation_id)});
+        if (fetch_error) {
+            return *fetch_error;
+        }
+        if (always_not_modified || (if_none_match && *if_none_match == etag)) {
+            return fetched_migration_profile{true, {}, {}, etag};
+        }
+        return fetched_migration_profile{false, name, content, etag};
+    }
+
+    support::result<void> report_delivery(const partner_agreement& primary, std::string_view user,
+                                          const delivery_report& report) override {
+        reports.push_back({primary.system, std::string(user), report});
+        if (report_error) {
+            return *report_error;
+        }
+        return {};
+    }
+
+    void set_profile(std::string new_content) {
+        content = std::move(new_content);
+        etag = store::entity_tag_of(content);
+    }
+
+    std::string name = "migration-profile-1.xml";
+    std::string content;
+    std::string etag;
+    std::optional<support::error> fetch_error;
+    std::optional<support::error> report_error;
+    bool always_not_modified = false;
+    std::vector<fetch_call> fetches;
+    std::vector<report_call> reports;
+};
+
+class partner_profile_retrieval_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        auto ca = http::create_certificate_authority("mcx-b test CA", 48h);
+        ASSERT_TRUE(ca) << ca.err().message;
+        auto leaf = http::issue_certificate(*ca, "cms.mcx-b.example.org", {"cms.mcx-b.example.org"}, {},
+                                            http::certificate_usage::server_and_client, 24h);
+        ASSERT_TRUE(leaf) << leaf.err().message;
+        auto other = http::create_certificate_authority("another CA", 48h);
+        ASSERT_TRUE(other);
+        pki = new test_pki{ca->certificate_pem, other->certificate_pem,
+                           xml::signing_key{leaf->private_key_pem, leaf->certificate_pem}};
+    }
+    static void TearDownTestSuite() {
+        delete pki;
+        pki = nullptr;
+    }
+
+    void SetUp() override {
+        ASSERT_NE(pki, nullptr);
+        auto opened = store::create_sqlite_document_store(dir.path() / "cms.db");
+        ASSERT_TRUE(opened) << opened.err().message;
+        documents = std::move(opened).value();
+        auto parsed = parse_migration_template(read("templates/police-visitors.xml"));
+        ASSERT_TRUE(parsed) << parsed.err().message;
+        police_template = std::move(parsed).value();
+        primary.system = "mcx-a.example.org";
+        primary.endpoint = "https://cscm.mcx-a.example.org:9443";
+        primary.user_domains = {"*.mcx-a.example.org"};
+        primary.idms_issuer = "https://idms.mcx-a.example.org";
+        primary.organisation = organisation_rule::parse("sip:{user}@{org}.mcx-a.example.org").value();
+        link->set_profile(migration_profile("Alice", 7));
+        config.system = this_system;
+        config.max_stale = 1h;
+        config.validity = 24h;
+        config.signing_key = pki->signing_key;
+        retrieval = std::make_unique<partner_profile_retrieval>(
+            config, documents, link, template_catalogue::create({police_template}).value(), clock);
+    }
+
+    support::result<visitor_profile> run(const std::string& cid = "cid-1") {
+        return retrieval->run(primary, alice, cid);
+    }
+
+    // The police template with its priority cap changed: same name, new digest.
+    migration_template changed_template(unsigned cap) {
+        auto text = read("templates/police-visitors.xml");
+        const std::string from = R"(<priority mode="cap" value="3"/>)";
+        auto at = text.find(from);
+        EXPECT_NE(at, std::string::npos);
+        text.replace(at, from.size(), R"(<priority mode="cap" value=")" + std::to_string(cap) + R"("/>)");
+        auto parsed = parse_migration_template(text);
+        EXPECT_TRUE(parsed) << parsed.err().message;
+        return parsed.value();
+    }
+
+    agreement_set agreements() { return agreement_set::create({primary}).value(); }
+
+    static std::string digest_of(const std::string& bytes) {
+        return "sha-256:" + support::hex_encode(support::sha256(bytes));
+    }
+
+    struct test_pki {
+        std::string ca_pem;
+        std::string other_ca_pem;
+        xml::signing_key signing_key;
+    };
+    static inline test_pki* pki = nullptr;
+
+    const std::chrono::system_clock::time_point start = support::parse_utc("2026-11-23T19:13:24Z").value();
+    testing::temp_dir dir;
+    std::shared_ptr<support::manual_clock> clock = std::make_shared<support::manual_clock>(start);
+    std::shared_ptr<store::document_store> documents;
+    std::shared_ptr<fake_primary> link = std::make_shared<fake_primary>();
+    migration_template police_template;
+    partner_agreement primary;
+    retrieval_config config;
+    std::unique_ptr<partner_profile_retrieval> retrieval;
+};
+
+TEST_F(partner_profile_retrieval_test, when_a_visitor_first_asks_then_a_signed_stamped_profile_is_stored_and_returned) {
+    auto got = run("cid-first");
+    ASSERT_TRUE(got) << got.err().message;
+    EXPECT_FALSE(got->stale);
+    EXPECT_EQ(got->age, 0s);
+    EXPECT_EQ(got->etag, store::entity_tag_of(got->content));
+
+    auto verified = xml::verify_enveloped(got->content, pki->ca_pem);
+    ASSERT_TRUE(verified) << verified.err().message;
+    EXPECT_NE(verified->signer_subject.find("cms.mcx-b.example.org"), std::string::npos) << verified->signer_subject;
+    EXPECT_FALSE(xml::verify_enveloped(got->content, pki->other_ca_pem));
+
+    auto stamp = read_serving_stamp(got->content);
+    ASSERT_TRUE(stamp) << stamp.err().message;
+    EXPECT_EQ(stamp->serving_system, this_system);
+    EXPECT_EQ(stamp->primary_system, "mcx-a.example.org");
+    EXPECT_EQ(stamp->template_name, "mcx-a-police");
+    EXPECT_EQ(stamp->source_profile, "migration-profile-1.xml");
+    EXPECT_EQ(stamp->valid_from, start);
+    EXPECT_EQ(stamp->valid_until, start + 24h);
+
+    // The template was applied, and the primary's addressing removed.
+    EXPECT_NE(got->content.find("sip:mutual-aid@groups.mcx-b.example.org"), std::string::npos);
+    EXPECT_EQ(got->content.find("patrol-internal-7"), std::string::npos);
+    EXPECT_NE(got->content.find("<Priority>3</Priority>"), std::string::npos);
+    EXPECT_EQ(got->content.find("migration-for"), std::string::npos);
+    EXPECT_NE(got->content.find(R"(user-profile-index="0")"), std::string::npos);
+
+    auto stored = retrieval->stored_profile(alice);
+    ASSERT_TRUE(stored) << stored.err().message;
+    EXPECT_EQ(stored->content, got->content);
+    EXPECT_EQ(stored->etag, got->etag);
+
+    ASSERT_EQ(link->fetches.size(), 1u);
+    EXPECT_EQ(link->fetches[0].primary, "mcx-a.example.org");
+    EXPECT_EQ(link->fetches[0].user, alice);
+    EXPECT_EQ(link->fetches[0].if_none_match, std::nullopt);
+    EXPECT_EQ(link->fetches[0].correlation_id, "cid-first");
+
+    ASSERT_EQ(link->reports.size(), 1u);
+    const auto& report = link->reports[0].report;
+    EXPECT_EQ(link->reports[0].user, alice);
+    EXPECT_EQ(link->reports[0].primary, "mcx-a.example.org");
+    EXPECT_EQ(report.digest, digest_of(got->content));
+    EXPECT_EQ(report.profile_etag, link->etag);
+    EXPECT_EQ(report.template_name, "mcx-a-police");
+    EXPECT_EQ(report.delivered_at, start);
+    EXPECT_EQ(report.correlation_id, "cid-first");
+
+    auto visitors = retrieval->visitors();
+    ASSERT_TRUE(visitors);
+    ASSERT_EQ(visitors->size(), 1u);
+    const auto& v = (*visitors)[0];
+    EXPECT_EQ(v.user, alice);
+    EXPECT_EQ(v.primary_system, "mcx-a.example.org");
+    EXPECT_EQ(v.profile_name, "migration-profile-1.xml");
+    EXPECT_EQ(v.profile_etag, link->etag);
+    EXPECT_EQ(v.template_name, "mcx-a-police");
+    EXPECT_EQ(v.template_digest, police_template.digest);
+    EXPECT_EQ(v.served_etag, got->etag);
+    EXPECT_EQ(v.valid_until, start + 24h);
+    EXPECT_TRUE(v.reported);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_visitor_asks_again_then_the_copy_is_revalidated_without_a_new_report) {
+    auto first = run("cid-1");
+    ASSERT_TRUE(first) << first.err().message;
+    clock->advance(10min);
+    auto again = run("cid-2");
+    ASSERT_TRUE(again) << again.err().message;
+    EXPECT_EQ(again->content, first->content);
+    EXPECT_EQ(again->etag, first->etag);
+    EXPECT_FALSE(again->stale);
+    ASSERT_EQ(link->fetches.size(), 2u);
+    EXPECT_EQ(link->fetches[1].if_none_match, link->etag);
+    EXPECT_EQ(link->fetches[1].correlation_id, "cid-2");
+    EXPECT_EQ(link->reports.size(), 1u);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_primary_changed_the_profile_then_the_new_content_is_served) {
+    auto first = run();
+    ASSERT_TRUE(first);
+    const auto old_etag = link->etag;
+    link->set_profile(migration_profile("Alice Revised", 2));
+    clock->advance(1min);
+    auto changed = run("cid-2");
+    ASSERT_TRUE(changed) << changed.err().message;
+    EXPECT_NE(changed->content, first->content);
+    EXPECT_NE(changed->etag, first->etag);
+    EXPECT_NE(changed->content.find("Alice Revised"), std::string::npos);
+    EXPECT_NE(changed->content.find("<Priority>2</Priority>"), std::string::npos);
+    EXPECT_TRUE(xml::verify_enveloped(changed->content, pki->ca_pem));
+    EXPECT_EQ(link->fetches.at(1).if_none_match, old_etag);
+    EXPECT_EQ(retrieval->stored_profile(alice)->content, changed->content);
+    ASSERT_EQ(link->reports.size(), 2u);
+    EXPECT_EQ(link->reports[1].report.profile_etag, link->etag);
+    EXPECT_EQ(link->reports[1].report.digest, digest_of(changed->content));
+    EXPECT_EQ(read_serving_stamp(changed->content)->valid_from, start + 1min);
+}
+
+TEST_F(partner_profile_retrieval_test,
+       when_the_primary_is_unreachable_then_the_stored_copy_is_served_stale_with_its_age) {
+    auto first = run();
+    ASSERT_TRUE(first);
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    clock->advance(10min);
+    auto stale = run("cid-2");
+    ASSERT_TRUE(stale) << stale.err().message;
+    EXPECT_TRUE(stale->stale);
+    EXPECT_EQ(stale->age, 10min);
+    EXPECT_EQ(stale->content, first->content);
+    EXPECT_EQ(stale->etag, first->etag);
+    EXPECT_EQ(link->reports.size(), 1u);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_stored_copy_is_older_than_max_stale_then_unavailable) {
+    ASSERT_TRUE(run());
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    clock->advance(1h);
+    auto at_limit = run();
+    ASSERT_TRUE(at_limit) << at_limit.err().message;
+    EXPECT_EQ(at_limit->age, 1h);
+    clock->advance(1s);
+    auto too_old = run();
+    ASSERT_FALSE(too_old);
+    EXPECT_EQ(too_old.err().code, errc::unavailable);
+    EXPECT_TRUE(retrieval->stored_profile(alice)) << "the copy is kept for when the primary is back";
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_primary_confirmed_the_copy_later_then_the_age_counts_from_then) {
+    ASSERT_TRUE(run());
+    clock->advance(50min);
+    ASSERT_TRUE(run()); // not modified: the primary confirms the copy
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    clock->advance(30min);
+    auto stale = run();
+    ASSERT_TRUE(stale) << stale.err().message;
+    EXPECT_TRUE(stale->stale);
+    EXPECT_EQ(stale->age, 30min);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_primary_is_unreachable_and_nothing_is_stored_then_unavailable) {
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    auto got = run();
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::unavailable);
+    EXPECT_TRUE(link->reports.empty());
+    EXPECT_EQ(retrieval->stored_profile(alice).err().code, errc::not_found);
+}
+
+TEST_F(partner_profile_retrieval_test,
+       when_the_primary_says_not_modified_to_an_unconditional_request_then_unavailable) {
+    link->always_not_modified = true;
+    auto got = run();
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::unavailable);
+}
+
+TEST_F(partner_profile_retrieval_test,
+       when_the_primary_no_longer_has_a_profile_then_not_found_and_the_copy_is_deleted) {
+    ASSERT_TRUE(run());
+    link->fetch_error = support::make_error(errc::not_found, "no migration profile for this user and partner system");
+    auto got = run();
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::not_found);
+    auto stored = retrieval->stored_profile(alice);
+    ASSERT_FALSE(stored);
+    EXPECT_EQ(stored.err().code, errc::not_found);
+    EXPECT_TRUE(retrieval->visitors()->empty());
+
+    // Not even a stale copy is served afterwards.
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    auto later = run();
+    ASSERT_FALSE(later);
+    EXPECT_EQ(later.err().code, errc::unavailable);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_primary_refuses_this_system_then_forbidden_and_the_copy_is_deleted) {
+    ASSERT_TRUE(run());
+    link->fetch_error = support::make_error(errc::forbidden, "no agreement");
+    auto got = run();
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::forbidden);
+    EXPECT_FALSE(retrieval->stored_profile(alice));
+}
+
+TEST_F(partner_profile_retrieval_test, when_no_template_applies_to_the_visitors_primary_then_forbidden) {
+    partner_agreement other = primary;
+    other.system = "mcx-c.example.org";
+    other.organisation = organisation_rule::parse("sip:{user}@{org}.mcx-c.example.org").value();
+    auto got = retrieval->run(other, "sip:dan@police.mcx-c.example.org", "cid-1");
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::forbidden);
+    EXPECT_FALSE(retrieval->stored_profile("sip:dan@police.mcx-c.example.org"));
+    EXPECT_TRUE(link->reports.empty()) << "nothing was delivered";
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_visitor_is_not_of_the_templates_organisation_then_forbidden) {
+    auto got = retrieval->run(primary, "sip:bob@fire.mcx-a.example.org", "cid-1");
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::forbidden);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_copy_came_from_another_primary_then_it_is_fetched_unconditionally) {
+    auto mcx_c_template = police_template;
+    mcx_c_template.name = "mcx-c-police";
+    mcx_c_template.primary_system = "mcx-c.example.org";
+    mcx_c_template.organisation.reset();
+    retrieval = std::make_unique<partner_profile_retrieval>(
+        config, documents, link, template_catalogue::create({police_template, mcx_c_template}).value(), clock);
+    ASSERT_TRUE(run());
+    partner_agreement other = primary;
+    other.system = "mcx-c.example.org";
+    other.organisation.reset();
+    auto got = retrieval->run(other, alice, "cid-2");
+    ASSERT_TRUE(got) << got.err().message;
+    ASSERT_EQ(link->fetches.size(), 2u);
+    EXPECT_EQ(link->fetches[1].primary, "mcx-c.example.org");
+    EXPECT_EQ(link->fetches[1].if_none_match, std::nullopt);
+    EXPECT_EQ(read_serving_stamp(got->content)->primary_system, "mcx-c.example.org");
+    EXPECT_EQ(retrieval->visitors()->at(0).primary_system, "mcx-c.example.org");
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_primary_releases_the_user_then_the_copy_is_deleted) {
+    ASSERT_TRUE(run());
+    auto released = retrieval->release(alice, "mcx-a.example.org");
+    ASSERT_TRUE(released) << released.err().message;
+    EXPECT_TRUE(*released);
+    EXPECT_EQ(retrieval->stored_profile(alice).err().code, errc::not_found);
+    EXPECT_TRUE(retrieval->visitors()->empty());
+    auto again = retrieval->release(alice, "mcx-a.example.org");
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(*again);
+}
+
+TEST_F(partner_profile_retrieval_test, when_another_primary_asks_for_a_release_then_forbidden_and_the_copy_stays) {
+    auto first = run();
+    ASSERT_TRUE(first);
+    auto released = retrieval->release(alice, "mcx-c.example.org");
+    ASSERT_FALSE(released);
+    EXPECT_EQ(released.err().code, errc::forbidden);
+    auto stored = retrieval->stored_profile(alice);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->content, first->content);
+}
+
+TEST_F(partner_profile_retrieval_test, when_a_template_changes_then_stored_profiles_are_regenerated) {
+    auto first = run();
+    ASSERT_TRUE(first);
+    auto stricter = changed_template(2);
+    ASSERT_NE(stricter.digest, police_template.digest);
+    clock->advance(5min);
+    auto changed = retrieval->replace_templates(template_catalogue::create({stricter}).value(), agreements());
+    ASSERT_TRUE(changed) << changed.err().message;
+    EXPECT_EQ(*changed, 1u);
+    auto stored = retrieval->stored_profile(alice);
+    ASSERT_TRUE(stored);
+    EXPECT_NE(stored->content, first->content);
+    EXPECT_NE(stored->content.find("<Priority>2</Priority>"), std::string::npos);
+    EXPECT_TRUE(xml::verify_enveloped(stored->content, pki->ca_pem));
+    EXPECT_EQ(read_serving_stamp(stored->content)->valid_from, start + 5min);
+    EXPECT_EQ(retrieval->visitors()->at(0).template_digest, stricter.digest);
+    EXPECT_EQ(link->fetches.size(), 1u) << "regenerated from the stored migration profile, without asking";
+    ASSERT_EQ(link->reports.size(), 2u);
+    EXPECT_EQ(link->reports[1].report.digest, digest_of(stored->content));
+
+    // The next request revalidates and serves the regenerated copy.
+    auto next = run();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->content, stored->content);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_same_templates_are_loaded_again_then_nothing_changes) {
+    auto first = run();
+    ASSERT_TRUE(first);
+    auto reread = parse_migration_template(read("templates/police-visitors.xml")).value();
+    clock->advance(5min);
+    auto changed = retrieval->replace_templates(template_catalogue::create({reread}).value(), agreements());
+    ASSERT_TRUE(changed) << changed.err().message;
+    EXPECT_EQ(*changed, 0u);
+    EXPECT_EQ(retrieval->stored_profile(alice)->content, first->content);
+    EXPECT_EQ(link->reports.size(), 1u);
+}
+
+TEST_F(partner_profile_retrieval_test, when_a_template_no_longer_applies_then_the_copy_is_deleted) {
+    ASSERT_TRUE(run());
+    auto other = police_template;
+    other.primary_system = "mcx-c.example.org";
+    auto changed = retrieval->replace_templates(template_catalogue::create({other}).value(), agreements());
+    ASSERT_TRUE(changed);
+    EXPECT_EQ(*changed, 1u);
+    EXPECT_FALSE(retrieval->stored_profile(alice));
+    auto got = run();
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.err().code, errc::forbidden);
+}
+
+TEST_F(partner_profile_retrieval_test, when_a_delivery_report_failed_then_it_is_retried_on_the_next_revalidation) {
+    link->report_error = support::make_error(errc::unavailable, "primary busy");
+    auto first = run("cid-1");
+    ASSERT_TRUE(first) << "a failed report does not stop the visitor being served";
+    ASSERT_EQ(link->reports.size(), 1u);
+    EXPECT_FALSE(retrieval->visitors()->at(0).reported);
+
+    link->report_error.reset();
+    clock->advance(1min);
+    auto second = run("cid-2");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->content, first->content);
+    ASSERT_EQ(link->reports.size(), 2u);
+    EXPECT_EQ(link->reports[1].report.digest, digest_of(first->content));
+    EXPECT_EQ(link->reports[1].report.profile_etag, link->etag);
+    EXPECT_EQ(link->reports[1].report.correlation_id, "cid-2");
+    EXPECT_EQ(link->reports[1].report.delivered_at, start + 1min);
+    EXPECT_TRUE(retrieval->visitors()->at(0).reported);
+
+    ASSERT_TRUE(run("cid-3"));
+    EXPECT_EQ(link->reports.size(), 2u) << "once reported, not again";
+}
+
+TEST_F(partner_profile_retrieval_test, when_less_than_half_the_validity_remains_then_the_profile_is_signed_again) {
+    auto first = run();
+    ASSERT_TRUE(first);
+    clock->advance(11h);
+    auto early = run();
+    ASSERT_TRUE(early);
+    EXPECT_EQ(early->content, first->content) << "more than half the validity left: the copy stands";
+
+    clock->advance(1h + 1s);
+    auto renewed = run("cid-renew");
+    ASSERT_TRUE(renewed) << renewed.err().message;
+    EXPECT_NE(renewed->content, first->content);
+    EXPECT_FALSE(renewed->stale);
+    auto stamp = read_serving_stamp(renewed->content);
+    ASSERT_TRUE(stamp);
+    EXPECT_EQ(stamp->valid_from, start + 12h + 1s);
+    EXPECT_EQ(stamp->valid_until, start + 36h + 1s);
+    EXPECT_TRUE(xml::verify_enveloped(renewed->content, pki->ca_pem));
+    EXPECT_EQ(retrieval->visitors()->at(0).valid_until, start + 36h + 1s);
+    EXPECT_EQ(link->fetches.size(), 3u);
+    EXPECT_EQ(link->fetches[2].if_none_match, link->etag) << "renewed from the stored copy, not a new transfer";
+    ASSERT_EQ(link->reports.size(), 2u) << "the partner now serves other bytes";
+    EXPECT_EQ(link->reports[1].report.digest, digest_of(renewed->content));
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_stored_copy_has_expired_then_it_is_not_served_stale) {
+    config.max_stale = 48h; // longer than the validity: the validity is the limit
+    retrieval = std::make_unique<partner_profile_retrieval>(
+        config, documents, link, template_catalogue::create({police_template}).value(), clock);
+    ASSERT_TRUE(run());
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    clock->advance(23h);
+    EXPECT_TRUE(run());
+    clock->advance(1h);
+    auto expired = run();
+    ASSERT_FALSE(expired);
+    EXPECT_EQ(expired.err().code, errc::unavailable);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_system_restarts_then_the_stored_copy_is_revalidated) {
+    auto first = run();
+    ASSERT_TRUE(first);
+    auto restarted = std::make_unique<partner_profile_retrieval>(
+        config, store::create_sqlite_document_store(dir.path() / "cms.db").value(), link,
+        template_catalogue::create({police_template}).value(), clock);
+    auto again = restarted->run(primary, alice, "cid-2");
+    ASSERT_TRUE(again) << again.err().message;
+    EXPECT_EQ(again->content, first->content);
+    EXPECT_EQ(link->fetches.at(1).if_none_match, link->etag);
+    EXPECT_EQ(link->reports.size(), 1u);
+}
+
+} // namespace
+} // namespace mcprov::migration
