@@ -13,5 +13,7 @@ command add_token_command(CLI::App& parent);
 command add_keygen_command(CLI::App& parent);
 command add_dev_command(CLI::App& parent);
 command add_cmc_command(CLI::App& parent);
+command add_kms_command(CLI::App& parent);
+command add_kmc_command(CLI::App& parent);
 
 } // namespace mcprov::app

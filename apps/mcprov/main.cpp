@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
 
     std::vector<std::pair<CLI::App*, mcprov::app::command>> commands;
     for (auto adder : {mcprov::app::add_cms_command, mcprov::app::add_dev_command, mcprov::app::add_token_command,
-                       mcprov::app::add_keygen_command, mcprov::app::add_cmc_command}) {
+                       mcprov::app::add_keygen_command, mcprov::app::add_cmc_command,
+                       mcprov::app::add_kms_command, mcprov::app::add_kmc_command}) {
         auto run = adder(app);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(run));
     }
@@ -20,7 +21,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0; every usage error (a missing, unknown or malformed option: CLI11's own
+        // codes, 105 to 115) exits 2, as the subcommands document.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     for (auto& [sub, run] : commands) {
         if (sub->parsed()) {

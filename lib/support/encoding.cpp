@@ -90,12 +90,56 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+    auto out = base64url_encode(bytes);
+    for (auto& c : out) {
+        c = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    out.append((4 - out.size() % 4) % 4, '=');
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    std::size_t padding = 0;
+    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+        ++padding;
+    }
+    std::string url(text.substr(0, text.size() - padding));
+    for (auto& c : url) {
+        if (c == '-' || c == '_') {
+            return std::nullopt;
+        }
+        c = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    return base64url_decode(url);
+}
+
 std::string hex_encode(std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size() * 2);
     for (unsigned char c : bytes) {
         out += hex_digits[c >> 4];
         out += hex_digits[c & 15];
+    }
+    return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view text) {
+    if (text.size() % 2 != 0) {
+        return std::nullopt;
+    }
+    std::string out;
+    out.reserve(text.size() / 2);
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        int high = hex_value(text[i]);
+        int low = hex_value(text[i + 1]);
+        if (high < 0 || low < 0) {
+            return std::nullopt;
+        }
+        out += static_cast<char>(high << 4 | low);
     }
     return out;
 }

@@ -11,7 +11,8 @@
 //
 // Every byte string is an octet string: integers big-endian and padded to their full size, points uncompressed
 // (0x04 || x || y), as RFC 6507 and RFC 6508 write them. A `uid` is the identifier keys are bound to (TS 33.180
-// Annex F: 32 octets), but any non-empty octet string of at most 256 octets works, as in the RFC vectors.
+// Annex F: 32 octets), but any non-empty octet string of at most max_uid_size octets works, as in the RFC vectors
+// (wolfcrypt keeps a SAKKE identifier in a buffer of 128 octets).
 //
 // Errors: invalid_argument (an input of the wrong size, a point not on the curve, an identifier that is empty or too
 // long), unauthenticated (a key pair, signature or encapsulated secret that does not validate), internal (wolfcrypt
@@ -28,6 +29,7 @@ inline constexpr std::size_t sakke_public_key_size = 257;    // Z_T, a point on 
 inline constexpr std::size_t rsk_size = 257;                 // SAKKE Receiver Secret Key, a point on E(F_p)
 inline constexpr std::size_t ssv_size = 16;                  // Shared Secret Value, n = 128 bits
 inline constexpr std::size_t sakke_encapsulated_size = 273;  // R_(b,S) (257) || H (16)
+inline constexpr std::size_t max_uid_size = 128;             // the longest identifier accepted
 
 // What a KMS keeps secret. Never logged, never returned; stored only encrypted.
 struct master_secrets {
@@ -68,7 +70,8 @@ support::result<void> validate_signing_keys(const public_keys& kms, std::string_
 // RFC 6507 5.2.1 HS = hash(G || KPAK || ID || PVT): the hash that binds a signer's identifier to its PVT.
 support::result<std::string> eccsi_identifier_hash(const public_keys& kms, std::string_view uid, std::string_view pvt);
 
-// RFC 6507 5.2.1: signs `message` with a fresh random j; the signature is r || s || PVT.
+// RFC 6507 5.2.1: signs `message` with a fresh random j; the signature is r || s || PVT. The keys are validated first
+// (RFC 6507 5.1.2): unauthenticated when they do not hold for this identifier under this KMS.
 support::result<std::string> eccsi_sign(const public_keys& kms, std::string_view uid, const user_keys& keys,
                                         std::string_view message);
 

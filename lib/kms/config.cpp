@@ -1,0 +1,97 @@
+#include "mcprov/kms/config.hpp"
+
+#include <set>
+
+#include "mcprov/http/server_config_reader.hpp"
+#include "mcprov/support/config_reader.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::kms {
+
+using support::errc;
+using support::make_error;
+using support::result;
+
+result<kms_config> parse_kms_config(std::string_view text, const std::string& source_name,
+                                    const std::filesystem::path& base_dir) {
+    auto root = support::parse_toml(text, source_name);
+    if (!root) {
+        return std::move(root).err();
+    }
+    support::config_reader r(*root, source_name, base_dir);
+    r.only_keys("", {"server", "tls", "domain", "signing", "store", "auth", "log"});
+    r.only_keys("domain", {"kms_uri", "issuer", "master_key", "user_key_period_seconds", "user_key_offset_seconds",
+                           "certificate_validity_days", "future_key_periods"});
+    r.only_keys("signing", {"certificate", "private_key"});
+    r.only_keys("store", {"path"});
+    r.only_keys("auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "lookup_scope",
+                         "leeway_seconds"});
+    r.only_keys("log", {"level", "format"});
+
+    kms_config c;
+    c.server = http::read_server_config(r, *root, "127.0.0.1:8543", 64 * 1024);
+    auto& d = c.domain;
+    d.kms_uri = r.string("domain", "kms_uri", "", true);
+    if (!d.kms_uri.empty() &&
+        (d.kms_uri.size() > 255 || d.kms_uri.find_first_of(" \t\r\n<>\"'&") != std::string::npos)) {
+        r.fail_at("domain", "kms_uri", "domain.kms_uri must be a URI of at most 255 characters, e.g. "
+                                       "kms.police.example.org");
+    }
+    d.issuer = r.string("domain", "issuer", d.kms_uri);
+    d.master_key = r.path("domain", "master_key");
+    d.user_key_period =
+        std::chrono::seconds(r.integer("domain", "user_key_period_seconds", 30 * 86400, 3600, 366 * 86400));
+    d.user_key_offset = std::chrono::seconds(
+        r.integer("domain", "user_key_offset_seconds", 0, 0, d.user_key_period.count() - 1));
+    d.certificate_validity =
+        std::chrono::days(r.integer("domain", "certificate_validity_days", 3 * 365, 1, 20 * 365));
+    d.future_key_periods = static_cast<unsigned>(r.integer("domain", "future_key_periods", 1, 0, 12));
+
+    if ((*root)["signing"]) {
+        c.signing_certificate = r.path("signing", "certificate");
+        c.signing_key = r.path("signing", "private_key");
+    } else if (c.server.tls) {
+        c.signing_certificate = c.server.tls->certificate_chain;
+        c.signing_key = c.server.tls->private_key;
+    } else {
+        r.missing("signing", "certificate");
+    }
+    c.database = r.path("store", "path");
+    auto& v = c.access.verifier;
+    v.issuer = r.string("auth", "issuer", "", true);
+    v.audience = r.string("auth", "audience", "", true);
+    auto public_key = r.path("auth", "public_key");
+    v.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
+    c.access.user_scope = r.string("auth", "user_scope", c.access.user_scope);
+    c.access.admin_scope = r.string("auth", "admin_scope", c.access.admin_scope);
+    c.access.lookup_scope = r.string("auth", "lookup_scope", c.access.lookup_scope);
+    c.log_level = r.string("log", "level", "info");
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (!levels.contains(c.log_level)) {
+        r.fail_at("log", "level", "log.level must be one of trace, debug, info, warn, error, critical, off");
+    }
+    auto format = r.string("log", "format", "text");
+    if (format != "text" && format != "json") {
+        r.fail_at("log", "format", "log.format must be text or json");
+    }
+    c.log_format = format == "json" ? support::log_format::json : support::log_format::text;
+    if (!r.ok()) {
+        return r.take_error();
+    }
+    auto key = support::read_file(public_key, 64 * 1024);
+    if (!key) {
+        return make_error(errc::invalid_argument, source_name + ": auth.public_key: " + key.err().message);
+    }
+    v.public_key_pem = std::move(key).value();
+    return c;
+}
+
+result<kms_config> load_kms_config(const std::filesystem::path& file) {
+    auto text = support::read_file(file, 1024 * 1024);
+    if (!text) {
+        return std::move(text).err();
+    }
+    return parse_kms_config(*text, file.string(), file.parent_path());
+}
+
+} // namespace mcprov::kms
