@@ -31,6 +31,7 @@ struct kmc_options {
     std::string message;
     std::string time;
     std::vector<std::string> certificates;
+    std::vector<std::string> also; // other folders of the same user, one per further domain it belongs to
     std::string key_set;
     std::string kms_uri;
     std::uint64_t period = 0;
@@ -185,6 +186,14 @@ int run_send(const kmc_options& o) {
     if (!now) {
         return fail("send", now.err());
     }
+    // A user of several domains holds each domain's own certificate: all of them are usable.
+    for (const auto& dir : o.also) {
+        auto other = read_certificate(own_certificate_file(dir));
+        if (!other) {
+            return fail("send", other.err());
+        }
+        material->external.push_back(std::move(other).value());
+    }
     auto to_kms = o.to_kms.empty() ? material->own.kms_uri : o.to_kms;
     auto responder = kms::usable_certificate(*material, to_kms, *now);
     if (!responder) {
@@ -329,6 +338,8 @@ command add_kmc_command(CLI::App& parent) {
     send->add_option("--to", o->to, "the responder's URI")->required();
     send->add_option("--to-kms", o->to_kms, "the responder's KMS URI (default: the sender's own)");
     send->add_option("--time", o->time, "the message time, RFC 3339 UTC (default: now)");
+    send->add_option("--also", o->also, "another folder `kmc fetch` stored for the same user in another domain it\n"
+                                        "belongs to: that domain's certificate is usable too");
 
     auto* receive = kmc->add_subcommand("receive", "Process an I_MESSAGE with the keys in --dir; prints the sender\n"
                                                    "and the SSV in hex, or why it is refused.");

@@ -1,0 +1,342 @@
+// Two security domains, each served by its own `mcprov kms` process over HTTPS on loopback, and MC clients played by
+// `mcprov kmc`: keys fetched from the KMSs, I_MESSAGEs between users of the two domains, the domains' policies,
+// revocation and use reports.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <regex>
+
+#include "../unit/temp_dir.hpp"
+#include "child_process.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/kms/master_secret_vault.hpp"
+#include "mcprov/mikey/user_identifier.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* key_scope = "3gpp:mc:key_management_service";
+const std::string alice = "sip:alice@police.example.org"; // police only
+const std::string bob = "sip:bob@fire.example.org";       // fire only
+const std::string dave = "sip:dave@example.org";          // both
+
+struct command_result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+class two_domains : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto ca = http::create_certificate_authority("domains CA", std::chrono::hours(24)).value();
+        auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"},
+                                            http::certificate_usage::server, std::chrono::hours(24))
+                        .value();
+        idms_key_ = identity::generate_p256_private_key_pem().value();
+        write("ca.pem", ca.certificate_pem);
+        write("kms.crt", cert.certificate_pem);
+        write("kms.key", cert.private_key_pem);
+        write("idms.pub", identity::public_key_pem_from_private(idms_key_).value());
+        for (const auto* domain : {"police", "fire"}) {
+            write(std::string(domain) + ".key", kms::master_secret_vault::generate_key_file_text());
+            write_config(domain, std::string(domain) + ".key");
+        }
+        start("police");
+        start("fire");
+        for (const auto& [domain, user] : {std::pair{"police", alice}, {"police", dave}, {"fire", bob}, {"fire", dave}}) {
+            ASSERT_EQ(admin(domain, {"member", "add", user}).status, 0);
+        }
+        export_certificate("police");
+        export_certificate("fire");
+    }
+
+    void write(const std::string& name, const std::string& text) {
+        ASSERT_TRUE(support::write_file(dir_.path() / name, text));
+    }
+
+    std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
+
+    void write_config(const std::string& domain, const std::string& master_key) {
+        write(domain + ".toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
+                                "[tls]\ncertificate = \"kms.crt\"\nprivate_key = \"kms.key\"\n"
+                                "[domain]\nkms_uri = \"kms." + domain + ".example.org\"\n"
+                                "master_key = \"" + master_key + "\"\n"
+                                "user_key_period_seconds = 3600\n"
+                                "[store]\npath = \"" + domain + ".db\"\n"
+                                "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"kms\"\n"
+                                "public_key = \"idms.pub\"\n");
+    }
+
+    void start(const std::string& domain) {
+        auto& p = kms_[domain] = std::make_unique<child_process>(
+            MCPROV_BINARY, std::vector<std::string>{"kms", "--config", path(domain + ".toml")},
+            dir_.path() / ("kms-" + domain));
+        auto port = p->wait_for_output(R"(serving the security domain on https://127\.0\.0\.1:(\d+))");
+        ASSERT_FALSE(port.empty()) << p->err();
+        url_[domain] = "https://127.0.0.1:" + port;
+    }
+
+    command_result run(std::vector<std::string> args) {
+        static int n = 0;
+        child_process p(MCPROV_BINARY, args, dir_.path() / ("command-" + std::to_string(n++)));
+        auto status = p.wait(60s);
+        return {status.value_or(-1), p.out(), p.err()};
+    }
+
+    command_result admin(const std::string& domain, std::vector<std::string> args) {
+        args.insert(args.begin(), {"kms", "--config", path(domain + ".toml")});
+        return run(args);
+    }
+
+    void export_certificate(const std::string& domain) {
+        auto printed = admin(domain, {"certificate"});
+        ASSERT_EQ(printed.status, 0) << printed.err;
+        write(domain + "-certificate.xml", printed.out);
+    }
+
+    std::string token(const std::string& user, const std::string& scope = key_scope) {
+        auto issuer = identity::create_token_issuer(idms_key_, support::create_system_clock()).value();
+        identity::token_request req;
+        req.issuer = "https://idms.example.org";
+        req.subject = user;
+        req.audience = {"kms"};
+        req.mc_id = user;
+        req.mcptt_id = user;
+        req.scopes = {scope};
+        return issuer->issue(req).value();
+    }
+
+    // `mcprov kmc fetch` of a user from a domain's KMS into its own folder.
+    command_result fetch(const std::string& user, const std::string& domain) {
+        return run({"kmc", "fetch", "--kms", url_[domain], "--ca", path("ca.pem"), "--token", token(user), "--user",
+                    user, "--dir", keys_dir(user, domain)});
+    }
+
+    std::string keys_dir(const std::string& user, const std::string& domain) const {
+        return path("keys-" + user.substr(4, user.find('@') - 4) + "-" + domain);
+    }
+
+    command_result send(const std::string& from, const std::string& from_domain, const std::string& to,
+                        const std::string& to_domain, std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"kmc", "send", "--dir", keys_dir(from, from_domain), "--to", to, "--to-kms",
+                                      "kms." + to_domain + ".example.org"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run(args);
+    }
+
+    command_result receive(const std::string& user, const std::string& domain, const std::string& message,
+                           std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"kmc", "receive", "--dir", keys_dir(user, domain), "--message", message};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run(args);
+    }
+
+    static std::string field(const std::string& out, const std::string& name) {
+        std::smatch m;
+        std::regex re(name + " ([^\\n]+)");
+        return std::regex_search(out, m, re) ? m[1].str() : std::string();
+    }
+
+    void permit(const std::string& domain, const std::string& other) {
+        auto permitted = admin(domain, {"permit", path(other + "-certificate.xml")});
+        ASSERT_EQ(permitted.status, 0) << permitted.err;
+    }
+
+    http::response post(const std::string& domain, const std::string& target, const std::string& bearer,
+                        const std::string& body = {}) {
+        http::client_request req;
+        req.method = boost::beast::http::verb::post;
+        req.url = url_[domain] + target;
+        if (!bearer.empty()) {
+            req.headers.emplace_back("Authorization", "Bearer " + bearer);
+        }
+        req.body = body;
+        http::client_options options;
+        options.ca_file = path("ca.pem");
+        return http::fetch(req, options).value();
+    }
+
+    temp_dir dir_;
+    std::string idms_key_;
+    std::map<std::string, std::unique_ptr<child_process>> kms_;
+    std::map<std::string, std::string> url_;
+};
+
+TEST_F(two_domains, when_each_domain_permits_the_other_then_an_i_message_round_trips_between_their_users) {
+    permit("police", "fire");
+    permit("fire", "police");
+    ASSERT_EQ(fetch(alice, "police").status, 0);
+    auto bobs = fetch(bob, "fire");
+    ASSERT_EQ(bobs.status, 0) << bobs.err;
+    EXPECT_NE(bobs.out.find("keys validated"), std::string::npos) << bobs.out;
+    EXPECT_NE(bobs.out.find("kms.police.example.org"), std::string::npos) << bobs.out;
+
+    auto sent = send(alice, "police", bob, "fire");
+    ASSERT_EQ(sent.status, 0) << sent.err;
+    auto message = field(sent.out, "I_MESSAGE");
+    auto ssv = field(sent.out, "SSV");
+    ASSERT_EQ(ssv.size(), 32u);
+    auto received = receive(bob, "fire", message);
+    ASSERT_EQ(received.status, 0) << received.err;
+    EXPECT_EQ(field(received.out, "SSV"), ssv);
+    EXPECT_NE(received.out.find("from " + alice + " (kms.police.example.org)"), std::string::npos) << received.out;
+
+    auto back = send(bob, "fire", alice, "police");
+    ASSERT_EQ(back.status, 0) << back.err;
+    auto answered = receive(alice, "police", field(back.out, "I_MESSAGE"));
+    ASSERT_EQ(answered.status, 0) << answered.err;
+    EXPECT_EQ(field(answered.out, "SSV"), field(back.out, "SSV"));
+}
+
+TEST_F(two_domains, when_only_one_domain_permits_the_other_then_only_a_user_of_both_reaches_across) {
+    permit("police", "fire");
+    for (const auto& [user, domain] : {std::pair{alice, "police"}, {bob, "fire"}, {dave, "fire"}, {dave, "police"}}) {
+        auto fetched = fetch(user, domain);
+        ASSERT_EQ(fetched.status, 0) << fetched.err;
+    }
+    // bob's domain does not permit police: his client has no certificate to encapsulate to.
+    auto refused = send(bob, "fire", alice, "police");
+    EXPECT_EQ(refused.status, 4);
+    EXPECT_NE(refused.err.find("not permitted"), std::string::npos) << refused.err;
+    // alice can encapsulate to fire, but bob refuses a message vouched for by police.
+    auto to_bob = send(alice, "police", bob, "fire");
+    ASSERT_EQ(to_bob.status, 0) << to_bob.err;
+    auto unknown = receive(bob, "fire", field(to_bob.out, "I_MESSAGE"));
+    EXPECT_EQ(unknown.status, 4);
+    EXPECT_NE(unknown.err.find("kms.police.example.org is not permitted"), std::string::npos) << unknown.err;
+    // dave signs with his fire keys and knows police's certificate as a member of police; police permits fire, so
+    // alice accepts.
+    auto from_dave = send(dave, "fire", alice, "police", {"--also", keys_dir(dave, "police")});
+    ASSERT_EQ(from_dave.status, 0) << from_dave.err;
+    auto accepted = receive(alice, "police", field(from_dave.out, "I_MESSAGE"));
+    ASSERT_EQ(accepted.status, 0) << accepted.err;
+    EXPECT_EQ(field(accepted.out, "SSV"), field(from_dave.out, "SSV"));
+}
+
+TEST_F(two_domains, when_a_certificate_is_revoked_then_certcache_says_so_and_its_keys_are_refused) {
+    permit("police", "fire");
+    permit("fire", "police");
+    ASSERT_EQ(fetch(bob, "fire").status, 0);
+    auto sent = send(bob, "fire", alice, "police");
+    ASSERT_EQ(sent.status, 0) << sent.err;
+
+    auto revoked = admin("police", {"revoke", "kms.fire.example.org", "--reason", "misuse reported"});
+    ASSERT_EQ(revoked.status, 0) << revoked.err;
+    auto fetched = fetch(alice, "police");
+    ASSERT_EQ(fetched.status, 0) << fetched.err;
+    EXPECT_NE(fetched.out.find("kms.fire.example.org (revoked)"), std::string::npos) << fetched.out;
+    auto refused = receive(alice, "police", field(sent.out, "I_MESSAGE"));
+    EXPECT_EQ(refused.status, 4);
+    EXPECT_NE(refused.err.find("KmsCertificate of kms.fire.example.org is revoked"), std::string::npos) << refused.err;
+    auto listed = admin("police", {"external"});
+    EXPECT_NE(listed.out.find("REVOKED"), std::string::npos) << listed.out;
+    EXPECT_NE(listed.out.find("misuse reported"), std::string::npos) << listed.out;
+}
+
+TEST_F(two_domains, when_an_i_message_is_tampered_or_late_then_it_is_refused_precisely) {
+    ASSERT_EQ(fetch(alice, "police").status, 0);
+    ASSERT_EQ(fetch(dave, "police").status, 0);
+    auto sent = send(alice, "police", dave, "police");
+    ASSERT_EQ(sent.status, 0) << sent.err;
+    auto bytes = support::base64_decode(field(sent.out, "I_MESSAGE")).value();
+    bytes[bytes.size() - 40] ^= 0x01; // inside the signature
+    auto tampered = receive(dave, "police", support::base64_encode(bytes));
+    EXPECT_EQ(tampered.status, 1);
+    EXPECT_NE(tampered.err.find("signature"), std::string::npos) << tampered.err;
+
+    auto garbage = receive(dave, "police", support::base64_encode("not a MIKEY message"));
+    EXPECT_EQ(garbage.status, 2) << garbage.err;
+
+    // Sent in the last seconds of the current key period, received just after it: within the clock skew, but the
+    // key period has expired.
+    auto periods = mikey::key_period_parameters{3600, 0};
+    auto current = mikey::key_period_number(std::chrono::system_clock::now(), periods).value();
+    auto end = mikey::key_period_end(current, periods).value();
+    auto late_sent = send(alice, "police", dave, "police", {"--time", support::format_utc(end - 10s)});
+    ASSERT_EQ(late_sent.status, 0) << late_sent.err;
+    auto late = receive(dave, "police", field(late_sent.out, "I_MESSAGE"),
+                        {"--time", support::format_utc(end + 10s)});
+    EXPECT_EQ(late.status, 1);
+    EXPECT_NE(late.err.find("expired"), std::string::npos) << late.err;
+}
+
+TEST_F(two_domains, when_a_request_is_not_a_members_or_lacks_a_token_then_a_signed_kms_error_answers) {
+    auto outsider = fetch("sip:mallory@example.org", "police");
+    EXPECT_EQ(outsider.status, 4);
+    EXPECT_NE(outsider.err.find("KmsError 403"), std::string::npos) << outsider.err;
+    EXPECT_NE(outsider.err.find("not a member"), std::string::npos) << outsider.err;
+
+    auto anonymous = post("police", "/keymanagement/identity/v1/init", "");
+    EXPECT_EQ(anonymous.result_int(), 401);
+    EXPECT_NE(anonymous.body().find("SignedKmsResponse"), std::string::npos);
+    EXPECT_NE(anonymous.body().find("<ErrorCode>401</ErrorCode>"), std::string::npos) << anonymous.body();
+    EXPECT_NE(anonymous.body().find("Signature"), std::string::npos);
+
+    auto wrong_scope = post("police", "/keymanagement/identity/v1/init", token(alice, "openid"));
+    EXPECT_EQ(wrong_scope.result_int(), 403);
+    auto wrong_kms = post("police", "/keymanagement/identity/v1/init", token(alice),
+                          R"(<KmsRequest xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0" Version="1.1.0">)"
+                          "<UserUri>" + alice + "</UserUri><KmsUri>kms.fire.example.org</KmsUri>"
+                          "<Time>2026-11-29T12:00:00Z</Time>"
+                          "<ClientReqUrl>https://kms.fire.example.org/keymanagement/identity/v1/init</ClientReqUrl>"
+                          "</KmsRequest>");
+    EXPECT_EQ(wrong_kms.result_int(), 409) << wrong_kms.body();
+    auto malformed = post("police", "/keymanagement/identity/v1/init", token(alice), "<KmsRequest");
+    EXPECT_EQ(malformed.result_int(), 400) << malformed.body();
+}
+
+TEST_F(two_domains, when_a_client_reports_external_domain_use_then_the_kms_keeps_it_and_flags_what_is_not_permitted) {
+    permit("fire", "police");
+    permit("police", "fire");
+    ASSERT_EQ(fetch(alice, "police").status, 0);
+    ASSERT_EQ(fetch(bob, "fire").status, 0);
+    auto sent = send(alice, "police", bob, "fire");
+    ASSERT_EQ(sent.status, 0) << sent.err;
+    auto received = receive(bob, "fire", field(sent.out, "I_MESSAGE"),
+                            {"--report", "--kms", url_["fire"], "--ca", path("ca.pem"), "--token", token(bob)});
+    ASSERT_EQ(received.status, 0) << received.err;
+    EXPECT_NE(received.out.find("reported the use of kms.police.example.org"), std::string::npos) << received.out;
+
+    auto misuse = post("fire", "/kms/v1/use-reports", token(bob),
+                       R"({"external_kms_uri":"kms.rogue.example.org","peer_uri":"sip:eve@rogue.example.org",)"
+                       R"("used_at":"2026-11-29T12:00:00Z"})");
+    EXPECT_EQ(misuse.result_int(), 204) << misuse.body();
+    auto reports = admin("fire", {"reports"});
+    ASSERT_EQ(reports.status, 0) << reports.err;
+    EXPECT_NE(reports.out.find(bob + " used kms.police.example.org with " + alice), std::string::npos) << reports.out;
+    EXPECT_NE(reports.out.find("kms.rogue.example.org with sip:eve@rogue.example.org  NOT PERMITTED"),
+              std::string::npos)
+        << reports.out;
+    EXPECT_NE(kms_["fire"]->err().find("which kms.fire.example.org does not permit"), std::string::npos);
+
+    auto bad = post("fire", "/kms/v1/use-reports", token(bob), R"({"external_kms_uri":"x"})");
+    EXPECT_EQ(bad.result_int(), 400);
+}
+
+TEST_F(two_domains, when_the_master_key_is_another_then_the_kms_refuses_to_start_and_nothing_changes) {
+    kms_["police"]->signal(SIGTERM);
+    EXPECT_EQ(kms_["police"]->wait(30s).value_or(-1), 0);
+    auto db_before = support::read_file(path("police.db")).value();
+    write("other.key", kms::master_secret_vault::generate_key_file_text());
+    write_config("police", "other.key");
+    child_process refused(MCPROV_BINARY, {"kms", "--config", path("police.toml")}, dir_.path() / "refused");
+    EXPECT_EQ(refused.wait(30s).value_or(-1), 1);
+    EXPECT_NE(refused.err().find("does not open the stored master secrets"), std::string::npos) << refused.err();
+    // The sealed secrets are not in clear in the database: the KSAK would be 32 octets beside the sealed JSON.
+    EXPECT_NE(db_before.find("AES-256-GCM"), std::string::npos);
+    for (const auto* log : {"kms-police.err", "kms-police.out"}) {
+        auto text = support::read_file(dir_.path() / log).value();
+        EXPECT_EQ(text.find("ksak"), std::string::npos);
+    }
+}
+
+} // namespace
+} // namespace mcprov::testing
