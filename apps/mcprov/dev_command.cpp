@@ -13,6 +13,7 @@
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
+#include "dev_security_domains.hpp"
 #include "serve.hpp"
 
 namespace mcprov::app {
@@ -278,7 +279,9 @@ int run_dev(const dev_options& options) {
     dir = fs::absolute(dir);
     const dev_system a{"mcx-a.example.org", "mcx-a", options.port, options.port + 1};
     const dev_system b{"mcx-b.example.org", "mcx-b", options.port + 2, options.port + 3};
-    for (auto r : {prepare_system(dir, a, b), prepare_system(dir, b, a), seed(dir, a, b), seed(dir, b, a)}) {
+    const dev_security_domains domains{dir / a.label, a.id, options.port + 4};
+    for (auto r : {prepare_system(dir, a, b), prepare_system(dir, b, a), seed(dir, a, b), seed(dir, b, a),
+                   domains.prepare()}) {
         if (!r) {
             std::cerr << "mcprov dev: " << r.err().message << "\n";
             return 1;
@@ -303,6 +306,16 @@ int run_dev(const dev_options& options) {
         }
         running.push_back(std::move(cms).value());
     }
+    auto kms = domains.start();
+    if (!kms) {
+        std::cerr << "mcprov dev: " << kms.err().message << "\n";
+        return 1;
+    }
+    auto key_establishment = domains.demonstrate();
+    if (!key_establishment) {
+        std::cerr << "mcprov dev: key establishment: " << key_establishment.err().message << "\n";
+        return 1;
+    }
     const auto& alice = example_users.front();
     const auto alice_id = a.user_id(alice);
     auto at_home = token(dir, a, a.audience(), alice_id, {user_scope});
@@ -322,11 +335,18 @@ int run_dev(const dev_options& options) {
         std::cout << "  " << sys->id << "   CMS " << sys->base() << "/xcap   CSCM-x https://127.0.0.1:" << sys->cscm_port
                   << "   files " << (dir / sys->label).string() << "\n";
     }
+    for (const auto* domain : {"police", "fire"}) {
+        std::cout << "  security domain " << domains.kms_uri(domain) << "   KMS " << domains.url(domain) << "   files "
+                  << domains.dir(domain).string() << "\n";
+    }
     std::cout << "  users of " << a.id << ": ";
     for (const auto& u : example_users) {
         std::cout << a.user_id(u) << " ";
     }
-    std::cout << "\n\nTry:\n"
+    std::cout << "\n\nSecurity domains of " << a.id << ": alice in police, bob in fire, carol in both; police permits "
+                 "fire, fire permits nobody. Key establishment across them, just now:\n"
+              << *key_establishment;
+    std::cout << "\nTry:\n"
               << "  export ALICE=" << *at_home << "\n"
               << "  export ALICE_AT_B=" << *visiting << "\n"
               << "  export ADMIN_A=" << *admin_a << "\n"
@@ -349,7 +369,15 @@ int run_dev(const dev_options& options) {
               << "  # more tokens\n"
               << "  mcprov token --key " << (dir / a.label / "idms.key.pem").string() << " --issuer " << a.issuer()
               << " --audience " << b.audience() << " --mc-id " << a.user_id(example_users[1]) << " --scope "
-              << user_scope << "\n\nEdit " << (dir / b.label / "templates").string()
+              << user_scope << "\n"
+              << "  # carol's keys from the fire domain's KMS (docs/kmc.md), and fire's administration (docs/kms.md)\n"
+              << "  mcprov kmc fetch --kms " << domains.url("fire") << " --ca " << (dir / a.label / "ca.pem").string()
+              << " --user " << a.user_id(example_users[2]) << " --dir carol-fire --token \"$(mcprov token --key "
+              << (dir / a.label / "idms.key.pem").string() << " --issuer " << a.issuer() << " --audience "
+              << domains.kms_uri("fire") << " --mc-id " << a.user_id(example_users[2])
+              << " --scope 3gpp:mc:key_management_service)\"\n"
+              << "  mcprov kms --config " << (domains.dir("fire") / "kms.toml").string() << " external\n"
+              << "\nEdit " << (dir / b.label / "templates").string()
               << " and send SIGHUP to apply a template change. Ctrl-C stops it.\n"
               << std::flush;
 
@@ -364,6 +392,9 @@ int run_dev(const dev_options& options) {
             }
         }
     }
+    for (auto& k : *kms) {
+        k.server->stop();
+    }
     for (auto& cms : running) {
         cms.stop();
     }
@@ -376,12 +407,15 @@ command add_dev_command(CLI::App& parent) {
     auto options = std::make_shared<dev_options>();
     auto* cmd = parent.add_subcommand(
         "dev", "Run the local deployment on loopback: two MC systems (mcx-a, mcx-b), each a CMS with its own CA, token\n"
-               "key, example users, migration agreement with the other and templates for the other's visitors.");
+               "key, example users, migration agreement with the other and templates for the other's visitors; and\n"
+               "two security domains of mcx-a (police, fire), each with its KMS, showing one key establishment\n"
+               "across them that policy allows and one it refuses.");
     cmd->add_option("--dir", options->dir, "new or empty directory for its files (default: a fresh temporary one)");
     cmd->add_option("--port", options->port,
-                    "first of four ports: mcx-a's CMS and CSCM-x, then mcx-b's CMS and CSCM-x")
+                    "first of six ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, then the KMSs of mcx-a's\n"
+                    "security domains police and fire")
         ->capture_default_str()
-        ->check(CLI::Range(1024, 65532));
+        ->check(CLI::Range(1024, 65530));
     cmd->add_flag("--prepare-only", options->prepare_only,
                   "write the two systems' files and databases, print the directory and exit");
     return [options] { return run_dev(*options); };

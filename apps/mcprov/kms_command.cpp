@@ -10,6 +10,7 @@
 #include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
 #include "serve.hpp"
+#include "serve_kms.hpp"
 
 namespace mcprov::app {
 namespace {
@@ -48,44 +49,56 @@ result<std::shared_ptr<kms::security_domain>> open_domain(const kms::kms_config&
                                       support::create_system_clock());
 }
 
-int run_server(const kms::kms_config& config) {
-    support::configure_logging(config.log_level, config.log_format);
-    auto log = support::logger("kms");
-    block_termination_signals();
+} // namespace
+
+result<running_kms> start_kms(const kms::kms_config& config) {
     auto domain = open_domain(config);
     if (!domain) {
-        std::cerr << "mcprov kms: " << domain.err().message << "\n";
-        return 1;
+        return std::move(domain).err();
     }
     auto verifier = identity::create_access_token_verifier(config.access.verifier, support::create_system_clock());
     if (!verifier) {
-        std::cerr << "mcprov kms: auth.public_key: " << verifier.err().message << "\n";
-        return 2;
+        return make_error(errc::invalid_argument, "auth.public_key: " + verifier.err().message);
     }
     auto key = support::read_file(config.signing_key, 64 * 1024);
     auto chain = support::read_file(config.signing_certificate, 256 * 1024);
     if (!key || !chain) {
-        std::cerr << "mcprov kms: the response signing certificate and key cannot be read: "
-                  << (key ? chain.err().message : key.err().message) << "\n";
-        return 2;
+        return make_error(errc::invalid_argument, "the response signing certificate and key cannot be read: " +
+                                                      (key ? chain.err().message : key.err().message));
     }
-    auto handler = std::make_shared<kms::kms_handler>(*domain, config.access, std::move(verifier).value(),
-                                                      xml::signing_key{std::move(*key), std::move(*chain)});
-    auto server = http::create_server(config.server, handler);
+    running_kms out;
+    out.domain = *domain;
+    out.handler = std::make_shared<kms::kms_handler>(*domain, config.access, std::move(verifier).value(),
+                                                     xml::signing_key{std::move(*key), std::move(*chain)});
+    auto server = http::create_server(config.server, out.handler);
     if (!server) {
-        std::cerr << "mcprov kms: " << server.err().message << "\n";
-        return 1;
+        return std::move(server).err();
+    }
+    out.server = std::move(server).value();
+    return out;
+}
+
+namespace {
+
+int run_server(const kms::kms_config& config) {
+    support::configure_logging(config.log_level, config.log_format);
+    auto log = support::logger("kms");
+    block_termination_signals();
+    auto kms = start_kms(config);
+    if (!kms) {
+        std::cerr << "mcprov kms: " << kms.err().message << "\n";
+        return kms.err().code == errc::invalid_argument ? 2 : 1;
     }
     log->info("{}: serving the security domain on {}://{}:{}", config.domain.kms_uri,
-              config.server.tls ? "https" : "http", config.server.address, (*server)->port());
+              config.server.tls ? "https" : "http", config.server.address, kms->server->port());
     int signal = wait_for_signal();
     while (signal == SIGHUP) {
         log->info("SIGHUP: nothing to reload; members and external domains are read from the store on each request");
         signal = wait_for_signal();
     }
     log->info("signal {}: finishing requests in flight, then stopping", signal);
-    (*server)->stop();
-    (*server)->wait();
+    kms->server->stop();
+    kms->server->wait();
     log->info("stopped");
     return 0;
 }

@@ -44,13 +44,13 @@ public:
         }
     }
 
-    // The first of four consecutive ports nobody listens on.
+    // The first of six consecutive ports nobody listens on.
     static int free_port_run() {
         std::random_device rd;
         for (int attempt = 0; attempt < 100; ++attempt) {
             int base = 20000 + static_cast<int>(rd() % 40000);
             bool free = true;
-            for (int p = base; p < base + 4 && free; ++p) {
+            for (int p = base; p < base + 6 && free; ++p) {
                 int s = ::socket(AF_INET, SOCK_STREAM, 0);
                 sockaddr_in addr{};
                 addr.sin_family = AF_INET;
