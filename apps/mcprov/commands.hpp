@@ -15,5 +15,6 @@ command add_dev_command(CLI::App& parent);
 command add_cmc_command(CLI::App& parent);
 command add_kms_command(CLI::App& parent);
 command add_kmc_command(CLI::App& parent);
+command add_lookup_command(CLI::App& parent);
 
 } // namespace mcprov::app

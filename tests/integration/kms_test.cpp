@@ -338,5 +338,67 @@ TEST_F(two_domains, when_the_master_key_is_another_then_the_kms_refuses_to_start
     }
 }
 
+TEST_F(two_domains, when_the_lookup_follows_both_kmss_then_it_answers_which_domains_support_a_user_and_decides) {
+    permit("police", "fire");
+    write("lookup.token", token("sip:lookup@example.org", "mcprov:kms:lookup"));
+    write("lookup.toml", "[server]\nlisten = \"127.0.0.1:0\"\n[tls]\ncertificate = \"kms.crt\"\nprivate_key = \"kms.key\"\n"
+                         "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"kms\"\npublic_key = \"idms.pub\"\n"
+                         "[lookup]\ntoken_file = \"lookup.token\"\nrefresh_seconds = 1\n"
+                         "[[domain]]\nkms = \"" + url_["police"] + "\"\nca = \"ca.pem\"\n"
+                         "[[domain]]\nkms = \"" + url_["fire"] + "\"\nca = \"ca.pem\"\n");
+    child_process lookup(MCPROV_BINARY, {"lookup", "--config", path("lookup.toml")}, dir_.path() / "lookup");
+    auto port = lookup.wait_for_output(R"(lookup of 2 domain\(s\) on https://127\.0\.0\.1:(\d+))");
+    ASSERT_FALSE(port.empty()) << lookup.err();
+    const std::string base = "https://127.0.0.1:" + port;
+    auto get = [&](const std::string& target, const std::string& bearer) {
+        http::client_request req{boost::beast::http::verb::get, base + target, {}, ""};
+        if (!bearer.empty()) {
+            req.headers.emplace_back("Authorization", "Bearer " + bearer);
+        }
+        http::client_options options;
+        options.ca_file = path("ca.pem");
+        return http::fetch(req, options).value();
+    };
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (get("/healthz", "").result_int() != 200 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(get("/healthz", "").result_int(), 200) << get("/healthz", "").body();
+    auto caller = token("sip:as@example.org", "mcprov:kms:lookup");
+    auto daves = get("/lookup/v1/users/" + support::percent_encode(dave), caller);
+    ASSERT_EQ(daves.result_int(), 200) << daves.body();
+    EXPECT_NE(daves.body().find(R"({"kms_uri":"kms.fire.example.org","permitted_external":[]})"), std::string::npos)
+        << daves.body();
+    EXPECT_NE(daves.body().find(
+                  R"({"kms_uri":"kms.police.example.org","permitted_external":["kms.fire.example.org"]})"),
+              std::string::npos)
+        << daves.body();
+    auto forward = get("/lookup/v1/decision?initiator-domain=kms.fire.example.org&target=" +
+                           support::percent_encode(alice), caller);
+    EXPECT_NE(forward.body().find(R"("forward":true)"), std::string::npos) << forward.body();
+    auto redirect = get("/lookup/v1/decision?initiator-domain=kms.police.example.org&target=" +
+                            support::percent_encode(bob), caller);
+    EXPECT_NE(redirect.body().find(R"("forward":false,"acceptable_domains":["kms.fire.example.org"])"),
+              std::string::npos)
+        << redirect.body();
+    EXPECT_EQ(get("/lookup/v1/users/x", "").result_int(), 401);
+    EXPECT_EQ(get("/lookup/v1/users/x", token(alice)).result_int(), 403);
+
+    // A domain's change reaches the lookup on its next refresh; a KMS that goes away keeps its last policy.
+    ASSERT_EQ(admin("fire", {"member", "remove", dave}).status, 0);
+    kms_["police"]->signal(SIGTERM);
+    deadline = std::chrono::steady_clock::now() + 20s;
+    std::string body;
+    while (std::chrono::steady_clock::now() < deadline) {
+        body = get("/lookup/v1/users/" + support::percent_encode(dave), caller).body();
+        if (body.find("kms.fire.example.org\",\"permitted") == std::string::npos) {
+            break;
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(body.find(R"("kms_uri":"kms.fire.example.org")"), std::string::npos) << body;
+    EXPECT_NE(body.find(R"("kms_uri":"kms.police.example.org")"), std::string::npos) << body;
+}
+
 } // namespace
 } // namespace mcprov::testing
