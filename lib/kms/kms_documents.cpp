@@ -96,19 +96,6 @@ std::string upper_hex(std::string_view octets) {
     return out;
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // The expected octet length of a key or UID, and whether it is an uncompressed elliptic-curve point (0x04 || x || y).
 struct octet_field {
     std::size_t size;
@@ -143,20 +130,14 @@ result<std::string> decode_hex(const std::string& path, std::string_view text, o
         return make_error(errc::invalid_argument, path + ": " + std::to_string(text.size() / 2) + " octets, expected " +
                                                       std::to_string(field.size));
     }
-    std::string out;
-    out.reserve(text.size() / 2);
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        const int high = hex_digit(text[i]);
-        const int low = hex_digit(text[i + 1]);
-        if (high < 0 || low < 0) {
-            return make_error(errc::invalid_argument, path + ": not hex digits");
-        }
-        out.push_back(static_cast<char>(high << 4 | low));
+    auto out = support::hex_decode(text);
+    if (!out) {
+        return make_error(errc::invalid_argument, path + ": not hex digits");
     }
-    if (auto checked = check_octets(path, out, field); !checked) {
+    if (auto checked = check_octets(path, *out, field); !checked) {
         return std::move(checked).err();
     }
-    return out;
+    return std::move(*out);
 }
 
 // xsd:integer within int64.
