@@ -196,6 +196,28 @@ TEST_F(two_domains, when_each_domain_permits_the_other_then_an_i_message_round_t
     EXPECT_EQ(field(answered.out, "SSV"), field(back.out, "SSV"));
 }
 
+TEST_F(two_domains, when_another_implementation_checks_with_files_then_verify_prints_the_secret_or_the_refusal) {
+    permit("police", "fire");
+    permit("fire", "police");
+    ASSERT_EQ(fetch(alice, "police").status, 0);
+    ASSERT_EQ(fetch(bob, "fire").status, 0);
+    auto sent = send(alice, "police", bob, "fire");
+    ASSERT_EQ(sent.status, 0) << sent.err;
+    const auto dir = keys_dir(bob, "fire");
+    auto verified = run({"kmc", "verify", "--certificate", dir + "/kms-certificate.xml", "--certificate",
+                         dir + "/external/kms.police.example.org.xml", "--key-set", dir + "/key-set.xml", "--message",
+                         field(sent.out, "I_MESSAGE")});
+    ASSERT_EQ(verified.status, 0) << verified.err;
+    EXPECT_EQ(verified.out, field(sent.out, "SSV") + "\n");
+    auto untrusted = run({"kmc", "verify", "--certificate", dir + "/kms-certificate.xml", "--key-set",
+                          dir + "/key-set.xml", "--message", field(sent.out, "I_MESSAGE")});
+    EXPECT_EQ(untrusted.status, 4);
+    EXPECT_NE(untrusted.err.find("kms.police.example.org is not permitted"), std::string::npos) << untrusted.err;
+    auto uid = run({"kmc", "uid", "--user", "tel:+447700900123", "--kms-uri", "kms.example.org", "--period", "2592000",
+                    "--offset", "0", "--number", "553"});
+    EXPECT_EQ(uid.out, "7619874b3c7c14ce4700a47b78278ff02a8d77b109ed2db2766dbe72d36f8078\n");
+}
+
 TEST_F(two_domains, when_only_one_domain_permits_the_other_then_only_a_user_of_both_reaches_across) {
     permit("police", "fire");
     for (const auto& [user, domain] : {std::pair{alice, "police"}, {bob, "fire"}, {dave, "fire"}, {dave, "police"}}) {
