@@ -66,6 +66,19 @@ result<running_kms> start_kms(const kms::kms_config& config) {
         return make_error(errc::invalid_argument, "the response signing certificate and key cannot be read: " +
                                                       (key ? chain.err().message : key.err().message));
     }
+    // A key that cannot sign would only show at the first request, as a 500 to every client.
+    kms::kms_response probe;
+    probe.user_uri = "sip:probe@" + config.domain.kms_uri;
+    probe.kms_uri = config.domain.kms_uri;
+    probe.client_req_url = "https://" + config.domain.kms_uri + "/";
+    probe.body = kms::kms_error{500, "probe"};
+    auto probe_xml = kms::encode_kms_response(probe);
+    xml::signing_key signing{*key, *chain};
+    if (auto signed_probe = probe_xml ? kms::sign_kms_response(*probe_xml, signing) : std::move(probe_xml);
+        !signed_probe) {
+        return make_error(errc::invalid_argument,
+                          "the response signing certificate and key cannot sign: " + signed_probe.err().message);
+    }
     running_kms out;
     out.domain = *domain;
     out.handler = std::make_shared<kms::kms_handler>(*domain, config.access, std::move(verifier).value(),

@@ -52,8 +52,8 @@ command add_lookup_command(CLI::App& parent) {
     auto* cmd = parent.add_subcommand(
         "lookup", "Run the security-domain lookup of an MC system: follows every domain's KMS (GET /kms/v1/policy)\n"
                   "and answers which domains support a user, and whether a request using a domain may reach\n"
-                  "a user (seed 002, 7.2.X.3.2). SIGHUP refreshes every domain at once. See docs/kms.md.");
-    cmd->add_option("-c,--config", *config, "TOML configuration file (see docs/kms.md)")
+                  "a user (seed 002, 7.2.X.3.2). SIGHUP refreshes every domain at once. See docs/lookup.md.");
+    cmd->add_option("-c,--config", *config, "TOML configuration file (see docs/lookup.md)")
         ->required()
         ->check(CLI::ExistingFile);
     return [config] { return run_lookup(*config); };

@@ -1,6 +1,9 @@
 #include "mcprov/kms/config.hpp"
 
+#include <algorithm>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "mcprov/http/server_config_reader.hpp"
 #include "mcprov/support/config_reader.hpp"
@@ -11,6 +14,30 @@ namespace mcprov::kms {
 using support::errc;
 using support::make_error;
 using support::result;
+
+namespace {
+
+bool is_control(char ch) {
+    return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+}
+
+bool is_printable_ascii(char ch) {
+    return ch > ' ' && ch < 0x7f;
+}
+
+// The KMS URI goes into every document and UID, and other domains' stores take only printable ASCII.
+bool is_kms_uri(std::string_view uri) {
+    return uri.size() <= 255 && std::all_of(uri.begin(), uri.end(), [](char ch) {
+               return is_printable_ascii(ch) && std::string_view("<>\"'&").find(ch) == std::string_view::npos;
+           });
+}
+
+// A token's scopes are one space-separated claim: an empty scope, or one with a space, would match no token.
+bool is_scope(std::string_view scope) {
+    return !scope.empty() && std::all_of(scope.begin(), scope.end(), is_printable_ascii);
+}
+
+} // namespace
 
 result<kms_config> parse_kms_config(std::string_view text, const std::string& source_name,
                                     const std::filesystem::path& base_dir) {
@@ -32,12 +59,14 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
     c.server = http::read_server_config(r, *root, "127.0.0.1:8543", 64 * 1024);
     auto& d = c.domain;
     d.kms_uri = r.string("domain", "kms_uri", "", true);
-    if (!d.kms_uri.empty() &&
-        (d.kms_uri.size() > 255 || d.kms_uri.find_first_of(" \t\r\n<>\"'&") != std::string::npos)) {
-        r.fail_at("domain", "kms_uri", "domain.kms_uri must be a URI of at most 255 characters, e.g. "
-                                       "kms.police.example.org");
+    if (!d.kms_uri.empty() && !is_kms_uri(d.kms_uri)) {
+        r.fail_at("domain", "kms_uri", "domain.kms_uri must be a URI of at most 255 printable ASCII characters "
+                                       "without spaces or <>\"'&, e.g. kms.police.example.org");
     }
     d.issuer = r.string("domain", "issuer", d.kms_uri);
+    if (d.issuer.size() > 1024 || std::any_of(d.issuer.begin(), d.issuer.end(), is_control)) {
+        r.fail_at("domain", "issuer", "domain.issuer must be at most 1024 characters without control characters");
+    }
     d.master_key = r.path("domain", "master_key");
     d.user_key_period =
         std::chrono::seconds(r.integer("domain", "user_key_period_seconds", 30 * 86400, 3600, 366 * 86400));
@@ -62,9 +91,13 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
     v.audience = r.string("auth", "audience", "", true);
     auto public_key = r.path("auth", "public_key");
     v.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
-    c.access.user_scope = r.string("auth", "user_scope", c.access.user_scope);
-    c.access.admin_scope = r.string("auth", "admin_scope", c.access.admin_scope);
-    c.access.lookup_scope = r.string("auth", "lookup_scope", c.access.lookup_scope);
+    for (auto [key, scope] : {std::pair{"user_scope", &c.access.user_scope}, {"admin_scope", &c.access.admin_scope},
+                              {"lookup_scope", &c.access.lookup_scope}}) {
+        *scope = r.string("auth", key, *scope);
+        if (!is_scope(*scope)) {
+            r.fail_at("auth", key, "auth." + std::string(key) + " must be one scope: printable ASCII without spaces");
+        }
+    }
     c.log_level = r.string("log", "level", "info");
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (!levels.contains(c.log_level)) {

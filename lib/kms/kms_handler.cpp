@@ -107,6 +107,8 @@ http::response kms_handler::handle(http::request&& req, const http::peer_info& p
 http::response kms_handler::kms_refusal(const http::request& req, const std::string& user_uri,
                                         const support::error& e) {
     ++stats_.refused;
+    log()->warn("{}: {} {} refused: {}", user_uri.empty() ? std::string("(no user)") : user_uri,
+                std::string(req.method_string()), std::string(req.target().substr(0, 200)), e.message);
     kms_response response;
     response.body = kms_error{to_code(kms_error_code_for(e.code)), e.message};
     return kms_answer(req, user_uri, std::move(response));
@@ -312,6 +314,11 @@ http::response kms_handler::use_report(const http::request& req) {
     };
     external_domain_use use;
     use.reporter = user_of(*token);
+    if (auto member = domain_->store().is_member(use.reporter); !member || !*member) {
+        ++stats_.refused;
+        return http::problem(bhttp::status::forbidden, req.version(),
+                             use.reporter + " is not a member of " + domain_->config().kms_uri);
+    }
     use.external_kms_uri = text("external_kms_uri");
     use.peer_uri = text("peer_uri");
     auto used_at = support::parse_utc(text("used_at"));
