@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Requests per second and latency of a migrating visitor's profile at the partner CMS, in one run:
 #   first        the visitor's FIRST request at the partner: the whole TS 23.280 10.1.4.x procedure. The partner
-#                (mcx-b) asks the primary (mcx-a) for the migration profile over CSCM-x (mutual TLS, a new
-#                connection per call), applies its template, signs the result (XML signature), stores it in SQLite,
+#                (mcx-b) asks the primary (mcx-a) for the migration profile over CSCM-x (mutual TLS, on kept-open
+#                connections: up to 8 idle per partner), applies its template, signs the result (XML signature), stores it in SQLite,
 #                sends the delivery report to the primary (a second CSCM-x call, inside the same request) and serves it.
 #   revalidated  a request for a profile the partner already holds: it revalidates its copy with the primary by a
 #                conditional CSCM-x request (If-None-Match, 304 from the primary), runs no template and serves the copy.
@@ -58,8 +58,8 @@ cd "$work"
 cp "$built" mcprov
 mcprov="$work/mcprov"
 
-# Listening ports are taken below the ephemeral range: the partner opens a connection to the primary per CSCM-x call,
-# thousands in a run, and a port in use as a connection's local end cannot be listened on. Another program may still
+# Listening ports are taken below the ephemeral range: the partner's connections to the primary (and wrk's) take
+# ports from it, and a port in use as a connection's local end cannot be listened on. Another program may still
 # take a port between the check and the bind, so the servers are started again on other ports if they cannot listen.
 read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range
 [ "$ephemeral_low" -gt 12000 ] || ephemeral_low=61000

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <libxml/tree.h>
 
 #include "commands.hpp"
 #include "mcprov/http/client.hpp"
@@ -9,6 +10,7 @@
 #include "mcprov/migration/served_profile.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
+#include "mcprov/xml/document.hpp"
 #include "mcprov/xml/signature.hpp"
 
 namespace mcprov::app {
@@ -50,6 +52,18 @@ support::result<http::response> get(const std::string& url, const std::string& t
         options.ca_file = ca;
     }
     return http::fetch(req, options);
+}
+
+// The XUI-URI attribute at the root of a profile ("" when absent or the profile does not parse).
+std::string xui_uri_of(std::string_view profile) {
+    auto doc = xml::parse(profile);
+    if (!doc) {
+        return {};
+    }
+    xmlChar* value = xmlGetNoNsProp(doc->root(), reinterpret_cast<const xmlChar*>("XUI-URI"));
+    std::string out = value ? reinterpret_cast<const char*>(value) : "";
+    xmlFree(value);
+    return out;
 }
 
 std::string profile_url(const std::string& base, const std::string& auid, const std::string& user,
@@ -95,6 +109,13 @@ int run_cmc(const cmc_options& o) {
     if (now < stamp->valid_from || now >= stamp->valid_until) {
         std::cerr << "mcprov cmc: refused: the profile is valid from " << support::format_utc(stamp->valid_from)
                   << " until " << support::format_utc(stamp->valid_until) << ", not now\n";
+        return exit_not_valid_here;
+    }
+    // Seed 000, NOTE 3, last check: the profile is the user's own (a partner could serve another user's profile).
+    auto xui = xui_uri_of(verified->unsigned_document);
+    if (xui != o.user) {
+        std::cerr << "mcprov cmc: refused: the profile is " << (xui.empty() ? "of no user (no XUI-URI)" : "of " + xui)
+                  << ", not " << o.user << "\n";
         return exit_not_valid_here;
     }
     std::cout << "profile of " << o.user << " served by " << stamp->serving_system << ": valid\n"
@@ -147,8 +168,9 @@ command add_cmc_command(CLI::App& parent) {
     auto o = std::make_shared<cmc_options>();
     auto* cmd = parent.add_subcommand(
         "cmc", "Configuration management client of a migrating user: fetches the user's profile from a partner\n"
-               "system's CMS, checks it is signed by that CMS, meant for that system and valid now, and (with\n"
-               "--primary) prints what the partner's template changed against the primary's migration profile.\n"
+               "system's CMS, checks it is signed by that CMS, meant for that system, valid now and the user's own\n"
+               "(its XUI-URI is --user), and (with --primary) prints what the partner's template changed against\n"
+               "the primary's migration profile.\n"
                "Exit codes: 0 valid, 1 request failed, 2 usage, 4 the profile is not valid for this system.");
     cmd->add_option("--cms", o->cms, "base URL of the partner system's CMS, e.g. https://127.0.0.1:8445")->required();
     cmd->add_option("--ca", o->ca, "CA certificate (PEM) of the partner system: TLS and the profile's signature")

@@ -97,7 +97,10 @@ int run_import(const cms_options& options) {
 command add_cms_command(CLI::App& parent) {
     auto options = std::make_shared<cms_options>();
     auto* cms = parent.add_subcommand("cms", "Run a configuration management server (TS 24.484 XCAP user profiles).\n"
-                                             "Stops gracefully on SIGTERM or SIGINT: requests in flight finish first.");
+                                             "Stops gracefully on SIGTERM or SIGINT: requests in flight finish first.\n"
+                                             "SIGHUP reloads the migration templates (migration.templates) and\n"
+                                             "regenerates the visitors' profiles whose template changed; the\n"
+                                             "configuration file itself is not read again.");
     cms->add_option("-c,--config", options->config, "TOML configuration file (see docs/configuration.md)")
         ->required()
         ->check(CLI::ExistingFile);

@@ -50,15 +50,20 @@ result<std::shared_ptr<cms::migration_services>> start_migration(const cms::cms_
     if (!key || !chain) {
         return make_error(errc::invalid_argument, "the [tls] certificate and key cannot be read for signing");
     }
-    auto client = std::make_shared<cms::cscm_client>(
-        cms::cscm_client_config{config.cscm->server.tls->certificate_chain, config.cscm->server.tls->private_key});
+    auto client = cms::cscm_client::create(cms::cscm_client_config{config.cscm->server.tls->certificate_chain,
+                                                                  config.cscm->server.tls->private_key,
+                                                                  config.cscm->timeout},
+                                           *agreements);
+    if (!client) {
+        return make_error(errc::invalid_argument, "cscm: " + client.err().message);
+    }
     services->serving = std::make_shared<migration::serving_register>(documents, clock);
     services->provision = std::make_shared<migration::migration_profile_provision>(documents, services->serving);
     services->retrieval = std::make_shared<migration::partner_profile_retrieval>(
         migration::retrieval_config{config.migration.system, config.migration.max_stale,
                                     config.migration.profile_validity, {std::move(*key), std::move(*chain)}},
-        documents, client, std::move(templates).value(), clock);
-    services->releases = std::make_shared<cms::release_worker>(services->serving, client, *agreements,
+        documents, *client, std::move(templates).value(), clock);
+    services->releases = std::make_shared<cms::release_worker>(services->serving, *client, *agreements,
                                                                config.migration.release_retry);
     services->agreements = std::move(agreements).value();
     return services;

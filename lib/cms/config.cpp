@@ -37,6 +37,7 @@ public:
         }
     }
 
+    // A required key given as "" is as good as missing, and refused the same way.
     std::string string(std::string_view table, std::string_view key, std::string fallback, bool required = false) {
         auto node = at(table, key);
         if (!node) {
@@ -46,6 +47,10 @@ public:
             return fallback;
         }
         if (auto v = node.value<std::string>()) {
+            if (v->empty() && required) {
+                missing(table, key);
+                return fallback;
+            }
             return *v;
         }
         fail(*node.node(), name(table, key) + " must be a string");
@@ -230,6 +235,7 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
     tls.certificate_chain = r.path("cscm", "certificate");
     tls.private_key = r.path("cscm", "private_key");
     cscm.server.tls = tls;
+    cscm.timeout = std::chrono::seconds(r.integer("cscm", "timeout_seconds", 5, 1, 60));
     c.cscm = cscm;
 
     std::size_t index = 0;
@@ -248,6 +254,10 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
         }
         a.ca_file = p.path("", "ca").string();
         a.certificate_name = p.string("", "certificate_name", a.system);
+        if (a.certificate_name.empty() && table.contains("certificate_name")) {
+            p.fail_at("", "certificate_name", "partner[" + std::to_string(index) +
+                                                  "].certificate_name must not be empty (leave it out to use system)");
+        }
         a.user_domains = p.strings("", "user_domains");
         if (a.user_domains.empty()) {
             p.fail_at("", "user_domains", "partner[" + std::to_string(index) +
@@ -294,7 +304,7 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     reader r(root, source_name, base_dir);
     r.only_keys("", {"server", "tls", "xcap", "store", "auth", "log", "system", "cscm", "migration", "partner"});
     r.only_keys("system", {"id"});
-    r.only_keys("cscm", {"listen", "certificate", "private_key"});
+    r.only_keys("cscm", {"listen", "certificate", "private_key", "timeout_seconds"});
     r.only_keys("migration", {"templates", "max_stale_seconds", "profile_validity_seconds", "release_retry_seconds"});
     r.only_keys("server", {"listen", "threads", "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
                            "shutdown_grace_seconds", "max_connections", "plain_http"});

@@ -4,7 +4,6 @@
 
 #include <boost/beast/http.hpp>
 
-#include "mcprov/http/client.hpp"
 #include "mcprov/support/encoding.hpp"
 
 namespace mcprov::cms {
@@ -34,6 +33,39 @@ support::error unexpected(const http::response& res, const std::string& peer) {
 
 } // namespace
 
+result<std::shared_ptr<cscm_client>> cscm_client::create(cscm_client_config config,
+                                                         const migration::agreement_set& agreements) {
+    auto client = std::make_shared<cscm_client>(std::move(config));
+    for (const auto& a : agreements.all()) {
+        if (auto prepared = client->client_for(a); !prepared) {
+            return make_error(errc::invalid_argument, "partner " + a.system + ": " + prepared.err().message);
+        }
+    }
+    return client;
+}
+
+result<std::shared_ptr<http::client>> cscm_client::client_for(const migration::partner_agreement& peer) {
+    std::lock_guard lock(mutex_);
+    auto key = std::make_pair(peer.system, peer.ca_file);
+    if (auto it = clients_.find(key); it != clients_.end()) {
+        return it->second;
+    }
+    http::client_options options;
+    options.ca_file = peer.ca_file;
+    options.certificate_chain = config_.certificate_chain;
+    options.private_key = config_.private_key;
+    options.timeout = config_.timeout;
+    // The largest answer is a migration profile (1 MiB); fetch() asks for less where less is expected.
+    options.max_response_bytes = 1024 * 1024;
+    auto created = http::create_client(options);
+    if (!created) {
+        return std::move(created).err();
+    }
+    std::shared_ptr<http::client> client = std::move(created).value();
+    clients_.emplace(std::move(key), client);
+    return client;
+}
+
 result<migration::fetched_migration_profile>
 cscm_client::fetch_migration_profile(const migration::partner_agreement& primary, std::string_view user,
                                      const std::optional<std::string>& if_none_match, std::string_view cid) {
@@ -44,9 +76,11 @@ cscm_client::fetch_migration_profile(const migration::partner_agreement& primary
     if (if_none_match) {
         req.headers.emplace_back("If-None-Match", *if_none_match);
     }
-    http::client_options options{primary.ca_file, config_.certificate_chain, config_.private_key, config_.timeout,
-                                 1024 * 1024};
-    auto res = http::fetch(req, options);
+    auto client = client_for(primary);
+    if (!client) {
+        return make_error(errc::unavailable, primary.system + ": " + client.err().message);
+    }
+    auto res = (*client)->fetch(req, 1024 * 1024);
     if (!res) {
         return make_error(errc::unavailable, primary.system + ": " + res.err().message);
     }
@@ -75,9 +109,11 @@ result<void> cscm_client::report_delivery(const migration::partner_agreement& pr
     req.headers.emplace_back(std::string(correlation_header), report.correlation_id);
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = migration::encode_delivery_report(report);
-    http::client_options options{primary.ca_file, config_.certificate_chain, config_.private_key, config_.timeout,
-                                 64 * 1024};
-    auto res = http::fetch(req, options);
+    auto client = client_for(primary);
+    if (!client) {
+        return make_error(errc::unavailable, primary.system + ": " + client.err().message);
+    }
+    auto res = (*client)->fetch(req, 64 * 1024);
     if (!res) {
         return make_error(errc::unavailable, primary.system + ": " + res.err().message);
     }
@@ -93,9 +129,11 @@ result<void> cscm_client::release_visitor(const migration::partner_agreement& pa
     req.method = bhttp::verb::delete_;
     req.url = partner.endpoint + "/cscm-x/v1/visitors/" + support::percent_encode(user);
     req.headers.emplace_back(std::string(correlation_header), std::string(cid));
-    http::client_options options{partner.ca_file, config_.certificate_chain, config_.private_key, config_.timeout,
-                                 64 * 1024};
-    auto res = http::fetch(req, options);
+    auto client = client_for(partner);
+    if (!client) {
+        return make_error(errc::unavailable, partner.system + ": " + client.err().message);
+    }
+    auto res = (*client)->fetch(req, 64 * 1024);
     if (!res) {
         return make_error(errc::unavailable, partner.system + ": " + res.err().message);
     }

@@ -36,7 +36,8 @@ std::optional<std::string> user_segment(std::string_view segment) {
 
 } // namespace
 
-cscm_handler::cscm_handler(std::shared_ptr<migration_services> services) : services_(std::move(services)) {}
+cscm_handler::cscm_handler(std::shared_ptr<migration_services> services)
+    : services_(std::move(services)), stats_(services_->cscm) {}
 
 const migration::partner_agreement* cscm_handler::identify(const http::peer_info& peer) {
     if (peer.certificate_pem.empty()) {

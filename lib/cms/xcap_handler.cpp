@@ -517,7 +517,19 @@ http::response xcap_handler::serve_stats(const http::request& req) {
         {"writes", stats_.writes.load()},
         {"writes_rejected", stats_.writes_rejected.load()},
         {"deletes", stats_.deletes.load()},
+        {"visitor_requests", stats_.visitor_requests.load()},
+        {"visitor_stale", stats_.visitor_stale.load()},
+        {"visitor_refused", stats_.visitor_refused.load()},
     };
+    if (migration_) {
+        const auto& c = migration_->cscm;
+        body["cscm"] = boost::json::object{{"requests", c.requests.load()},
+                                           {"refused_peers", c.refused_peers.load()},
+                                           {"profiles_provided", c.profiles_provided.load()},
+                                           {"not_modified", c.not_modified.load()},
+                                           {"delivery_reports", c.delivery_reports.load()},
+                                           {"releases_received", c.releases_received.load()}};
+    }
     auto res = make_response(bhttp::status::ok, req.version());
     res.set(bhttp::field::content_type, "application/json");
     res.body() = boost::json::serialize(body);

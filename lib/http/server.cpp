@@ -83,9 +83,8 @@ struct connection_handle {
 class server_impl final : public server, public std::enable_shared_from_this<server_impl> {
 public:
     server_impl(const server_config& config, std::shared_ptr<handler> h)
-        : config_(config), handler_(std::move(h)), ioc_(static_cast<int>(config.threads)),
-          acceptor_(asio::make_strand(ioc_)),
-          ssl_(asio::ssl::context::tls_server) {}
+        : config_(config), handler_(std::move(h)), ssl_(asio::ssl::context::tls_server),
+          ioc_(static_cast<int>(config.threads)), acceptor_(asio::make_strand(ioc_)) {}
 
     ~server_impl() override {
         stop();
@@ -418,20 +417,23 @@ private:
         }
     }
 
+    // Everything a connection's coroutine touches is declared before ioc_, so that it outlives ioc_: connections
+    // still open when the server stops (idle keep-alive ones, or past shutdown_grace) are destroyed with ioc_, and
+    // their tracked_connection then leaves connections_.
     server_config config_;
     std::shared_ptr<handler> handler_;
-    asio::io_context ioc_;
-    tcp::acceptor acceptor_;
-    asio::ssl::context ssl_;
-    std::uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};
-    std::vector<std::thread> threads_;
-    std::thread stopper_;
-    std::chrono::steady_clock::time_point last_warning_{}; // only touched on the acceptor's strand
     std::mutex mutex_;
     std::condition_variable drained_;
     std::list<std::shared_ptr<connection_handle>> connections_;
     std::shared_ptr<spdlog::logger> log_ = support::logger("http");
+    asio::ssl::context ssl_;
+    asio::io_context ioc_;
+    tcp::acceptor acceptor_;
+    std::uint16_t port_ = 0;
+    std::vector<std::thread> threads_;
+    std::thread stopper_;
+    std::chrono::steady_clock::time_point last_warning_{}; // only touched on the acceptor's strand
 };
 
 } // namespace

@@ -1,13 +1,48 @@
 #include "mcprov/migration/migration_profile_provision.hpp"
 
+#include <libxml/tree.h>
+
 #include "mcprov/profile/application_usage.hpp"
 #include "mcprov/support/log.hpp"
+#include "mcprov/xml/document.hpp"
 
 namespace mcprov::migration {
 
 using support::errc;
 using support::make_error;
 using support::result;
+
+result<std::string> without_migration_for(std::string_view profile) {
+    auto doc = xml::parse(profile);
+    if (!doc) {
+        return std::move(doc).err();
+    }
+    const auto* ns = reinterpret_cast<const xmlChar*>(profile::migration_namespace.data());
+    const auto ns_length = static_cast<int>(profile::migration_namespace.size());
+    bool found = false;
+    for (xmlNode* n = doc->root()->children; n;) {
+        xmlNode* next = n->next;
+        if (n->type == XML_ELEMENT_NODE && n->ns && n->ns->href && xmlStrlen(n->ns->href) == ns_length &&
+            xmlStrncmp(n->ns->href, ns, ns_length) == 0 &&
+            xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>("migration-for"))) {
+            // With the blank text after it, so that no blank line is left behind.
+            if (next && next->type == XML_TEXT_NODE && xmlIsBlankNode(next)) {
+                xmlNode* blank = next;
+                next = next->next;
+                xmlUnlinkNode(blank);
+                xmlFreeNode(blank);
+            }
+            xmlUnlinkNode(n);
+            xmlFreeNode(n);
+            found = true;
+        }
+        n = next;
+    }
+    if (!found) {
+        return std::string(profile);
+    }
+    return doc->serialize();
+}
 
 migration_profile_provision::migration_profile_provision(std::shared_ptr<store::document_store> documents,
                                                          std::shared_ptr<serving_register> serving)
@@ -46,6 +81,15 @@ result<provision_outcome> migration_profile_provision::run(const provision_reque
     outcome.not_modified =
         request.if_none_match && store::entity_tag_list_matches(*request.if_none_match, selected->etag, true);
     outcome.profile = std::move(selected).value();
+    if (!outcome.not_modified) {
+        // Which other partners the profile is written for is none of this partner's business. The entity tag stays
+        // the stored document's: it changes whenever the profile does.
+        auto content = without_migration_for(outcome.profile.content);
+        if (!content) {
+            return make_error(errc::internal, outcome.profile.name + " does not parse: " + content.err().message);
+        }
+        outcome.profile.content = std::move(content).value();
+    }
     outcome.partners_to_release = std::move(released).value();
     log->info("{} [{}] step 7-8: {} to {}", request.user, request.correlation_id,
               outcome.not_modified ? "not modified" : "provided", request.partner_system);

@@ -1,6 +1,7 @@
 #include "mcprov/migration/serving_register.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <boost/json.hpp>
 
@@ -112,6 +113,16 @@ result<delivery_report> decode_delivery_report(std::string_view text) {
         if (!member.value().is_string() || member.value().as_string().size() > 512) {
             return make_error(errc::invalid_argument,
                               std::string(member.key()) + " must be a string of at most 512 characters");
+        }
+        // The members end up in logs and listings: no control characters, nothing but printable ASCII.
+        const auto& chars = member.value().as_string();
+        if (auto bad = std::find_if(chars.begin(), chars.end(), [](char c) { return c < 0x20 || c > 0x7e; });
+            bad != chars.end()) {
+            char code[8];
+            std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned>(static_cast<unsigned char>(*bad)));
+            return make_error(errc::invalid_argument,
+                              std::string(member.key()) + " must be printable ASCII; byte " + code + " at offset " +
+                                  std::to_string(bad - chars.begin()) + " is not");
         }
     }
     delivery_report r{field(o, "profile_etag"), field(o, "digest"), field(o, "template"), {},

@@ -343,6 +343,27 @@ TEST(cms_process, when_config_has_unknown_key_then_exit_2_naming_line_and_key) {
     EXPECT_NE(output.find("cms.toml:6:"), std::string::npos) << output;
 }
 
+TEST(cms_process, when_the_command_line_is_wrong_then_exit_2) {
+    cms_deployment cms;
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"cmc", "--cms", "https://127.0.0.1:1"},       // required options missing
+             {"cms", "--config", cms.config(), "--colour"}, // an unknown option
+             {"cms"},                                        // --config missing
+             {},                                             // no subcommand
+             {"no-such-command"}}) {
+        auto [code, output] = cms.run(args);
+        EXPECT_EQ(code, 2) << (args.empty() ? std::string("(none)") : args[0]) << ": " << output;
+    }
+}
+
+TEST(cms_process, when_help_is_asked_for_then_exit_0_and_sighup_is_explained) {
+    cms_deployment cms;
+    auto [code, output] = cms.run({"cms", "--help"});
+    EXPECT_EQ(code, 0) << output;
+    EXPECT_NE(output.find("SIGHUP reloads the migration templates"), std::string::npos) << output;
+    EXPECT_EQ(cms.run({"--version"}).first, 0);
+}
+
 TEST(cms_process, when_importing_a_mixed_tree_then_good_documents_stored_and_bad_ones_explained) {
     cms_deployment cms;
     auto [code, output] = cms.run({"cms", "import", "--config", cms.config(), MCPROV_TEST_DATA "/import-mixed"});

@@ -1,5 +1,6 @@
 #include <thread>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "mcprov/http/tls.hpp"
@@ -17,6 +18,27 @@ using boost::beast::http::verb;
 const std::string mcptt_type = "application/vnd.3gpp.mcptt-user-profile+xml";
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A counter of GET /stats: "name", or "cscm.name" for the CSCM-x ones; -1 when absent.
+std::int64_t stat(const std::string& json, const std::string& name) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(json, ec);
+    if (ec || !value.is_object()) {
+        return -1;
+    }
+    const boost::json::object* o = &value.as_object();
+    auto key = name;
+    if (name.starts_with("cscm.")) {
+        const auto* c = o->if_contains("cscm");
+        if (!c || !c->is_object()) {
+            return -1;
+        }
+        o = &c->as_object();
+        key = name.substr(5);
+    }
+    const auto* v = o->if_contains(key);
+    return v && v->is_number() ? v->to_number<std::int64_t>() : -1;
+}
 
 // Polls until `done` holds (a release, a regeneration: work another thread or process finishes), or 20 s pass.
 template <class F>
@@ -198,6 +220,42 @@ TEST_F(migration, when_the_primary_is_unreachable_then_the_copy_is_served_stale_
     EXPECT_EQ(visit(two_systems::carol).result(), status::service_unavailable);
 }
 
+TEST_F(migration, when_the_primary_hangs_then_the_stored_copy_is_served_stale_within_the_cscm_timeout) {
+    systems.edit_config("mcx-b", "[cscm]\n", "[cscm]\ntimeout_seconds = 2\n");
+    start_both();
+    auto fresh = visit(two_systems::alice);
+    ASSERT_EQ(fresh.result(), status::ok);
+    EXPECT_TRUE(fresh[boost::beast::http::field::warning].empty());
+
+    // A primary that still accepts connections (the kernel does) but never answers.
+    systems.process("mcx-a").signal(SIGSTOP);
+    auto started = std::chrono::steady_clock::now();
+    auto stale = visit(two_systems::alice);
+    auto took = std::chrono::steady_clock::now() - started;
+    systems.process("mcx-a").signal(SIGCONT);
+    ASSERT_EQ(stale.result(), status::ok) << stale.body();
+    EXPECT_EQ(stale.body(), fresh.body());
+    EXPECT_TRUE(contains(std::string(stale[boost::beast::http::field::warning]), "110"));
+    EXPECT_FALSE(stale[boost::beast::http::field::age].empty());
+    EXPECT_GE(took, std::chrono::seconds(2));
+    EXPECT_LT(took, std::chrono::seconds(10)) << "the CSCM-x timeout (2 s) bounds the wait";
+    std::string cid(stale["X-Correlation-ID"]);
+    EXPECT_TRUE(contains(systems.log("mcx-b"), "[" + cid + "] step 12: mcx-a.example.org unreachable")) << systems.log("mcx-b");
+    EXPECT_TRUE(contains(systems.log("mcx-b"), "timed out after 2 s")) << systems.log("mcx-b");
+
+    EXPECT_EQ(stat(systems.get("mcx-b", systems.base("mcx-b") + "/stats", systems.admin_token("mcx-b")).body(),
+                   "visitor_stale"),
+              1);
+
+    // Running again, the primary answers: the copy is current, not stale. (A loaded machine may need a moment
+    // before the resumed primary answers within the 2 s timeout.)
+    EXPECT_TRUE(eventually([&] {
+        auto again = visit(two_systems::alice);
+        return again.result() == status::ok && again[boost::beast::http::field::warning].empty() &&
+               again.body() == fresh.body();
+    }));
+}
+
 TEST_F(migration, when_the_user_is_served_at_home_again_then_the_partner_deletes_its_copy) {
     start_both();
     ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
@@ -281,6 +339,89 @@ TEST_F(migration, when_a_system_without_an_agreement_calls_cscm_x_then_it_gets_n
     ASSERT_TRUE(partner) << partner.err().message;
     EXPECT_EQ(partner->result(), status::ok);
     EXPECT_TRUE(contains(partner->body(), "<ProfileName>visiting-mcx-b</ProfileName>"));
+    // Which other partners the profile is written for is not mcx-b's business.
+    EXPECT_FALSE(contains(partner->body(), "migration-for")) << partner->body();
+    EXPECT_FALSE((*partner)[boost::beast::http::field::etag].empty());
+}
+
+TEST_F(migration, when_visitors_are_served_then_the_stats_of_both_systems_count_them) {
+    start_both();
+    auto stats = [&](const std::string& label) {
+        auto res = systems.get(label, systems.base(label) + "/stats", systems.admin_token(label));
+        EXPECT_EQ(res.result(), status::ok);
+        return res.body();
+    };
+    auto a_before = stats("mcx-a");
+    auto b_before = stats("mcx-b");
+    EXPECT_EQ(stat(b_before, "visitor_requests"), 0) << b_before;
+    EXPECT_EQ(stat(a_before, "cscm.profiles_provided"), 0) << a_before;
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    EXPECT_EQ(systems.get("mcx-b", systems.profile_url("mcx-b", two_systems::alice, "other.xml"),
+                          systems.visitor_token(two_systems::alice))
+                  .result(),
+              status::not_found);
+
+    auto b = stats("mcx-b");
+    EXPECT_EQ(stat(b, "visitor_requests"), 3) << b;
+    EXPECT_EQ(stat(b, "visitor_refused"), 1) << b;
+    EXPECT_EQ(stat(b, "visitor_stale"), 0) << b;
+    EXPECT_EQ(stat(b, "cscm.requests"), 0) << "nobody called mcx-b's CSCM-x: " << b;
+    auto a = stats("mcx-a");
+    EXPECT_EQ(stat(a, "cscm.profiles_provided"), 1) << a;
+    EXPECT_EQ(stat(a, "cscm.not_modified"), 1) << a;
+    EXPECT_EQ(stat(a, "cscm.delivery_reports"), 1) << a;
+    EXPECT_EQ(stat(a, "cscm.refused_peers"), 0) << a;
+    EXPECT_GE(stat(a, "cscm.requests"), 3) << a;
+    EXPECT_EQ(stat(a, "visitor_requests"), 0) << a;
+}
+
+TEST_F(migration, when_a_cms_serves_another_users_profile_then_cmc_refuses_it) {
+    start_both();
+    auto alice_profile = visit(two_systems::alice);
+    ASSERT_EQ(alice_profile.result(), status::ok);
+
+    // A CMS with a certificate of mcx-b's CA that answers every request with alice's signed profile.
+    http::certificate_and_key b_ca{support::read_file(systems.dir("mcx-b") / "ca.pem").value(),
+                                   support::read_file(systems.dir("mcx-b") / "ca.key").value()};
+    auto cert = http::issue_certificate(b_ca, "localhost", {"localhost"}, {"127.0.0.1"},
+                                        http::certificate_usage::server, std::chrono::hours(1))
+                    .value();
+    temp_dir keys;
+    ASSERT_TRUE(support::write_file(keys.path() / "cms.crt", cert.certificate_pem));
+    ASSERT_TRUE(support::write_file(keys.path() / "cms.key", cert.private_key_pem));
+    struct fixed_answer final : http::handler {
+        std::string body;
+        http::response handle(http::request&& req, const http::peer_info&) override {
+            http::response res{status::ok, req.version()};
+            res.set(boost::beast::http::field::content_type, mcptt_type);
+            res.body() = body;
+            return res;
+        }
+    };
+    auto handler = std::make_shared<fixed_answer>();
+    handler->body = alice_profile.body();
+    http::server_config config;
+    config.shutdown_grace = std::chrono::seconds(0);
+    config.tls = http::tls_config{keys.path() / "cms.crt", keys.path() / "cms.key", {}};
+    auto server = http::create_server(config, handler);
+    ASSERT_TRUE(server) << server.err().message;
+    const auto cms = "https://127.0.0.1:" + std::to_string((*server)->port());
+    auto cmc = [&](const std::string& user, const std::string& label) {
+        child_process p(MCPROV_BINARY,
+                        {"cmc", "--cms", cms, "--ca", (systems.dir("mcx-b") / "ca.pem").string(), "--system",
+                         "mcx-b.example.org", "--user", user, "--token", "any"},
+                        keys.path() / label);
+        auto code = p.wait(std::chrono::seconds(30)).value_or(-1);
+        return std::make_pair(code, p.out() + p.err());
+    };
+    auto [code, output] = cmc(two_systems::bob, "as-bob");
+    EXPECT_EQ(code, 4) << output;
+    EXPECT_TRUE(contains(output, "the profile is of " + two_systems::alice + ", not " + two_systems::bob)) << output;
+    auto [own_code, own_output] = cmc(two_systems::alice, "as-alice");
+    EXPECT_EQ(own_code, 0) << own_output;
+    (*server)->stop();
+    (*server)->wait();
 }
 
 TEST_F(migration, when_a_visitor_token_is_not_valid_then_nothing_is_served) {
@@ -379,6 +520,11 @@ TEST(dev_process, when_dev_runs_then_a_visitor_gets_its_adapted_profile_and_cmc_
     auto b = dev.wait_for_output(R"(mcprov cmc --cms (\S+))");
     auto a = dev.wait_for_output(R"(--primary (\S+))");
     ASSERT_FALSE(visiting.empty() || at_home.empty() || b.empty() || a.empty()) << dev.out();
+    // The two security domains of mcx-a: carol (in both) reaches alice across them, bob (fire only) does not.
+    EXPECT_TRUE(contains(dev.out(), "(kms.police.mcx-a.example.org): key agreed, SSV ")) << dev.out();
+    EXPECT_TRUE(contains(dev.out(), "refused: the security domain kms.police.mcx-a.example.org is not permitted by "
+                                    "kms.fire.mcx-a.example.org"))
+        << dev.out();
 
     child_process cmc(MCPROV_BINARY,
                       {"cmc", "--cms", b, "--ca", (dir.path() / "dev" / "mcx-b" / "ca.pem").string(), "--system",

@@ -18,6 +18,7 @@ namespace mcprov::cms {
 // The CSCM-x listener: partner systems' CMSs only, mutual TLS (docs/cscm-x.md).
 struct cscm_config {
     http::server_config server; // its tls.client_cas are the partners' CAs
+    std::chrono::seconds timeout{5}; // of each call to a partner's CSCM-x interface, as a client
 };
 
 // Migration (docs/migration.md): this system's identity, its agreements and how it serves visitors.

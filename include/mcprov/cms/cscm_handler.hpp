@@ -13,15 +13,6 @@
 
 namespace mcprov::cms {
 
-struct cscm_stats {
-    std::atomic<std::uint64_t> requests{0};
-    std::atomic<std::uint64_t> refused_peers{0};     // certificate of no partner with an agreement
-    std::atomic<std::uint64_t> profiles_provided{0}; // steps 7-8 with a body
-    std::atomic<std::uint64_t> not_modified{0};
-    std::atomic<std::uint64_t> delivery_reports{0};
-    std::atomic<std::uint64_t> releases_received{0};
-};
-
 // The CSCM-x interface (docs/cscm-x.md), on its own mutual-TLS listener. The partner asking is the one whose CA
 // issued the client certificate and whose certificate name it carries; nothing in the request says who asks.
 class cscm_handler final : public http::handler {
@@ -31,14 +22,14 @@ public:
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
 
-    const cscm_stats& stats() const { return stats_; }
+    const cscm_stats& stats() const { return services_->cscm; }
 
 private:
     // The agreement whose partner presented this certificate; nullptr if none.
     const migration::partner_agreement* identify(const http::peer_info& peer);
 
     std::shared_ptr<migration_services> services_;
-    cscm_stats stats_;
+    cscm_stats& stats_; // services_->cscm
     std::mutex mutex_;
     // Certificates already matched to an agreement, and when; checked again after a while (expiry).
     std::map<std::string, std::pair<const migration::partner_agreement*, std::chrono::steady_clock::time_point>>

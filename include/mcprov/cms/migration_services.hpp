@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +15,16 @@
 
 namespace mcprov::cms {
 
+// Counters of what the CSCM-x interface did (cscm_handler), served at GET /stats with the XCAP interface's.
+struct cscm_stats {
+    std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> refused_peers{0};     // certificate of no partner with an agreement
+    std::atomic<std::uint64_t> profiles_provided{0}; // steps 7-8 with a body
+    std::atomic<std::uint64_t> not_modified{0};
+    std::atomic<std::uint64_t> delivery_reports{0};
+    std::atomic<std::uint64_t> releases_received{0};
+};
+
 // What a CMS with migration agreements runs, in both roles: primary for its own users (provision, serving
 // register, releases) and partner for visitors (retrieval, visitor tokens).
 struct migration_services {
@@ -24,6 +36,7 @@ struct migration_services {
     std::shared_ptr<migration::migration_profile_provision> provision;
     std::shared_ptr<migration::partner_profile_retrieval> retrieval;
     std::shared_ptr<release_worker> releases;
+    cscm_stats cscm; // kept by the CSCM-x handler, read by /stats
 };
 
 } // namespace mcprov::cms

@@ -24,11 +24,15 @@ struct partner_agreement {
     std::optional<organisation_rule> organisation;
 };
 
-// The host part of a SIP or tel-less MC service ID ("sip:alice@police.mcx-a.example.org" gives
-// "police.mcx-a.example.org"); empty when there is none.
+// The host part of a sip: or sips: MC service ID ("sip:alice@police.mcx-a.example.org" gives
+// "police.mcx-a.example.org"), as written: what follows the first '@' up to a port, parameters (';') or headers
+// ('?'); the ID may be enclosed in <>. Empty when there is none or the ID is not one a SIP parser reads the same
+// way: another scheme, no user, a ';' or '?' in the user part, a host with characters other than letters, digits,
+// '-' and '.' (or a bracketed IPv6 reference), a port that is not 1 to 5 digits, or anything else after the host.
 std::string_view host_of(std::string_view mc_service_id);
 
-// Whether an MC service ID belongs to the partner's users (its host matches one of user_domains).
+// Whether an MC service ID belongs to the partner's users: its host matches one of user_domains, compared without
+// regard to case (host names are case-insensitive).
 bool is_user_of(const partner_agreement& agreement, std::string_view mc_service_id);
 
 // The agreements of one MC system.

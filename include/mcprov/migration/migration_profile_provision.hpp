@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mcprov/migration/migration_profile_selection.hpp"
@@ -19,10 +20,15 @@ struct provision_request {
 };
 
 struct provision_outcome {
-    stored_migration_profile profile;
+    stored_migration_profile profile; // content without <migration-for> (unless not_modified: then as stored)
     bool not_modified = false; // the partner's copy is current: no body to send
     std::vector<std::string> partners_to_release; // now serving elsewhere; tell them to delete their copy
 };
+
+// A migration profile as a partner receives it: without its <migration-for> element (and the blank text after it),
+// which names every partner system the profile is written for. Returned unchanged when it has none. Errors: those
+// of xml::parse.
+support::result<std::string> without_migration_for(std::string_view profile);
 
 // TS 23.280 clause 10.1.4.x.2 steps 5 to 8, at the primary MC system: the MC service user database retrieves the
 // user's migration profile that applies to the asking partner system (never a home profile), and the provision is
@@ -33,7 +39,7 @@ public:
                                 std::shared_ptr<serving_register> serving);
 
     // Errors: not_found (no migration profile for this user and partner; the same answer whether or not the
-    // user exists), io.
+    // user exists), io, internal (a stored migration profile that does not parse).
     support::result<provision_outcome> run(const provision_request& request) const;
 
 private:

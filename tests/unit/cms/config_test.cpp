@@ -490,5 +490,87 @@ TEST_F(cms_migration_config_test, when_durations_are_out_of_range_then_error_nam
     EXPECT_EQ(zero->migration.max_stale, std::chrono::seconds(0));
 }
 
+TEST_F(cms_migration_config_test, when_a_required_partner_key_is_an_empty_string_then_it_counts_as_missing) {
+    struct key {
+        const char* written;
+        const char* name;
+    };
+    for (const auto& [written, name] : {key{"system = \"mcx-b.example.org\"", "system"},
+                                        key{"endpoint = \"https://cscm.mcx-b.example.org:9443\"", "endpoint"},
+                                        key{"idms_issuer = \"https://idms.mcx-b.example.org\"", "idms_issuer"},
+                                        key{"ca = \"partner-ca.pem\"", "ca"},
+                                        key{"idms_public_key = \"partner-idms.pem\"", "idms_public_key"}}) {
+        auto text = base() + partner();
+        text.replace(text.find(written), std::string(written).size(), std::string(name) + " = \"\"");
+        auto c = parse(text);
+        ASSERT_FALSE(c) << name;
+        EXPECT_EQ(c.err().code, support::errc::invalid_argument);
+        EXPECT_EQ(c.err().message, "cms.toml: partner[1]." + std::string(name) + " is required") << name;
+
+        // The same message as when the key is left out.
+        auto without = base() + partner();
+        auto at = without.find(written);
+        without.erase(at, without.find('\n', at) + 1 - at);
+        auto missing = parse(without);
+        ASSERT_FALSE(missing) << name;
+        EXPECT_EQ(missing.err().message, c.err().message) << name;
+    }
+}
+
+TEST_F(cms_migration_config_test, when_certificate_name_is_an_empty_string_then_refused_not_defaulted) {
+    auto text = base() + partner("mcx-b.example.org", "https://idms.mcx-b.example.org", "partner-ca.pem",
+                                 "certificate_name = \"\"\n");
+    auto c = parse(text);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.err().message, position_of(text, "\"\"\n") +
+                                   ": partner[1].certificate_name must not be empty (leave it out to use system)");
+}
+
+TEST_F(cms_migration_config_test, when_a_required_key_elsewhere_is_an_empty_string_then_it_counts_as_missing) {
+    auto text = base() + partner();
+    text.replace(text.find("id = \"mcx-a.example.org\""), std::string("id = \"mcx-a.example.org\"").size(), "id = \"\"");
+    auto c = parse(text);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.err().message, "cms.toml: system.id is required");
+}
+
+TEST_F(cms_migration_config_test, when_cscm_timeout_is_absent_then_calls_to_partners_get_five_seconds) {
+    auto c = parse(base() + partner());
+    ASSERT_TRUE(c) << c.err().message;
+    ASSERT_TRUE(c->cscm);
+    EXPECT_EQ(c->cscm->timeout, std::chrono::seconds(5));
+}
+
+TEST_F(cms_migration_config_test, when_cscm_timeout_is_set_then_it_is_read) {
+    auto text = base();
+    text.replace(text.find("[cscm]\n"), 7, "[cscm]\ntimeout_seconds = 2\n");
+    auto c = parse(text + partner());
+    ASSERT_TRUE(c) << c.err().message;
+    ASSERT_TRUE(c->cscm);
+    EXPECT_EQ(c->cscm->timeout, std::chrono::seconds(2));
+    // The listener's own limits are not touched by it.
+    EXPECT_EQ(c->cscm->server.idle_timeout, std::chrono::seconds(60));
+}
+
+TEST_F(cms_migration_config_test, when_cscm_timeout_is_out_of_range_then_error_names_line_and_key) {
+    for (const char* value : {"0", "61", "-5", "\"5\"", "1.5"}) {
+        auto text = base();
+        text.replace(text.find("[cscm]\n"), 7, "[cscm]\ntimeout_seconds = " + std::string(value) + "\n");
+        text += partner();
+        auto c = parse(text);
+        ASSERT_FALSE(c) << value;
+        EXPECT_EQ(c.err().message, position_of(text, std::string(value) + "\nlisten") +
+                                       ": cscm.timeout_seconds must be an integer from 1 to 60")
+            << value;
+    }
+    for (const char* value : {"1", "60"}) {
+        auto text = base();
+        text.replace(text.find("[cscm]\n"), 7, "[cscm]\ntimeout_seconds = " + std::string(value) + "\n");
+        auto c = parse(text + partner());
+        ASSERT_TRUE(c) << value << ": " << c.err().message;
+        EXPECT_EQ(c->cscm->timeout, std::chrono::seconds(std::stoi(value)));
+    }
+}
+
 } // namespace
 } // namespace mcprov::cms

@@ -39,6 +39,55 @@ TEST(host_of, when_the_at_sign_ends_the_id_then_it_is_empty) {
     EXPECT_EQ(host_of("sip:alice@;transport=tls"), "");
 }
 
+TEST(host_of, when_the_id_has_two_at_signs_then_the_host_is_after_the_first_and_so_not_a_host) {
+    // With the last '@', mcx-a would vouch for a user whose SIP host is mcx-c's.
+    EXPECT_EQ(host_of("sip:alice@mcx-c.example.org@police.mcx-a.example.org"), "");
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org@"), "");
+    // An escaped '@' belongs to the user part.
+    EXPECT_EQ(host_of("sip:alice%40home@police.mcx-a.example.org"), "police.mcx-a.example.org");
+}
+
+TEST(host_of, when_a_semicolon_or_question_mark_comes_before_the_host_then_it_is_empty) {
+    EXPECT_EQ(host_of("sip:alice;x=y@police.mcx-a.example.org"), "");
+    EXPECT_EQ(host_of("sip:alice?subject=x@police.mcx-a.example.org"), "");
+    EXPECT_EQ(host_of("sip:;@police.mcx-a.example.org"), "");
+    EXPECT_EQ(host_of("sip:@police.mcx-a.example.org"), "") << "no user";
+    // After the host they start parameters and headers, which may hold anything.
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org;maddr=evil@mcx-c.example.org"), "police.mcx-a.example.org");
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org?to=bob@mcx-c.example.org"), "police.mcx-a.example.org");
+}
+
+TEST(host_of, when_something_odd_follows_the_host_then_it_is_empty) {
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org/x"), "");
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org x"), "");
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org:"), "");
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org:50x"), "");
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org:123456"), "");
+    EXPECT_EQ(host_of("sip:alice@police.mcx-a.example.org>"), "") << "a '>' without its '<'";
+    EXPECT_EQ(host_of("sip:alice@police%2emcx-a.example.org"), "");
+    EXPECT_EQ(host_of("sip:alice@[::1]:5060"), "[::1]");
+    EXPECT_EQ(host_of("sip:alice@[::1"), "");
+}
+
+TEST(host_of, when_the_id_is_not_a_sip_uri_then_it_is_empty) {
+    EXPECT_EQ(host_of("alice@police.mcx-a.example.org"), "");
+    EXPECT_EQ(host_of("mailto:alice@police.mcx-a.example.org"), "");
+    EXPECT_EQ(host_of("SIP:alice@police.mcx-a.example.org"), "police.mcx-a.example.org") << "schemes ignore case";
+}
+
+TEST(is_user_of, when_host_or_pattern_differ_only_in_case_then_the_user_is_the_partners) {
+    auto a = agreement("mcx-a.example.org", "https://idms.mcx-a.example.org", {"*.MCX-A.example.org"});
+    EXPECT_TRUE(is_user_of(a, "sip:alice@Police.Mcx-A.Example.ORG"));
+    EXPECT_TRUE(is_user_of(a, "sip:alice@police.mcx-a.example.org"));
+    EXPECT_FALSE(is_user_of(a, "sip:alice@police.MCX-B.example.org"));
+}
+
+TEST(is_user_of, when_a_second_at_sign_hides_another_host_then_the_user_is_not_the_partners) {
+    auto a = agreement("mcx-a.example.org", "https://idms.mcx-a.example.org", {"*.mcx-a.example.org"});
+    EXPECT_FALSE(is_user_of(a, "sip:alice@mcx-c.example.org@police.mcx-a.example.org"));
+    EXPECT_FALSE(is_user_of(a, "sip:alice;x@police.mcx-a.example.org"));
+}
+
 TEST(is_user_of, when_host_matches_a_wildcard_domain_then_the_user_belongs_to_the_partner) {
     auto a = agreement("mcx-a.example.org", "https://idms.mcx-a.example.org", {"*.mcx-a.example.org"});
     EXPECT_TRUE(is_user_of(a, "sip:alice@police.mcx-a.example.org"));

@@ -162,6 +162,35 @@ TEST(delivery_report, when_profile_etag_or_template_is_missing_or_empty_then_ref
     }
 }
 
+TEST(delivery_report, when_a_member_holds_a_control_character_then_refused_naming_member_byte_and_offset) {
+    struct bad {
+        const char* member;
+        std::string raw;
+        std::string message;
+    };
+    for (const auto& [member, raw, message] :
+         {bad{"template", R"("mcx-a-police\n2026-11-23 info forged log line")",
+              "template must be printable ASCII; byte 0x0a at offset 12 is not"},
+          bad{"correlation_id", R"("c0ffee\r")", "correlation_id must be printable ASCII; byte 0x0d at offset 6 is not"},
+          bad{"profile_etag", R"("\"3q2\u001b[31m\"")",
+              "profile_etag must be printable ASCII; byte 0x1b at offset 4 is not"},
+          bad{"template", R"("police\u0000")", "template must be printable ASCII; byte 0x00 at offset 6 is not"},
+          bad{"template", R"("police\t")", "template must be printable ASCII; byte 0x09 at offset 6 is not"},
+          bad{"correlation_id", R"("del\u007f")", "correlation_id must be printable ASCII; byte 0x7f at offset 3 is not"},
+          bad{"template", "\"polic\xc3\xa9\"", "template must be printable ASCII; byte 0xc3 at offset 5 is not"}}) {
+        auto decoded = decode_delivery_report(report_with(member, raw));
+        ASSERT_FALSE(decoded) << raw;
+        EXPECT_EQ(decoded.err().code, errc::invalid_argument);
+        EXPECT_EQ(decoded.err().message, message);
+    }
+}
+
+TEST(delivery_report, when_members_hold_printable_ascii_then_accepted_spaces_and_punctuation_included) {
+    auto decoded = decode_delivery_report(report_with("template", R"("mcx-a police ~!@#$%^&*()_+{}|:<>?[];',./`\"")"));
+    ASSERT_TRUE(decoded) << decoded.err().message;
+    EXPECT_EQ(decoded->template_name, "mcx-a police ~!@#$%^&*()_+{}|:<>?[];',./`\"");
+}
+
 TEST(delivery_report, when_json_is_deeply_nested_then_refused_without_crashing) {
     expect_refused(std::string(2000, '[') + std::string(2000, ']'));
     expect_refused("{\"profile_etag\":" + std::string(1000, '[') + std::string(1000, ']') + "}");

@@ -82,6 +82,56 @@ TEST_F(migration_profile_provision_test, when_a_profile_names_the_partner_then_i
     EXPECT_EQ(records[0].correlation_id, "cid-7");
 }
 
+TEST_F(migration_profile_provision_test, when_a_profile_is_provided_then_it_does_not_name_the_other_partners) {
+    auto outcome = run(alice, mcx_b);
+    ASSERT_TRUE(outcome) << outcome.err().message;
+    EXPECT_EQ(outcome->profile.content.find("migration-for"), std::string::npos) << outcome->profile.content;
+    EXPECT_EQ(outcome->profile.content.find(mcx_d), std::string::npos) << outcome->profile.content;
+    EXPECT_NE(outcome->profile.content.find("<Name>for-b</Name>"), std::string::npos);
+    EXPECT_NE(outcome->profile.content.find("XUI-URI=\"" + alice + "\""), std::string::npos);
+    // The default profile's marker goes as well.
+    auto fallback = run(alice, mcx_c);
+    ASSERT_TRUE(fallback) << fallback.err().message;
+    EXPECT_EQ(fallback->profile.content.find("migration-for"), std::string::npos) << fallback->profile.content;
+}
+
+TEST_F(migration_profile_provision_test, when_only_the_partner_list_changes_then_the_entity_tag_still_changes) {
+    // What the partner receives is the same, but the stored profile changed: a new entity tag, a fresh copy.
+    auto before = run(alice, mcx_b);
+    ASSERT_TRUE(before);
+    auto etag = put(alice, "migration-profile-1.xml",
+                    migration_profile(alice, 1, "for-b", "partners=\"" + mcx_b + " " + mcx_c + "\""));
+    EXPECT_NE(etag, etag_for_b);
+    auto after = run(alice, mcx_b, etag_for_b);
+    ASSERT_TRUE(after);
+    EXPECT_FALSE(after->not_modified);
+    EXPECT_EQ(after->profile.etag, etag);
+    EXPECT_EQ(after->profile.content, before->profile.content);
+    auto again = run(alice, mcx_b, etag);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->not_modified);
+}
+
+TEST(without_migration_for, when_the_element_is_on_a_line_of_its_own_then_no_blank_line_is_left) {
+    const std::string profile = "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"sip:a@b\">\n"
+                                "  <migration-for xmlns=\"urn:mcprov:migration:1\" partners=\"x y\"/>\n"
+                                "  <Name>n</Name>\n"
+                                "</mcptt-user-profile>\n";
+    auto out = without_migration_for(profile);
+    ASSERT_TRUE(out) << out.err().message;
+    EXPECT_EQ(out->find("migration-for"), std::string::npos);
+    EXPECT_NE(out->find("<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"sip:a@b\">\n  <Name>n</Name>\n"
+                        "</mcptt-user-profile>"),
+              std::string::npos)
+        << *out;
+    // An element of that name in another namespace is the profile's own and stays; no element, no change.
+    const std::string other = "<p xmlns=\"urn:x\"><migration-for partners=\"x\"/></p>";
+    auto kept = without_migration_for(other);
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(*kept, other);
+    EXPECT_FALSE(without_migration_for("<p"));
+}
+
 TEST_F(migration_profile_provision_test, when_no_profile_names_the_partner_then_the_default_is_provided) {
     auto outcome = run(alice, mcx_c);
     ASSERT_TRUE(outcome) << outcome.err().message;
