@@ -2,9 +2,8 @@
 
 #include <set>
 
-#include <boost/asio/ip/address.hpp>
-#include <toml++/toml.h>
-
+#include "mcprov/http/server_config_reader.hpp"
+#include "mcprov/support/config_reader.hpp"
 #include "mcprov/support/file.hpp"
 
 namespace mcprov::cms {
@@ -14,174 +13,8 @@ using support::errc;
 using support::make_error;
 using support::result;
 
-// Reads typed values out of one TOML document, remembering the first error with its position.
-class reader {
-public:
-    // `prefix` names the keys of a table that is not the document's root, e.g. "partner[2].".
-    reader(const toml::table& root, std::string source, std::filesystem::path base_dir, std::string prefix = {})
-        : root_(root), source_(std::move(source)), base_dir_(std::move(base_dir)), prefix_(std::move(prefix)) {}
-
-    bool ok() const { return !error_; }
-    support::error take_error() { return std::move(*error_); }
-
-    // Refuses keys outside `allowed` in a table (so that a misspelt key is an error, not silently ignored).
-    void only_keys(std::string_view table, std::set<std::string_view> allowed) {
-        const toml::table* t = table.empty() ? &root_ : root_[table].as_table();
-        if (!t) {
-            return;
-        }
-        for (const auto& [key, node] : *t) {
-            if (!allowed.contains(key.str())) {
-                fail(node, (table.empty() ? prefix_ : std::string(table) + ".") + std::string(key.str()) + ": unknown key");
-            }
-        }
-    }
-
-    // A required key given as "" is as good as missing, and refused the same way.
-    std::string string(std::string_view table, std::string_view key, std::string fallback, bool required = false) {
-        auto node = at(table, key);
-        if (!node) {
-            if (required) {
-                missing(table, key);
-            }
-            return fallback;
-        }
-        if (auto v = node.value<std::string>()) {
-            if (v->empty() && required) {
-                missing(table, key);
-                return fallback;
-            }
-            return *v;
-        }
-        fail(*node.node(), name(table, key) + " must be a string");
-        return fallback;
-    }
-
-    std::filesystem::path path(std::string_view table, std::string_view key, bool required = true) {
-        auto text = string(table, key, "", required);
-        if (text.empty()) {
-            return {};
-        }
-        std::filesystem::path p(text);
-        return p.is_absolute() ? p : base_dir_ / p;
-    }
-
-    std::int64_t integer(std::string_view table, std::string_view key, std::int64_t fallback, std::int64_t min,
-                         std::int64_t max) {
-        auto node = at(table, key);
-        if (!node) {
-            return fallback;
-        }
-        auto v = node.value<std::int64_t>();
-        if (!v || !node.is_integer() || *v < min || *v > max) {
-            fail(*node.node(),
-                 name(table, key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
-            return fallback;
-        }
-        return *v;
-    }
-
-    bool boolean(std::string_view table, std::string_view key, bool fallback) {
-        auto node = at(table, key);
-        if (!node) {
-            return fallback;
-        }
-        if (!node.is_boolean()) {
-            fail(*node.node(), name(table, key) + " must be true or false");
-            return fallback;
-        }
-        return *node.value<bool>();
-    }
-
-    // Takes the error of a nested reader (if this one has none yet).
-    void adopt(support::error e) {
-        if (!error_) {
-            error_ = std::move(e);
-        }
-    }
-
-    void missing(std::string_view table, std::string_view key) {
-        if (!error_) {
-            error_ = make_error(errc::invalid_argument, source_ + ": " + name(table, key) + " is required");
-        }
-    }
-
-    // A list of strings; empty when absent.
-    std::vector<std::string> strings(std::string_view table, std::string_view key) {
-        std::vector<std::string> out;
-        auto node = at(table, key);
-        if (!node) {
-            return out;
-        }
-        const auto* array = node.as_array();
-        if (array) {
-            for (const auto& element : *array) {
-                if (auto v = element.value<std::string>()) {
-                    out.push_back(*v);
-                } else {
-                    array = nullptr;
-                    break;
-                }
-            }
-        }
-        if (!array) {
-            fail(*node.node(), name(table, key) + " must be a list of strings");
-        }
-        return out;
-    }
-
-    void fail_at(std::string_view table, std::string_view key, const std::string& message) {
-        auto node = at(table, key);
-        if (node) {
-            fail(*node.node(), message);
-        } else if (!error_) {
-            error_ = make_error(errc::invalid_argument, source_ + ": " + message);
-        }
-    }
-
-private:
-    toml::node_view<const toml::node> at(std::string_view table, std::string_view key) const {
-        return table.empty() ? root_[key] : root_[table][key];
-    }
-
-    std::string name(std::string_view table, std::string_view key) const {
-        return table.empty() ? prefix_ + std::string(key) : std::string(table) + "." + std::string(key);
-    }
-
-    void fail(const toml::node& node, const std::string& message) {
-        if (!error_) {
-            const auto& where = node.source().begin;
-            error_ = make_error(errc::invalid_argument, source_ + ":" + std::to_string(where.line) + ":" +
-                                                            std::to_string(where.column) + ": " + message);
-        }
-    }
-
-    const toml::table& root_;
-    std::string source_;
-    std::filesystem::path base_dir_;
-    std::string prefix_;
-    std::optional<support::error> error_;
-};
-
-// "host:port" or "[v6]:port".
-bool split_listen(const std::string& listen, std::string& address, std::uint16_t& port) {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos || colon + 1 == listen.size()) {
-        return false;
-    }
-    address = listen.substr(0, colon);
-    if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
-        address = address.substr(1, address.size() - 2);
-    }
-    unsigned long value = 0;
-    for (char c : listen.substr(colon + 1)) {
-        if (c < '0' || c > '9' || (value = value * 10 + static_cast<unsigned>(c - '0')) > 65535) {
-            return false;
-        }
-    }
-    port = static_cast<std::uint16_t>(value);
-    return !address.empty();
-}
+using reader = support::config_reader;
+using support::split_listen;
 
 bool is_https_url(const std::string& url) {
     return url.starts_with("https://") && url.size() > 8 && url.find_first_of(" ?#", 8) == std::string::npos &&
@@ -293,22 +126,16 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
 
 result<cms_config> parse_cms_config(std::string_view text, const std::string& source_name,
                                     const std::filesystem::path& base_dir) {
-    toml::table root;
-    try {
-        root = toml::parse(text, source_name);
-    } catch (const toml::parse_error& e) {
-        return make_error(errc::invalid_argument, source_name + ":" + std::to_string(e.source().begin.line) + ":" +
-                                                      std::to_string(e.source().begin.column) + ": " +
-                                                      std::string(e.description()));
+    auto parsed = support::parse_toml(text, source_name);
+    if (!parsed) {
+        return std::move(parsed).err();
     }
+    const toml::table& root = *parsed;
     reader r(root, source_name, base_dir);
     r.only_keys("", {"server", "tls", "xcap", "store", "auth", "log", "system", "cscm", "migration", "partner"});
     r.only_keys("system", {"id"});
     r.only_keys("cscm", {"listen", "certificate", "private_key", "timeout_seconds"});
     r.only_keys("migration", {"templates", "max_stale_seconds", "profile_validity_seconds", "release_retry_seconds"});
-    r.only_keys("server", {"listen", "threads", "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
-                           "shutdown_grace_seconds", "max_connections", "plain_http"});
-    r.only_keys("tls", {"certificate", "private_key", "client_ca"});
     r.only_keys("xcap", {"root"});
     r.only_keys("store", {"path"});
     r.only_keys("auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "service_scope",
@@ -316,36 +143,8 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     r.only_keys("log", {"level", "format"});
 
     cms_config c;
-    auto listen = r.string("server", "listen", "127.0.0.1:8443");
-    if (!split_listen(listen, c.server.address, c.server.port)) {
-        r.fail_at("server", "listen", "server.listen must be address:port, e.g. 127.0.0.1:8443 or [::1]:8443");
-    }
-    c.server.threads = static_cast<unsigned>(r.integer("server", "threads", 2, 1, 256));
     // Documents are parsed whole, and the parser takes at most 1 MiB (xml::parse_limits).
-    c.server.max_body_bytes = static_cast<std::size_t>(r.integer("server", "max_body_bytes", 1 << 20, 1024, 1 << 20));
-    c.server.max_header_bytes =
-        static_cast<std::size_t>(r.integer("server", "max_header_bytes", 16 << 10, 1024, 1 << 20));
-    c.server.idle_timeout = std::chrono::seconds(r.integer("server", "idle_timeout_seconds", 60, 1, 3600));
-    c.server.shutdown_grace = std::chrono::seconds(r.integer("server", "shutdown_grace_seconds", 10, 0, 600));
-    c.server.max_connections = static_cast<std::size_t>(r.integer("server", "max_connections", 10000, 1, 1000000));
-    bool plain_http = r.boolean("server", "plain_http", false);
-    if (root["tls"]) {
-        if (plain_http) {
-            r.fail_at("server", "plain_http", "server.plain_http = true and a [tls] section exclude each other");
-        }
-        http::tls_config tls;
-        tls.certificate_chain = r.path("tls", "certificate");
-        tls.private_key = r.path("tls", "private_key");
-        if (root["tls"]["client_ca"]) {
-            tls.client_cas.push_back(r.path("tls", "client_ca"));
-        }
-        c.server.tls = tls;
-    } else if (!plain_http) {
-        r.missing("tls", "certificate");
-    } else if (boost::system::error_code ec; !boost::asio::ip::make_address(c.server.address, ec).is_loopback()) {
-        // Bearer tokens would cross the network in clear.
-        r.fail_at("server", "plain_http", "server.plain_http is only allowed on a loopback listen address");
-    }
+    c.server = http::read_server_config(r, root, "127.0.0.1:8443", 1 << 20);
 
     c.xcap.xcap_root_path = r.string("xcap", "root", "/xcap");
     if (c.xcap.xcap_root_path.empty() || c.xcap.xcap_root_path.front() != '/' || c.xcap.xcap_root_path.back() == '/' ||
