@@ -65,11 +65,6 @@ std::optional<std::uint64_t> parse_ntp_hex(std::string_view text) {
 
 } // namespace
 
-struct kms_handler::caller {
-    identity::access_token token;
-    std::string user;
-};
-
 kms_handler::kms_handler(std::shared_ptr<security_domain> domain, access_config access,
                          std::shared_ptr<const identity::access_token_verifier> verifier,
                          xml::signing_key signing_key)
@@ -281,12 +276,14 @@ http::response kms_handler::key_management(const http::request& req) {
                                                                   std::string(resource)));
 }
 
-// POST /kms/v1/use-reports, JSON {"external_kms_uri", "peer_uri", "used_at"}: who reports comes from the token.
-http::response kms_handler::use_report(const http::request& req) {
-    if (req.method() != bhttp::verb::post) {
+std::variant<identity::access_token, http::response>
+kms_handler::authorize(const http::request& req, boost::beast::http::verb method,
+                       const std::vector<std::string>& scopes) {
+    if (req.method() != method) {
         ++stats_.refused;
-        auto res = http::problem(bhttp::status::method_not_allowed, req.version(), "use reports are POSTed");
-        res.set(bhttp::field::allow, "POST");
+        auto res = http::problem(bhttp::status::method_not_allowed, req.version(),
+                                 "this resource takes " + std::string(bhttp::to_string(method)));
+        res.set(bhttp::field::allow, bhttp::to_string(method));
         return res;
     }
     auto token = verifier_->verify(http::bearer_token(req));
@@ -296,11 +293,22 @@ http::response kms_handler::use_report(const http::request& req) {
         res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
         return res;
     }
-    if (!token->has_scope(access_.user_scope)) {
-        ++stats_.refused;
-        return http::problem(bhttp::status::forbidden, req.version(),
-                             "the access token lacks the scope " + access_.user_scope);
+    for (const auto& scope : scopes) {
+        if (token->has_scope(scope)) {
+            return std::move(token).value();
+        }
     }
+    ++stats_.refused;
+    return http::problem(bhttp::status::forbidden, req.version(), "the access token lacks the scope " + scopes.front());
+}
+
+// POST /kms/v1/use-reports, JSON {"external_kms_uri", "peer_uri", "used_at"}: who reports comes from the token.
+http::response kms_handler::use_report(const http::request& req) {
+    auto authorized = authorize(req, bhttp::verb::post, {access_.user_scope});
+    if (auto* refusal = std::get_if<http::response>(&authorized)) {
+        return std::move(*refusal);
+    }
+    const auto& token = std::get<identity::access_token>(authorized);
     if (req.body().size() > max_report_bytes) {
         ++stats_.refused;
         return http::problem(bhttp::status::payload_too_large, req.version(), "a use report is at most 4096 bytes");
@@ -313,7 +321,7 @@ http::response kms_handler::use_report(const http::request& req) {
         return v && v->is_string() ? std::string(v->get_string()) : std::string();
     };
     external_domain_use use;
-    use.reporter = user_of(*token);
+    use.reporter = user_of(token);
     if (auto member = domain_->store().is_member(use.reporter); !member || !*member) {
         ++stats_.refused;
         return http::problem(bhttp::status::forbidden, req.version(),
@@ -359,23 +367,9 @@ http::response kms_handler::use_report(const http::request& req) {
 
 // GET /kms/v1/policy: what the security-domain lookup needs of this domain.
 http::response kms_handler::policy(const http::request& req) {
-    if (req.method() != bhttp::verb::get) {
-        ++stats_.refused;
-        auto res = http::problem(bhttp::status::method_not_allowed, req.version(), "the policy is read with GET");
-        res.set(bhttp::field::allow, "GET");
-        return res;
-    }
-    auto token = verifier_->verify(http::bearer_token(req));
-    if (!token) {
-        ++stats_.refused;
-        auto res = http::problem(bhttp::status::unauthorized, req.version(), token.err().message);
-        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
-        return res;
-    }
-    if (!token->has_scope(access_.lookup_scope) && !token->has_scope(access_.admin_scope)) {
-        ++stats_.refused;
-        return http::problem(bhttp::status::forbidden, req.version(),
-                             "the access token lacks the scope " + access_.lookup_scope);
+    auto authorized = authorize(req, bhttp::verb::get, {access_.lookup_scope, access_.admin_scope});
+    if (auto* refusal = std::get_if<http::response>(&authorized)) {
+        return std::move(*refusal);
     }
     auto members = domain_->store().members();
     auto cache = domain_->store().external_domains();

@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/beast/http/verb.hpp>
 
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -37,7 +41,11 @@ public:
     const kms_stats& stats() const { return stats_; }
 
 private:
-    struct caller;
+    // The request's token when the method is `method` and the token is valid with one of `scopes`; otherwise the
+    // problem+json answer that refuses it (405, 401, 403).
+    std::variant<identity::access_token, http::response> authorize(const http::request& req,
+                                                                   boost::beast::http::verb method,
+                                                                   const std::vector<std::string>& scopes);
     http::response key_management(const http::request& req);
     http::response use_report(const http::request& req);
     http::response policy(const http::request& req);
