@@ -159,16 +159,7 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     c.xcap.admin_scope = r.string("auth", "admin_scope", c.xcap.admin_scope);
     c.xcap.service_scope = r.string("auth", "service_scope", c.xcap.service_scope);
     c.auth.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
-    c.log_level = r.string("log", "level", "info");
-    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
-    if (!levels.contains(c.log_level)) {
-        r.fail_at("log", "level", "log.level must be one of trace, debug, info, warn, error, critical, off");
-    }
-    auto format = r.string("log", "format", "text");
-    if (format != "text" && format != "json") {
-        r.fail_at("log", "format", "log.format must be text or json");
-    }
-    c.log_format = format == "json" ? support::log_format::json : support::log_format::text;
+    r.log_settings(c.log_level, c.log_format);
     auto partner_files = read_migration(root, r, c, source_name, base_dir);
     if (!r.ok()) {
         return r.take_error();

@@ -98,16 +98,7 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
             r.fail_at("auth", key, "auth." + std::string(key) + " must be one scope: printable ASCII without spaces");
         }
     }
-    c.log_level = r.string("log", "level", "info");
-    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
-    if (!levels.contains(c.log_level)) {
-        r.fail_at("log", "level", "log.level must be one of trace, debug, info, warn, error, critical, off");
-    }
-    auto format = r.string("log", "format", "text");
-    if (format != "text" && format != "json") {
-        r.fail_at("log", "format", "log.format must be text or json");
-    }
-    c.log_format = format == "json" ? support::log_format::json : support::log_format::text;
+    r.log_settings(c.log_level, c.log_format);
     if (!r.ok()) {
         return r.take_error();
     }

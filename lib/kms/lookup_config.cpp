@@ -29,8 +29,7 @@ result<lookup_config> parse_lookup_config(std::string_view text, const std::stri
     c.scope = r.string("auth", "scope", c.scope);
     c.token_file = r.path("lookup", "token_file");
     c.refresh = std::chrono::seconds(r.integer("lookup", "refresh_seconds", 30, 1, 3600));
-    c.log_level = r.string("log", "level", "info");
-    c.log_format = r.string("log", "format", "text") == "json" ? support::log_format::json : support::log_format::text;
+    r.log_settings(c.log_level, c.log_format);
     const auto* domains = (*root)["domain"].as_array();
     if (!domains || !domains->is_array_of_tables() || domains->empty()) {
         r.fail_at("", "domain", "at least one [[domain]] (kms, ca) is required");

@@ -103,6 +103,19 @@ std::optional<std::pair<std::string, std::uint16_t>> config_reader::listen(std::
     return out;
 }
 
+void config_reader::log_settings(std::string& level, log_format& format) {
+    level = string("log", "level", "info");
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (!levels.contains(level)) {
+        fail_at("log", "level", "log.level must be one of trace, debug, info, warn, error, critical, off");
+    }
+    auto text = string("log", "format", "text");
+    if (text != "text" && text != "json") {
+        fail_at("log", "format", "log.format must be text or json");
+    }
+    format = text == "json" ? log_format::json : log_format::text;
+}
+
 void config_reader::adopt(error e) {
     if (!error_) {
         error_ = std::move(e);

@@ -10,6 +10,7 @@
 
 #include <toml++/toml.h>
 
+#include "mcprov/support/log.hpp"
 #include "mcprov/support/result.hpp"
 
 namespace mcprov::support {
@@ -40,6 +41,9 @@ public:
     // "address:port" or "[v6]:port".
     std::optional<std::pair<std::string, std::uint16_t>> listen(std::string_view table, std::string_view key,
                                                                const std::string& fallback);
+
+    // [log] level (trace, debug, info, warn, error, critical, off; default info) and format (text or json).
+    void log_settings(std::string& level, log_format& format);
 
     // Takes the error of a nested reader (if this one has none yet).
     void adopt(error e);
