@@ -869,6 +869,28 @@ result<kms_certificate> read_any_certificate(const xmlNode* node, const std::str
     return read_certificate(node, path);
 }
 
+// UserUri, KmsUri, ClientReqUrl and Time, which a KmsRequest and a KmsResponse both open with: whether `name` was one.
+template <class Message>
+result<bool> read_shared_field(Message& r, std::string_view name, const xmlNode* child, const std::string& child_path) {
+    if (name == "UserUri" || name == "KmsUri" || name == "ClientReqUrl") {
+        auto uri = required_uri(child_path, child);
+        if (!uri) {
+            return std::move(uri).err();
+        }
+        (name == "UserUri" ? r.user_uri : name == "KmsUri" ? r.kms_uri : r.client_req_url) = std::move(*uri);
+        return true;
+    }
+    if (name == "Time") {
+        auto t = parse_date_time(child_path, text_of(child));
+        if (!t) {
+            return std::move(t).err();
+        }
+        r.time = *t;
+        return true;
+    }
+    return false;
+}
+
 result<kms_request> read_request(const xmlNode* node, const std::string& path) {
     kms_request r;
     bool has_time = false;
@@ -878,19 +900,12 @@ result<kms_request> read_request(const xmlNode* node, const std::string& path) {
         }
         const auto name = name_of(child);
         const std::string child_path = path + "/" + std::string(name);
-        if (name == "UserUri" || name == "KmsUri" || name == "ClientReqUrl") {
-            auto uri = required_uri(child_path, child);
-            if (!uri) {
-                return std::move(uri).err();
-            }
-            (name == "UserUri" ? r.user_uri : name == "KmsUri" ? r.kms_uri : r.client_req_url) = std::move(*uri);
-        } else if (name == "Time") {
-            auto t = parse_date_time(child_path, text_of(child));
-            if (!t) {
-                return std::move(t).err();
-            }
-            r.time = *t;
-            has_time = true;
+        auto shared = read_shared_field(r, name, child, child_path);
+        if (!shared) {
+            return std::move(shared).err();
+        }
+        if (*shared) {
+            has_time = has_time || name == "Time";
         } else if (name == "ClientId") {
             r.client_id = text_of(child);
         } else if (name == "DeviceId") {
@@ -921,19 +936,12 @@ result<kms_response> read_response(const xmlNode* node, const std::string& path)
         }
         const auto name = name_of(child);
         const std::string child_path = path + "/" + std::string(name);
-        if (name == "UserUri" || name == "KmsUri" || name == "ClientReqUrl") {
-            auto uri = required_uri(child_path, child);
-            if (!uri) {
-                return std::move(uri).err();
-            }
-            (name == "UserUri" ? r.user_uri : name == "KmsUri" ? r.kms_uri : r.client_req_url) = std::move(*uri);
-        } else if (name == "Time") {
-            auto t = parse_date_time(child_path, text_of(child));
-            if (!t) {
-                return std::move(t).err();
-            }
-            r.time = *t;
-            has_time = true;
+        auto shared = read_shared_field(r, name, child, child_path);
+        if (!shared) {
+            return std::move(shared).err();
+        }
+        if (*shared) {
+            has_time = has_time || name == "Time";
         } else if (name == "KmsId") {
             r.kms_id = text_of(child);
         } else if (name == "KmsMessage") {

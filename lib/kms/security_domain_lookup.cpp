@@ -64,13 +64,4 @@ domain_decision security_domain_lookup::decide(std::string_view initiator_domain
     return d;
 }
 
-std::vector<std::string> security_domain_lookup::domains() const {
-    std::shared_lock lock(mutex_);
-    std::vector<std::string> out;
-    for (const auto& [uri, policy] : policies_) {
-        out.push_back(uri);
-    }
-    return out;
-}
-
 } // namespace mcprov::kms

@@ -12,6 +12,7 @@
 #include "mcprov/kms/kms_documents.hpp"
 #include "mcprov/xml/document.hpp"
 #include "mcprov/xml/schema.hpp"
+#include "mcprov/support/encoding.hpp"
 
 namespace mcprov::kms {
 namespace {
@@ -26,22 +27,11 @@ std::string read_example(const std::string& name) {
     return out.str();
 }
 
-std::string from_hex(std::string_view hex) {
-    std::string out;
-    int high = -1;
-    for (char c : hex) {
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (v < 0) {
-            continue; // spaces between groups
-        }
-        if (high < 0) {
-            high = v;
-        } else {
-            out.push_back(static_cast<char>(high << 4 | v));
-            high = -1;
-        }
-    }
-    return out;
+// Octets from hex as the RFCs print it, with white space between groups.
+std::string from_hex(std::string_view text) {
+    std::string digits(text);
+    std::erase_if(digits, [](char c) { return c == ' ' || c == '\n'; });
+    return support::hex_decode(digits).value();
 }
 
 // RFC 6508 Appendix A: Z = [z]P.

@@ -14,17 +14,17 @@
 #include <string_view>
 
 #include "mcprov/mikey/keys.hpp"
+#include "mcprov/support/encoding.hpp"
 
 namespace {
 
 using mcprov::support::errc;
 
+// Octets from hex as the RFCs print it, with white space between groups.
 std::string from_hex(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-        out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
+    std::string digits(text);
+    std::erase_if(digits, [](char c) { return c == ' ' || c == '\n'; });
+    return mcprov::support::hex_decode(digits).value();
 }
 
 const mcprov::mikey::public_keys& kms() {

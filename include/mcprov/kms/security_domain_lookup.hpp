@@ -52,8 +52,6 @@ public:
     domain_decision decide(std::string_view initiator_domain, std::string_view target_user,
                            const std::optional<std::vector<std::string>>& initiator_domains = std::nullopt) const;
 
-    std::vector<std::string> domains() const;
-
 private:
     mutable std::shared_mutex mutex_;
     std::map<std::string, domain_policy, std::less<>> policies_;

@@ -50,7 +50,8 @@ TEST_F(security_domain_lookup_test, when_a_policy_is_replaced_or_removed_then_lo
     EXPECT_EQ(lookup_.lookup("sip:dave@example.org").size(), 1u);
     lookup_.remove("kms.fire.example.org");
     EXPECT_TRUE(lookup_.lookup("sip:bob@fire.example.org").empty());
-    EXPECT_EQ(lookup_.domains(), std::vector<std::string>{"kms.police.example.org"});
+    EXPECT_EQ(lookup_.lookup("sip:dave@example.org"),
+              (std::vector<supported_domain>{{"kms.police.example.org", {"kms.fire.example.org"}}}));
 }
 
 } // namespace

@@ -7,32 +7,18 @@
 #include <vector>
 
 #include "mcprov/mikey/keys.hpp"
+#include "mcprov/support/encoding.hpp"
 
 namespace mcprov::mikey {
 namespace {
 
 using support::errc;
 
+// Octets from hex as the RFCs print it, with white space between groups.
 std::string from_hex(std::string_view text) {
-    std::string out;
-    int high = -1;
-    for (char c : text) {
-        int value = -1;
-        if (c >= '0' && c <= '9') {
-            value = c - '0';
-        } else if (c >= 'A' && c <= 'F') {
-            value = c - 'A' + 10;
-        } else {
-            continue;
-        }
-        if (high < 0) {
-            high = value;
-        } else {
-            out.push_back(static_cast<char>(high * 16 + value));
-            high = -1;
-        }
-    }
-    return out;
+    std::string digits(text);
+    std::erase_if(digits, [](char c) { return c == ' ' || c == '\n'; });
+    return support::hex_decode(digits).value();
 }
 
 std::string flip_bit(std::string bytes, std::size_t index, int bit = 0) {
