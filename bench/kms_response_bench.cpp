@@ -28,11 +28,11 @@
 
 #include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
-#include "mcprov/kms/kms_documents.hpp"
 #include "mcprov/kms/kms_handler.hpp"
 #include "mcprov/kms/master_secret_vault.hpp"
 #include "mcprov/kms/security_domain.hpp"
 #include "mcprov/kms/security_domain_store.hpp"
+#include "mcprov/kms_interface/kms_documents.hpp"
 #include "mcprov/mikey/keys.hpp"
 #include "mcprov/mikey/user_identifier.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -43,6 +43,7 @@
 namespace {
 
 namespace kms = mcprov::kms;
+namespace kms_interface = mcprov::kms_interface;
 namespace mikey = mcprov::mikey;
 namespace identity = mcprov::identity;
 namespace bhttp = boost::beast::http;
@@ -78,9 +79,9 @@ struct fixture {
     std::string token;
     std::unique_ptr<identity::access_token_verifier> cached;
     std::unique_ptr<identity::access_token_verifier> uncached;
-    std::string request_body;   // a KmsRequest, as mcprov kmc sends it
-    kms::kms_response response; // the handler's answer to alice, before encoding
-    std::string encoded;        // the same, encoded
+    std::string request_body;             // a KmsRequest, as mcprov kmc sends it
+    kms_interface::kms_response response; // the handler's answer to alice, before encoding
+    std::string encoded;                  // the same, encoded
     std::shared_ptr<kms::kms_handler> handler;
     std::string error; // why the fixture could not be made; empty when ready
 };
@@ -172,19 +173,19 @@ void make(fixture& f) {
         return;
     }
 
-    kms::kms_request request;
+    kms_interface::kms_request request;
     request.user_uri = alice;
     request.kms_uri = kms_uri;
     request.time = std::chrono::system_clock::now();
     request.client_id = "mcprov";
-    request.client_req_url = "https://" + kms_uri + std::string(kms::kms_path_keyprov);
-    if (!take(kms::encode_kms_request(request), f.request_body, f, "KmsRequest")) {
+    request.client_req_url = "https://" + kms_uri + std::string(kms_interface::kms_path_keyprov);
+    if (!take(kms_interface::encode_kms_request(request), f.request_body, f, "KmsRequest")) {
         return;
     }
 
     // The response as kms_handler::kms_answer fills it.
     auto period = f.domain->current_key_period();
-    kms::kms_key_set set;
+    kms_interface::kms_key_set set;
     if (!period || !take(f.domain->issue_key_set(alice, *period), set, f, "key set")) {
         f.error = f.error.empty() ? "no key period" : f.error;
         return;
@@ -195,12 +196,12 @@ void make(fixture& f) {
     f.response.kms_id = kms_uri;
     f.response.time = std::chrono::system_clock::now();
     f.response.client_req_url = request.client_req_url;
-    f.response.body = kms::kms_key_prov{{set}};
-    if (!take(kms::encode_kms_response(f.response), f.encoded, f, "encode_kms_response")) {
+    f.response.body = kms_interface::kms_key_prov{{set}};
+    if (!take(kms_interface::encode_kms_response(f.response), f.encoded, f, "encode_kms_response")) {
         return;
     }
     std::string signed_document;
-    if (!take(kms::sign_kms_response(f.encoded, f.signing_key), signed_document, f, "sign_kms_response")) {
+    if (!take(kms_interface::sign_kms_response(f.encoded, f.signing_key), signed_document, f, "sign_kms_response")) {
         return;
     }
     f.handler = std::make_shared<kms::kms_handler>(f.domain, access, std::move(handler_verifier), f.signing_key);
@@ -237,7 +238,7 @@ void verify_access_token(benchmark::State& state) {
 }
 
 void decode_kms_request(benchmark::State& state) {
-    run(state, [](const fixture& f) { return kms::decode_kms_request(f.request_body); });
+    run(state, [](const fixture& f) { return kms_interface::decode_kms_request(f.request_body); });
 }
 
 // issue_user_keys + encode_kms_response + sign_kms_response, filled as the KMS fills them.
@@ -247,25 +248,25 @@ void issue_encode_sign(benchmark::State& state) {
         if (!keys) {
             return std::move(keys).err();
         }
-        kms::kms_response response = f.response; // everything but the keys, as kms_answer fills it
-        auto& set = std::get<kms::kms_key_prov>(response.body).key_sets.front();
+        kms_interface::kms_response response = f.response; // everything but the keys, as kms_answer fills it
+        auto& set = std::get<kms_interface::kms_key_prov>(response.body).key_sets.front();
         set.user_decrypt_key = std::move(keys->rsk);
         set.user_signing_key_ssk = std::move(keys->ssk);
         set.user_pub_token_pvt = std::move(keys->pvt);
-        auto encoded = kms::encode_kms_response(response);
+        auto encoded = kms_interface::encode_kms_response(response);
         if (!encoded) {
             return encoded;
         }
-        return kms::sign_kms_response(*encoded, f.signing_key);
+        return kms_interface::sign_kms_response(*encoded, f.signing_key);
     });
 }
 
 void encode_kms_response(benchmark::State& state) {
-    run(state, [](const fixture& f) { return kms::encode_kms_response(f.response); });
+    run(state, [](const fixture& f) { return kms_interface::encode_kms_response(f.response); });
 }
 
 void sign_kms_response(benchmark::State& state) {
-    run(state, [](const fixture& f) { return kms::sign_kms_response(f.encoded, f.signing_key); });
+    run(state, [](const fixture& f) { return kms_interface::sign_kms_response(f.encoded, f.signing_key); });
 }
 
 void xml_sign_enveloped(benchmark::State& state) {
@@ -274,7 +275,7 @@ void xml_sign_enveloped(benchmark::State& state) {
 
 void kms_handler_keyprov(benchmark::State& state) {
     run(state, [](const fixture& f) -> result<std::size_t> {
-        mcprov::http::request req{bhttp::verb::post, kms::kms_path_keyprov, 11};
+        mcprov::http::request req{bhttp::verb::post, kms_interface::kms_path_keyprov, 11};
         req.set(bhttp::field::host, kms_uri);
         req.set(bhttp::field::authorization, "Bearer " + f.token);
         req.set(bhttp::field::content_type, "application/xml");

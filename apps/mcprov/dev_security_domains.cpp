@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "mcprov/identity/access_token.hpp"
-#include "mcprov/kms/kms_client.hpp"
+#include "mcprov/kmc/kms_client.hpp"
 #include "mcprov/kms/master_secret_vault.hpp"
 #include "mcprov/mikey/i_message_exchange.hpp"
 #include "mcprov/support/clock.hpp"
@@ -76,12 +76,12 @@ result<void> dev_security_domains::prepare() const {
                 return added;
             }
         }
-        auto opened = kms::security_domain::open(loaded->domain, store, std::move(vault).value(),
-                                                 support::create_system_clock());
+        auto opened =
+            kms::security_domain::open(loaded->domain, store, std::move(vault).value(), support::create_system_clock());
         if (!opened) {
             return std::move(opened).err();
         }
-        auto xml = kms::encode_kms_certificate((*opened)->certificate());
+        auto xml = kms_interface::encode_kms_certificate((*opened)->certificate());
         if (!xml) {
             return std::move(xml).err();
         }
@@ -124,7 +124,7 @@ result<std::string> dev_security_domains::demonstrate() const {
     if (!issuer) {
         return std::move(issuer).err();
     }
-    auto material_of = [&](const std::string& who, const std::string& domain) -> result<kms::key_material> {
+    auto material_of = [&](const std::string& who, const std::string& domain) -> result<kmc::key_material> {
         identity::token_request r;
         r.issuer = "https://idms." + system_id;
         r.subject = who;
@@ -136,15 +136,15 @@ result<std::string> dev_security_domains::demonstrate() const {
         if (!token) {
             return std::move(token).err();
         }
-        auto client = kms::kms_client::create({url(domain), system_dir / "ca.pem", *token, who,
-                                               std::chrono::seconds(10)});
+        auto client =
+            kmc::kms_client::create({url(domain), system_dir / "ca.pem", *token, who, std::chrono::seconds(10)});
         if (!client) {
             return std::move(client).err();
         }
-        kms::key_material m;
+        kmc::key_material m;
         auto own = (*client)->init();
-        auto keys = own ? (*client)->keyprov() : result<kms::kms_key_set>(own.err());
-        auto cache = keys ? (*client)->certcache() : result<kms::kms_cert_cache>(keys.err());
+        auto keys = own ? (*client)->keyprov() : result<kms_interface::kms_key_set>(own.err());
+        auto cache = keys ? (*client)->certcache() : result<kms_interface::kms_cert_cache>(keys.err());
         if (!cache) {
             return std::move(cache).err();
         }
@@ -171,22 +171,22 @@ result<std::string> dev_security_domains::demonstrate() const {
     // member of police; alice's domain permits fire.
     mikey::i_message_request request;
     request.initiator_uri = carol;
-    request.initiator_kms = kms::identity_of(carol_fire->own);
+    request.initiator_kms = kmc::identity_of(carol_fire->own);
     request.initiator_keys = {carol_fire->keys.user_decrypt_key, carol_fire->keys.user_signing_key_ssk,
                               carol_fire->keys.user_pub_token_pvt};
     request.responder_uri = alice;
-    request.responder_kms = kms::identity_of(carol_police->own);
+    request.responder_kms = kmc::identity_of(carol_police->own);
     request.time = now;
     auto built = mikey::build_i_message(request);
     if (!built) {
         return std::move(built).err();
     }
-    auto responder = kms::responder_of(*alice_police);
+    auto responder = kmc::responder_of(*alice_police);
     if (!responder) {
         return std::move(responder).err();
     }
-    auto received =
-        mikey::process_i_message(built->bytes, *responder, kms::trust_of(*alice_police, now), now, std::chrono::seconds(60));
+    auto received = mikey::process_i_message(built->bytes, *responder, kmc::trust_of(*alice_police, now), now,
+                                             std::chrono::seconds(60));
     out << "  " << carol << " (" << kms_uri("fire") << ") -> " << alice << " (" << kms_uri("police") << "): ";
     if (received && received->ssv == built->ssv) {
         out << "key agreed, SSV " << support::hex_encode(received->ssv) << "\n";
@@ -194,7 +194,7 @@ result<std::string> dev_security_domains::demonstrate() const {
         out << "FAILED: " << (received ? std::string("different SSVs") : received.err().message) << "\n";
     }
     out << "  " << bob << " (" << kms_uri("fire") << ") -> " << alice << " (" << kms_uri("police") << "): ";
-    auto refused = kms::usable_certificate(*bob_fire, kms_uri("police"), now);
+    auto refused = kmc::usable_certificate(*bob_fire, kms_uri("police"), now);
     out << (refused ? std::string("NOT refused") : "refused: " + refused.err().message) << "\n";
     return out.str();
 }

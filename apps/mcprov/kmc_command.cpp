@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "mcprov/kms/kms_client.hpp"
+#include "mcprov/kmc/kms_client.hpp"
 #include "mcprov/mikey/i_message_exchange.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -58,24 +58,24 @@ std::filesystem::path external_dir(const std::string& dir) {
     return std::filesystem::path(dir) / "external";
 }
 
-result<kms::kms_certificate> read_certificate(const std::filesystem::path& file) {
-    auto text = support::read_file(file, kms::max_document_bytes);
+result<kms_interface::kms_certificate> read_certificate(const std::filesystem::path& file) {
+    auto text = support::read_file(file, kms_interface::max_document_bytes);
     if (!text) {
         return std::move(text).err();
     }
-    auto certificate = kms::decode_kms_certificate(*text);
+    auto certificate = kms_interface::decode_kms_certificate(*text);
     if (!certificate) {
         return make_error(certificate.err().code, file.string() + ": " + certificate.err().message);
     }
     return certificate;
 }
 
-result<kms::kms_key_set> read_key_set(const std::filesystem::path& file) {
-    auto text = support::read_file(file, kms::max_document_bytes);
+result<kms_interface::kms_key_set> read_key_set(const std::filesystem::path& file) {
+    auto text = support::read_file(file, kms_interface::max_document_bytes);
     if (!text) {
         return std::move(text).err();
     }
-    auto keys = kms::decode_kms_key_set(*text);
+    auto keys = kms_interface::decode_kms_key_set(*text);
     if (!keys) {
         return make_error(keys.err().code, file.string() + ": " + keys.err().message);
     }
@@ -83,8 +83,8 @@ result<kms::kms_key_set> read_key_set(const std::filesystem::path& file) {
 }
 
 // What `mcprov kmc fetch` stored in a folder.
-result<kms::key_material> load_material(const std::string& dir) {
-    kms::key_material m;
+result<kmc::key_material> load_material(const std::string& dir) {
+    kmc::key_material m;
     auto own = read_certificate(own_certificate_file(dir));
     if (!own) {
         return std::move(own).err();
@@ -126,7 +126,7 @@ result<std::chrono::system_clock::time_point> time_option(const std::string& tex
 }
 
 int run_fetch(const kmc_options& o) {
-    auto client = kms::kms_client::create({o.kms, o.ca, o.token, o.user, std::chrono::seconds(10)});
+    auto client = kmc::kms_client::create({o.kms, o.ca, o.token, o.user, std::chrono::seconds(10)});
     if (!client) {
         return fail("fetch", client.err());
     }
@@ -138,7 +138,7 @@ int run_fetch(const kmc_options& o) {
     if (!keys) {
         return fail("fetch: keyprov", keys.err());
     }
-    if (auto valid = kms::validate_key_set(*own, *keys); !valid) {
+    if (auto valid = kmc::validate_key_set(*own, *keys); !valid) {
         return fail("fetch: keyprov", valid.err());
     }
     auto cache = (*client)->certcache();
@@ -151,12 +151,13 @@ int run_fetch(const kmc_options& o) {
     if (ec) {
         return fail("fetch", make_error(errc::io, o.dir + ": " + ec.message()));
     }
-    auto own_xml = kms::encode_kms_certificate(*own);
-    auto keys_xml = kms::encode_kms_key_set(*keys);
+    auto own_xml = kms_interface::encode_kms_certificate(*own);
+    auto keys_xml = kms_interface::encode_kms_key_set(*keys);
     if (!own_xml || !keys_xml) {
         return fail("fetch", own_xml ? keys_xml.err() : own_xml.err());
     }
-    for (const auto& [file, text] : {std::pair{own_certificate_file(o.dir), *own_xml}, {key_set_file(o.dir), *keys_xml}}) {
+    for (const auto& [file, text] :
+         {std::pair{own_certificate_file(o.dir), *own_xml}, {key_set_file(o.dir), *keys_xml}}) {
         if (auto written = support::write_file(file, text); !written) {
             return fail("fetch", written.err());
         }
@@ -164,7 +165,7 @@ int run_fetch(const kmc_options& o) {
     std::cout << o.user << ": " << own->kms_uri << ", key period " << keys->key_period_no << " (keys validated)\n";
     std::cout << "certcache " << cache->cache_num.value_or(0) << ":";
     for (const auto& c : cache->certificates) {
-        auto xml = kms::encode_kms_certificate(c);
+        auto xml = kms_interface::encode_kms_certificate(c);
         if (!xml) {
             return fail("fetch", xml.err());
         }
@@ -195,17 +196,17 @@ int run_send(const kmc_options& o) {
         material->external.push_back(std::move(other).value());
     }
     auto to_kms = o.to_kms.empty() ? material->own.kms_uri : o.to_kms;
-    auto responder = kms::usable_certificate(*material, to_kms, *now);
+    auto responder = kmc::usable_certificate(*material, to_kms, *now);
     if (!responder) {
         return fail("send", responder.err());
     }
     mikey::i_message_request request;
     request.initiator_uri = material->keys.user_uri;
-    request.initiator_kms = kms::identity_of(material->own);
+    request.initiator_kms = kmc::identity_of(material->own);
     request.initiator_keys = {material->keys.user_decrypt_key, material->keys.user_signing_key_ssk,
                               material->keys.user_pub_token_pvt};
     request.responder_uri = o.to;
-    request.responder_kms = kms::identity_of(*responder);
+    request.responder_kms = kmc::identity_of(*responder);
     request.time = *now;
     auto built = mikey::build_i_message(request);
     if (!built) {
@@ -229,19 +230,20 @@ int run_receive(const kmc_options& o) {
     if (!now) {
         return fail("receive", now.err());
     }
-    auto responder = kms::responder_of(*material);
+    auto responder = kmc::responder_of(*material);
     if (!responder) {
         return fail("receive", responder.err());
     }
-    auto received = mikey::process_i_message(*bytes, *responder, kms::trust_of(*material, *now), *now,
-                                             std::chrono::seconds(60));
+    auto received =
+        mikey::process_i_message(*bytes, *responder, kmc::trust_of(*material, *now), *now, std::chrono::seconds(60));
     if (!received) {
         return fail("receive", received.err());
     }
     std::cout << "from " << received->initiator_uri << " (" << received->initiator_kms_uri << ")\n";
     std::cout << "SSV " << support::hex_encode(received->ssv) << "\n";
     if (o.report && received->initiator_kms_uri != material->own.kms_uri) {
-        auto client = kms::kms_client::create({o.kms, o.ca, o.token, material->keys.user_uri, std::chrono::seconds(10)});
+        auto client =
+            kmc::kms_client::create({o.kms, o.ca, o.token, material->keys.user_uri, std::chrono::seconds(10)});
         auto reported = client ? (*client)->report_use(received->initiator_kms_uri, received->initiator_uri, *now)
                                : result<void>(client.err());
         if (!reported) {
@@ -258,7 +260,7 @@ int run_verify(const kmc_options& o) {
     if (!keys) {
         return fail("verify", keys.err());
     }
-    kms::key_material material;
+    kmc::key_material material;
     material.keys = std::move(keys).value();
     bool own_found = false;
     for (const auto& file : o.certificates) {
@@ -274,10 +276,10 @@ int run_verify(const kmc_options& o) {
         }
     }
     if (!own_found) {
-        return fail("verify", make_error(errc::invalid_argument, "no --certificate is of the key set's KMS, " +
-                                                                     material.keys.kms_uri));
+        return fail("verify", make_error(errc::invalid_argument,
+                                         "no --certificate is of the key set's KMS, " + material.keys.kms_uri));
     }
-    if (auto valid = kms::validate_key_set(material.own, material.keys); !valid) {
+    if (auto valid = kmc::validate_key_set(material.own, material.keys); !valid) {
         return fail("verify", valid.err());
     }
     auto bytes = support::base64_decode(o.message);
@@ -288,12 +290,12 @@ int run_verify(const kmc_options& o) {
     if (!now) {
         return fail("verify", now.err());
     }
-    auto responder = kms::responder_of(material);
+    auto responder = kmc::responder_of(material);
     if (!responder) {
         return fail("verify", responder.err());
     }
-    auto received = mikey::process_i_message(*bytes, *responder, kms::trust_of(material, *now), *now,
-                                             std::chrono::seconds(60));
+    auto received =
+        mikey::process_i_message(*bytes, *responder, kmc::trust_of(material, *now), *now, std::chrono::seconds(60));
     if (!received) {
         return fail("verify", received.err());
     }
@@ -338,16 +340,18 @@ command add_kmc_command(CLI::App& parent) {
     send->add_option("--to", o->to, "the responder's URI")->required();
     send->add_option("--to-kms", o->to_kms, "the responder's KMS URI (default: the sender's own)");
     send->add_option("--time", o->time, "the message time, RFC 3339 UTC (default: now)");
-    send->add_option("--also", o->also, "another folder `kmc fetch` stored for the same user in another domain it\n"
-                                        "belongs to: that domain's certificate is usable too");
+    send->add_option("--also", o->also,
+                     "another folder `kmc fetch` stored for the same user in another domain it\n"
+                     "belongs to: that domain's certificate is usable too");
 
     auto* receive = kmc->add_subcommand("receive", "Process an I_MESSAGE with the keys in --dir; prints the sender\n"
                                                    "and the SSV in hex, or why it is refused.");
     receive->add_option("--dir", o->dir, "what `kmc fetch` stored")->required();
     receive->add_option("--message", o->message, "the I_MESSAGE in base64")->required();
     receive->add_option("--time", o->time, "the time to check against, RFC 3339 UTC (default: now)");
-    receive->add_flag("--report", o->report, "report the use of an external domain to the user's KMS (needs --kms,\n"
-                                             "--ca and --token)");
+    receive->add_flag("--report", o->report,
+                      "report the use of an external domain to the user's KMS (needs --kms,\n"
+                      "--ca and --token)");
     receive->add_option("--kms", o->kms, "the user's KMS, https://host:port (with --report)");
     receive->add_option("--ca", o->ca, "CA trusted for the KMS (with --report)");
     receive->add_option("--token", o->token, "the user's access token (with --report)");
@@ -355,8 +359,9 @@ command add_kmc_command(CLI::App& parent) {
     auto* verify = kmc->add_subcommand(
         "verify", "Check an I_MESSAGE from another implementation: the responder's KMS certificate(s) and key set\n"
                   "as TS 33.180 XML documents, the message in base64. Prints the SSV in hex, or says why not.");
-    verify->add_option("--certificate", o->certificates,
-                       "KmsCertificate document: the responder's KMS's, then those of trusted external KMSs")
+    verify
+        ->add_option("--certificate", o->certificates,
+                     "KmsCertificate document: the responder's KMS's, then those of trusted external KMSs")
         ->required()
         ->check(CLI::ExistingFile);
     verify->add_option("--key-set", o->key_set, "the responder's KmsKeySet document")

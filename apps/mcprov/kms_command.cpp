@@ -32,8 +32,8 @@ result<std::shared_ptr<kms::security_domain_store>> open_store(const kms::kms_co
     if (!documents) {
         return std::move(documents).err();
     }
-    return std::make_shared<kms::security_domain_store>(std::shared_ptr<store::document_store>(
-        std::move(documents).value()));
+    return std::make_shared<kms::security_domain_store>(
+        std::shared_ptr<store::document_store>(std::move(documents).value()));
 }
 
 result<std::shared_ptr<kms::security_domain>> open_domain(const kms::kms_config& config) {
@@ -67,14 +67,14 @@ result<running_kms> start_kms(const kms::kms_config& config) {
                                                       (key ? chain.err().message : key.err().message));
     }
     // A key that cannot sign would only show at the first request, as a 500 to every client.
-    kms::kms_response probe;
+    kms_interface::kms_response probe;
     probe.user_uri = "sip:probe@" + config.domain.kms_uri;
     probe.kms_uri = config.domain.kms_uri;
     probe.client_req_url = "https://" + config.domain.kms_uri + "/";
-    probe.body = kms::kms_error{500, "probe"};
-    auto probe_xml = kms::encode_kms_response(probe);
+    probe.body = kms_interface::kms_error{500, "probe"};
+    auto probe_xml = kms_interface::encode_kms_response(probe);
     xml::signing_key signing{*key, *chain};
-    if (auto signed_probe = probe_xml ? kms::sign_kms_response(*probe_xml, signing) : std::move(probe_xml);
+    if (auto signed_probe = probe_xml ? kms_interface::sign_kms_response(*probe_xml, signing) : std::move(probe_xml);
         !signed_probe) {
         return make_error(errc::invalid_argument,
                           "the response signing certificate and key cannot sign: " + signed_probe.err().message);
@@ -195,7 +195,7 @@ command add_kms_command(CLI::App& parent) {
             if (!domain) {
                 return fail("certificate", domain.err());
             }
-            auto xml = kms::encode_kms_certificate((*domain)->certificate());
+            auto xml = kms_interface::encode_kms_certificate((*domain)->certificate());
             if (!xml) {
                 return fail("certificate", xml.err());
             }
@@ -213,8 +213,8 @@ command add_kms_command(CLI::App& parent) {
         }
         auto& domain = **store;
         if (member_add->parsed() || member_remove->parsed()) {
-            auto done = member_add->parsed() ? domain.add_member(options->argument)
-                                             : domain.remove_member(options->argument);
+            auto done =
+                member_add->parsed() ? domain.add_member(options->argument) : domain.remove_member(options->argument);
             return done ? 0 : fail("member", done.err());
         }
         if (member_list->parsed()) {
@@ -228,11 +228,11 @@ command add_kms_command(CLI::App& parent) {
             return 0;
         }
         if (permit->parsed()) {
-            auto text = support::read_file(options->argument, kms::max_document_bytes);
+            auto text = support::read_file(options->argument, kms_interface::max_document_bytes);
             if (!text) {
                 return fail("permit", text.err());
             }
-            auto certificate_of_peer = kms::decode_kms_certificate(*text);
+            auto certificate_of_peer = kms_interface::decode_kms_certificate(*text);
             if (!certificate_of_peer) {
                 return fail("permit", make_error(errc::invalid_argument,
                                                  options->argument + ": " + certificate_of_peer.err().message));
@@ -241,7 +241,7 @@ command add_kms_command(CLI::App& parent) {
                 return fail("permit", make_error(errc::invalid_argument,
                                                  "that is this domain's own certificate, not an external one"));
             }
-            auto stored_form = kms::encode_kms_certificate(*certificate_of_peer);
+            auto stored_form = kms_interface::encode_kms_certificate(*certificate_of_peer);
             if (!stored_form) {
                 return fail("permit", stored_form.err());
             }

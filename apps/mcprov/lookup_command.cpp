@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "mcprov/kms/lookup_service.hpp"
+#include "mcprov/lookup/lookup_service.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/log.hpp"
 #include "serve.hpp"
@@ -11,7 +11,7 @@ namespace mcprov::app {
 namespace {
 
 int run_lookup(const std::string& config_file) {
-    auto config = kms::load_lookup_config(config_file);
+    auto config = lookup::load_lookup_config(config_file);
     if (!config) {
         std::cerr << "mcprov lookup: " << config.err().message << "\n";
         return 2;
@@ -24,10 +24,11 @@ int run_lookup(const std::string& config_file) {
         std::cerr << "mcprov lookup: auth.public_key: " << verifier.err().message << "\n";
         return 2;
     }
-    auto lookup = std::make_shared<kms::security_domain_lookup>();
+    auto lookup = std::make_shared<lookup::security_domain_lookup>();
     auto follower =
-        std::make_shared<kms::policy_follower>(config->domains, config->token_file, config->refresh, lookup);
-    auto handler = std::make_shared<kms::lookup_handler>(lookup, follower, std::move(verifier).value(), config->scope);
+        std::make_shared<lookup::policy_follower>(config->domains, config->token_file, config->refresh, lookup);
+    auto handler =
+        std::make_shared<lookup::lookup_handler>(lookup, follower, std::move(verifier).value(), config->scope);
     auto server = http::create_server(config->server, handler);
     if (!server) {
         std::cerr << "mcprov lookup: " << server.err().message << "\n";

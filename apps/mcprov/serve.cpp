@@ -20,14 +20,14 @@ result<migration::template_catalogue> load_templates(const cms::cms_config& conf
     return migration::load_template_directory(*config.migration.templates);
 }
 
-result<std::shared_ptr<cms::migration_services>> start_migration(const cms::cms_config& config,
-                                                                 std::shared_ptr<store::document_store> documents,
-                                                                 std::shared_ptr<support::clock> clock) {
+result<std::shared_ptr<migration::migration_services>> start_migration(const cms::cms_config& config,
+                                                                       std::shared_ptr<store::document_store> documents,
+                                                                       std::shared_ptr<support::clock> clock) {
     auto agreements = migration::agreement_set::create(config.migration.partners);
     if (!agreements) {
         return std::move(agreements).err();
     }
-    auto services = std::make_shared<cms::migration_services>();
+    auto services = std::make_shared<migration::migration_services>();
     services->system = config.migration.system;
     for (const auto& a : agreements->all()) {
         auto verifier_config = config.auth;
@@ -50,21 +50,23 @@ result<std::shared_ptr<cms::migration_services>> start_migration(const cms::cms_
     if (!key || !chain) {
         return make_error(errc::invalid_argument, "the [tls] certificate and key cannot be read for signing");
     }
-    auto client = cms::cscm_client::create(cms::cscm_client_config{config.cscm->server.tls->certificate_chain,
-                                                                  config.cscm->server.tls->private_key,
-                                                                  config.cscm->timeout},
-                                           *agreements);
+    auto client = migration::cscm_client::create(
+        migration::cscm_client_config{config.cscm->server.tls->certificate_chain, config.cscm->server.tls->private_key,
+                                      config.cscm->timeout},
+        *agreements);
     if (!client) {
         return make_error(errc::invalid_argument, "cscm: " + client.err().message);
     }
     services->serving = std::make_shared<migration::serving_register>(documents, clock);
     services->provision = std::make_shared<migration::migration_profile_provision>(documents, services->serving);
     services->retrieval = std::make_shared<migration::partner_profile_retrieval>(
-        migration::retrieval_config{config.migration.system, config.migration.max_stale,
-                                    config.migration.profile_validity, {std::move(*key), std::move(*chain)}},
+        migration::retrieval_config{config.migration.system,
+                                    config.migration.max_stale,
+                                    config.migration.profile_validity,
+                                    {std::move(*key), std::move(*chain)}},
         documents, *client, std::move(templates).value(), clock);
-    services->releases = std::make_shared<cms::release_worker>(services->serving, *client, *agreements,
-                                                               config.migration.release_retry);
+    services->releases = std::make_shared<migration::release_worker>(services->serving, *client, *agreements,
+                                                                     config.migration.release_retry);
     services->agreements = std::move(agreements).value();
     return services;
 }
@@ -112,7 +114,7 @@ result<running_cms> start_cms(const cms::cms_config& config) {
     }
     cms.server = std::move(server).value();
     if (cms.migration) {
-        auto cscm = http::create_server(config.cscm->server, std::make_shared<cms::cscm_handler>(cms.migration));
+        auto cscm = http::create_server(config.cscm->server, std::make_shared<migration::cscm_handler>(cms.migration));
         if (!cscm) {
             cms.stop();
             return make_error(cscm.err().code, "cscm: " + cscm.err().message);

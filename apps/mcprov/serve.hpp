@@ -3,10 +3,10 @@
 #include <memory>
 
 #include "mcprov/cms/config.hpp"
-#include "mcprov/cms/cscm_handler.hpp"
-#include "mcprov/cms/migration_services.hpp"
 #include "mcprov/cms/xcap_handler.hpp"
 #include "mcprov/http/server.hpp"
+#include "mcprov/migration/cscm_handler.hpp"
+#include "mcprov/migration/migration_services.hpp"
 #include "mcprov/support/result.hpp"
 
 namespace mcprov::app {
@@ -17,7 +17,7 @@ struct running_cms {
     std::shared_ptr<cms::mc_service_user_database> database;
     std::shared_ptr<cms::xcap_handler> handler;
     std::unique_ptr<http::server> server;
-    std::shared_ptr<cms::migration_services> migration; // null without agreements
+    std::shared_ptr<migration::migration_services> migration; // null without agreements
     std::unique_ptr<http::server> cscm_server;
 
     // Stops both listeners, letting requests in flight finish, and waits.

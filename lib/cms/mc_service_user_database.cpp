@@ -1,14 +1,14 @@
 #include "mcprov/cms/mc_service_user_database.hpp"
 
 #include "mcprov/identity/mc_service_id.hpp"
-#include "mcprov/profile/application_usage.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::cms {
 
 support::result<store::put_outcome> mc_service_user_database::write(const store::document_key& key,
                                                                     std::string_view bytes,
                                                                     const store::write_condition& condition) {
-    const auto* usage = profile::find_application_usage(key.auid);
+    const auto* usage = xcap::find_application_usage(key.auid);
     if (!usage) {
         return support::make_error(support::errc::not_found, "no application usage " + key.auid);
     }
@@ -26,7 +26,7 @@ support::result<store::put_outcome> mc_service_user_database::write(const store:
             return support::make_error(support::errc::precondition_failed, "the document's entity tag does not match");
         }
     }
-    if (auto checked = profile::check_profile_document(*usage, key.xui, key.name, bytes); !checked) {
+    if (auto checked = xcap::check_profile_document(*usage, key.xui, key.name, bytes); !checked) {
         return std::move(checked).err();
     }
     return documents_->put(key, bytes, condition);

@@ -3,14 +3,15 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
-#include "mcprov/cms/cscm_client.hpp"
-#include "mcprov/cms/xcap_uri.hpp"
+#include "mcprov/cscm/resources.hpp"
+#include "mcprov/migration/cscm_client.hpp"
 #include "mcprov/migration/served_profile.hpp"
-#include "responses.hpp"
-#include "mcprov/profile/application_usage.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/log.hpp"
+#include "mcprov/xcap/application_usage.hpp"
+#include "mcprov/xcap/xcap_uri.hpp"
 #include "mcprov/xml/node_selector.hpp"
+#include "responses.hpp"
 
 namespace mcprov::cms {
 namespace {
@@ -106,8 +107,8 @@ std::string_view media_type(std::string_view content_type) {
 
 struct xcap_handler::context {
     const http::request& req;
-    const profile::application_usage& usage;
-    xcap_uri uri;
+    const xcap::application_usage& usage;
+    xcap::xcap_uri uri;
     identity::access_token token;
     bool admin;
     std::string who; // the user or peer id that log lines start with
@@ -115,7 +116,7 @@ struct xcap_handler::context {
 
 xcap_handler::xcap_handler(xcap_handler_config config, std::shared_ptr<mc_service_user_database> database,
                            std::shared_ptr<const identity::access_token_verifier> verifier,
-                           std::shared_ptr<migration_services> migration)
+                           std::shared_ptr<migration::migration_services> migration)
     : config_(std::move(config)), database_(std::move(database)), verifier_(std::move(verifier)),
       migration_(std::move(migration)) {}
 
@@ -145,7 +146,7 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
         return target == "/stats" ? serve_stats(req) : serve_migration_listing(req);
     }
 
-    auto uri = parse_xcap_uri(target, config_.xcap_root_path);
+    auto uri = xcap::parse_xcap_uri(target, config_.xcap_root_path);
     if (!uri) {
         if (uri.err().code == errc::not_found) {
             ++stats_.not_found;
@@ -165,7 +166,7 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     auto& token = who.token;
     const bool admin = token.has_scope(config_.admin_scope);
     const bool service_server = !admin && token.has_scope(config_.service_scope);
-    const auto* usage = profile::find_application_usage(uri->auid);
+    const auto* usage = xcap::find_application_usage(uri->auid);
     if (!usage) {
         ++stats_.not_found;
         return problem(bhttp::status::not_found, version, "no application usage " + uri->auid);
@@ -176,7 +177,7 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
             return problem(bhttp::status::forbidden, version, "MC service servers may only read profiles");
         }
         // A visitor's profile, as stored at step 11, is what the MC service server authorizes service with.
-        if (migration_ && uri->auid == profile::mcptt_user_profile_auid &&
+        if (migration_ && uri->auid == xcap::mcptt_user_profile_auid &&
             uri->document == migration::visitor_profile_name && !uri->node_selector) {
             if (auto stored = migration_->retrieval->stored_profile(uri->xui)) {
                 return document_response(req, *usage, *uri, std::move(stored).value(), token.subject);
@@ -198,10 +199,10 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     }
 
     // The user asks for its profile at home: partners that served it must delete their copies.
-    if (migration_ && !admin && !service_server && uri->auid == profile::mcptt_user_profile_auid &&
+    if (migration_ && !admin && !service_server && uri->auid == xcap::mcptt_user_profile_auid &&
         req.method() == bhttp::verb::get) {
         if (auto partners = migration_->serving->record_home(uri->xui); partners && !partners->empty()) {
-            auto cid = new_correlation_id();
+            auto cid = cscm::new_correlation_id();
             support::logger("migration")->info("{} [{}] served at home again", uri->xui, cid);
             migration_->releases->release(uri->xui, *partners, cid);
         }
@@ -238,7 +239,7 @@ std::optional<http::response> xcap_handler::screen(const http::request& req, con
 }
 
 std::variant<xcap_handler::caller, http::response> xcap_handler::authenticate(const http::request& req,
-                                                                             const http::peer_info& peer) {
+                                                                              const http::peer_info& peer) {
     auto token_text = bearer_token(req);
     if (token_text.empty()) {
         ++stats_.unauthenticated;
@@ -288,8 +289,8 @@ http::response xcap_handler::serve_document(const context& ctx) {
     return document_response(ctx.req, ctx.usage, ctx.uri, std::move(doc).value(), ctx.who);
 }
 
-http::response xcap_handler::document_response(const http::request& req, const profile::application_usage& usage,
-                                               const xcap_uri& uri, store::stored_document stored,
+http::response xcap_handler::document_response(const http::request& req, const xcap::application_usage& usage,
+                                               const xcap::xcap_uri& uri, store::stored_document stored,
                                                const std::string& who) {
     const auto version = req.version();
     const auto* doc = &stored;
@@ -298,8 +299,7 @@ http::response xcap_handler::document_response(const http::request& req, const p
         res.set(bhttp::field::content_type, usage.mime_type);
         res.body() = std::move(stored.content);
     } else {
-        auto selector =
-            xml::parse_node_selector(*uri.node_selector, uri.namespace_bindings, usage.default_namespace);
+        auto selector = xml::parse_node_selector(*uri.node_selector, uri.namespace_bindings, usage.default_namespace);
         if (!selector) {
             return error_response(selector.err(), version);
         }
@@ -336,22 +336,22 @@ http::response xcap_handler::document_response(const http::request& req, const p
     return res;
 }
 
-http::response xcap_handler::serve_visitor(const http::request& req, const xcap_uri& uri, const caller& who) {
+http::response xcap_handler::serve_visitor(const http::request& req, const xcap::xcap_uri& uri, const caller& who) {
     static const auto log = support::logger("migration");
     const auto version = req.version();
     const auto& primary = *who.visiting_from;
     ++stats_.visitor_requests;
-    auto cid_field = std::string_view(req[correlation_header]);
-    const std::string cid = is_correlation_id(cid_field) ? std::string(cid_field) : new_correlation_id();
+    auto cid_field = std::string_view(req[cscm::correlation_header]);
+    const std::string cid = cscm::is_correlation_id(cid_field) ? std::string(cid_field) : cscm::new_correlation_id();
     auto refuse = [&](bhttp::status status, std::string_view detail) {
         ++stats_.visitor_refused;
         auto res = problem(status, version, detail);
-        res.set(correlation_header, cid);
+        res.set(cscm::correlation_header, cid);
         return res;
     };
-    if (uri.auid != profile::mcptt_user_profile_auid || uri.document != migration::visitor_profile_name) {
+    if (uri.auid != xcap::mcptt_user_profile_auid || uri.document != migration::visitor_profile_name) {
         return refuse(bhttp::status::not_found, "a visiting user's profile is " +
-                                                    std::string(profile::mcptt_user_profile_auid) + "/users/<id>/" +
+                                                    std::string(xcap::mcptt_user_profile_auid) + "/users/<id>/" +
                                                     std::string(migration::visitor_profile_name));
     }
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
@@ -381,7 +381,7 @@ http::response xcap_handler::serve_visitor(const http::request& req, const xcap_
         }
         return res;
     }
-    const auto* usage = profile::find_application_usage(uri.auid);
+    const auto* usage = xcap::find_application_usage(uri.auid);
     auto res = document_response(req, *usage, uri, {std::move(retrieved->content), retrieved->etag, {}}, uri.xui);
     if (retrieved->stale) {
         ++stats_.visitor_stale;
@@ -389,7 +389,7 @@ http::response xcap_handler::serve_visitor(const http::request& req, const xcap_
         res.set(bhttp::field::warning, "110 mcprov \"Response is Stale\"");
         res.set(bhttp::field::age, std::to_string(retrieved->age.count()));
     }
-    res.set(correlation_header, cid);
+    res.set(cscm::correlation_header, cid);
     return res;
 }
 
@@ -463,7 +463,8 @@ http::response xcap_handler::write_document(const context& ctx) {
         res.set(bhttp::field::allow, "GET, HEAD");
         return res;
     }
-    if (auto type = media_type(ctx.req[bhttp::field::content_type]); !boost::beast::iequals(type, ctx.usage.mime_type)) {
+    if (auto type = media_type(ctx.req[bhttp::field::content_type]);
+        !boost::beast::iequals(type, ctx.usage.mime_type)) {
         return reject(support::make_error(errc::unsupported_media_type, "Content-Type must be " +
                                                                             std::string(ctx.usage.mime_type) +
                                                                             ", not '" + std::string(type) + "'"));

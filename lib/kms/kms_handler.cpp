@@ -12,6 +12,8 @@
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::kms {
+
+using namespace kms_interface; // the Annex D documents this function serves
 namespace {
 
 namespace bhttp = boost::beast::http;
@@ -66,8 +68,7 @@ std::optional<std::uint64_t> parse_ntp_hex(std::string_view text) {
 } // namespace
 
 kms_handler::kms_handler(std::shared_ptr<security_domain> domain, access_config access,
-                         std::shared_ptr<const identity::access_token_verifier> verifier,
-                         xml::signing_key signing_key)
+                         std::shared_ptr<const identity::access_token_verifier> verifier, xml::signing_key signing_key)
     : domain_(std::move(domain)), access_(std::move(access)), verifier_(std::move(verifier)),
       signing_key_(std::move(signing_key)) {}
 
@@ -162,9 +163,9 @@ http::response kms_handler::key_management(const http::request& req) {
             return kms_refusal(req, user, request.err());
         }
         if (request->kms_uri != domain.kms_uri) {
-            return kms_refusal(req, user,
-                               make_error(errc::conflict, "this is the KMS of " + domain.kms_uri + ", not of " +
-                                                              request->kms_uri));
+            return kms_refusal(
+                req, user,
+                make_error(errc::conflict, "this is the KMS of " + domain.kms_uri + ", not of " + request->kms_uri));
         }
         if (request->user_uri != user) {
             return kms_refusal(req, user,
@@ -235,8 +236,7 @@ http::response kms_handler::key_management(const http::request& req) {
             return kms_refusal(req, user, member.err());
         }
         if (!*member) {
-            return kms_refusal(req, user,
-                               make_error(errc::forbidden, user + " is not a member of " + domain.kms_uri));
+            return kms_refusal(req, user, make_error(errc::forbidden, user + " is not a member of " + domain.kms_uri));
         }
         auto cache = domain_->store().external_domains();
         if (!cache) {
@@ -272,13 +272,13 @@ http::response kms_handler::key_management(const http::request& req) {
         response.body = std::move(body);
         return kms_answer(req, user, std::move(response));
     }
-    return kms_refusal(req, user, make_error(errc::not_found, "no such key management resource: " +
-                                                                  std::string(resource)));
+    return kms_refusal(req, user,
+                       make_error(errc::not_found, "no such key management resource: " + std::string(resource)));
 }
 
-std::variant<identity::access_token, http::response>
-kms_handler::authorize(const http::request& req, boost::beast::http::verb method,
-                       const std::vector<std::string>& scopes) {
+std::variant<identity::access_token, http::response> kms_handler::authorize(const http::request& req,
+                                                                            boost::beast::http::verb method,
+                                                                            const std::vector<std::string>& scopes) {
     if (req.method() != method) {
         ++stats_.refused;
         auto res = http::problem(bhttp::status::method_not_allowed, req.version(),

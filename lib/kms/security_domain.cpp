@@ -6,6 +6,8 @@
 
 namespace mcprov::kms {
 
+using namespace kms_interface; // the Annex D documents this function serves
+
 using support::errc;
 using support::make_error;
 using support::result;
@@ -15,8 +17,7 @@ result<std::shared_ptr<security_domain>> security_domain::open(domain_config con
                                                                master_secret_vault vault,
                                                                std::shared_ptr<support::clock> clock) {
     static const auto log = support::logger("kms");
-    std::shared_ptr<security_domain> domain(new security_domain(std::move(config), std::move(store),
-                                                                std::move(clock)));
+    std::shared_ptr<security_domain> domain(new security_domain(std::move(config), std::move(store), std::move(clock)));
     const auto& uri = domain->config_.kms_uri;
     auto stored = domain->store_->sealed_master_secrets();
     if (!stored) {
@@ -98,14 +99,17 @@ result<kms_key_set> security_domain::issue_key_set(std::string_view user_uri, st
         return std::move(current).err();
     }
     if (number < *current) {
-        return make_error(errc::invalid_argument, "key period " + std::to_string(number) + " has expired (the "
-                                                  "current one is " + std::to_string(*current) + ")");
+        return make_error(errc::invalid_argument, "key period " + std::to_string(number) +
+                                                      " has expired (the "
+                                                      "current one is " +
+                                                      std::to_string(*current) + ")");
     }
     if (number > *current + config_.future_key_periods) {
-        return make_error(errc::invalid_argument, "key period " + std::to_string(number) + " is too far ahead (the "
-                                                  "current one is " + std::to_string(*current) + ", " +
-                                                  std::to_string(config_.future_key_periods) +
-                                                  " more are served)");
+        return make_error(errc::invalid_argument, "key period " + std::to_string(number) +
+                                                      " is too far ahead (the "
+                                                      "current one is " +
+                                                      std::to_string(*current) + ", " +
+                                                      std::to_string(config_.future_key_periods) + " more are served)");
     }
     auto p = periods();
     auto uid = mikey::mikey_sakke_uid(user_uri, config_.kms_uri, p.period_seconds, p.offset_seconds, number);

@@ -2,8 +2,8 @@
 
 #include <libxml/tree.h>
 
-#include "mcprov/profile/application_usage.hpp"
 #include "mcprov/support/log.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 #include "mcprov/xml/document.hpp"
 
 namespace mcprov::migration {
@@ -17,8 +17,8 @@ result<std::string> without_migration_for(std::string_view profile) {
     if (!doc) {
         return std::move(doc).err();
     }
-    const auto* ns = reinterpret_cast<const xmlChar*>(profile::migration_namespace.data());
-    const auto ns_length = static_cast<int>(profile::migration_namespace.size());
+    const auto* ns = reinterpret_cast<const xmlChar*>(xcap::migration_namespace.data());
+    const auto ns_length = static_cast<int>(xcap::migration_namespace.size());
     bool found = false;
     for (xmlNode* n = doc->root()->children; n;) {
         xmlNode* next = n->next;
@@ -50,7 +50,7 @@ migration_profile_provision::migration_profile_provision(std::shared_ptr<store::
 
 result<provision_outcome> migration_profile_provision::run(const provision_request& request) const {
     static const auto log = support::logger("migration");
-    const std::string auid(profile::migration_profile_auid);
+    const std::string auid(xcap::migration_profile_auid);
     log->info("{} [{}] step 5: {} asks for the migration profile", request.user, request.correlation_id,
               request.partner_system);
     auto names = documents_->list(auid, request.user);
@@ -70,8 +70,7 @@ result<provision_outcome> migration_profile_provision::run(const provision_reque
                   request.partner_system);
         return make_error(errc::not_found, "no migration profile for this user and partner system");
     }
-    log->info("{} [{}] step 6: {} {} applies", request.user, request.correlation_id, selected->name,
-              selected->etag);
+    log->info("{} [{}] step 6: {} {} applies", request.user, request.correlation_id, selected->name, selected->etag);
     auto released = register_->record_served(request.user, request.partner_system, selected->name, selected->etag,
                                              request.correlation_id);
     if (!released) {

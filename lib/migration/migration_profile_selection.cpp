@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <optional>
 
-#include "mcprov/profile/application_usage.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::migration {
 
 support::result<stored_migration_profile>
 select_migration_profile(const std::vector<stored_migration_profile>& profiles, std::string_view partner_system) {
-    const auto& usage = *profile::find_application_usage(profile::migration_profile_auid);
+    const auto& usage = *xcap::find_application_usage(xcap::migration_profile_auid);
     struct candidate {
         unsigned index;
         const stored_migration_profile* profile;
@@ -19,12 +19,12 @@ select_migration_profile(const std::vector<stored_migration_profile>& profiles, 
         return !current || index < current->index;
     };
     for (const auto& p : profiles) {
-        auto index = profile::profile_index(usage, p.name);
+        auto index = xcap::profile_index(usage, p.name);
         auto doc = xml::parse(p.content);
         if (!index || !doc) {
             continue;
         }
-        auto targets = profile::migration_targets_of(*doc);
+        auto targets = xcap::migration_targets_of(*doc);
         if (!targets) {
             continue;
         }
@@ -42,8 +42,8 @@ select_migration_profile(const std::vector<stored_migration_profile>& profiles, 
     if (fallback) {
         return *fallback->profile;
     }
-    return support::make_error(support::errc::not_found,
-                               "no migration profile names " + std::string(partner_system) + " and none is the default");
+    return support::make_error(support::errc::not_found, "no migration profile names " + std::string(partner_system) +
+                                                             " and none is the default");
 }
 
 } // namespace mcprov::migration

@@ -9,12 +9,12 @@
 #include <sstream>
 #include <string>
 
-#include "mcprov/kms/kms_documents.hpp"
+#include "mcprov/kms_interface/kms_documents.hpp"
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/xml/document.hpp"
 #include "mcprov/xml/schema.hpp"
-#include "mcprov/support/encoding.hpp"
 
-namespace mcprov::kms {
+namespace mcprov::kms_interface {
 namespace {
 
 using namespace std::chrono;
@@ -191,4 +191,4 @@ TEST(kms_interface_examples, when_the_standalone_certificate_is_decoded_then_it_
 }
 
 } // namespace
-} // namespace mcprov::kms
+} // namespace mcprov::kms_interface

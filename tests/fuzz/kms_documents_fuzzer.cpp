@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "mcprov/kms/kms_documents.hpp"
+#include "mcprov/kms_interface/kms_documents.hpp"
 
 // The TS 33.180 Annex D documents a KMS receives (KmsRequest) and a client receives (KmsResponse, KmsCertificate,
 // KmsKeySet), from arbitrary bytes. The first byte picks the decoder ('0' request, '1' response, '2' certificate, '3'

@@ -18,7 +18,7 @@ public:
     support::result<store::stored_document> read(const store::document_key& key) const { return documents_->get(key); }
 
     // Errors: not_found (unknown application usage), invalid_argument (XUI or document name), the checks of
-    // profile::check_profile_document, precondition_failed, io. Nothing is written unless every check passes.
+    // xcap::check_profile_document, precondition_failed, io. Nothing is written unless every check passes.
     support::result<store::put_outcome> write(const store::document_key& key, std::string_view bytes,
                                               const store::write_condition& condition);
 

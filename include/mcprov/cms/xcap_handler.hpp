@@ -7,11 +7,11 @@
 #include <variant>
 
 #include "mcprov/cms/mc_service_user_database.hpp"
-#include "mcprov/cms/migration_services.hpp"
-#include "mcprov/cms/xcap_uri.hpp"
-#include "mcprov/profile/application_usage.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/migration/migration_services.hpp"
+#include "mcprov/xcap/application_usage.hpp"
+#include "mcprov/xcap/xcap_uri.hpp"
 
 namespace mcprov::cms {
 
@@ -49,7 +49,7 @@ class xcap_handler final : public http::handler {
 public:
     xcap_handler(xcap_handler_config config, std::shared_ptr<mc_service_user_database> database,
                  std::shared_ptr<const identity::access_token_verifier> verifier,
-                 std::shared_ptr<migration_services> migration = nullptr);
+                 std::shared_ptr<migration::migration_services> migration = nullptr);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     // Only an administrator may send a body: anyone else is answered before it is read.
@@ -67,9 +67,9 @@ private:
     // refuse it with.
     std::variant<caller, http::response> authenticate(const http::request& req, const http::peer_info& peer);
     http::response serve_document(const context& ctx);
-    http::response serve_visitor(const http::request& req, const xcap_uri& uri, const caller& who);
-    http::response document_response(const http::request& req, const profile::application_usage& usage,
-                                     const xcap_uri& uri, store::stored_document doc, const std::string& who);
+    http::response serve_visitor(const http::request& req, const xcap::xcap_uri& uri, const caller& who);
+    http::response document_response(const http::request& req, const xcap::application_usage& usage,
+                                     const xcap::xcap_uri& uri, store::stored_document doc, const std::string& who);
     http::response serve_migration_listing(const http::request& req);
     http::response write_document(const context& ctx);
     http::response delete_document(const context& ctx);
@@ -78,7 +78,7 @@ private:
     xcap_handler_config config_;
     std::shared_ptr<mc_service_user_database> database_;
     std::shared_ptr<const identity::access_token_verifier> verifier_;
-    std::shared_ptr<migration_services> migration_;
+    std::shared_ptr<migration::migration_services> migration_;
     xcap_stats stats_;
 };
 

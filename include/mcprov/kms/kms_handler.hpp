@@ -43,14 +43,14 @@ public:
 private:
     // The request's token when the method is `method` and the token is valid with one of `scopes`; otherwise the
     // problem+json answer that refuses it (405, 401, 403).
-    std::variant<identity::access_token, http::response> authorize(const http::request& req,
-                                                                   boost::beast::http::verb method,
-                                                                   const std::vector<std::string>& scopes);
+    std::variant<identity::access_token, http::response>
+    authorize(const http::request& req, boost::beast::http::verb method, const std::vector<std::string>& scopes);
     http::response key_management(const http::request& req);
     http::response use_report(const http::request& req);
     http::response policy(const http::request& req);
     http::response serve_stats(const http::request& req) const;
-    http::response kms_answer(const http::request& req, const std::string& user_uri, kms_response response);
+    http::response kms_answer(const http::request& req, const std::string& user_uri,
+                              kms_interface::kms_response response);
     http::response kms_refusal(const http::request& req, const std::string& user_uri, const support::error& e);
 
     std::shared_ptr<security_domain> domain_;

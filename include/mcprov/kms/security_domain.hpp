@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "mcprov/kms/config.hpp"
-#include "mcprov/kms/kms_documents.hpp"
 #include "mcprov/kms/master_secret_vault.hpp"
 #include "mcprov/kms/security_domain_store.hpp"
+#include "mcprov/kms_interface/kms_documents.hpp"
 #include "mcprov/mikey/keys.hpp"
 #include "mcprov/mikey/user_identifier.hpp"
 #include "mcprov/support/clock.hpp"
@@ -36,7 +36,7 @@ public:
     support::clock& clock() const { return *clock_; }
 
     // The domain's own certificate (Role Root), valid from the domain's creation for config.certificate_validity.
-    const kms_certificate& certificate() const { return certificate_; }
+    const kms_interface::kms_certificate& certificate() const { return certificate_; }
 
     // The key period that holds now, and whether `number` is one keyprov may serve (the current one and up to
     // config.future_key_periods after it).
@@ -45,7 +45,7 @@ public:
     // KMS KeyProvision for a member: the key set of `user_uri` for key period `number` (TS 33.180 D.3.3).
     // Errors: forbidden (not a member), invalid_argument (a period keyprov does not serve: expired, or too far
     // ahead), those of the store and the primitives.
-    support::result<kms_key_set> issue_key_set(std::string_view user_uri, std::uint64_t number) const;
+    support::result<kms_interface::kms_key_set> issue_key_set(std::string_view user_uri, std::uint64_t number) const;
 
 private:
     security_domain(domain_config config, std::shared_ptr<security_domain_store> store,
@@ -57,7 +57,7 @@ private:
     std::shared_ptr<support::clock> clock_;
     mikey::master_secrets secrets_;
     mikey::public_keys public_keys_;
-    kms_certificate certificate_;
+    kms_interface::kms_certificate certificate_;
 };
 
 } // namespace mcprov::kms

@@ -2,7 +2,7 @@
 
 #include "../temp_dir.hpp"
 #include "mcprov/migration/migration_profile_provision.hpp"
-#include "mcprov/profile/application_usage.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::migration {
 namespace {
@@ -43,7 +43,7 @@ protected:
     }
 
     std::string put(const std::string& user, const std::string& name, const std::string& content) {
-        auto written = documents->put({std::string(profile::migration_profile_auid), user, name}, content, {});
+        auto written = documents->put({std::string(xcap::migration_profile_auid), user, name}, content, {});
         EXPECT_TRUE(written) << written.err().message;
         return written ? written->etag : std::string();
     }
@@ -120,9 +120,11 @@ TEST(without_migration_for, when_the_element_is_on_a_line_of_its_own_then_no_bla
     auto out = without_migration_for(profile);
     ASSERT_TRUE(out) << out.err().message;
     EXPECT_EQ(out->find("migration-for"), std::string::npos);
-    EXPECT_NE(out->find("<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"sip:a@b\">\n  <Name>n</Name>\n"
-                        "</mcptt-user-profile>"),
-              std::string::npos)
+    EXPECT_NE(
+        out->find(
+            "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"sip:a@b\">\n  <Name>n</Name>\n"
+            "</mcptt-user-profile>"),
+        std::string::npos)
         << *out;
     // An element of that name in another namespace is the profile's own and stays; no element, no change.
     const std::string other = "<p xmlns=\"urn:x\"><migration-for partners=\"x\"/></p>";

@@ -1,0 +1,100 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mcprov/http/client.hpp"
+#include "mcprov/http/server.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/lookup/security_domain_lookup.hpp"
+#include "mcprov/support/log.hpp"
+
+namespace mcprov::lookup {
+
+// One KMS the central lookup follows.
+struct followed_kms {
+    std::string url;          // https://host:port
+    std::filesystem::path ca; // CA trusted for its TLS certificate
+};
+
+// Everything `mcprov lookup` reads from its TOML file (docs/kms.md, "Security-domain lookup").
+struct lookup_config {
+    http::server_config server;
+    identity::verifier_config verifier; // callers' tokens; public_key_pem holds the key itself
+    std::string scope = "mcprov:kms:lookup";
+    std::vector<followed_kms> domains;
+    std::filesystem::path token_file; // the bearer token presented to the KMSs; read again on every refresh
+    std::chrono::seconds refresh{30};
+    std::string log_level = "info";
+    support::log_format log_format = support::log_format::text;
+};
+
+support::result<lookup_config> load_lookup_config(const std::filesystem::path& file);
+support::result<lookup_config> parse_lookup_config(std::string_view text, const std::string& source_name,
+                                                   const std::filesystem::path& base_dir);
+
+// Keeps a security_domain_lookup up to date from each KMS's GET /kms/v1/policy, every `refresh`. A KMS that cannot
+// be reached keeps its last known policy (logged); one never reached is absent. Stops with the object.
+class policy_follower {
+public:
+    policy_follower(std::vector<followed_kms> domains, std::filesystem::path token_file, std::chrono::seconds refresh,
+                    std::shared_ptr<security_domain_lookup> lookup);
+    ~policy_follower();
+    policy_follower(const policy_follower&) = delete;
+    policy_follower& operator=(const policy_follower&) = delete;
+
+    // Refreshes every domain now; returns how many answered.
+    std::size_t refresh_now();
+
+    struct status {
+        std::string url;
+        std::string kms_uri; // empty until it first answered
+        std::optional<std::chrono::system_clock::time_point> last_success;
+        std::string last_error;
+    };
+    std::vector<status> statuses() const;
+
+private:
+    void loop();
+
+    std::vector<followed_kms> domains_;
+    std::filesystem::path token_file_;
+    std::chrono::seconds refresh_;
+    std::shared_ptr<security_domain_lookup> lookup_;
+    std::vector<std::unique_ptr<http::client>> clients_;
+    mutable std::mutex mutex_;
+    std::vector<status> statuses_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+// GET /lookup/v1/users/{user URI, percent-encoded}: the domains that support the user, with what each permits.
+// GET /lookup/v1/decision?initiator-domain=K&target=U: an application server's forward-or-redirect decision.
+// GET /healthz (200 when every followed KMS has answered at least once, 503 otherwise, with each one's state).
+class lookup_handler final : public http::handler {
+public:
+    lookup_handler(std::shared_ptr<const security_domain_lookup> lookup, std::shared_ptr<policy_follower> follower,
+                   std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope)
+        : lookup_(std::move(lookup)), follower_(std::move(follower)), verifier_(std::move(verifier)),
+          scope_(std::move(scope)) {}
+
+    http::response handle(http::request&& req, const http::peer_info& peer) override;
+
+private:
+    std::shared_ptr<const security_domain_lookup> lookup_;
+    std::shared_ptr<policy_follower> follower_;
+    std::shared_ptr<const identity::access_token_verifier> verifier_;
+    std::string scope_;
+};
+
+} // namespace mcprov::lookup

@@ -1,0 +1,217 @@
+#include "mcprov/kmc/kms_client.hpp"
+
+#include <algorithm>
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include "mcprov/mikey/keys.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::kmc {
+
+using namespace kms_interface; // the Annex D documents this function serves
+
+namespace bhttp = boost::beast::http;
+using support::errc;
+using support::make_error;
+using support::result;
+
+result<std::unique_ptr<kms_client>> kms_client::create(kms_client_config config) {
+    auto ca = support::read_file(config.ca_file, 1024 * 1024);
+    if (!ca) {
+        return make_error(errc::invalid_argument, "the KMS's CA: " + ca.err().message);
+    }
+    http::client_options options;
+    options.ca_file = config.ca_file;
+    options.timeout = config.timeout;
+    options.max_response_bytes = max_document_bytes;
+    auto http = http::create_client(options);
+    if (!http) {
+        return std::move(http).err();
+    }
+    return std::unique_ptr<kms_client>(
+        new kms_client(std::move(config), std::move(http).value(), std::move(ca).value()));
+}
+
+result<kms_response> kms_client::post(const std::string& path) {
+    http::client_request req;
+    req.method = bhttp::verb::post;
+    req.url = config_.kms_url + path;
+    req.headers.emplace_back("Authorization", "Bearer " + config_.access_token);
+    if (!kms_uri_.empty()) {
+        kms_request request;
+        request.user_uri = config_.user_uri;
+        request.kms_uri = kms_uri_;
+        request.time = std::chrono::system_clock::now();
+        request.client_id = "mcprov";
+        request.client_req_url = "https://" + kms_uri_ + path;
+        auto body = encode_kms_request(request);
+        if (!body) {
+            return std::move(body).err();
+        }
+        req.body = std::move(body).value();
+        req.headers.emplace_back("Content-Type", "application/xml");
+    }
+    auto res = http_->fetch(req);
+    if (!res) {
+        return std::move(res).err();
+    }
+    auto verified = verify_kms_response(res->body(), ca_pem_);
+    if (!verified) {
+        return make_error(verified.err().code, config_.kms_url + " answered " + std::to_string(res->result_int()) +
+                                                   " without a valid signed KmsResponse: " + verified.err().message);
+    }
+    auto& response = verified->response;
+    if (const auto* e = std::get_if<kms_error>(&response.body)) {
+        auto code = kms_error_code_from(e->code);
+        auto kind = !code                                   ? errc::internal
+                    : *code == kms_error_code::unauthorized ? errc::unauthenticated
+                    : *code == kms_error_code::forbidden    ? errc::forbidden
+                    : *code == kms_error_code::not_found    ? errc::not_found
+                    : *code == kms_error_code::bad_request  ? errc::invalid_argument
+                    : *code == kms_error_code::conflict     ? errc::conflict
+                                                            : errc::unavailable;
+        return make_error(kind, "KmsError " + std::to_string(e->code) + ": " + e->message);
+    }
+    return std::move(response);
+}
+
+result<kms_certificate> kms_client::init() {
+    auto response = post(std::string(kms_path_init));
+    if (!response) {
+        return std::move(response).err();
+    }
+    auto* body = std::get_if<kms_init>(&response->body);
+    if (!body) {
+        return make_error(errc::invalid_argument, "the KMS answered init without a KmsInit");
+    }
+    kms_uri_ = body->certificate.kms_uri;
+    return std::move(body->certificate);
+}
+
+result<kms_key_set> kms_client::keyprov(std::optional<std::chrono::system_clock::time_point> at) {
+    std::string path;
+    if (at) {
+        auto ntp = mikey::to_ntp_timestamp(*at);
+        if (!ntp) {
+            return std::move(ntp).err();
+        }
+        path = keyprov_path(config_.user_uri, *ntp);
+    } else {
+        path = std::string(kms_path_keyprov);
+    }
+    auto response = post(path);
+    if (!response) {
+        return std::move(response).err();
+    }
+    auto* body = std::get_if<kms_key_prov>(&response->body);
+    if (!body || body->key_sets.empty()) {
+        return make_error(errc::invalid_argument, "the KMS answered keyprov without a key set");
+    }
+    return std::move(body->key_sets.front());
+}
+
+result<kms_cert_cache> kms_client::certcache(std::optional<std::int64_t> known) {
+    auto response = post(known ? certcache_path(*known) : std::string(kms_path_certcache));
+    if (!response) {
+        return std::move(response).err();
+    }
+    auto* body = std::get_if<kms_cert_cache>(&response->body);
+    if (!body) {
+        return make_error(errc::invalid_argument, "the KMS answered certcache without a KmsCertCache");
+    }
+    return std::move(*body);
+}
+
+result<void> kms_client::report_use(std::string_view external_kms_uri, std::string_view peer_uri,
+                                    std::chrono::system_clock::time_point used_at) {
+    http::client_request req;
+    req.method = bhttp::verb::post;
+    req.url = config_.kms_url + "/kms/v1/use-reports";
+    req.headers.emplace_back("Authorization", "Bearer " + config_.access_token);
+    req.headers.emplace_back("Content-Type", "application/json");
+    boost::json::object body{
+        {"external_kms_uri", external_kms_uri}, {"peer_uri", peer_uri}, {"used_at", support::format_utc(used_at)}};
+    req.body = boost::json::serialize(body);
+    auto res = http_->fetch(req);
+    if (!res) {
+        return std::move(res).err();
+    }
+    if (res->result() != bhttp::status::no_content) {
+        return make_error(errc::unavailable,
+                          "the KMS refused the use report (" + std::to_string(res->result_int()) + "): " + res->body());
+    }
+    return {};
+}
+
+mikey::kms_identity identity_of(const kms_certificate& certificate) {
+    return {certificate.kms_uri,
+            {certificate.pub_auth_key, certificate.pub_enc_key},
+            {static_cast<std::uint64_t>(certificate.user_key_period),
+             static_cast<std::uint64_t>(certificate.user_key_offset)}};
+}
+
+result<kms_certificate> usable_certificate(const key_material& material, std::string_view kms_uri,
+                                           std::chrono::system_clock::time_point now) {
+    const kms_certificate* found = nullptr;
+    if (material.own.kms_uri == kms_uri) {
+        found = &material.own;
+    } else {
+        auto it = std::find_if(material.external.begin(), material.external.end(),
+                               [&](const kms_certificate& c) { return c.kms_uri == kms_uri; });
+        if (it == material.external.end()) {
+            return make_error(errc::forbidden, "the security domain " + std::string(kms_uri) + " is not permitted by " +
+                                                   material.own.kms_uri + " (not in its certcache)");
+        }
+        found = &*it;
+    }
+    if (found->revoked) {
+        return make_error(errc::forbidden, "the KmsCertificate of " + std::string(kms_uri) + " is revoked");
+    }
+    if ((found->valid_from && now < *found->valid_from) || (found->valid_to && now >= *found->valid_to)) {
+        return make_error(errc::forbidden, "the KmsCertificate of " + std::string(kms_uri) + " is not valid now");
+    }
+    return *found;
+}
+
+mikey::kms_trust trust_of(const key_material& material, std::chrono::system_clock::time_point now) {
+    return [&material, now](std::string_view kms_uri) -> result<mikey::trusted_kms> {
+        auto certificate = usable_certificate(material, kms_uri, now);
+        if (!certificate) {
+            return std::move(certificate).err();
+        }
+        auto identity = identity_of(*certificate);
+        return mikey::trusted_kms{identity.keys, identity.periods};
+    };
+}
+
+result<mikey::responder_credentials> responder_of(const key_material& material) {
+    mikey::responder_credentials out;
+    out.uri = material.keys.user_uri;
+    out.kms = identity_of(material.own);
+    out.keys = {material.keys.user_decrypt_key, material.keys.user_signing_key_ssk, material.keys.user_pub_token_pvt};
+    if (material.keys.key_period_no < 0) {
+        return make_error(errc::invalid_argument, "a key set with a negative key period");
+    }
+    out.key_period = static_cast<std::uint64_t>(material.keys.key_period_no);
+    return out;
+}
+
+result<void> validate_key_set(const kms_certificate& kms, const kms_key_set& keys) {
+    if (keys.kms_uri != kms.kms_uri) {
+        return make_error(errc::unauthenticated, "the key set is from " + keys.kms_uri + ", not " + kms.kms_uri);
+    }
+    mikey::public_keys pub{kms.pub_auth_key, kms.pub_enc_key};
+    if (auto rsk = mikey::validate_receiver_key(pub, keys.user_id, keys.user_decrypt_key); !rsk) {
+        return make_error(rsk.err().code, "the RSK does not validate: " + rsk.err().message);
+    }
+    if (auto ssk = mikey::validate_signing_keys(pub, keys.user_id, keys.user_signing_key_ssk, keys.user_pub_token_pvt);
+        !ssk) {
+        return make_error(ssk.err().code, "the SSK and PVT do not validate: " + ssk.err().message);
+    }
+    return {};
+}
+
+} // namespace mcprov::kmc

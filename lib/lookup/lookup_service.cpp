@@ -1,0 +1,212 @@
+#include "mcprov/lookup/lookup_service.hpp"
+
+#include <set>
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include "mcprov/http/responses.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::lookup {
+namespace {
+
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+using support::errc;
+using support::make_error;
+using support::result;
+
+const std::shared_ptr<spdlog::logger>& log() {
+    static const auto logger = support::logger("lookup");
+    return logger;
+}
+
+std::vector<std::string> strings_of(const json::object& o, std::string_view key) {
+    std::vector<std::string> out;
+    if (const auto* list = o.if_contains(key); list && list->is_array()) {
+        for (const auto& v : list->get_array()) {
+            if (v.is_string()) {
+                out.emplace_back(v.get_string());
+            }
+        }
+    }
+    return out;
+}
+
+json::array json_strings(const std::vector<std::string>& list) {
+    json::array out;
+    for (const auto& s : list) {
+        out.emplace_back(s);
+    }
+    return out;
+}
+
+} // namespace
+
+policy_follower::policy_follower(std::vector<followed_kms> domains, std::filesystem::path token_file,
+                                 std::chrono::seconds refresh, std::shared_ptr<security_domain_lookup> lookup)
+    : domains_(std::move(domains)), token_file_(std::move(token_file)), refresh_(refresh), lookup_(std::move(lookup)) {
+    for (const auto& d : domains_) {
+        http::client_options options;
+        options.ca_file = d.ca;
+        options.timeout = std::chrono::seconds(5);
+        options.max_response_bytes = 16 * 1024 * 1024;
+        auto client = http::create_client(options);
+        if (!client) {
+            log()->error("{}: {}", d.url, client.err().message);
+        }
+        clients_.push_back(client ? std::move(client).value() : nullptr);
+        statuses_.push_back({d.url, {}, std::nullopt, client ? std::string() : client.err().message});
+    }
+    thread_ = std::thread([this] { loop(); });
+}
+
+policy_follower::~policy_follower() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+std::size_t policy_follower::refresh_now() {
+    auto token = support::read_file(token_file_, 64 * 1024);
+    std::size_t answered = 0;
+    for (std::size_t i = 0; i < domains_.size(); ++i) {
+        std::string error;
+        std::optional<domain_policy> policy;
+        if (!token) {
+            error = "the lookup's token: " + token.err().message;
+        } else if (!clients_[i]) {
+            error = "no client (see the log at start)";
+        } else {
+            std::string bearer = *token;
+            while (!bearer.empty() && (bearer.back() == '\n' || bearer.back() == '\r' || bearer.back() == ' ')) {
+                bearer.pop_back();
+            }
+            http::client_request req{
+                bhttp::verb::get, domains_[i].url + "/kms/v1/policy", {{"Authorization", "Bearer " + bearer}}, ""};
+            auto res = clients_[i]->fetch(req);
+            boost::system::error_code ec;
+            if (!res) {
+                error = res.err().message;
+            } else if (res->result() != bhttp::status::ok) {
+                error = "answered " + std::to_string(res->result_int()) + ": " + res->body().substr(0, 200);
+            } else if (auto value = json::parse(res->body(), ec); ec || !value.is_object() ||
+                                                                  !value.get_object().if_contains("kms_uri") ||
+                                                                  !value.get_object().at("kms_uri").is_string()) {
+                error = "answered something that is not a policy";
+            } else {
+                const auto& o = value.get_object();
+                policy = domain_policy{std::string(o.at("kms_uri").get_string()), strings_of(o, "members"),
+                                       strings_of(o, "permitted_external")};
+            }
+        }
+        std::lock_guard lock(mutex_);
+        auto& s = statuses_[i];
+        if (policy) {
+            ++answered;
+            if (!s.kms_uri.empty() && s.kms_uri != policy->kms_uri) {
+                lookup_->remove(s.kms_uri);
+            }
+            s.kms_uri = policy->kms_uri;
+            s.last_success = std::chrono::system_clock::now();
+            s.last_error.clear();
+            log()->debug("{}: {} members, permits {} domain(s)", policy->kms_uri, policy->members.size(),
+                         policy->permitted_external.size());
+            lookup_->update(std::move(*policy));
+        } else {
+            if (s.last_error != error) {
+                log()->warn("{}: policy not refreshed, the last known one stays: {}", s.url, error);
+            }
+            s.last_error = error;
+        }
+    }
+    return answered;
+}
+
+std::vector<policy_follower::status> policy_follower::statuses() const {
+    std::lock_guard lock(mutex_);
+    return statuses_;
+}
+
+void policy_follower::loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        lock.unlock();
+        refresh_now();
+        lock.lock();
+        wake_.wait_for(lock, refresh_, [this] { return stopping_; });
+    }
+}
+
+http::response lookup_handler::handle(http::request&& req, const http::peer_info& peer) {
+    (void)peer;
+    std::string_view target(req.target().data(), req.target().size());
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) {
+        return http::problem(bhttp::status::bad_request, req.version(), "a malformed request target");
+    }
+    std::string path = url->path();
+    if (req.method() != bhttp::verb::get) {
+        auto res = http::problem(bhttp::status::method_not_allowed, req.version(), "the lookup is read with GET");
+        res.set(bhttp::field::allow, "GET");
+        return res;
+    }
+    if (path == "/healthz") {
+        json::array domains;
+        bool all = true;
+        for (const auto& s : follower_->statuses()) {
+            all = all && s.last_success.has_value();
+            domains.push_back(json::object{{"kms", s.url},
+                                           {"kms_uri", s.kms_uri},
+                                           {"last_success", s.last_success ? support::format_utc(*s.last_success) : ""},
+                                           {"last_error", s.last_error}});
+        }
+        auto res = http::json_response(json::object{{"domains", std::move(domains)}}, req.version());
+        res.result(all ? bhttp::status::ok : bhttp::status::service_unavailable);
+        return res;
+    }
+    auto token = verifier_->verify(http::bearer_token(req));
+    if (!token) {
+        auto res = http::problem(bhttp::status::unauthorized, req.version(), token.err().message);
+        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
+        return res;
+    }
+    if (!token->has_scope(scope_)) {
+        return http::problem(bhttp::status::forbidden, req.version(), "the access token lacks the scope " + scope_);
+    }
+    constexpr std::string_view users = "/lookup/v1/users/";
+    if (path.starts_with(users) && path.size() > users.size()) {
+        auto user = path.substr(users.size());
+        json::array domains;
+        for (const auto& d : lookup_->lookup(user)) {
+            domains.push_back(
+                json::object{{"kms_uri", d.kms_uri}, {"permitted_external", json_strings(d.permitted_external)}});
+        }
+        return http::json_response(json::object{{"user", user}, {"domains", std::move(domains)}}, req.version());
+    }
+    if (path == "/lookup/v1/decision") {
+        auto params = url->params();
+        auto initiator = params.find("initiator-domain");
+        auto target_user = params.find("target");
+        if (initiator == params.end() || target_user == params.end() || !(*initiator).has_value ||
+            !(*target_user).has_value) {
+            return http::problem(bhttp::status::bad_request, req.version(),
+                                 "the decision needs ?initiator-domain=<KMS URI>&target=<user URI>");
+        }
+        auto d = lookup_->decide((*initiator).value, (*target_user).value);
+        return http::json_response(json::object{{"forward", d.forward},
+                                                {"acceptable_domains", json_strings(d.acceptable_domains)},
+                                                {"reason", d.reason}},
+                                   req.version());
+    }
+    return http::problem(bhttp::status::not_found, req.version(), "no such resource: " + path);
+}
+
+} // namespace mcprov::lookup

@@ -1,0 +1,144 @@
+#include "mcprov/migration/cscm_client.hpp"
+
+#include <boost/beast/http.hpp>
+
+#include "mcprov/support/encoding.hpp"
+
+namespace mcprov::migration {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using support::errc;
+using support::make_error;
+using support::result;
+
+std::string url_of(const migration::partner_agreement& peer, cscm::resource_kind kind, std::string_view user) {
+    return peer.endpoint + cscm::path_of({kind, std::string(user)});
+}
+
+// An answer the procedure cannot use, as an error of the right class.
+support::error unexpected(const http::response& res, const std::string& peer) {
+    auto status = res.result_int();
+    auto detail = peer + " answered " + std::to_string(status);
+    if (status == 404) {
+        return make_error(errc::not_found, detail);
+    }
+    if (status == 403 || status == 401) {
+        return make_error(errc::forbidden, detail);
+    }
+    return make_error(errc::unavailable, detail);
+}
+
+} // namespace
+
+result<std::shared_ptr<cscm_client>> cscm_client::create(cscm_client_config config,
+                                                         const migration::agreement_set& agreements) {
+    auto client = std::make_shared<cscm_client>(std::move(config));
+    for (const auto& a : agreements.all()) {
+        if (auto prepared = client->client_for(a); !prepared) {
+            return make_error(errc::invalid_argument, "partner " + a.system + ": " + prepared.err().message);
+        }
+    }
+    return client;
+}
+
+result<std::shared_ptr<http::client>> cscm_client::client_for(const migration::partner_agreement& peer) {
+    std::lock_guard lock(mutex_);
+    auto key = std::make_pair(peer.system, peer.ca_file);
+    if (auto it = clients_.find(key); it != clients_.end()) {
+        return it->second;
+    }
+    http::client_options options;
+    options.ca_file = peer.ca_file;
+    options.certificate_chain = config_.certificate_chain;
+    options.private_key = config_.private_key;
+    options.timeout = config_.timeout;
+    // The largest answer is a migration profile (1 MiB); fetch() asks for less where less is expected.
+    options.max_response_bytes = 1024 * 1024;
+    auto created = http::create_client(options);
+    if (!created) {
+        return std::move(created).err();
+    }
+    std::shared_ptr<http::client> client = std::move(created).value();
+    clients_.emplace(std::move(key), client);
+    return client;
+}
+
+result<migration::fetched_migration_profile>
+cscm_client::fetch_migration_profile(const migration::partner_agreement& primary, std::string_view user,
+                                     const std::optional<std::string>& if_none_match, std::string_view cid) {
+    http::client_request req;
+    req.url = url_of(primary, cscm::resource_kind::migration_profile, user);
+    req.headers.emplace_back(std::string(cscm::correlation_header), std::string(cid));
+    req.headers.emplace_back("Accept", std::string(cscm::migration_profile_media_type));
+    if (if_none_match) {
+        req.headers.emplace_back("If-None-Match", *if_none_match);
+    }
+    auto client = client_for(primary);
+    if (!client) {
+        return make_error(errc::unavailable, primary.system + ": " + client.err().message);
+    }
+    auto res = (*client)->fetch(req, 1024 * 1024);
+    if (!res) {
+        return make_error(errc::unavailable, primary.system + ": " + res.err().message);
+    }
+    migration::fetched_migration_profile out;
+    if (res->result() == bhttp::status::not_modified) {
+        out.not_modified = true;
+        return out;
+    }
+    if (res->result() != bhttp::status::ok) {
+        return unexpected(*res, primary.system);
+    }
+    out.etag = std::string((*res)[bhttp::field::etag]);
+    out.name = std::string((*res)[cscm::profile_name_header]);
+    out.content = std::move(res->body());
+    if (out.etag.empty()) {
+        return make_error(errc::unavailable, primary.system + " sent a migration profile without an entity tag");
+    }
+    return out;
+}
+
+result<void> cscm_client::report_delivery(const migration::partner_agreement& primary, std::string_view user,
+                                          const migration::delivery_report& report) {
+    http::client_request req;
+    req.method = bhttp::verb::post;
+    req.url = url_of(primary, cscm::resource_kind::delivery_reports, user);
+    req.headers.emplace_back(std::string(cscm::correlation_header), report.correlation_id);
+    req.headers.emplace_back("Content-Type", std::string(cscm::delivery_report_media_type));
+    req.body = cscm::encode_delivery_report(report);
+    auto client = client_for(primary);
+    if (!client) {
+        return make_error(errc::unavailable, primary.system + ": " + client.err().message);
+    }
+    auto res = (*client)->fetch(req, 64 * 1024);
+    if (!res) {
+        return make_error(errc::unavailable, primary.system + ": " + res.err().message);
+    }
+    if (res->result() != bhttp::status::no_content) {
+        return unexpected(*res, primary.system);
+    }
+    return {};
+}
+
+result<void> cscm_client::release_visitor(const migration::partner_agreement& partner, std::string_view user,
+                                          std::string_view cid) {
+    http::client_request req;
+    req.method = bhttp::verb::delete_;
+    req.url = url_of(partner, cscm::resource_kind::visitor, user);
+    req.headers.emplace_back(std::string(cscm::correlation_header), std::string(cid));
+    auto client = client_for(partner);
+    if (!client) {
+        return make_error(errc::unavailable, partner.system + ": " + client.err().message);
+    }
+    auto res = (*client)->fetch(req, 64 * 1024);
+    if (!res) {
+        return make_error(errc::unavailable, partner.system + ": " + res.err().message);
+    }
+    if (res->result() != bhttp::status::no_content && res->result() != bhttp::status::not_found) {
+        return unexpected(*res, partner.system);
+    }
+    return {};
+}
+
+} // namespace mcprov::migration

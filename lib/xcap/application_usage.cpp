@@ -1,0 +1,157 @@
+#include "mcprov/xcap/application_usage.hpp"
+
+#include <array>
+#include <charconv>
+
+#include <libxml/tree.h>
+
+#include "mcprov/xml/schema.hpp"
+
+namespace mcprov::xcap {
+namespace {
+
+using support::errc;
+using support::make_error;
+using support::result;
+
+constexpr std::array usages{
+    application_usage{"org.3gpp.mcptt.user-profile", "application/vnd.3gpp.mcptt-user-profile+xml",
+                      "urn:3gpp:mcptt:user-profile:1.0", "mcptt-user-profile", "mcptt-user-profile-",
+                      "ts24484-rel13/mcptt-user-profile.xsd"},
+    application_usage{"org.3gpp.mcdata.user-profile", "application/vnd.3gpp.mcdata-user-profile+xml",
+                      "urn:3gpp:mcdata:user-profile:1.0", "mcdata-user-profile", "mcdata-user-profile-", ""},
+    application_usage{"org.3gpp.mcvideo.user-profile", "application/vnd.3gpp.mcvideo-user-profile+xml",
+                      "urn:3gpp:mcvideo:user-profile:1.0", "mcvideo-user-profile", "mcvideo-user-profile-", ""},
+    application_usage{migration_profile_auid, "application/vnd.3gpp.mcptt-user-profile+xml",
+                      "urn:3gpp:mcptt:user-profile:1.0", "mcptt-user-profile", "migration-profile-",
+                      "ts24484-rel13/mcptt-user-profile.xsd", true},
+};
+
+std::string attribute(xmlNode* node, const char* name) {
+    xmlChar* value = xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name));
+    if (!value) {
+        return {};
+    }
+    std::string out(reinterpret_cast<const char*>(value));
+    xmlFree(value);
+    return out;
+}
+
+bool has_attribute(xmlNode* node, const char* name) {
+    return xmlHasNsProp(node, reinterpret_cast<const xmlChar*>(name), nullptr) != nullptr;
+}
+
+} // namespace
+
+std::span<const application_usage> application_usages() {
+    return usages;
+}
+
+const application_usage* find_application_usage(std::string_view auid) {
+    for (const auto& u : usages) {
+        if (u.auid == auid) {
+            return &u;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<unsigned> profile_index(const application_usage& usage, std::string_view document_name) {
+    if (!document_name.starts_with(usage.document_prefix) || !document_name.ends_with(".xml")) {
+        return std::nullopt;
+    }
+    auto digits =
+        document_name.substr(usage.document_prefix.size(), document_name.size() - usage.document_prefix.size() - 4);
+    if (digits.empty() || digits.size() > 3 || (digits.size() > 1 && digits.front() == '0')) {
+        return std::nullopt;
+    }
+    unsigned index = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (ec != std::errc() || end != digits.data() + digits.size() || index > 255) {
+        return std::nullopt;
+    }
+    return index;
+}
+
+result<xml::document> check_profile_document(const application_usage& usage, std::string_view xui,
+                                             std::string_view document_name, std::string_view bytes) {
+    auto index = profile_index(usage, document_name);
+    if (!index) {
+        return make_error(errc::invalid_argument, "document name must be " + std::string(usage.document_prefix) +
+                                                      "<index>.xml with an index from 0 to 255");
+    }
+    auto doc = xml::parse(bytes);
+    if (!doc) {
+        return doc;
+    }
+    if (doc->root_name() != usage.root_element || doc->root_namespace() != usage.default_namespace) {
+        return make_error(errc::schema_invalid, "root element must be " + std::string(usage.root_element) +
+                                                    " in namespace " + std::string(usage.default_namespace) + ", not " +
+                                                    doc->root_name() + " in '" + doc->root_namespace() + "'");
+    }
+    if (!usage.schema.empty()) {
+        auto s = xml::load_embedded_schema(usage.schema);
+        if (!s) {
+            return make_error(errc::internal, "schema " + std::string(usage.schema) + ": " + s.err().message);
+        }
+        if (auto valid = s.value()->validate(*doc); !valid) {
+            return std::move(valid).err();
+        }
+    }
+    xmlNode* root = doc->root();
+    if (has_attribute(root, "XUI-URI") && attribute(root, "XUI-URI") != xui) {
+        return make_error(errc::conflict, "XUI-URI attribute '" + attribute(root, "XUI-URI") +
+                                              "' differs from the user in the URI '" + std::string(xui) + "'");
+    }
+    if (has_attribute(root, "user-profile-index") && attribute(root, "user-profile-index") != std::to_string(*index)) {
+        return make_error(errc::conflict, "user-profile-index attribute '" + attribute(root, "user-profile-index") +
+                                              "' differs from the index in the document name (" +
+                                              std::to_string(*index) + ")");
+    }
+    if (usage.migration) {
+        if (auto targets = migration_targets_of(*doc); !targets) {
+            return std::move(targets).err();
+        }
+    }
+    return doc;
+}
+
+result<migration_targets> migration_targets_of(const xml::document& doc) {
+    xmlNode* found = nullptr;
+    for (xmlNode* n = doc.root() ? doc.root()->children : nullptr; n; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE && n->ns && reinterpret_cast<const char*>(n->ns->href) == migration_namespace &&
+            xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>("migration-for"))) {
+            if (found) {
+                return make_error(errc::conflict, "a migration profile has one migration-for element, not several");
+            }
+            found = n;
+        }
+    }
+    if (!found) {
+        return make_error(errc::conflict, "a migration profile needs <migration-for xmlns=\"" +
+                                              std::string(migration_namespace) +
+                                              "\" default=\"true\"/> or partners=\"...\" at its root");
+    }
+    migration_targets targets;
+    auto is_default = attribute(found, "default");
+    targets.is_default = is_default == "true" || is_default == "1";
+    std::string_view partners_text;
+    auto partners = attribute(found, "partners");
+    partners_text = partners;
+    while (!partners_text.empty()) {
+        auto start = partners_text.find_first_not_of(" \t\r\n");
+        if (start == std::string_view::npos) {
+            break;
+        }
+        partners_text.remove_prefix(start);
+        auto end = partners_text.find_first_of(" \t\r\n");
+        targets.partners.emplace_back(partners_text.substr(0, end));
+        partners_text.remove_prefix(end == std::string_view::npos ? partners_text.size() : end);
+    }
+    if (!targets.is_default && targets.partners.empty()) {
+        return make_error(errc::conflict, "migration-for names no partner system and is not the default");
+    }
+    return targets;
+}
+
+} // namespace mcprov::xcap
