@@ -3,11 +3,10 @@
 
 #include <sqlite3.h>
 
-#include "mcprov/store/document_store.hpp"
-#include "mcprov/support/encoding.hpp"
+#include "backend.hpp"
 #include "mcprov/support/log.hpp"
 
-namespace mcprov::store {
+namespace mcprov::store::detail {
 namespace {
 
 using support::errc;
@@ -29,45 +28,94 @@ CREATE TABLE documents (
     PRIMARY KEY (auid, xui, name)
 ) WITHOUT ROWID;
 )sql",
+    R"sql(
+CREATE TABLE leases (
+    name       TEXT    NOT NULL PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 constexpr std::int64_t latest_version = std::size(migrations);
 
 constexpr std::size_t max_idle_connections = 16;
 
-// Finalizes the statement and resets nothing else; statements are prepared once per connection.
 struct statement_deleter {
     void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 using statement = std::unique_ptr<sqlite3_stmt, statement_deleter>;
 
+enum statement_id {
+    select_document,
+    select_etag,
+    upsert_document,
+    delete_document,
+    list_names,
+    list_users,
+    list_documents,
+    list_all,
+    acquire_lease,
+    release_lease,
+    statement_count
+};
+
+// Statements are prepared once per connection.
+constexpr const char* statement_sql[statement_count] = {
+    "SELECT content, etag, updated_at FROM documents WHERE auid = ?1 AND xui = ?2 AND name = ?3",
+    "SELECT etag FROM documents WHERE auid = ?1 AND xui = ?2 AND name = ?3",
+    "INSERT INTO documents (auid, xui, name, content, etag, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (auid, xui, name) DO UPDATE SET content = excluded.content, etag = excluded.etag, "
+    "updated_at = excluded.updated_at",
+    "DELETE FROM documents WHERE auid = ?1 AND xui = ?2 AND name = ?3",
+    "SELECT name FROM documents WHERE auid = ?1 AND xui = ?2 ORDER BY name",
+    // Served by the primary key's (auid, xui) prefix: no separate index needed.
+    "SELECT DISTINCT xui FROM documents WHERE auid = ?1 ORDER BY xui",
+    "SELECT name, content, etag, updated_at FROM documents WHERE auid = ?1 AND xui = ?2 ORDER BY name",
+    "SELECT xui, name, content, etag, updated_at FROM documents WHERE auid = ?1 ORDER BY xui, name",
+    "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?4) "
+    "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+    "WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3",
+    "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+};
+
 struct connection {
     sqlite3* db = nullptr;
-    statement select_document;
-    statement select_etag;
-    statement upsert_document;
-    statement delete_document;
-    statement list_documents;
-    statement list_users;
+    statement statements[statement_count];
 
     ~connection() {
-        select_document.reset();
-        select_etag.reset();
-        upsert_document.reset();
-        delete_document.reset();
-        list_documents.reset();
-        list_users.reset();
+        for (auto& s : statements) {
+            s.reset();
+        }
         sqlite3_close_v2(db);
     }
 };
 
-error sqlite_error(sqlite3* db, const std::string& what) {
-    return make_error(errc::io, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+// io naming the database, or storage_full when the disk or the database (max_page_count) is full.
+error sqlite_error(sqlite3* db, const std::filesystem::path& path, const std::string& what) {
+    if (!db) {
+        return make_error(errc::io, path.string() + ": " + what + ": out of memory");
+    }
+    const int code = sqlite3_extended_errcode(db) & 0xff;
+    std::string text = path.string() + ": " + what + ": " + sqlite3_errmsg(db);
+    switch (code) {
+    case SQLITE_FULL:
+        return make_error(errc::storage_full, path.string() + ": " + what +
+                                                  ": the disk or the database is full; free space (or raise the "
+                                                  "database's size limit) and retry");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return make_error(errc::io, text + " (the file is corrupt or not a database; restore it from a backup)");
+    case SQLITE_READONLY:
+        return make_error(errc::io, text + " (the file or its directory is read-only)");
+    default:
+        return make_error(errc::io, text);
+    }
 }
 
 // Resets a statement when it goes out of scope so the connection can be reused.
 class statement_use {
 public:
-    explicit statement_use(sqlite3_stmt* s) : s_(s) {}
+    statement_use(connection& c, statement_id id) : s_(c.statements[id].get()) {}
     ~statement_use() {
         sqlite3_reset(s_);
         sqlite3_clear_bindings(s_);
@@ -90,312 +138,191 @@ void bind_key(sqlite3_stmt* s, const document_key& key) {
     bind_text(s, 3, key.name);
 }
 
-std::int64_t now_millis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string column_text(sqlite3_stmt* s, int column) {
     auto* data = static_cast<const char*>(sqlite3_column_blob(s, column));
     return data ? std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(s, column))) : std::string();
 }
 
-class sqlite_document_store_impl final : public document_store {
-public:
-    explicit sqlite_document_store_impl(std::filesystem::path path) : path_(std::move(path)) {}
+stored_document column_document(sqlite3_stmt* s, int first) {
+    return stored_document{column_text(s, first), column_text(s, first + 1),
+                           from_millis(sqlite3_column_int64(s, first + 2))};
+}
 
+class sqlite_session final : public session {
+public:
+    sqlite_session(connection& c, const std::filesystem::path& path) : c_(c), path_(path) {}
+
+    result<std::optional<stored_document>> select(const document_key& key) override {
+        statement_use use(c_, select_document);
+        bind_key(use.get(), key);
+        int rc = sqlite3_step(use.get());
+        if (rc == SQLITE_ROW) {
+            return std::optional(column_document(use.get(), 0));
+        }
+        if (rc != SQLITE_DONE) {
+            return fail("reading document " + key.name);
+        }
+        return std::optional<stored_document>();
+    }
+
+    result<std::optional<std::string>> select_etag(const document_key& key) override {
+        statement_use use(c_, statement_id::select_etag);
+        bind_key(use.get(), key);
+        int rc = sqlite3_step(use.get());
+        if (rc == SQLITE_ROW) {
+            return std::optional(column_text(use.get(), 0));
+        }
+        if (rc != SQLITE_DONE) {
+            return fail("reading entity tag of " + key.name);
+        }
+        return std::optional<std::string>();
+    }
+
+    result<void> upsert(const document_key& key, std::string_view content, std::string_view etag,
+                        epoch_millis updated_at) override {
+        statement_use use(c_, upsert_document);
+        bind_key(use.get(), key);
+        // An empty string_view's data() may be null: bind a zero-length blob explicitly so it is not NULL.
+        int bound = content.empty() ? sqlite3_bind_zeroblob(use.get(), 4, 0)
+                                    : sqlite3_bind_blob64(use.get(), 4, content.data(), content.size(), SQLITE_STATIC);
+        if (bound != SQLITE_OK) {
+            return fail("writing document " + key.name);
+        }
+        bind_text(use.get(), 5, etag);
+        sqlite3_bind_int64(use.get(), 6, updated_at);
+        if (sqlite3_step(use.get()) != SQLITE_DONE) {
+            return fail("writing document " + key.name);
+        }
+        return {};
+    }
+
+    result<bool> erase(const document_key& key) override {
+        statement_use use(c_, delete_document);
+        bind_key(use.get(), key);
+        if (sqlite3_step(use.get()) != SQLITE_DONE) {
+            return fail("deleting document " + key.name);
+        }
+        return sqlite3_changes(c_.db) > 0;
+    }
+
+    result<std::vector<std::string>> select_names(std::string_view auid, std::string_view xui) override {
+        statement_use use(c_, list_names);
+        bind_text(use.get(), 1, auid);
+        bind_text(use.get(), 2, xui);
+        return rows<std::string>(use, "listing documents", [](sqlite3_stmt* s) { return column_text(s, 0); });
+    }
+
+    result<std::vector<std::string>> select_users(std::string_view auid) override {
+        statement_use use(c_, list_users);
+        bind_text(use.get(), 1, auid);
+        return rows<std::string>(use, "listing users", [](sqlite3_stmt* s) { return column_text(s, 0); });
+    }
+
+    result<std::vector<named_document>> select_documents(std::string_view auid, std::string_view xui) override {
+        statement_use use(c_, list_documents);
+        bind_text(use.get(), 1, auid);
+        bind_text(use.get(), 2, xui);
+        return rows<named_document>(use, "listing documents", [](sqlite3_stmt* s) {
+            return named_document{column_text(s, 0), column_document(s, 1)};
+        });
+    }
+
+    result<std::vector<user_document>> select_all(std::string_view auid) override {
+        statement_use use(c_, list_all);
+        bind_text(use.get(), 1, auid);
+        return rows<user_document>(use, "listing documents", [](sqlite3_stmt* s) {
+            return user_document{column_text(s, 0), column_text(s, 1), column_document(s, 2)};
+        });
+    }
+
+    result<bool> acquire_lease(std::string_view name, std::string_view holder, epoch_millis now,
+                               epoch_millis expires_at) override {
+        statement_use use(c_, statement_id::acquire_lease);
+        bind_text(use.get(), 1, name);
+        bind_text(use.get(), 2, holder);
+        sqlite3_bind_int64(use.get(), 3, now);
+        sqlite3_bind_int64(use.get(), 4, expires_at);
+        if (sqlite3_step(use.get()) != SQLITE_DONE) {
+            return fail("taking lease " + std::string(name));
+        }
+        return sqlite3_changes(c_.db) > 0;
+    }
+
+    result<bool> release_lease(std::string_view name, std::string_view holder) override {
+        statement_use use(c_, statement_id::release_lease);
+        bind_text(use.get(), 1, name);
+        bind_text(use.get(), 2, holder);
+        if (sqlite3_step(use.get()) != SQLITE_DONE) {
+            return fail("releasing lease " + std::string(name));
+        }
+        return sqlite3_changes(c_.db) > 0;
+    }
+
+private:
+    error fail(const std::string& what) const { return sqlite_error(c_.db, path_, what); }
+
+    template <class T, class Row> result<std::vector<T>> rows(statement_use& use, const char* what, Row row) {
+        std::vector<T> out;
+        int rc;
+        while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
+            out.push_back(row(use.get()));
+        }
+        if (rc != SQLITE_DONE) {
+            return fail(what);
+        }
+        return out;
+    }
+
+    connection& c_;
+    const std::filesystem::path& path_;
+};
+
+class sqlite_backend final : public backend {
+public:
+    explicit sqlite_backend(std::filesystem::path path) : path_(std::move(path)) {}
+
+    // Opens the file, refuses it when it is read-only or corrupt, and brings its schema to the latest version.
     result<void> open() {
         auto c = connect();
         if (!c) {
             return std::move(c).err();
         }
-        auto migrated = migrate(*c.value());
-        if (!migrated) {
+        if (auto checked = check(*c.value()); !checked) {
+            return checked;
+        }
+        if (auto migrated = migrate(*c.value()); !migrated) {
             return migrated;
         }
+        if (auto prepared = prepare(*c.value()); !prepared) {
+            return prepared;
+        }
         release(std::move(c).value());
         return {};
     }
 
-    result<stored_document> get(const document_key& key) const override {
+    result<void> run(access mode, const session_work& work) override {
         auto c = acquire();
         if (!c) {
             return std::move(c).err();
         }
         auto& conn = *c.value();
-        result<stored_document> out = make_error(errc::not_found, "no such document");
-        {
-            statement_use use(conn.select_document.get());
-            bind_key(use.get(), key);
-            int rc = sqlite3_step(use.get());
-            if (rc == SQLITE_ROW) {
-                out = stored_document{column_text(use.get(), 0), column_text(use.get(), 1),
-                                      std::chrono::system_clock::time_point(
-                                          std::chrono::milliseconds(sqlite3_column_int64(use.get(), 2)))};
-            } else if (rc != SQLITE_DONE) {
-                out = sqlite_error(conn.db, "reading document");
-            }
+        sqlite_session s(conn, path_);
+        if (mode == access::read) {
+            auto out = work(s);
+            release(std::move(c).value());
+            return out;
         }
-        release(std::move(c).value());
-        return out;
-    }
-
-    result<put_outcome> put(const document_key& key, std::string_view content,
-                            const write_condition& condition) override {
-        auto etag = entity_tag_of(content);
-        return in_transaction([&](connection& conn) -> result<put_outcome> {
-            auto current = current_etag(conn, key);
-            if (!current) {
-                return std::move(current).err();
-            }
-            if (!condition.holds(current.value())) {
-                return make_error(errc::precondition_failed, "the document's entity tag does not match");
-            }
-            statement_use use(conn.upsert_document.get());
-            bind_key(use.get(), key);
-            sqlite3_bind_blob(use.get(), 4, content.data(), static_cast<int>(content.size()), SQLITE_STATIC);
-            bind_text(use.get(), 5, etag);
-            sqlite3_bind_int64(use.get(), 6, now_millis());
-            if (sqlite3_step(use.get()) != SQLITE_DONE) {
-                return sqlite_error(conn.db, "writing document");
-            }
-            return put_outcome{etag, !current.value().has_value()};
-        });
-    }
-
-    result<void> remove(const document_key& key, const write_condition& condition) override {
-        auto outcome = in_transaction([&](connection& conn) -> result<bool> {
-            auto current = current_etag(conn, key);
-            if (!current) {
-                return std::move(current).err();
-            }
-            if (!current.value()) {
-                return make_error(errc::not_found, "no such document");
-            }
-            if (!condition.holds(current.value())) {
-                return make_error(errc::precondition_failed, "the document's entity tag does not match");
-            }
-            statement_use use(conn.delete_document.get());
-            bind_key(use.get(), key);
-            if (sqlite3_step(use.get()) != SQLITE_DONE) {
-                return sqlite_error(conn.db, "deleting document");
-            }
-            return true;
-        });
-        if (!outcome) {
-            return std::move(outcome).err();
-        }
-        return {};
-    }
-
-    result<std::vector<std::string>> list(std::string_view auid, std::string_view xui) const override {
-        auto c = acquire();
-        if (!c) {
-            return std::move(c).err();
-        }
-        auto& conn = *c.value();
-        result<std::vector<std::string>> out = std::vector<std::string>{};
-        {
-            statement_use use(conn.list_documents.get());
-            bind_text(use.get(), 1, auid);
-            bind_text(use.get(), 2, xui);
-            int rc;
-            while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
-                out->push_back(column_text(use.get(), 0));
-            }
-            if (rc != SQLITE_DONE) {
-                out = sqlite_error(conn.db, "listing documents");
-            }
-        }
-        release(std::move(c).value());
-        return out;
-    }
-
-    result<std::vector<std::string>> list_users(std::string_view auid) const override {
-        auto c = acquire();
-        if (!c) {
-            return std::move(c).err();
-        }
-        auto& conn = *c.value();
-        result<std::vector<std::string>> out = std::vector<std::string>{};
-        {
-            statement_use use(conn.list_users.get());
-            bind_text(use.get(), 1, auid);
-            int rc;
-            while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
-                out->push_back(column_text(use.get(), 0));
-            }
-            if (rc != SQLITE_DONE) {
-                out = sqlite_error(conn.db, "listing users");
-            }
-        }
-        release(std::move(c).value());
-        return out;
-    }
-
-    result<void> write_all(const std::vector<document_write>& writes) override {
-        if (writes.empty()) {
-            return {};
-        }
-        // Hash outside the transaction so the write lock is held only for the writes themselves.
-        std::vector<std::string> etags(writes.size());
-        for (std::size_t i = 0; i < writes.size(); ++i) {
-            if (writes[i].content) {
-                etags[i] = entity_tag_of(*writes[i].content);
-            }
-        }
-        auto updated_at = now_millis();
-        return in_transaction([&](connection& conn) -> result<void> {
-            for (std::size_t i = 0; i < writes.size(); ++i) {
-                const auto& w = writes[i];
-                if (w.content) {
-                    statement_use use(conn.upsert_document.get());
-                    bind_key(use.get(), w.key);
-                    // An empty std::string's data() is never null, so empty content binds as an empty blob, not NULL.
-                    if (sqlite3_bind_blob64(use.get(), 4, w.content->data(), w.content->size(), SQLITE_STATIC) !=
-                        SQLITE_OK) {
-                        return sqlite_error(conn.db, "writing document " + w.key.name);
-                    }
-                    bind_text(use.get(), 5, etags[i]);
-                    sqlite3_bind_int64(use.get(), 6, updated_at);
-                    if (sqlite3_step(use.get()) != SQLITE_DONE) {
-                        return sqlite_error(conn.db, "writing document " + w.key.name);
-                    }
-                } else {
-                    statement_use use(conn.delete_document.get());
-                    bind_key(use.get(), w.key);
-                    if (sqlite3_step(use.get()) != SQLITE_DONE) {
-                        return sqlite_error(conn.db, "deleting document " + w.key.name);
-                    }
-                }
-            }
-            return {};
-        });
-    }
-
-    std::int64_t schema_version() const override { return version_; }
-
-private:
-    result<std::unique_ptr<connection>> connect() const {
-        auto conn = std::make_unique<connection>();
-        int rc = sqlite3_open_v2(path_.c_str(), &conn->db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-        if (rc != SQLITE_OK) {
-            return sqlite_error(conn->db, "opening " + path_.string());
-        }
-        sqlite3_busy_timeout(conn->db, 5000);
-        for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-            if (sqlite3_exec(conn->db, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) {
-                return sqlite_error(conn->db, pragma);
-            }
-        }
-        return conn;
-    }
-
-    result<void> prepare(connection& conn) const {
-        struct {
-            statement* target;
-            const char* sql;
-        } const statements[] = {
-            {&conn.select_document,
-             "SELECT content, etag, updated_at FROM documents WHERE auid = ?1 AND xui = ?2 AND name = ?3"},
-            {&conn.select_etag, "SELECT etag FROM documents WHERE auid = ?1 AND xui = ?2 AND name = ?3"},
-            {&conn.upsert_document,
-             "INSERT INTO documents (auid, xui, name, content, etag, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-             "ON CONFLICT (auid, xui, name) DO UPDATE SET content = excluded.content, etag = excluded.etag, "
-             "updated_at = excluded.updated_at"},
-            {&conn.delete_document, "DELETE FROM documents WHERE auid = ?1 AND xui = ?2 AND name = ?3"},
-            {&conn.list_documents, "SELECT name FROM documents WHERE auid = ?1 AND xui = ?2 ORDER BY name"},
-            // Served by the primary key's (auid, xui) prefix: no separate index needed.
-            {&conn.list_users, "SELECT DISTINCT xui FROM documents WHERE auid = ?1 ORDER BY xui"},
-        };
-        for (const auto& s : statements) {
-            sqlite3_stmt* raw = nullptr;
-            if (sqlite3_prepare_v3(conn.db, s.sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
-                return sqlite_error(conn.db, "preparing statement");
-            }
-            s.target->reset(raw);
-        }
-        return {};
-    }
-
-    // Brings the file to the latest schema, one version per transaction. The version is read inside the write
-    // transaction, so two processes opening a new file at once cannot both apply the same migration.
-    result<void> migrate(connection& conn) {
-        for (;;) {
-            if (sqlite3_exec(conn.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-                return sqlite_error(conn.db, "starting migration");
-            }
-            auto version = user_version(conn);
-            if (!version || version.value() >= latest_version) {
-                sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
-                if (!version) {
-                    return std::move(version).err();
-                }
-                if (version.value() > latest_version) {
-                    return make_error(errc::io, path_.string() + " is at schema version " +
-                                                    std::to_string(version.value()) +
-                                                    ", newer than this build understands (" +
-                                                    std::to_string(latest_version) + ")");
-                }
-                version_ = version.value();
-                return prepare(conn);
-            }
-            auto next = version.value() + 1;
-            auto sql = std::string(migrations[version.value()]) + "PRAGMA user_version = " + std::to_string(next) +
-                       ";COMMIT;";
-            char* message = nullptr;
-            if (sqlite3_exec(conn.db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-                std::string text = message ? message : "unknown error";
-                sqlite3_free(message);
-                sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
-                return make_error(errc::io,
-                                  "migrating " + path_.string() + " to version " + std::to_string(next) + ": " + text);
-            }
-            support::logger("store")->info("{}: migrated schema to version {}", path_.string(), next);
-        }
-    }
-
-    static result<std::int64_t> user_version(connection& conn) {
-        sqlite3_stmt* raw = nullptr;
-        if (sqlite3_prepare_v2(conn.db, "PRAGMA user_version", -1, &raw, nullptr) != SQLITE_OK) {
-            return sqlite_error(conn.db, "reading schema version");
-        }
-        statement s(raw);
-        if (sqlite3_step(raw) != SQLITE_ROW) {
-            return sqlite_error(conn.db, "reading schema version");
-        }
-        return sqlite3_column_int64(raw, 0);
-    }
-
-    result<std::optional<std::string>> current_etag(connection& conn, const document_key& key) const {
-        statement_use use(conn.select_etag.get());
-        bind_key(use.get(), key);
-        int rc = sqlite3_step(use.get());
-        if (rc == SQLITE_ROW) {
-            return std::optional<std::string>(column_text(use.get(), 0));
-        }
-        if (rc != SQLITE_DONE) {
-            return sqlite_error(conn.db, "reading entity tag");
-        }
-        return std::optional<std::string>();
-    }
-
-    template <class F> auto in_transaction(F&& body) -> decltype(body(std::declval<connection&>())) {
-        auto c = acquire();
-        if (!c) {
-            return std::move(c).err();
-        }
-        auto& conn = *c.value();
+        // BEGIN IMMEDIATE takes the write lock at once, so a read-modify-write cannot be overtaken by another writer
+        // (of this process or another): writers wait for each other (busy timeout) rather than interleave.
         if (sqlite3_exec(conn.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-            auto e = sqlite_error(conn.db, "starting transaction");
+            auto e = sqlite_error(conn.db, path_, "starting transaction");
             release(std::move(c).value());
             return e;
         }
-        auto out = body(conn);
+        auto out = work(s);
         if (out) {
             if (sqlite3_exec(conn.db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-                out = sqlite_error(conn.db, "committing");
+                out = sqlite_error(conn.db, path_, "committing");
                 sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
             }
         } else {
@@ -410,7 +337,117 @@ private:
         return out;
     }
 
-    result<std::unique_ptr<connection>> acquire() const {
+    std::int64_t schema_version() const override { return version_; }
+
+private:
+    result<std::unique_ptr<connection>> connect() const {
+        auto conn = std::make_unique<connection>();
+        int rc = sqlite3_open_v2(path_.c_str(), &conn->db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+        if (rc != SQLITE_OK) {
+            return sqlite_error(conn->db, path_, "opening the database");
+        }
+        // SQLite falls back to read-only when the file cannot be written; this store only makes sense writable.
+        if (sqlite3_db_readonly(conn->db, "main") == 1) {
+            return make_error(errc::io, path_.string() + ": the database is read-only (check the file's permissions "
+                                                         "and its directory's)");
+        }
+        sqlite3_extended_result_codes(conn->db, 1);
+        sqlite3_busy_timeout(conn->db, 5000);
+        for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+            if (sqlite3_exec(conn->db, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) {
+                return sqlite_error(conn->db, path_, pragma);
+            }
+        }
+        return conn;
+    }
+
+    // PRAGMA quick_check: the b-trees are well-formed (O(size), without the index-content cross-check).
+    result<void> check(connection& conn) const {
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(conn.db, "PRAGMA quick_check", -1, &raw, nullptr) != SQLITE_OK) {
+            return sqlite_error(conn.db, path_, "checking the database");
+        }
+        statement s(raw);
+        std::string problems;
+        int rc;
+        while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+            auto line = column_text(raw, 0);
+            if (line != "ok" && problems.size() < 400) {
+                problems += (problems.empty() ? "" : "; ") + line;
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            return sqlite_error(conn.db, path_, "checking the database");
+        }
+        if (!problems.empty()) {
+            return make_error(errc::io, path_.string() + ": the database is corrupt (PRAGMA quick_check: " + problems +
+                                            "); restore it from a backup");
+        }
+        return {};
+    }
+
+    result<void> prepare(connection& conn) const {
+        for (int i = 0; i < statement_count; ++i) {
+            sqlite3_stmt* raw = nullptr;
+            if (sqlite3_prepare_v3(conn.db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) !=
+                SQLITE_OK) {
+                return sqlite_error(conn.db, path_, "preparing statement");
+            }
+            conn.statements[i].reset(raw);
+        }
+        return {};
+    }
+
+    // Brings the file to the latest schema, one version per transaction. The version is read inside the write
+    // transaction, so two processes opening a new file at once cannot both apply the same migration.
+    result<void> migrate(connection& conn) {
+        for (;;) {
+            if (sqlite3_exec(conn.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+                return sqlite_error(conn.db, path_, "starting migration");
+            }
+            auto version = user_version(conn);
+            if (!version || version.value() >= latest_version) {
+                sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
+                if (!version) {
+                    return std::move(version).err();
+                }
+                if (version.value() > latest_version) {
+                    return make_error(errc::io, path_.string() + " is at schema version " +
+                                                    std::to_string(version.value()) +
+                                                    ", newer than this build understands (" +
+                                                    std::to_string(latest_version) + ")");
+                }
+                version_ = version.value();
+                return {};
+            }
+            auto next = version.value() + 1;
+            auto sql = std::string(migrations[version.value()]) + "PRAGMA user_version = " + std::to_string(next) +
+                       ";COMMIT;";
+            char* message = nullptr;
+            if (sqlite3_exec(conn.db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+                auto e = sqlite_error(conn.db, path_, "migrating to version " + std::to_string(next));
+                sqlite3_free(message);
+                sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
+                return e;
+            }
+            support::logger("store")->info("{}: migrated schema to version {}", path_.string(), next);
+        }
+    }
+
+    result<std::int64_t> user_version(connection& conn) const {
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(conn.db, "PRAGMA user_version", -1, &raw, nullptr) != SQLITE_OK) {
+            return sqlite_error(conn.db, path_, "reading schema version");
+        }
+        statement s(raw);
+        if (sqlite3_step(raw) != SQLITE_ROW) {
+            return sqlite_error(conn.db, path_, "reading schema version");
+        }
+        return sqlite3_column_int64(raw, 0);
+    }
+
+    result<std::unique_ptr<connection>> acquire() {
         {
             std::lock_guard lock(mutex_);
             if (!idle_.empty()) {
@@ -429,7 +466,7 @@ private:
         return c;
     }
 
-    void release(std::unique_ptr<connection> c) const {
+    void release(std::unique_ptr<connection> c) {
         std::lock_guard lock(mutex_);
         if (idle_.size() < max_idle_connections) {
             idle_.push_back(std::move(c));
@@ -438,62 +475,18 @@ private:
 
     std::filesystem::path path_;
     std::int64_t version_ = 0;
-    mutable std::mutex mutex_;
-    mutable std::vector<std::unique_ptr<connection>> idle_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<connection>> idle_;
 };
 
 } // namespace
 
-std::string entity_tag_of(std::string_view content) {
-    return "\"" + support::base64url_encode(support::sha256(content).substr(0, 18)) + "\"";
-}
-
-bool write_condition::holds(const std::optional<std::string>& current) const {
-    if (if_match && (!current || !entity_tag_list_matches(*if_match, *current, false))) {
-        return false;
-    }
-    if (if_none_match && current && entity_tag_list_matches(*if_none_match, *current, true)) {
-        return false;
-    }
-    return true;
-}
-
-bool entity_tag_list_matches(std::string_view field_value, std::string_view etag, bool weak_comparison) {
-    auto trim = [](std::string_view s) {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-            s.remove_prefix(1);
-        }
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-            s.remove_suffix(1);
-        }
-        return s;
-    };
-    if (trim(field_value) == "*") {
-        return true;
-    }
-    while (!field_value.empty()) {
-        auto comma = field_value.find(',');
-        auto tag = trim(field_value.substr(0, comma));
-        field_value = comma == std::string_view::npos ? std::string_view() : field_value.substr(comma + 1);
-        if (tag.starts_with("W/")) {
-            if (!weak_comparison) {
-                continue;
-            }
-            tag.remove_prefix(2);
-        }
-        if (tag == etag) {
-            return true;
-        }
-    }
-    return false;
-}
-
-result<std::unique_ptr<document_store>> create_sqlite_document_store(const std::filesystem::path& path) {
-    auto store = std::make_unique<sqlite_document_store_impl>(path);
-    if (auto opened = store->open(); !opened) {
+result<std::unique_ptr<backend>> open_sqlite_backend(const std::filesystem::path& path) {
+    auto b = std::make_unique<sqlite_backend>(path);
+    if (auto opened = b->open(); !opened) {
         return std::move(opened).err();
     }
-    return std::unique_ptr<document_store>(std::move(store));
+    return std::unique_ptr<backend>(std::move(b));
 }
 
-} // namespace mcprov::store
+} // namespace mcprov::store::detail
