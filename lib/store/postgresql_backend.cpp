@@ -165,6 +165,40 @@ error pg_error(PGconn* conn, const PGresult* r, const std::string& database, con
 
 void quiet_notices(void*, const char*) {}
 
+// The passwords a URL carries (user:password@ and password=...), so that no message repeats one.
+std::vector<std::string> secrets_of(std::string_view url) {
+    std::vector<std::string> out;
+    auto redacted = redact_url(url);
+    // Where redact_url put "***", the original had a secret: walk both strings side by side.
+    std::size_t u = 0;
+    for (std::size_t r = 0; r < redacted.size() && u < url.size();) {
+        if (redacted.compare(r, 3, "***") == 0 && url.compare(u, 3, "***") != 0) {
+            auto end = url.find_first_of("@& ", u);
+            if (end == std::string_view::npos) {
+                end = url.size();
+            }
+            if (end > u) {
+                out.emplace_back(url.substr(u, end - u));
+            }
+            u = end;
+            r += 3;
+            continue;
+        }
+        ++u;
+        ++r;
+    }
+    return out;
+}
+
+std::string scrubbed(std::string text, const std::vector<std::string>& secrets) {
+    for (const auto& secret : secrets) {
+        for (std::size_t at; (at = text.find(secret)) != std::string::npos;) {
+            text.replace(at, secret.size(), "***");
+        }
+    }
+    return text;
+}
+
 class pg_session final : public session {
 public:
     pg_session(PGconn* conn, const std::string& database) : conn_(conn), database_(database) {}
@@ -382,8 +416,8 @@ private:
             return make_error(errc::unavailable, database_ + ": cannot connect: out of memory");
         }
         if (PQstatus(conn.get()) != CONNECTION_OK) {
-            return make_error(errc::unavailable,
-                              database_ + ": cannot connect: " + trimmed(PQerrorMessage(conn.get())));
+            return make_error(errc::unavailable, database_ + ": cannot connect: " +
+                                                     scrubbed(trimmed(PQerrorMessage(conn.get())), secrets_of(url_)));
         }
         PQsetNoticeProcessor(conn.get(), quiet_notices, nullptr);
         return conn;

@@ -112,7 +112,7 @@ public:
 
     // Applies every change of the batch in one transaction: all of them or none (an error rolls the whole batch back).
     // Changes apply in order, so when a key occurs twice the later change wins. Entity tags are computed as put does.
-    // Errors: io.
+    // Errors: io, storage_full.
     virtual support::result<void> write_all(const std::vector<document_write>& writes) = 0;
 
     // Runs `work` inside one transaction, serialisable against every other writer (other processes included), and

@@ -77,6 +77,12 @@ TEST_F(open_store_test, when_postgresql_is_unreachable_then_unavailable_without_
     }
 }
 
+TEST_F(open_store_test, when_libpq_quotes_the_url_in_its_error_then_the_password_is_still_hidden) {
+    auto opened = open_store("postgresql://mcprov:%zzs3cret-pw@127.0.0.1:1/cms", clock);
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.err().message.find("s3cret-pw"), std::string::npos) << opened.err().message;
+}
+
 TEST(redact_url, when_a_url_carries_a_password_then_it_is_replaced) {
     EXPECT_EQ(redact_url("postgresql://u:pw@h:5432/db"), "postgresql://u:***@h:5432/db");
     EXPECT_EQ(redact_url("postgresql://u@h/db?sslmode=require&password=pw&x=1"),
