@@ -20,8 +20,6 @@ die() {
   exit 1
 }
 
-[ -x "$bin/initdb" ] || die "no $bin/initdb: install PostgreSQL 15 (scripts/setup.sh installs the postgresql package)"
-
 run_user=""
 if [ "$(id -u)" -eq 0 ]; then
   run_user="${MCPROV_PG_USER:-}"
@@ -52,6 +50,7 @@ url_of() {
 cmd="${1:-}"
 case "$cmd" in
 start)
+  [ -x "$bin/initdb" ] || die "no $bin/initdb: install PostgreSQL 15 (scripts/setup.sh installs the postgresql package)"
   dir="${2:-}"
   if [ -z "$dir" ]; then
     dir="$(mktemp -d /tmp/mcprov-pg.XXXXXX)"
