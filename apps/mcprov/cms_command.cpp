@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
+#include "mcprov/cms/cms_server.hpp"
 #include "mcprov/cms/profile_import.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/log.hpp"
@@ -26,12 +27,19 @@ int run_server(const cms_options& options) {
     support::configure_logging(config->log_level, config->log_format);
     auto log = support::logger("cms");
     block_termination_signals();
-    auto cms = start_cms(*config);
-    if (!cms) {
-        std::cerr << "mcprov cms: " << cms.err().message << "\n";
+    auto clock = support::create_system_clock();
+    auto documents = store::open_store(config->store_url, clock);
+    if (!documents) {
+        std::cerr << "mcprov cms: " << documents.err().message << "\n";
         return 1;
     }
-    log->info("serving {} on {}://{}:{}{}", config->database.string(), config->server.tls ? "https" : "http",
+    auto created = cms::create_cms(*config, std::move(documents).value(), clock);
+    if (!created) {
+        std::cerr << "mcprov cms: " << created.err().message << "\n";
+        return 1;
+    }
+    auto& cms = *created;
+    log->info("serving {} on {}://{}:{}{}", store::redact_url(config->store_url), config->server.tls ? "https" : "http",
               config->server.address, cms->server->port(), config->xcap.xcap_root_path);
     if (cms->cscm_server) {
         log->info("{}: CSCM-x for {} partner system(s) on https://{}:{}", config->migration.system,
@@ -39,7 +47,7 @@ int run_server(const cms_options& options) {
     }
     int signal = 0;
     while ((signal = wait_for_signal()) == SIGHUP) {
-        auto changed = reload_templates(*config, *cms);
+        auto changed = cms->reload_templates(*config);
         if (!changed) {
             log->error("SIGHUP: templates not reloaded, the previous ones stay: {}", changed.err().message);
         } else {
@@ -69,7 +77,7 @@ int run_import(const cms_options& options) {
         return 2;
     }
     support::configure_logging("warn", config->log_format);
-    auto store = store::create_sqlite_document_store(config->database);
+    auto store = store::open_store(config->store_url, support::create_system_clock());
     if (!store) {
         std::cerr << "mcprov cms import: " << store.err().message << "\n";
         return 1;

@@ -4,16 +4,17 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "dev_security_domains.hpp"
+#include "mcprov/cms/cms_server.hpp"
 #include "mcprov/cms/config.hpp"
 #include "mcprov/cms/mc_service_user_database.hpp"
-#include "mcprov/migration/served_profile.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/migration/served_profile.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
-#include "dev_security_domains.hpp"
 #include "serve.hpp"
 
 namespace mcprov::app {
@@ -60,14 +61,14 @@ struct dev_system {
 };
 
 // A TS 24.484 Release 13 MCPTT user profile that validates against the schema; `extra` goes at the end of the root.
-std::string mcptt_profile(const dev_system& sys, const example_user& u, unsigned index,
-                          const std::string& profile_name, bool preselected, unsigned priority,
-                          const std::vector<std::string>& groups, const std::string& extra = "") {
+std::string mcptt_profile(const dev_system& sys, const example_user& u, unsigned index, const std::string& profile_name,
+                          bool preselected, unsigned priority, const std::vector<std::string>& groups,
+                          const std::string& extra = "") {
     const auto id = sys.user_id(u);
     std::ostringstream x;
     x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"" << id
-      << "\" user-profile-index=\"" << index << "\">\n"
+      << "<mcptt-user-profile xmlns=\"urn:3gpp:mcptt:user-profile:1.0\" XUI-URI=\"" << id << "\" user-profile-index=\""
+      << index << "\">\n"
       << "  <Name>" << u.name << "</Name>\n  <Status>true</Status>\n  <ProfileName>" << profile_name
       << "</ProfileName>\n"
       << (preselected ? "  <Pre-selected-indication/>\n" : "") << "  <Common index=\"common\">\n"
@@ -131,7 +132,8 @@ std::vector<std::pair<std::string, std::string>> templates_for(const dev_system&
     };
 }
 
-support::result<void> write_files(const fs::path& dir, std::initializer_list<std::pair<std::string, std::string>> files) {
+support::result<void> write_files(const fs::path& dir,
+                                  std::initializer_list<std::pair<std::string, std::string>> files) {
     for (const auto& [name, content] : files) {
         if (auto w = support::write_file(dir / name, content); !w) {
             return w;
@@ -215,8 +217,7 @@ support::result<void> seed(const fs::path& root, const dev_system& sys, const de
         }
         return {};
     };
-    const std::string for_other =
-        "  <migration-for xmlns=\"urn:mcprov:migration:1\" partners=\"" + other.id + "\"/>\n";
+    const std::string for_other = "  <migration-for xmlns=\"urn:mcprov:migration:1\" partners=\"" + other.id + "\"/>\n";
     const std::string by_default = "  <migration-for xmlns=\"urn:mcprov:migration:1\" default=\"true\"/>\n";
     for (const auto& u : example_users) {
         const auto id = sys.user_id(u);
@@ -280,8 +281,8 @@ int run_dev(const dev_options& options) {
     const dev_system a{"mcx-a.example.org", "mcx-a", options.port, options.port + 1};
     const dev_system b{"mcx-b.example.org", "mcx-b", options.port + 2, options.port + 3};
     const dev_security_domains domains{dir / a.label, a.id, options.port + 4};
-    for (auto r : {prepare_system(dir, a, b), prepare_system(dir, b, a), seed(dir, a, b), seed(dir, b, a),
-                   domains.prepare()}) {
+    for (auto r :
+         {prepare_system(dir, a, b), prepare_system(dir, b, a), seed(dir, a, b), seed(dir, b, a), domains.prepare()}) {
         if (!r) {
             std::cerr << "mcprov dev: " << r.err().message << "\n";
             return 1;
@@ -292,14 +293,17 @@ int run_dev(const dev_options& options) {
         return 0;
     }
     block_termination_signals();
-    std::vector<running_cms> running;
+    std::vector<std::unique_ptr<cms::cms_server>> running;
     for (const auto* sys : {&a, &b}) {
         auto config = cms::load_cms_config(dir / sys->label / "cms.toml");
         if (!config) {
             std::cerr << "mcprov dev: " << config.err().message << "\n";
             return 1;
         }
-        auto cms = start_cms(*config);
+        auto clock = support::create_system_clock();
+        auto documents = store::open_store(config->store_url, clock);
+        auto cms = documents ? cms::create_cms(*config, std::move(documents).value(), clock)
+                             : support::result<std::unique_ptr<cms::cms_server>>(std::move(documents).err());
         if (!cms) {
             std::cerr << "mcprov dev: " << sys->id << ": " << cms.err().message << "\n";
             return 1;
@@ -332,8 +336,9 @@ int run_dev(const dev_options& options) {
 
     std::cout << "mcprov local deployment: two MC systems with a migration agreement\n\n";
     for (const auto* sys : {&a, &b}) {
-        std::cout << "  " << sys->id << "   CMS " << sys->base() << "/xcap   CSCM-x https://127.0.0.1:" << sys->cscm_port
-                  << "   files " << (dir / sys->label).string() << "\n";
+        std::cout << "  " << sys->id << "   CMS " << sys->base()
+                  << "/xcap   CSCM-x https://127.0.0.1:" << sys->cscm_port << "   files " << (dir / sys->label).string()
+                  << "\n";
     }
     for (const auto* domain : {"police", "fire"}) {
         std::cout << "  security domain " << domains.kms_uri(domain) << "   KMS " << domains.url(domain) << "   files "
@@ -343,7 +348,8 @@ int run_dev(const dev_options& options) {
     for (const auto& u : example_users) {
         std::cout << a.user_id(u) << " ";
     }
-    std::cout << "\n\nSecurity domains of " << a.id << ": alice in police, bob in fire, carol in both; police permits "
+    std::cout << "\n\nSecurity domains of " << a.id
+              << ": alice in police, bob in fire, carol in both; police permits "
                  "fire, fire permits nobody. Key establishment across them, just now:\n"
               << *key_establishment;
     std::cout << "\nTry:\n"
@@ -362,8 +368,7 @@ int run_dev(const dev_options& options) {
               << "  mcprov cmc --cms " << b.base() << " --ca " << (dir / b.label / "ca.pem").string() << " --system "
               << b.id << " --user " << alice_id << " --token \"$ALICE_AT_B\" \\\n      --primary " << a.base()
               << " --primary-ca " << (dir / a.label / "ca.pem").string() << " --primary-token \"$ALICE\"\n"
-              << "  # where " << a.id << "'s users are served and what they received; " << b.id
-              << "'s visitors\n"
+              << "  # where " << a.id << "'s users are served and what they received; " << b.id << "'s visitors\n"
               << "  " << curl_a << " -H \"Authorization: Bearer $ADMIN_A\" " << a.base() << "/migration/serving\n"
               << "  " << curl_b << " -H \"Authorization: Bearer $ADMIN_B\" " << b.base() << "/migration/visitors\n"
               << "  # more tokens\n"
@@ -386,17 +391,17 @@ int run_dev(const dev_options& options) {
         for (std::size_t i = 0; i < running.size(); ++i) {
             const auto* sys = i == 0 ? &a : &b;
             auto config = cms::load_cms_config(dir / sys->label / "cms.toml");
-            auto changed = config ? reload_templates(*config, running[i]) : support::result<std::size_t>(config.err());
+            auto changed = config ? running[i]->reload_templates(*config) : support::result<std::size_t>(config.err());
             if (!changed) {
                 std::cerr << sys->id << ": templates not reloaded: " << changed.err().message << "\n";
             }
         }
     }
     for (auto& k : *kms) {
-        k.server->stop();
+        k->server->stop();
     }
     for (auto& cms : running) {
-        cms.stop();
+        cms->stop();
     }
     return 0;
 }
@@ -406,10 +411,11 @@ int run_dev(const dev_options& options) {
 command add_dev_command(CLI::App& parent) {
     auto options = std::make_shared<dev_options>();
     auto* cmd = parent.add_subcommand(
-        "dev", "Run the local deployment on loopback: two MC systems (mcx-a, mcx-b), each a CMS with its own CA, token\n"
-               "key, example users, migration agreement with the other and templates for the other's visitors; and\n"
-               "two security domains of mcx-a (police, fire), each with its KMS, showing one key establishment\n"
-               "across them that policy allows and one it refuses.");
+        "dev",
+        "Run the local deployment on loopback: two MC systems (mcx-a, mcx-b), each a CMS with its own CA, token\n"
+        "key, example users, migration agreement with the other and templates for the other's visitors; and\n"
+        "two security domains of mcx-a (police, fire), each with its KMS, showing one key establishment\n"
+        "across them that policy allows and one it refuses.");
     cmd->add_option("--dir", options->dir, "new or empty directory for its files (default: a fresh temporary one)");
     cmd->add_option("--port", options->port,
                     "first of six ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, then the KMSs of mcx-a's\n"

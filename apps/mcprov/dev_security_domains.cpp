@@ -64,20 +64,18 @@ result<void> dev_security_domains::prepare() const {
         if (!loaded) {
             return std::move(loaded).err();
         }
-        auto documents = store::create_sqlite_document_store(loaded->database);
-        auto vault = kms::master_secret_vault::from_key_file(loaded->domain.master_key);
-        if (!documents || !vault) {
-            return make_error(errc::io, "cannot open the store or the master key of " + kms_uri(domain));
+        auto clock = support::create_system_clock();
+        auto documents = store::open_store(loaded->store_url, clock);
+        if (!documents) {
+            return make_error(errc::io, "cannot open the store of " + kms_uri(domain) + ": " + documents.err().message);
         }
-        auto store = std::make_shared<kms::security_domain_store>(
-            std::shared_ptr<store::document_store>(std::move(documents).value()));
+        kms::security_domain_store members_of_domain(*documents);
         for (const auto& m : members.at(domain)) {
-            if (auto added = store->add_member(m); !added) {
+            if (auto added = members_of_domain.add_member(m); !added) {
                 return added;
             }
         }
-        auto opened =
-            kms::security_domain::open(loaded->domain, store, std::move(vault).value(), support::create_system_clock());
+        auto opened = kms::open_security_domain(*loaded, *documents, clock);
         if (!opened) {
             return std::move(opened).err();
         }
@@ -91,22 +89,25 @@ result<void> dev_security_domains::prepare() const {
         }
     }
     // police permits fire; fire permits nobody.
-    auto documents = store::create_sqlite_document_store(dir("police") / "kms.db");
+    auto documents = store::open_store("sqlite:" + (dir("police") / "kms.db").string(), support::create_system_clock());
     if (!documents) {
         return std::move(documents).err();
     }
-    kms::security_domain_store police(std::shared_ptr<store::document_store>(std::move(documents).value()));
+    kms::security_domain_store police(std::move(documents).value());
     return police.permit(kms_uri("fire"), certificates["fire"]);
 }
 
-result<std::vector<running_kms>> dev_security_domains::start() const {
-    std::vector<running_kms> out;
+result<std::vector<std::unique_ptr<kms::kms_server>>> dev_security_domains::start() const {
+    std::vector<std::unique_ptr<kms::kms_server>> out;
     for (const auto& domain : domain_names) {
         auto config = kms::load_kms_config(dir(domain) / "kms.toml");
         if (!config) {
             return std::move(config).err();
         }
-        auto kms = start_kms(*config);
+        auto clock = support::create_system_clock();
+        auto documents = store::open_store(config->store_url, clock);
+        auto kms = documents ? kms::create_kms(*config, std::move(documents).value(), clock)
+                             : result<std::unique_ptr<kms::kms_server>>(std::move(documents).err());
         if (!kms) {
             return make_error(kms.err().code, kms_uri(domain) + ": " + kms.err().message);
         }

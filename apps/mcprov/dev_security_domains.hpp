@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "mcprov/kms/kms_server.hpp"
 #include "mcprov/support/result.hpp"
-#include "serve_kms.hpp"
 
 namespace mcprov::app {
 
@@ -22,7 +22,7 @@ struct dev_security_domains {
 
     // Writes each domain's master key, kms.toml and database with its members and permitted domains.
     support::result<void> prepare() const;
-    support::result<std::vector<running_kms>> start() const;
+    support::result<std::vector<std::unique_ptr<kms::kms_server>>> start() const;
     // Runs the two key establishments (carol of fire to alice of police: agreed; bob of fire to alice: refused by
     // policy) against the running KMSs, and describes them.
     support::result<std::string> demonstrate() const;

@@ -3,14 +3,12 @@
 
 #include "commands.hpp"
 #include "mcprov/kms/config.hpp"
-#include "mcprov/kms/kms_handler.hpp"
-#include "mcprov/kms/security_domain.hpp"
+#include "mcprov/kms/kms_server.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
 #include "serve.hpp"
-#include "serve_kms.hpp"
 
 namespace mcprov::app {
 namespace {
@@ -27,91 +25,45 @@ struct kms_options {
 };
 
 // The domain's store, without its secrets: what the administration subcommands change.
-result<std::shared_ptr<kms::security_domain_store>> open_store(const kms::kms_config& config) {
-    auto documents = store::create_sqlite_document_store(config.database);
+result<std::shared_ptr<kms::security_domain_store>> open_domain_store(const kms::kms_config& config) {
+    auto documents = store::open_store(config.store_url, support::create_system_clock());
     if (!documents) {
         return std::move(documents).err();
     }
-    return std::make_shared<kms::security_domain_store>(
-        std::shared_ptr<store::document_store>(std::move(documents).value()));
+    return std::make_shared<kms::security_domain_store>(std::move(documents).value());
 }
 
 result<std::shared_ptr<kms::security_domain>> open_domain(const kms::kms_config& config) {
-    auto store = open_store(config);
-    if (!store) {
-        return std::move(store).err();
+    auto clock = support::create_system_clock();
+    auto documents = store::open_store(config.store_url, clock);
+    if (!documents) {
+        return std::move(documents).err();
     }
-    auto vault = kms::master_secret_vault::from_key_file(config.domain.master_key);
-    if (!vault) {
-        return make_error(vault.err().code, "domain.master_key: " + vault.err().message);
-    }
-    return kms::security_domain::open(config.domain, std::move(store).value(), std::move(vault).value(),
-                                      support::create_system_clock());
+    return kms::open_security_domain(config, std::move(documents).value(), clock);
 }
-
-} // namespace
-
-result<running_kms> start_kms(const kms::kms_config& config) {
-    auto domain = open_domain(config);
-    if (!domain) {
-        return std::move(domain).err();
-    }
-    auto verifier = identity::create_access_token_verifier(config.access.verifier, support::create_system_clock());
-    if (!verifier) {
-        return make_error(errc::invalid_argument, "auth.public_key: " + verifier.err().message);
-    }
-    auto key = support::read_file(config.signing_key, 64 * 1024);
-    auto chain = support::read_file(config.signing_certificate, 256 * 1024);
-    if (!key || !chain) {
-        return make_error(errc::invalid_argument, "the response signing certificate and key cannot be read: " +
-                                                      (key ? chain.err().message : key.err().message));
-    }
-    // A key that cannot sign would only show at the first request, as a 500 to every client.
-    kms_interface::kms_response probe;
-    probe.user_uri = "sip:probe@" + config.domain.kms_uri;
-    probe.kms_uri = config.domain.kms_uri;
-    probe.client_req_url = "https://" + config.domain.kms_uri + "/";
-    probe.body = kms_interface::kms_error{500, "probe"};
-    auto probe_xml = kms_interface::encode_kms_response(probe);
-    xml::signing_key signing{*key, *chain};
-    if (auto signed_probe = probe_xml ? kms_interface::sign_kms_response(*probe_xml, signing) : std::move(probe_xml);
-        !signed_probe) {
-        return make_error(errc::invalid_argument,
-                          "the response signing certificate and key cannot sign: " + signed_probe.err().message);
-    }
-    running_kms out;
-    out.domain = *domain;
-    out.handler = std::make_shared<kms::kms_handler>(*domain, config.access, std::move(verifier).value(),
-                                                     xml::signing_key{std::move(*key), std::move(*chain)});
-    auto server = http::create_server(config.server, out.handler);
-    if (!server) {
-        return std::move(server).err();
-    }
-    out.server = std::move(server).value();
-    return out;
-}
-
-namespace {
 
 int run_server(const kms::kms_config& config) {
     support::configure_logging(config.log_level, config.log_format);
     auto log = support::logger("kms");
     block_termination_signals();
-    auto kms = start_kms(config);
+    auto clock = support::create_system_clock();
+    auto documents = store::open_store(config.store_url, clock);
+    auto kms = documents ? kms::create_kms(config, std::move(documents).value(), clock)
+                         : result<std::unique_ptr<kms::kms_server>>(std::move(documents).err());
     if (!kms) {
         std::cerr << "mcprov kms: " << kms.err().message << "\n";
         return kms.err().code == errc::invalid_argument ? 2 : 1;
     }
     log->info("{}: serving the security domain on {}://{}:{}", config.domain.kms_uri,
-              config.server.tls ? "https" : "http", config.server.address, kms->server->port());
+              config.server.tls ? "https" : "http", config.server.address, (*kms)->server->port());
     int signal = wait_for_signal();
     while (signal == SIGHUP) {
         log->info("SIGHUP: nothing to reload; members and external domains are read from the store on each request");
         signal = wait_for_signal();
     }
     log->info("signal {}: finishing requests in flight, then stopping", signal);
-    kms->server->stop();
-    kms->server->wait();
+    (*kms)->server->stop();
+    (*kms)->server->wait();
     log->info("stopped");
     return 0;
 }
@@ -207,7 +159,7 @@ command add_kms_command(CLI::App& parent) {
         if (!administers) {
             return run_server(*config);
         }
-        auto store = open_store(*config);
+        auto store = open_domain_store(*config);
         if (!store) {
             return fail("", store.err());
         }
@@ -232,24 +184,12 @@ command add_kms_command(CLI::App& parent) {
             if (!text) {
                 return fail("permit", text.err());
             }
-            auto certificate_of_peer = kms_interface::decode_kms_certificate(*text);
-            if (!certificate_of_peer) {
-                return fail("permit", make_error(errc::invalid_argument,
-                                                 options->argument + ": " + certificate_of_peer.err().message));
+            auto permitted = kms::permit_external_domain(*config, domain, *text);
+            if (!permitted) {
+                return fail("permit",
+                            make_error(permitted.err().code, options->argument + ": " + permitted.err().message));
             }
-            if (certificate_of_peer->kms_uri == config->domain.kms_uri) {
-                return fail("permit", make_error(errc::invalid_argument,
-                                                 "that is this domain's own certificate, not an external one"));
-            }
-            auto stored_form = kms_interface::encode_kms_certificate(*certificate_of_peer);
-            if (!stored_form) {
-                return fail("permit", stored_form.err());
-            }
-            auto done = domain.permit(certificate_of_peer->kms_uri, *stored_form);
-            if (!done) {
-                return fail("permit", done.err());
-            }
-            std::cout << "permitted " << certificate_of_peer->kms_uri << "\n";
+            std::cout << "permitted " << *permitted << "\n";
             return 0;
         }
         if (withdraw->parsed()) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "mcprov/http/server_config_reader.hpp"
+#include "mcprov/store/store_config.hpp"
 #include "mcprov/support/config_reader.hpp"
 #include "mcprov/support/file.hpp"
 
@@ -55,8 +56,9 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
         r.missing("cscm", "listen");
     }
     if (!c.server.tls) {
-        r.fail_at("server", "plain_http", "migration needs [tls]: the profiles served to visitors are signed with "
-                                          "its certificate and key");
+        r.fail_at("server", "plain_http",
+                  "migration needs [tls]: the profiles served to visitors are signed with "
+                  "its certificate and key");
     }
     cscm_config cscm;
     cscm.server = c.server;
@@ -82,19 +84,21 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
         a.system = p.string("", "system", "", true);
         a.endpoint = p.string("", "endpoint", "", true);
         if (!a.endpoint.empty() && !is_https_url(a.endpoint)) {
-            p.fail_at("", "endpoint", "partner[" + std::to_string(index) +
-                                          "].endpoint must be an https URL without a trailing '/'");
+            p.fail_at("", "endpoint",
+                      "partner[" + std::to_string(index) + "].endpoint must be an https URL without a trailing '/'");
         }
         a.ca_file = p.path("", "ca").string();
         a.certificate_name = p.string("", "certificate_name", a.system);
         if (a.certificate_name.empty() && table.contains("certificate_name")) {
-            p.fail_at("", "certificate_name", "partner[" + std::to_string(index) +
-                                                  "].certificate_name must not be empty (leave it out to use system)");
+            p.fail_at("", "certificate_name",
+                      "partner[" + std::to_string(index) +
+                          "].certificate_name must not be empty (leave it out to use system)");
         }
         a.user_domains = p.strings("", "user_domains");
         if (a.user_domains.empty()) {
-            p.fail_at("", "user_domains", "partner[" + std::to_string(index) +
-                                              "].user_domains must list the host patterns of the partner's users");
+            p.fail_at("", "user_domains",
+                      "partner[" + std::to_string(index) +
+                          "].user_domains must list the host patterns of the partner's users");
         }
         a.idms_issuer = p.string("", "idms_issuer", "", true);
         idms_keys.push_back(p.path("", "idms_public_key"));
@@ -110,8 +114,9 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
             p.fail_at("", "system", "a partner cannot be this system itself");
         }
         if (!a.idms_issuer.empty() && a.idms_issuer == c.auth.issuer) {
-            p.fail_at("", "idms_issuer", "a partner's identity management server cannot be this system's own "
-                                         "(auth.issuer): its users would be taken for visitors");
+            p.fail_at("", "idms_issuer",
+                      "a partner's identity management server cannot be this system's own "
+                      "(auth.issuer): its users would be taken for visitors");
         }
         if (!p.ok()) {
             r.adopt(p.take_error());
@@ -137,9 +142,9 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     r.only_keys("cscm", {"listen", "certificate", "private_key", "timeout_seconds"});
     r.only_keys("migration", {"templates", "max_stale_seconds", "profile_validity_seconds", "release_retry_seconds"});
     r.only_keys("xcap", {"root"});
-    r.only_keys("store", {"path"});
-    r.only_keys("auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "service_scope",
-                         "leeway_seconds"});
+    r.only_keys("store", {"url", "path"});
+    r.only_keys("auth",
+                {"issuer", "audience", "public_key", "user_scope", "admin_scope", "service_scope", "leeway_seconds"});
     r.only_keys("log", {"level", "format"});
 
     cms_config c;
@@ -151,7 +156,7 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
         c.xcap.xcap_root_path.find_first_of("?#~%") != std::string::npos) {
         r.fail_at("xcap", "root", "xcap.root must be a path like /xcap: leading '/', no trailing '/'");
     }
-    c.database = r.path("store", "path");
+    c.store_url = store::read_store_url(r, root);
     c.auth.issuer = r.string("auth", "issuer", "", true);
     c.auth.audience = r.string("auth", "audience", "", true);
     auto public_key = r.path("auth", "public_key");

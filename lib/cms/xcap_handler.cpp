@@ -56,6 +56,9 @@ http::response error_response(const support::error& e, unsigned version) {
         return problem(bhttp::status::precondition_failed, version, e.message);
     case errc::unavailable:
         return problem(bhttp::status::service_unavailable, version, e.message);
+    case errc::storage_full:
+        return problem(bhttp::status::insufficient_storage, version,
+                       "the server's storage is full: nothing was changed; try again when an operator has made room");
     case errc::io:
     case errc::internal:
         break;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "mcprov/http/server_config_reader.hpp"
+#include "mcprov/store/store_config.hpp"
 #include "mcprov/support/config_reader.hpp"
 #include "mcprov/support/file.hpp"
 
@@ -50,9 +51,9 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
     r.only_keys("domain", {"kms_uri", "issuer", "master_key", "user_key_period_seconds", "user_key_offset_seconds",
                            "certificate_validity_days", "future_key_periods"});
     r.only_keys("signing", {"certificate", "private_key"});
-    r.only_keys("store", {"path"});
-    r.only_keys("auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "lookup_scope",
-                         "leeway_seconds"});
+    r.only_keys("store", {"url", "path"});
+    r.only_keys("auth",
+                {"issuer", "audience", "public_key", "user_scope", "admin_scope", "lookup_scope", "leeway_seconds"});
     r.only_keys("log", {"level", "format"});
 
     kms_config c;
@@ -60,8 +61,9 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
     auto& d = c.domain;
     d.kms_uri = r.string("domain", "kms_uri", "", true);
     if (!d.kms_uri.empty() && !is_kms_uri(d.kms_uri)) {
-        r.fail_at("domain", "kms_uri", "domain.kms_uri must be a URI of at most 255 printable ASCII characters "
-                                       "without spaces or <>\"'&, e.g. kms.police.example.org");
+        r.fail_at("domain", "kms_uri",
+                  "domain.kms_uri must be a URI of at most 255 printable ASCII characters "
+                  "without spaces or <>\"'&, e.g. kms.police.example.org");
     }
     d.issuer = r.string("domain", "issuer", d.kms_uri);
     if (d.issuer.size() > 1024 || std::any_of(d.issuer.begin(), d.issuer.end(), is_control)) {
@@ -70,10 +72,9 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
     d.master_key = r.path("domain", "master_key");
     d.user_key_period =
         std::chrono::seconds(r.integer("domain", "user_key_period_seconds", 30 * 86400, 3600, 366 * 86400));
-    d.user_key_offset = std::chrono::seconds(
-        r.integer("domain", "user_key_offset_seconds", 0, 0, d.user_key_period.count() - 1));
-    d.certificate_validity =
-        std::chrono::days(r.integer("domain", "certificate_validity_days", 3 * 365, 1, 20 * 365));
+    d.user_key_offset =
+        std::chrono::seconds(r.integer("domain", "user_key_offset_seconds", 0, 0, d.user_key_period.count() - 1));
+    d.certificate_validity = std::chrono::days(r.integer("domain", "certificate_validity_days", 3 * 365, 1, 20 * 365));
     d.future_key_periods = static_cast<unsigned>(r.integer("domain", "future_key_periods", 1, 0, 12));
 
     if ((*root)["signing"]) {
@@ -85,13 +86,14 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
     } else {
         r.missing("signing", "certificate");
     }
-    c.database = r.path("store", "path");
+    c.store_url = store::read_store_url(r, *root);
     auto& v = c.access.verifier;
     v.issuer = r.string("auth", "issuer", "", true);
     v.audience = r.string("auth", "audience", "", true);
     auto public_key = r.path("auth", "public_key");
     v.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
-    for (auto [key, scope] : {std::pair{"user_scope", &c.access.user_scope}, {"admin_scope", &c.access.admin_scope},
+    for (auto [key, scope] : {std::pair{"user_scope", &c.access.user_scope},
+                              {"admin_scope", &c.access.admin_scope},
                               {"lookup_scope", &c.access.lookup_scope}}) {
         *scope = r.string("auth", key, *scope);
         if (!is_scope(*scope)) {

@@ -1149,6 +1149,7 @@ kms_error_code kms_error_code_for(support::errc code) noexcept {
     case errc::precondition_failed:
         return kms_error_code::conflict;
     case errc::unavailable:
+    case errc::storage_full:
         return kms_error_code::unavailable;
     case errc::io:
     case errc::internal:

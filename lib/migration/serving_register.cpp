@@ -92,23 +92,20 @@ serving_register::serving_register(std::shared_ptr<store::document_store> docume
                                    std::shared_ptr<support::clock> clock)
     : documents_(std::move(documents)), clock_(std::move(clock)) {}
 
-result<std::vector<serving_record>> serving_register::user_records(std::string_view user) const {
-    auto names = documents_->list(record_auid, user);
-    if (!names) {
-        return std::move(names).err();
-    }
+namespace {
+
+store::document_key record_key(std::string_view user, std::string_view partner) {
+    return {std::string(record_auid), std::string(user), std::string(partner)};
+}
+
+// The records among listed documents; one that does not decode is logged and left out.
+std::vector<serving_record> decode_records(std::string_view user, const std::vector<store::named_document>& docs) {
     std::vector<serving_record> out;
-    for (const auto& name : *names) {
-        auto doc = documents_->get({std::string(record_auid), std::string(user), name});
-        if (!doc) {
-            if (doc.err().code == errc::not_found) {
-                continue;
-            }
-            return std::move(doc).err();
-        }
-        auto record = decode(doc->content);
+    out.reserve(docs.size());
+    for (const auto& d : docs) {
+        auto record = decode(d.document.content);
         if (!record) {
-            support::logger("migration")->error("{} serving record {}: {}", user, name, record.err().message);
+            support::logger("migration")->error("{} serving record {}: {}", user, d.name, record.err().message);
             continue;
         }
         out.push_back(std::move(record).value());
@@ -116,28 +113,31 @@ result<std::vector<serving_record>> serving_register::user_records(std::string_v
     return out;
 }
 
-result<void> serving_register::save(const serving_record& r) {
-    auto written = documents_->put({std::string(record_auid), r.user, r.partner}, encode(r), {});
+result<void> save(store::transaction& tx, const serving_record& r) {
+    auto written = tx.put(record_key(r.user, r.partner), encode(r));
     if (!written) {
         return std::move(written).err();
     }
     return {};
 }
 
-result<std::vector<std::string>> serving_register::release_all_except(std::string_view user, std::string_view keep) {
-    auto existing = user_records(user);
-    if (!existing) {
-        return std::move(existing).err();
+// Inside the caller's unit of work: every partner serving the user other than `keep` is marked release_pending, and
+// every partner not yet released other than `keep` is returned.
+result<std::vector<std::string>> release_all_except(store::transaction& tx, std::string_view user,
+                                                    std::string_view keep) {
+    auto docs = tx.list_documents(record_auid, user);
+    if (!docs) {
+        return std::move(docs).err();
     }
     std::vector<std::string> to_release;
-    for (auto& r : *existing) {
+    for (auto& r : decode_records(user, *docs)) {
         if (r.partner == keep || r.state == serving_state::released) {
             continue;
         }
         to_release.push_back(r.partner);
         if (r.state == serving_state::serving) {
             r.state = serving_state::release_pending;
-            if (auto saved = save(r); !saved) {
+            if (auto saved = save(tx, r); !saved) {
                 return std::move(saved).err();
             }
         }
@@ -145,100 +145,138 @@ result<std::vector<std::string>> serving_register::release_all_except(std::strin
     return to_release;
 }
 
+} // namespace
+
+// Each change is one unit of work in the store (a read-modify-write that commits whole), so several processes may
+// share one register.
 result<std::vector<std::string>> serving_register::record_served(std::string_view user, std::string_view partner,
                                                                  std::string_view profile_name,
                                                                  std::string_view profile_etag,
                                                                  std::string_view correlation_id) {
-    std::lock_guard lock(mutex_);
-    const auto now = clock_->now();
-    auto doc = documents_->get({std::string(record_auid), std::string(user), std::string(partner)});
-    if (!doc && doc.err().code != errc::not_found) {
-        return std::move(doc).err();
-    }
-    std::optional<serving_record> current;
-    if (doc) {
-        if (auto decoded = decode(doc->content)) {
-            current = std::move(decoded).value();
+    std::vector<std::string> out;
+    auto done = documents_->transact([&](store::transaction& tx) -> result<void> {
+        const auto now = clock_->now();
+        auto doc = tx.get(record_key(user, partner));
+        if (!doc) {
+            return std::move(doc).err();
         }
-    }
-    const bool unchanged = current && current->state == serving_state::serving &&
-                           current->profile_name == profile_name && current->profile_etag == profile_etag &&
-                           now - current->last_served_at < refresh_interval;
-    if (!unchanged) {
-        serving_record r = current.value_or(serving_record{});
-        if (!current || r.state != serving_state::serving) {
-            r.first_served_at = now;
-            r.delivery.reset();
+        std::optional<serving_record> current;
+        if (doc.value()) {
+            if (auto decoded = decode(doc.value()->content)) {
+                current = std::move(decoded).value();
+            }
         }
-        r.user = std::string(user);
-        r.partner = std::string(partner);
-        r.state = serving_state::serving;
-        r.profile_name = std::string(profile_name);
-        r.profile_etag = std::string(profile_etag);
-        r.last_served_at = now;
-        r.correlation_id = std::string(correlation_id);
-        if (auto saved = save(r); !saved) {
-            return std::move(saved).err();
+        const bool unchanged = current && current->state == serving_state::serving &&
+                               current->profile_name == profile_name && current->profile_etag == profile_etag &&
+                               now - current->last_served_at < refresh_interval;
+        if (!unchanged) {
+            serving_record r = current.value_or(serving_record{});
+            if (!current || r.state != serving_state::serving) {
+                r.first_served_at = now;
+                r.delivery.reset();
+            }
+            r.user = std::string(user);
+            r.partner = std::string(partner);
+            r.state = serving_state::serving;
+            r.profile_name = std::string(profile_name);
+            r.profile_etag = std::string(profile_etag);
+            r.last_served_at = now;
+            r.correlation_id = std::string(correlation_id);
+            if (auto saved = save(tx, r); !saved) {
+                return saved;
+            }
         }
+        auto released = release_all_except(tx, user, partner);
+        if (!released) {
+            return std::move(released).err();
+        }
+        out = std::move(released).value();
+        return {};
+    });
+    if (!done) {
+        return std::move(done).err();
     }
-    return release_all_except(user, partner);
+    return out;
 }
 
 result<std::vector<std::string>> serving_register::record_home(std::string_view user) {
-    std::lock_guard lock(mutex_);
-    return release_all_except(user, {});
+    std::vector<std::string> out;
+    auto done = documents_->transact([&](store::transaction& tx) -> result<void> {
+        auto released = release_all_except(tx, user, {});
+        if (!released) {
+            return std::move(released).err();
+        }
+        out = std::move(released).value();
+        return {};
+    });
+    if (!done) {
+        return std::move(done).err();
+    }
+    return out;
 }
 
 result<void> serving_register::record_released(std::string_view user, std::string_view partner) {
-    std::lock_guard lock(mutex_);
-    auto existing = user_records(user);
-    if (!existing) {
-        return std::move(existing).err();
-    }
-    for (auto& r : *existing) {
-        // A release that raced with a new provision to the same partner must not undo it.
-        if (r.partner == partner && r.state == serving_state::release_pending) {
-            r.state = serving_state::released;
-            return save(r);
+    return documents_->transact([&](store::transaction& tx) -> result<void> {
+        auto doc = tx.get(record_key(user, partner));
+        if (!doc) {
+            return std::move(doc).err();
         }
-    }
-    return {};
+        if (!doc.value()) {
+            return {};
+        }
+        auto r = decode(doc.value()->content);
+        // A release that raced with a new provision to the same partner must not undo it.
+        if (!r || r->state != serving_state::release_pending) {
+            return {};
+        }
+        r->state = serving_state::released;
+        return save(tx, *r);
+    });
 }
 
 result<void> serving_register::record_delivery(std::string_view user, std::string_view partner,
                                                delivery_report report) {
-    std::lock_guard lock(mutex_);
-    auto doc = documents_->get({std::string(record_auid), std::string(user), std::string(partner)});
-    if (!doc) {
-        return std::move(doc).err();
-    }
-    auto r = decode(doc->content);
-    if (!r) {
-        return std::move(r).err();
-    }
-    if (r->state != serving_state::serving) {
-        return make_error(errc::conflict, "the user is no longer served by " + std::string(partner));
-    }
-    r->delivery = std::move(report);
-    return save(*r);
+    return documents_->transact([&](store::transaction& tx) -> result<void> {
+        auto doc = tx.get(record_key(user, partner));
+        if (!doc) {
+            return std::move(doc).err();
+        }
+        if (!doc.value()) {
+            return make_error(errc::not_found, std::string(partner) + " was never provided this user's profile");
+        }
+        auto r = decode(doc.value()->content);
+        if (!r) {
+            return std::move(r).err();
+        }
+        if (r->state != serving_state::serving) {
+            return make_error(errc::conflict, "the user is no longer served by " + std::string(partner));
+        }
+        r->delivery = report;
+        return save(tx, *r);
+    });
 }
 
 result<std::vector<serving_record>> serving_register::records(std::optional<std::string_view> user) const {
-    std::lock_guard lock(mutex_);
     if (user) {
-        return user_records(*user);
+        auto docs = documents_->list_documents(record_auid, *user);
+        if (!docs) {
+            return std::move(docs).err();
+        }
+        return decode_records(*user, *docs);
     }
-    auto users = documents_->list_users(record_auid);
-    if (!users) {
-        return std::move(users).err();
+    auto all = documents_->list_all(record_auid);
+    if (!all) {
+        return std::move(all).err();
     }
     std::vector<serving_record> out;
-    for (const auto& u : *users) {
-        auto some = user_records(u);
-        if (!some) {
-            return std::move(some).err();
+    out.reserve(all->size());
+    for (const auto& d : *all) {
+        auto record = decode(d.document.content);
+        if (!record) {
+            support::logger("migration")->error("{} serving record {}: {}", d.xui, d.name, record.err().message);
+            continue;
         }
-        std::move(some->begin(), some->end(), std::back_inserter(out));
+        out.push_back(std::move(record).value());
     }
     return out;
 }

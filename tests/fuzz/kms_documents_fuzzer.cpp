@@ -29,7 +29,7 @@ template <class T, class Encode, class Decode> void round_trip(const T& value, E
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace mcprov::kms;
+    using namespace mcprov::kms_interface;
     if (size == 0) {
         return 0;
     }

@@ -14,9 +14,9 @@ namespace mcprov::kms {
 
 // The security domain one `mcprov kms` serves ([domain] in docs/kms.md).
 struct domain_config {
-    std::string kms_uri;                   // KmsUri: the domain's name, e.g. kms.police.example.org
-    std::string issuer;                    // KmsCertificate Issuer; kms_uri when unset
-    std::filesystem::path master_key;      // file with the key that seals the master secrets (64 hex digits)
+    std::string kms_uri;              // KmsUri: the domain's name, e.g. kms.police.example.org
+    std::string issuer;               // KmsCertificate Issuer; kms_uri when unset
+    std::filesystem::path master_key; // file with the key that seals the master secrets (64 hex digits)
     std::chrono::seconds user_key_period{30 * 86400};
     std::chrono::seconds user_key_offset{0};
     std::chrono::days certificate_validity{3 * 365};
@@ -35,7 +35,7 @@ struct kms_config {
     http::server_config server;
     domain_config domain;
     access_config access;
-    std::filesystem::path database;
+    std::string store_url; // [store] url or path (see store::open_store)
     // The key and certificate chain that sign KMS responses (SignedKmsResponse); [tls]'s when [signing] is absent.
     std::filesystem::path signing_certificate;
     std::filesystem::path signing_key;

@@ -8,10 +8,13 @@
 
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/migration/agreement.hpp"
+#include "mcprov/migration/migration_config.hpp"
 #include "mcprov/migration/migration_profile_provision.hpp"
 #include "mcprov/migration/partner_profile_retrieval.hpp"
 #include "mcprov/migration/release_worker.hpp"
 #include "mcprov/migration/serving_register.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/clock.hpp"
 
 namespace mcprov::migration {
 
@@ -38,5 +41,28 @@ struct migration_services {
     std::shared_ptr<release_worker> releases;
     cscm_stats cscm; // kept by the CSCM-x handler, read by /stats
 };
+
+// What create_migration_services needs besides the store and the clock.
+struct migration_setup {
+    migration_config migration;
+    cscm_config cscm;
+    // How visitors' tokens are checked: each partner's IdMS issuer and public key replace issuer and key.
+    identity::verifier_config visitor_tokens;
+    // Profiles served to visitors are signed with this certificate and key (the CMS's own TLS ones: the
+    // certificate its clients trust).
+    std::filesystem::path signing_certificate_chain;
+    std::filesystem::path signing_private_key;
+};
+
+// Both roles of a CMS with migration agreements, assembled: agreements, visitor token checks, templates, the
+// signing key, the CSCM-x client, the serving register, both procedures and the release thread. Errors:
+// invalid_argument naming what cannot be used.
+support::result<std::shared_ptr<migration_services>>
+create_migration_services(const migration_setup& setup, std::shared_ptr<store::document_store> documents,
+                          std::shared_ptr<support::clock> clock);
+
+// Reads the template folder again and regenerates the visitors' profiles whose template changed. Returns how many
+// changed.
+support::result<std::size_t> reload_templates(const migration_config& config, migration_services& services);
 
 } // namespace mcprov::migration

@@ -38,7 +38,8 @@ struct serving_record {
 
 // Where the primary system's users are being served, kept in the MC service user database (application usage
 // org.mcprov.serving-record, one document per user and partner). What the primary lacks in seed 000: visibility
-// of what its users receive elsewhere. Thread-safe.
+// of what its users receive elsewhere. Thread-safe, and several processes may share one register: every change is one
+// unit of work (store::document_store::transact) that reads, decides and writes in one transaction.
 class serving_register {
 public:
     serving_register(std::shared_ptr<store::document_store> documents, std::shared_ptr<support::clock> clock);
@@ -66,13 +67,8 @@ public:
     support::result<std::vector<serving_record>> pending_releases() const;
 
 private:
-    support::result<std::vector<serving_record>> user_records(std::string_view user) const;
-    support::result<void> save(const serving_record& record);
-    support::result<std::vector<std::string>> release_all_except(std::string_view user, std::string_view keep);
-
     std::shared_ptr<store::document_store> documents_;
     std::shared_ptr<support::clock> clock_;
-    mutable std::mutex mutex_;
 };
 
 } // namespace mcprov::migration

@@ -12,7 +12,7 @@ enum class errc {
     not_well_formed,  // XML that is not well-formed (or not UTF-8)
     schema_invalid,   // well-formed XML that the schema rejects
     too_large,
-    uri_too_long,        // a size or depth limit was exceeded
+    uri_too_long, // a size or depth limit was exceeded
     unsupported_media_type,
     unauthenticated, // no credentials, or credentials that do not verify
     forbidden,       // valid credentials without the right to do this
@@ -21,6 +21,7 @@ enum class errc {
     precondition_failed, // If-Match / If-None-Match did not hold
     unavailable,         // a dependency cannot be reached
     io,                  // file or database failure
+    storage_full,        // the disk or the database is full: a write cannot be stored until space is freed
     internal,
 };
 

@@ -32,7 +32,7 @@ TEST_F(cms_config_test, when_minimal_plain_http_config_then_defaults_apply_and_p
     EXPECT_EQ(c->server.address, "127.0.0.1");
     EXPECT_EQ(c->server.port, 8443);
     EXPECT_EQ(c->xcap.xcap_root_path, "/xcap");
-    EXPECT_EQ(c->database, dir.path() / "db");
+    EXPECT_EQ(c->store_url, "sqlite:" + (dir.path() / "db").string());
     EXPECT_EQ(c->auth.public_key_pem, "-----BEGIN PUBLIC KEY-----\n");
     EXPECT_EQ(c->auth.leeway, std::chrono::seconds(30));
 }
@@ -165,7 +165,9 @@ protected:
         ASSERT_TRUE(support::write_file(dir.path() / "partner-idms.pem", *partner_idms_));
     }
 
-    support::result<cms_config> parse(const std::string& text) { return parse_cms_config(text, "cms.toml", dir.path()); }
+    support::result<cms_config> parse(const std::string& text) {
+        return parse_cms_config(text, "cms.toml", dir.path());
+    }
 
     // "cms.toml:<line>:<column>" of the first occurrence of `needle` (a value as written) in `text`.
     static std::string position_of(const std::string& text, const std::string& needle) {
@@ -180,9 +182,9 @@ protected:
     static std::string partner(const std::string& system = "mcx-b.example.org",
                                const std::string& issuer = "https://idms.mcx-b.example.org",
                                const std::string& ca = "partner-ca.pem", const std::string& extra = "") {
-        return "[[partner]]\nsystem = \"" + system + "\"\nendpoint = \"https://cscm." + system +
-               ":9443\"\nca = \"" + ca + "\"\nuser_domains = [\"*." + system + "\", \"" + system +
-               "\"]\nidms_issuer = \"" + issuer + "\"\nidms_public_key = \"partner-idms.pem\"\n" + extra;
+        return "[[partner]]\nsystem = \"" + system + "\"\nendpoint = \"https://cscm." + system + ":9443\"\nca = \"" +
+               ca + "\"\nuser_domains = [\"*." + system + "\", \"" + system + "\"]\nidms_issuer = \"" + issuer +
+               "\"\nidms_public_key = \"partner-idms.pem\"\n" + extra;
     }
 
     // Everything a system with agreements needs except the partners; `without` drops one section.
@@ -317,8 +319,7 @@ TEST_F(cms_migration_config_test, when_cscm_listen_is_malformed_then_error_names
     text += partner();
     auto c = parse(text);
     ASSERT_FALSE(c);
-    EXPECT_EQ(c.err().message,
-              position_of(text, "\"9443\"") + ": cscm.listen must be address:port, e.g. 0.0.0.0:9443");
+    EXPECT_EQ(c.err().message, position_of(text, "\"9443\"") + ": cscm.listen must be address:port, e.g. 0.0.0.0:9443");
 }
 
 TEST_F(cms_migration_config_test, when_partners_but_plain_http_then_refused_because_profiles_are_signed) {
@@ -349,8 +350,7 @@ TEST_F(cms_migration_config_test, when_user_domains_missing_then_error_asks_for_
     text.erase(line, text.find('\n', line) + 1 - line);
     auto c = parse(text);
     ASSERT_FALSE(c);
-    EXPECT_EQ(c.err().message,
-              "cms.toml: partner[1].user_domains must list the host patterns of the partner's users");
+    EXPECT_EQ(c.err().message, "cms.toml: partner[1].user_domains must list the host patterns of the partner's users");
 }
 
 TEST_F(cms_migration_config_test, when_user_domains_is_not_a_list_of_strings_then_error_names_it) {
@@ -367,16 +367,18 @@ TEST_F(cms_migration_config_test, when_user_domains_is_not_a_list_of_strings_the
     text.replace(at, text.find('\n', at) - at, "[]");
     auto empty = parse(text);
     ASSERT_FALSE(empty);
-    EXPECT_EQ(empty.err().message, position_of(text, "[]") +
-                                       ": partner[1].user_domains must list the host patterns of the partner's users");
+    EXPECT_EQ(empty.err().message,
+              position_of(text, "[]") + ": partner[1].user_domains must list the host patterns of the partner's users");
 }
 
 TEST_F(cms_migration_config_test, when_partner_has_an_unknown_key_then_error_names_partner_and_key) {
-    auto text = base() + partner() + partner("mcx-c.example.org", "https://idms.mcx-c.example.org", "other-ca.pem",
-                                             "user_domain = \"*.mcx-c.example.org\"\n");
+    auto text = base() + partner() +
+                partner("mcx-c.example.org", "https://idms.mcx-c.example.org", "other-ca.pem",
+                        "user_domain = \"*.mcx-c.example.org\"\n");
     auto c = parse(text);
     ASSERT_FALSE(c);
-    EXPECT_EQ(c.err().message, position_of(text, "\"*.mcx-c.example.org\"\n") + ": partner[2].user_domain: unknown key");
+    EXPECT_EQ(c.err().message,
+              position_of(text, "\"*.mcx-c.example.org\"\n") + ": partner[2].user_domain: unknown key");
 }
 
 TEST_F(cms_migration_config_test, when_migration_section_has_an_unknown_key_then_error) {
@@ -495,19 +497,20 @@ TEST_F(cms_migration_config_test, when_a_required_partner_key_is_an_empty_string
         const char* written;
         const char* name;
     };
-    for (const auto& [written, name] : {key{"system = \"mcx-b.example.org\"", "system"},
-                                        key{"endpoint = \"https://cscm.mcx-b.example.org:9443\"", "endpoint"},
-                                        key{"idms_issuer = \"https://idms.mcx-b.example.org\"", "idms_issuer"},
-                                        key{"ca = \"partner-ca.pem\"", "ca"},
-                                        key{"idms_public_key = \"partner-idms.pem\"", "idms_public_key"}}) {
+    for (const auto& [written, name] :
+         {key{"system = \"mcx-b.example.org\"", "system"},
+          key{"endpoint = \"https://cscm.mcx-b.example.org:9443\"", "endpoint"},
+          key{"idms_issuer = \"https://idms.mcx-b.example.org\"", "idms_issuer"}, key{"ca = \"partner-ca.pem\"", "ca"},
+          key{"idms_public_key = \"partner-idms.pem\"", "idms_public_key"}}) {
         auto text = base() + partner();
         text.replace(text.find(written), std::string(written).size(), std::string(name) + " = \"\"");
         auto c = parse(text);
         ASSERT_FALSE(c) << name;
         EXPECT_EQ(c.err().code, support::errc::invalid_argument);
         // Refused as a missing key is, with the line where the empty value stands.
-        EXPECT_TRUE(std::regex_match(c.err().message, std::regex("cms\\.toml:[0-9]+:[0-9]+: partner\\[1\\]\\." +
-                                                                 std::string(name) + " is required and cannot be empty")))
+        EXPECT_TRUE(
+            std::regex_match(c.err().message, std::regex("cms\\.toml:[0-9]+:[0-9]+: partner\\[1\\]\\." +
+                                                         std::string(name) + " is required and cannot be empty")))
             << c.err().message;
         auto without = base() + partner();
         auto at = without.find(written);
@@ -529,7 +532,8 @@ TEST_F(cms_migration_config_test, when_certificate_name_is_an_empty_string_then_
 
 TEST_F(cms_migration_config_test, when_a_required_key_elsewhere_is_an_empty_string_then_it_counts_as_missing) {
     auto text = base() + partner();
-    text.replace(text.find("id = \"mcx-a.example.org\""), std::string("id = \"mcx-a.example.org\"").size(), "id = \"\"");
+    text.replace(text.find("id = \"mcx-a.example.org\""), std::string("id = \"mcx-a.example.org\"").size(),
+                 "id = \"\"");
     auto c = parse(text);
     ASSERT_FALSE(c);
     EXPECT_EQ(c.err().message, "cms.toml: system.id is required");

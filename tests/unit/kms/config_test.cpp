@@ -120,7 +120,7 @@ TEST_F(kms_config_test, when_only_required_keys_are_given_then_every_default_app
 
     EXPECT_EQ(c->signing_certificate, dir.path() / "kms.crt");
     EXPECT_EQ(c->signing_key, dir.path() / "kms.key");
-    EXPECT_EQ(c->database, dir.path() / "kms.db");
+    EXPECT_EQ(c->store_url, "sqlite:" + (dir.path() / "kms.db").string());
 
     EXPECT_EQ(c->access.verifier.issuer, "https://idms.example.org");
     EXPECT_EQ(c->access.verifier.audience, "kms");
@@ -168,7 +168,7 @@ TEST_F(kms_config_test, when_every_key_is_set_then_each_value_is_read) {
     EXPECT_EQ(c->domain.future_key_periods, 3u);
     EXPECT_EQ(c->signing_certificate, dir.path() / "sign.crt");
     EXPECT_EQ(c->signing_key, dir.path() / "sign.key");
-    EXPECT_EQ(c->database, "/var/lib/kms.db");
+    EXPECT_EQ(c->store_url, "sqlite:/var/lib/kms.db");
     EXPECT_EQ(c->access.verifier.audience, "kms-fire");
     EXPECT_EQ(c->access.verifier.leeway, 0s);
     EXPECT_EQ(c->access.user_scope, "u");
@@ -284,8 +284,8 @@ TEST_F(kms_config_test, when_a_required_key_is_missing_then_the_error_names_it) 
          std::vector<std::pair<std::string, std::string>>{{"domain.kms_uri", "domain.kms_uri"},
                                                           {"domain.master_key", "domain.master_key"},
                                                           {"domain", "domain.kms_uri"},
-                                                          {"store.path", "store.path"},
-                                                          {"store", "store.path"},
+                                                          {"store.path", "store.url"},
+                                                          {"store", "store.url"},
                                                           {"auth.issuer", "auth.issuer"},
                                                           {"auth.audience", "auth.audience"},
                                                           {"auth.public_key", "auth.public_key"},
@@ -441,7 +441,7 @@ TEST_F(kms_config_test, when_loaded_from_a_file_then_relative_paths_are_taken_fr
     auto c = load_kms_config(folder / "kms.toml");
     ASSERT_TRUE(c) << c.err().message;
     EXPECT_EQ(c->domain.master_key, folder / "master.key");
-    EXPECT_EQ(c->database, folder / "kms.db");
+    EXPECT_EQ(c->store_url, "sqlite:" + (folder / "kms.db").string());
     EXPECT_EQ(c->signing_key, folder / "kms.key");
 
     ASSERT_TRUE(support::write_file(folder / "bad.toml", config_text("server", "threads = 0")));

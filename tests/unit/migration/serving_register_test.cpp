@@ -1,3 +1,6 @@
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "../temp_dir.hpp"
@@ -292,6 +295,37 @@ TEST_F(serving_register_test, when_the_profile_changes_within_a_minute_then_the_
     EXPECT_EQ(r.last_served_at, start + 5s);
     EXPECT_EQ(r.first_served_at, start);
     EXPECT_EQ(r.correlation_id, "cid-2");
+}
+
+// Two registers on two store objects of one database stand for two processes: however their changes interleave, a
+// user is served by at most one partner, and every other partner that served it is to be released.
+TEST_F(serving_register_test, when_two_processes_record_provisions_at_once_then_only_one_partner_stays_serving) {
+    auto other_documents = store::create_sqlite_document_store(dir.path() / "cms.db", clock);
+    ASSERT_TRUE(other_documents) << other_documents.err().message;
+    serving_register other(std::move(other_documents).value(), clock);
+    const std::vector<std::string> partners = {mcx_b, mcx_c, mcx_d};
+    std::atomic<int> failures{0};
+    auto provide = [&](serving_register& r, int first) {
+        for (int i = 0; i < 30; ++i) {
+            const auto& partner = partners[static_cast<std::size_t>(first + i) % partners.size()];
+            if (!r.record_served(alice, partner, "migration-profile-1.xml", "\"e" + std::to_string(i) + "\"", "cid")) {
+                ++failures;
+            }
+        }
+    };
+    std::thread a([&] { provide(*serving, 0); });
+    std::thread b([&] { provide(other, 1); });
+    a.join();
+    b.join();
+    EXPECT_EQ(failures.load(), 0);
+    auto records = records_of(alice);
+    ASSERT_EQ(records.size(), partners.size());
+    int serving_count = 0;
+    for (const auto& r : records) {
+        serving_count += r.state == serving_state::serving;
+        EXPECT_NE(r.state, serving_state::released);
+    }
+    EXPECT_EQ(serving_count, 1);
 }
 
 TEST(serving_state, when_written_then_it_reads_as_the_register_stores_it) {

@@ -110,7 +110,7 @@ TEST_F(sqlite_document_store_test, when_reopened_then_documents_persist_and_sche
     auto reopened = create_sqlite_document_store(dir.path() / "cms.db");
     ASSERT_TRUE(reopened);
     EXPECT_EQ(reopened.value()->get(alice)->content, "<a/>");
-    EXPECT_EQ(reopened.value()->schema_version(), 1);
+    EXPECT_EQ(reopened.value()->schema_version(), 2);
 }
 
 TEST_F(sqlite_document_store_test, when_database_is_newer_than_build_then_open_refuses) {
