@@ -30,6 +30,8 @@ const char* to_string(errc code) noexcept {
         return "unavailable";
     case errc::io:
         return "io";
+    case errc::storage_full:
+        return "storage-full";
     case errc::internal:
         return "internal";
     }

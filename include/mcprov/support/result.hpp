@@ -21,6 +21,7 @@ enum class errc {
     precondition_failed, // If-Match / If-None-Match did not hold
     unavailable,         // a dependency cannot be reached
     io,                  // file or database failure
+    storage_full,        // the disk or database is out of space (or over its quota)
     internal,
 };
 
