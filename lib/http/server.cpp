@@ -352,7 +352,9 @@ private:
             if (ec == beast::error::timeout) {
                 ++handshakes_timed_out_;
             }
-            log_->info("{}: TLS handshake failed: {}", peer.address, ec.message());
+            if (!handle.close_requested) { // a dropped handshake was logged, throttled, when it was dropped
+                log_->info("{}: TLS handshake failed: {}", peer.address, ec.message());
+            }
             co_return;
         }
         established(handle);
@@ -386,6 +388,10 @@ private:
         if (encodings > 0 && !parser.chunked()) {
             // RFC 9112 section 6.3: the body's length cannot be known; reading on would run it as a request.
             return std::pair{bhttp::status::bad_request, std::string("Transfer-Encoding must end in chunked")};
+        }
+        if (encodings > 0 && header.version() < 11) {
+            // RFC 9112 section 6.1: an HTTP/1.0 recipient would not understand it; the framing is faulty.
+            return std::pair{bhttp::status::bad_request, std::string("Transfer-Encoding needs HTTP/1.1")};
         }
         if (encodings > 0 && header.count(bhttp::field::content_length) > 0) {
             return std::pair{bhttp::status::bad_request,

@@ -217,6 +217,8 @@ TEST_F(http_server, when_transfer_encoding_comes_with_content_length_then_400_an
         EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << fields << answer;
         EXPECT_TRUE(closed) << fields;
     }
+    auto old = exchange("POST /upload HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    EXPECT_TRUE(old.starts_with("HTTP/1.1 400")) << old;
     EXPECT_TRUE(handler_->targets().empty());
     // A chunked body alone is fine.
     auto chunked =
