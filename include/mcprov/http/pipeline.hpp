@@ -110,7 +110,7 @@ std::string public_detail(const support::error& e);
 // What an error policy gets. `error` carries the public detail only (never the message of a private error).
 struct error_context {
     support::error error;
-    boost::beast::http::status status; // status_of(error.code)
+    boost::beast::http::status status; // status_of(error.code); 405 for a method no route of the path allows
     const request& req;
     const caller* who; // nullptr before authentication succeeded
     std::string_view route;
