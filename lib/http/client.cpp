@@ -317,14 +317,13 @@ private:
 
 class client_impl final : public client {
 public:
-    explicit client_impl(const client_options& options)
-        : options_(options), tls_(asio::ssl::context::tls_client) {}
+    explicit client_impl(const client_options& options) : options_(options), tls_(asio::ssl::context::tls_client) {}
 
     result<void> configure() {
         boost::system::error_code ec;
         tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression);
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                         asio::ssl::context::no_compression);
         tls_.set_verify_mode(asio::ssl::verify_peer);
         if (options_.ca_file) {
             tls_.load_verify_file(options_.ca_file->string(), ec);
@@ -386,8 +385,8 @@ public:
                     return make_error(errc::unavailable, "connecting to " + t->host + ":" + t->port + ": " + e.what());
                 }
             }
-            auto outcome = conn->exchange(endpoints ? &*endpoints : nullptr, *t, message, req.url,
-                                          max_response_bytes, deadline, options_.timeout);
+            auto outcome = conn->exchange(endpoints ? &*endpoints : nullptr, *t, message, req.url, max_response_bytes,
+                                          deadline, options_.timeout);
             if (outcome.answer) {
                 if (outcome.reusable) {
                     give_back(peer, std::move(conn));
@@ -412,6 +411,8 @@ public:
     }
 
 private:
+    clock_type::time_point idle_now() const { return options_.idle_clock ? options_.idle_clock() : clock_type::now(); }
+
     // The most recently used idle connection to the peer that still looks usable, or null. Drops the expired and
     // dead ones on the way (of every peer: nothing else looks at them).
     std::unique_ptr<connection> take_idle(const std::string& peer) {
@@ -419,7 +420,7 @@ private:
         std::unique_ptr<connection> found;
         {
             std::lock_guard lock(mutex_);
-            const auto oldest = clock_type::now() - options_.idle_timeout;
+            const auto oldest = idle_now() - options_.idle_timeout;
             for (auto it = idle_.begin(); it != idle_.end();) {
                 auto& list = it->second;
                 for (auto c = list.begin(); c != list.end();) {
@@ -451,7 +452,7 @@ private:
         if (options_.max_idle_connections == 0) {
             return;
         }
-        conn->set_idle_since(clock_type::now());
+        conn->set_idle_since(idle_now());
         std::unique_ptr<connection> oldest; // closed outside the lock
         std::lock_guard lock(mutex_);
         auto& list = idle_[peer];

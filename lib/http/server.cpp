@@ -1,16 +1,20 @@
 #include "mcprov/http/server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -20,6 +24,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <malloc.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/resource.h>
@@ -37,6 +42,7 @@ using support::errc;
 using support::make_error;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t logged_target_bytes = 256;
 
 response make_plain_response(bhttp::status status, unsigned version, std::string body) {
     response res{status, version};
@@ -71,13 +77,26 @@ void describe_peer_certificate(SSL* ssl, peer_info& peer) {
     X509_free(cert);
 }
 
-// The per-connection state a stop() needs to reach: whether the connection sits idle between requests.
-// Only touched on the connection's own strand, except `idle`, which stop() reads.
+// The per-connection state the server needs to reach from outside the connection's coroutine: to close it at
+// stop() when it sits idle between requests, or to drop it when it is the oldest one still handshaking.
 struct connection_handle {
-    asio::any_io_executor executor;
+    asio::any_io_executor executor; // the connection's strand
+    // Only touched on the strand: closes the connection's socket; empty before the coroutine set it up and after
+    // its streams are gone.
     std::function<void()> close;
-    bool finished = false;
+    bool close_requested = false; // strand only: a close() that came before `close` was set
     std::atomic<bool> idle{true};
+    // Under the server's mutex: still handshaking (before its first bytes, or its TLS handshake), and where.
+    bool handshaking = true;
+    std::list<std::shared_ptr<connection_handle>>::iterator in_handshaking;
+
+    // Closes the connection; to be called on its strand.
+    void close_now() {
+        close_requested = true;
+        if (close) {
+            close();
+        }
+    }
 };
 
 class server_impl final : public server, public std::enable_shared_from_this<server_impl> {
@@ -127,6 +146,9 @@ public:
                 config_.max_connections = usable;
             }
         }
+        // Handshaking connections must leave room for established ones.
+        config_.max_handshakes =
+            std::clamp<std::size_t>(config_.max_handshakes, 1, std::max<std::size_t>(1, config_.max_connections / 2));
         asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
         for (unsigned i = 0; i < std::max(1u, config_.threads); ++i) {
             threads_.emplace_back([this] { ioc_.run(); });
@@ -135,6 +157,20 @@ public:
     }
 
     std::uint16_t port() const override { return port_; }
+
+    server_stats stats() const override {
+        server_stats s;
+        {
+            std::lock_guard lock(mutex_);
+            s.connections = connections_.size();
+            s.handshaking = handshaking_.size();
+        }
+        s.handshakes_dropped = handshakes_dropped_;
+        s.handshakes_timed_out = handshakes_timed_out_;
+        s.refused = refused_;
+        s.handler_exceptions = handler_exceptions_;
+        return s;
+    }
 
     void stop() override {
         if (stopping_.exchange(true)) {
@@ -166,6 +202,35 @@ public:
     }
 
 private:
+    // A connection's place in connections_ (and, while it handshakes, in handshaking_), for as long as its
+    // coroutine lives. Passed to the coroutine as a parameter, so that it is released with the coroutine's frame
+    // even if the coroutine never ran (a server destroyed right after accepting).
+    class registration {
+    public:
+        registration(server_impl& s, std::shared_ptr<connection_handle> h) : server_(&s), handle_(std::move(h)) {}
+        registration(registration&& other) noexcept
+            : server_(std::exchange(other.server_, nullptr)), handle_(std::move(other.handle_)) {}
+        registration& operator=(registration&&) = delete;
+        ~registration() {
+            if (server_) {
+                server_->release(handle_);
+            }
+        }
+        connection_handle& handle() { return *handle_; }
+        const std::shared_ptr<connection_handle>& shared() { return handle_; }
+
+    private:
+        server_impl* server_;
+        std::shared_ptr<connection_handle> handle_;
+    };
+
+    // Declared in a connection's coroutine after the streams that `handle.close` reaches: destroyed before them, it
+    // disables the close.
+    struct close_guard {
+        connection_handle& handle;
+        ~close_guard() { handle.close = nullptr; }
+    };
+
     support::result<void> configure_tls(const tls_config& tls) {
         boost::system::error_code ec;
         ssl_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -206,52 +271,149 @@ private:
                 co_await pause.async_wait(use_tuple);
                 continue;
             }
-            if (connection_count() >= config_.max_connections) {
-                log_throttled("refusing connections: " + std::to_string(config_.max_connections) + " open");
-                continue; // the socket closes as it goes out of scope
+            auto handle = std::make_shared<connection_handle>();
+            handle->executor = socket.get_executor();
+            std::shared_ptr<connection_handle> dropped;
+            {
+                std::lock_guard lock(mutex_);
+                if (connections_.size() >= config_.max_connections) {
+                    ++refused_;
+                    log_throttled_locked("refusing connections: " + std::to_string(config_.max_connections) + " open");
+                    continue; // the socket closes as it goes out of scope
+                }
+                if (handshaking_.size() >= config_.max_handshakes) {
+                    // The oldest handshaking connection makes room: a client that is really connecting finishes
+                    // its handshake in a few round trips, long before max_handshakes newer connections arrive.
+                    dropped = handshaking_.front();
+                    handshaking_.pop_front();
+                    dropped->handshaking = false;
+                    ++handshakes_dropped_;
+                }
+                connections_.push_back(handle);
+                handle->in_handshaking = handshaking_.insert(handshaking_.end(), handle);
+            }
+            if (dropped) {
+                log_throttled("dropping the oldest unfinished handshakes: " + std::to_string(config_.max_handshakes) +
+                              " connections have not finished theirs");
+                asio::post(dropped->executor, [dropped] { dropped->close_now(); });
             }
             socket.set_option(tcp::no_delay(true), ec);
             auto executor = socket.get_executor();
-            if (config_.tls) {
-                asio::co_spawn(executor, serve_tls(std::move(socket)), asio::detached);
-            } else {
-                asio::co_spawn(executor, serve_plain(std::move(socket)), asio::detached);
-            }
+            asio::co_spawn(executor, serve(std::move(socket), registration(*this, std::move(handle))), asio::detached);
         }
     }
 
-    asio::awaitable<void> serve_plain(tcp::socket socket) {
-        beast::tcp_stream stream(std::move(socket));
-        peer_info peer{remote_address(stream.socket()), {}, {}};
-        tracked_connection tracked(*this, stream.get_executor(), [&stream] {
-            boost::system::error_code ignored;
-            stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-            stream.socket().close(ignored);
-        });
-        co_await serve_requests(stream, stream, peer, *tracked.handle);
-        boost::system::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // Waits for the first bytes of a connection, within the handshake deadline, before anything else is allocated
+    // for it (TLS state and buffers take tens of kilobytes): a connection that never sends costs a socket only.
+    asio::awaitable<bool> first_bytes(tcp::socket& socket, std::chrono::steady_clock::time_point deadline,
+                                      const std::string& peer_address) {
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer timer(socket.get_executor(), deadline);
+        auto outcome = co_await (socket.async_wait(tcp::socket::wait_read, use_tuple) || timer.async_wait(use_tuple));
+        if (outcome.index() == 1) {
+            ++handshakes_timed_out_;
+            log_->debug("{}: no request within {} s", peer_address, config_.handshake_timeout.count());
+            co_return false;
+        }
+        co_return !std::get<0>(std::get<0>(outcome));
     }
 
-    asio::awaitable<void> serve_tls(tcp::socket socket) {
-        beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl_);
-        auto& lowest = beast::get_lowest_layer(stream);
-        peer_info peer{remote_address(lowest.socket()), {}, {}};
-        tracked_connection tracked(*this, lowest.get_executor(), [&lowest] {
+    asio::awaitable<void> serve(tcp::socket socket, registration reg) {
+        auto& handle = reg.handle();
+        const auto deadline = std::chrono::steady_clock::now() + config_.handshake_timeout;
+        peer_info peer{remote_address(socket), {}, {}};
+        tcp::socket* current = &socket;
+        std::optional<beast::tcp_stream> plain;
+        std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+        close_guard guard{handle};
+        handle.close = [&current] {
             boost::system::error_code ignored;
-            lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
-            lowest.socket().close(ignored);
-        });
-        lowest.expires_after(std::chrono::seconds(10));
-        auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+            current->shutdown(tcp::socket::shutdown_both, ignored);
+            current->close(ignored);
+        };
+        if (handle.close_requested || !co_await first_bytes(socket, deadline, peer.address)) {
+            co_return;
+        }
+        if (!config_.tls) {
+            plain.emplace(std::move(socket));
+            current = &plain->socket();
+            established(handle);
+            co_await serve_requests(*plain, *plain, peer, handle);
+            boost::system::error_code ignored;
+            current->shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+        tls.emplace(std::move(socket), ssl_);
+        auto& lowest = beast::get_lowest_layer(*tls);
+        current = &lowest.socket();
+        lowest.expires_at(deadline);
+        auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::server, use_tuple);
         if (ec) {
-            log_->info("{}: TLS handshake failed: {}", peer.address, ec.message());
-        } else {
-            describe_peer_certificate(stream.native_handle(), peer);
-            co_await serve_requests(stream, lowest, peer, *tracked.handle);
-            lowest.expires_after(std::chrono::seconds(5));
-            co_await stream.async_shutdown(use_tuple);
+            if (ec == beast::error::timeout) {
+                ++handshakes_timed_out_;
+            }
+            if (!handle.close_requested) { // a dropped handshake was logged, throttled, when it was dropped
+                log_->info("{}: TLS handshake failed: {}", peer.address, ec.message());
+            }
+            co_return;
         }
+        established(handle);
+        describe_peer_certificate(tls->native_handle(), peer);
+        if (!peer.certificate_subject.empty()) {
+            log_->debug("{}: client certificate {}", peer.address, support::printable(peer.certificate_subject, 512));
+        }
+        co_await serve_requests(*tls, lowest, peer, handle);
+        lowest.expires_after(std::chrono::seconds(5));
+        co_await tls->async_shutdown(use_tuple);
+    }
+
+    // Why a request whose header was read cannot be served (RFC 9112), or nullopt.
+    std::optional<std::pair<bhttp::status, std::string>>
+    framing_error(const bhttp::request_parser<bhttp::string_body>& parser) const {
+        const auto& header = parser.get();
+        if (header.target().size() > config_.max_uri_bytes) {
+            return std::pair{bhttp::status::uri_too_long, "the request-target exceeds the limit of " +
+                                                              std::to_string(config_.max_uri_bytes) + " bytes"};
+        }
+        std::size_t field_bytes = 0;
+        for (const auto& f : header) {
+            field_bytes += f.name_string().size() + f.value().size() + 4; // ": " and CRLF
+        }
+        if (field_bytes > config_.max_header_bytes) {
+            return std::pair{bhttp::status::request_header_fields_too_large,
+                             "the header fields exceed the limit of " + std::to_string(config_.max_header_bytes) +
+                                 " bytes"};
+        }
+        auto encodings = header.count(bhttp::field::transfer_encoding);
+        if (encodings > 0 && !parser.chunked()) {
+            // RFC 9112 section 6.3: the body's length cannot be known; reading on would run it as a request.
+            return std::pair{bhttp::status::bad_request, std::string("Transfer-Encoding must end in chunked")};
+        }
+        if (encodings > 0 && header.version() < 11) {
+            // RFC 9112 section 6.1: an HTTP/1.0 recipient would not understand it; the framing is faulty.
+            return std::pair{bhttp::status::bad_request, std::string("Transfer-Encoding needs HTTP/1.1")};
+        }
+        if (encodings > 0 && header.count(bhttp::field::content_length) > 0) {
+            return std::pair{bhttp::status::bad_request,
+                             std::string("Transfer-Encoding and Content-Length exclude each other")};
+        }
+        if (header.version() >= 11 && header.count(bhttp::field::host) != 1) {
+            return std::pair{bhttp::status::bad_request, std::string("an HTTP/1.1 request needs one Host field")};
+        }
+        return std::nullopt;
+    }
+
+    // Whether a header over the parser's limit is so because of its request-target. The parser takes the request
+    // line in as soon as it is complete: then its target is known; otherwise the unparsed start of `buffer` is the
+    // request line, still without its end.
+    bool request_line_too_long(const bhttp::request_parser<bhttp::string_body>& parser,
+                               const beast::flat_buffer& buffer) const {
+        if (!parser.get().target().empty()) {
+            return parser.get().target().size() > config_.max_uri_bytes;
+        }
+        std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.data().size());
+        // "<method> <target> HTTP/1.1\r": the longest method mcprov knows is short.
+        return data.substr(0, data.find('\n')).size() > config_.max_uri_bytes + 32;
     }
 
     template <class Stream>
@@ -260,7 +422,9 @@ private:
         beast::flat_buffer buffer;
         for (;;) {
             bhttp::request_parser<bhttp::string_body> parser;
-            parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
+            // The request line and the fields are limited apart (414 and 431): the parser gets room for both, and
+            // the parts are checked once the header is in.
+            parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes + config_.max_uri_bytes + 32));
             parser.body_limit(config_.max_body_bytes);
             handle.idle = true;
             if (stopping_) {
@@ -275,23 +439,31 @@ private:
             }
             if (ec == bhttp::error::body_limit) {
                 // The declared Content-Length is over the limit: refuse before reading any of the body.
-                co_await write_and_close(stream, lowest,
-                                         make_plain_response(bhttp::status::payload_too_large, 11,
-                                                             "request body exceeds the limit of " +
-                                                                 std::to_string(config_.max_body_bytes) + " bytes"));
+                co_await refuse(stream, lowest, peer, parser.get(), bhttp::status::payload_too_large,
+                                "request body exceeds the limit of " + std::to_string(config_.max_body_bytes) +
+                                    " bytes");
+                co_return;
+            }
+            if (ec == bhttp::error::header_limit) {
+                auto status = request_line_too_long(parser, buffer) ? bhttp::status::uri_too_long
+                                                                    : bhttp::status::request_header_fields_too_large;
+                co_await refuse(stream, lowest, peer, std::nullopt, status, "request header too large");
                 co_return;
             }
             if (ec) {
-                auto status = ec == bhttp::error::header_limit ? bhttp::status::request_header_fields_too_large
-                                                               : bhttp::status::bad_request;
-                co_await write_and_close(stream, lowest,
-                                         make_plain_response(status, 11, "malformed request: " + ec.message()));
+                co_await refuse(stream, lowest, peer, std::nullopt, bhttp::status::bad_request,
+                                "malformed request: " + ec.message());
+                co_return;
+            }
+            if (auto framing = framing_error(parser)) {
+                co_await refuse(stream, lowest, peer, parser.get(), framing->first, framing->second);
                 co_return;
             }
             auto& header = parser.get();
             if (parser.chunked() || parser.content_length().value_or(0) > 0) {
                 // A body is coming: let the handler turn the request away before any of it is read.
-                if (auto refusal = handler_->screen(header, peer)) {
+                auto refusal = guarded(peer, header, [&] { return handler_->screen(header, peer); });
+                if (refusal) {
                     co_await write_and_close(stream, lowest, std::move(*refusal));
                     co_return;
                 }
@@ -306,25 +478,26 @@ private:
             lowest.expires_after(config_.body_timeout);
             auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             if (rec == bhttp::error::body_limit) {
-                co_await write_and_close(
-                    stream, lowest,
-                    make_plain_response(bhttp::status::payload_too_large, 11,
-                                        "request body exceeds the limit of " + std::to_string(config_.max_body_bytes)));
+                co_await refuse(stream, lowest, peer, parser.get(), bhttp::status::payload_too_large,
+                                "request body exceeds the limit of " + std::to_string(config_.max_body_bytes));
                 co_return;
             }
             if (rec) {
                 if (rec != asio::error::eof && rec != beast::error::timeout && rec != bhttp::error::end_of_stream) {
-                    co_await write_and_close(
-                        stream, lowest,
-                        make_plain_response(bhttp::status::bad_request, 11, "malformed request: " + rec.message()));
+                    co_await refuse(stream, lowest, peer, parser.get(), bhttp::status::bad_request,
+                                    "malformed request: " + rec.message());
                 }
                 co_return;
             }
             auto req = parser.release();
             bool keep_alive = req.keep_alive() && !stopping_;
             const bool head = req.method() == bhttp::verb::head;
-            response res = handler_->handle(std::move(req), peer);
-            res.keep_alive(keep_alive && !stopping_);
+            const auto method = std::string(req.method_string());
+            const auto target = std::string(req.target());
+            bool failed = false;
+            auto res = guarded(
+                peer, method, target, [&] { return handler_->handle(std::move(req), peer); }, &failed);
+            res.keep_alive(keep_alive && !stopping_ && !failed);
             res.prepare_payload();
             if (head) {
                 // The headers of the GET, Content-Length included, without its body.
@@ -338,6 +511,56 @@ private:
                 co_return;
             }
         }
+    }
+
+    // The server's guard: an exception escaping the handler becomes a 500 with a generic body and one log line.
+    template <class F> std::optional<response> guarded(const peer_info& peer, const request& header, F&& f) {
+        try {
+            return f();
+        } catch (...) {
+            ++handler_exceptions_;
+            log_->error("{} {} {}: the handler threw: {}", peer.address, support::printable(header.method_string(), 32),
+                        support::printable(header.target(), logged_target_bytes), what_of(std::current_exception()));
+            return make_plain_response(bhttp::status::internal_server_error, header.version(), "internal error\n");
+        }
+    }
+    template <class F>
+    response guarded(const peer_info& peer, const std::string& method, const std::string& target, F&& f, bool* failed) {
+        try {
+            return f();
+        } catch (...) {
+            ++handler_exceptions_;
+            *failed = true;
+            log_->error("{} {} {}: the handler threw: {}", peer.address, support::printable(method, 32),
+                        support::printable(target, logged_target_bytes), what_of(std::current_exception()));
+            return make_plain_response(bhttp::status::internal_server_error, 11, "internal error\n");
+        }
+    }
+
+    static std::string what_of(std::exception_ptr e) {
+        try {
+            std::rethrow_exception(std::move(e));
+        } catch (const std::exception& ex) {
+            return support::printable(ex.what(), 512);
+        } catch (...) {
+            return "an exception that is not a std::exception";
+        }
+    }
+
+    // Answers a request the server itself cannot serve, logs why (the peer's text made printable), and ends the
+    // connection.
+    template <class Stream>
+    asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& lowest, const peer_info& peer,
+                                 std::optional<std::reference_wrapper<const request>> header, bhttp::status status,
+                                 std::string reason) {
+        if (header) {
+            log_->info("{} {} {}: {} {}", peer.address, support::printable(header->get().method_string(), 32),
+                       support::printable(header->get().target(), logged_target_bytes), static_cast<int>(status),
+                       support::printable(reason));
+        } else {
+            log_->info("{}: {} {}", peer.address, static_cast<int>(status), support::printable(reason));
+        }
+        co_await write_and_close(stream, lowest, make_plain_response(status, 11, std::move(reason)));
     }
 
     // Answers and ends the connection. What the client is still sending is read and dropped for a moment first:
@@ -363,6 +586,10 @@ private:
     }
 
     void log_throttled(const std::string& message) {
+        std::lock_guard lock(mutex_);
+        log_throttled_locked(message);
+    }
+    void log_throttled_locked(const std::string& message) {
         auto now = std::chrono::steady_clock::now();
         if (now - last_warning_ >= std::chrono::seconds(1)) {
             last_warning_ = now;
@@ -376,32 +603,36 @@ private:
         return ec ? std::string("unknown") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     }
 
-    // Registers a connection for stop() for as long as it lives; declared after the stream it closes, so that it
-    // is gone (and the close disabled) before the stream is.
-    struct tracked_connection {
-        tracked_connection(server_impl& s, asio::any_io_executor executor, std::function<void()> close)
-            : server(s), handle(std::make_shared<connection_handle>()) {
-            handle->executor = std::move(executor);
-            handle->close = std::move(close);
-            std::lock_guard lock(server.mutex_);
-            server.connections_.push_back(handle);
-        }
-        ~tracked_connection() {
-            handle->finished = true;
-            std::lock_guard lock(server.mutex_);
-            server.connections_.remove(handle);
-            server.drained_.notify_all();
-        }
-        tracked_connection(const tracked_connection&) = delete;
-        tracked_connection& operator=(const tracked_connection&) = delete;
-
-        server_impl& server;
-        std::shared_ptr<connection_handle> handle;
-    };
-
-    std::size_t connection_count() {
+    // The connection sent its first bytes (plain HTTP) or finished its TLS handshake.
+    void established(connection_handle& handle) {
         std::lock_guard lock(mutex_);
-        return connections_.size();
+        if (handle.handshaking) {
+            handshaking_.erase(handle.in_handshaking);
+            handle.handshaking = false;
+        }
+    }
+
+    void release(const std::shared_ptr<connection_handle>& handle) {
+        bool trim = false;
+        {
+            std::lock_guard lock(mutex_);
+            if (handle->handshaking) {
+                handshaking_.erase(handle->in_handshaking);
+                handle->handshaking = false;
+            }
+            connections_.remove(handle);
+            // glibc keeps freed memory in its arenas: after a burst of connections has gone (a flood, a load peak),
+            // give it back to the system.
+            ++closed_since_trim_;
+            if (closed_since_trim_ >= 1024 || (connections_.empty() && closed_since_trim_ >= 64)) {
+                closed_since_trim_ = 0;
+                trim = true;
+            }
+            drained_.notify_all();
+        }
+        if (trim) {
+            ::malloc_trim(0);
+        }
     }
 
     void close_idle_connections() {
@@ -409,8 +640,8 @@ private:
         for (auto& c : connections_) {
             if (c->idle) {
                 asio::post(c->executor, [c] {
-                    if (!c->finished && c->idle) {
-                        c->close();
+                    if (c->idle) {
+                        c->close_now();
                     }
                 });
             }
@@ -419,13 +650,20 @@ private:
 
     // Everything a connection's coroutine touches is declared before ioc_, so that it outlives ioc_: connections
     // still open when the server stops (idle keep-alive ones, or past shutdown_grace) are destroyed with ioc_, and
-    // their tracked_connection then leaves connections_.
+    // their registration then leaves connections_.
     server_config config_;
     std::shared_ptr<handler> handler_;
     std::atomic<bool> stopping_{false};
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable drained_;
     std::list<std::shared_ptr<connection_handle>> connections_;
+    std::list<std::shared_ptr<connection_handle>> handshaking_; // oldest first
+    std::size_t closed_since_trim_ = 0;
+    std::atomic<std::uint64_t> handshakes_dropped_{0};
+    std::atomic<std::uint64_t> handshakes_timed_out_{0};
+    std::atomic<std::uint64_t> refused_{0};
+    std::atomic<std::uint64_t> handler_exceptions_{0};
+    std::chrono::steady_clock::time_point last_warning_{}; // under mutex_
     std::shared_ptr<spdlog::logger> log_ = support::logger("http");
     asio::ssl::context ssl_;
     asio::io_context ioc_;
@@ -433,7 +671,6 @@ private:
     std::uint16_t port_ = 0;
     std::vector<std::thread> threads_;
     std::thread stopper_;
-    std::chrono::steady_clock::time_point last_warning_{}; // only touched on the acceptor's strand
 };
 
 } // namespace

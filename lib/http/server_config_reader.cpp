@@ -6,8 +6,9 @@ namespace mcprov::http {
 
 server_config read_server_config(support::config_reader& r, const toml::table& root, const std::string& default_listen,
                                  std::size_t max_body_limit) {
-    r.only_keys("server", {"listen", "threads", "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
-                           "shutdown_grace_seconds", "max_connections", "plain_http"});
+    r.only_keys("server", {"listen", "threads", "max_body_bytes", "max_header_bytes", "max_uri_bytes",
+                           "handshake_timeout_seconds", "idle_timeout_seconds", "shutdown_grace_seconds",
+                           "max_connections", "max_handshakes", "plain_http"});
     r.only_keys("tls", {"certificate", "private_key", "client_ca"});
     server_config c;
     if (auto listen = r.listen("server", "listen", default_listen)) {
@@ -16,12 +17,14 @@ server_config read_server_config(support::config_reader& r, const toml::table& r
     }
     c.threads = static_cast<unsigned>(r.integer("server", "threads", 2, 1, 256));
     auto body_limit = static_cast<std::int64_t>(max_body_limit);
-    c.max_body_bytes =
-        static_cast<std::size_t>(r.integer("server", "max_body_bytes", body_limit, 1024, body_limit));
+    c.max_body_bytes = static_cast<std::size_t>(r.integer("server", "max_body_bytes", body_limit, 1024, body_limit));
     c.max_header_bytes = static_cast<std::size_t>(r.integer("server", "max_header_bytes", 16 << 10, 1024, 1 << 20));
+    c.max_uri_bytes = static_cast<std::size_t>(r.integer("server", "max_uri_bytes", 8 << 10, 256, 1 << 20));
+    c.handshake_timeout = std::chrono::seconds(r.integer("server", "handshake_timeout_seconds", 5, 1, 600));
     c.idle_timeout = std::chrono::seconds(r.integer("server", "idle_timeout_seconds", 60, 1, 3600));
     c.shutdown_grace = std::chrono::seconds(r.integer("server", "shutdown_grace_seconds", 10, 0, 600));
     c.max_connections = static_cast<std::size_t>(r.integer("server", "max_connections", 10000, 1, 1000000));
+    c.max_handshakes = static_cast<std::size_t>(r.integer("server", "max_handshakes", 256, 1, 1000000));
     bool plain_http = r.boolean("server", "plain_http", false);
     if (root["tls"]) {
         if (plain_http) {

@@ -64,3 +64,84 @@ std::shared_ptr<spdlog::logger> logger(const std::string& module) {
 }
 
 } // namespace mcprov::support
+
+namespace mcprov::support {
+namespace {
+
+// The length of the valid UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF), or 0 when it does not start with one.
+std::size_t utf8_sequence(std::string_view s) {
+    auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
+    unsigned char c = b(0);
+    if (c >= 0xC2 && c <= 0xDF) {
+        return cont(1) ? 2 : 0;
+    }
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2)) {
+            return 0;
+        }
+        if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) >= 0xA0)) {
+            return 0; // overlong, or a UTF-16 surrogate
+        }
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3)) {
+            return 0;
+        }
+        if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) >= 0x90)) {
+            return 0; // overlong, or above U+10FFFF
+        }
+        return 4;
+    }
+    return 0;
+}
+
+void escape_byte(std::string& out, unsigned char c) {
+    static constexpr char hex[] = "0123456789abcdef";
+    const char esc[] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+    out.append(esc, sizeof esc);
+}
+
+} // namespace
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            out.push_back(static_cast<char>(c));
+            ++i;
+            continue;
+        }
+        if (c >= 0x80) {
+            auto n = utf8_sequence(text.substr(i));
+            // U+0080..U+009F (C2 80..C2 9F) are controls too: some terminals act on them.
+            bool c1_control = n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+            if (n > 0 && !c1_control) {
+                out.append(text.substr(i, n));
+                i += n;
+                continue;
+            }
+        }
+        escape_byte(out, c);
+        ++i;
+    }
+    return out;
+}
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) {
+        return printable(text);
+    }
+    auto cut = max_bytes;
+    // Back off to the start of a character, so that the cut does not turn valid UTF-8 into escapes.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80 && max_bytes - cut < 3) {
+        --cut;
+    }
+    return printable(text.substr(0, cut)) + "...(" + std::to_string(text.size()) + " bytes)";
+}
+
+} // namespace mcprov::support

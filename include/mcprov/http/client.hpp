@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ struct client_options {
     std::size_t max_idle_connections = 8;
     // An idle connection older than this is closed instead of reused.
     std::chrono::seconds idle_timeout{30};
+    // The clock idle connections age by; unset: std::chrono::steady_clock (tests move their own).
+    std::function<std::chrono::steady_clock::time_point()> idle_clock;
 };
 
 struct client_request {

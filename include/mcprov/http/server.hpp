@@ -31,12 +31,29 @@ struct server_config {
     std::uint16_t port = 0;        // 0: the system picks one; see server::port()
     std::optional<tls_config> tls; // nullopt: plain HTTP
     unsigned threads = 2;
-    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_header_bytes = 16 * 1024; // the header fields; larger get 431
+    std::size_t max_uri_bytes = 8 * 1024;     // the request-target; longer gets 414
     std::size_t max_body_bytes = 1024 * 1024;
+    // From accepting a connection to its first request bytes (plain HTTP) or the end of its TLS handshake.
+    std::chrono::seconds handshake_timeout{5};
     std::chrono::seconds idle_timeout{60}; // waiting for the next request on a keep-alive connection
     std::chrono::seconds body_timeout{30}; // reading one request's body
     std::chrono::seconds shutdown_grace{10};
     std::size_t max_connections = 10000; // lowered at start to what the open-files limit allows
+    // Connections accepted that have not yet sent a byte or finished their TLS handshake. When a new connection
+    // would exceed it, the oldest of them is dropped: a flood of connections that never start TLS cannot take the
+    // slots of clients that do, or those of established connections. Kept below max_connections.
+    std::size_t max_handshakes = 256;
+};
+
+// What a server has seen of its connections (for /stats and tests).
+struct server_stats {
+    std::size_t connections = 0;          // open now, handshaking ones included
+    std::size_t handshaking = 0;          // open now, before their first bytes or the end of their TLS handshake
+    std::uint64_t handshakes_dropped = 0; // dropped to make room under max_handshakes
+    std::uint64_t handshakes_timed_out = 0;
+    std::uint64_t refused = 0;            // closed at once: max_connections open
+    std::uint64_t handler_exceptions = 0; // exceptions from the handler that the server's guard caught
 };
 
 // What the server knows about the peer of a request.
@@ -48,7 +65,8 @@ struct peer_info {
     std::string certificate_pem;
 };
 
-// Turns a request into a response. Called on the server's threads, possibly concurrently; must not throw.
+// Turns a request into a response. Called on the server's threads, possibly concurrently. Should not throw: an
+// exception that escapes handle() or screen() is answered 500 with a generic body, logged, and ends the connection.
 class handler {
 public:
     virtual ~handler() = default;
@@ -64,11 +82,17 @@ public:
 };
 
 // An HTTP/1.1 server (keep-alive, optional TLS) on its own threads.
+//
+// Request framing follows RFC 9112: a Transfer-Encoding whose final coding is not chunked, Transfer-Encoding with
+// Content-Length, an HTTP/1.1 request without exactly one Host, or a malformed request get 400 and the connection
+// is closed; a request-target over max_uri_bytes gets 414, header fields over max_header_bytes 431, a body over
+// max_body_bytes 413. Text from the peer appears in the server's log lines only through support::printable.
 class server {
 public:
     virtual ~server() = default;
     // The bound port (useful when the configured port was 0).
     virtual std::uint16_t port() const = 0;
+    virtual server_stats stats() const = 0;
     // Stops accepting, lets requests in flight finish (up to shutdown_grace), then closes everything. Idempotent.
     virtual void stop() = 0;
     // Blocks until the server has stopped.

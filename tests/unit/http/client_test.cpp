@@ -2,6 +2,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -30,26 +32,34 @@ using asio::ip::tcp;
 using namespace std::chrono_literals;
 using support::errc;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 // A plain HTTP/1.1 server on a loopback port, one thread per connection, that does what its script says with each
 // request (numbered from 0 on each connection; connections numbered from 0 in accept order).
 class scripted_server {
 public:
     enum class action {
-        answer,        // 200 "ok", keep-alive
-        close,         // read the request, then close without answering
-        never_answer,  // read the request, then hold the connection open and say nothing
+        answer,           // 200 "ok", keep-alive
+        close,            // read the request, then close without answering
+        never_answer,     // read the request, then hold the connection open and say nothing
+        answer_and_close, // 200 "ok" with keep-alive, then close the connection (see wait_closed())
     };
     using script = std::function<action(int connection, int request)>;
 
     explicit scripted_server(script s, bool read_requests = true)
-        : script_(std::move(s)), read_requests_(read_requests), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        : script_(std::move(s)), read_requests_(read_requests),
+          acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
         port_ = acceptor_.local_endpoint().port();
         acceptor_thread_ = std::thread([this] { accept_loop(); });
     }
     ~scripted_server() {
-        stopping_ = true;
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        stopped_.notify_all();
         {
             // Wakes the accept() up.
             asio::io_context ioc;
@@ -71,6 +81,8 @@ public:
 
     std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
     int accepted() const { return accepted_; }
+    // Blocks until a connection has been closed after an answer_and_close.
+    void wait_closed() { closed_.get_future().wait(); }
 
 private:
     void accept_loop() {
@@ -94,6 +106,10 @@ private:
         beast::flat_buffer buffer;
         for (int request = 0;; ++request) {
             auto what = script_(connection, request);
+            {
+                std::lock_guard lock(mutex_);
+                last_action_[connection] = what;
+            }
             if (read_requests_ || what != action::never_answer) {
                 bhttp::request<bhttp::string_body> req;
                 boost::system::error_code ec;
@@ -106,9 +122,8 @@ private:
                 break;
             }
             if (what == action::never_answer) {
-                while (!stopping_) {
-                    std::this_thread::sleep_for(10ms);
-                }
+                std::unique_lock lock(mutex_);
+                stopped_.wait(lock, [this] { return stopping_.load(); });
                 break;
             }
             bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
@@ -116,14 +131,30 @@ private:
             res.prepare_payload();
             boost::system::error_code ec;
             bhttp::write(socket, res, ec);
-            if (ec) {
+            if (ec || what == action::answer_and_close) {
                 break;
             }
         }
+        {
+            std::lock_guard lock(mutex_);
+            open_.erase(socket.native_handle());
+            boost::system::error_code ignored;
+            socket.shutdown(tcp::socket::shutdown_both, ignored);
+            socket.close(ignored);
+        }
+        if (closing_after_answer(connection)) {
+            closed_.set_value();
+        }
+    }
+
+    bool closing_after_answer(int connection) {
+        // Asks the script again for the request just answered: only one connection may close this way.
         std::lock_guard lock(mutex_);
-        open_.erase(socket.native_handle());
-        boost::system::error_code ignored;
-        socket.close(ignored);
+        if (closed_set_ || last_action_[connection] != action::answer_and_close) {
+            return false;
+        }
+        closed_set_ = true;
+        return true;
     }
 
     script script_;
@@ -137,6 +168,10 @@ private:
     std::vector<std::thread> connection_threads_; // only touched by the acceptor thread until it is joined
     std::mutex mutex_;
     std::set<int> open_;
+    std::condition_variable stopped_;
+    std::map<int, action> last_action_;
+    bool closed_set_ = false;
+    std::promise<void> closed_;
 };
 
 // Records which connections (client address and port) requests arrived on; can be told to hold requests.
@@ -186,11 +221,11 @@ protected:
     void SetUp() override {
         auto ca = create_certificate_authority("client test CA", 1h);
         ASSERT_TRUE(ca) << ca.err().message;
-        auto server_cert = issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1"},
-                                             certificate_usage::server_and_client, 1h);
+        auto server_cert =
+            issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1"}, certificate_usage::server_and_client, 1h);
         ASSERT_TRUE(server_cert) << server_cert.err().message;
-        auto client_cert = issue_certificate(*ca, "partner.example.org", {"partner.example.org"}, {},
-                                             certificate_usage::client, 1h);
+        auto client_cert =
+            issue_certificate(*ca, "partner.example.org", {"partner.example.org"}, {}, certificate_usage::client, 1h);
         ASSERT_TRUE(client_cert) << client_cert.err().message;
         auto other_ca = create_certificate_authority("other CA", 1h);
         ASSERT_TRUE(other_ca) << other_ca.err().message;
@@ -354,16 +389,20 @@ TEST_F(http_client, when_requests_run_at_the_same_time_then_they_all_succeed_and
 }
 
 TEST_F(http_client, when_the_server_closed_an_idle_connection_then_the_next_request_uses_a_fresh_one) {
-    start_tls_server(1s);
-    auto c = create_client(tls_options());
+    // The first connection answers with keep-alive and then closes, as a server's idle timeout would.
+    scripted_server closing([](int connection, int) {
+        return connection == 0 ? scripted_server::action::answer_and_close : scripted_server::action::answer;
+    });
+    auto c = create_client({});
     ASSERT_TRUE(c) << c.err().message;
-    auto first = (*c)->fetch(get(tls_url()));
+    auto first = (*c)->fetch(get(closing.url()));
     ASSERT_TRUE(first) << first.err().message;
-    std::this_thread::sleep_for(1500ms); // the server's idle timeout closes the connection
-    auto second = (*c)->fetch(get(tls_url()));
+    EXPECT_EQ((*c)->idle_connections(), 1u);
+    closing.wait_closed();
+    auto second = (*c)->fetch(get(closing.url()));
     ASSERT_TRUE(second) << second.err().message;
-    EXPECT_EQ(second->result(), bhttp::status::ok);
-    EXPECT_EQ(handler_->connections(), 2u);
+    EXPECT_EQ(second->body(), "ok 1/0");
+    EXPECT_EQ(closing.accepted(), 2);
 }
 
 TEST_F(http_client, when_a_reused_connection_is_closed_under_a_get_then_it_is_sent_again_on_a_fresh_one) {
@@ -403,12 +442,15 @@ TEST_F(http_client, when_connections_are_idle_longer_than_the_idle_timeout_then_
     scripted_server server([](int, int) { return scripted_server::action::answer; });
     client_options options;
     options.idle_timeout = 1s;
+    std::chrono::steady_clock::time_point now{};
+    options.idle_clock = [&now] { return now; };
     auto c = create_client(options);
     ASSERT_TRUE(c) << c.err().message;
     ASSERT_TRUE((*c)->fetch(get(server.url())));
+    now += 999ms;
     ASSERT_TRUE((*c)->fetch(get(server.url())));
     EXPECT_EQ(server.accepted(), 1);
-    std::this_thread::sleep_for(1100ms);
+    now += 1s;
     auto later = (*c)->fetch(get(server.url()));
     ASSERT_TRUE(later) << later.err().message;
     EXPECT_EQ(later->body(), "ok 1/0");
@@ -487,8 +529,7 @@ TEST_F(http_client, when_nobody_listens_then_unavailable_at_once) {
     auto took = timed([&] { res.emplace((*c)->fetch(get("http://127.0.0.1:" + std::to_string(port) + "/"))); });
     ASSERT_FALSE(*res);
     EXPECT_EQ(res->err().code, errc::unavailable);
-    EXPECT_TRUE(contains(res->err().message, "connecting to 127.0.0.1:" + std::to_string(port)))
-        << res->err().message;
+    EXPECT_TRUE(contains(res->err().message, "connecting to 127.0.0.1:" + std::to_string(port))) << res->err().message;
     EXPECT_LT(took, 2s);
 }
 

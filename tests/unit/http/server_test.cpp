@@ -1,0 +1,397 @@
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/base_sink.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "../temp_dir.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/http/server.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/support/file.hpp"
+#include "mcprov/support/log.hpp"
+
+namespace mcprov::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
+
+// Answers 200 with the target it was asked for; remembers every target; throws for targets starting "/throw".
+class echo_handler final : public handler {
+public:
+    response handle(request&& req, const peer_info&) override {
+        std::string target(req.target());
+        {
+            std::lock_guard lock(mutex_);
+            targets_.push_back(target);
+        }
+        if (target.starts_with("/throw")) {
+            throw std::runtime_error("a bug\r\n2026-12-06T10:00:00Z info [http] forged line \xff");
+        }
+        response res{bhttp::status::ok, req.version()};
+        res.body() = "seen " + std::to_string(target.size()) + " bytes";
+        return res;
+    }
+    std::optional<response> screen(const request& req, const peer_info&) override {
+        if (req.target().starts_with("/screen-throw")) {
+            throw std::logic_error("screen bug");
+        }
+        return std::nullopt;
+    }
+    std::vector<std::string> targets() {
+        std::lock_guard lock(mutex_);
+        return targets_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::string> targets_;
+};
+
+class recording_sink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    std::vector<std::pair<spdlog::level::level_enum, std::string>> lines() {
+        std::lock_guard lock(mutex_);
+        return lines_;
+    }
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        lines_.emplace_back(msg.level, std::string(msg.payload.data(), msg.payload.size()));
+    }
+    void flush_() override {}
+
+private:
+    std::vector<std::pair<spdlog::level::level_enum, std::string>> lines_;
+};
+
+// A blocking TCP connection with a receive timeout, so that a test that goes wrong fails instead of hanging.
+class raw_connection {
+public:
+    explicit raw_connection(std::uint16_t port) : socket_(ioc_) {
+        socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+        timeval tv{20, 0};
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+    // Says that nothing more comes (the server then needs not wait for more before it closes).
+    void end_sending() {
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    // Everything the server sends until it closes the connection.
+    std::string read_to_end() {
+        std::string out;
+        std::array<char, 4096> chunk;
+        for (;;) {
+            boost::system::error_code ec;
+            auto n = socket_.read_some(asio::buffer(chunk), ec);
+            out.append(chunk.data(), n);
+            if (ec) {
+                closed_ = ec == asio::error::eof || ec == asio::error::connection_reset;
+                return out;
+            }
+        }
+    }
+    bool closed() const { return closed_; }
+
+private:
+    asio::io_context ioc_;
+    tcp::socket socket_;
+    bool closed_ = false;
+};
+
+class http_server : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sink_ = std::make_shared<recording_sink>();
+        support::logger("http")->sinks().push_back(sink_);
+    }
+    void TearDown() override {
+        if (server_) {
+            server_->stop();
+            server_->wait();
+        }
+        auto& sinks = support::logger("http")->sinks();
+        sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+    }
+
+    void start_plain(server_config config = {}) {
+        config.shutdown_grace = 0s;
+        auto s = create_server(config, handler_);
+        ASSERT_TRUE(s) << s.err().message;
+        server_ = std::move(s).value();
+    }
+
+    void start_tls(server_config config) {
+        auto ca = create_certificate_authority("server test CA", 1h);
+        ASSERT_TRUE(ca) << ca.err().message;
+        auto cert = issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1"}, certificate_usage::server, 1h);
+        ASSERT_TRUE(cert) << cert.err().message;
+        ASSERT_TRUE(support::write_file(dir_.path() / "ca.pem", ca->certificate_pem));
+        ASSERT_TRUE(support::write_file(dir_.path() / "server.crt", cert->certificate_pem));
+        ASSERT_TRUE(support::write_file(dir_.path() / "server.key", cert->private_key_pem));
+        config.shutdown_grace = 0s;
+        config.tls = tls_config{dir_.path() / "server.crt", dir_.path() / "server.key", {}};
+        auto s = create_server(config, handler_);
+        ASSERT_TRUE(s) << s.err().message;
+        server_ = std::move(s).value();
+    }
+    std::unique_ptr<client> tls_client() {
+        client_options options;
+        options.ca_file = dir_.path() / "ca.pem";
+        auto c = create_client(options);
+        EXPECT_TRUE(c) << c.err().message;
+        return c ? std::move(c).value() : nullptr;
+    }
+    std::string tls_url(const std::string& path = "/") const {
+        return "https://127.0.0.1:" + std::to_string(server_->port()) + path;
+    }
+
+    // Sends raw bytes and returns all the server answers before it closes the connection.
+    std::string exchange(const std::string& bytes, bool* closed = nullptr) {
+        raw_connection c(server_->port());
+        c.send(bytes);
+        c.end_sending();
+        auto out = c.read_to_end();
+        if (closed) {
+            *closed = c.closed();
+        }
+        return out;
+    }
+
+    std::size_t responses_in(const std::string& text) {
+        std::size_t n = 0;
+        for (auto pos = text.find("HTTP/1."); pos != std::string::npos; pos = text.find("HTTP/1.", pos + 1)) {
+            n += pos == 0 || text.compare(pos - 2, 2, "\r\n") == 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    testing::temp_dir dir_;
+    std::shared_ptr<echo_handler> handler_ = std::make_shared<echo_handler>();
+    std::unique_ptr<server> server_;
+    std::shared_ptr<recording_sink> sink_;
+};
+
+// ---- framing (RFC 9112 section 6) ----
+
+TEST_F(http_server, when_transfer_encoding_does_not_end_in_chunked_then_400_and_the_body_is_never_run_as_a_request) {
+    start_plain();
+    bool closed = false;
+    auto answer = exchange("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"
+                           "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+                           &closed);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+    EXPECT_EQ(responses_in(answer), 1u) << answer;
+    EXPECT_TRUE(closed);
+    EXPECT_TRUE(handler_->targets().empty());
+}
+
+TEST_F(http_server, when_transfer_encoding_comes_with_content_length_then_400_and_close) {
+    start_plain();
+    for (std::string fields :
+         {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+          "Transfer-Encoding: gzip\r\nContent-Length: 5\r\n",
+          "Transfer-Encoding: gzip, chunked\r\nContent-Length: 5\r\n"}) {
+        bool closed = false;
+        auto answer = exchange("POST /upload HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n0\r\n\r\n", &closed);
+        EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << fields << answer;
+        EXPECT_TRUE(closed) << fields;
+    }
+    auto old = exchange("POST /upload HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    EXPECT_TRUE(old.starts_with("HTTP/1.1 400")) << old;
+    EXPECT_TRUE(handler_->targets().empty());
+    // A chunked body alone is fine.
+    auto chunked =
+        exchange("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                 "5\r\nhello\r\n0\r\n\r\n");
+    EXPECT_TRUE(chunked.starts_with("HTTP/1.1 200")) << chunked;
+}
+
+TEST_F(http_server, when_an_http11_request_has_no_host_or_two_then_400) {
+    start_plain();
+    auto none = exchange("GET /a HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(none.starts_with("HTTP/1.1 400")) << none;
+    auto two = exchange("GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    EXPECT_TRUE(two.starts_with("HTTP/1.1 400")) << two;
+    // HTTP/1.0 has no Host requirement.
+    auto old = exchange("GET /old HTTP/1.0\r\n\r\n");
+    EXPECT_TRUE(old.starts_with("HTTP/1.0 200") || old.starts_with("HTTP/1.1 200")) << old;
+    EXPECT_EQ(handler_->targets(), std::vector<std::string>{"/old"});
+}
+
+TEST_F(http_server, when_the_request_target_is_over_the_limit_then_414_and_header_fields_over_theirs_431) {
+    start_plain();
+    auto request = [](const std::string& target, const std::string& fields = {}) {
+        return "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + fields + "\r\n";
+    };
+    auto huge = exchange(request("/" + std::string(100 * 1024, 'a')));
+    EXPECT_TRUE(huge.starts_with("HTTP/1.1 414")) << huge.substr(0, 100);
+    auto over = exchange(request("/" + std::string(8 * 1024, 'a')));
+    EXPECT_TRUE(over.starts_with("HTTP/1.1 414")) << over.substr(0, 100);
+    auto fits = exchange(request("/" + std::string(8 * 1024 - 1, 'a')));
+    EXPECT_TRUE(fits.starts_with("HTTP/1.1 200")) << fits.substr(0, 100);
+    auto fields = exchange(request("/short", "X-Big: " + std::string(17 * 1024, 'b') + "\r\n"));
+    EXPECT_TRUE(fields.starts_with("HTTP/1.1 431")) << fields.substr(0, 100);
+    auto many = exchange(request("/short", "X-Big: " + std::string(40 * 1024, 'b') + "\r\n"));
+    EXPECT_TRUE(many.starts_with("HTTP/1.1 431")) << many.substr(0, 100);
+    EXPECT_EQ(handler_->targets().size(), 1u);
+}
+
+// ---- the guard ----
+
+TEST_F(http_server, when_the_handler_throws_then_500_with_a_generic_body_and_one_error_line) {
+    start_plain();
+    auto answer = exchange("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 500")) << answer;
+    EXPECT_FALSE(contains(answer, "a bug")) << answer;
+    auto screened = exchange("POST /screen-throw HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+    EXPECT_TRUE(screened.starts_with("HTTP/1.1 500")) << screened;
+    EXPECT_EQ(server_->stats().handler_exceptions, 2u);
+    std::size_t errors = 0;
+    for (const auto& [level, line] : sink_->lines()) {
+        errors += level == spdlog::level::err;
+    }
+    EXPECT_EQ(errors, 2u);
+}
+
+// ---- log lines ----
+
+TEST_F(http_server, when_a_peer_sends_control_bytes_or_invalid_utf8_then_no_log_line_carries_them) {
+    start_plain();
+    (void)exchange("GET /throw/\xff\xfe/\xc3\x28 HTTP/1.1\r\nHost: x\r\n\r\n");
+    (void)exchange("GET /\x80 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x\r\n\r\n");
+    bool forged_seen = false;
+    for (const auto& [level, line] : sink_->lines()) {
+        forged_seen = forged_seen || contains(line, "forged");
+        for (unsigned char c : line) {
+            EXPECT_TRUE(c >= 0x20 && c != 0x7f) << "a control byte in: " << line;
+        }
+        EXPECT_FALSE(contains(line, "\xff")) << line;
+        EXPECT_FALSE(contains(line, "\x80")) << line;
+        // The forged line in the exception's text stays inside the one line.
+        if (contains(line, "forged")) {
+            EXPECT_TRUE(contains(line, "a bug\\x0d\\x0a2026")) << line;
+        }
+    }
+    EXPECT_TRUE(forged_seen) << "the handler did not throw";
+}
+
+// ---- connection floods ----
+
+// How many bare connections the flood tests open: MCPROV_TEST_FLOOD_CONNECTIONS, 1000 by default.
+std::size_t flood_size() {
+    if (const char* n = std::getenv("MCPROV_TEST_FLOOD_CONNECTIONS")) {
+        return static_cast<std::size_t>(std::strtoul(n, nullptr, 10));
+    }
+    return 1000;
+}
+
+// Opens `n` TCP connections that never send a byte.
+std::vector<std::unique_ptr<tcp::socket>> flood(asio::io_context& ioc, std::uint16_t port, std::size_t n) {
+    rlimit files{};
+    ::getrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur < 2 * n + 256 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = std::min<rlim_t>(files.rlim_max, 2 * n + 256);
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    std::vector<std::unique_ptr<tcp::socket>> sockets;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto s = std::make_unique<tcp::socket>(ioc);
+        s->connect({asio::ip::make_address("127.0.0.1"), port});
+        sockets.push_back(std::move(s));
+    }
+    return sockets;
+}
+
+TEST_F(http_server, when_bare_connections_flood_a_tls_server_then_tls_clients_are_still_served) {
+    server_config config;
+    config.max_connections = 64; // far fewer than the flood: without a cap on handshakes it would take them all
+    config.max_handshakes = 16;
+    config.handshake_timeout = 600s; // only the cap frees the flood's slots in this test
+    start_tls(config);
+    auto established = tls_client();
+    ASSERT_TRUE(established);
+    auto before = established->fetch({bhttp::verb::get, tls_url("/before"), {}, ""});
+    ASSERT_TRUE(before) << before.err().message;
+
+    const auto n = flood_size();
+    asio::io_context ioc;
+    auto sockets = flood(ioc, server_->port(), n);
+
+    // A new client completes its handshake while all the flood's sockets are open on the client side.
+    auto fresh = tls_client();
+    ASSERT_TRUE(fresh);
+    auto res = fresh->fetch({bhttp::verb::get, tls_url("/during"), {}, ""});
+    ASSERT_TRUE(res) << res.err().message;
+    EXPECT_EQ(res->result(), bhttp::status::ok);
+    // The established keep-alive connection kept its slot.
+    auto again = established->fetch({bhttp::verb::get, tls_url("/again"), {}, ""});
+    ASSERT_TRUE(again) << again.err().message;
+    EXPECT_EQ(again->result(), bhttp::status::ok);
+
+    auto stats = server_->stats();
+    EXPECT_LE(stats.handshaking, 16u);
+    EXPECT_LE(stats.connections, 64u);
+    EXPECT_GE(stats.handshakes_dropped, n - 16);
+    EXPECT_EQ(stats.refused, 0u);
+    // The oldest flood connection was closed by the server: its memory is back.
+    timeval tv{20, 0};
+    ::setsockopt(sockets.front()->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::array<char, 16> buf;
+    boost::system::error_code ec;
+    sockets.front()->read_some(asio::buffer(buf), ec);
+    EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+}
+
+TEST_F(http_server, when_a_connection_never_starts_tls_then_it_is_closed_at_the_handshake_timeout) {
+    server_config config;
+    config.handshake_timeout = 1s;
+    config.idle_timeout = 600s; // not the idle timeout
+    start_tls(config);
+    raw_connection bare(server_->port());
+    auto got = bare.read_to_end();
+    EXPECT_TRUE(got.empty());
+    EXPECT_TRUE(bare.closed());
+    EXPECT_EQ(server_->stats().handshakes_timed_out, 1u);
+    auto c = tls_client();
+    ASSERT_TRUE(c);
+    auto res = c->fetch({bhttp::verb::get, tls_url(), {}, ""});
+    ASSERT_TRUE(res) << res.err().message;
+    EXPECT_EQ(res->result(), bhttp::status::ok);
+}
+
+TEST_F(http_server, when_bare_connections_flood_a_plain_server_then_requests_are_still_served) {
+    server_config config;
+    config.max_connections = 64;
+    config.max_handshakes = 8;
+    config.handshake_timeout = 600s;
+    start_plain(config);
+    asio::io_context ioc;
+    auto sockets = flood(ioc, server_->port(), std::min<std::size_t>(flood_size(), 200));
+    auto answer = exchange("GET /during HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+    EXPECT_LE(server_->stats().handshaking, 8u);
+}
+
+} // namespace
+} // namespace mcprov::http
