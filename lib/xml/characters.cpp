@@ -68,16 +68,14 @@ std::optional<std::string> text_problem(std::string_view text) {
             return "byte " + std::to_string(start) + ": not UTF-8";
         }
         if (!is_xml_char(*c)) {
-            return "byte " + std::to_string(start) + ": character U+" +
-                   [](std::uint32_t v) {
-                       static constexpr char hex[] = "0123456789ABCDEF";
-                       std::string out(4, '0');
-                       for (int i = 3; i >= 0; --i, v >>= 4) {
-                           out[static_cast<std::size_t>(i)] = hex[v & 0xF];
-                       }
-                       return out;
-                   }(*c) +
-                   " is not allowed in XML";
+            return "byte " + std::to_string(start) + ": character U+" + [](std::uint32_t v) {
+                static constexpr char hex[] = "0123456789ABCDEF";
+                std::string out(4, '0');
+                for (int i = 3; i >= 0; --i, v >>= 4) {
+                    out[static_cast<std::size_t>(i)] = hex[v & 0xF];
+                }
+                return out;
+            }(*c) + " is not allowed in XML";
         }
     }
     return std::nullopt;

@@ -437,7 +437,8 @@ support::result<xmlNodePtr> new_element(xmlDocPtr doc, xmlNodePtr parent, std::s
         }
     }
     if (!text.empty()) {
-        xmlNodePtr content = xmlNewDocTextLen(doc, reinterpret_cast<const xmlChar*>(text.data()), static_cast<int>(text.size()));
+        xmlNodePtr content =
+            xmlNewDocTextLen(doc, reinterpret_cast<const xmlChar*>(text.data()), static_cast<int>(text.size()));
         if (content == nullptr || xmlAddChild(node.get(), content) == nullptr) {
             xmlFreeNode(content);
             return make_error(errc::internal, "out of memory");

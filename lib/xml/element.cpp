@@ -235,8 +235,7 @@ element_iterator& element_iterator::operator++() noexcept {
 }
 
 element_iterator element_range::begin() const noexcept {
-    return element_iterator(filtered_ ? parent_.first_child(ns_, name_) : parent_.first_child(), filtered_, ns_,
-                            name_);
+    return element_iterator(filtered_ ? parent_.first_child(ns_, name_) : parent_.first_child(), filtered_, ns_, name_);
 }
 
 std::vector<element> element_range::to_vector() const {

@@ -7,8 +7,8 @@
 #include <libxml/xmlschemas.h>
 
 #include "embedded_schemas.hpp"
-#include "libxml_error.hpp"
 #include "libxml_access.hpp"
+#include "libxml_error.hpp"
 
 namespace mcprov::xml {
 namespace {

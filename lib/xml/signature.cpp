@@ -36,9 +36,9 @@
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
 
+#include "libxml_access.hpp"
 #include "libxml_error.hpp"
 #include "mcprov/xml/document.hpp"
-#include "libxml_access.hpp"
 
 namespace mcprov::xml {
 namespace {
@@ -588,8 +588,8 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
 
     // The template: <ds:Signature> with one reference to the whole document, the last child of the root.
     xmlNodePtr signature = xmlSecTmplSignatureCreateNsPref(
-        detail::libxml_doc(*doc), xmlSecTransformExclC14NId, is_ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id,
-        nullptr, xml_chars("ds"));
+        detail::libxml_doc(*doc), xmlSecTransformExclC14NId,
+        is_ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id, nullptr, xml_chars("ds"));
     if (signature == nullptr) {
         return failed("cannot create the signature template");
     }

@@ -297,8 +297,8 @@ writer& writer::text(std::string_view value) {
         return *this;
     }
     if (value.size() > options_.max_bytes - std::min(options_.max_bytes, out_.size())) {
-        error_ = make_error(errc::too_large, "XML writer: the document grows beyond " +
-                                                 std::to_string(options_.max_bytes) + " bytes");
+        error_ = make_error(errc::too_large,
+                            "XML writer: the document grows beyond " + std::to_string(options_.max_bytes) + " bytes");
         return *this;
     }
     close_start_tag();
@@ -350,9 +350,8 @@ support::result<std::string> writer::finish() {
         return make_error(errc::invalid_argument, "XML writer: no root element");
     }
     if (!stack_.empty()) {
-        return make_error(errc::invalid_argument,
-                          "XML writer: " + std::to_string(stack_.size()) + " element(s) not ended, innermost " +
-                              stack_.back().qname);
+        return make_error(errc::invalid_argument, "XML writer: " + std::to_string(stack_.size()) +
+                                                      " element(s) not ended, innermost " + stack_.back().qname);
     }
     out_.push_back('\n');
     if (out_.size() > options_.max_bytes) {

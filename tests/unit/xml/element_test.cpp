@@ -255,9 +255,9 @@ TEST(xml_document_edit, when_names_or_text_are_invalid_then_invalid_argument_and
         EXPECT_EQ(r.err().code, errc::invalid_argument);
         EXPECT_FALSE(doc.set_attribute(doc.root(), bad_name, "v")) << bad_name;
     }
-    for (std::string_view bad_text : {std::string_view("a\0b", 3), std::string_view("\x01"), std::string_view("\x1b[0m"),
-                                      std::string_view("\xc3"), std::string_view("\xed\xa0\x80"),
-                                      std::string_view("\xef\xbf\xbf")}) {
+    for (std::string_view bad_text :
+         {std::string_view("a\0b", 3), std::string_view("\x01"), std::string_view("\x1b[0m"), std::string_view("\xc3"),
+          std::string_view("\xed\xa0\x80"), std::string_view("\xef\xbf\xbf")}) {
         EXPECT_FALSE(doc.append_element(doc.root(), "", "x", bad_text));
         EXPECT_FALSE(doc.set_attribute(doc.root(), "x", bad_text));
         EXPECT_FALSE(doc.set_text(doc.root(), bad_text));

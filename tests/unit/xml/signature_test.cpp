@@ -598,7 +598,8 @@ TEST_F(xml_signature, when_ecdsa_signed_then_the_signature_value_is_raw_r_and_s_
         xmlXPathEvalExpression(BAD_CAST "(//. | //@* | //namespace::*)[ancestor-or-self::ds:SignedInfo]", xpath.get()));
     ASSERT_TRUE(nodes && nodes->nodesetval);
     xmlChar* c14n = nullptr;
-    const int size = xmlC14NDocDumpMemory(detail::libxml_doc(*doc), nodes->nodesetval, XML_C14N_EXCLUSIVE_1_0, nullptr, 0, &c14n);
+    const int size =
+        xmlC14NDocDumpMemory(detail::libxml_doc(*doc), nodes->nodesetval, XML_C14N_EXCLUSIVE_1_0, nullptr, 0, &c14n);
     ASSERT_GT(size, 0);
     const std::string signed_info(reinterpret_cast<char*>(c14n), static_cast<std::size_t>(size));
     xmlFree(c14n);

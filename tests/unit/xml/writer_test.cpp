@@ -33,15 +33,17 @@ TEST(xml_writer, when_a_document_is_written_then_it_has_a_declaration_and_namesp
     w.start_in("urn:b", "other", "b").leaf("inner", "x").end();
     w.start_in("", "plain").end();
     w.end();
-    EXPECT_EQ(written(w), std::string(declaration) +
-                              R"(<root xmlns="urn:a" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="1")"
-                              R"( xsi:type="t"><child>text</child><empty/><b:other xmlns:b="urn:b"><b:inner>x</b:inner>)"
-                              R"(</b:other><plain xmlns=""/></root>)"
-                              "\n");
+    EXPECT_EQ(written(w),
+              std::string(declaration) +
+                  R"(<root xmlns="urn:a" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="1")"
+                  R"( xsi:type="t"><child>text</child><empty/><b:other xmlns:b="urn:b"><b:inner>x</b:inner>)"
+                  R"(</b:other><plain xmlns=""/></root>)"
+                  "\n");
 }
 
 TEST(xml_writer, when_hostile_text_is_written_then_it_reads_back_unchanged) {
-    const std::string hostile = "<script>&amp; \"quoted\" 'single' ]]> ]]]]><![CDATA[x]]> \t\r\n\r caf\xC3\xA9 \xF0\x9F\x9A\x92";
+    const std::string hostile =
+        "<script>&amp; \"quoted\" 'single' ]]> ]]]]><![CDATA[x]]> \t\r\n\r caf\xC3\xA9 \xF0\x9F\x9A\x92";
     writer w;
     w.start_in("urn:a", "r").attribute("a", hostile).text(hostile).leaf("c", hostile).end();
     const auto out = written(w);
@@ -55,11 +57,11 @@ TEST(xml_writer, when_hostile_text_is_written_then_it_reads_back_unchanged) {
 }
 
 TEST(xml_writer, when_text_holds_control_characters_or_bytes_that_are_not_utf8_then_refused) {
-    for (std::string_view bad : {std::string_view("a\0b", 3), std::string_view("\x01"), std::string_view("\x08"),
-                                 std::string_view("\x0b"), std::string_view("\x0c"), std::string_view("\x1f"),
-                                 std::string_view("\x7f\x80"), std::string_view("\xff"), std::string_view("\xc3"),
-                                 std::string_view("\xc0\xaf"), std::string_view("\xed\xa0\x80"),
-                                 std::string_view("\xef\xbf\xbe"), std::string_view("\xf4\x90\x80\x80")}) {
+    for (std::string_view bad :
+         {std::string_view("a\0b", 3), std::string_view("\x01"), std::string_view("\x08"), std::string_view("\x0b"),
+          std::string_view("\x0c"), std::string_view("\x1f"), std::string_view("\x7f\x80"), std::string_view("\xff"),
+          std::string_view("\xc3"), std::string_view("\xc0\xaf"), std::string_view("\xed\xa0\x80"),
+          std::string_view("\xef\xbf\xbe"), std::string_view("\xf4\x90\x80\x80")}) {
         writer in_text;
         in_text.start("r").text(bad).end();
         expect_refused(in_text, "text in r");
@@ -141,14 +143,13 @@ TEST(xml_writer, when_indenting_then_element_only_content_is_laid_out_and_text_i
     writer w({.indent = true});
     w.start_in("urn:a", "r").start("list").leaf("item", " one ").leaf("item", "two").end().start("mixed").text("a");
     w.leaf("b", "c").end().end();
-    EXPECT_EQ(written(w), std::string(declaration) +
-                              "<r xmlns=\"urn:a\">\n"
-                              "  <list>\n"
-                              "    <item> one </item>\n"
-                              "    <item>two</item>\n"
-                              "  </list>\n"
-                              "  <mixed>a<b>c</b></mixed>\n"
-                              "</r>\n");
+    EXPECT_EQ(written(w), std::string(declaration) + "<r xmlns=\"urn:a\">\n"
+                                                     "  <list>\n"
+                                                     "    <item> one </item>\n"
+                                                     "    <item>two</item>\n"
+                                                     "  </list>\n"
+                                                     "  <mixed>a<b>c</b></mixed>\n"
+                                                     "</r>\n");
 }
 
 TEST(xml_writer, when_the_document_outgrows_the_limit_then_too_large) {
