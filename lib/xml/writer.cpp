@@ -228,6 +228,10 @@ writer& writer::declare_namespace(std::string_view prefix, std::string_view ns) 
         return *this;
     }
     scope& s = stack_.back();
+    if (prefix == s.prefix && ns != s.ns) {
+        fail("prefix \"" + std::string(prefix) + "\" names the element's own namespace here");
+        return *this;
+    }
     for (const auto& [p, uri] : s.declared) {
         if (p == prefix) {
             if (uri != ns) {

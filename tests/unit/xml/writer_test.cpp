@@ -111,6 +111,9 @@ TEST(xml_writer, when_the_structure_is_wrong_then_finish_says_what) {
     writer undeclared;
     undeclared.start("r").attribute_in("urn:x", "a", "v").end();
     expect_refused(undeclared, "no prefix is declared");
+    writer rebinding_own_prefix;
+    rebinding_own_prefix.start_in("urn:a", "r", "p").start("c").declare_namespace("p", "urn:b").end().end();
+    expect_refused(rebinding_own_prefix, "the element's own namespace");
     writer reserved;
     reserved.start("r").declare_namespace("xmlns", "urn:x").end();
     expect_refused(reserved, "cannot be declared");
