@@ -2,7 +2,6 @@
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <libxml/tree.h>
 
 #include "commands.hpp"
 #include "mcprov/http/client.hpp"
@@ -60,10 +59,7 @@ std::string xui_uri_of(std::string_view profile) {
     if (!doc) {
         return {};
     }
-    xmlChar* value = xmlGetNoNsProp(doc->root(), reinterpret_cast<const xmlChar*>("XUI-URI"));
-    std::string out = value ? reinterpret_cast<const char*>(value) : "";
-    xmlFree(value);
-    return out;
+    return doc->root().attribute("XUI-URI").value_or("");
 }
 
 std::string profile_url(const std::string& base, const std::string& auid, const std::string& user,

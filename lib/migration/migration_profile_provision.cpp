@@ -1,7 +1,5 @@
 #include "mcprov/migration/migration_profile_provision.hpp"
 
-#include <libxml/tree.h>
-
 #include "mcprov/support/log.hpp"
 #include "mcprov/xcap/application_usage.hpp"
 #include "mcprov/xml/document.hpp"
@@ -17,29 +15,14 @@ result<std::string> without_migration_for(std::string_view profile) {
     if (!doc) {
         return std::move(doc).err();
     }
-    const auto* ns = reinterpret_cast<const xmlChar*>(xcap::migration_namespace.data());
-    const auto ns_length = static_cast<int>(xcap::migration_namespace.size());
-    bool found = false;
-    for (xmlNode* n = doc->root()->children; n;) {
-        xmlNode* next = n->next;
-        if (n->type == XML_ELEMENT_NODE && n->ns && n->ns->href && xmlStrlen(n->ns->href) == ns_length &&
-            xmlStrncmp(n->ns->href, ns, ns_length) == 0 &&
-            xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>("migration-for"))) {
-            // With the blank text after it, so that no blank line is left behind.
-            if (next && next->type == XML_TEXT_NODE && xmlIsBlankNode(next)) {
-                xmlNode* blank = next;
-                next = next->next;
-                xmlUnlinkNode(blank);
-                xmlFreeNode(blank);
-            }
-            xmlUnlinkNode(n);
-            xmlFreeNode(n);
-            found = true;
-        }
-        n = next;
-    }
-    if (!found) {
+    const auto statements = doc->root().children(xcap::migration_namespace, "migration-for").to_vector();
+    if (statements.empty()) {
         return std::string(profile);
+    }
+    for (xml::element n : statements) {
+        if (auto removed = doc->remove(n); !removed) { // with the blank text after it: no blank line is left
+            return std::move(removed).err();
+        }
     }
     return doc->serialize();
 }

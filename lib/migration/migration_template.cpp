@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <type_traits>
 #include <vector>
-
-#include <libxml/tree.h>
 
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/xml/document.hpp"
@@ -21,88 +21,39 @@ constexpr std::string_view template_namespace = "urn:mcprov:migration-template:1
 constexpr std::string_view mcptt_namespace = "urn:3gpp:mcptt:user-profile:1.0";
 constexpr std::size_t max_template_bytes = 256 * 1024;
 
-const xmlChar* x(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
-
-std::string_view name_of(const xmlNode* n) { return reinterpret_cast<const char*>(n->name); }
-
-bool is_element(const xmlNode* n, std::string_view ns, std::string_view name) {
-    return n && n->type == XML_ELEMENT_NODE && n->ns && reinterpret_cast<const char*>(n->ns->href) == ns &&
-           name_of(n) == name;
-}
-
-std::vector<xmlNode*> children(xmlNode* parent, std::string_view ns, std::string_view name) {
-    std::vector<xmlNode*> out;
-    for (xmlNode* c = parent ? parent->children : nullptr; c; c = c->next) {
-        if (is_element(c, ns, name)) {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-xmlNode* first_child(xmlNode* parent, std::string_view ns, std::string_view name) {
-    auto all = children(parent, ns, name);
-    return all.empty() ? nullptr : all.front();
-}
-
-std::string attribute(xmlNode* n, const char* name) {
-    xmlChar* v = xmlGetNoNsProp(n, x(name));
-    std::string out = v ? reinterpret_cast<const char*>(v) : "";
-    xmlFree(v);
-    return out;
-}
-
-std::string text_of(xmlNode* n) {
-    xmlChar* v = xmlNodeGetContent(n);
-    std::string out = v ? reinterpret_cast<const char*>(v) : "";
-    xmlFree(v);
-    auto first = out.find_first_not_of(" \t\r\n");
-    auto last = out.find_last_not_of(" \t\r\n");
-    return first == std::string::npos ? std::string() : out.substr(first, last - first + 1);
-}
-
-// Unlinks and frees a node with the blank text after it, so that no blank line is left behind. (Not the text
-// before it: what the template appends has none after it, so applying a template twice stays idempotent.)
-void remove_node(xmlNode* n) {
-    if (xmlNode* after = n->next; after && after->type == XML_TEXT_NODE && xmlIsBlankNode(after)) {
-        xmlUnlinkNode(after);
-        xmlFreeNode(after);
-    }
-    xmlUnlinkNode(n);
-    xmlFreeNode(n);
-}
-
 // Every element below `root`, in document order, without recursion.
-std::vector<xmlNode*> all_elements(xmlNode* root) {
-    std::vector<xmlNode*> out;
-    for (xmlNode* n = root; n;) {
-        if (n->type == XML_ELEMENT_NODE) {
-            out.push_back(n);
-        }
-        if (n->children && n->type == XML_ELEMENT_NODE) {
-            n = n->children;
+std::vector<xml::element> all_elements(xml::element root) {
+    std::vector<xml::element> out;
+    for (xml::element n = root; n;) {
+        out.push_back(n);
+        if (xml::element child = n.first_child()) {
+            n = child;
             continue;
         }
-        while (n && n != root && !n->next) {
-            n = n->parent;
+        while (n && n != root && !n.next_sibling()) {
+            n = n.parent();
         }
-        n = (n == root || !n) ? nullptr : n->next;
+        n = (n == root || !n) ? xml::element{} : n.next_sibling();
     }
     return out;
 }
 
-result<double> decimal(xmlNode* n, const char* name) {
+std::string attribute(xml::element n, std::string_view name) {
+    return n.attribute(name).value_or("");
+}
+
+result<double> decimal(xml::element n, std::string_view name) {
     auto text = attribute(n, name);
     double value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size()) {
-        return make_error(errc::invalid_argument, "line " + std::to_string(xmlGetLineNo(n)) + ": " + name +
+        return make_error(errc::invalid_argument, "line " + std::to_string(n.line()) + ": " + std::string(name) +
                                                       " is not a number: '" + text + "'");
     }
     return value;
 }
 
-result<point> point_of(xmlNode* n) {
+result<point> point_of(xml::element n) {
     auto latitude = decimal(n, "latitude");
     if (!latitude) {
         return std::move(latitude).err();
@@ -124,34 +75,61 @@ std::string format_decimal(double v) {
     return ec == std::errc() ? std::string(buffer, end) : "0";
 }
 
-xmlNode* new_child(xmlNode* parent, const char* name, const std::string& content = {}) {
-    return xmlNewTextChild(parent, parent->ns, x(name), content.empty() ? nullptr : x(content.c_str()));
-}
-
-xmlNode* child_or_new(xmlNode* parent, const char* name, const char* index = nullptr) {
-    if (auto* existing = first_child(parent, mcptt_namespace, name)) {
-        return existing;
-    }
-    auto* created = new_child(parent, name);
-    if (index) {
-        xmlNewProp(created, x("index"), x(index));
-    }
-    return created;
-}
-
+// Applies a template to a profile. Every change goes through the document, which checks names and text; the first
+// refusal is kept (and everything after it works on empty handles, changing nothing) and run() returns it.
 class template_application {
 public:
-    template_application(const migration_template& t, xmlNode* root) : t_(t), root_(root) {}
+    template_application(const migration_template& t, xml::document& doc) : t_(t), doc_(doc), root_(doc.root()) {}
 
-    void run() {
+    result<void> run() {
         restrict_groups();
         add_groups();
         adjust_priority();
         withdraw_authorisations();
         record_operating_area();
+        if (error_) {
+            return std::move(*error_);
+        }
+        return {};
     }
 
 private:
+    template <class T> T check(result<T> r) {
+        if (r) {
+            if constexpr (!std::is_void_v<T>) {
+                return std::move(r).value();
+            } else {
+                return;
+            }
+        }
+        if (!error_) {
+            error_ = std::move(r).err();
+        }
+        if constexpr (!std::is_void_v<T>) {
+            return T{};
+        }
+    }
+
+    // A new child in the parent's namespace (and with its prefix).
+    xml::element add(xml::element parent, std::string_view name, std::string_view text = {}) {
+        return check(doc_.append_element(parent, parent.namespace_uri(), name, text));
+    }
+
+    void set(xml::element n, std::string_view name, std::string_view value) {
+        check(doc_.set_attribute(n, name, value));
+    }
+
+    xml::element child_or_new(xml::element parent, std::string_view name, std::string_view index = {}) {
+        if (auto existing = parent.first_child(mcptt_namespace, name)) {
+            return existing;
+        }
+        auto created = add(parent, name);
+        if (!index.empty()) {
+            set(created, "index", index);
+        }
+        return created;
+    }
+
     bool group_allowed(const std::string& uri) const {
         auto matches = [&](const std::vector<std::string>& patterns) {
             for (const auto& p : patterns) {
@@ -164,29 +142,33 @@ private:
         return (t_.allowed_groups.empty() || matches(t_.allowed_groups)) && !matches(t_.denied_groups);
     }
 
-    static std::string entry_uri(xmlNode* entry) { return text_of(first_child(entry, mcptt_namespace, "uri-entry")); }
+    static std::string entry_uri(xml::element entry) {
+        return entry.first_child(mcptt_namespace, "uri-entry").trimmed_text();
+    }
 
     // Group lists lose their denied entries; an emergency or imminent-peril call set up on a denied group is
     // removed whole (it cannot stand without its group).
     void restrict_groups() {
-        std::vector<xmlNode*> doomed;
-        for (xmlNode* n : all_elements(root_)) {
-            if (!is_element(n, mcptt_namespace, "entry") || !n->parent) {
+        std::vector<xml::element> doomed;
+        for (xml::element n : all_elements(root_)) {
+            const xml::element parent = n.parent();
+            if (!n.is(mcptt_namespace, "entry") || !parent) {
                 continue;
             }
-            auto parent = name_of(n->parent);
-            if (is_element(n->parent, mcptt_namespace, parent) &&
-                (parent == "MCPTTGroupInfo" || parent == "ImplicitAffiliations") && !group_allowed(entry_uri(n))) {
+            const auto parent_name = parent.local_name();
+            if (parent.namespace_uri() == mcptt_namespace &&
+                (parent_name == "MCPTTGroupInfo" || parent_name == "ImplicitAffiliations") &&
+                !group_allowed(entry_uri(n))) {
                 doomed.push_back(n);
-            } else if (parent == "MCPTTGroupInitiation" && n->parent->parent && !group_allowed(entry_uri(n))) {
-                doomed.push_back(n->parent->parent);
+            } else if (parent_name == "MCPTTGroupInitiation" && parent.parent() && !group_allowed(entry_uri(n))) {
+                doomed.push_back(parent.parent());
             }
         }
         // The same call setup can be reached from several entries, and a node may sit inside another doomed one.
         std::sort(doomed.begin(), doomed.end());
         doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
-        auto inside_doomed = [&](xmlNode* n) {
-            for (xmlNode* a = n->parent; a; a = a->parent) {
+        auto inside_doomed = [&](xml::element n) {
+            for (xml::element a = n.parent(); a; a = a.parent()) {
                 if (std::binary_search(doomed.begin(), doomed.end(), a)) {
                     return true;
                 }
@@ -194,8 +176,10 @@ private:
             return false;
         };
         std::erase_if(doomed, inside_doomed);
-        for (xmlNode* n : doomed) {
-            remove_node(n);
+        for (xml::element n : doomed) {
+            // With the blank text after it, not the text before it: what the template appends has none after it,
+            // so applying a template twice stays idempotent.
+            check(doc_.remove(n));
         }
     }
 
@@ -203,7 +187,7 @@ private:
         if (t_.added_groups.empty()) {
             return;
         }
-        xmlNode* on_network = child_or_new(root_, "OnNetwork", "partner-on-network");
+        xml::element on_network = child_or_new(root_, "OnNetwork", "partner-on-network");
         unsigned n = 0;
         for (const auto& g : t_.added_groups) {
             ++n;
@@ -215,17 +199,17 @@ private:
         }
     }
 
-    static void add_entry(xmlNode* list, const added_group& g, const std::string& index) {
-        for (xmlNode* existing : children(list, mcptt_namespace, "entry")) {
+    void add_entry(xml::element list, const added_group& g, const std::string& index) {
+        for (xml::element existing : list.children(mcptt_namespace, "entry")) {
             if (entry_uri(existing) == g.uri) {
                 return;
             }
         }
-        xmlNode* entry = new_child(list, "entry");
-        xmlNewProp(entry, x("index"), x(index.c_str()));
-        new_child(entry, "uri-entry", g.uri);
+        xml::element entry = add(list, "entry");
+        set(entry, "index", index);
+        add(entry, "uri-entry", g.uri);
         if (!g.display_name.empty()) {
-            new_child(entry, "display-name", g.display_name);
+            add(entry, "display-name", g.display_name);
         }
     }
 
@@ -235,22 +219,22 @@ private:
         }
         const auto value = std::to_string(t_.priority_value);
         bool seen = false;
-        for (xmlNode* n : all_elements(root_)) {
-            if (!is_element(n, mcptt_namespace, "Priority") || !is_element(n->parent, mcptt_namespace, "MCPTT-group-call")) {
+        for (xml::element n : all_elements(root_)) {
+            if (!n.is(mcptt_namespace, "Priority") || !n.parent().is(mcptt_namespace, "MCPTT-group-call")) {
                 continue;
             }
             seen = true;
             unsigned current = 0;
-            auto text = text_of(n);
+            auto text = n.trimmed_text();
             auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
             bool parsed = ec == std::errc() && end == text.data() + text.size();
             if (t_.priority == priority_mode::replace || !parsed || current > t_.priority_value) {
-                xmlNodeSetContent(n, x(value.c_str()));
+                check(doc_.set_text(n, value));
             }
         }
         if (!seen && t_.priority == priority_mode::replace) {
-            xmlNode* common = child_or_new(root_, "Common", "partner-common");
-            new_child(child_or_new(common, "MCPTT-group-call"), "Priority", value);
+            xml::element common = child_or_new(root_, "Common", "partner-common");
+            add(child_or_new(common, "MCPTT-group-call"), "Priority", value);
         }
     }
 
@@ -258,14 +242,13 @@ private:
         if (t_.withdrawn_authorisations.empty()) {
             return;
         }
-        for (xmlNode* n : all_elements(root_)) {
-            if (n->ns == nullptr || reinterpret_cast<const char*>(n->ns->href) != mcptt_namespace ||
-                !name_of(n).starts_with("allow-")) {
+        for (xml::element n : all_elements(root_)) {
+            if (n.namespace_uri() != mcptt_namespace || !n.local_name().starts_with("allow-")) {
                 continue;
             }
             for (const auto& p : t_.withdrawn_authorisations) {
-                if (pattern_matches(p, name_of(n))) {
-                    xmlNodeSetContent(n, x("false"));
+                if (pattern_matches(p, n.local_name())) {
+                    check(doc_.set_text(n, "false"));
                     break;
                 }
             }
@@ -276,31 +259,31 @@ private:
         if (t_.operating_area.empty()) {
             return;
         }
-        for (xmlNode* old : children(root_, template_namespace, "operating-area")) {
-            remove_node(old);
+        for (xml::element old : root_.children(template_namespace, "operating-area").to_vector()) {
+            check(doc_.remove(old));
         }
-        xmlNode* area_node = xmlNewChild(root_, nullptr, x("operating-area"), nullptr);
-        xmlNs* ns = xmlNewNs(area_node, x(std::string(template_namespace).c_str()), x("mt"));
-        xmlSetNs(area_node, ns);
+        xml::element area_node = check(doc_.append_element(root_, template_namespace, "operating-area", {}, "mt"));
         for (const auto& a : t_.operating_area) {
             if (a.centre) {
-                xmlNode* c = xmlNewChild(area_node, ns, x("circle"), nullptr);
-                xmlNewProp(c, x("latitude"), x(format_decimal(a.centre->latitude).c_str()));
-                xmlNewProp(c, x("longitude"), x(format_decimal(a.centre->longitude).c_str()));
-                xmlNewProp(c, x("radius-metres"), x(format_decimal(a.radius_metres).c_str()));
+                xml::element c = add(area_node, "circle");
+                set(c, "latitude", format_decimal(a.centre->latitude));
+                set(c, "longitude", format_decimal(a.centre->longitude));
+                set(c, "radius-metres", format_decimal(a.radius_metres));
             } else {
-                xmlNode* polygon = xmlNewChild(area_node, ns, x("polygon"), nullptr);
+                xml::element polygon = add(area_node, "polygon");
                 for (const auto& p : a.polygon) {
-                    xmlNode* pt = xmlNewChild(polygon, ns, x("point"), nullptr);
-                    xmlNewProp(pt, x("latitude"), x(format_decimal(p.latitude).c_str()));
-                    xmlNewProp(pt, x("longitude"), x(format_decimal(p.longitude).c_str()));
+                    xml::element pt = add(polygon, "point");
+                    set(pt, "latitude", format_decimal(p.latitude));
+                    set(pt, "longitude", format_decimal(p.longitude));
                 }
             }
         }
     }
 
     const migration_template& t_;
-    xmlNode* root_;
+    xml::document& doc_;
+    xml::element root_;
+    std::optional<support::error> error_;
 };
 
 } // namespace
@@ -345,42 +328,40 @@ result<migration_template> parse_migration_template(std::string_view text) {
         return std::move(valid).err();
     }
 
-    xmlNode* root = doc->root();
+    const xml::element root = doc->root();
     const auto ns = template_namespace;
     migration_template t;
     t.name = attribute(root, "name");
     t.digest = support::hex_encode(support::sha256(text));
-    xmlNode* applies = first_child(root, ns, "applies-to");
+    const xml::element applies = root.first_child(ns, "applies-to");
     t.primary_system = attribute(applies, "primary-system");
-    if (xmlHasProp(applies, x("organisation"))) {
-        t.organisation = attribute(applies, "organisation");
-    }
-    if (xmlNode* groups = first_child(root, ns, "groups")) {
-        for (xmlNode* n : children(groups, ns, "allow")) {
+    t.organisation = applies.attribute("organisation");
+    if (xml::element groups = root.first_child(ns, "groups")) {
+        for (xml::element n : groups.children(ns, "allow")) {
             t.allowed_groups.push_back(attribute(n, "pattern"));
         }
-        for (xmlNode* n : children(groups, ns, "deny")) {
+        for (xml::element n : groups.children(ns, "deny")) {
             t.denied_groups.push_back(attribute(n, "pattern"));
         }
-        for (xmlNode* n : children(groups, ns, "add")) {
+        for (xml::element n : groups.children(ns, "add")) {
             t.added_groups.push_back({attribute(n, "uri"), attribute(n, "display-name"),
                                       attribute(n, "implicit-affiliation") == "true" ||
                                           attribute(n, "implicit-affiliation") == "1"});
         }
     }
-    if (xmlNode* priority = first_child(root, ns, "priority")) {
+    if (xml::element priority = root.first_child(ns, "priority")) {
         t.priority = attribute(priority, "mode") == "cap" ? priority_mode::cap : priority_mode::replace;
         t.priority_value = static_cast<unsigned>(std::stoul(attribute(priority, "value")));
     }
-    if (xmlNode* authorisations = first_child(root, ns, "authorisations")) {
-        for (xmlNode* n : children(authorisations, ns, "withdraw")) {
+    if (xml::element authorisations = root.first_child(ns, "authorisations")) {
+        for (xml::element n : authorisations.children(ns, "withdraw")) {
             t.withdrawn_authorisations.push_back(attribute(n, "name"));
         }
     }
-    if (xmlNode* operating = first_child(root, ns, "operating-area")) {
-        for (xmlNode* n = operating->children; n; n = n->next) {
+    if (xml::element operating = root.first_child(ns, "operating-area")) {
+        for (xml::element n : operating.children()) {
             area a;
-            if (is_element(n, ns, "circle")) {
+            if (n.is(ns, "circle")) {
                 auto centre = point_of(n);
                 auto radius = decimal(n, "radius-metres");
                 if (!centre || !radius) {
@@ -388,8 +369,8 @@ result<migration_template> parse_migration_template(std::string_view text) {
                 }
                 a.centre = *centre;
                 a.radius_metres = *radius;
-            } else if (is_element(n, ns, "polygon")) {
-                for (xmlNode* p : children(n, ns, "point")) {
+            } else if (n.is(ns, "polygon")) {
+                for (xml::element p : n.children(ns, "point")) {
                     auto pt = point_of(p);
                     if (!pt) {
                         return std::move(pt).err();
@@ -413,7 +394,9 @@ result<std::string> apply_template(const migration_template& t, std::string_view
     if (doc->root_name() != "mcptt-user-profile" || doc->root_namespace() != mcptt_namespace) {
         return make_error(errc::schema_invalid, "a migration profile must be an MCPTT user profile");
     }
-    template_application(t, doc->root()).run();
+    if (auto applied = template_application(t, *doc).run(); !applied) {
+        return make_error(applied.err().code, "template " + t.name + ": " + applied.err().message);
+    }
     auto schema = mcptt_schema();
     if (!schema) {
         return make_error(errc::internal, "MCPTT user profile schema: " + schema.err().message);

@@ -7,8 +7,6 @@
 #include <set>
 #include <utility>
 
-#include <libxml/tree.h>
-
 #include "mcprov/xml/document.hpp"
 
 namespace mcprov::migration {
@@ -24,25 +22,9 @@ constexpr std::string_view template_namespace = "urn:mcprov:migration-template:1
 // The lists of a TS 24.484 Release 13 MCPTT user profile whose entries are groups, and the ones a template changes.
 constexpr std::string_view group_lists[] = {"MCPTTGroupInfo", "ImplicitAffiliations", "MCPTTGroupInitiation"};
 
-std::string_view as_view(const xmlChar* s) {
-    return s ? reinterpret_cast<const char*>(s) : "";
-}
-
-std::string_view name_of(const xmlNode* n) {
-    return as_view(n->name);
-}
-
-std::string_view namespace_of(const xmlNode* n) {
-    return n->ns ? as_view(n->ns->href) : "";
-}
-
-bool is_element(const xmlNode* n) {
-    return n && n->type == XML_ELEMENT_NODE;
-}
-
 // Not the template's doing: the partner's stamp, the primary's migration-for and the partner's signature.
-bool ignored(const xmlNode* n) {
-    auto ns = namespace_of(n);
+bool ignored(xml::element n) {
+    auto ns = n.namespace_uri();
     return ns == migration_namespace || ns == dsig_namespace;
 }
 
@@ -52,48 +34,32 @@ std::string trim(std::string s) {
     return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
 }
 
-std::string text_of(const xmlNode* n) {
-    if (!n) {
-        return {};
-    }
-    xmlChar* v = xmlNodeGetContent(n);
-    std::string out(as_view(v));
-    xmlFree(v);
-    return trim(std::move(out));
-}
-
-const xmlNode* first_child_named(const xmlNode* parent, std::string_view name) {
-    for (const xmlNode* c = parent->children; c; c = c->next) {
-        if (is_element(c) && name_of(c) == name) {
+// The first child element called name, in whatever namespace.
+xml::element first_child_named(xml::element parent, std::string_view name) {
+    for (xml::element c : parent.children()) {
+        if (c.local_name() == name) {
             return c;
         }
     }
-    return nullptr;
+    return {};
 }
 
 // An element and its content in a form that compares equal exactly when the two say the same (attribute order,
-// namespace prefixes and whitespace between elements do not count). Depth is bounded by the parse limits.
-std::string canonical(const xmlNode* n) {
-    std::string out = "<{" + std::string(namespace_of(n)) + "}" + std::string(name_of(n));
+// namespace prefixes and whitespace around text do not count). Depth is bounded by the parse limits.
+std::string canonical(xml::element n) {
+    std::string out = "<{" + std::string(n.namespace_uri()) + "}" + std::string(n.local_name());
     std::vector<std::pair<std::string, std::string>> attributes;
-    for (const xmlAttr* a = n->properties; a; a = a->next) {
-        xmlChar* v = xmlNodeGetContent(reinterpret_cast<const xmlNode*>(a));
-        attributes.emplace_back("{" + std::string(a->ns ? as_view(a->ns->href) : "") + "}" +
-                                    std::string(as_view(a->name)),
-                                std::string(as_view(v)));
-        xmlFree(v);
+    for (auto& a : n.attributes()) {
+        attributes.emplace_back("{" + a.namespace_uri + "}" + a.local_name, std::move(a.value));
     }
     std::sort(attributes.begin(), attributes.end());
     for (const auto& [name, value] : attributes) {
         out += " " + name + "=\"" + xml::escape_attribute(value) + "\"";
     }
     out += ">";
-    for (const xmlNode* c = n->children; c; c = c->next) {
-        if (is_element(c)) {
-            out += canonical(c);
-        } else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            out += xml::escape_attribute(trim(std::string(as_view(c->content))));
-        }
+    out += xml::escape_attribute(trim(n.own_text()));
+    for (xml::element c : n.children()) {
+        out += canonical(c);
     }
     return out + "</>";
 }
@@ -121,7 +87,7 @@ struct profile_facts {
 
 class fact_collector {
 public:
-    explicit fact_collector(const xmlNode* root) : root_(root) {}
+    explicit fact_collector(xml::element root) : root_(root) {}
 
     profile_facts run() && {
         visit(root_, "");
@@ -131,36 +97,34 @@ public:
 private:
     // One step of a path: the local name, in braces the namespace when it is not the root's, and the position among
     // the siblings of the same name when there are several.
-    std::string segment(const xmlNode* n, std::size_t position, std::size_t of) const {
+    std::string segment(xml::element n, std::size_t position, std::size_t of) const {
         std::string out;
-        if (namespace_of(n) != namespace_of(root_)) {
-            out = "{" + std::string(namespace_of(n)) + "}";
+        if (n.namespace_uri() != root_.namespace_uri()) {
+            out = "{" + std::string(n.namespace_uri()) + "}";
         }
-        out += name_of(n);
+        out += n.local_name();
         if (of > 1) {
             out += "[" + std::to_string(position) + "]";
         }
         return out;
     }
 
-    void visit(const xmlNode* parent, const std::string& parent_path) {
+    void visit(xml::element parent, const std::string& parent_path) {
         using key = std::pair<std::string_view, std::string_view>;
         std::map<key, std::size_t> totals;
-        for (const xmlNode* c = parent->children; c; c = c->next) {
-            if (is_element(c)) {
-                ++totals[{namespace_of(c), name_of(c)}];
-            }
+        for (xml::element c : parent.children()) {
+            ++totals[{c.namespace_uri(), c.local_name()}];
         }
         std::map<key, std::size_t> seen;
-        for (const xmlNode* c = parent->children; c; c = c->next) {
-            if (!is_element(c) || ignored(c)) {
+        for (xml::element c : parent.children()) {
+            if (ignored(c)) {
                 continue;
             }
-            const key k{namespace_of(c), name_of(c)};
+            const key k{c.namespace_uri(), c.local_name()};
             auto step = segment(c, ++seen[k], totals[k]);
             auto path = parent_path.empty() ? step : parent_path + "/" + step;
-            if (namespace_of(c) == template_namespace) {
-                if (parent == root_ && name_of(c) == "operating-area") {
+            if (c.namespace_uri() == template_namespace) {
+                if (parent == root_ && c.local_name() == "operating-area") {
                     record_area(c);
                 }
                 continue;
@@ -170,24 +134,25 @@ private:
         }
     }
 
-    void inspect(const xmlNode* n, const std::string& path) {
-        auto name = name_of(n);
-        if (name == "entry" && is_element(n->parent) &&
-            std::find(std::begin(group_lists), std::end(group_lists), name_of(n->parent)) != std::end(group_lists)) {
+    void inspect(xml::element n, const std::string& path) {
+        auto name = n.local_name();
+        if (name == "entry" && n.parent() &&
+            std::find(std::begin(group_lists), std::end(group_lists), n.parent().local_name()) !=
+                std::end(group_lists)) {
             record_group(n);
         } else if (name == "Priority") {
-            facts_.priorities.push_back({path, std::string(name), text_of(n)});
+            facts_.priorities.push_back({path, std::string(name), n.trimmed_text()});
         } else if (name.starts_with("allow-")) {
-            facts_.authorisations.push_back({path, std::string(name), text_of(n)});
+            facts_.authorisations.push_back({path, std::string(name), n.trimmed_text()});
         }
     }
 
-    void record_group(const xmlNode* entry) {
-        auto uri = text_of(first_child_named(entry, "uri-entry"));
+    void record_group(xml::element entry) {
+        auto uri = first_child_named(entry, "uri-entry").trimmed_text();
         if (uri.empty()) {
             return;
         }
-        auto display_name = text_of(first_child_named(entry, "display-name"));
+        auto display_name = first_child_named(entry, "display-name").trimmed_text();
         auto [at, inserted] = group_index_.try_emplace(uri, facts_.groups.size());
         if (inserted) {
             facts_.groups.push_back({std::move(uri), std::move(display_name)});
@@ -196,15 +161,13 @@ private:
         }
     }
 
-    void record_area(const xmlNode* area) {
+    void record_area(xml::element area) {
         facts_.has_area = true;
-        for (const xmlNode* c = area->children; c; c = c->next) {
-            facts_.area_count += is_element(c) ? 1 : 0;
-        }
+        facts_.area_count += area.child_count();
         facts_.area_canonical += canonical(area);
     }
 
-    const xmlNode* root_;
+    xml::element root_;
     profile_facts facts_;
     std::map<std::string, std::size_t> group_index_;
 };

@@ -3,8 +3,6 @@
 #include <array>
 #include <charconv>
 
-#include <libxml/tree.h>
-
 #include "mcprov/xml/schema.hpp"
 
 namespace mcprov::xcap {
@@ -26,20 +24,6 @@ constexpr std::array usages{
                       "urn:3gpp:mcptt:user-profile:1.0", "mcptt-user-profile", "migration-profile-",
                       "ts24484-rel13/mcptt-user-profile.xsd", true},
 };
-
-std::string attribute(xmlNode* node, const char* name) {
-    xmlChar* value = xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name));
-    if (!value) {
-        return {};
-    }
-    std::string out(reinterpret_cast<const char*>(value));
-    xmlFree(value);
-    return out;
-}
-
-bool has_attribute(xmlNode* node, const char* name) {
-    return xmlHasNsProp(node, reinterpret_cast<const xmlChar*>(name), nullptr) != nullptr;
-}
 
 } // namespace
 
@@ -98,13 +82,13 @@ result<xml::document> check_profile_document(const application_usage& usage, std
             return std::move(valid).err();
         }
     }
-    xmlNode* root = doc->root();
-    if (has_attribute(root, "XUI-URI") && attribute(root, "XUI-URI") != xui) {
-        return make_error(errc::conflict, "XUI-URI attribute '" + attribute(root, "XUI-URI") +
-                                              "' differs from the user in the URI '" + std::string(xui) + "'");
+    const xml::element root = doc->root();
+    if (auto user = root.attribute("XUI-URI"); user && *user != xui) {
+        return make_error(errc::conflict, "XUI-URI attribute '" + *user + "' differs from the user in the URI '" +
+                                              std::string(xui) + "'");
     }
-    if (has_attribute(root, "user-profile-index") && attribute(root, "user-profile-index") != std::to_string(*index)) {
-        return make_error(errc::conflict, "user-profile-index attribute '" + attribute(root, "user-profile-index") +
+    if (auto stated = root.attribute("user-profile-index"); stated && *stated != std::to_string(*index)) {
+        return make_error(errc::conflict, "user-profile-index attribute '" + *stated +
                                               "' differs from the index in the document name (" +
                                               std::to_string(*index) + ")");
     }
@@ -117,15 +101,9 @@ result<xml::document> check_profile_document(const application_usage& usage, std
 }
 
 result<migration_targets> migration_targets_of(const xml::document& doc) {
-    xmlNode* found = nullptr;
-    for (xmlNode* n = doc.root() ? doc.root()->children : nullptr; n; n = n->next) {
-        if (n->type == XML_ELEMENT_NODE && n->ns && reinterpret_cast<const char*>(n->ns->href) == migration_namespace &&
-            xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>("migration-for"))) {
-            if (found) {
-                return make_error(errc::conflict, "a migration profile has one migration-for element, not several");
-            }
-            found = n;
-        }
+    const xml::element found = doc.root().first_child(migration_namespace, "migration-for");
+    if (found && found.next_sibling(migration_namespace, "migration-for")) {
+        return make_error(errc::conflict, "a migration profile has one migration-for element, not several");
     }
     if (!found) {
         return make_error(errc::conflict, "a migration profile needs <migration-for xmlns=\"" +
@@ -133,10 +111,10 @@ result<migration_targets> migration_targets_of(const xml::document& doc) {
                                               "\" default=\"true\"/> or partners=\"...\" at its root");
     }
     migration_targets targets;
-    auto is_default = attribute(found, "default");
+    const auto is_default = found.attribute("default");
     targets.is_default = is_default == "true" || is_default == "1";
     std::string_view partners_text;
-    auto partners = attribute(found, "partners");
+    const auto partners = found.attribute("partners").value_or("");
     partners_text = partners;
     while (!partners_text.empty()) {
         auto start = partners_text.find_first_not_of(" \t\r\n");

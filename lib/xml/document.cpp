@@ -16,7 +16,9 @@
 #include <libxml/tree.h>
 #include <libxml/xmlIO.h>
 
+#include "characters.hpp"
 #include "embedded_schemas.hpp"
+#include "libxml_access.hpp"
 #include "libxml_error.hpp"
 
 namespace mcprov::xml {
@@ -315,7 +317,7 @@ support::result<document> parse(std::string_view bytes, const parse_limits& limi
         return make_error(errc::too_large, at_line(static_cast<int>(xmlGetLineNo(deep)),
                                                    "nesting deeper than " + std::to_string(limits.max_depth)));
     }
-    return document(doc.release());
+    return detail::access::adopt(doc.release());
 }
 
 document::document(document&& other) noexcept : doc_(std::exchange(other.doc_, nullptr)) {}
@@ -336,17 +338,17 @@ document::~document() {
     }
 }
 
-_xmlNode* document::root() const noexcept {
-    return doc_ == nullptr ? nullptr : xmlDocGetRootElement(doc_);
+element document::root() const noexcept {
+    return detail::access::wrap(doc_ == nullptr ? nullptr : xmlDocGetRootElement(doc_));
 }
 
 std::string document::root_name() const {
-    const xmlNode* node = root();
+    const xmlNode* node = detail::libxml_node(root());
     return node == nullptr || node->name == nullptr ? std::string{} : reinterpret_cast<const char*>(node->name);
 }
 
 std::string document::root_namespace() const {
-    const xmlNode* node = root();
+    const xmlNode* node = detail::libxml_node(root());
     if (node == nullptr || node->ns == nullptr || node->ns->href == nullptr) {
         return {};
     }
@@ -366,6 +368,198 @@ std::string document::serialize() const {
     std::string out(reinterpret_cast<const char*>(memory), size > 0 ? static_cast<std::size_t>(size) : 0);
     xmlFree(memory);
     return out;
+}
+
+namespace {
+
+const xmlChar* as_xml(const std::string& text) noexcept {
+    return reinterpret_cast<const xmlChar*>(text.c_str());
+}
+
+support::error invalid(std::string what) {
+    return make_error(errc::invalid_argument, std::move(what));
+}
+
+struct node_deleter {
+    void operator()(xmlNodePtr n) const noexcept { xmlFreeNode(n); }
+};
+
+// A new element node (not yet linked) for the operations below, its namespace bound as `parent` sees it.
+support::result<xmlNodePtr> new_element(xmlDocPtr doc, xmlNodePtr parent, std::string_view ns,
+                                        std::string_view local_name, std::string_view text, std::string_view prefix) {
+    if (auto problem = detail::ncname_problem(local_name)) {
+        return invalid("element name: " + *problem);
+    }
+    if (!prefix.empty()) {
+        if (auto problem = detail::ncname_problem(prefix)) {
+            return invalid("namespace prefix: " + *problem);
+        }
+        if (prefix == "xmlns" || prefix == "xml" || ns.empty()) {
+            return invalid("prefix \"" + std::string(prefix) + "\" cannot be declared here");
+        }
+    }
+    if (auto problem = detail::text_problem(ns)) {
+        return invalid("namespace: " + *problem);
+    }
+    if (auto problem = detail::text_problem(text)) {
+        return invalid("text: " + *problem);
+    }
+    if (text.size() > static_cast<std::size_t>(INT_MAX)) {
+        return make_error(errc::too_large, "text too long");
+    }
+    const std::string name(local_name);
+    std::unique_ptr<xmlNode, node_deleter> node(xmlNewDocNode(doc, nullptr, as_xml(name), nullptr));
+    if (!node) {
+        return make_error(errc::internal, "out of memory");
+    }
+    const std::string uri(ns);
+    if (!ns.empty()) {
+        xmlNsPtr binding = nullptr;
+        if (parent->ns != nullptr && parent->ns->href != nullptr &&
+            uri == reinterpret_cast<const char*>(parent->ns->href)) {
+            binding = parent->ns;
+        } else {
+            binding = xmlSearchNsByHref(doc, parent, as_xml(uri));
+        }
+        if (binding == nullptr) {
+            const std::string p(prefix);
+            binding = xmlNewNs(node.get(), as_xml(uri), prefix.empty() ? nullptr : as_xml(p));
+            if (binding == nullptr) {
+                return make_error(errc::internal, "cannot declare namespace");
+            }
+        }
+        xmlSetNs(node.get(), binding);
+    } else if (xmlNsPtr in_scope = xmlSearchNs(doc, parent, nullptr);
+               in_scope != nullptr && in_scope->href != nullptr && *in_scope->href != '\0') {
+        // A default namespace is in scope: the element undeclares it, so that it stays without namespace.
+        if (xmlNewNs(node.get(), reinterpret_cast<const xmlChar*>(""), nullptr) == nullptr) {
+            return make_error(errc::internal, "cannot undeclare the default namespace");
+        }
+    }
+    if (!text.empty()) {
+        xmlNodePtr content =
+            xmlNewDocTextLen(doc, reinterpret_cast<const xmlChar*>(text.data()), static_cast<int>(text.size()));
+        if (content == nullptr || xmlAddChild(node.get(), content) == nullptr) {
+            xmlFreeNode(content);
+            return make_error(errc::internal, "out of memory");
+        }
+    }
+    return node.release();
+}
+
+} // namespace
+
+support::result<void> document::remove(element e) {
+    xmlNodePtr node = detail::libxml_node(e);
+    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+        return invalid("remove: not an element of this document");
+    }
+    if (node == xmlDocGetRootElement(doc_)) {
+        return invalid("remove: the root element cannot be removed");
+    }
+    if (xmlNodePtr after = node->next; after != nullptr && after->type == XML_TEXT_NODE && xmlIsBlankNode(after)) {
+        xmlUnlinkNode(after);
+        xmlFreeNode(after);
+    }
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
+    return {};
+}
+
+support::result<element> document::append_element(element parent, std::string_view ns, std::string_view local_name,
+                                                  std::string_view text, std::string_view prefix) {
+    xmlNodePtr p = detail::libxml_node(parent);
+    if (p == nullptr || p->doc != doc_ || p->type != XML_ELEMENT_NODE) {
+        return invalid("append_element: the parent is not an element of this document");
+    }
+    auto node = new_element(doc_, p, ns, local_name, text, prefix);
+    if (!node) {
+        return std::move(node).err();
+    }
+    if (xmlAddChild(p, *node) == nullptr) {
+        xmlFreeNode(*node);
+        return make_error(errc::internal, "cannot append the element");
+    }
+    return detail::access::wrap(*node);
+}
+
+support::result<element> document::insert_element_before(element sibling, std::string_view ns,
+                                                         std::string_view local_name, std::string_view text,
+                                                         std::string_view prefix) {
+    xmlNodePtr s = detail::libxml_node(sibling);
+    if (s == nullptr || s->doc != doc_ || s->type != XML_ELEMENT_NODE) {
+        return invalid("insert_element_before: the sibling is not an element of this document");
+    }
+    if (s->parent == nullptr || s->parent->type != XML_ELEMENT_NODE) {
+        return invalid("insert_element_before: nothing can stand beside the root element");
+    }
+    auto node = new_element(doc_, s->parent, ns, local_name, text, prefix);
+    if (!node) {
+        return std::move(node).err();
+    }
+    if (xmlAddPrevSibling(s, *node) == nullptr) {
+        xmlFreeNode(*node);
+        return make_error(errc::internal, "cannot insert the element");
+    }
+    return detail::access::wrap(*node);
+}
+
+support::result<void> document::set_attribute(element e, std::string_view local_name, std::string_view value) {
+    xmlNodePtr node = detail::libxml_node(e);
+    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+        return invalid("set_attribute: not an element of this document");
+    }
+    if (auto problem = detail::ncname_problem(local_name)) {
+        return invalid("attribute name: " + *problem);
+    }
+    if (auto problem = detail::text_problem(value)) {
+        return invalid("attribute " + std::string(local_name) + ": " + *problem);
+    }
+    const std::string name(local_name);
+    const std::string v(value);
+    if (xmlSetNsProp(node, nullptr, as_xml(name), as_xml(v)) == nullptr) {
+        return make_error(errc::internal, "cannot set the attribute");
+    }
+    return {};
+}
+
+support::result<void> document::remove_attribute(element e, std::string_view local_name) {
+    xmlNodePtr node = detail::libxml_node(e);
+    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+        return invalid("remove_attribute: not an element of this document");
+    }
+    const std::string name(local_name);
+    xmlUnsetNsProp(node, nullptr, as_xml(name));
+    return {};
+}
+
+support::result<void> document::set_text(element e, std::string_view text) {
+    xmlNodePtr node = detail::libxml_node(e);
+    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+        return invalid("set_text: not an element of this document");
+    }
+    if (auto problem = detail::text_problem(text)) {
+        return invalid("text: " + *problem);
+    }
+    if (text.size() > static_cast<std::size_t>(INT_MAX)) {
+        return make_error(errc::too_large, "text too long");
+    }
+    xmlNodePtr content = nullptr;
+    if (!text.empty()) {
+        content = xmlNewDocTextLen(doc_, reinterpret_cast<const xmlChar*>(text.data()), static_cast<int>(text.size()));
+        if (content == nullptr) {
+            return make_error(errc::internal, "out of memory");
+        }
+    }
+    if (node->children != nullptr) {
+        xmlFreeNodeList(node->children);
+        node->children = nullptr;
+        node->last = nullptr;
+    }
+    if (content != nullptr) {
+        xmlAddChild(node, content);
+    }
+    return {};
 }
 
 std::string escape_attribute(std::string_view value) {

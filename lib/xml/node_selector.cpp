@@ -8,6 +8,8 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlsave.h>
 
+#include "libxml_access.hpp"
+
 namespace mcprov::xml {
 namespace {
 
@@ -422,7 +424,7 @@ support::result<node_selector> parse_node_selector(std::string_view text,
 }
 
 support::result<selection> select(const document& doc, const node_selector& selector) {
-    if (doc.get() == nullptr) {
+    if (detail::libxml_doc(doc) == nullptr) {
         return make_error(errc::not_found, "no document");
     }
     if (selector.steps.empty()) {
@@ -430,7 +432,7 @@ support::result<selection> select(const document& doc, const node_selector& sele
     }
     // XPath-like evaluation: a set of context nodes per step, starting at the document node, whose only element
     // child is the root. Each node appears at most once, so the sets never outgrow the document.
-    std::vector<xmlNodePtr> context{reinterpret_cast<xmlNodePtr>(doc.get())};
+    std::vector<xmlNodePtr> context{reinterpret_cast<xmlNodePtr>(detail::libxml_doc(doc))};
     std::vector<xmlNodePtr> next;
     for (const auto& step : selector.steps) {
         next.clear();

@@ -7,6 +7,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "embedded_schemas.hpp"
+#include "libxml_access.hpp"
 #include "libxml_error.hpp"
 
 namespace mcprov::xml {
@@ -25,7 +26,7 @@ public:
     schema_impl& operator=(const schema_impl&) = delete;
 
     support::result<void> validate(const document& doc) const override {
-        if (doc.get() == nullptr) {
+        if (detail::libxml_doc(doc) == nullptr) {
             return make_error(errc::invalid_argument, "no document to validate");
         }
         xmlSchemaValidCtxtPtr ctxt = xmlSchemaNewValidCtxt(compiled_);
@@ -34,7 +35,7 @@ public:
         }
         detail::error_collector errors;
         xmlSchemaSetValidStructuredErrors(ctxt, &detail::error_collector::handler, &errors);
-        const int rc = xmlSchemaValidateDoc(ctxt, doc.get());
+        const int rc = xmlSchemaValidateDoc(ctxt, detail::libxml_doc(doc));
         xmlSchemaFreeValidCtxt(ctxt);
         if (rc == 0) {
             return {};

@@ -36,6 +36,7 @@
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
 
+#include "libxml_access.hpp"
 #include "libxml_error.hpp"
 #include "mcprov/xml/document.hpp"
 
@@ -535,7 +536,7 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
     if (!doc) {
         return std::move(doc).err();
     }
-    xmlNodePtr root = doc->root();
+    xmlNodePtr root = detail::libxml_node(doc->root());
     if (!find_signatures(root).empty()) {
         return make_error(errc::invalid_argument, "the document is already signed");
     }
@@ -587,8 +588,8 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
 
     // The template: <ds:Signature> with one reference to the whole document, the last child of the root.
     xmlNodePtr signature = xmlSecTmplSignatureCreateNsPref(
-        doc->get(), xmlSecTransformExclC14NId, is_ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id,
-        nullptr, xml_chars("ds"));
+        detail::libxml_doc(*doc), xmlSecTransformExclC14NId,
+        is_ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id, nullptr, xml_chars("ds"));
     if (signature == nullptr) {
         return failed("cannot create the signature template");
     }
@@ -634,7 +635,7 @@ result<verified_signature> verify_enveloped(std::string_view document_xml, std::
     if (!doc) {
         return std::move(doc).err();
     }
-    auto signature = check_shape(doc->root());
+    auto signature = check_shape(detail::libxml_node(doc->root()));
     if (!signature) {
         return std::move(signature).err();
     }

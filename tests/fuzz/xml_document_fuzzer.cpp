@@ -30,6 +30,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     (void)doc->root_name();
     (void)doc->root_namespace();
+    // Every element through the element view, without recursion: names, attributes, bounded text, prefixes.
+    const mcprov::xml::element root = doc->root();
+    for (mcprov::xml::element e = root; e;) {
+        (void)e.local_name();
+        (void)e.namespace_uri();
+        (void)e.attributes();
+        (void)e.text(4096);
+        (void)e.own_text();
+        (void)e.namespace_for_prefix("");
+        (void)e.child_count();
+        (void)e.line();
+        if (auto child = e.first_child()) {
+            e = child;
+            continue;
+        }
+        while (e && e != root && !e.next_sibling()) {
+            e = e.parent();
+        }
+        e = (!e || e == root) ? mcprov::xml::element{} : e.next_sibling();
+    }
     (void)doc->serialize();
     if (const auto* schema = profile_schema()) {
         (void)schema->validate(*doc);

@@ -4,8 +4,6 @@
 #include <string>
 #include <vector>
 
-#include <libxml/tree.h>
-
 #include "mcprov/http/tls.hpp"
 #include "mcprov/kms_interface/kms_documents.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -737,10 +735,8 @@ TEST(kms_documents, when_a_response_is_signed_then_the_signature_follows_the_kms
     auto doc = xml::parse(*signed_text);
     ASSERT_TRUE(doc);
     std::vector<std::string> children;
-    for (auto* child = doc->root()->children; child != nullptr; child = child->next) {
-        if (child->type == XML_ELEMENT_NODE) {
-            children.emplace_back(reinterpret_cast<const char*>(child->name));
-        }
+    for (xml::element child : doc->root().children()) {
+        children.emplace_back(child.local_name());
     }
     EXPECT_EQ(children, (std::vector<std::string>{"KmsResponse", "Signature"}));
 

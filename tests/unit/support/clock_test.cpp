@@ -50,6 +50,11 @@ TEST(support_clock, when_leap_second_is_written_then_it_reads_as_the_next_second
     EXPECT_EQ(parse_utc("2016-12-31T23:59:61Z"), std::nullopt);
 }
 
+TEST(support_clock, when_second_is_60_outside_the_end_of_a_utc_day_then_refused) {
+    EXPECT_EQ(parse_utc("2016-12-31T12:00:60Z"), std::nullopt);
+    EXPECT_EQ(parse_utc("2016-12-31T23:58:60Z"), std::nullopt);
+}
+
 TEST(support_clock, when_text_is_not_utc_rfc3339_then_refused) {
     for (const char* bad : {
              "",

@@ -14,7 +14,7 @@ TEST(xml_parse, when_well_formed_then_root_name_and_namespace_are_reported) {
     ASSERT_TRUE(doc) << doc.err().message;
     EXPECT_EQ(doc->root_name(), "root");
     EXPECT_EQ(doc->root_namespace(), "urn:test");
-    EXPECT_NE(doc->root(), nullptr);
+    EXPECT_TRUE(doc->root());
 }
 
 TEST(xml_parse, when_no_namespace_then_root_namespace_is_empty) {
@@ -36,7 +36,7 @@ TEST(xml_parse, when_moved_then_the_source_is_empty) {
     auto doc = parse("<root/>");
     ASSERT_TRUE(doc);
     document moved = std::move(*doc);
-    EXPECT_EQ(doc->get(), nullptr);
+    EXPECT_FALSE(doc->root());
     EXPECT_EQ(moved.root_name(), "root");
     auto other = parse("<other/>");
     ASSERT_TRUE(other);

@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "../temp_dir.hpp"
+#include "libxml_access.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/xml/document.hpp"
 #include "mcprov/xml/schema.hpp"
@@ -247,14 +248,13 @@ TEST_F(xml_signature, when_signed_then_the_signature_is_the_last_child_of_the_ro
     const std::string signed_xml = signed_profile();
     auto doc = parse(signed_xml);
     ASSERT_TRUE(doc) << doc.err().message;
-    xmlNodePtr last = xmlGetLastChild(doc->root());
-    while (last != nullptr && last->type != XML_ELEMENT_NODE) {
-        last = last->prev;
+    element last;
+    for (element child : doc->root().children()) {
+        last = child;
     }
-    ASSERT_NE(last, nullptr);
-    EXPECT_STREQ(reinterpret_cast<const char*>(last->name), "Signature");
-    ASSERT_NE(last->ns, nullptr);
-    EXPECT_STREQ(reinterpret_cast<const char*>(last->ns->href), "http://www.w3.org/2000/09/xmldsig#");
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last.local_name(), "Signature");
+    EXPECT_EQ(last.namespace_uri(), "http://www.w3.org/2000/09/xmldsig#");
     for (const char* expected : {
              R"(<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>)",
              R"(<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>)",
@@ -592,13 +592,14 @@ TEST_F(xml_signature, when_ecdsa_signed_then_the_signature_value_is_raw_r_and_s_
 
     auto doc = parse(signed_xml);
     ASSERT_TRUE(doc);
-    std::unique_ptr<xmlXPathContext, deleter<&xmlXPathFreeContext>> xpath(xmlXPathNewContext(doc->get()));
+    std::unique_ptr<xmlXPathContext, deleter<&xmlXPathFreeContext>> xpath(xmlXPathNewContext(detail::libxml_doc(*doc)));
     xmlXPathRegisterNs(xpath.get(), BAD_CAST "ds", BAD_CAST "http://www.w3.org/2000/09/xmldsig#");
     std::unique_ptr<xmlXPathObject, deleter<&xmlXPathFreeObject>> nodes(
         xmlXPathEvalExpression(BAD_CAST "(//. | //@* | //namespace::*)[ancestor-or-self::ds:SignedInfo]", xpath.get()));
     ASSERT_TRUE(nodes && nodes->nodesetval);
     xmlChar* c14n = nullptr;
-    const int size = xmlC14NDocDumpMemory(doc->get(), nodes->nodesetval, XML_C14N_EXCLUSIVE_1_0, nullptr, 0, &c14n);
+    const int size =
+        xmlC14NDocDumpMemory(detail::libxml_doc(*doc), nodes->nodesetval, XML_C14N_EXCLUSIVE_1_0, nullptr, 0, &c14n);
     ASSERT_GT(size, 0);
     const std::string signed_info(reinterpret_cast<char*>(c14n), static_cast<std::size_t>(size));
     xmlFree(c14n);
