@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "mcprov/http/pipeline.hpp"
 #include "mcprov/http/responses.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -103,10 +104,12 @@ http::response kms_handler::handle(http::request&& req, const http::peer_info& p
 http::response kms_handler::kms_refusal(const http::request& req, const std::string& user_uri,
                                         const support::error& e) {
     ++stats_.refused;
-    log()->warn("{}: {} {} refused: {}", user_uri.empty() ? std::string("(no user)") : user_uri,
-                std::string(req.method_string()), std::string(req.target().substr(0, 200)), e.message);
+    log()->warn("{}: {} {} refused: {}", user_uri.empty() ? std::string("(no user)") : support::printable(user_uri),
+                support::printable(std::string_view(req.method_string())),
+                support::printable(std::string_view(req.target()), 200), support::printable(e.message));
     kms_response response;
-    response.body = kms_error{to_code(kms_error_code_for(e.code)), e.message};
+    // What failed inside the KMS (the store, the disk) is logged, never told to the client.
+    response.body = kms_error{to_code(kms_error_code_for(e.code)), http::public_detail(e)};
     return kms_answer(req, user_uri, std::move(response));
 }
 
@@ -173,8 +176,8 @@ http::response kms_handler::key_management(const http::request& req) {
                                                                request->user_uri));
         }
         if (request->client_error) {
-            log()->warn("{}: the client reports error {}: {}", user, request->client_error->code,
-                        request->client_error->message);
+            log()->warn("{}: the client reports error {}: {}", support::printable(user), request->client_error->code,
+                        support::printable(request->client_error->message, 512));
         }
     }
 
