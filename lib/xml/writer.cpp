@@ -4,6 +4,7 @@
 #include <set>
 
 #include "characters.hpp"
+#include "mcprov/xml/document.hpp"
 
 namespace mcprov::xml {
 namespace {
@@ -36,33 +37,7 @@ void append_escaped_text(std::string& out, std::string_view value) {
 }
 
 void append_escaped_attribute(std::string& out, std::string_view value) {
-    for (char c : value) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\t':
-            out += "&#9;";
-            break;
-        case '\n':
-            out += "&#10;";
-            break;
-        case '\r':
-            out += "&#13;";
-            break;
-        default:
-            out.push_back(c);
-        }
-    }
+    out += escape_attribute(value);
 }
 
 std::string qualified(std::string_view prefix, std::string_view local_name) {
