@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../unit/store/postgres_server.hpp"
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
 #include "mcprov/http/client.hpp"
@@ -34,13 +35,26 @@ public:
         write("cms.key", cert->private_key_pem);
         write("cms.toml", std::string("[server]\nlisten = \"127.0.0.1:0\"\nthreads = 2\nmax_body_bytes = 65536\n"
                                       "shutdown_grace_seconds = 5\n") +
-                              extra_config +
-                              "[tls]\ncertificate = \"cms.crt\"\nprivate_key = \"cms.key\"\n"
-                              "[store]\npath = \"cms.db\"\n"
-                              "[auth]\nissuer = \"" +
-                              issuer + "\"\naudience = \"" + audience + "\"\npublic_key = \"idms.pub.pem\"\n");
+                              extra_config + "[tls]\ncertificate = \"cms.crt\"\nprivate_key = \"cms.key\"\n" +
+                              store_table() + "[auth]\nissuer = \"" + issuer + "\"\naudience = \"" + audience +
+                              "\"\npublic_key = \"idms.pub.pem\"\n");
         clock_ = std::make_shared<support::manual_clock>(std::chrono::system_clock::now());
         issuer_ = std::move(identity::create_token_issuer(*key, clock_)).value();
+    }
+
+    // The [store] table: a SQLite file in the deployment's folder, or with MCPROV_TEST_STORE=postgresql a fresh
+    // database on the test run's PostgreSQL server.
+    static std::string store_table() {
+        const char* backend = std::getenv("MCPROV_TEST_STORE");
+        if (!backend || std::string_view(backend) != "postgresql") {
+            return "[store]\npath = \"cms.db\"\n";
+        }
+        auto url = fresh_postgres_database();
+        if (!url) {
+            ADD_FAILURE() << url.err().message;
+            return "[store]\nurl = \"postgresql://unavailable\"\n";
+        }
+        return "[store]\nurl = \"" + *url + "\"\n";
     }
 
     const std::filesystem::path& dir() const { return dir_.path(); }
@@ -64,6 +78,20 @@ public:
         }
         base_ = "https://127.0.0.1:" + port;
         return true;
+    }
+
+    // Starts one more `mcprov cms` process on the same configuration (and so the same store) on a port of its own;
+    // returns its base URL, or "" when it does not start.
+    std::string start_another() {
+        auto& p = others_.emplace_back(
+            std::make_unique<child_process>(MCPROV_BINARY, std::vector<std::string>{"cms", "--config", config()},
+                                            dir() / ("cms-" + std::to_string(others_.size() + 2))));
+        auto port = p->wait_for_output(R"(serving .* on https://127\.0\.0\.1:(\d+)/xcap)");
+        if (port.empty()) {
+            ADD_FAILURE() << "another CMS process did not start: " << p->err();
+            return {};
+        }
+        return "https://127.0.0.1:" + port;
     }
 
     child_process& process() { return *process_; }
@@ -112,6 +140,7 @@ private:
     std::shared_ptr<support::manual_clock> clock_;
     std::unique_ptr<identity::token_issuer> issuer_;
     std::unique_ptr<child_process> process_;
+    std::vector<std::unique_ptr<child_process>> others_;
     std::string base_;
     int runs_ = 0;
 };
