@@ -228,6 +228,15 @@ http::response xcap_handler::handle(http::request&& req, const http::peer_info& 
     }
 }
 
+bool xcap_handler::may_wait(const http::request& req) const {
+    if (!migration_) {
+        return false;
+    }
+    auto target = std::string_view(req.target());
+    target = target.substr(0, target.find('?'));
+    return target.ends_with("/" + std::string(migration::visitor_profile_name));
+}
+
 std::optional<http::response> xcap_handler::screen(const http::request& req, const http::peer_info& peer) {
     auto auth = authenticate(req, peer);
     if (auto* refusal = std::get_if<http::response>(&auth)) {

@@ -20,6 +20,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -103,7 +104,11 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 public:
     server_impl(const server_config& config, std::shared_ptr<handler> h)
         : config_(config), handler_(std::move(h)), ssl_(asio::ssl::context::tls_server),
-          ioc_(static_cast<int>(config.threads)), acceptor_(asio::make_strand(ioc_)) {}
+          ioc_(static_cast<int>(config.threads)), acceptor_(asio::make_strand(ioc_)) {
+        if (config.waiting_threads > 0) {
+            waiting_ = std::make_unique<asio::thread_pool>(config.waiting_threads);
+        }
+    }
 
     ~server_impl() override {
         stop();
@@ -195,6 +200,11 @@ public:
             if (t.joinable()) {
                 t.join();
             }
+        }
+        // Before the connections' coroutines are destroyed with the io_context: a request still on a waiting thread
+        // refers to them. Peer calls have deadlines, so this ends.
+        if (waiting_) {
+            waiting_->join();
         }
         if (stopper_.joinable()) {
             stopper_.join();
@@ -495,8 +505,20 @@ private:
             const auto method = std::string(req.method_string());
             const auto target = std::string(req.target());
             bool failed = false;
-            auto res = guarded(
-                peer, method, target, [&] { return handler_->handle(std::move(req), peer); }, &failed);
+            response res;
+            if (waiting_ && handler_->may_wait(req)) {
+                // On a waiting thread; this connection's coroutine resumes on its own executor with the answer.
+                res = co_await asio::co_spawn(
+                    waiting_->get_executor(),
+                    [&]() -> asio::awaitable<response> {
+                        co_return guarded(
+                            peer, method, target, [&] { return handler_->handle(std::move(req), peer); }, &failed);
+                    },
+                    asio::use_awaitable);
+            } else {
+                res = guarded(
+                    peer, method, target, [&] { return handler_->handle(std::move(req), peer); }, &failed);
+            }
             res.keep_alive(keep_alive && !stopping_ && !failed);
             res.prepare_payload();
             if (head) {
@@ -667,6 +689,7 @@ private:
     std::shared_ptr<spdlog::logger> log_ = support::logger("http");
     asio::ssl::context ssl_;
     asio::io_context ioc_;
+    std::unique_ptr<asio::thread_pool> waiting_;
     tcp::acceptor acceptor_;
     std::uint16_t port_ = 0;
     std::vector<std::thread> threads_;

@@ -8,7 +8,7 @@ server_config read_server_config(support::config_reader& r, const toml::table& r
                                  std::size_t max_body_limit) {
     r.only_keys("server", {"listen", "threads", "max_body_bytes", "max_header_bytes", "max_uri_bytes",
                            "handshake_timeout_seconds", "idle_timeout_seconds", "shutdown_grace_seconds",
-                           "max_connections", "max_handshakes", "plain_http"});
+                           "max_connections", "max_handshakes", "waiting_threads", "plain_http"});
     r.only_keys("tls", {"certificate", "private_key", "client_ca"});
     server_config c;
     if (auto listen = r.listen("server", "listen", default_listen)) {
@@ -25,6 +25,7 @@ server_config read_server_config(support::config_reader& r, const toml::table& r
     c.shutdown_grace = std::chrono::seconds(r.integer("server", "shutdown_grace_seconds", 10, 0, 600));
     c.max_connections = static_cast<std::size_t>(r.integer("server", "max_connections", 10000, 1, 1000000));
     c.max_handshakes = static_cast<std::size_t>(r.integer("server", "max_handshakes", 256, 1, 1000000));
+    c.waiting_threads = static_cast<unsigned>(r.integer("server", "waiting_threads", 16, 0, 256));
     bool plain_http = r.boolean("server", "plain_http", false);
     if (root["tls"]) {
         if (plain_http) {

@@ -54,6 +54,8 @@ public:
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     // Only an administrator may send a body: anyone else is answered before it is read.
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
+    // A visitor's profile may need the visitor's primary system (CSCM-x): handled off the connection threads.
+    bool may_wait(const http::request& req) const override;
 
     const xcap_stats& stats() const { return stats_; }
 

@@ -44,6 +44,10 @@ struct server_config {
     // would exceed it, the oldest of them is dropped: a flood of connections that never start TLS cannot take the
     // slots of clients that do, or those of established connections. Kept below max_connections.
     std::size_t max_handshakes = 256;
+    // Threads for the requests a handler says may wait on another server (handler::may_wait), so that a peer that
+    // hangs holds one of these, never a thread that reads and writes connections. 0: every request is handled on the
+    // connection threads.
+    unsigned waiting_threads = 16;
 };
 
 // What a server has seen of its connections (for /stats and tests).
@@ -78,6 +82,14 @@ public:
         (void)req;
         (void)peer;
         return std::nullopt;
+    }
+
+    // Whether handling this request may wait on another server (a peer call with its own deadline): such a request
+    // is handled on the server's waiting threads (server_config::waiting_threads), so that other clients are served
+    // meanwhile.
+    virtual bool may_wait(const request& req) const {
+        (void)req;
+        return false;
     }
 };
 

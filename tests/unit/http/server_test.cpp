@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -391,6 +392,61 @@ TEST_F(http_server, when_bare_connections_flood_a_plain_server_then_requests_are
     auto answer = exchange("GET /during HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
     EXPECT_LE(server_->stats().handshaking, 8u);
+}
+
+} // namespace
+} // namespace mcprov::http
+
+namespace mcprov::http {
+namespace {
+
+// Holds requests for /wait until released, and says they may wait; answers everything else at once.
+class gated_handler final : public handler {
+public:
+    response handle(request&& req, const peer_info&) override {
+        if (req.target() == "/wait") {
+            entered_.set_value();
+            released_.wait();
+        }
+        response res{bhttp::status::ok, req.version()};
+        res.body() = std::string(req.target());
+        return res;
+    }
+    bool may_wait(const request& req) const override { return req.target() == "/wait"; }
+
+    std::promise<void> entered_;
+    std::shared_future<void> released_;
+};
+
+TEST(http_server_waiting, when_a_request_waits_on_a_peer_that_hangs_then_other_clients_are_served_meanwhile) {
+    auto h = std::make_shared<gated_handler>();
+    std::promise<void> release;
+    h->released_ = release.get_future().share();
+    auto entered = h->entered_.get_future();
+    server_config config;
+    config.threads = 1; // one connection thread: were the waiting request on it, nothing else would be served
+    config.waiting_threads = 2;
+    config.shutdown_grace = 0s;
+    auto s = create_server(config, h);
+    ASSERT_TRUE(s) << s.err().message;
+    const auto base = "http://127.0.0.1:" + std::to_string((*s)->port());
+    client_options options;
+    options.timeout = 5s;
+    auto waiting = std::async(std::launch::async, [&] {
+        return fetch({bhttp::verb::get, base + "/wait", {}, ""}, options);
+    });
+    entered.wait();
+    for (int i = 0; i < 3; ++i) {
+        auto other = fetch({bhttp::verb::get, base + "/other", {}, ""}, options);
+        ASSERT_TRUE(other) << other.err().message;
+        EXPECT_EQ(other->body(), "/other");
+    }
+    release.set_value();
+    auto answered = waiting.get();
+    ASSERT_TRUE(answered) << answered.err().message;
+    EXPECT_EQ(answered->body(), "/wait");
+    (*s)->stop();
+    (*s)->wait();
 }
 
 } // namespace
