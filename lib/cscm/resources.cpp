@@ -19,11 +19,12 @@ constexpr std::string_view delivery_reports_suffix = "/delivery-reports";
 
 result<std::string> user_segment(std::string_view segment) {
     auto refused = make_error(errc::invalid_argument, "the path must name an MC service ID");
-    if (segment.empty() || segment.size() > 1024 || segment.find('/') != std::string_view::npos) {
+    // At most 1 KiB once decoded, so that any user a path names has a path (each byte at most three) that parses.
+    if (segment.empty() || segment.size() > 3 * 1024 || segment.find('/') != std::string_view::npos) {
         return refused;
     }
     auto decoded = support::percent_decode(segment);
-    if (!decoded || decoded->empty() ||
+    if (!decoded || decoded->empty() || decoded->size() > 1024 ||
         std::any_of(decoded->begin(), decoded->end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
         return refused;
     }

@@ -30,7 +30,8 @@ struct resource {
 std::string path_of(const resource& r);
 
 // Which resource a request target names. Errors: not_found (no CSCM-x resource), invalid_argument (the user
-// segment is not an MC service ID: empty, over 1 KiB, or with a '/' or a control character once decoded).
+// segment is not an MC service ID: empty, over 1 KiB once decoded, or with a '/' or a control character once
+// decoded).
 support::result<resource> parse_resource(std::string_view target);
 
 // A fresh correlation id: 16 hex digits.
