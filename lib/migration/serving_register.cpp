@@ -153,6 +153,28 @@ result<std::vector<std::string>> serving_register::record_served(std::string_vie
                                                                  std::string_view profile_name,
                                                                  std::string_view profile_etag,
                                                                  std::string_view correlation_id) {
+    // Most provisions are revalidations that change nothing: answered from one read, without a write transaction.
+    if (auto docs = documents_->list_documents(record_auid, user)) {
+        const auto now = clock_->now();
+        bool unchanged = false;
+        bool others_released = true;
+        for (const auto& d : *docs) {
+            auto r = decode(d.document.content);
+            if (!r) {
+                others_released = false;
+                break;
+            }
+            if (d.name == partner) {
+                unchanged = r->state == serving_state::serving && r->profile_name == profile_name &&
+                            r->profile_etag == profile_etag && now - r->last_served_at < refresh_interval;
+            } else if (r->state != serving_state::released) {
+                others_released = false;
+            }
+        }
+        if (unchanged && others_released) {
+            return std::vector<std::string>{};
+        }
+    }
     std::vector<std::string> out;
     auto done = documents_->transact([&](store::transaction& tx) -> result<void> {
         const auto now = clock_->now();
