@@ -2,7 +2,7 @@
 # Requests per second and latency of a migrating visitor's profile at the partner CMS, in one run:
 #   first        the visitor's FIRST request at the partner: the whole TS 23.280 10.1.4.x procedure. The partner
 #                (mcx-b) asks the primary (mcx-a) for the migration profile over CSCM-x (mutual TLS, on kept-open
-#                connections: up to 8 idle per partner), applies its template, signs the result (XML signature), stores it in SQLite,
+#                connections: up to 8 idle per partner), applies its template, signs the result (XML signature), stores it (SQLite or PostgreSQL),
 #                sends the delivery report to the primary (a second CSCM-x call, inside the same request) and serves it.
 #   revalidated  a request for a profile the partner already holds: it revalidates its copy with the primary by a
 #                conditional CSCM-x request (If-None-Match, 304 from the primary), runs no template and serves the copy.
@@ -24,7 +24,8 @@
 #
 # Usage: bench/migration.sh [BUILD_DIR]
 # Environment: USERS=2000 DURATION=10s CONNECTIONS=32 THREADS=2 (wrk), LOG_LEVEL=warn (both CMSs; with info or debug
-# the run also counts the procedure's steps in the logs).
+# the run also counts the procedure's steps in the logs), STORE=sqlite|postgresql (each system's store: its SQLite
+# file, or a database of its own on one throw-away PostgreSQL server).
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +51,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [ -d "$work/pg" ] && bash "$root/scripts/postgres.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -57,6 +59,14 @@ cd "$work"
 # A private copy, so that a rebuild of BUILD_DIR during the run does not swap the binary under it.
 cp "$built" mcprov
 mcprov="$work/mcprov"
+case "${STORE:-sqlite}" in
+  sqlite) ;;
+  postgresql)
+    pg_url=$(bash "$root/scripts/postgres.sh" start "$work/pg")
+    for db in mcx_a mcx_b; do psql -q "$pg_url" -c "CREATE DATABASE $db" || fail "cannot create the database $db"; done
+    ;;
+  *) fail "STORE is sqlite or postgresql" ;;
+esac
 
 # Listening ports are taken below the ephemeral range: the partner's connections to the primary (and wrk's) take
 # ports from it, and a port in use as a connection's local end cannot be listened on. Another program may still
@@ -109,6 +119,10 @@ for attempt in 1 2 3; do
   for label in mcx-a mcx-b; do
     sed -i "s/^level = \"info\"/level = \"$log_level\"/" "dev/$label/cms.toml"
     grep -q "^level = \"$log_level\"" "dev/$label/cms.toml" || fail "cannot set the log level in dev/$label/cms.toml"
+    if [ "${STORE:-sqlite}" = postgresql ]; then
+      sed -i "s|^path = \"cms.db\"|url = \"${pg_url/\/postgres\?//${label/-/_}?}\"|" "dev/$label/cms.toml"
+      grep -q "^url = \"postgresql:" "dev/$label/cms.toml" || fail "cannot set the store in dev/$label/cms.toml"
+    fi
   done
   "$mcprov" cms --config dev/mcx-a/cms.toml >mcx-a.log 2>&1 & pids+=($!); a_pid=$!
   "$mcprov" cms --config dev/mcx-b/cms.toml >mcx-b.log 2>&1 & pids+=($!); b_pid=$!

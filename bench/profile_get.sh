@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Profile GETs per second from the CMS, and from nginx serving the same bytes as a static file, in one run.
 # Both over plain HTTP and over TLS, keep-alive, on loopback; the CMS checks a bearer token on every request.
-# Usage: bench/profile_get.sh [BUILD_DIR]   (environment: DURATION=10s CONNECTIONS=32 THREADS=2)
+# Usage: bench/profile_get.sh [BUILD_DIR]   (environment: DURATION=10s CONNECTIONS=32 THREADS=2
+#        STORE=sqlite|postgresql: the CMS's store, a SQLite file or a throw-away PostgreSQL server)
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,11 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "bench: needs
 work=$(mktemp -d)
 chmod 755 "$work" # nginx workers may run as another user
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -d "$work/pg" ] && bash "$root/scripts/postgres.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { # a loopback port nothing listens on
@@ -25,6 +30,12 @@ free_port() { # a loopback port nothing listens on
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 cd "$work"
+store_table='[store]\npath = "cms.db"\n'
+case "${STORE:-sqlite}" in
+  sqlite) ;;
+  postgresql) store_table="[store]\\nurl = \"$(bash "$root/scripts/postgres.sh" start "$work/pg")\"\\n" ;;
+  *) echo "bench: STORE is sqlite or postgresql"; exit 1 ;;
+esac
 "$mcprov" keygen --private idms.key --public idms.pub >/dev/null
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.crt -days 1 \
   -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
@@ -38,7 +49,8 @@ write_config() { # name listen tls?
   {
     printf '[server]\nlisten = "127.0.0.1:%s"\nthreads = 2\n' "$2"
     if [ "$3" = tls ]; then printf '[tls]\ncertificate = "tls.crt"\nprivate_key = "tls.key"\n'; else printf 'plain_http = true\n'; fi
-    printf '[store]\npath = "cms.db"\n[auth]\nissuer = "https://idms.bench"\naudience = "mcprov-cms"\npublic_key = "idms.pub"\n'
+    printf '%b' "$store_table"
+    printf '[auth]\nissuer = "https://idms.bench"\naudience = "mcprov-cms"\npublic_key = "idms.pub"\n'
     printf '[log]\nlevel = "warn"\n'
   } > "$1"
 }
@@ -89,7 +101,7 @@ rps() { # url [auth]
   echo "$out" | awk '/Requests\/sec/ {print $2}'
 }
 
-echo "profile GET, ${#body}-byte document, wrk -t$wrk_threads -c$connections -d$duration, keep-alive, loopback"
+echo "profile GET, ${STORE:-sqlite} store, ${#body}-byte document, wrk -t$wrk_threads -c$connections -d$duration, keep-alive, loopback"
 cms_http=$(rps "http://127.0.0.1:$http_port$path" "$token")
 nginx_http_rps=$(rps "http://127.0.0.1:$nginx_http$path")
 cms_https=$(rps "https://127.0.0.1:$https_port$path" "$token")

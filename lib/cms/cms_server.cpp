@@ -1,6 +1,6 @@
 #include "mcprov/cms/cms_server.hpp"
 
-#include "mcprov/migration/cscm_handler.hpp"
+#include "mcprov/migration/cscm_interface.hpp"
 
 namespace mcprov::cms {
 
@@ -46,15 +46,14 @@ result<std::unique_ptr<cms_server>> create_cms(const cms_config& config,
         cms->migration = std::move(services).value();
     }
     cms->database = std::make_shared<mc_service_user_database>(documents);
-    cms->handler =
-        std::make_shared<xcap_handler>(config.xcap, cms->database, std::move(verifier).value(), cms->migration);
-    auto server = http::create_server(config.server, cms->handler);
+    cms->xcap = create_xcap_interface(config.xcap, cms->database, std::move(verifier).value(), cms->migration);
+    auto server = http::create_server(config.server, cms->xcap);
     if (!server) {
         return std::move(server).err();
     }
     cms->server = std::move(server).value();
     if (cms->migration) {
-        auto cscm = http::create_server(config.cscm->server, std::make_shared<migration::cscm_handler>(cms->migration));
+        auto cscm = http::create_server(config.cscm->server, migration::create_cscm_interface(cms->migration));
         if (!cscm) {
             cms->stop();
             return make_error(cscm.err().code, "cscm: " + cscm.err().message);

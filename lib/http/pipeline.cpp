@@ -518,6 +518,11 @@ std::optional<response> pipeline::screen(const request& req, const peer_info& pe
     return res;
 }
 
+bool pipeline::may_wait(const request& req) const {
+    auto m = find(req);
+    return m.found && m.found->r.may_wait;
+}
+
 route_counters pipeline::counters(std::string_view route_name) const {
     if (route_name == unrouted) {
         return unrouted_->counters.snapshot();

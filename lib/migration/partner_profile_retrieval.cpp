@@ -1,5 +1,9 @@
 #include "mcprov/migration/partner_profile_retrieval.hpp"
 
+#include <algorithm>
+#include <random>
+#include <thread>
+
 #include <boost/json.hpp>
 
 #include "mcprov/migration/migration_template.hpp"
@@ -75,12 +79,77 @@ std::chrono::seconds whole_seconds(std::chrono::system_clock::duration d) {
     return std::chrono::duration_cast<std::chrono::seconds>(d);
 }
 
+// A revalidation that confirms the stored copy records so at most this often: a stale copy's age is known to within
+// this, and a visitor's requests cost no write in between.
+constexpr std::chrono::seconds confirmation_interval{60};
+
+// Unique to this instance among the processes that share the store: a lease names its holder.
+std::string new_holder_name() {
+    std::random_device device;
+    std::uint64_t value = (std::uint64_t{device()} << 32) ^ device();
+    return "retrieval-" + support::hex_encode(std::string_view(reinterpret_cast<const char*>(&value), sizeof value));
+}
+
 } // namespace
 
 struct partner_profile_retrieval::stored_visitor {
     visitor_entry entry;
+    std::string state_etag;
     std::string received; // the migration profile as the primary sent it
     store::stored_document served;
+};
+
+// The store's lease on one visitor's procedure: held, the request obtains and generates the profile; while another
+// request (in any process on the store) holds it, acquire() waits for it to finish or expire.
+class partner_profile_retrieval::visitor_lease {
+public:
+    visitor_lease(store::document_store& documents, std::string_view user, const std::string& holder,
+                  std::chrono::milliseconds ttl)
+        : documents_(documents), name_("visitor:" + std::string(user)), holder_(holder), ttl_(ttl) {}
+    visitor_lease(const visitor_lease&) = delete;
+    visitor_lease& operator=(const visitor_lease&) = delete;
+    ~visitor_lease() {
+        if (held_) {
+            if (auto released = documents_.release_lease(name_, holder_); !released) {
+                log()->warn("{}: releasing the lease: {}", name_, released.err().message);
+            }
+        }
+    }
+
+    bool held() const { return held_; }
+
+    // Takes the lease, waiting while someone else holds it. Returns whether it had to wait (someone else may have
+    // stored a fresh copy meanwhile). Errors: those of the store; unavailable when the lease stays taken (renewed
+    // by its holder) for twice its lifetime.
+    result<bool> acquire() {
+        const auto give_up = std::chrono::steady_clock::now() + 2 * ttl_;
+        auto pause = std::chrono::milliseconds(2);
+        bool waited = false;
+        for (;;) {
+            auto taken = documents_.try_acquire_lease(name_, holder_, ttl_);
+            if (!taken) {
+                return std::move(taken).err();
+            }
+            if (*taken) {
+                held_ = true;
+                return waited;
+            }
+            if (std::chrono::steady_clock::now() >= give_up) {
+                return make_error(errc::unavailable, "another request for this visitor's profile did not finish");
+            }
+            waited = true;
+            // Polling: the lease lives in the store, which has no way to notify another process.
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::milliseconds(100));
+        }
+    }
+
+private:
+    store::document_store& documents_;
+    std::string name_;
+    const std::string& holder_;
+    std::chrono::milliseconds ttl_;
+    bool held_ = false;
 };
 
 partner_profile_retrieval::partner_profile_retrieval(retrieval_config config,
@@ -88,7 +157,7 @@ partner_profile_retrieval::partner_profile_retrieval(retrieval_config config,
                                                      std::shared_ptr<primary_link> link, template_catalogue templates,
                                                      std::shared_ptr<support::clock> clock)
     : config_(std::move(config)), documents_(std::move(documents)), link_(std::move(link)), clock_(std::move(clock)),
-      templates_(std::make_shared<const template_catalogue>(std::move(templates))) {}
+      holder_(new_holder_name()), templates_(std::make_shared<const template_catalogue>(std::move(templates))) {}
 
 result<std::optional<partner_profile_retrieval::stored_visitor>>
 partner_profile_retrieval::load(std::string_view user) const {
@@ -107,15 +176,11 @@ partner_profile_retrieval::load(std::string_view user) const {
         log()->error("{} stored visitor state is incomplete; it will be fetched again", user);
         return std::optional<stored_visitor>{};
     }
-    return std::optional<stored_visitor>{
-        stored_visitor{std::move(entry).value(), std::move(received->content), std::move(served).value()}};
+    return std::optional<stored_visitor>{stored_visitor{std::move(entry).value(), std::move(state->etag),
+                                                        std::move(received->content), std::move(served).value()}};
 }
 
 result<void> partner_profile_retrieval::remove(std::string_view user) {
-    {
-        std::lock_guard lock(mutex_);
-        confirmed_.erase(std::string(user));
-    }
     return documents_->write_all({{key(user, received_name), std::nullopt},
                                   {key(user, state_name), std::nullopt},
                                   {key(user, visitor_profile_name), std::nullopt}});
@@ -128,11 +193,40 @@ std::mutex& partner_profile_retrieval::lock_for(std::string_view user) {
 result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& primary, std::string_view user,
                                                        std::string_view cid) {
     std::lock_guard user_lock(lock_for(user));
+    const auto started = clock_->now();
+    visitor_lease lease(*documents_, user, holder_, config_.procedure_deadline);
+    // What another request (of this process or another) stored for this visitor while this one waited for it, if
+    // it is what the primary has now: it was obtained after this request came, so it is served as is.
+    auto fresh_from_other = [&](const std::optional<stored_visitor>& stored, const std::string* etag) {
+        return stored && stored->entry.primary_system == primary.system && stored->entry.confirmed_at >= std::chrono::floor<std::chrono::seconds>(started) &&
+               (!etag || stored->entry.profile_etag == *etag);
+    };
+    auto serve = [&](stored_visitor& stored, std::string_view why) {
+        log()->info("{} [{}] step 12-13: {} {}", user, cid, why, stored.served.etag);
+        return visitor_profile{std::move(stored.served.content), std::move(stored.served.etag), false,
+                               std::chrono::seconds(0)};
+    };
     auto loaded = load(user);
     if (!loaded) {
         return std::move(loaded).err();
     }
     auto stored = std::move(loaded).value();
+    if (!stored) {
+        // A first visit: one request, across every process on the store, obtains the profile.
+        auto waited = lease.acquire();
+        if (!waited) {
+            return std::move(waited).err();
+        }
+        if (*waited) {
+            if (auto again = load(user); !again) {
+                return std::move(again).err();
+            } else if (fresh_from_other(*again, nullptr)) {
+                return serve(**again, "stored by another request:");
+            } else {
+                stored = std::move(again).value();
+            }
+        }
+    }
     if (stored && stored->entry.primary_system != primary.system) {
         log()->warn("{} [{}] stored copy came from {}, the user now comes from {}; discarded", user, cid,
                     stored->entry.primary_system, primary.system);
@@ -166,14 +260,7 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
             return make_error(errc::unavailable, "the user's primary system cannot be reached and no stored "
                                                  "profile exists");
         }
-        auto confirmed = stored->entry.confirmed_at;
-        {
-            std::lock_guard lock(mutex_);
-            if (auto it = confirmed_.find(user); it != confirmed_.end() && it->second > confirmed) {
-                confirmed = it->second;
-            }
-        }
-        const auto age = whole_seconds(now - confirmed);
+        const auto age = whole_seconds(now - stored->entry.confirmed_at);
         if (age > config_.max_stale || now >= stored->entry.valid_until) {
             log()->warn("{} [{}] step 4: {} unreachable and the stored copy is {} s old (limit {} s)", user, cid,
                         primary.system, age.count(), config_.max_stale.count());
@@ -185,39 +272,74 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
                     primary.system, fetched.err().message, age.count());
         return visitor_profile{std::move(stored->served.content), std::move(stored->served.etag), true, age};
     }
-    {
-        std::lock_guard lock(mutex_);
-        confirmed_[std::string(user)] = now;
+    if (fetched->not_modified && !stored) {
+        return make_error(errc::unavailable, "the primary system answered 'not modified' to an unconditional request");
     }
     if (!fetched->not_modified) {
         log()->info("{} [{}] step 8-9: received {} {}", user, cid, fetched->name, fetched->etag);
-        return generate(primary, user, *fetched, cid);
+    } else {
+        log()->info("{} [{}] step 8-9: {} unchanged", user, cid, stored->entry.profile_etag);
+        std::shared_ptr<const template_catalogue> templates;
+        {
+            std::lock_guard lock(mutex_);
+            templates = templates_;
+        }
+        auto organisation = primary.organisation ? primary.organisation->organisation_of(user) : std::nullopt;
+        const auto* t = templates->select(primary.system, organisation);
+        const bool current = t && t->name == stored->entry.template_name &&
+                             t->digest == stored->entry.template_digest &&
+                             stored->entry.valid_until - now > config_.validity / 2;
+        if (current) {
+            record_state(primary, *stored, now, cid);
+            return serve(*stored, "stored copy is current:");
+        }
     }
-    if (!stored) {
-        return make_error(errc::unavailable, "the primary system answered 'not modified' to an unconditional request");
+    // A new profile is generated and stored: by one request at a time, across every process.
+    if (!lease.held()) {
+        auto waited = lease.acquire();
+        if (!waited) {
+            return std::move(waited).err();
+        }
+        if (*waited) {
+            auto again = load(user);
+            if (!again) {
+                return std::move(again).err();
+            }
+            const auto& etag = fetched->not_modified ? stored->entry.profile_etag : fetched->etag;
+            if (fresh_from_other(*again, &etag)) {
+                return serve(**again, "stored by another request:");
+            }
+        }
     }
-    log()->info("{} [{}] step 8-9: {} unchanged", user, cid, stored->entry.profile_etag);
-    std::shared_ptr<const template_catalogue> templates;
-    {
-        std::lock_guard lock(mutex_);
-        templates = templates_;
-    }
-    auto organisation = primary.organisation ? primary.organisation->organisation_of(user) : std::nullopt;
-    const auto* t = templates->select(primary.system, organisation);
-    const bool current = t && t->name == stored->entry.template_name && t->digest == stored->entry.template_digest &&
-                         stored->entry.valid_until - now > config_.validity / 2;
-    if (!current) {
+    if (fetched->not_modified) {
         return generate(primary, user,
                         {false, stored->entry.profile_name, std::move(stored->received), stored->entry.profile_etag},
                         cid);
     }
-    if (!stored->entry.reported) {
-        report(primary, stored->entry, "sha-256:" + support::hex_encode(support::sha256(stored->served.content)),
-               cid);
+    return generate(primary, user, *fetched, cid);
+}
+
+void partner_profile_retrieval::record_state(const partner_agreement& primary, const stored_visitor& stored,
+                                             std::chrono::system_clock::time_point now, std::string_view cid) {
+    auto entry = stored.entry;
+    bool changed = false;
+    if (now - entry.confirmed_at >= confirmation_interval) {
+        entry.confirmed_at = now;
+        changed = true;
     }
-    log()->info("{} [{}] step 12-13: stored copy {} is current", user, cid, stored->served.etag);
-    return visitor_profile{std::move(stored->served.content), std::move(stored->served.etag), false,
-                           std::chrono::seconds(0)};
+    if (!entry.reported) {
+        changed |= report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(stored.served.content)), cid);
+    }
+    if (!changed) {
+        return;
+    }
+    store::write_condition unchanged;
+    unchanged.if_match = stored.state_etag;
+    // Another request recording the same first is as good: a failed condition is not an error here.
+    if (auto saved = documents_->put(key(entry.user, state_name), encode(entry), unchanged);
+        !saved && saved.err().code != errc::precondition_failed) {
+        log()->warn("{} [{}] recording the visitor's state: {}", entry.user, cid, saved.err().message);
+    }
 }
 
 result<visitor_profile> partner_profile_retrieval::generate(const partner_agreement& primary, std::string_view user,
@@ -276,23 +398,25 @@ result<visitor_profile> partner_profile_retrieval::generate(const partner_agreem
         return std::move(written).err();
     }
     log()->info("{} [{}] step 11: stored {}", user, cid, entry.served_etag);
-    report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(*signed_profile)), cid);
+    if (report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(*signed_profile)), cid)) {
+        if (auto saved = documents_->put(key(entry.user, state_name), encode(entry), {}); !saved) {
+            log()->error("{} [{}] recording the delivery report: {}", entry.user, cid, saved.err().message);
+        }
+    }
     log()->info("{} [{}] step 12-13: serving {}", user, cid, entry.served_etag);
     return visitor_profile{std::move(signed_profile).value(), entry.served_etag, false, std::chrono::seconds(0)};
 }
 
-void partner_profile_retrieval::report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
+bool partner_profile_retrieval::report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
                                        std::string_view cid) {
     delivery_report r{entry.profile_etag, std::string(digest), entry.template_name, clock_->now(), std::string(cid)};
     if (auto sent = link_->report_delivery(primary, entry.user, r); !sent) {
         log()->warn("{} [{}] delivery report to {} failed, will retry: {}", entry.user, cid, primary.system,
                     sent.err().message);
-        return;
+        return false;
     }
     entry.reported = true;
-    if (auto saved = documents_->put(key(entry.user, state_name), encode(entry), {}); !saved) {
-        log()->error("{} [{}] recording the delivery report: {}", entry.user, cid, saved.err().message);
-    }
+    return true;
 }
 
 result<store::stored_document> partner_profile_retrieval::stored_profile(std::string_view user) const {
@@ -301,6 +425,10 @@ result<store::stored_document> partner_profile_retrieval::stored_profile(std::st
 
 result<bool> partner_profile_retrieval::release(std::string_view user, std::string_view primary_system) {
     std::lock_guard user_lock(lock_for(user));
+    visitor_lease lease(*documents_, user, holder_, config_.procedure_deadline);
+    if (auto taken = lease.acquire(); !taken) {
+        return std::move(taken).err();
+    }
     auto loaded = load(user);
     if (!loaded) {
         return std::move(loaded).err();
@@ -336,6 +464,11 @@ result<std::size_t> partner_profile_retrieval::replace_templates(template_catalo
     }
     for (const auto& listed : *entries) {
         std::lock_guard user_lock(lock_for(listed.user));
+        visitor_lease lease(*documents_, listed.user, holder_, config_.procedure_deadline);
+        if (auto taken = lease.acquire(); !taken) {
+            log()->warn("{} not regenerated after a template change: {}", listed.user, taken.err().message);
+            continue;
+        }
         auto loaded = load(listed.user); // again, now that no request for this visitor runs
         if (!loaded || !*loaded) {
             continue;

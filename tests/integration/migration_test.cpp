@@ -211,8 +211,12 @@ TEST_F(migration, when_the_primary_is_unreachable_then_the_copy_is_served_stale_
     EXPECT_TRUE(contains(std::string(stale[boost::beast::http::field::warning]), "110"));
     EXPECT_FALSE(stale[boost::beast::http::field::age].empty());
 
-    std::this_thread::sleep_for(std::chrono::milliseconds(4500));
-    auto too_old = visit(two_systems::alice);
+    // Once the copy is older than max_stale_seconds (3 s after the primary last confirmed it), it is refused.
+    http::response too_old;
+    EXPECT_TRUE(eventually([&] {
+        too_old = visit(two_systems::alice);
+        return too_old.result() != status::ok;
+    }));
     EXPECT_EQ(too_old.result(), status::service_unavailable);
     EXPECT_TRUE(contains(too_old.body(), "too old")) << too_old.body();
     EXPECT_FALSE(too_old[boost::beast::http::field::retry_after].empty());
@@ -552,6 +556,50 @@ TEST(dev_process, when_dev_runs_then_a_visitor_gets_its_adapted_profile_and_cmc_
 
     dev.signal(SIGINT);
     EXPECT_EQ(dev.wait(std::chrono::seconds(15)).value_or(-1), 0);
+}
+
+TEST_F(migration, when_two_partner_processes_share_a_store_then_a_visitors_procedure_runs_once_and_a_release_reaches_it) {
+    start_both();
+    auto [other_base, other_cscm] = systems.start_another("mcx-b");
+    ASSERT_FALSE(other_base.empty());
+    const std::string path = "/xcap/org.3gpp.mcptt.user-profile/users/" + two_systems::alice + "/" +
+                             std::string(mcprov::migration::visitor_profile_name);
+    const auto token = systems.visitor_token(two_systems::alice);
+
+    // A burst of the visitor's first requests, spread over both processes of mcx-b.
+    constexpr int clients = 8;
+    std::vector<http::response> answers(clients);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < clients; ++i) {
+        threads.emplace_back([&, i] {
+            answers[i] = systems.get("mcx-b", (i % 2 ? other_base : systems.base("mcx-b")) + path, token);
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    for (const auto& a : answers) {
+        ASSERT_EQ(a.result(), status::ok) << a.body();
+        EXPECT_EQ(a.body(), answers[0].body()) << "every process serves the one stored profile";
+        EXPECT_EQ(a[boost::beast::http::field::etag], answers[0][boost::beast::http::field::etag]);
+    }
+    auto a_stats = systems.get("mcx-a", systems.base("mcx-a") + "/stats", systems.admin_token("mcx-a")).body();
+    EXPECT_EQ(stat(a_stats, "cscm.profiles_provided"), 1) << "the procedure ran once for the system: " << a_stats;
+    EXPECT_EQ(stat(a_stats, "cscm.delivery_reports"), 1) << a_stats;
+
+    // What the other process stored, the first one's MC service servers read.
+    ASSERT_EQ(service_read(two_systems::alice).result(), status::ok);
+    // The primary's release lands on the process its agreement names; the copy is gone for both.
+    auto home = systems.get("mcx-a", systems.profile_url("mcx-a", two_systems::alice, "mcptt-user-profile-1.xml"),
+                            systems.token("mcx-a", "mcx-a", two_systems::alice, {two_systems::user_scope}));
+    ASSERT_EQ(home.result(), status::ok);
+    auto service_token =
+        systems.token("mcx-b", "mcx-b", "sip:mcptt-as@mcx-b.example.org", {two_systems::service_scope});
+    EXPECT_TRUE(eventually([&] {
+        return systems.get("mcx-b", other_base + path, service_token).result() == status::not_found;
+    }));
+    auto visitors = systems.get("mcx-b", other_base + "/migration/visitors", systems.admin_token("mcx-b"));
+    EXPECT_EQ(visitors.body(), "[]");
 }
 
 } // namespace

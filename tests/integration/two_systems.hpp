@@ -1,6 +1,7 @@
 #pragma once
 
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <random>
 
@@ -10,11 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include "../unit/store/postgres_server.hpp"
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
 #include "mcprov/http/client.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/store/document_store.hpp"
 #include "mcprov/support/file.hpp"
 
 namespace mcprov::testing {
@@ -37,10 +40,38 @@ public:
                                "--prepare-only"},
                               dir_.path() / "prepare");
         EXPECT_EQ(prepare.wait(std::chrono::seconds(60)).value_or(-1), 0) << prepare.err();
+        // With MCPROV_TEST_STORE=postgresql each system's store is a fresh database on the run's PostgreSQL server.
+        if (const char* backend = std::getenv("MCPROV_TEST_STORE"); backend && std::string_view(backend) == "postgresql") {
+            for (const auto* label : {"mcx-a", "mcx-b"}) {
+                auto url = fresh_postgres_database();
+                EXPECT_TRUE(url) << url.err().message;
+                if (url) {
+                    copy_documents(dir(label) / "cms.db", *url);
+                }
+                edit_config(label, "[store]\npath = \"cms.db\"",
+                            "[store]\nurl = \"" + (url ? *url : std::string("postgresql://unavailable")) + "\"");
+            }
+        }
     }
     ~two_systems() {
         for (auto& [label, p] : processes_) {
             p->signal(SIGCONT);
+        }
+    }
+
+    // The example data `mcprov dev` seeded into a system's SQLite file, written to another store.
+    static void copy_documents(const std::filesystem::path& from_file, const std::string& to_url) {
+        auto from = store::create_sqlite_document_store(from_file);
+        auto to = store::open_store(to_url, support::create_system_clock());
+        ASSERT_TRUE(from && to);
+        for (const auto* auid : {"org.3gpp.mcptt.user-profile", "org.3gpp.mcdata.user-profile",
+                                 "org.3gpp.mcvideo.user-profile", "org.mcprov.migration-profile"}) {
+            auto documents = (*from)->list_all(auid);
+            ASSERT_TRUE(documents) << documents.err().message;
+            for (const auto& d : *documents) {
+                auto put = (*to)->put({auid, d.xui, d.name}, d.document.content, {});
+                ASSERT_TRUE(put) << put.err().message;
+            }
         }
     }
 
@@ -88,6 +119,29 @@ public:
             return false;
         }
         return true;
+    }
+    // Starts one more `mcprov cms` process of `label`'s system on the same configuration (and so the same store),
+    // with XCAP and CSCM-x listeners on ports of its own; returns its XCAP base URL and CSCM-x port.
+    std::pair<std::string, std::string> start_another(const std::string& label) {
+        auto text = support::read_file(dir(label) / "cms.toml").value();
+        for (auto port : {xcap_port(label), cscm_port(label)}) {
+            auto listen = "127.0.0.1:" + std::to_string(port) + "\"";
+            auto at = text.find(listen);
+            EXPECT_NE(at, std::string::npos) << listen;
+            text.replace(at, listen.size(), "127.0.0.1:0\"");
+        }
+        const auto config = dir(label) / ("cms-" + std::to_string(++runs_) + ".toml");
+        EXPECT_TRUE(support::write_file(config, text));
+        auto& p = others_.emplace_back(std::make_unique<child_process>(
+            MCPROV_BINARY, std::vector<std::string>{"cms", "--config", config.string()},
+            dir_.path() / (label + "-other-" + std::to_string(runs_))));
+        auto cscm = p->wait_for_output(R"(CSCM-x for \d+ partner system\(s\) on https://127\.0\.0\.1:(\d+))");
+        auto xcap = p->wait_for_output(R"(serving .* on https://127\.0\.0\.1:(\d+)/xcap)");
+        if (cscm.empty() || xcap.empty()) {
+            ADD_FAILURE() << label << " (another process) did not start: " << p->err();
+            return {};
+        }
+        return {"https://127.0.0.1:" + xcap, cscm};
     }
     child_process& process(const std::string& label) { return *processes_.at(label); }
     std::string log(const std::string& label) { return process(label).out() + process(label).err(); }
@@ -145,6 +199,7 @@ private:
     int base_port_ = 0;
     int runs_ = 0;
     std::map<std::string, std::unique_ptr<child_process>> processes_;
+    std::vector<std::unique_ptr<child_process>> others_;
 };
 
 } // namespace mcprov::testing

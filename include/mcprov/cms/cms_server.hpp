@@ -4,7 +4,7 @@
 
 #include "mcprov/cms/config.hpp"
 #include "mcprov/cms/mc_service_user_database.hpp"
-#include "mcprov/cms/xcap_handler.hpp"
+#include "mcprov/cms/xcap_interface.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/migration/migration_services.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -17,7 +17,7 @@ namespace mcprov::cms {
 // interface and its listener; with migration agreements also the CSCM-x listener and the migration procedures.
 struct cms_server {
     std::shared_ptr<mc_service_user_database> database;
-    std::shared_ptr<xcap_handler> handler;
+    std::shared_ptr<http::pipeline> xcap;
     std::unique_ptr<http::server> server;
     std::shared_ptr<migration::migration_services> migration; // null without agreements
     std::unique_ptr<http::server> cscm_server;

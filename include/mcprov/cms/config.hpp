@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "mcprov/cms/xcap_handler.hpp"
+#include "mcprov/cms/xcap_interface.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/migration/migration_config.hpp"
@@ -23,7 +23,7 @@ struct cms_config {
     http::server_config server;
     std::optional<cscm_config> cscm; // present when there is at least one [[partner]]
     migration_config migration;
-    xcap_handler_config xcap;
+    xcap_interface_config xcap;
     std::string store_url;          // [store] url or path (see store::open_store)
     identity::verifier_config auth; // public_key_pem holds the key itself, read from auth.public_key
     std::string log_level = "info";

@@ -134,6 +134,9 @@ struct route {
     // The largest body this route takes; a larger announced (or, chunked, received) body is too_large (413).
     // 0: the route takes no body (a request announcing one is answered 413 before it is read).
     std::size_t max_body_bytes = SIZE_MAX;
+    // The procedure may wait on another server (a peer's slow answer): it runs on the server's waiting threads
+    // (handler::may_wait), not on a connection thread.
+    bool may_wait = false;
 };
 
 // What one route (or the pipeline's unrouted requests) has seen.
@@ -164,6 +167,7 @@ public:
 
     response handle(request&& req, const peer_info& peer) override;
     std::optional<response> screen(const request& req, const peer_info& peer) override;
+    bool may_wait(const request& req) const override;
 
     // The counters of one route, by name ("(unrouted)" for 404 and 405 answers); zeros for an unknown name.
     route_counters counters(std::string_view route_name) const;

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <chrono>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +43,9 @@ struct retrieval_config {
     std::chrono::seconds max_stale{86400};    // serve a stored copy this long after the primary last confirmed it
     std::chrono::seconds validity{86400};     // of the signed statement in each served profile
     xml::signing_key signing_key;
+    // How long one visitor's procedure may take (fetch, generate, store, report): the lease that keeps every other
+    // request for the visitor, in this process or another on the same store, waiting for its stored result.
+    std::chrono::milliseconds procedure_deadline{20000};
 };
 
 // A visiting user's profile as served.
@@ -73,7 +75,9 @@ struct visitor_entry {
 // obtained from the visitor's primary system (revalidated on every request), combined with the template for the
 // visitor's primary system and organisation, stamped and signed, stored (one transaction) and returned for
 // step 13. While the primary cannot be reached the stored copy is returned, marked stale, up to max_stale.
-// Thread-safe.
+// Thread-safe, and safe for several processes on one store: all state (the copy, when the primary last confirmed it,
+// whether the delivery was reported) is in the store, and a lease there lets one request at a time, across every
+// process, obtain and generate a visitor's profile; the others wait for its stored result.
 class partner_profile_retrieval {
 public:
     partner_profile_retrieval(retrieval_config config, std::shared_ptr<store::document_store> documents,
@@ -108,20 +112,25 @@ private:
                                               const fetched_migration_profile& fetched,
                                               std::string_view correlation_id);
     support::result<void> remove(std::string_view user);
-    void report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
+    // Sends the delivery report; true (and entry.reported set) when the primary took it.
+    bool report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
                 std::string_view correlation_id);
+    // After a revalidation that found the copy current: records the primary's confirmation (at most once a minute)
+    // and sends a delivery report that failed before, in one conditional write of the visitor's state.
+    void record_state(const partner_agreement& primary, const stored_visitor& stored,
+                      std::chrono::system_clock::time_point now, std::string_view correlation_id);
+    class visitor_lease;
 
     retrieval_config config_;
     std::shared_ptr<store::document_store> documents_;
     std::shared_ptr<primary_link> link_;
     std::shared_ptr<support::clock> clock_;
-    // One visitor's procedure at a time: a second request waits for the first one's stored result.
+    // One visitor's procedure at a time in this process (the store's lease does it across processes).
     std::mutex& lock_for(std::string_view user);
     std::array<std::mutex, 64> user_locks_;
-    mutable std::mutex mutex_; // guards templates_ and confirmed_
+    std::string holder_; // this instance's name on the store's leases
+    mutable std::mutex mutex_; // guards templates_
     std::shared_ptr<const template_catalogue> templates_;
-    // When the primary last confirmed each visitor's copy; kept in memory so that a revalidation costs no write.
-    std::map<std::string, std::chrono::system_clock::time_point, std::less<>> confirmed_;
 };
 
 } // namespace mcprov::migration

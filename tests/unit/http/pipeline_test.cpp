@@ -386,6 +386,17 @@ TEST(pipeline_routes, when_a_route_is_malformed_then_adding_it_throws) {
     EXPECT_THROW(p.add({.name = "g", .path = "/y", .handle = ok}), std::invalid_argument);
 }
 
+TEST(pipeline_routes, when_a_route_may_wait_then_its_requests_are_sent_to_the_waiting_threads) {
+    pipeline p;
+    auto ok = [](call&) -> support::result<response> { return make_error(errc::internal, "x"); };
+    p.add({.name = "peer", .methods = {verb::get}, .path = "/users/{id}/visiting", .handle = ok, .may_wait = true});
+    p.add({.name = "local", .path = "/users/*", .handle = ok});
+    EXPECT_TRUE(p.may_wait(make_request(verb::get, "/users/alice/visiting?x=1")));
+    EXPECT_FALSE(p.may_wait(make_request(verb::put, "/users/alice/visiting")));
+    EXPECT_FALSE(p.may_wait(make_request(verb::get, "/users/alice/home")));
+    EXPECT_FALSE(p.may_wait(make_request(verb::get, "/elsewhere")));
+}
+
 TEST(pipeline_errors, when_each_errc_is_mapped_then_one_table_gives_its_status) {
     EXPECT_EQ(status_of(errc::invalid_argument), status::bad_request);
     EXPECT_EQ(status_of(errc::not_well_formed), status::bad_request);

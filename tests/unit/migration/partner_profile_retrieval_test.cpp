@@ -1,3 +1,6 @@
+#include <functional>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "../temp_dir.hpp"
@@ -94,6 +97,62 @@ public:
     bool always_not_modified = false;
     std::vector<fetch_call> fetches;
     std::vector<report_call> reports;
+};
+
+// The store as a process sees it when another process, on the same database, takes a visitor's lease first: the
+// first lease this process asks for is refused after `other` has run (the other process's whole procedure).
+class store_with_a_rival final : public store::document_store {
+public:
+    store_with_a_rival(std::shared_ptr<store::document_store> shared, std::function<void()> other)
+        : shared_(std::move(shared)), other_(std::move(other)) {}
+
+    support::result<store::stored_document> get(const store::document_key& key) const override {
+        return shared_->get(key);
+    }
+    support::result<store::put_outcome> put(const store::document_key& key, std::string_view content,
+                                            const store::write_condition& condition) override {
+        return shared_->put(key, content, condition);
+    }
+    support::result<void> remove(const store::document_key& key, const store::write_condition& condition) override {
+        return shared_->remove(key, condition);
+    }
+    support::result<std::vector<std::string>> list(std::string_view auid, std::string_view xui) const override {
+        return shared_->list(auid, xui);
+    }
+    support::result<std::vector<std::string>> list_users(std::string_view auid) const override {
+        return shared_->list_users(auid);
+    }
+    support::result<void> write_all(const std::vector<store::document_write>& writes) override {
+        return shared_->write_all(writes);
+    }
+    support::result<void> transact(const store::unit_of_work& work) override { return shared_->transact(work); }
+    support::result<std::vector<store::named_document>> list_documents(std::string_view auid,
+                                                                       std::string_view xui) const override {
+        return shared_->list_documents(auid, xui);
+    }
+    support::result<std::vector<store::user_document>> list_all(std::string_view auid) const override {
+        return shared_->list_all(auid);
+    }
+    support::result<bool> try_acquire_lease(std::string_view name, std::string_view holder,
+                                            std::chrono::milliseconds ttl) override {
+        ++lease_requests;
+        if (other_) {
+            auto other = std::exchange(other_, {});
+            other();
+            return false;
+        }
+        return shared_->try_acquire_lease(name, holder, ttl);
+    }
+    support::result<bool> release_lease(std::string_view name, std::string_view holder) override {
+        return shared_->release_lease(name, holder);
+    }
+    std::int64_t schema_version() const override { return shared_->schema_version(); }
+
+    int lease_requests = 0;
+
+private:
+    std::shared_ptr<store::document_store> shared_;
+    std::function<void()> other_;
 };
 
 class partner_profile_retrieval_test : public ::testing::Test {
@@ -546,6 +605,64 @@ TEST_F(partner_profile_retrieval_test, when_the_system_restarts_then_the_stored_
     EXPECT_EQ(again->content, first->content);
     EXPECT_EQ(link->fetches.at(1).if_none_match, link->etag);
     EXPECT_EQ(link->reports.size(), 1u);
+}
+
+TEST_F(partner_profile_retrieval_test,
+       when_another_process_obtains_a_first_visit_meanwhile_then_its_stored_copy_is_served_without_asking_again) {
+    auto other_link = std::make_shared<fake_primary>();
+    other_link->set_profile(migration_profile("Alice", 7));
+    auto other = std::make_unique<partner_profile_retrieval>(
+        config, documents, other_link, template_catalogue::create({police_template}).value(), clock);
+    std::optional<support::result<visitor_profile>> others_answer;
+    auto shared = std::make_shared<store_with_a_rival>(
+        documents, [&] { others_answer = other->run(primary, alice, "cid-other"); });
+    partner_profile_retrieval here(config, shared, link, template_catalogue::create({police_template}).value(),
+                                   clock);
+
+    auto got = here.run(primary, alice, "cid-here");
+    ASSERT_TRUE(got) << got.err().message;
+    ASSERT_TRUE(others_answer && *others_answer);
+    EXPECT_EQ(got->content, (*others_answer)->content);
+    EXPECT_FALSE(got->stale);
+    EXPECT_TRUE(link->fetches.empty()) << "the procedure ran once, in the other process";
+    EXPECT_EQ(other_link->fetches.size(), 1u);
+    EXPECT_EQ(link->reports.size() + other_link->reports.size(), 1u);
+    EXPECT_GE(shared->lease_requests, 2);
+}
+
+TEST_F(partner_profile_retrieval_test, when_a_visitor_first_asks_then_the_lease_is_given_back_for_the_next_process) {
+    ASSERT_TRUE(run());
+    auto taken = documents->try_acquire_lease("visitor:" + alice, "another process", 1s);
+    ASSERT_TRUE(taken) << taken.err().message;
+    EXPECT_TRUE(*taken);
+}
+
+TEST_F(partner_profile_retrieval_test, when_the_primary_confirms_the_copy_then_the_store_records_it_once_a_minute) {
+    ASSERT_TRUE(run());
+    const store::document_key state{"org.mcprov.visitor", alice, "state.json"};
+    auto before = documents->get(state).value().etag;
+    clock->advance(30s);
+    ASSERT_TRUE(run());
+    EXPECT_EQ(documents->get(state).value().etag, before) << "a revalidation within a minute writes nothing";
+    clock->advance(31s);
+    ASSERT_TRUE(run());
+    auto after = documents->get(state).value();
+    EXPECT_NE(after.etag, before);
+    EXPECT_NE(after.content.find(support::format_utc(start + 61s)), std::string::npos) << after.content;
+}
+
+TEST_F(partner_profile_retrieval_test, when_another_process_confirmed_the_copy_then_a_stale_answer_counts_from_then) {
+    ASSERT_TRUE(run());
+    auto other = std::make_unique<partner_profile_retrieval>(
+        config, documents, link, template_catalogue::create({police_template}).value(), clock);
+    clock->advance(20min);
+    ASSERT_TRUE(other->run(primary, alice, "cid-other"));
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    clock->advance(10min);
+    auto stale = run();
+    ASSERT_TRUE(stale) << stale.err().message;
+    EXPECT_TRUE(stale->stale);
+    EXPECT_EQ(stale->age, 10min);
 }
 
 } // namespace
