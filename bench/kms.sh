@@ -145,6 +145,9 @@ done <users.list >tokens.txt
 check_user=sip:check@bench.example.org
 "$mcprov" kms --config kms.toml member add "$check_user" >/dev/null 2>>admin.log || fail "member add $check_user failed"
 check_token=$("$mcprov" token --key idms.key --issuer "$idms" --audience kms --mc-id "$check_user" --scope "$scope")
+# /stats is for administrators.
+admin_token=$("$mcprov" token --key idms.key --issuer "$idms" --audience kms --mc-id sip:admin@bench.example.org \
+  --scope mcprov:kms:admin)
 
 for attempt in 1 2 3; do
   port=$(free_port)
@@ -213,7 +216,7 @@ end
 LUA
 export BENCH_TOKENS=$work/tokens.txt BENCH_KMS_URI=$kms_uri BENCH_KEYPROV=$keyprov
 
-stats() { curl -sS --cacert ca.pem "$url/stats"; }
+stats() { curl -sS --cacert ca.pem -H "Authorization: Bearer $admin_token" "$url/stats"; }
 issued() { stats | grep -o '"key_sets_issued":[0-9]*' | cut -d: -f2; }
 issued0=$(issued) || fail "cannot read the KMS's /stats"
 echo "bench: mcprov kms over HTTPS: $users members, wrk -t$wrk_threads -c$connections -d$duration," \

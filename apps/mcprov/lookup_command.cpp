@@ -19,14 +19,15 @@ int run_lookup(const std::string& config_file) {
     support::configure_logging(config->log_level, config->log_format);
     auto log = support::logger("lookup");
     block_termination_signals();
-    auto verifier = identity::create_access_token_verifier(config->verifier, support::create_system_clock());
+    auto clock = support::create_system_clock();
+    auto verifier = identity::create_access_token_verifier(config->verifier, clock);
     if (!verifier) {
         std::cerr << "mcprov lookup: auth.public_key: " << verifier.err().message << "\n";
         return 2;
     }
     auto lookup = std::make_shared<lookup::security_domain_lookup>();
-    auto follower =
-        std::make_shared<lookup::policy_follower>(config->domains, config->token_file, config->refresh, lookup);
+    auto follower = std::make_shared<lookup::policy_follower>(config->domains, config->token_file, config->refresh,
+                                                              lookup, clock);
     auto handler =
         std::make_shared<lookup::lookup_handler>(lookup, follower, std::move(verifier).value(), config->scope);
     auto server = http::create_server(config->server, handler);

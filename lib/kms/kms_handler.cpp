@@ -2,19 +2,16 @@
 
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
-#include "mcprov/http/pipeline.hpp"
 #include "mcprov/http/responses.hpp"
-#include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::kms {
-
-using namespace kms_interface; // the Annex D documents this function serves
 namespace {
 
 namespace bhttp = boost::beast::http;
@@ -30,26 +27,67 @@ const std::shared_ptr<spdlog::logger>& log() {
     return logger;
 }
 
-bhttp::status status_of(kms_error_code code) {
-    return static_cast<bhttp::status>(static_cast<unsigned>(to_code(code)));
-}
-
 // The user a token speaks for: its MCPTT ID, or its MC ID when it names no MCPTT ID.
 std::string user_of(const identity::access_token& token) {
     return token.mcptt_id.empty() ? token.mc_id : token.mcptt_id;
 }
 
-// "/keymanagement/identity/v1/keyprov/<uri>/<time>" -> {"<uri>", "<time>"}; the parts after the resource.
-std::vector<std::string_view> path_segments(std::string_view rest) {
+// The domain owns its store and its clock; the procedures share them for as long as the domain lives.
+std::shared_ptr<security_domain_store> store_of(const std::shared_ptr<security_domain>& domain) {
+    return {domain, &domain->store()};
+}
+
+std::shared_ptr<const support::clock> clock_of(const std::shared_ptr<security_domain>& domain) {
+    return {domain, &domain->clock()};
+}
+
+http::authentication bearer(std::shared_ptr<const identity::access_token_verifier> verifier) {
+    return http::bearer_authentication([verifier = std::move(verifier)](std::string_view text) -> result<http::caller> {
+        auto token = verifier->verify(text);
+        if (!token) {
+            return make_error(errc::unauthenticated, token.err().message);
+        }
+        http::caller c;
+        c.id = user_of(*token);
+        c.scopes = std::move(token->scopes);
+        return c;
+    });
+}
+
+// Lets in a caller whose token has one of `scopes`; names the first when it has none.
+http::authoriser any_scope_of(std::vector<std::string> scopes) {
+    return [scopes = std::move(scopes)](const http::caller& c, const http::request&) -> result<void> {
+        if (std::any_of(scopes.begin(), scopes.end(), [&](const std::string& s) { return c.has_scope(s); })) {
+            return {};
+        }
+        return make_error(errc::forbidden, "the access token lacks the scope " + scopes.front());
+    };
+}
+
+std::string_view path_of(const http::request& req) {
+    return http::path_of(std::string_view(req.target().data(), req.target().size()));
+}
+
+support::error no_such_resource(const http::request& req) {
+    auto resource = path_of(req).substr(kms_interface::kms_path_root.size());
+    return make_error(errc::not_found, "no such key management resource: " + support::printable(resource, 200));
+}
+
+// The rest of a path after a prefix route, "/a/b" -> {"a", "b"}; nullopt when it does not start with '/' or has an
+// empty segment.
+std::optional<std::vector<std::string_view>> segments_of(std::string_view rest) {
     std::vector<std::string_view> out;
     while (!rest.empty()) {
         if (rest.front() != '/') {
-            return {std::string_view("\x01")}; // a malformed path: matches no route
+            return std::nullopt;
         }
         rest.remove_prefix(1);
-        auto slash = rest.find('/');
-        out.push_back(rest.substr(0, slash));
-        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+        auto segment = rest.substr(0, rest.find('/'));
+        if (segment.empty()) {
+            return std::nullopt;
+        }
+        out.push_back(segment);
+        rest.remove_prefix(segment.size());
     }
     return out;
 }
@@ -66,71 +104,260 @@ std::optional<std::uint64_t> parse_ntp_hex(std::string_view text) {
     return value;
 }
 
+// A certcache number as the path carries it: decimal digits only, at most the largest CacheNum (an xsd:long).
+result<std::int64_t> parse_cache_number(std::string_view text) {
+    std::int64_t value = 0;
+    bool digits = std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (!digits || ec != std::errc() || end != text.data() + text.size()) {
+        return make_error(errc::invalid_argument,
+                          "the cache number in the path must be a decimal number from 0 to 9223372036854775807");
+    }
+    return value;
+}
+
+http::response healthz(const http::request& req) {
+    auto res = http::make_response(bhttp::status::ok, req.version());
+    res.set(bhttp::field::content_type, "text/plain");
+    res.body() = "ok\n";
+    return res;
+}
+
+// 404 and 405: problem+json as elsewhere, in the words the KMS has always used.
+http::response unrouted_answer(const http::error_context& ctx) {
+    if (ctx.status == bhttp::status::method_not_allowed && path_of(ctx.req).starts_with(kms_interface::kms_path_root)) {
+        return http::problem(ctx.status, ctx.req.version(), "the key management requests are POSTs (TS 33.180 D.2.1)");
+    }
+    if (ctx.status == bhttp::status::not_found) {
+        return http::problem(ctx.status, ctx.req.version(),
+                             "no such resource: " + support::printable(path_of(ctx.req), 200));
+    }
+    return http::problem_json(ctx);
+}
+
 } // namespace
 
 kms_handler::kms_handler(std::shared_ptr<security_domain> domain, access_config access,
                          std::shared_ptr<const identity::access_token_verifier> verifier, xml::signing_key signing_key)
     : domain_(std::move(domain)), access_(std::move(access)), verifier_(std::move(verifier)),
-      signing_key_(std::move(signing_key)) {}
+      signing_key_(std::move(signing_key)), init_(domain_), keyprov_(domain_),
+      certcache_(store_of(domain_), domain_->config().kms_uri),
+      use_report_(store_of(domain_), domain_->config().kms_uri, clock_of(domain_)),
+      policy_(store_of(domain_), domain_->config().kms_uri), pipeline_(std::make_shared<http::pipeline>("kms")) {
+    add_routes();
+}
+
+void kms_handler::add_routes() {
+    using bhttp::verb;
+    auto key_management = [this](std::string name, std::string path,
+                                 result<kms_message> (kms_handler::*procedure)(const http::call&)) {
+        pipeline_->add({.name = std::move(name),
+                        .methods = {verb::post},
+                        .path = std::move(path),
+                        .authenticate = bearer(verifier_),
+                        .authorise = any_scope_of({access_.user_scope}),
+                        .handle = [this, procedure](http::call& c) -> result<http::response> {
+                            if (auto checked = check_kms_request(c); !checked) {
+                                return std::move(checked).err();
+                            }
+                            auto message = (this->*procedure)(c);
+                            if (!message) {
+                                return std::move(message).err();
+                            }
+                            kms_interface::kms_response response;
+                            response.body = std::move(message).value();
+                            return kms_answer(c.req, c.who.id, std::move(response));
+                        },
+                        .errors = [this](const http::error_context& ctx) { return kms_refusal(ctx); }});
+    };
+    pipeline_->add({.name = "healthz",
+                    .methods = {verb::get},
+                    .path = "/healthz",
+                    .handle = [](http::call& c) -> result<http::response> { return healthz(c.req); }});
+    pipeline_->add({.name = "stats",
+                    .methods = {verb::get},
+                    .path = "/stats",
+                    .authenticate = bearer(verifier_),
+                    .authorise = any_scope_of({access_.admin_scope}),
+                    .handle = [this](http::call& c) -> result<http::response> {
+                        return http::json_response(stats(), c.req.version());
+                    }});
+    key_management("init", std::string(kms_interface::kms_path_init), &kms_handler::serve_init);
+    key_management("keyprov", std::string(kms_interface::kms_path_keyprov) + "*", &kms_handler::serve_keyprov);
+    key_management("certcache", std::string(kms_interface::kms_path_certcache) + "*", &kms_handler::serve_certcache);
+    key_management("key_management", std::string(kms_interface::kms_path_root) + "*",
+                   &kms_handler::serve_unknown_resource);
+    pipeline_->add({.name = "use_reports",
+                    .methods = {verb::post},
+                    .path = "/kms/v1/use-reports",
+                    .authenticate = bearer(verifier_),
+                    .authorise = any_scope_of({access_.user_scope}),
+                    .handle = [this](http::call& c) { return serve_use_report(c); },
+                    .max_body_bytes = max_report_bytes});
+    pipeline_->add({.name = "policy",
+                    .methods = {verb::get},
+                    .path = "/kms/v1/policy",
+                    .authenticate = bearer(verifier_),
+                    .authorise = any_scope_of({access_.lookup_scope, access_.admin_scope}),
+                    .handle = [this](http::call& c) { return serve_policy(c); }});
+    pipeline_->set_unrouted_error_policy(unrouted_answer);
+}
+
+result<kms_handler::kms_message> kms_handler::serve_init(const http::call& c) {
+    ++counters_.init;
+    return kms_message(init_.run(c.who.id));
+}
+
+// .../keyprov, .../keyprov/<URI>, .../keyprov/<URI>/<NTP time>
+result<kms_handler::kms_message> kms_handler::serve_keyprov(const http::call& c) {
+    auto segments = segments_of(c.params.get("*"));
+    if (!segments || segments->size() > 2) {
+        return no_such_resource(c.req);
+    }
+    std::optional<std::string> for_uri;
+    if (!segments->empty()) {
+        for_uri = support::percent_decode((*segments)[0]);
+        if (!for_uri) {
+            return make_error(errc::invalid_argument, "a malformed URI in the path");
+        }
+    }
+    std::optional<std::uint64_t> ntp_time;
+    if (segments->size() == 2) {
+        ntp_time = parse_ntp_hex((*segments)[1]);
+        if (!ntp_time) {
+            return make_error(errc::invalid_argument, "the time in the path must be an NTP timestamp of 16 hex digits");
+        }
+    }
+    auto key_sets = keyprov_.run(c.who.id, for_uri, ntp_time);
+    if (!key_sets) {
+        return std::move(key_sets).err();
+    }
+    ++counters_.key_sets_issued;
+    return kms_message(std::move(key_sets).value());
+}
+
+// .../certcache, .../certcache/<n>
+result<kms_handler::kms_message> kms_handler::serve_certcache(const http::call& c) {
+    auto segments = segments_of(c.params.get("*"));
+    if (!segments || segments->size() > 1) {
+        return no_such_resource(c.req);
+    }
+    std::optional<std::int64_t> known;
+    if (!segments->empty()) {
+        auto number = parse_cache_number((*segments)[0]);
+        if (!number) {
+            return std::move(number).err();
+        }
+        known = *number;
+    }
+    auto cache = certcache_.run(c.who.id, known);
+    if (!cache) {
+        return std::move(cache).err();
+    }
+    ++counters_.cert_cache;
+    return kms_message(std::move(cache).value());
+}
+
+result<kms_handler::kms_message> kms_handler::serve_unknown_resource(const http::call& c) {
+    return no_such_resource(c.req);
+}
+
+// POST /kms/v1/use-reports, JSON {"external_kms_uri", "peer_uri", "used_at"}: who reports comes from the token.
+result<http::response> kms_handler::serve_use_report(const http::call& c) {
+    auto kept = use_report_.run(c.who.id, c.req.body());
+    if (!kept) {
+        return std::move(kept).err();
+    }
+    ++counters_.use_reports;
+    if (!kept->permitted) {
+        ++counters_.use_reports_not_permitted;
+    }
+    return http::make_response(bhttp::status::no_content, c.req.version());
+}
+
+result<http::response> kms_handler::serve_policy(const http::call& c) const {
+    auto policy = policy_.run();
+    if (!policy) {
+        return std::move(policy).err();
+    }
+    auto strings = [](const std::vector<std::string>& list) { return json::array(list.begin(), list.end()); };
+    json::object body{{"kms_uri", policy->kms_uri},
+                      {"cache_number", policy->cache_number},
+                      {"members", strings(policy->members)},
+                      {"permitted_external", strings(policy->permitted_external)},
+                      {"revoked_external", strings(policy->revoked_external)}};
+    return http::json_response(body, c.req.version());
+}
 
 http::response kms_handler::handle(http::request&& req, const http::peer_info& peer) {
-    (void)peer;
-    ++stats_.requests;
-    std::string_view target(req.target().data(), req.target().size());
-    auto query = target.find('?');
-    std::string_view path = target.substr(0, query);
-    if (path == "/healthz" && req.method() == bhttp::verb::get) {
-        auto res = http::make_response(bhttp::status::ok, req.version());
-        res.set(bhttp::field::content_type, "text/plain");
-        res.body() = "ok\n";
-        return res;
-    }
-    if (path == "/stats" && req.method() == bhttp::verb::get) {
-        return serve_stats(req);
-    }
-    if (path.starts_with(kms_path_root)) {
-        return key_management(req);
-    }
-    if (path == "/kms/v1/use-reports") {
-        return use_report(req);
-    }
-    if (path == "/kms/v1/policy") {
-        return policy(req);
-    }
-    ++stats_.refused;
-    return http::problem(bhttp::status::not_found, req.version(), "no such resource: " + std::string(path));
+    return pipeline_->handle(std::move(req), peer);
 }
 
-http::response kms_handler::kms_refusal(const http::request& req, const std::string& user_uri,
-                                        const support::error& e) {
-    ++stats_.refused;
-    log()->warn("{}: {} {} refused: {}", user_uri.empty() ? std::string("(no user)") : support::printable(user_uri),
-                support::printable(std::string_view(req.method_string())),
-                support::printable(std::string_view(req.target()), 200), support::printable(e.message));
-    kms_response response;
-    // What failed inside the KMS (the store, the disk) is logged, never told to the client.
-    response.body = kms_error{to_code(kms_error_code_for(e.code)), http::public_detail(e)};
-    return kms_answer(req, user_uri, std::move(response));
+std::optional<http::response> kms_handler::screen(const http::request& req, const http::peer_info& peer) {
+    return pipeline_->screen(req, peer);
 }
 
-http::response kms_handler::kms_answer(const http::request& req, const std::string& user_uri, kms_response response) {
+json::object kms_handler::stats() const {
+    auto routes = pipeline_->stats();
+    std::uint64_t requests = 0;
+    std::uint64_t refused = 0;
+    for (const auto& [name, counted] : routes) {
+        const auto& c = counted.as_object();
+        requests += c.at("requests").to_number<std::uint64_t>();
+        refused += c.at("errors").to_number<std::uint64_t>();
+    }
+    return {{"requests", requests},
+            {"init", counters_.init.load()},
+            {"key_sets_issued", counters_.key_sets_issued.load()},
+            {"cert_cache", counters_.cert_cache.load()},
+            {"refused", refused},
+            {"use_reports", counters_.use_reports.load()},
+            {"use_reports_not_permitted", counters_.use_reports_not_permitted.load()},
+            {"routes", std::move(routes)}};
+}
+
+// The KmsRequest a client may send (TS 33.180 D.2.2): when there is one, it must be for this KMS and the token's user.
+result<void> kms_handler::check_kms_request(const http::call& c) const {
+    if (c.req.body().empty()) {
+        return {};
+    }
+    auto request = kms_interface::decode_kms_request(c.req.body());
+    if (!request) {
+        return std::move(request).err();
+    }
+    const auto& kms_uri = domain_->config().kms_uri;
+    if (request->kms_uri != kms_uri) {
+        return make_error(errc::conflict, "this is the KMS of " + kms_uri + ", not of " + request->kms_uri);
+    }
+    if (request->user_uri != c.who.id) {
+        return make_error(errc::forbidden,
+                          "the access token is " + c.who.id + "'s, the request is for " + request->user_uri);
+    }
+    if (request->client_error) {
+        log()->warn("{}: the client reports error {}: {}", support::printable(c.who.id), request->client_error->code,
+                    support::printable(request->client_error->message, 512));
+    }
+    return {};
+}
+
+result<http::response> kms_handler::kms_answer(const http::request& req, const std::string& user,
+                                               kms_interface::kms_response response) const {
     const auto& domain = domain_->config();
-    response.user_uri = user_uri.empty() ? std::string("sip:unknown") : user_uri;
+    response.user_uri = user.empty() ? std::string("sip:unknown") : user;
     response.kms_uri = domain.kms_uri;
     response.kms_id = domain.kms_uri;
     response.time = domain_->clock().now();
-    std::string_view target(req.target().data(), req.target().size());
-    response.client_req_url = "https://" + domain.kms_uri + std::string(target.substr(0, target.find('?')));
+    response.client_req_url = "https://" + domain.kms_uri + std::string(path_of(req));
     auto status = bhttp::status::ok;
-    if (const auto* e = std::get_if<kms_error>(&response.body)) {
-        auto known = kms_error_code_from(e->code);
-        status = status_of(known.value_or(kms_error_code::internal_error));
+    if (const auto* e = std::get_if<kms_interface::kms_error>(&response.body)) {
+        auto known = kms_interface::kms_error_code_from(e->code);
+        status = static_cast<bhttp::status>(
+            static_cast<unsigned>(to_code(known.value_or(kms_interface::kms_error_code::internal_error))));
     }
-    auto encoded = encode_kms_response(response);
-    auto signed_response = encoded ? sign_kms_response(*encoded, signing_key_) : std::move(encoded);
+    auto encoded = kms_interface::encode_kms_response(response);
+    auto signed_response = encoded ? kms_interface::sign_kms_response(*encoded, signing_key_) : std::move(encoded);
     if (!signed_response) {
-        log()->error("{}: cannot build a KmsResponse: {}", response.user_uri, signed_response.err().message);
-        return http::problem(bhttp::status::internal_server_error, req.version(), "the KMS failed to answer");
+        return make_error(errc::internal, "cannot build a KmsResponse: " + signed_response.err().message);
     }
     auto res = http::make_response(status, req.version());
     res.set(bhttp::field::content_type, "application/xml");
@@ -138,274 +365,22 @@ http::response kms_handler::kms_answer(const http::request& req, const std::stri
     return res;
 }
 
-http::response kms_handler::key_management(const http::request& req) {
-    if (req.method() != bhttp::verb::post) {
-        ++stats_.refused;
-        auto res = http::problem(bhttp::status::method_not_allowed, req.version(),
-                                 "the key management requests are POSTs (TS 33.180 D.2.1)");
-        res.set(bhttp::field::allow, "POST");
-        return res;
+// The error policy of the Annex D routes: a signed KmsResponse holding a KmsError whose ErrorCode is the status.
+http::response kms_handler::kms_refusal(const http::error_context& ctx) const {
+    std::string user = ctx.who ? ctx.who->id : std::string();
+    log()->warn("{}: {} {} refused: {}", user.empty() ? std::string("(no user)") : support::printable(user),
+                support::printable(std::string_view(ctx.req.method_string())),
+                support::printable(std::string_view(ctx.req.target()), 200), support::printable(ctx.error.message));
+    kms_interface::kms_response response;
+    response.body =
+        kms_interface::kms_error{to_code(kms_interface::kms_error_code_for(ctx.error.code)), ctx.error.message};
+    auto answer = kms_answer(ctx.req, user, std::move(response));
+    if (!answer) {
+        log()->error("{}: {}", user.empty() ? std::string("(no user)") : support::printable(user),
+                     answer.err().message);
+        return http::problem(bhttp::status::internal_server_error, ctx.req.version(), "the KMS failed to answer");
     }
-    auto token_text = http::bearer_token(req);
-    if (token_text.empty()) {
-        return kms_refusal(req, {}, make_error(errc::unauthenticated, "a bearer access token is required"));
-    }
-    auto token = verifier_->verify(token_text);
-    if (!token) {
-        return kms_refusal(req, {}, make_error(errc::unauthenticated, token.err().message));
-    }
-    auto user = user_of(*token);
-    if (!token->has_scope(access_.user_scope)) {
-        return kms_refusal(req, user,
-                           make_error(errc::forbidden, "the access token lacks the scope " + access_.user_scope));
-    }
-    const auto& domain = domain_->config();
-    if (!req.body().empty()) {
-        auto request = decode_kms_request(req.body());
-        if (!request) {
-            return kms_refusal(req, user, request.err());
-        }
-        if (request->kms_uri != domain.kms_uri) {
-            return kms_refusal(
-                req, user,
-                make_error(errc::conflict, "this is the KMS of " + domain.kms_uri + ", not of " + request->kms_uri));
-        }
-        if (request->user_uri != user) {
-            return kms_refusal(req, user,
-                               make_error(errc::forbidden, "the access token is " + user + "'s, the request is for " +
-                                                               request->user_uri));
-        }
-        if (request->client_error) {
-            log()->warn("{}: the client reports error {}: {}", support::printable(user), request->client_error->code,
-                        support::printable(request->client_error->message, 512));
-        }
-    }
-
-    std::string_view target(req.target().data(), req.target().size());
-    std::string_view path = target.substr(0, target.find('?'));
-    auto resource = path.substr(kms_path_root.size());
-    auto segments = path_segments(resource);
-    if (segments.empty()) {
-        return kms_refusal(req, user, make_error(errc::not_found, "no such key management resource"));
-    }
-    auto kind = segments.front();
-    kms_response response;
-    if (kind == "init" && segments.size() == 1) {
-        ++stats_.init;
-        log()->info("{}: init", user);
-        response.body = kms_init{domain_->certificate()};
-        return kms_answer(req, user, std::move(response));
-    }
-    if (kind == "keyprov" && segments.size() <= 3) {
-        std::string for_uri = user;
-        if (segments.size() >= 2) {
-            auto decoded = support::percent_decode(segments[1]);
-            if (!decoded) {
-                return kms_refusal(req, user, make_error(errc::invalid_argument, "a malformed URI in the path"));
-            }
-            for_uri = std::move(*decoded);
-        }
-        if (for_uri != user) {
-            return kms_refusal(req, user,
-                               make_error(errc::forbidden, user + " may not have the keys of " + for_uri +
-                                                               " (group keys are not issued by this KMS)"));
-        }
-        auto number = domain_->current_key_period();
-        if (segments.size() == 3) {
-            auto ntp = parse_ntp_hex(segments[2]);
-            if (!ntp) {
-                return kms_refusal(req, user,
-                                   make_error(errc::invalid_argument,
-                                              "the time in the path must be an NTP timestamp of 16 hex digits"));
-            }
-            number = mikey::key_period_number(mikey::from_ntp_timestamp(*ntp), domain_->periods());
-        }
-        if (!number) {
-            return kms_refusal(req, user, number.err());
-        }
-        auto set = domain_->issue_key_set(user, *number);
-        if (!set) {
-            log()->info("{}: keyprov for period {} refused: {}", user, *number, set.err().message);
-            return kms_refusal(req, user, set.err());
-        }
-        ++stats_.key_sets_issued;
-        log()->info("{}: keyprov: key set for period {}", user, *number);
-        response.body = kms_key_prov{{std::move(set).value()}};
-        return kms_answer(req, user, std::move(response));
-    }
-    if (kind == "certcache" && segments.size() <= 2) {
-        auto member = domain_->store().is_member(user);
-        if (!member) {
-            return kms_refusal(req, user, member.err());
-        }
-        if (!*member) {
-            return kms_refusal(req, user, make_error(errc::forbidden, user + " is not a member of " + domain.kms_uri));
-        }
-        auto cache = domain_->store().external_domains();
-        if (!cache) {
-            return kms_refusal(req, user, cache.err());
-        }
-        ++stats_.cert_cache;
-        kms_cert_cache body;
-        body.cache_num = cache->cache_number;
-        std::optional<std::int64_t> known;
-        if (segments.size() == 2) {
-            std::int64_t n = 0;
-            auto [end, ec] = std::from_chars(segments[1].data(), segments[1].data() + segments[1].size(), n);
-            if (ec != std::errc() || end != segments[1].data() + segments[1].size()) {
-                return kms_refusal(req, user,
-                                   make_error(errc::invalid_argument, "the cache number in the path is not a number"));
-            }
-            known = n;
-        }
-        if (known != cache->cache_number) {
-            for (const auto& external : cache->domains) {
-                auto certificate = decode_kms_certificate(external.certificate_xml);
-                if (!certificate) {
-                    log()->error("{}: the stored certificate of {} does not decode: {}", user, external.kms_uri,
-                                 certificate.err().message);
-                    continue;
-                }
-                certificate->role = kms_role::external;
-                certificate->revoked = external.revoked;
-                body.certificates.push_back(std::move(certificate).value());
-            }
-        }
-        log()->info("{}: certcache {} ({} certificates)", user, cache->cache_number, body.certificates.size());
-        response.body = std::move(body);
-        return kms_answer(req, user, std::move(response));
-    }
-    return kms_refusal(req, user,
-                       make_error(errc::not_found, "no such key management resource: " + std::string(resource)));
-}
-
-std::variant<identity::access_token, http::response> kms_handler::authorize(const http::request& req,
-                                                                            boost::beast::http::verb method,
-                                                                            const std::vector<std::string>& scopes) {
-    if (req.method() != method) {
-        ++stats_.refused;
-        auto res = http::problem(bhttp::status::method_not_allowed, req.version(),
-                                 "this resource takes " + std::string(bhttp::to_string(method)));
-        res.set(bhttp::field::allow, bhttp::to_string(method));
-        return res;
-    }
-    auto token = verifier_->verify(http::bearer_token(req));
-    if (!token) {
-        ++stats_.refused;
-        auto res = http::problem(bhttp::status::unauthorized, req.version(), token.err().message);
-        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
-        return res;
-    }
-    for (const auto& scope : scopes) {
-        if (token->has_scope(scope)) {
-            return std::move(token).value();
-        }
-    }
-    ++stats_.refused;
-    return http::problem(bhttp::status::forbidden, req.version(), "the access token lacks the scope " + scopes.front());
-}
-
-// POST /kms/v1/use-reports, JSON {"external_kms_uri", "peer_uri", "used_at"}: who reports comes from the token.
-http::response kms_handler::use_report(const http::request& req) {
-    auto authorized = authorize(req, bhttp::verb::post, {access_.user_scope});
-    if (auto* refusal = std::get_if<http::response>(&authorized)) {
-        return std::move(*refusal);
-    }
-    const auto& token = std::get<identity::access_token>(authorized);
-    if (req.body().size() > max_report_bytes) {
-        ++stats_.refused;
-        return http::problem(bhttp::status::payload_too_large, req.version(), "a use report is at most 4096 bytes");
-    }
-    boost::system::error_code ec;
-    auto value = json::parse(req.body(), ec);
-    const json::object* o = !ec && value.is_object() ? &value.get_object() : nullptr;
-    auto text = [&](std::string_view key) -> std::string {
-        const auto* v = o ? o->if_contains(key) : nullptr;
-        return v && v->is_string() ? std::string(v->get_string()) : std::string();
-    };
-    external_domain_use use;
-    use.reporter = user_of(token);
-    if (auto member = domain_->store().is_member(use.reporter); !member || !*member) {
-        ++stats_.refused;
-        return http::problem(bhttp::status::forbidden, req.version(),
-                             use.reporter + " is not a member of " + domain_->config().kms_uri);
-    }
-    use.external_kms_uri = text("external_kms_uri");
-    use.peer_uri = text("peer_uri");
-    auto used_at = support::parse_utc(text("used_at"));
-    if (!o || use.external_kms_uri.empty() || use.peer_uri.empty() || !used_at) {
-        ++stats_.refused;
-        return http::problem(bhttp::status::bad_request, req.version(),
-                             "a use report is a JSON object with external_kms_uri, peer_uri and used_at "
-                             "(RFC 3339 UTC)");
-    }
-    use.used_at = *used_at;
-    use.received_at = domain_->clock().now();
-    auto cache = domain_->store().external_domains();
-    if (!cache) {
-        ++stats_.refused;
-        return http::problem(bhttp::status::service_unavailable, req.version(), "the KMS store is unavailable");
-    }
-    auto it = std::find_if(cache->domains.begin(), cache->domains.end(),
-                           [&](const external_domain& e) { return e.kms_uri == use.external_kms_uri; });
-    use.permitted = it != cache->domains.end() && !it->revoked;
-    use.revoked = it != cache->domains.end() && it->revoked;
-    if (auto recorded = domain_->store().record_use(use); !recorded) {
-        ++stats_.refused;
-        auto status = recorded.err().code == errc::invalid_argument ? bhttp::status::bad_request
-                                                                    : bhttp::status::service_unavailable;
-        return http::problem(status, req.version(), recorded.err().message);
-    }
-    ++stats_.use_reports;
-    if (!use.permitted) {
-        ++stats_.use_reports_not_permitted;
-        log()->warn("{}: reports use of {} with {}, which {} does not permit{}", use.reporter, use.external_kms_uri,
-                    use.peer_uri, domain_->config().kms_uri, use.revoked ? " (its certificate is revoked)" : "");
-    } else {
-        log()->info("{}: reports use of {} with {}", use.reporter, use.external_kms_uri, use.peer_uri);
-    }
-    auto res = http::make_response(bhttp::status::no_content, req.version());
-    return res;
-}
-
-// GET /kms/v1/policy: what the security-domain lookup needs of this domain.
-http::response kms_handler::policy(const http::request& req) {
-    auto authorized = authorize(req, bhttp::verb::get, {access_.lookup_scope, access_.admin_scope});
-    if (auto* refusal = std::get_if<http::response>(&authorized)) {
-        return std::move(*refusal);
-    }
-    auto members = domain_->store().members();
-    auto cache = domain_->store().external_domains();
-    if (!members || !cache) {
-        ++stats_.refused;
-        return http::problem(bhttp::status::service_unavailable, req.version(), "the KMS store is unavailable");
-    }
-    json::array permitted;
-    json::array revoked;
-    for (const auto& e : cache->domains) {
-        (e.revoked ? revoked : permitted).push_back(json::value(e.kms_uri));
-    }
-    json::array member_list;
-    for (const auto& m : *members) {
-        member_list.push_back(json::value(m));
-    }
-    json::object body{{"kms_uri", domain_->config().kms_uri},
-                      {"cache_number", cache->cache_number},
-                      {"members", std::move(member_list)},
-                      {"permitted_external", std::move(permitted)},
-                      {"revoked_external", std::move(revoked)}};
-    return http::json_response(body, req.version());
-}
-
-http::response kms_handler::serve_stats(const http::request& req) const {
-    json::object body{{"requests", stats_.requests.load()},
-                      {"init", stats_.init.load()},
-                      {"key_sets_issued", stats_.key_sets_issued.load()},
-                      {"cert_cache", stats_.cert_cache.load()},
-                      {"refused", stats_.refused.load()},
-                      {"use_reports", stats_.use_reports.load()},
-                      {"use_reports_not_permitted", stats_.use_reports_not_permitted.load()}};
-    return http::json_response(body, req.version());
+    return std::move(answer).value();
 }
 
 } // namespace mcprov::kms

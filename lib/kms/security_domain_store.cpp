@@ -54,7 +54,7 @@ std::optional<std::chrono::system_clock::time_point> time_of(const json::object&
 
 // The external-domains document: {"cache_number": n, "domains": [{kms_uri, certificate, revoked, ...}]}.
 struct external_document {
-    certificate_cache cache;
+    external_domain_list cache;
     std::optional<std::string> etag;
 };
 
@@ -96,7 +96,7 @@ result<external_document> read_external(const store::document_store& documents) 
     return out;
 }
 
-std::string encode_external(const certificate_cache& cache) {
+std::string encode_external(const external_domain_list& cache) {
     json::array list;
     for (const auto& e : cache.domains) {
         json::object d;
@@ -261,7 +261,7 @@ result<void> security_domain_store::revoke(std::string_view kms_uri, std::string
     });
 }
 
-result<certificate_cache> security_domain_store::external_domains() const {
+result<external_domain_list> security_domain_store::external_domains() const {
     auto doc = read_external(*documents_);
     if (!doc) {
         return std::move(doc).err();

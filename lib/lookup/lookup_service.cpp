@@ -7,7 +7,6 @@
 #include <boost/url/parse.hpp>
 
 #include "mcprov/http/responses.hpp"
-#include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/support/file.hpp"
 
@@ -37,6 +36,14 @@ std::vector<std::string> strings_of(const json::object& o, std::string_view key)
     return out;
 }
 
+// The path decoded, as the lookup has always named it.
+support::error no_such_resource(const http::request& req) {
+    auto path = http::path_of(std::string_view(req.target().data(), req.target().size()));
+    auto decoded = support::percent_decode(path);
+    return make_error(errc::not_found,
+                      "no such resource: " + support::printable(decoded.value_or(std::string(path)), 200));
+}
+
 json::array json_strings(const std::vector<std::string>& list) {
     json::array out;
     for (const auto& s : list) {
@@ -48,8 +55,10 @@ json::array json_strings(const std::vector<std::string>& list) {
 } // namespace
 
 policy_follower::policy_follower(std::vector<followed_kms> domains, std::filesystem::path token_file,
-                                 std::chrono::seconds refresh, std::shared_ptr<security_domain_lookup> lookup)
-    : domains_(std::move(domains)), token_file_(std::move(token_file)), refresh_(refresh), lookup_(std::move(lookup)) {
+                                 std::chrono::seconds refresh, std::shared_ptr<security_domain_lookup> lookup,
+                                 std::shared_ptr<const support::clock> clock)
+    : domains_(std::move(domains)), token_file_(std::move(token_file)), refresh_(refresh), lookup_(std::move(lookup)),
+      clock_(std::move(clock)) {
     for (const auto& d : domains_) {
         http::client_options options;
         options.ca_file = d.ca;
@@ -75,6 +84,7 @@ policy_follower::~policy_follower() {
 }
 
 std::size_t policy_follower::refresh_now() {
+    std::lock_guard refreshing(refreshing_);
     auto token = support::read_file(token_file_, 64 * 1024);
     std::size_t answered = 0;
     for (std::size_t i = 0; i < domains_.size(); ++i) {
@@ -115,7 +125,7 @@ std::size_t policy_follower::refresh_now() {
                 lookup_->remove(s.kms_uri);
             }
             s.kms_uri = policy->kms_uri;
-            s.last_success = std::chrono::system_clock::now();
+            s.last_success = clock_->now();
             s.last_error.clear();
             log()->debug("{}: {} members, permits {} domain(s)", policy->kms_uri, policy->members.size(),
                          policy->permitted_external.size());
@@ -145,68 +155,118 @@ void policy_follower::loop() {
     }
 }
 
+lookup_handler::lookup_handler(std::shared_ptr<const security_domain_lookup> lookup,
+                               std::shared_ptr<policy_follower> follower,
+                               std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope)
+    : lookup_(std::move(lookup)), follower_(std::move(follower)),
+      pipeline_(std::make_shared<http::pipeline>("lookup")) {
+    using bhttp::verb;
+    auto bearer =
+        http::bearer_authentication([verifier = std::move(verifier)](std::string_view text) -> result<http::caller> {
+            auto token = verifier->verify(text);
+            if (!token) {
+                return make_error(errc::unauthenticated, token.err().message);
+            }
+            http::caller c;
+            c.id = token->mc_id;
+            c.scopes = std::move(token->scopes);
+            return c;
+        });
+    auto needs_scope = [scope = std::move(scope)](const http::caller& c, const http::request&) -> result<void> {
+        if (c.has_scope(scope)) {
+            return {};
+        }
+        return make_error(errc::forbidden, "the access token lacks the scope " + scope);
+    };
+    pipeline_->add({
+        .name = "healthz",
+        .methods = {verb::get},
+        .path = "/healthz",
+        .handle = [this](http::call& c) { return serve_health(c); },
+    });
+    pipeline_->add({.name = "users",
+                    .methods = {verb::get},
+                    .path = "/lookup/v1/users/*",
+                    .authenticate = bearer,
+                    .authorise = needs_scope,
+                    .handle = [this](http::call& c) { return serve_user(c); }});
+    pipeline_->add({.name = "decision",
+                    .methods = {verb::get},
+                    .path = "/lookup/v1/decision",
+                    .authenticate = bearer,
+                    .authorise = needs_scope,
+                    .handle = [this](http::call& c) { return serve_decision(c); }});
+    // Any other path: 404, to a caller with a token (as every resource but /healthz).
+    pipeline_->add({.name = "resources",
+                    .methods = {verb::get},
+                    .path = "/*",
+                    .authenticate = bearer,
+                    .authorise = needs_scope,
+                    .handle = [](http::call& c) -> result<http::response> { return no_such_resource(c.req); }});
+    pipeline_->set_unrouted_error_policy([](const http::error_context& ctx) {
+        if (ctx.status == bhttp::status::method_not_allowed) {
+            return http::problem(ctx.status, ctx.req.version(), "the lookup is read with GET");
+        }
+        return http::problem_json(ctx);
+    });
+}
+
 http::response lookup_handler::handle(http::request&& req, const http::peer_info& peer) {
-    (void)peer;
-    std::string_view target(req.target().data(), req.target().size());
-    auto url = boost::urls::parse_origin_form(target);
+    return pipeline_->handle(std::move(req), peer);
+}
+
+std::optional<http::response> lookup_handler::screen(const http::request& req, const http::peer_info& peer) {
+    return pipeline_->screen(req, peer);
+}
+
+result<http::response> lookup_handler::serve_health(const http::call& c) const {
+    json::array domains;
+    bool all = true;
+    for (const auto& s : follower_->statuses()) {
+        all = all && s.last_success.has_value();
+        domains.push_back(json::object{{"kms", s.url},
+                                       {"kms_uri", s.kms_uri},
+                                       {"last_success", s.last_success ? support::format_utc(*s.last_success) : ""},
+                                       {"last_error", s.last_error}});
+    }
+    auto res = http::json_response(json::object{{"domains", std::move(domains)}}, c.req.version());
+    res.result(all ? bhttp::status::ok : bhttp::status::service_unavailable);
+    return res;
+}
+
+result<http::response> lookup_handler::serve_user(const http::call& c) const {
+    auto user = support::percent_decode(c.params.get("*"));
+    if (!user) {
+        return make_error(errc::invalid_argument, "a malformed request target");
+    }
+    if (user->empty()) {
+        return no_such_resource(c.req);
+    }
+    json::array domains;
+    for (const auto& d : lookup_->lookup(*user)) {
+        domains.push_back(
+            json::object{{"kms_uri", d.kms_uri}, {"permitted_external", json_strings(d.permitted_external)}});
+    }
+    return http::json_response(json::object{{"user", *user}, {"domains", std::move(domains)}}, c.req.version());
+}
+
+result<http::response> lookup_handler::serve_decision(const http::call& c) const {
+    auto url = boost::urls::parse_origin_form(std::string_view(c.req.target().data(), c.req.target().size()));
     if (!url) {
-        return http::problem(bhttp::status::bad_request, req.version(), "a malformed request target");
+        return make_error(errc::invalid_argument, "a malformed request target");
     }
-    std::string path = url->path();
-    if (req.method() != bhttp::verb::get) {
-        auto res = http::problem(bhttp::status::method_not_allowed, req.version(), "the lookup is read with GET");
-        res.set(bhttp::field::allow, "GET");
-        return res;
+    auto params = url->params();
+    auto initiator = params.find("initiator-domain");
+    auto target_user = params.find("target");
+    if (initiator == params.end() || target_user == params.end() || !(*initiator).has_value ||
+        !(*target_user).has_value) {
+        return make_error(errc::invalid_argument, "the decision needs ?initiator-domain=<KMS URI>&target=<user URI>");
     }
-    if (path == "/healthz") {
-        json::array domains;
-        bool all = true;
-        for (const auto& s : follower_->statuses()) {
-            all = all && s.last_success.has_value();
-            domains.push_back(json::object{{"kms", s.url},
-                                           {"kms_uri", s.kms_uri},
-                                           {"last_success", s.last_success ? support::format_utc(*s.last_success) : ""},
-                                           {"last_error", s.last_error}});
-        }
-        auto res = http::json_response(json::object{{"domains", std::move(domains)}}, req.version());
-        res.result(all ? bhttp::status::ok : bhttp::status::service_unavailable);
-        return res;
-    }
-    auto token = verifier_->verify(http::bearer_token(req));
-    if (!token) {
-        auto res = http::problem(bhttp::status::unauthorized, req.version(), token.err().message);
-        res.set(bhttp::field::www_authenticate, "Bearer realm=\"mcprov\"");
-        return res;
-    }
-    if (!token->has_scope(scope_)) {
-        return http::problem(bhttp::status::forbidden, req.version(), "the access token lacks the scope " + scope_);
-    }
-    constexpr std::string_view users = "/lookup/v1/users/";
-    if (path.starts_with(users) && path.size() > users.size()) {
-        auto user = path.substr(users.size());
-        json::array domains;
-        for (const auto& d : lookup_->lookup(user)) {
-            domains.push_back(
-                json::object{{"kms_uri", d.kms_uri}, {"permitted_external", json_strings(d.permitted_external)}});
-        }
-        return http::json_response(json::object{{"user", user}, {"domains", std::move(domains)}}, req.version());
-    }
-    if (path == "/lookup/v1/decision") {
-        auto params = url->params();
-        auto initiator = params.find("initiator-domain");
-        auto target_user = params.find("target");
-        if (initiator == params.end() || target_user == params.end() || !(*initiator).has_value ||
-            !(*target_user).has_value) {
-            return http::problem(bhttp::status::bad_request, req.version(),
-                                 "the decision needs ?initiator-domain=<KMS URI>&target=<user URI>");
-        }
-        auto d = lookup_->decide((*initiator).value, (*target_user).value);
-        return http::json_response(json::object{{"forward", d.forward},
-                                                {"acceptable_domains", json_strings(d.acceptable_domains)},
-                                                {"reason", d.reason}},
-                                   req.version());
-    }
-    return http::problem(bhttp::status::not_found, req.version(), "no such resource: " + path);
+    auto d = lookup_->decide((*initiator).value, (*target_user).value);
+    return http::json_response(json::object{{"forward", d.forward},
+                                            {"acceptable_domains", json_strings(d.acceptable_domains)},
+                                            {"reason", d.reason}},
+                               c.req.version());
 }
 
 } // namespace mcprov::lookup

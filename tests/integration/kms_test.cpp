@@ -1,6 +1,7 @@
 // Two security domains, each served by its own `mcprov kms` process over HTTPS on loopback, and MC clients played by
 // `mcprov kmc`: keys fetched from the KMSs, I_MESSAGEs between users of the two domains, the domains' policies,
 // revocation and use reports.
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -34,7 +35,7 @@ struct command_result {
     std::string err;
 };
 
-class two_domains : public ::testing::Test {
+class kms_two_domains : public ::testing::Test {
 protected:
     void SetUp() override {
         auto ca = http::create_certificate_authority("domains CA", std::chrono::hours(24)).value();
@@ -153,8 +154,17 @@ protected:
 
     http::response post(const std::string& domain, const std::string& target, const std::string& bearer,
                         const std::string& body = {}) {
+        return request(boost::beast::http::verb::post, domain, target, bearer, body);
+    }
+
+    http::response get(const std::string& domain, const std::string& target, const std::string& bearer) {
+        return request(boost::beast::http::verb::get, domain, target, bearer);
+    }
+
+    http::response request(boost::beast::http::verb method, const std::string& domain, const std::string& target,
+                           const std::string& bearer, const std::string& body = {}) {
         http::client_request req;
-        req.method = boost::beast::http::verb::post;
+        req.method = method;
         req.url = url_[domain] + target;
         if (!bearer.empty()) {
             req.headers.emplace_back("Authorization", "Bearer " + bearer);
@@ -171,7 +181,7 @@ protected:
     std::map<std::string, std::string> url_;
 };
 
-TEST_F(two_domains, when_each_domain_permits_the_other_then_an_i_message_round_trips_between_their_users) {
+TEST_F(kms_two_domains, when_each_domain_permits_the_other_then_an_i_message_round_trips_between_their_users) {
     permit("police", "fire");
     permit("fire", "police");
     ASSERT_EQ(fetch(alice, "police").status, 0);
@@ -197,7 +207,7 @@ TEST_F(two_domains, when_each_domain_permits_the_other_then_an_i_message_round_t
     EXPECT_EQ(field(answered.out, "SSV"), field(back.out, "SSV"));
 }
 
-TEST_F(two_domains, when_another_implementation_checks_with_files_then_verify_prints_the_secret_or_the_refusal) {
+TEST_F(kms_two_domains, when_another_implementation_checks_with_files_then_verify_prints_the_secret_or_the_refusal) {
     permit("police", "fire");
     permit("fire", "police");
     ASSERT_EQ(fetch(alice, "police").status, 0);
@@ -219,7 +229,7 @@ TEST_F(two_domains, when_another_implementation_checks_with_files_then_verify_pr
     EXPECT_EQ(uid.out, "7619874b3c7c14ce4700a47b78278ff02a8d77b109ed2db2766dbe72d36f8078\n");
 }
 
-TEST_F(two_domains, when_only_one_domain_permits_the_other_then_only_a_user_of_both_reaches_across) {
+TEST_F(kms_two_domains, when_only_one_domain_permits_the_other_then_only_a_user_of_both_reaches_across) {
     permit("police", "fire");
     for (const auto& [user, domain] : {std::pair{alice, "police"}, {bob, "fire"}, {dave, "fire"}, {dave, "police"}}) {
         auto fetched = fetch(user, domain);
@@ -244,7 +254,7 @@ TEST_F(two_domains, when_only_one_domain_permits_the_other_then_only_a_user_of_b
     EXPECT_EQ(field(accepted.out, "SSV"), field(from_dave.out, "SSV"));
 }
 
-TEST_F(two_domains, when_a_certificate_is_revoked_then_certcache_says_so_and_its_keys_are_refused) {
+TEST_F(kms_two_domains, when_a_certificate_is_revoked_then_certcache_says_so_and_its_keys_are_refused) {
     permit("police", "fire");
     permit("fire", "police");
     ASSERT_EQ(fetch(bob, "fire").status, 0);
@@ -264,7 +274,7 @@ TEST_F(two_domains, when_a_certificate_is_revoked_then_certcache_says_so_and_its
     EXPECT_NE(listed.out.find("misuse reported"), std::string::npos) << listed.out;
 }
 
-TEST_F(two_domains, when_an_i_message_is_tampered_or_late_then_it_is_refused_precisely) {
+TEST_F(kms_two_domains, when_an_i_message_is_tampered_or_late_then_it_is_refused_precisely) {
     ASSERT_EQ(fetch(alice, "police").status, 0);
     ASSERT_EQ(fetch(dave, "police").status, 0);
     auto sent = send(alice, "police", dave, "police");
@@ -291,7 +301,7 @@ TEST_F(two_domains, when_an_i_message_is_tampered_or_late_then_it_is_refused_pre
     EXPECT_NE(late.err.find("expired"), std::string::npos) << late.err;
 }
 
-TEST_F(two_domains, when_a_request_is_not_a_members_or_lacks_a_token_then_a_signed_kms_error_answers) {
+TEST_F(kms_two_domains, when_a_request_is_not_a_members_or_lacks_a_token_then_a_signed_kms_error_answers) {
     auto outsider = fetch("sip:mallory@example.org", "police");
     EXPECT_EQ(outsider.status, 4);
     EXPECT_NE(outsider.err.find("KmsError 403"), std::string::npos) << outsider.err;
@@ -316,7 +326,7 @@ TEST_F(two_domains, when_a_request_is_not_a_members_or_lacks_a_token_then_a_sign
     EXPECT_EQ(malformed.result_int(), 400) << malformed.body();
 }
 
-TEST_F(two_domains, when_a_client_reports_external_domain_use_then_the_kms_keeps_it_and_flags_what_is_not_permitted) {
+TEST_F(kms_two_domains, when_a_client_reports_external_domain_use_then_the_kms_keeps_it_and_flags_what_is_not_permitted) {
     permit("fire", "police");
     permit("police", "fire");
     ASSERT_EQ(fetch(alice, "police").status, 0);
@@ -342,9 +352,27 @@ TEST_F(two_domains, when_a_client_reports_external_domain_use_then_the_kms_keeps
 
     auto bad = post("fire", "/kms/v1/use-reports", token(bob), R"({"external_kms_uri":"x"})");
     EXPECT_EQ(bad.result_int(), 400);
+    auto unknown_member = post("fire", "/kms/v1/use-reports", token(bob),
+                               R"({"external_kms_uri":"kms.police.example.org","peer_uri":")" + alice +
+                                   R"(","used_at":"2026-11-29T12:00:00Z","reporter":"sip:eve@rogue.example.org"})");
+    EXPECT_EQ(unknown_member.result_int(), 400);
+    EXPECT_NE(unknown_member.body().find(R"(\"reporter\")"), std::string::npos) << unknown_member.body();
+
+    // The counters are for administrators: two reports kept, one of them of a domain fire does not permit.
+    EXPECT_EQ(get("fire", "/stats", "").result_int(), 401);
+    EXPECT_EQ(get("fire", "/stats", token(bob)).result_int(), 403);
+    auto stats = get("fire", "/stats", token("sip:admin@fire.example.org", "mcprov:kms:admin"));
+    ASSERT_EQ(stats.result_int(), 200) << stats.body();
+    auto counters = boost::json::parse(stats.body()).as_object();
+    EXPECT_EQ(counters.at("use_reports").to_number<int>(), 2) << stats.body();
+    EXPECT_EQ(counters.at("use_reports_not_permitted").to_number<int>(), 1) << stats.body();
+    const auto& reports_route = counters.at("routes").at("use_reports");
+    EXPECT_EQ(reports_route.at("2xx").to_number<int>(), 2) << stats.body();
+    EXPECT_EQ(reports_route.at("4xx").to_number<int>(), 2) << stats.body();
+    EXPECT_EQ(counters.at("routes").at("stats").at("4xx").to_number<int>(), 2) << stats.body();
 }
 
-TEST_F(two_domains, when_the_master_key_is_another_then_the_kms_refuses_to_start_and_nothing_changes) {
+TEST_F(kms_two_domains, when_the_master_key_is_another_then_the_kms_refuses_to_start_and_nothing_changes) {
     kms_["police"]->signal(SIGTERM);
     EXPECT_EQ(kms_["police"]->wait(30s).value_or(-1), 0);
     auto db_before = support::read_file(path("police.db")).value();
@@ -376,7 +404,7 @@ TEST_F(two_domains, when_the_master_key_is_another_then_the_kms_refuses_to_start
     }
 }
 
-TEST_F(two_domains, when_the_lookup_follows_both_kmss_then_it_answers_which_domains_support_a_user_and_decides) {
+TEST_F(kms_two_domains, when_the_lookup_follows_both_kmss_then_it_answers_which_domains_support_a_user_and_decides) {
     permit("police", "fire");
     write("lookup.token", token("sip:lookup@example.org", "mcprov:kms:lookup"));
     write("lookup.toml", "[server]\nlisten = \"127.0.0.1:0\"\n[tls]\ncertificate = \"kms.crt\"\nprivate_key = \"kms.key\"\n"

@@ -3,61 +3,76 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
-#include <variant>
-#include <vector>
 
-#include <boost/beast/http/verb.hpp>
+#include <boost/json/object.hpp>
 
-#include "mcprov/http/server.hpp"
+#include "mcprov/http/pipeline.hpp"
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/kms/certificate_cache.hpp"
 #include "mcprov/kms/config.hpp"
+#include "mcprov/kms/external_domain_use_report.hpp"
+#include "mcprov/kms/key_provisioning.hpp"
+#include "mcprov/kms/kms_init.hpp"
 #include "mcprov/kms/security_domain.hpp"
+#include "mcprov/kms/security_domain_policy.hpp"
 #include "mcprov/xml/signature.hpp"
 
 namespace mcprov::kms {
 
-// Counters of what the KMS did, served at GET /stats.
-struct kms_stats {
-    std::atomic<std::uint64_t> requests{0};
-    std::atomic<std::uint64_t> init{0};
-    std::atomic<std::uint64_t> key_sets_issued{0};
-    std::atomic<std::uint64_t> cert_cache{0};
-    std::atomic<std::uint64_t> refused{0}; // answered with a KmsError or a problem document
-    std::atomic<std::uint64_t> use_reports{0};
-    std::atomic<std::uint64_t> use_reports_not_permitted{0}; // reports of a domain the policy does not permit
-};
-
-// The KMS's HTTP interface (docs/kms.md): the TS 33.180 Annex D requests init, keyprov and certcache (signed
-// KmsResponse documents), the clients' external-domain use reports, the domain's policy for the security-domain
-// lookup, GET /healthz and GET /stats.
+// The KMS's HTTP interface (docs/kms.md), its routes on one http::pipeline:
+//   init, keyprov, certcache  POST under /keymanagement/identity/v1 (TS 33.180 Annex D): signed KmsResponse
+//                             documents, errors as signed KmsErrors; key_management: any other resource there (404)
+//   use_reports               POST /kms/v1/use-reports, the clients' external-domain use reports
+//   policy                    GET /kms/v1/policy, the domain's policy for the security-domain lookup
+//   healthz, stats            GET /healthz, GET /stats (an administrator's token)
 class kms_handler final : public http::handler {
 public:
     kms_handler(std::shared_ptr<security_domain> domain, access_config access,
                 std::shared_ptr<const identity::access_token_verifier> verifier, xml::signing_key signing_key);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
+    std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
 
-    const kms_stats& stats() const { return stats_; }
+    // What GET /stats serves: the KMS's counters and, under "routes", the pipeline's.
+    boost::json::object stats() const;
+    const http::pipeline& pipeline() const { return *pipeline_; }
 
 private:
-    // The request's token when the method is `method` and the token is valid with one of `scopes`; otherwise the
-    // problem+json answer that refuses it (405, 401, 403).
-    std::variant<identity::access_token, http::response>
-    authorize(const http::request& req, boost::beast::http::verb method, const std::vector<std::string>& scopes);
-    http::response key_management(const http::request& req);
-    http::response use_report(const http::request& req);
-    http::response policy(const http::request& req);
-    http::response serve_stats(const http::request& req) const;
-    http::response kms_answer(const http::request& req, const std::string& user_uri,
-                              kms_interface::kms_response response);
-    http::response kms_refusal(const http::request& req, const std::string& user_uri, const support::error& e);
+    struct counters {
+        std::atomic<std::uint64_t> init{0};
+        std::atomic<std::uint64_t> key_sets_issued{0};
+        std::atomic<std::uint64_t> cert_cache{0};
+        std::atomic<std::uint64_t> use_reports{0};
+        std::atomic<std::uint64_t> use_reports_not_permitted{0}; // reports of a domain the policy does not permit
+    };
+
+    using kms_message = decltype(kms_interface::kms_response::body);
+
+    void add_routes();
+    support::result<kms_message> serve_init(const http::call& c);
+    support::result<kms_message> serve_keyprov(const http::call& c);
+    support::result<kms_message> serve_certcache(const http::call& c);
+    support::result<kms_message> serve_unknown_resource(const http::call& c);
+    support::result<http::response> serve_use_report(const http::call& c);
+    support::result<http::response> serve_policy(const http::call& c) const;
+    support::result<void> check_kms_request(const http::call& c) const;
+    support::result<http::response> kms_answer(const http::request& req, const std::string& user,
+                                               kms_interface::kms_response response) const;
+    http::response kms_refusal(const http::error_context& ctx) const;
 
     std::shared_ptr<security_domain> domain_;
     access_config access_;
     std::shared_ptr<const identity::access_token_verifier> verifier_;
     xml::signing_key signing_key_;
-    kms_stats stats_;
+    kms_init init_;
+    key_provisioning keyprov_;
+    certificate_cache certcache_;
+    external_domain_use_report use_report_;
+    security_domain_policy policy_;
+    counters counters_;
+    std::shared_ptr<http::pipeline> pipeline_;
 };
 
 } // namespace mcprov::kms

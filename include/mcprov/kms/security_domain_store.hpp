@@ -22,9 +22,9 @@ struct external_domain {
     std::string revocation_reason;
 };
 
-// What certcache serves: the permitted external domains, and a number that changes whenever that set or a
-// revocation changes.
-struct certificate_cache {
+// The permitted external domains, and a number that changes whenever that set or a revocation changes: what
+// certcache serves.
+struct external_domain_list {
     std::int64_t cache_number = 0;
     std::vector<external_domain> domains;
 };
@@ -72,7 +72,7 @@ public:
     // is revoked.
     support::result<void> revoke(std::string_view kms_uri, std::string_view reason,
                                  std::chrono::system_clock::time_point at);
-    support::result<certificate_cache> external_domains() const;
+    support::result<external_domain_list> external_domains() const;
 
     // Limits: the reporter and URIs are at most 1024 octets of printable ASCII (invalid_argument otherwise).
     support::result<void> record_use(const external_domain_use& use);

@@ -13,9 +13,10 @@
 #include <vector>
 
 #include "mcprov/http/client.hpp"
-#include "mcprov/http/server.hpp"
+#include "mcprov/http/pipeline.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/lookup/security_domain_lookup.hpp"
+#include "mcprov/support/clock.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::lookup {
@@ -43,16 +44,17 @@ support::result<lookup_config> parse_lookup_config(std::string_view text, const 
                                                    const std::filesystem::path& base_dir);
 
 // Keeps a security_domain_lookup up to date from each KMS's GET /kms/v1/policy, every `refresh`. A KMS that cannot
-// be reached keeps its last known policy (logged); one never reached is absent. Stops with the object.
+// be reached keeps its last known policy (logged); one never reached is absent. Stops with the object. `clock` dates
+// each KMS's last success.
 class policy_follower {
 public:
     policy_follower(std::vector<followed_kms> domains, std::filesystem::path token_file, std::chrono::seconds refresh,
-                    std::shared_ptr<security_domain_lookup> lookup);
+                    std::shared_ptr<security_domain_lookup> lookup, std::shared_ptr<const support::clock> clock);
     ~policy_follower();
     policy_follower(const policy_follower&) = delete;
     policy_follower& operator=(const policy_follower&) = delete;
 
-    // Refreshes every domain now; returns how many answered.
+    // Refreshes every domain now, after any refresh under way; returns how many answered.
     std::size_t refresh_now();
 
     struct status {
@@ -70,7 +72,9 @@ private:
     std::filesystem::path token_file_;
     std::chrono::seconds refresh_;
     std::shared_ptr<security_domain_lookup> lookup_;
+    std::shared_ptr<const support::clock> clock_;
     std::vector<std::unique_ptr<http::client>> clients_;
+    std::mutex refreshing_; // one refresh at a time, so that an older answer never replaces a newer one
     mutable std::mutex mutex_;
     std::vector<status> statuses_;
     std::condition_variable wake_;
@@ -78,23 +82,31 @@ private:
     std::thread thread_;
 };
 
-// GET /lookup/v1/users/{user URI, percent-encoded}: the domains that support the user, with what each permits.
-// GET /lookup/v1/decision?initiator-domain=K&target=U: an application server's forward-or-redirect decision.
-// GET /healthz (200 when every followed KMS has answered at least once, 503 otherwise, with each one's state).
+// The lookup's HTTP interface (docs/lookup.md), its routes on one http::pipeline; every route but healthz needs a
+// bearer token with `scope`:
+//   users     GET /lookup/v1/users/{user URI, percent-encoded}: the domains that support the user, with what each
+//             permits
+//   decision  GET /lookup/v1/decision?initiator-domain=K&target=U: an application server's forward-or-redirect decision
+//   healthz   GET /healthz: 200 when every followed KMS has answered at least once, 503 otherwise, with each one's
+//   state resources GET of any other path: 404
 class lookup_handler final : public http::handler {
 public:
     lookup_handler(std::shared_ptr<const security_domain_lookup> lookup, std::shared_ptr<policy_follower> follower,
-                   std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope)
-        : lookup_(std::move(lookup)), follower_(std::move(follower)), verifier_(std::move(verifier)),
-          scope_(std::move(scope)) {}
+                   std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
+    std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
+
+    const http::pipeline& pipeline() const { return *pipeline_; }
 
 private:
+    support::result<http::response> serve_health(const http::call& c) const;
+    support::result<http::response> serve_user(const http::call& c) const;
+    support::result<http::response> serve_decision(const http::call& c) const;
+
     std::shared_ptr<const security_domain_lookup> lookup_;
     std::shared_ptr<policy_follower> follower_;
-    std::shared_ptr<const identity::access_token_verifier> verifier_;
-    std::string scope_;
+    std::shared_ptr<http::pipeline> pipeline_;
 };
 
 } // namespace mcprov::lookup
