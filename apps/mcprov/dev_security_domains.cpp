@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/kmc/key_material.hpp"
 #include "mcprov/kmc/kms_client.hpp"
 #include "mcprov/kms/master_secret_vault.hpp"
 #include "mcprov/mikey/i_message_exchange.hpp"
