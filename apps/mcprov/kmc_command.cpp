@@ -1,11 +1,13 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "mcprov/kmc/kms_client.hpp"
-#include "mcprov/mikey/i_message_exchange.hpp"
+#include "mcprov/kmc/key_establishment.hpp"
+#include "mcprov/kmc/key_material_fetch.hpp"
+#include "mcprov/kmc/key_material_folder.hpp"
+#include "mcprov/mikey/user_identifier.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
-#include "mcprov/support/file.hpp"
+#include "mcprov/support/log.hpp"
 
 namespace mcprov::app {
 namespace {
@@ -40,78 +42,14 @@ struct kmc_options {
     bool report = false;
 };
 
+// Messages carry text from peers and from messages that did not verify: written with support::printable, so that
+// neither can reach the terminal as control characters.
 int fail(std::string_view what, const support::error& e) {
-    std::cerr << "mcprov kmc " << what << ": " << e.message << "\n";
+    std::cerr << "mcprov kmc " << what << ": " << support::printable(e.message) << "\n";
     if (e.code == errc::forbidden) {
         return exit_refused;
     }
     return e.code == errc::invalid_argument ? exit_usage : exit_failed;
-}
-
-std::filesystem::path own_certificate_file(const std::string& dir) {
-    return std::filesystem::path(dir) / "kms-certificate.xml";
-}
-std::filesystem::path key_set_file(const std::string& dir) {
-    return std::filesystem::path(dir) / "key-set.xml";
-}
-std::filesystem::path external_dir(const std::string& dir) {
-    return std::filesystem::path(dir) / "external";
-}
-
-result<kms_interface::kms_certificate> read_certificate(const std::filesystem::path& file) {
-    auto text = support::read_file(file, kms_interface::max_document_bytes);
-    if (!text) {
-        return std::move(text).err();
-    }
-    auto certificate = kms_interface::decode_kms_certificate(*text);
-    if (!certificate) {
-        return make_error(certificate.err().code, file.string() + ": " + certificate.err().message);
-    }
-    return certificate;
-}
-
-result<kms_interface::kms_key_set> read_key_set(const std::filesystem::path& file) {
-    auto text = support::read_file(file, kms_interface::max_document_bytes);
-    if (!text) {
-        return std::move(text).err();
-    }
-    auto keys = kms_interface::decode_kms_key_set(*text);
-    if (!keys) {
-        return make_error(keys.err().code, file.string() + ": " + keys.err().message);
-    }
-    return keys;
-}
-
-// What `mcprov kmc fetch` stored in a folder.
-result<kmc::key_material> load_material(const std::string& dir) {
-    kmc::key_material m;
-    auto own = read_certificate(own_certificate_file(dir));
-    if (!own) {
-        return std::move(own).err();
-    }
-    m.own = std::move(own).value();
-    auto keys = read_key_set(key_set_file(dir));
-    if (!keys) {
-        return std::move(keys).err();
-    }
-    m.keys = std::move(keys).value();
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(external_dir(dir), ec)) {
-        auto certificate = read_certificate(entry.path());
-        if (!certificate) {
-            return std::move(certificate).err();
-        }
-        m.external.push_back(std::move(certificate).value());
-    }
-    return m;
-}
-
-std::string file_name_for(std::string_view uri) {
-    std::string out;
-    for (char c : uri) {
-        out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
-    }
-    return out + ".xml";
 }
 
 result<std::chrono::system_clock::time_point> time_option(const std::string& text) {
@@ -125,61 +63,40 @@ result<std::chrono::system_clock::time_point> time_option(const std::string& tex
     return *t;
 }
 
+result<std::string> message_option(const std::string& text) {
+    auto bytes = support::base64_decode(text);
+    if (!bytes) {
+        return make_error(errc::invalid_argument, "the message is not base64 (RFC 4648)");
+    }
+    return std::move(bytes).value();
+}
+
 int run_fetch(const kmc_options& o) {
     auto client = kmc::kms_client::create({o.kms, o.ca, o.token, o.user, std::chrono::seconds(10)});
     if (!client) {
         return fail("fetch", client.err());
     }
-    auto own = (*client)->init();
-    if (!own) {
-        return fail("fetch: init", own.err());
+    auto fetched = kmc::fetch_key_material(**client);
+    if (!fetched) {
+        return fail("fetch", fetched.err());
     }
-    auto keys = (*client)->keyprov();
-    if (!keys) {
-        return fail("fetch: keyprov", keys.err());
+    if (auto stored = kmc::key_material_folder(o.dir).store(fetched->material); !stored) {
+        return fail("fetch", stored.err());
     }
-    if (auto valid = kmc::validate_key_set(*own, *keys); !valid) {
-        return fail("fetch: keyprov", valid.err());
+    const auto& m = fetched->material;
+    std::cout << o.user << ": " << support::printable(m.own.kms_uri) << ", key period " << m.keys.key_period_no
+              << " (keys validated)\n";
+    std::cout << "certcache " << fetched->cache_num.value_or(0) << ":";
+    for (const auto& c : m.external) {
+        std::cout << " " << support::printable(c.kms_uri) << (c.revoked ? " (revoked)" : "");
     }
-    auto cache = (*client)->certcache();
-    if (!cache) {
-        return fail("fetch: certcache", cache.err());
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(external_dir(o.dir), ec);
-    std::filesystem::create_directories(external_dir(o.dir), ec);
-    if (ec) {
-        return fail("fetch", make_error(errc::io, o.dir + ": " + ec.message()));
-    }
-    auto own_xml = kms_interface::encode_kms_certificate(*own);
-    auto keys_xml = kms_interface::encode_kms_key_set(*keys);
-    if (!own_xml || !keys_xml) {
-        return fail("fetch", own_xml ? keys_xml.err() : own_xml.err());
-    }
-    for (const auto& [file, text] :
-         {std::pair{own_certificate_file(o.dir), *own_xml}, {key_set_file(o.dir), *keys_xml}}) {
-        if (auto written = support::write_file(file, text); !written) {
-            return fail("fetch", written.err());
-        }
-    }
-    std::cout << o.user << ": " << own->kms_uri << ", key period " << keys->key_period_no << " (keys validated)\n";
-    std::cout << "certcache " << cache->cache_num.value_or(0) << ":";
-    for (const auto& c : cache->certificates) {
-        auto xml = kms_interface::encode_kms_certificate(c);
-        if (!xml) {
-            return fail("fetch", xml.err());
-        }
-        if (auto written = support::write_file(external_dir(o.dir) / file_name_for(c.kms_uri), *xml); !written) {
-            return fail("fetch", written.err());
-        }
-        std::cout << " " << c.kms_uri << (c.revoked ? " (revoked)" : "");
-    }
-    std::cout << (cache->certificates.empty() ? " no external domains\n" : "\n");
+    std::cout << (m.external.empty() ? " no external domains\n" : "\n");
     return 0;
 }
 
 int run_send(const kmc_options& o) {
-    auto material = load_material(o.dir);
+    std::vector<std::filesystem::path> also(o.also.begin(), o.also.end());
+    auto material = kmc::load_key_material(o.dir, also);
     if (!material) {
         return fail("send", material.err());
     }
@@ -187,28 +104,7 @@ int run_send(const kmc_options& o) {
     if (!now) {
         return fail("send", now.err());
     }
-    // A user of several domains holds each domain's own certificate: all of them are usable.
-    for (const auto& dir : o.also) {
-        auto other = read_certificate(own_certificate_file(dir));
-        if (!other) {
-            return fail("send", other.err());
-        }
-        material->external.push_back(std::move(other).value());
-    }
-    auto to_kms = o.to_kms.empty() ? material->own.kms_uri : o.to_kms;
-    auto responder = kmc::usable_certificate(*material, to_kms, *now);
-    if (!responder) {
-        return fail("send", responder.err());
-    }
-    mikey::i_message_request request;
-    request.initiator_uri = material->keys.user_uri;
-    request.initiator_kms = kmc::identity_of(material->own);
-    request.initiator_keys = {material->keys.user_decrypt_key, material->keys.user_signing_key_ssk,
-                              material->keys.user_pub_token_pvt};
-    request.responder_uri = o.to;
-    request.responder_kms = kmc::identity_of(*responder);
-    request.time = *now;
-    auto built = mikey::build_i_message(request);
+    auto built = kmc::send_i_message(*material, o.to, o.to_kms, *now);
     if (!built) {
         return fail("send", built.err());
     }
@@ -218,84 +114,62 @@ int run_send(const kmc_options& o) {
 }
 
 int run_receive(const kmc_options& o) {
-    auto material = load_material(o.dir);
+    auto material = kmc::key_material_folder(o.dir).load();
     if (!material) {
         return fail("receive", material.err());
     }
-    auto bytes = support::base64_decode(o.message);
+    auto bytes = message_option(o.message);
     if (!bytes) {
-        return fail("receive", make_error(errc::invalid_argument, "the message is not base64 (RFC 4648)"));
+        return fail("receive", bytes.err());
     }
     auto now = time_option(o.time);
     if (!now) {
         return fail("receive", now.err());
     }
-    auto responder = kmc::responder_of(*material);
-    if (!responder) {
-        return fail("receive", responder.err());
-    }
-    auto received =
-        mikey::process_i_message(*bytes, *responder, kmc::trust_of(*material, *now), *now, std::chrono::seconds(60));
+    auto received = kmc::receive_i_message(*material, *bytes, *now);
     if (!received) {
         return fail("receive", received.err());
     }
-    std::cout << "from " << received->initiator_uri << " (" << received->initiator_kms_uri << ")\n";
+    std::cout << "from " << support::printable(received->initiator_uri) << " ("
+              << support::printable(received->initiator_kms_uri) << ")\n";
     std::cout << "SSV " << support::hex_encode(received->ssv) << "\n";
-    if (o.report && received->initiator_kms_uri != material->own.kms_uri) {
+    if (o.report && kmc::uses_external_domain(*material, *received)) {
         auto client =
             kmc::kms_client::create({o.kms, o.ca, o.token, material->keys.user_uri, std::chrono::seconds(10)});
-        auto reported = client ? (*client)->report_use(received->initiator_kms_uri, received->initiator_uri, *now)
-                               : result<void>(client.err());
+        auto reported =
+            client ? kmc::report_external_domain_use(**client, *material, *received, *now) : result<bool>(client.err());
         if (!reported) {
             return fail("receive: report", reported.err());
         }
-        std::cout << "reported the use of " << received->initiator_kms_uri << " to " << material->own.kms_uri << "\n";
+        std::cout << "reported the use of " << support::printable(received->initiator_kms_uri) << " to "
+                  << material->own.kms_uri << "\n";
     }
     return 0;
 }
 
 // For checking against other implementations: everything from files, nothing from a KMS.
 int run_verify(const kmc_options& o) {
-    auto keys = read_key_set(o.key_set);
+    auto keys = kmc::read_kms_key_set(o.key_set);
     if (!keys) {
         return fail("verify", keys.err());
     }
-    kmc::key_material material;
-    material.keys = std::move(keys).value();
-    bool own_found = false;
+    std::vector<kms_interface::kms_certificate> certificates;
     for (const auto& file : o.certificates) {
-        auto certificate = read_certificate(file);
+        auto certificate = kmc::read_kms_certificate(file);
         if (!certificate) {
             return fail("verify", certificate.err());
         }
-        if (certificate->kms_uri == material.keys.kms_uri && !own_found) {
-            material.own = std::move(certificate).value();
-            own_found = true;
-        } else {
-            material.external.push_back(std::move(certificate).value());
-        }
+        certificates.push_back(std::move(certificate).value());
     }
-    if (!own_found) {
-        return fail("verify", make_error(errc::invalid_argument,
-                                         "no --certificate is of the key set's KMS, " + material.keys.kms_uri));
-    }
-    if (auto valid = kmc::validate_key_set(material.own, material.keys); !valid) {
-        return fail("verify", valid.err());
-    }
-    auto bytes = support::base64_decode(o.message);
+    auto bytes = message_option(o.message);
     if (!bytes) {
-        return fail("verify", make_error(errc::invalid_argument, "the message is not base64 (RFC 4648)"));
+        return fail("verify", bytes.err());
     }
     auto now = time_option(o.time);
     if (!now) {
         return fail("verify", now.err());
     }
-    auto responder = kmc::responder_of(material);
-    if (!responder) {
-        return fail("verify", responder.err());
-    }
-    auto received =
-        mikey::process_i_message(*bytes, *responder, kmc::trust_of(material, *now), *now, std::chrono::seconds(60));
+    auto received = kmc::verify_i_message(std::move(keys).value(), std::move(certificates), *bytes, *now);
     if (!received) {
         return fail("verify", received.err());
     }

@@ -1,11 +1,10 @@
 #include "mcprov/kmc/kms_client.hpp"
 
-#include <algorithm>
-
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
-#include "mcprov/mikey/keys.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/mikey/user_identifier.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
 
@@ -17,6 +16,30 @@ namespace bhttp = boost::beast::http;
 using support::errc;
 using support::make_error;
 using support::result;
+
+namespace {
+
+class kms_client_impl final : public kms_client {
+public:
+    kms_client_impl(kms_client_config config, std::unique_ptr<http::client> http, std::string ca_pem)
+        : config_(std::move(config)), http_(std::move(http)), ca_pem_(std::move(ca_pem)) {}
+
+    result<kms_certificate> init() override;
+    result<kms_key_set> keyprov(std::optional<std::chrono::system_clock::time_point> at) override;
+    result<kms_cert_cache> certcache(std::optional<std::int64_t> known) override;
+    result<void> report_use(std::string_view external_kms_uri, std::string_view peer_uri,
+                            std::chrono::system_clock::time_point used_at) override;
+
+private:
+    result<kms_response> post(const std::string& path);
+
+    kms_client_config config_;
+    std::unique_ptr<http::client> http_;
+    std::string ca_pem_;
+    std::string kms_uri_; // learnt from init
+};
+
+} // namespace
 
 result<std::unique_ptr<kms_client>> kms_client::create(kms_client_config config) {
     auto ca = support::read_file(config.ca_file, 1024 * 1024);
@@ -32,10 +55,10 @@ result<std::unique_ptr<kms_client>> kms_client::create(kms_client_config config)
         return std::move(http).err();
     }
     return std::unique_ptr<kms_client>(
-        new kms_client(std::move(config), std::move(http).value(), std::move(ca).value()));
+        std::make_unique<kms_client_impl>(std::move(config), std::move(http).value(), std::move(ca).value()));
 }
 
-result<kms_response> kms_client::post(const std::string& path) {
+result<kms_response> kms_client_impl::post(const std::string& path) {
     http::client_request req;
     req.method = bhttp::verb::post;
     req.url = config_.kms_url + path;
@@ -78,7 +101,7 @@ result<kms_response> kms_client::post(const std::string& path) {
     return std::move(response);
 }
 
-result<kms_certificate> kms_client::init() {
+result<kms_certificate> kms_client_impl::init() {
     auto response = post(std::string(kms_path_init));
     if (!response) {
         return std::move(response).err();
@@ -91,7 +114,7 @@ result<kms_certificate> kms_client::init() {
     return std::move(body->certificate);
 }
 
-result<kms_key_set> kms_client::keyprov(std::optional<std::chrono::system_clock::time_point> at) {
+result<kms_key_set> kms_client_impl::keyprov(std::optional<std::chrono::system_clock::time_point> at) {
     std::string path;
     if (at) {
         auto ntp = mikey::to_ntp_timestamp(*at);
@@ -113,7 +136,7 @@ result<kms_key_set> kms_client::keyprov(std::optional<std::chrono::system_clock:
     return std::move(body->key_sets.front());
 }
 
-result<kms_cert_cache> kms_client::certcache(std::optional<std::int64_t> known) {
+result<kms_cert_cache> kms_client_impl::certcache(std::optional<std::int64_t> known) {
     auto response = post(known ? certcache_path(*known) : std::string(kms_path_certcache));
     if (!response) {
         return std::move(response).err();
@@ -125,8 +148,8 @@ result<kms_cert_cache> kms_client::certcache(std::optional<std::int64_t> known) 
     return std::move(*body);
 }
 
-result<void> kms_client::report_use(std::string_view external_kms_uri, std::string_view peer_uri,
-                                    std::chrono::system_clock::time_point used_at) {
+result<void> kms_client_impl::report_use(std::string_view external_kms_uri, std::string_view peer_uri,
+                                         std::chrono::system_clock::time_point used_at) {
     http::client_request req;
     req.method = bhttp::verb::post;
     req.url = config_.kms_url + "/kms/v1/use-reports";
@@ -142,74 +165,6 @@ result<void> kms_client::report_use(std::string_view external_kms_uri, std::stri
     if (res->result() != bhttp::status::no_content) {
         return make_error(errc::unavailable,
                           "the KMS refused the use report (" + std::to_string(res->result_int()) + "): " + res->body());
-    }
-    return {};
-}
-
-mikey::kms_identity identity_of(const kms_certificate& certificate) {
-    return {certificate.kms_uri,
-            {certificate.pub_auth_key, certificate.pub_enc_key},
-            {static_cast<std::uint64_t>(certificate.user_key_period),
-             static_cast<std::uint64_t>(certificate.user_key_offset)}};
-}
-
-result<kms_certificate> usable_certificate(const key_material& material, std::string_view kms_uri,
-                                           std::chrono::system_clock::time_point now) {
-    const kms_certificate* found = nullptr;
-    if (material.own.kms_uri == kms_uri) {
-        found = &material.own;
-    } else {
-        auto it = std::find_if(material.external.begin(), material.external.end(),
-                               [&](const kms_certificate& c) { return c.kms_uri == kms_uri; });
-        if (it == material.external.end()) {
-            return make_error(errc::forbidden, "the security domain " + std::string(kms_uri) + " is not permitted by " +
-                                                   material.own.kms_uri + " (not in its certcache)");
-        }
-        found = &*it;
-    }
-    if (found->revoked) {
-        return make_error(errc::forbidden, "the KmsCertificate of " + std::string(kms_uri) + " is revoked");
-    }
-    if ((found->valid_from && now < *found->valid_from) || (found->valid_to && now >= *found->valid_to)) {
-        return make_error(errc::forbidden, "the KmsCertificate of " + std::string(kms_uri) + " is not valid now");
-    }
-    return *found;
-}
-
-mikey::kms_trust trust_of(const key_material& material, std::chrono::system_clock::time_point now) {
-    return [&material, now](std::string_view kms_uri) -> result<mikey::trusted_kms> {
-        auto certificate = usable_certificate(material, kms_uri, now);
-        if (!certificate) {
-            return std::move(certificate).err();
-        }
-        auto identity = identity_of(*certificate);
-        return mikey::trusted_kms{identity.keys, identity.periods};
-    };
-}
-
-result<mikey::responder_credentials> responder_of(const key_material& material) {
-    mikey::responder_credentials out;
-    out.uri = material.keys.user_uri;
-    out.kms = identity_of(material.own);
-    out.keys = {material.keys.user_decrypt_key, material.keys.user_signing_key_ssk, material.keys.user_pub_token_pvt};
-    if (material.keys.key_period_no < 0) {
-        return make_error(errc::invalid_argument, "a key set with a negative key period");
-    }
-    out.key_period = static_cast<std::uint64_t>(material.keys.key_period_no);
-    return out;
-}
-
-result<void> validate_key_set(const kms_certificate& kms, const kms_key_set& keys) {
-    if (keys.kms_uri != kms.kms_uri) {
-        return make_error(errc::unauthenticated, "the key set is from " + keys.kms_uri + ", not " + kms.kms_uri);
-    }
-    mikey::public_keys pub{kms.pub_auth_key, kms.pub_enc_key};
-    if (auto rsk = mikey::validate_receiver_key(pub, keys.user_id, keys.user_decrypt_key); !rsk) {
-        return make_error(rsk.err().code, "the RSK does not validate: " + rsk.err().message);
-    }
-    if (auto ssk = mikey::validate_signing_keys(pub, keys.user_id, keys.user_signing_key_ssk, keys.user_pub_token_pvt);
-        !ssk) {
-        return make_error(ssk.err().code, "the SSK and PVT do not validate: " + ssk.err().message);
     }
     return {};
 }

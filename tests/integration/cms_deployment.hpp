@@ -5,8 +5,9 @@
 #include "../unit/store/postgres_server.hpp"
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
+#include "mcprov/devkit/example_data.hpp"
+#include "mcprov/devkit/system_credentials.hpp"
 #include "mcprov/http/client.hpp"
-#include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
@@ -14,32 +15,28 @@
 namespace mcprov::testing {
 
 // One MC system's CMS as a real `mcprov cms` process on a loopback port, with its own CA, TLS certificate and
-// token key, in a fresh directory.
+// token key (as the local deployment makes them: devkit::make_system_credentials), in a fresh directory.
 class cms_deployment {
 public:
     static constexpr const char* issuer = "https://idms.example.org";
     static constexpr const char* audience = "mcprov-cms";
-    static constexpr const char* user_scope = "3gpp:mc:config_management_service";
-    static constexpr const char* admin_scope = "mcprov:cms:admin";
+    inline static const std::string& user_scope = devkit::user_scope;
+    inline static const std::string& admin_scope = devkit::admin_scope;
 
     explicit cms_deployment(std::string extra_config = "") {
-        auto key = identity::generate_p256_private_key_pem();
-        auto pub = identity::public_key_pem_from_private(*key);
-        auto ca = http::create_certificate_authority("test CA", std::chrono::hours(24));
-        auto cert = http::issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1"},
-                                            http::certificate_usage::server, std::chrono::hours(24));
-        EXPECT_TRUE(key && pub && ca && cert);
-        write("idms.pub.pem", *pub);
-        write("ca.pem", ca->certificate_pem);
-        write("cms.crt", cert->certificate_pem);
-        write("cms.key", cert->private_key_pem);
+        auto credentials = devkit::make_system_credentials("test CA", std::chrono::hours(24));
+        EXPECT_TRUE(credentials) << credentials.err().message;
+        write("idms.pub.pem", credentials->idms_public_key_pem);
+        write("ca.pem", credentials->ca.certificate_pem);
+        write("cms.crt", credentials->tls.certificate_pem);
+        write("cms.key", credentials->tls.private_key_pem);
         write("cms.toml", std::string("[server]\nlisten = \"127.0.0.1:0\"\nthreads = 2\nmax_body_bytes = 65536\n"
                                       "shutdown_grace_seconds = 5\n") +
                               extra_config + "[tls]\ncertificate = \"cms.crt\"\nprivate_key = \"cms.key\"\n" +
                               store_table() + "[auth]\nissuer = \"" + issuer + "\"\naudience = \"" + audience +
                               "\"\npublic_key = \"idms.pub.pem\"\n");
         clock_ = std::make_shared<support::manual_clock>(std::chrono::system_clock::now());
-        issuer_ = std::move(identity::create_token_issuer(*key, clock_)).value();
+        issuer_ = std::move(identity::create_token_issuer(credentials->idms_private_key_pem, clock_)).value();
     }
 
     // The [store] table: a SQLite file in the deployment's folder, or with MCPROV_TEST_STORE=postgresql a fresh

@@ -229,6 +229,34 @@ TEST_F(kms_two_domains, when_another_implementation_checks_with_files_then_verif
     EXPECT_EQ(uid.out, "7619874b3c7c14ce4700a47b78278ff02a8d77b109ed2db2766dbe72d36f8078\n");
 }
 
+TEST_F(kms_two_domains, when_a_message_names_an_identity_with_a_terminal_escape_then_kmc_does_not_print_it_raw) {
+    permit("police", "fire");
+    permit("fire", "police");
+    ASSERT_EQ(fetch(alice, "police").status, 0);
+    ASSERT_EQ(fetch(bob, "fire").status, 0);
+    auto sent = send(alice, "police", bob, "fire");
+    ASSERT_EQ(sent.status, 0) << sent.err;
+    // IDRi becomes "sip:\x1b[2Je@police.example.org" (a clear-screen sequence), which the signature no longer covers.
+    auto bytes = support::base64_decode(field(sent.out, "I_MESSAGE")).value();
+    auto at = bytes.find(alice);
+    ASSERT_NE(at, std::string::npos);
+    bytes.replace(at + 4, 4, "\x1b[2J");
+    const auto message = support::base64_encode(bytes);
+    const auto dir = keys_dir(bob, "fire");
+    auto verified =
+        run({"kmc", "verify", "--certificate", dir + "/kms-certificate.xml", "--certificate",
+             dir + "/external/kms.police.example.org.xml", "--key-set", dir + "/key-set.xml", "--message", message});
+    auto received = receive(bob, "fire", message);
+    for (const auto* refused : {&verified, &received}) {
+        EXPECT_EQ(refused->status, 1) << refused->err;
+        EXPECT_EQ(refused->err.find('\x1b'), std::string::npos) << refused->err;
+        EXPECT_EQ(refused->out.find('\x1b'), std::string::npos) << refused->out;
+        EXPECT_NE(refused->err.find("signature does not verify for sip:\\x1b[2Je@police.example.org"),
+                  std::string::npos)
+            << refused->err;
+    }
+}
+
 TEST_F(kms_two_domains, when_only_one_domain_permits_the_other_then_only_a_user_of_both_reaches_across) {
     permit("police", "fire");
     for (const auto& [user, domain] : {std::pair{alice, "police"}, {bob, "fire"}, {dave, "fire"}, {dave, "police"}}) {

@@ -14,30 +14,30 @@
 #include "../unit/store/postgres_server.hpp"
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
+#include "mcprov/devkit/local_deployment.hpp"
 #include "mcprov/http/client.hpp"
-#include "mcprov/identity/access_token.hpp"
-#include "mcprov/support/clock.hpp"
 #include "mcprov/store/document_store.hpp"
+#include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
 
 namespace mcprov::testing {
 
-// The two MC systems `mcprov dev --prepare-only` writes (mcx-a, primary of the example users, and mcx-b, their
-// partner), each run as its own `mcprov cms` process on loopback ports.
+// The two MC systems of the local deployment (devkit::local_deployment: mcx-a, primary of the example users, and
+// mcx-b, their partner) as `mcprov dev --prepare-only` writes them, each run as its own `mcprov cms` process on
+// loopback ports.
 class two_systems {
 public:
-    static constexpr const char* user_scope = "3gpp:mc:config_management_service";
-    static constexpr const char* admin_scope = "mcprov:cms:admin";
-    static constexpr const char* service_scope = "mcprov:cms:service-server";
-    inline static const std::string alice = "sip:alice@police.mcx-a.example.org";
-    inline static const std::string bob = "sip:bob@fire.mcx-a.example.org";
-    inline static const std::string carol = "sip:carol@ambulance.mcx-a.example.org";
+    inline static const std::string& user_scope = devkit::user_scope;
+    inline static const std::string& admin_scope = devkit::admin_scope;
+    inline static const std::string& service_scope = devkit::service_scope;
+    inline static const std::string alice = devkit::system_a().user_id(devkit::example_users()[0]);
+    inline static const std::string bob = devkit::system_a().user_id(devkit::example_users()[1]);
+    inline static const std::string carol = devkit::system_a().user_id(devkit::example_users()[2]);
 
-    two_systems() {
-        base_port_ = free_port_run();
+    two_systems() : deployment_(dir_.path() / "dev", free_port_run()) {
         child_process prepare(MCPROV_BINARY,
-                              {"dev", "--dir", (dir_.path() / "dev").string(), "--port", std::to_string(base_port_),
-                               "--prepare-only"},
+                              {"dev", "--dir", deployment_.root().string(), "--port",
+                               std::to_string(deployment_.xcap_port(devkit::system_a())), "--prepare-only"},
                               dir_.path() / "prepare");
         EXPECT_EQ(prepare.wait(std::chrono::seconds(60)).value_or(-1), 0) << prepare.err();
         // With MCPROV_TEST_STORE=postgresql each system's store is a fresh database on the run's PostgreSQL server.
@@ -75,13 +75,13 @@ public:
         }
     }
 
-    // The first of six consecutive ports nobody listens on.
+    // The first of the deployment's consecutive ports (six) where nobody listens.
     static int free_port_run() {
         std::random_device rd;
         for (int attempt = 0; attempt < 100; ++attempt) {
             int base = 20000 + static_cast<int>(rd() % 40000);
             bool free = true;
-            for (int p = base; p < base + 6 && free; ++p) {
+            for (int p = base; p < base + devkit::local_deployment::port_count && free; ++p) {
                 int s = ::socket(AF_INET, SOCK_STREAM, 0);
                 sockaddr_in addr{};
                 addr.sin_family = AF_INET;
@@ -97,7 +97,10 @@ public:
         return 0;
     }
 
-    std::filesystem::path dir(const std::string& label) const { return dir_.path() / "dev" / label; }
+    static const devkit::mc_system& system(const std::string& label) {
+        return label == devkit::system_a().label ? devkit::system_a() : devkit::system_b();
+    }
+    std::filesystem::path dir(const std::string& label) const { return deployment_.dir(system(label)); }
 
     // Replaces text in a system's cms.toml (before it starts).
     void edit_config(const std::string& label, const std::string& from, const std::string& to) {
@@ -146,11 +149,9 @@ public:
     child_process& process(const std::string& label) { return *processes_.at(label); }
     std::string log(const std::string& label) { return process(label).out() + process(label).err(); }
 
-    int xcap_port(const std::string& label) const { return base_port_ + (label == "mcx-a" ? 0 : 2); }
-    int cscm_port(const std::string& label) const { return xcap_port(label) + 1; }
-    std::string base(const std::string& label) const {
-        return "https://127.0.0.1:" + std::to_string(xcap_port(label));
-    }
+    int xcap_port(const std::string& label) const { return deployment_.xcap_port(system(label)); }
+    int cscm_port(const std::string& label) const { return deployment_.cscm_port(system(label)); }
+    std::string base(const std::string& label) const { return deployment_.base(system(label)); }
     std::string profile_url(const std::string& label, const std::string& user,
                             const std::string& name = "mcptt-user-profile-0.xml") const {
         return base(label) + "/xcap/org.3gpp.mcptt.user-profile/users/" + user + "/" + name;
@@ -159,19 +160,14 @@ public:
     // A token of `issuer_label`'s identity management server for use at `audience_label`'s CMS.
     std::string token(const std::string& issuer_label, const std::string& audience_label, const std::string& id,
                       std::vector<std::string> scopes) const {
-        auto key = support::read_file(dir(issuer_label) / "idms.key.pem").value();
-        auto issuer = identity::create_token_issuer(key, support::create_system_clock()).value();
-        identity::token_request r;
-        r.issuer = "https://idms." + issuer_label + ".example.org";
-        r.subject = id;
-        r.audience = {"cms." + audience_label + ".example.org"};
-        r.mc_id = id;
-        r.scopes = std::move(scopes);
-        return issuer->issue(r).value();
+        auto token = deployment_.token(system(issuer_label), system(audience_label).audience(), id, std::move(scopes),
+                                       std::chrono::hours(1));
+        EXPECT_TRUE(token) << token.err().message;
+        return token ? std::move(token).value() : std::string();
     }
     std::string visitor_token(const std::string& id) const { return token("mcx-a", "mcx-b", id, {user_scope}); }
     std::string admin_token(const std::string& label) const {
-        return token(label, label, "sip:admin@" + label + ".example.org", {admin_scope});
+        return token(label, label, system(label).admin_id(), {admin_scope});
     }
 
     // A request to `label`'s CMS (trusting its CA).
@@ -196,7 +192,7 @@ public:
 
 private:
     temp_dir dir_;
-    int base_port_ = 0;
+    devkit::local_deployment deployment_;
     int runs_ = 0;
     std::map<std::string, std::unique_ptr<child_process>> processes_;
     std::vector<std::unique_ptr<child_process>> others_;

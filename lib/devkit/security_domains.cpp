@@ -1,43 +1,45 @@
-#include "dev_security_domains.hpp"
+#include "mcprov/devkit/security_domains.hpp"
 
 #include <map>
 #include <sstream>
 
 #include "mcprov/identity/access_token.hpp"
-#include "mcprov/kmc/kms_client.hpp"
+#include "mcprov/kmc/key_establishment.hpp"
+#include "mcprov/kmc/key_material_fetch.hpp"
 #include "mcprov/kms/master_secret_vault.hpp"
-#include "mcprov/mikey/i_message_exchange.hpp"
+#include "mcprov/kms/security_domain_store.hpp"
+#include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/support/file.hpp"
 
-namespace mcprov::app {
+namespace mcprov::devkit {
 namespace {
 
 using support::errc;
 using support::make_error;
 using support::result;
 
-const std::string key_scope = "3gpp:mc:key_management_service";
-const std::vector<std::string> domain_names{"police", "fire"};
-
-std::string user(const std::string& name, const std::string& organisation, const std::string& system) {
-    return "sip:" + name + "@" + organisation + "." + system;
-}
+// alice, bob and carol of the system.
+struct members_of_system {
+    std::string alice, bob, carol;
+    explicit members_of_system(const mc_system& system)
+        : alice(system.user_id(example_users()[0])), bob(system.user_id(example_users()[1])),
+          carol(system.user_id(example_users()[2])) {}
+};
 
 } // namespace
 
-std::string dev_security_domains::url(const std::string& domain) const {
-    return "https://127.0.0.1:" + std::to_string(first_port + (domain == "police" ? 0 : 1));
+const std::vector<std::string>& security_domains::names() {
+    static const std::vector<std::string> domains{"police", "fire"};
+    return domains;
 }
 
-result<void> dev_security_domains::prepare() const {
-    const auto alice = user("alice", "police", system_id);
-    const auto bob = user("bob", "fire", system_id);
-    const auto carol = user("carol", "ambulance", system_id);
+result<void> security_domains::prepare() const {
+    const auto& [alice, bob, carol] = members_of_system(system);
     const std::map<std::string, std::vector<std::string>> members{{"police", {alice, carol}}, {"fire", {bob, carol}}};
     std::map<std::string, std::string> certificates;
-    for (const auto& domain : domain_names) {
+    for (const auto& domain : names()) {
         auto d = dir(domain);
         std::error_code ec;
         std::filesystem::create_directories(d, ec);
@@ -45,14 +47,14 @@ result<void> dev_security_domains::prepare() const {
             return make_error(errc::io, d.string() + ": " + ec.message());
         }
         std::ostringstream config;
-        config << "# The KMS of the security domain " << domain << " of " << system_id
+        config << "# The KMS of the security domain " << domain << " of " << system.id
                << ", written by mcprov dev. See docs/kms.md.\n"
-               << "[server]\nlisten = \"127.0.0.1:" << (first_port + (domain == "police" ? 0 : 1)) << "\"\n\n"
+               << "[server]\nlisten = \"127.0.0.1:" << port(domain) << "\"\n\n"
                << "[tls]\ncertificate = \"../cms.crt\"\nprivate_key = \"../cms.key\"\n\n"
                << "[domain]\nkms_uri = \"" << kms_uri(domain) << "\"\nmaster_key = \"master.key\"\n"
                << "user_key_period_seconds = 2592000\nuser_key_offset_seconds = 0\n\n"
                << "[store]\npath = \"kms.db\"\n\n"
-               << "[auth]\nissuer = \"https://idms." << system_id << "\"\naudience = \"" << kms_uri(domain)
+               << "[auth]\nissuer = \"https://idms." << system.id << "\"\naudience = \"" << kms_uri(domain)
                << "\"\npublic_key = \"../idms.pub.pem\"\n\n[log]\nlevel = \"info\"\n";
         for (auto w : {support::write_file(d / "master.key", kms::master_secret_vault::generate_key_file_text()),
                        support::write_file(d / "kms.toml", config.str())}) {
@@ -97,9 +99,9 @@ result<void> dev_security_domains::prepare() const {
     return police.permit(kms_uri("fire"), certificates["fire"]);
 }
 
-result<std::vector<std::unique_ptr<kms::kms_server>>> dev_security_domains::start() const {
+result<std::vector<std::unique_ptr<kms::kms_server>>> security_domains::start() const {
     std::vector<std::unique_ptr<kms::kms_server>> out;
-    for (const auto& domain : domain_names) {
+    for (const auto& domain : names()) {
         auto config = kms::load_kms_config(dir(domain) / "kms.toml");
         if (!config) {
             return std::move(config).err();
@@ -116,7 +118,7 @@ result<std::vector<std::unique_ptr<kms::kms_server>>> dev_security_domains::star
     return out;
 }
 
-result<std::string> dev_security_domains::demonstrate() const {
+result<std::string> security_domains::demonstrate() const {
     auto key = support::read_file(system_dir / "idms.key.pem");
     if (!key) {
         return std::move(key).err();
@@ -127,7 +129,7 @@ result<std::string> dev_security_domains::demonstrate() const {
     }
     auto material_of = [&](const std::string& who, const std::string& domain) -> result<kmc::key_material> {
         identity::token_request r;
-        r.issuer = "https://idms." + system_id;
+        r.issuer = system.issuer();
         r.subject = who;
         r.audience = {kms_uri(domain)};
         r.mc_id = who;
@@ -142,21 +144,13 @@ result<std::string> dev_security_domains::demonstrate() const {
         if (!client) {
             return std::move(client).err();
         }
-        kmc::key_material m;
-        auto own = (*client)->init();
-        auto keys = own ? (*client)->keyprov() : result<kms_interface::kms_key_set>(own.err());
-        auto cache = keys ? (*client)->certcache() : result<kms_interface::kms_cert_cache>(keys.err());
-        if (!cache) {
-            return std::move(cache).err();
+        auto fetched = kmc::fetch_key_material(**client);
+        if (!fetched) {
+            return std::move(fetched).err();
         }
-        m.own = std::move(own).value();
-        m.keys = std::move(keys).value();
-        m.external = std::move(cache->certificates);
-        return m;
+        return std::move(fetched->material);
     };
-    const auto alice = user("alice", "police", system_id);
-    const auto bob = user("bob", "fire", system_id);
-    const auto carol = user("carol", "ambulance", system_id);
+    const auto& [alice, bob, carol] = members_of_system(system);
     auto alice_police = material_of(alice, "police");
     auto bob_fire = material_of(bob, "fire");
     auto carol_fire = material_of(carol, "fire");
@@ -170,24 +164,13 @@ result<std::string> dev_security_domains::demonstrate() const {
     std::ostringstream out;
     // carol signs with her fire keys and encapsulates to alice under police's certificate, which she holds as a
     // member of police; alice's domain permits fire.
-    mikey::i_message_request request;
-    request.initiator_uri = carol;
-    request.initiator_kms = kmc::identity_of(carol_fire->own);
-    request.initiator_keys = {carol_fire->keys.user_decrypt_key, carol_fire->keys.user_signing_key_ssk,
-                              carol_fire->keys.user_pub_token_pvt};
-    request.responder_uri = alice;
-    request.responder_kms = kmc::identity_of(carol_police->own);
-    request.time = now;
-    auto built = mikey::build_i_message(request);
+    auto carol_as_sender = *carol_fire;
+    carol_as_sender.external.push_back(carol_police->own);
+    auto built = kmc::send_i_message(carol_as_sender, alice, kms_uri("police"), now);
     if (!built) {
         return std::move(built).err();
     }
-    auto responder = kmc::responder_of(*alice_police);
-    if (!responder) {
-        return std::move(responder).err();
-    }
-    auto received = mikey::process_i_message(built->bytes, *responder, kmc::trust_of(*alice_police, now), now,
-                                             std::chrono::seconds(60));
+    auto received = kmc::receive_i_message(*alice_police, built->bytes, now);
     out << "  " << carol << " (" << kms_uri("fire") << ") -> " << alice << " (" << kms_uri("police") << "): ";
     if (received && received->ssv == built->ssv) {
         out << "key agreed, SSV " << support::hex_encode(received->ssv) << "\n";
@@ -195,9 +178,9 @@ result<std::string> dev_security_domains::demonstrate() const {
         out << "FAILED: " << (received ? std::string("different SSVs") : received.err().message) << "\n";
     }
     out << "  " << bob << " (" << kms_uri("fire") << ") -> " << alice << " (" << kms_uri("police") << "): ";
-    auto refused = kmc::usable_certificate(*bob_fire, kms_uri("police"), now);
+    auto refused = kmc::send_i_message(*bob_fire, alice, kms_uri("police"), now);
     out << (refused ? std::string("NOT refused") : "refused: " + refused.err().message) << "\n";
     return out.str();
 }
 
-} // namespace mcprov::app
+} // namespace mcprov::devkit

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mcprov/cms/cms_server.hpp"
+#include "mcprov/devkit/example_data.hpp"
+#include "mcprov/devkit/security_domains.hpp"
+#include "mcprov/devkit/system_credentials.hpp"
+#include "mcprov/kms/kms_server.hpp"
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::devkit {
+
+// The servers of a local deployment, running: both CMSs and the KMSs of the security domains.
+class running_deployment {
+public:
+    running_deployment(std::vector<std::unique_ptr<cms::cms_server>> cms,
+                       std::vector<std::unique_ptr<kms::kms_server>> kms, std::filesystem::path root)
+        : cms_(std::move(cms)), kms_(std::move(kms)), root_(std::move(root)) {}
+    running_deployment(const running_deployment&) = delete;
+    running_deployment& operator=(const running_deployment&) = delete;
+    ~running_deployment() { stop(); }
+
+    // Reads both systems' configurations and templates again and regenerates the visitors' profiles whose template
+    // changed; one line for each system whose templates were not reloaded ("<system>: templates not reloaded: ...").
+    std::vector<std::string> reload_templates();
+    // Stops the KMSs, then the CMSs; idempotent.
+    void stop();
+
+private:
+    std::vector<std::unique_ptr<cms::cms_server>> cms_; // mcx-a's, then mcx-b's
+    std::vector<std::unique_ptr<kms::kms_server>> kms_;
+    std::filesystem::path root_;
+};
+
+// The local deployment of `mcprov dev` (docs/development.md) in the folder `root`, on six consecutive loopback ports
+// from `first_port`: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, then the KMSs of mcx-a's security domains police
+// and fire. The systems are system_a() and system_b(), each with the example users and a migration agreement with
+// the other; the files of a system are in root/<label>.
+class local_deployment {
+public:
+    static constexpr int port_count = 6;
+
+    local_deployment(std::filesystem::path root, int first_port);
+
+    const std::filesystem::path& root() const { return root_; }
+    std::filesystem::path dir(const mc_system& sys) const { return root_ / sys.label; }
+    int xcap_port(const mc_system& sys) const { return first_port_ + (sys.id == system_a().id ? 0 : 2); }
+    int cscm_port(const mc_system& sys) const { return xcap_port(sys) + 1; }
+    std::string base(const mc_system& sys) const { return "https://127.0.0.1:" + std::to_string(xcap_port(sys)); }
+    const security_domains& domains() const { return domains_; } // of mcx-a
+
+    // Writes both systems' keys, certificates, cms.toml and templates, their databases with the example users'
+    // documents, and the security domains (security_domains::prepare). `root` must exist.
+    support::result<void> prepare() const;
+
+    // Starts what prepare() wrote. Errors: the configuration's, "<system>: ..." for a CMS that does not start,
+    // "<KMS URI>: ..." for a KMS.
+    support::result<std::unique_ptr<running_deployment>> start() const;
+
+    // An access token of `issuer`'s identity management server (its key in the system's folder) for `audience`.
+    support::result<std::string> token(const mc_system& issuer, const std::string& audience, const std::string& mc_id,
+                                       std::vector<std::string> scopes,
+                                       std::chrono::seconds lifetime = std::chrono::hours(12)) const;
+
+private:
+    std::filesystem::path root_;
+    int first_port_;
+    security_domains domains_;
+};
+
+} // namespace mcprov::devkit
