@@ -546,6 +546,11 @@ private:
                                                {"not_modified", s.not_modified.load()},
                                                {"delivery_reports", s.delivery_reports.load()},
                                                {"releases_received", s.releases_received.load()}};
+            body["templates"] = boost::json::object{{"reloads", migration_->templates.reloads.load()},
+                                                    {"reloads_refused", migration_->templates.reloads_refused.load()},
+                                                    {"profiles_changed", migration_->templates.profiles_changed.load()}};
+            body["releases"] = boost::json::object{{"released", migration_->releases->released()},
+                                                   {"failed_attempts", migration_->releases->failed_attempts()}};
         }
         return http::json_response(body, c.req.version());
     }

@@ -295,45 +295,42 @@ result<void> security_domain_store::record_use(const external_domain_use& use) {
 
 result<std::vector<external_domain_use>>
 security_domain_store::uses(std::optional<std::string_view> reporter) const {
-    std::vector<std::string> reporters;
+    // One query, content included, whether for one reporter or all.
+    std::vector<store::user_document> reports;
     if (reporter) {
-        reporters.emplace_back(*reporter);
-    } else {
-        auto all = documents_->list_users(use_auid);
-        if (!all) {
-            return std::move(all).err();
+        auto listed = documents_->list_documents(use_auid, *reporter);
+        if (!listed) {
+            return std::move(listed).err();
         }
-        reporters = std::move(all).value();
+        for (auto& d : *listed) {
+            reports.push_back({std::string(*reporter), std::move(d.name), std::move(d.document)});
+        }
+    } else {
+        auto listed = documents_->list_all(use_auid);
+        if (!listed) {
+            return std::move(listed).err();
+        }
+        reports = std::move(listed).value();
     }
     std::vector<external_domain_use> out;
-    for (const auto& who : reporters) {
-        auto names = documents_->list(use_auid, who);
-        if (!names) {
-            return std::move(names).err();
+    for (const auto& report : reports) {
+        boost::system::error_code ec;
+        auto value = json::parse(report.document.content, ec);
+        if (ec || !value.is_object()) {
+            return make_error(errc::io, "a stored use report of " + report.xui + " is not a JSON object");
         }
-        for (const auto& name : *names) {
-            auto doc = documents_->get({std::string(use_auid), who, name});
-            if (!doc) {
-                continue; // removed meanwhile
-            }
-            boost::system::error_code ec;
-            auto value = json::parse(doc->content, ec);
-            if (ec || !value.is_object()) {
-                return make_error(errc::io, "a stored use report of " + who + " is not a JSON object");
-            }
-            const auto& o = value.get_object();
-            external_domain_use use;
-            use.reporter = who;
-            use.external_kms_uri = text_of(o, "external_kms_uri");
-            use.peer_uri = text_of(o, "peer_uri");
-            use.used_at = time_of(o, "used_at").value_or(std::chrono::system_clock::time_point{});
-            use.received_at = time_of(o, "received_at").value_or(std::chrono::system_clock::time_point{});
-            const auto* permitted = o.if_contains("permitted");
-            use.permitted = permitted && permitted->is_bool() && permitted->get_bool();
-            const auto* revoked = o.if_contains("revoked");
-            use.revoked = revoked && revoked->is_bool() && revoked->get_bool();
-            out.push_back(std::move(use));
-        }
+        const auto& o = value.get_object();
+        external_domain_use use;
+        use.reporter = report.xui;
+        use.external_kms_uri = text_of(o, "external_kms_uri");
+        use.peer_uri = text_of(o, "peer_uri");
+        use.used_at = time_of(o, "used_at").value_or(std::chrono::system_clock::time_point{});
+        use.received_at = time_of(o, "received_at").value_or(std::chrono::system_clock::time_point{});
+        const auto* permitted = o.if_contains("permitted");
+        use.permitted = permitted && permitted->is_bool() && permitted->get_bool();
+        const auto* revoked = o.if_contains("revoked");
+        use.revoked = revoked && revoked->is_bool() && revoked->get_bool();
+        out.push_back(std::move(use));
     }
     std::stable_sort(out.begin(), out.end(), [](const external_domain_use& a, const external_domain_use& b) {
         return a.received_at < b.received_at;

@@ -36,16 +36,13 @@ result<provision_outcome> migration_profile_provision::run(const provision_reque
     const std::string auid(xcap::migration_profile_auid);
     log->info("{} [{}] step 5: {} asks for the migration profile", request.user, request.correlation_id,
               request.partner_system);
-    auto names = documents_->list(auid, request.user);
-    if (!names) {
-        return std::move(names).err();
+    auto listed = documents_->list_documents(auid, request.user);
+    if (!listed) {
+        return std::move(listed).err();
     }
     std::vector<stored_migration_profile> profiles;
-    for (const auto& name : *names) {
-        auto doc = documents_->get({auid, request.user, name});
-        if (doc) {
-            profiles.push_back({name, std::move(doc->content), std::move(doc->etag)});
-        }
+    for (auto& d : *listed) {
+        profiles.push_back({std::move(d.name), std::move(d.document.content), std::move(d.document.etag)});
     }
     auto selected = select_migration_profile(profiles, request.partner_system);
     if (!selected) {

@@ -73,9 +73,15 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
 result<std::size_t> reload_templates(const migration_config& config, migration_services& services) {
     auto templates = load_templates(config);
     if (!templates) {
+        ++services.templates.reloads_refused;
         return std::move(templates).err();
     }
-    return services.retrieval->replace_templates(std::move(templates).value(), services.agreements);
+    auto changed = services.retrieval->replace_templates(std::move(templates).value(), services.agreements);
+    if (changed) {
+        ++services.templates.reloads;
+        services.templates.profiles_changed += *changed;
+    }
+    return changed;
 }
 
 } // namespace mcprov::migration

@@ -161,23 +161,33 @@ partner_profile_retrieval::partner_profile_retrieval(retrieval_config config,
 
 result<std::optional<partner_profile_retrieval::stored_visitor>>
 partner_profile_retrieval::load(std::string_view user) const {
-    auto state = documents_->get(key(user, state_name));
-    if (!state) {
-        if (state.err().code == errc::not_found) {
-            return std::optional<stored_visitor>{};
+    // The state, the received and the served profile: one query.
+    auto listed = documents_->list_documents(visitor_auid, user);
+    if (!listed) {
+        return std::move(listed).err();
+    }
+    const store::stored_document* state = nullptr;
+    const store::stored_document* received = nullptr;
+    const store::stored_document* served = nullptr;
+    for (const auto& d : *listed) {
+        auto* slot = d.name == state_name ? &state : d.name == received_name ? &received
+                                                 : d.name == visitor_profile_name ? &served
+                                                                                  : nullptr;
+        if (slot) {
+            *slot = &d.document;
         }
-        return std::move(state).err();
+    }
+    if (!state) {
+        return std::optional<stored_visitor>{};
     }
     auto entry = decode(state->content);
-    auto received = documents_->get(key(user, received_name));
-    auto served = documents_->get(key(user, visitor_profile_name));
     if (!entry || !received || !served) {
         // Written in one transaction, so this is damage, not a half-finished store; start again from the primary.
         log()->error("{} stored visitor state is incomplete; it will be fetched again", user);
         return std::optional<stored_visitor>{};
     }
-    return std::optional<stored_visitor>{stored_visitor{std::move(entry).value(), std::move(state->etag),
-                                                        std::move(received->content), std::move(served).value()}};
+    return std::optional<stored_visitor>{
+        stored_visitor{std::move(entry).value(), state->etag, received->content, *served}};
 }
 
 result<void> partner_profile_retrieval::remove(std::string_view user) {
@@ -500,17 +510,16 @@ result<std::size_t> partner_profile_retrieval::replace_templates(template_catalo
 }
 
 result<std::vector<visitor_entry>> partner_profile_retrieval::visitors() const {
-    auto users = documents_->list_users(visitor_auid);
-    if (!users) {
-        return std::move(users).err();
+    auto all = documents_->list_all(visitor_auid);
+    if (!all) {
+        return std::move(all).err();
     }
     std::vector<visitor_entry> out;
-    for (const auto& user : *users) {
-        auto state = documents_->get(key(user, state_name));
-        if (!state) {
+    for (const auto& d : *all) {
+        if (d.name != state_name) {
             continue;
         }
-        if (auto entry = decode(state->content)) {
+        if (auto entry = decode(d.document.content)) {
             out.push_back(std::move(entry).value());
         }
     }

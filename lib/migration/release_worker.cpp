@@ -69,6 +69,7 @@ void release_worker::run(const job& j) {
         return;
     }
     if (auto released = client_->release_visitor(*partner, j.user, j.cid); !released) {
+        ++failed_attempts_;
         log->warn("{} [{}] release at {} failed, will retry: {}", j.user, j.cid, j.partner, released.err().message);
         return;
     }
@@ -76,6 +77,7 @@ void release_worker::run(const job& j) {
         log->error("{} [{}] recording the release at {}: {}", j.user, j.cid, j.partner, recorded.err().message);
         return;
     }
+    ++released_;
     log->info("{} [{}] released at {}", j.user, j.cid, j.partner);
 }
 

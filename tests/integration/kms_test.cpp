@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <regex>
 
+#include "../unit/store/postgres_server.hpp"
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
 #include "mcprov/http/client.hpp"
@@ -72,9 +74,43 @@ protected:
                                 "[domain]\nkms_uri = \"kms." + domain + ".example.org\"\n"
                                 "master_key = \"" + master_key + "\"\n"
                                 "user_key_period_seconds = 3600\n"
-                                "[store]\npath = \"" + domain + ".db\"\n"
+                                + store_table(domain) +
                                 "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"kms\"\n"
                                 "public_key = \"idms.pub\"\n");
+    }
+
+    // A domain's [store]: its SQLite file, or with MCPROV_TEST_STORE=postgresql a fresh database of its own on the
+    // run's PostgreSQL server (the same one each time the domain's configuration is written).
+    std::string store_table(const std::string& domain) {
+        if (!on_postgresql()) {
+            return "[store]\npath = \"" + domain + ".db\"\n";
+        }
+        auto& url = store_url_[domain];
+        if (url.empty()) {
+            auto fresh = fresh_postgres_database();
+            EXPECT_TRUE(fresh) << fresh.err().message;
+            url = fresh ? *fresh : "postgresql://unavailable";
+        }
+        return "[store]\nurl = \"" + url + "\"\n";
+    }
+    static bool on_postgresql() {
+        const char* backend = std::getenv("MCPROV_TEST_STORE");
+        return backend && std::string_view(backend) == "postgresql";
+    }
+    // Everything someone who reads the domain's database sees.
+    std::string database_content(const std::string& domain) {
+        if (!on_postgresql()) {
+            std::string all;
+            for (const auto& suffix : {".db", ".db-wal"}) {
+                if (auto text = support::read_file(path(domain + suffix))) {
+                    all += *text;
+                }
+            }
+            return all;
+        }
+        auto dump = postgres_dump(store_url_[domain]);
+        EXPECT_TRUE(dump) << dump.err().message;
+        return dump ? *dump : std::string();
     }
 
     void start(const std::string& domain) {
@@ -179,6 +215,7 @@ protected:
     std::string idms_key_;
     std::map<std::string, std::unique_ptr<child_process>> kms_;
     std::map<std::string, std::string> url_;
+    std::map<std::string, std::string> store_url_;
 };
 
 TEST_F(kms_two_domains, when_each_domain_permits_the_other_then_an_i_message_round_trips_between_their_users) {
@@ -403,7 +440,7 @@ TEST_F(kms_two_domains, when_a_client_reports_external_domain_use_then_the_kms_k
 TEST_F(kms_two_domains, when_the_master_key_is_another_then_the_kms_refuses_to_start_and_nothing_changes) {
     kms_["police"]->signal(SIGTERM);
     EXPECT_EQ(kms_["police"]->wait(30s).value_or(-1), 0);
-    auto db_before = support::read_file(path("police.db")).value();
+    auto db_before = database_content("police");
     write("other.key", kms::master_secret_vault::generate_key_file_text());
     write_config("police", "other.key");
     child_process refused(MCPROV_BINARY, {"kms", "--config", path("police.toml")}, dir_.path() / "refused");
@@ -411,17 +448,18 @@ TEST_F(kms_two_domains, when_the_master_key_is_another_then_the_kms_refuses_to_s
     EXPECT_NE(refused.err().find("does not open the stored master secrets"), std::string::npos) << refused.err();
     // With the right key the store opens; the secrets it holds appear nowhere in the database files, neither as
     // octets nor as hex, nor in the logs.
-    auto documents = store::create_sqlite_document_store(path("police.db"));
-    ASSERT_TRUE(documents);
-    kms::security_domain_store stored(std::shared_ptr<store::document_store>(std::move(documents).value()));
+    auto documents = on_postgresql() ? store::open_store(store_url_["police"], support::create_system_clock())
+                                     : store::open_store("sqlite:" + path("police.db"), support::create_system_clock());
+    ASSERT_TRUE(documents) << documents.err().message;
+    kms::security_domain_store stored(std::move(documents).value());
     auto sealed = stored.sealed_master_secrets();
     ASSERT_TRUE(sealed && *sealed);
     auto vault = kms::master_secret_vault::from_key_file(dir_.path() / "police.key");
     ASSERT_TRUE(vault);
     auto secrets = vault->open((*sealed)->sealed, "kms.police.example.org");
     ASSERT_TRUE(secrets) << secrets.err().message;
-    std::string everything = db_before;
-    for (const auto* file : {"police.db-wal", "kms-police.err", "kms-police.out", "refused.err", "refused.out"}) {
+    std::string everything = db_before + database_content("police");
+    for (const auto* file : {"kms-police.err", "kms-police.out", "refused.err", "refused.out"}) {
         if (auto text = support::read_file(dir_.path() / file)) {
             everything += *text;
         }

@@ -28,6 +28,13 @@ struct cscm_stats {
     std::atomic<std::uint64_t> releases_received{0};
 };
 
+// What template reloads (SIGHUP) did.
+struct template_stats {
+    std::atomic<std::uint64_t> reloads{0};          // template folders read and taken
+    std::atomic<std::uint64_t> reloads_refused{0};  // template folders refused (the previous templates stay)
+    std::atomic<std::uint64_t> profiles_changed{0}; // visitors' profiles regenerated or withdrawn by reloads
+};
+
 // What a CMS with migration agreements runs, in both roles: primary for its own users (provision, serving
 // register, releases) and partner for visitors (retrieval, visitor tokens).
 struct migration_services {
@@ -40,6 +47,7 @@ struct migration_services {
     std::shared_ptr<migration::partner_profile_retrieval> retrieval;
     std::shared_ptr<release_worker> releases;
     cscm_stats cscm; // kept by the CSCM-x handler, read by /stats
+    template_stats templates; // kept by reload_templates, read by /stats
 };
 
 // What create_migration_services needs besides the store and the clock.

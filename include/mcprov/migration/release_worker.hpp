@@ -1,7 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -28,6 +30,10 @@ public:
 
     void release(const std::string& user, const std::vector<std::string>& partners, const std::string& cid);
 
+    // Releases the partner confirmed, and attempts that failed (each is retried).
+    std::uint64_t released() const { return released_.load(); }
+    std::uint64_t failed_attempts() const { return failed_attempts_.load(); }
+
 private:
     struct job {
         std::string user;
@@ -44,6 +50,8 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<job> jobs_;
+    std::atomic<std::uint64_t> released_{0};
+    std::atomic<std::uint64_t> failed_attempts_{0};
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -130,6 +130,28 @@ result<void> postgres_exec(const std::string& url, const std::string& sql) {
     return {};
 }
 
+result<std::string> postgres_dump(const std::string& url) {
+    PGconn* conn = PQconnectdb(url.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+        std::string message = PQerrorMessage(conn);
+        PQfinish(conn);
+        return make_error(errc::unavailable, "cannot connect to the test server: " + message);
+    }
+    PGresult* r = PQexec(conn, "SELECT d::text FROM documents d UNION ALL SELECT l::text FROM leases l");
+    std::string out;
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    std::string message = PQresultErrorMessage(r);
+    for (int row = 0; ok && row < PQntuples(r); ++row) {
+        out.append(PQgetvalue(r, row, 0)).push_back('\n');
+    }
+    PQclear(r);
+    PQfinish(conn);
+    if (!ok) {
+        return make_error(errc::io, "dumping the database: " + message);
+    }
+    return out;
+}
+
 result<std::string> fresh_postgres_database() {
     auto base = environment->url();
     if (!base) {

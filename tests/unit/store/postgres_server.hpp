@@ -14,4 +14,8 @@ support::result<std::string> fresh_postgres_database();
 // A superuser SQL command on the database of `url` (test set-up only); an error message when it fails.
 support::result<void> postgres_exec(const std::string& url, const std::string& sql);
 
+// Every row of the store's tables on the database of `url`, as PostgreSQL prints a row (bytea as hex), one per line:
+// what someone who can read the database sees.
+support::result<std::string> postgres_dump(const std::string& url);
+
 } // namespace mcprov::testing
