@@ -54,6 +54,16 @@ std::string qualified(std::string_view prefix, std::string_view local_name) {
 
 } // namespace
 
+bool is_xml_text(std::string_view text) noexcept {
+    for (std::size_t at = 0; at < text.size();) {
+        const auto c = detail::next_code_point(text, at);
+        if (!c || !detail::is_xml_char(*c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 writer::writer(writer_options options) : options_(options) {
     out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 }

@@ -93,4 +93,8 @@ private:
     std::optional<support::error> error_;
 };
 
+// Whether text is UTF-8 made only of characters XML 1.0 allows: what writer::text() and attribute values accept. For
+// callers that check their values first, to refuse them in their own terms.
+bool is_xml_text(std::string_view text) noexcept;
+
 } // namespace mcprov::xml

@@ -214,6 +214,25 @@ TEST(xml_writer, when_white_space_holds_another_character_or_stands_outside_the_
     EXPECT_EQ(out.err().code, errc::too_large);
 }
 
+TEST(xml_writer, when_text_is_checked_alone_then_the_answer_is_what_the_writer_would_accept) {
+    for (std::string_view good : {std::string_view(""), std::string_view("plain \t\r\n"),
+                                  std::string_view("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x92 \xEF\xBF\xBD")}) {
+        EXPECT_TRUE(is_xml_text(good)) << good;
+        writer w;
+        w.start("r").attribute("a", good).text(good).end();
+        EXPECT_TRUE(w.finish()) << good;
+    }
+    for (std::string_view bad :
+         {std::string_view("\x01"), std::string_view("a\0b", 3), std::string_view("\xC3\x28"),
+          std::string_view("\xC0\xAF"), std::string_view("\xED\xA0\x80"), std::string_view("\xEF\xBF\xBE"),
+          std::string_view("\xF4\x90\x80\x80"), std::string_view("\xE2\x82")}) {
+        EXPECT_FALSE(is_xml_text(bad));
+        writer w;
+        w.start("r").text(bad).end();
+        EXPECT_FALSE(w.finish());
+    }
+}
+
 TEST(xml_writer, when_the_document_outgrows_the_limit_then_too_large) {
     writer w({.max_bytes = 100});
     w.start("r").text(std::string(200, 'x')).end();
