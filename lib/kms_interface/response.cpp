@@ -39,22 +39,20 @@ result<void> read_response_time(response_reading& r, xml::element e, const std::
 
 using reading = response_reading;
 
+// KmsMessage and KmsError: kept, to be read once the envelope is known to be complete.
+template <auto member> result<void> keep(reading& r, xml::element e, const std::string&) {
+    r.*member = e;
+    return {};
+}
+
 constexpr field_reader<reading> response_fields[] = {
     {"UserUri", read_uri<reading, &reading::user_uri>},
     {"KmsUri", read_uri<reading, &reading::kms_uri>},
     {"Time", read_response_time},
     {"KmsId", read_text<reading, &reading::kms_id>},
     {"ClientReqUrl", read_uri<reading, &reading::client_req_url>},
-    {"KmsMessage",
-     [](reading& r, xml::element e, const std::string&) -> result<void> {
-         r.message = e;
-         return {};
-     }},
-    {"KmsError",
-     [](reading& r, xml::element e, const std::string&) -> result<void> {
-         r.error = e;
-         return {};
-     }},
+    {"KmsMessage", keep<&reading::message>},
+    {"KmsError", keep<&reading::error>},
 };
 
 } // namespace
