@@ -89,7 +89,8 @@ std::string format_time(time_point t);
 // ---------------------------------------------------------------------------------------------------------------
 // Documents (document_io.cpp).
 
-// The writer every encoder uses: two spaces of indentation per level, text escaped as attribute values are.
+// The writer every encoder uses: two spaces of indentation per level, text escaped as attribute values are. That is
+// the layout mcprov's documents have always had (kms_documents_bytes_test.cpp pins it): peers may have stored them.
 xml::writer new_writer();
 // After a start tag whose element stays empty: the end tag on a line of its own, indented to `depth`, as mcprov has
 // always written an empty KmsKeyProv or KmsCertCache.
