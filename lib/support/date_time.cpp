@@ -60,7 +60,7 @@ error bad(std::string_view what) {
 
 result<date_time> parse_date_time(std::string_view text, const date_time_syntax& syntax) {
     reader r(text);
-    if (text.size() > 64) {
+    if (text.size() > syntax.max_length) {
         return bad("too long");
     }
     const auto y = r.digits(4);
@@ -91,19 +91,21 @@ result<date_time> parse_date_time(std::string_view text, const date_time_syntax&
         return bad("second must be two digits");
     }
     std::int64_t nanos = 0;
+    bool fraction_zero = true;
     if (r.expect('.')) {
-        int count = 0;
+        std::size_t count = 0;
         while (r.peek() >= '0' && r.peek() <= '9' && !r.at_end()) {
             if (count < 9) {
                 nanos = nanos * 10 + (r.peek() - '0');
             }
+            fraction_zero = fraction_zero && r.peek() == '0';
             ++count;
             r.skip();
         }
         if (count == 0) {
             return bad("'.' must be followed by digits");
         }
-        for (int i = count; i < 9; ++i) {
+        for (std::size_t i = count; i < 9; ++i) {
             nanos *= 10;
         }
     }
@@ -149,7 +151,7 @@ result<date_time> parse_date_time(std::string_view text, const date_time_syntax&
     if (*d < 1 || !date.ok()) {
         return bad("day out of range for its month");
     }
-    const bool end_of_day = syntax.end_of_day && *h == 24 && *mi == 0 && *s == 0 && nanos == 0;
+    const bool end_of_day = syntax.end_of_day && *h == 24 && *mi == 0 && *s == 0 && fraction_zero;
     if (*h > 23 && !end_of_day) {
         return bad("hour out of range");
     }

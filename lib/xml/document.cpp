@@ -325,7 +325,7 @@ document::document(document&& other) noexcept : doc_(std::exchange(other.doc_, n
 document& document::operator=(document&& other) noexcept {
     if (this != &other) {
         if (doc_ != nullptr) {
-            xmlFreeDoc(doc_);
+            xmlFreeDoc(detail::libxml_doc(*this));
         }
         doc_ = std::exchange(other.doc_, nullptr);
     }
@@ -334,12 +334,12 @@ document& document::operator=(document&& other) noexcept {
 
 document::~document() {
     if (doc_ != nullptr) {
-        xmlFreeDoc(doc_);
+        xmlFreeDoc(detail::libxml_doc(*this));
     }
 }
 
 element document::root() const noexcept {
-    return detail::access::wrap(doc_ == nullptr ? nullptr : xmlDocGetRootElement(doc_));
+    return detail::access::wrap(doc_ == nullptr ? nullptr : xmlDocGetRootElement(detail::libxml_doc(*this)));
 }
 
 std::string document::root_name() const {
@@ -361,7 +361,7 @@ std::string document::serialize() const {
     }
     xmlChar* memory = nullptr;
     int size = 0;
-    xmlDocDumpFormatMemoryEnc(doc_, &memory, &size, "UTF-8", 0);
+    xmlDocDumpFormatMemoryEnc(detail::libxml_doc(*this), &memory, &size, "UTF-8", 0);
     if (memory == nullptr) {
         return {};
     }
@@ -451,10 +451,10 @@ support::result<xmlNodePtr> new_element(xmlDocPtr doc, xmlNodePtr parent, std::s
 
 support::result<void> document::remove(element e) {
     xmlNodePtr node = detail::libxml_node(e);
-    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+    if (node == nullptr || node->doc != detail::libxml_doc(*this) || node->type != XML_ELEMENT_NODE) {
         return invalid("remove: not an element of this document");
     }
-    if (node == xmlDocGetRootElement(doc_)) {
+    if (node == xmlDocGetRootElement(detail::libxml_doc(*this))) {
         return invalid("remove: the root element cannot be removed");
     }
     if (xmlNodePtr after = node->next; after != nullptr && after->type == XML_TEXT_NODE && xmlIsBlankNode(after)) {
@@ -469,10 +469,10 @@ support::result<void> document::remove(element e) {
 support::result<element> document::append_element(element parent, std::string_view ns, std::string_view local_name,
                                                   std::string_view text, std::string_view prefix) {
     xmlNodePtr p = detail::libxml_node(parent);
-    if (p == nullptr || p->doc != doc_ || p->type != XML_ELEMENT_NODE) {
+    if (p == nullptr || p->doc != detail::libxml_doc(*this) || p->type != XML_ELEMENT_NODE) {
         return invalid("append_element: the parent is not an element of this document");
     }
-    auto node = new_element(doc_, p, ns, local_name, text, prefix);
+    auto node = new_element(detail::libxml_doc(*this), p, ns, local_name, text, prefix);
     if (!node) {
         return std::move(node).err();
     }
@@ -487,13 +487,13 @@ support::result<element> document::insert_element_before(element sibling, std::s
                                                          std::string_view local_name, std::string_view text,
                                                          std::string_view prefix) {
     xmlNodePtr s = detail::libxml_node(sibling);
-    if (s == nullptr || s->doc != doc_ || s->type != XML_ELEMENT_NODE) {
+    if (s == nullptr || s->doc != detail::libxml_doc(*this) || s->type != XML_ELEMENT_NODE) {
         return invalid("insert_element_before: the sibling is not an element of this document");
     }
     if (s->parent == nullptr || s->parent->type != XML_ELEMENT_NODE) {
         return invalid("insert_element_before: nothing can stand beside the root element");
     }
-    auto node = new_element(doc_, s->parent, ns, local_name, text, prefix);
+    auto node = new_element(detail::libxml_doc(*this), s->parent, ns, local_name, text, prefix);
     if (!node) {
         return std::move(node).err();
     }
@@ -506,7 +506,7 @@ support::result<element> document::insert_element_before(element sibling, std::s
 
 support::result<void> document::set_attribute(element e, std::string_view local_name, std::string_view value) {
     xmlNodePtr node = detail::libxml_node(e);
-    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+    if (node == nullptr || node->doc != detail::libxml_doc(*this) || node->type != XML_ELEMENT_NODE) {
         return invalid("set_attribute: not an element of this document");
     }
     if (auto problem = detail::ncname_problem(local_name)) {
@@ -525,7 +525,7 @@ support::result<void> document::set_attribute(element e, std::string_view local_
 
 support::result<void> document::remove_attribute(element e, std::string_view local_name) {
     xmlNodePtr node = detail::libxml_node(e);
-    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+    if (node == nullptr || node->doc != detail::libxml_doc(*this) || node->type != XML_ELEMENT_NODE) {
         return invalid("remove_attribute: not an element of this document");
     }
     const std::string name(local_name);
@@ -535,7 +535,7 @@ support::result<void> document::remove_attribute(element e, std::string_view loc
 
 support::result<void> document::set_text(element e, std::string_view text) {
     xmlNodePtr node = detail::libxml_node(e);
-    if (node == nullptr || node->doc != doc_ || node->type != XML_ELEMENT_NODE) {
+    if (node == nullptr || node->doc != detail::libxml_doc(*this) || node->type != XML_ELEMENT_NODE) {
         return invalid("set_text: not an element of this document");
     }
     if (auto problem = detail::text_problem(text)) {
@@ -546,7 +546,8 @@ support::result<void> document::set_text(element e, std::string_view text) {
     }
     xmlNodePtr content = nullptr;
     if (!text.empty()) {
-        content = xmlNewDocTextLen(doc_, reinterpret_cast<const xmlChar*>(text.data()), static_cast<int>(text.size()));
+        content = xmlNewDocTextLen(detail::libxml_doc(*this), reinterpret_cast<const xmlChar*>(text.data()),
+                                   static_cast<int>(text.size()));
         if (content == nullptr) {
             return make_error(errc::internal, "out of memory");
         }

@@ -88,31 +88,43 @@ const xmlAttr* find_attribute(const xmlNode* n, std::string_view ns, std::string
     return nullptr;
 }
 
+xmlNodePtr raw(element e) noexcept {
+    return detail::libxml_node(e);
+}
+
+element wrap(xmlNodePtr n) noexcept {
+    return detail::access::wrap(n);
+}
+
 } // namespace
 
 std::string_view element::local_name() const noexcept {
-    return node_ == nullptr ? std::string_view{} : as_view(node_->name);
+    const xmlNodePtr self = raw(*this);
+    return self == nullptr ? std::string_view{} : as_view(self->name);
 }
 
 std::string_view element::namespace_uri() const noexcept {
-    return node_ == nullptr || node_->ns == nullptr ? std::string_view{} : as_view(node_->ns->href);
+    const xmlNodePtr self = raw(*this);
+    return self == nullptr || self->ns == nullptr ? std::string_view{} : as_view(self->ns->href);
 }
 
 bool element::is(std::string_view ns, std::string_view name) const noexcept {
-    return matches(node_, ns, name);
+    return matches(raw(*this), ns, name);
 }
 
 std::string element::text() const {
+    const xmlNodePtr self = raw(*this);
     std::string out;
-    if (node_ != nullptr) {
-        collect_text(node_, out.max_size(), out);
+    if (self != nullptr) {
+        collect_text(self, out.max_size(), out);
     }
     return out;
 }
 
 support::result<std::string> element::text(std::size_t max_bytes) const {
+    const xmlNodePtr self = raw(*this);
     std::string out;
-    if (node_ != nullptr && !collect_text(node_, max_bytes, out)) {
+    if (self != nullptr && !collect_text(self, max_bytes, out)) {
         return make_error(errc::too_large, "line " + std::to_string(line()) + ": the text of " +
                                                std::string(local_name()) + " is longer than " +
                                                std::to_string(max_bytes) + " bytes");
@@ -132,8 +144,9 @@ std::string element::trimmed_text() const {
 }
 
 std::string element::own_text() const {
+    const xmlNodePtr self = raw(*this);
     std::string out;
-    for (const xmlNode* c = node_ != nullptr ? node_->children : nullptr; c != nullptr; c = c->next) {
+    for (const xmlNode* c = self != nullptr ? self->children : nullptr; c != nullptr; c = c->next) {
         if (is_text_node(c)) {
             out.append(as_view(c->content));
         }
@@ -146,10 +159,11 @@ std::optional<std::string> element::attribute(std::string_view name) const {
 }
 
 std::optional<std::string> element::attribute(std::string_view ns, std::string_view name) const {
-    if (node_ == nullptr) {
+    const xmlNodePtr self = raw(*this);
+    if (self == nullptr) {
         return std::nullopt;
     }
-    const xmlAttr* a = find_attribute(node_, ns, name);
+    const xmlAttr* a = find_attribute(self, ns, name);
     if (a == nullptr) {
         return std::nullopt;
     }
@@ -157,8 +171,9 @@ std::optional<std::string> element::attribute(std::string_view ns, std::string_v
 }
 
 std::vector<attribute_entry> element::attributes() const {
+    const xmlNodePtr self = raw(*this);
     std::vector<attribute_entry> out;
-    for (const xmlAttr* a = node_ != nullptr ? node_->properties : nullptr; a != nullptr; a = a->next) {
+    for (const xmlAttr* a = self != nullptr ? self->properties : nullptr; a != nullptr; a = a->next) {
         out.push_back({std::string(a->ns != nullptr ? as_view(a->ns->href) : std::string_view{}),
                        std::string(as_view(a->name)), attribute_value(a)});
     }
@@ -166,11 +181,12 @@ std::vector<attribute_entry> element::attributes() const {
 }
 
 std::optional<std::string> element::namespace_for_prefix(std::string_view prefix) const {
-    if (node_ == nullptr) {
+    const xmlNodePtr self = raw(*this);
+    if (self == nullptr) {
         return std::nullopt;
     }
     const std::string p(prefix);
-    xmlNsPtr ns = xmlSearchNs(node_->doc, node_, prefix.empty() ? nullptr : as_xml(p));
+    xmlNsPtr ns = xmlSearchNs(self->doc, self, prefix.empty() ? nullptr : as_xml(p));
     if (ns == nullptr || ns->href == nullptr || (prefix.empty() && *ns->href == '\0')) {
         return std::nullopt;
     }
@@ -178,23 +194,28 @@ std::optional<std::string> element::namespace_for_prefix(std::string_view prefix
 }
 
 element element::first_child() const noexcept {
-    return element(node_ == nullptr ? nullptr : first_element_from(node_->children));
+    const xmlNodePtr self = raw(*this);
+    return wrap(self == nullptr ? nullptr : first_element_from(self->children));
 }
 
 element element::first_child(std::string_view ns, std::string_view name) const noexcept {
-    return element(node_ == nullptr ? nullptr : first_match_from(node_->children, ns, name));
+    const xmlNodePtr self = raw(*this);
+    return wrap(self == nullptr ? nullptr : first_match_from(self->children, ns, name));
 }
 
 element element::next_sibling() const noexcept {
-    return element(node_ == nullptr ? nullptr : first_element_from(node_->next));
+    const xmlNodePtr self = raw(*this);
+    return wrap(self == nullptr ? nullptr : first_element_from(self->next));
 }
 
 element element::next_sibling(std::string_view ns, std::string_view name) const noexcept {
-    return element(node_ == nullptr ? nullptr : first_match_from(node_->next, ns, name));
+    const xmlNodePtr self = raw(*this);
+    return wrap(self == nullptr ? nullptr : first_match_from(self->next, ns, name));
 }
 
 element element::parent() const noexcept {
-    return element(node_ != nullptr && is_element_node(node_->parent) ? node_->parent : nullptr);
+    const xmlNodePtr self = raw(*this);
+    return wrap(self != nullptr && is_element_node(self->parent) ? self->parent : nullptr);
 }
 
 element_range element::children() const noexcept {
@@ -206,26 +227,29 @@ element_range element::children(std::string_view ns, std::string_view name) cons
 }
 
 std::size_t element::child_count() const noexcept {
+    const xmlNodePtr self = raw(*this);
     std::size_t n = 0;
-    for (xmlNodePtr c = node_ != nullptr ? node_->children : nullptr; c != nullptr; c = c->next) {
+    for (xmlNodePtr c = self != nullptr ? self->children : nullptr; c != nullptr; c = c->next) {
         n += is_element_node(c) ? 1 : 0;
     }
     return n;
 }
 
 std::size_t element::child_count(std::string_view ns, std::string_view name) const noexcept {
+    const xmlNodePtr self = raw(*this);
     std::size_t n = 0;
-    for (xmlNodePtr c = node_ != nullptr ? node_->children : nullptr; c != nullptr; c = c->next) {
+    for (xmlNodePtr c = self != nullptr ? self->children : nullptr; c != nullptr; c = c->next) {
         n += matches(c, ns, name) ? 1 : 0;
     }
     return n;
 }
 
 unsigned element::line() const noexcept {
-    if (node_ == nullptr) {
+    const xmlNodePtr self = raw(*this);
+    if (self == nullptr) {
         return 0;
     }
-    const long line = xmlGetLineNo(node_);
+    const long line = xmlGetLineNo(self);
     return line > 0 ? static_cast<unsigned>(line) : 0;
 }
 

@@ -40,6 +40,8 @@ void append_escaped_attribute(std::string& out, std::string_view value) {
     out += escape_attribute(value);
 }
 
+constexpr std::string_view white_space_characters = " \t\n";
+
 std::string qualified(std::string_view prefix, std::string_view local_name) {
     std::string out;
     if (!prefix.empty()) {
@@ -51,6 +53,16 @@ std::string qualified(std::string_view prefix, std::string_view local_name) {
 }
 
 } // namespace
+
+bool is_xml_text(std::string_view text) noexcept {
+    for (std::size_t at = 0; at < text.size();) {
+        const auto c = detail::next_code_point(text, at);
+        if (!c || !detail::is_xml_char(*c)) {
+            return false;
+        }
+    }
+    return true;
+}
 
 writer::writer(writer_options options) : options_(options) {
     out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -284,7 +296,33 @@ writer& writer::text(std::string_view value) {
     if (!value.empty()) {
         stack_.back().has_text = true;
     }
-    append_escaped_text(out_, value);
+    if (options_.escape_text_as_attribute) {
+        append_escaped_attribute(out_, value);
+    } else {
+        append_escaped_text(out_, value);
+    }
+    return *this;
+}
+
+writer& writer::white_space(std::string_view spaces) {
+    if (error_) {
+        return *this;
+    }
+    if (stack_.empty()) {
+        fail("white space outside the root element");
+        return *this;
+    }
+    if (spaces.find_first_not_of(white_space_characters) != std::string_view::npos) {
+        fail("white space in " + stack_.back().qname + " holds another character");
+        return *this;
+    }
+    if (spaces.size() > options_.max_bytes - std::min(options_.max_bytes, out_.size())) {
+        error_ = make_error(errc::too_large,
+                            "XML writer: the document grows beyond " + std::to_string(options_.max_bytes) + " bytes");
+        return *this;
+    }
+    close_start_tag();
+    out_.append(spaces);
     return *this;
 }
 

@@ -8,10 +8,12 @@
 
 // The writer is handed values from outside (names from configuration, text and attribute values from peers). The
 // input is a program of writer calls: an opcode byte, a length byte, then that many bytes of argument. Whatever the
-// writer accepts must parse, and the text it was given must read back unchanged, in order.
+// writer accepts must parse, and the text (and white space) it was given must read back unchanged, in order.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
-    mcprov::xml::writer w({.indent = size > 0 && (data[0] & 1) != 0, .max_bytes = 1 << 20});
+    mcprov::xml::writer w({.indent = size > 0 && (data[0] & 1) != 0,
+                           .max_bytes = 1 << 20,
+                           .escape_text_as_attribute = size > 0 && (data[0] & 2) != 0});
     std::string all_text;
     unsigned open = 0;
     unsigned attributes = 0;
@@ -52,7 +54,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             all_text.append(arg);
             break;
         case 6:
-            w.declare_namespace(arg, "urn:other");
+            if (op & 0x80) {
+                w.white_space(arg);
+                all_text.append(arg);
+            } else {
+                w.declare_namespace(arg, "urn:other");
+            }
             break;
         }
     }

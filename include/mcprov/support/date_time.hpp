@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <compare>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct date_time_syntax {
     bool leap_second = true;           // second 60, accepted only where the UTC time is 23:59:60, reads as the
                                        // first second after it (the time scale has no leap seconds)
     unsigned max_offset_minutes = 23 * 60 + 59;
+    // Longer texts are refused unread. Only the fraction can make a valid text longer than 35 characters: neither
+    // RFC 3339 nor xs:dateTime bounds its digits, so a reader of input that is bounded already may raise this.
+    std::size_t max_length = 64;
 };
 
 // RFC 3339 section 5.6 date-time (Z or offsets, lower-case separators, leap second).
@@ -46,7 +50,8 @@ inline constexpr date_time_syntax xsd_date_time{.lower_case_separators = false,
                                                 .leap_second = false,
                                                 .max_offset_minutes = 14 * 60};
 
-// Fraction digits beyond nine (nanoseconds) are read and dropped (truncated, never rounded up).
+// Fraction digits beyond nine (nanoseconds) are read and dropped (truncated, never rounded up); they still count when
+// end_of_day asks whether the fraction is zero.
 // Errors: invalid_argument naming the first field that is wrong ("date-time: month out of range").
 result<date_time> parse_date_time(std::string_view text, const date_time_syntax& syntax = rfc3339);
 

@@ -8,9 +8,11 @@
 #include "mcprov/support/result.hpp"
 #include "mcprov/xml/element.hpp"
 
-struct _xmlDoc;
-
 namespace mcprov::xml {
+
+namespace detail {
+struct opaque_document; // the tree behind a document; only lib/xml knows it (libxml_access.hpp)
+} // namespace detail
 
 // Limits applied to every document read from outside.
 struct parse_limits {
@@ -61,8 +63,8 @@ public:
 
 private:
     friend struct detail::access;
-    explicit document(_xmlDoc* doc) noexcept : doc_(doc) {}
-    _xmlDoc* doc_ = nullptr;
+    explicit document(detail::opaque_document* doc) noexcept : doc_(doc) {}
+    detail::opaque_document* doc_ = nullptr;
 };
 
 // Errors: too_large (bytes or depth), not_well_formed (syntax, encoding, DOCTYPE/entities), each with the line

@@ -11,15 +11,21 @@
 
 #include "mcprov/support/result.hpp"
 
-struct _xmlNode; // only for the transitional bridge below
-
 namespace mcprov::xml {
 
 class document;
+class element;
 class element_range;
 namespace detail {
 struct access;
-}
+struct opaque_node; // the node behind an element; only lib/xml knows it (libxml_access.hpp)
+} // namespace detail
+
+} // namespace mcprov::xml
+
+template <> struct std::hash<mcprov::xml::element>;
+
+namespace mcprov::xml {
 
 // One attribute of an element, as element::attributes() lists them (namespace declarations are not attributes).
 struct attribute_entry {
@@ -83,15 +89,11 @@ public:
         return std::compare_three_way{}(a.node_, b.node_);
     }
 
-    // Transitional bridge for code that still walks libxml2 trees itself (lib/kms): the underlying node, so that
-    // `const xmlNode* root = doc.root();` keeps compiling. New code must not use it; it is removed once lib/kms
-    // reads through element.
-    operator _xmlNode*() const noexcept { return node_; }
-
 private:
     friend struct detail::access;
-    explicit element(_xmlNode* node) noexcept : node_(node) {}
-    _xmlNode* node_ = nullptr;
+    friend struct std::hash<element>;
+    explicit element(detail::opaque_node* node) noexcept : node_(node) {}
+    detail::opaque_node* node_ = nullptr;
 };
 
 // Forward iteration over element children (optionally only those with a given namespace and local name).
@@ -145,7 +147,5 @@ private:
 } // namespace mcprov::xml
 
 template <> struct std::hash<mcprov::xml::element> {
-    std::size_t operator()(mcprov::xml::element e) const noexcept {
-        return std::hash<const void*>{}(static_cast<const _xmlNode*>(e));
-    }
+    std::size_t operator()(mcprov::xml::element e) const noexcept { return std::hash<const void*>{}(e.node_); }
 };

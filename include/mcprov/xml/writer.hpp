@@ -18,6 +18,9 @@ struct writer_options {
     bool indent = false;
     // finish() fails with too_large when the document would be longer.
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+    // Text escaped as attribute values are (escape_attribute): '"' as "&quot;", tab and LF as "&#9;" and "&#10;" as
+    // well. It reads back the same; for documents whose exact bytes were fixed by a writer that escaped text so.
+    bool escape_text_as_attribute = false;
 };
 
 // Writes one XML document as a stream of calls, escaping by construction: UTF-8 with an XML declaration, every
@@ -48,8 +51,13 @@ public:
     writer& attribute(std::string_view local_name, std::string_view value);
     // An attribute in namespace ns, written with a prefix bound to ns in scope (declare_namespace first).
     writer& attribute_in(std::string_view ns, std::string_view local_name, std::string_view value);
-    // Character data inside the current element.
+    // Character data inside the current element. Empty text adds no character but ends the start tag: an element
+    // given only empty text is written "<a></a>" (and leaf() with empty text "<a/>").
     writer& text(std::string_view value);
+    // White space (spaces, tabs and LFs only) inside the current element, written as it is: layout that indent does
+    // not make, such as a new line before the end tag of an empty element. It is not text to indent: indentation
+    // still applies around it.
+    writer& white_space(std::string_view spaces);
     // Ends the current element ("<a/>" when it is empty).
     writer& end();
     // start(local_name), text(value) when not empty, end().
@@ -84,5 +92,9 @@ private:
     bool root_written_ = false;
     std::optional<support::error> error_;
 };
+
+// Whether text is UTF-8 made only of characters XML 1.0 allows: what writer::text() and attribute values accept. For
+// callers that check their values first, to refuse them in their own terms.
+bool is_xml_text(std::string_view text) noexcept;
 
 } // namespace mcprov::xml

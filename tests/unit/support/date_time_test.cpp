@@ -141,6 +141,23 @@ TEST(support_date_time, when_xsd_syntax_then_zone_is_optional_and_24_00_is_the_n
     expect_refused("-0001-01-01T00:00:00Z", xsd_date_time);
 }
 
+TEST(support_date_time, when_24_00_00_has_a_fraction_that_is_not_zero_beyond_nanoseconds_then_refused) {
+    expect_refused("2024-12-31T24:00:00.0000000001", xsd_date_time);
+    expect_refused("2024-12-31T24:00:00.0000000000000000000000000000009Z", xsd_date_time);
+    EXPECT_EQ(parsed("2024-12-31T24:00:00.0000000000000000000000000000000Z", xsd_date_time), at(2025y / January / 1));
+}
+
+TEST(support_date_time, when_the_length_limit_is_raised_then_a_long_fraction_is_read) {
+    const std::string text = "2024-01-01T00:00:00.25" + std::string(100, '0') + "1Z";
+    expect_refused(text);
+    date_time_syntax long_fractions = rfc3339;
+    long_fractions.max_length = 1024;
+    EXPECT_EQ(parsed(text, long_fractions), at(2024y / January / 1, 0s, 250ms));
+    long_fractions.max_length = 20;
+    EXPECT_EQ(parsed("2024-01-01T00:00:00Z", long_fractions), at(2024y / January / 1)); // 20 characters: the limit
+    expect_refused("2024-01-01T00:00:00.5Z", long_fractions);
+}
+
 TEST(support_date_time, when_only_z_is_allowed_then_offsets_are_refused) {
     constexpr date_time_syntax utc_only{.numeric_offsets = false};
     EXPECT_EQ(parsed("2024-01-01T00:00:00Z", utc_only), at(2024y / January / 1));

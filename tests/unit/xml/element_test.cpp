@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "mcprov/xml/document.hpp"
@@ -213,6 +214,21 @@ TEST(xml_document_edit, when_binding_is_in_scope_then_no_new_declaration_is_made
     ASSERT_TRUE(nested);
     ASSERT_TRUE(doc.append_element(*nested, ns_b, "y", "z"));
     EXPECT_NE(doc.serialize().find("<c><b:x><b:y>z</b:y></b:x></c>"), std::string::npos) << doc.serialize();
+}
+
+TEST(xml_element, when_elements_are_kept_in_a_hashed_set_then_each_is_there_once) {
+    const auto doc = parsed(sample);
+    std::unordered_set<element> seen;
+    for (element child : doc.root().children()) {
+        EXPECT_TRUE(seen.insert(child).second) << child.local_name();
+    }
+    EXPECT_EQ(seen.size(), 4u);
+    for (element child : doc.root().children()) {
+        EXPECT_FALSE(seen.insert(child).second) << child.local_name();
+        EXPECT_TRUE(seen.contains(child));
+    }
+    EXPECT_FALSE(seen.contains(doc.root()));
+    EXPECT_FALSE(seen.contains(element{}));
 }
 
 TEST(xml_document_edit, when_element_is_inserted_before_a_sibling_then_it_stands_there) {

@@ -155,6 +155,84 @@ TEST(xml_writer, when_indenting_then_element_only_content_is_laid_out_and_text_i
                                                      "</r>\n");
 }
 
+TEST(xml_writer, when_text_is_escaped_as_attributes_then_quotes_and_white_space_are_references_and_read_back) {
+    const std::string value = "a<b>&\"c\" 'd'\n\te\r";
+    writer w({.escape_text_as_attribute = true});
+    w.start("r").attribute("a", value).text(value).leaf("c", value).end();
+    const auto out = written(w);
+    EXPECT_EQ(out, std::string(declaration) +
+                       "<r a=\"a&lt;b&gt;&amp;&quot;c&quot; 'd'&#10;&#9;e&#13;\">a&lt;b&gt;&amp;&quot;c&quot; "
+                       "'d'&#10;&#9;e&#13;<c>a&lt;b&gt;&amp;&quot;c&quot; 'd'&#10;&#9;e&#13;</c></r>\n");
+    auto doc = parse(out);
+    ASSERT_TRUE(doc) << doc.err().message;
+    EXPECT_EQ(doc->root().attribute("a"), value);
+    EXPECT_EQ(doc->root().own_text(), value);
+    EXPECT_EQ(doc->root().first_child().text(), value);
+
+    writer plain;
+    plain.start("r").text(value).end();
+    EXPECT_EQ(written(plain), std::string(declaration) + "<r>a&lt;b&gt;&amp;\"c\" 'd'\n\te&#13;</r>\n");
+}
+
+TEST(xml_writer, when_an_element_is_given_empty_text_then_it_is_written_with_an_end_tag) {
+    writer w({.indent = true});
+    w.start("r").start("a").text("").end().leaf("b", "").start("c").end().end();
+    EXPECT_EQ(written(w), std::string(declaration) + "<r>\n"
+                                                     "  <a></a>\n"
+                                                     "  <b/>\n"
+                                                     "  <c/>\n"
+                                                     "</r>\n");
+}
+
+TEST(xml_writer, when_white_space_is_written_then_it_stands_as_given_and_indentation_still_applies) {
+    writer w({.indent = true, .escape_text_as_attribute = true});
+    w.start("r").start("empty").white_space("\n  ").end().start("list").white_space(" \t").leaf("item", "x").end();
+    w.end();
+    EXPECT_EQ(written(w), std::string(declaration) + "<r>\n"
+                                                     "  <empty>\n"
+                                                     "  </empty>\n"
+                                                     "  <list> \t\n"
+                                                     "    <item>x</item>\n"
+                                                     "  </list>\n"
+                                                     "</r>\n");
+}
+
+TEST(xml_writer, when_white_space_holds_another_character_or_stands_outside_the_root_then_refused) {
+    writer other;
+    other.start("r").white_space(" x ").end();
+    expect_refused(other, "white space in r holds another character");
+    writer carriage_return;
+    carriage_return.start("r").white_space("\r\n").end();
+    expect_refused(carriage_return, "another character");
+    writer outside;
+    outside.white_space("\n").start("r").end();
+    expect_refused(outside, "white space outside the root element");
+    writer too_large({.max_bytes = 60});
+    too_large.start("r").white_space(std::string(100, ' ')).end();
+    auto out = too_large.finish();
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.err().code, errc::too_large);
+}
+
+TEST(xml_writer, when_text_is_checked_alone_then_the_answer_is_what_the_writer_would_accept) {
+    for (std::string_view good : {std::string_view(""), std::string_view("plain \t\r\n"),
+                                  std::string_view("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x92 \xEF\xBF\xBD")}) {
+        EXPECT_TRUE(is_xml_text(good)) << good;
+        writer w;
+        w.start("r").attribute("a", good).text(good).end();
+        EXPECT_TRUE(w.finish()) << good;
+    }
+    for (std::string_view bad :
+         {std::string_view("\x01"), std::string_view("a\0b", 3), std::string_view("\xC3\x28"),
+          std::string_view("\xC0\xAF"), std::string_view("\xED\xA0\x80"), std::string_view("\xEF\xBF\xBE"),
+          std::string_view("\xF4\x90\x80\x80"), std::string_view("\xE2\x82")}) {
+        EXPECT_FALSE(is_xml_text(bad));
+        writer w;
+        w.start("r").text(bad).end();
+        EXPECT_FALSE(w.finish());
+    }
+}
+
 TEST(xml_writer, when_the_document_outgrows_the_limit_then_too_large) {
     writer w({.max_bytes = 100});
     w.start("r").text(std::string(200, 'x')).end();
