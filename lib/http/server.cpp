@@ -26,10 +26,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <malloc.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/resource.h>
 
+#include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::http {
@@ -251,7 +253,12 @@ private:
             return make_error(errc::invalid_argument,
                               "TLS certificate chain " + tls.certificate_chain.string() + ": " + ec.message());
         }
-        ssl_.use_private_key_file(tls.private_key.string(), asio::ssl::context::pem, ec);
+        auto key = support::read_secret_file(tls.private_key);
+        if (!key) {
+            return make_error(errc::invalid_argument, "TLS private key " + key.err().message);
+        }
+        ssl_.use_private_key(asio::buffer(*key), asio::ssl::context::pem, ec);
+        OPENSSL_cleanse(key->data(), key->size());
         if (ec) {
             return make_error(errc::invalid_argument,
                               "TLS private key " + tls.private_key.string() + ": " + ec.message());

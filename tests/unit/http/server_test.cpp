@@ -297,6 +297,33 @@ TEST_F(http_server, when_a_peer_sends_control_bytes_or_invalid_utf8_then_no_log_
     EXPECT_TRUE(forged_seen) << "the handler did not throw";
 }
 
+// ---- key files ----
+
+TEST_F(http_server, when_the_tls_private_key_is_readable_by_others_then_the_server_is_not_created) {
+    auto ca = create_certificate_authority("server test CA", 1h);
+    ASSERT_TRUE(ca) << ca.err().message;
+    auto cert = issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1"}, certificate_usage::server, 1h);
+    ASSERT_TRUE(cert) << cert.err().message;
+    const auto key = dir_.path() / "server.key";
+    ASSERT_TRUE(support::write_file(dir_.path() / "server.crt", cert->certificate_pem));
+    using std::filesystem::perms;
+    ASSERT_TRUE(support::write_file(key, cert->private_key_pem));
+    std::filesystem::permissions(key, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+    server_config config;
+    config.tls = tls_config{dir_.path() / "server.crt", key, {}};
+    auto s = create_server(config, handler_);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.err().code, support::errc::invalid_argument);
+    EXPECT_TRUE(contains(s.err().message, key.string() + ": readable by others (mode 0644)")) << s.err().message;
+    EXPECT_TRUE(contains(s.err().message, "chmod 600 " + key.string())) << s.err().message;
+
+    std::filesystem::permissions(key, perms::owner_read | perms::owner_write);
+    auto fixed = create_server(config, handler_);
+    ASSERT_TRUE(fixed) << fixed.err().message;
+    (*fixed)->stop();
+    (*fixed)->wait();
+}
+
 // ---- connection floods ----
 
 // How many bare connections the flood tests open: MCPROV_TEST_FLOOD_CONNECTIONS, 1000 by default.
