@@ -179,6 +179,11 @@ public:
         return s;
     }
 
+    bool wait_for_connections(std::size_t at_most, std::chrono::milliseconds timeout) override {
+        std::unique_lock lock(mutex_);
+        return drained_.wait_for(lock, timeout, [&] { return connections_.size() <= at_most && trimming_ == 0; });
+    }
+
     void stop() override {
         if (stopping_.exchange(true)) {
             return;
@@ -656,11 +661,15 @@ private:
             if (closed_since_trim_ >= 1024 || (connections_.empty() && closed_since_trim_ >= 64)) {
                 closed_since_trim_ = 0;
                 trim = true;
+                ++trimming_;
             }
             drained_.notify_all();
         }
         if (trim) {
             ::malloc_trim(0);
+            std::lock_guard lock(mutex_);
+            --trimming_;
+            drained_.notify_all();
         }
     }
 
@@ -688,6 +697,7 @@ private:
     std::list<std::shared_ptr<connection_handle>> connections_;
     std::list<std::shared_ptr<connection_handle>> handshaking_; // oldest first
     std::size_t closed_since_trim_ = 0;
+    std::size_t trimming_ = 0; // malloc_trim calls under way
     std::atomic<std::uint64_t> handshakes_dropped_{0};
     std::atomic<std::uint64_t> handshakes_timed_out_{0};
     std::atomic<std::uint64_t> refused_{0};
