@@ -17,7 +17,7 @@ struct token_options {
 };
 
 int run_token(token_options& options) {
-    auto key = support::read_file(options.key, 64 * 1024);
+    auto key = support::read_secret_file(options.key);
     if (!key) {
         std::cerr << "mcprov token: " << key.err().message << "\n";
         return 2;

@@ -143,8 +143,8 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     r.only_keys("migration", {"templates", "max_stale_seconds", "profile_validity_seconds", "release_retry_seconds"});
     r.only_keys("xcap", {"root"});
     r.only_keys("store", {"url", "path"});
-    r.only_keys("auth",
-                {"issuer", "audience", "public_key", "user_scope", "admin_scope", "service_scope", "leeway_seconds"});
+    r.only_keys("auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "service_scope",
+                         "leeway_seconds", "max_token_lifetime_seconds"});
     r.only_keys("log", {"level", "format"});
 
     cms_config c;
@@ -164,6 +164,7 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     c.xcap.admin_scope = r.string("auth", "admin_scope", c.xcap.admin_scope);
     c.xcap.service_scope = r.string("auth", "service_scope", c.xcap.service_scope);
     c.auth.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
+    c.auth.max_lifetime = std::chrono::seconds(r.integer("auth", "max_token_lifetime_seconds", 86400, 60, 31 * 86400));
     r.log_settings(c.log_level, c.log_format);
     auto partner_files = read_migration(root, r, c, source_name, base_dir);
     if (!r.ok()) {

@@ -17,8 +17,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+
+#include "mcprov/support/file.hpp"
 
 namespace mcprov::http {
 namespace {
@@ -338,11 +341,18 @@ public:
         }
         if (options_.certificate_chain) {
             tls_.use_certificate_chain_file(options_.certificate_chain->string(), ec);
-            if (!ec) {
-                tls_.use_private_key_file(options_.private_key->string(), asio::ssl::context::pem, ec);
-            }
             if (ec) {
                 return make_error(errc::invalid_argument, "loading client certificate: " + ec.message());
+            }
+            auto key = support::read_secret_file(*options_.private_key);
+            if (!key) {
+                return make_error(errc::invalid_argument, "client private key " + key.err().message);
+            }
+            tls_.use_private_key(asio::buffer(*key), asio::ssl::context::pem, ec);
+            OPENSSL_cleanse(key->data(), key->size());
+            if (ec) {
+                return make_error(errc::invalid_argument,
+                                  "client private key " + options_.private_key->string() + ": " + ec.message());
             }
         }
         return {};

@@ -26,10 +26,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <malloc.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/resource.h>
 
+#include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::http {
@@ -177,6 +179,11 @@ public:
         return s;
     }
 
+    bool wait_for_connections(std::size_t at_most, std::chrono::milliseconds timeout) override {
+        std::unique_lock lock(mutex_);
+        return drained_.wait_for(lock, timeout, [&] { return connections_.size() <= at_most && trimming_ == 0; });
+    }
+
     void stop() override {
         if (stopping_.exchange(true)) {
             return;
@@ -251,7 +258,12 @@ private:
             return make_error(errc::invalid_argument,
                               "TLS certificate chain " + tls.certificate_chain.string() + ": " + ec.message());
         }
-        ssl_.use_private_key_file(tls.private_key.string(), asio::ssl::context::pem, ec);
+        auto key = support::read_secret_file(tls.private_key);
+        if (!key) {
+            return make_error(errc::invalid_argument, "TLS private key " + key.err().message);
+        }
+        ssl_.use_private_key(asio::buffer(*key), asio::ssl::context::pem, ec);
+        OPENSSL_cleanse(key->data(), key->size());
         if (ec) {
             return make_error(errc::invalid_argument,
                               "TLS private key " + tls.private_key.string() + ": " + ec.message());
@@ -649,11 +661,15 @@ private:
             if (closed_since_trim_ >= 1024 || (connections_.empty() && closed_since_trim_ >= 64)) {
                 closed_since_trim_ = 0;
                 trim = true;
+                ++trimming_;
             }
             drained_.notify_all();
         }
         if (trim) {
             ::malloc_trim(0);
+            std::lock_guard lock(mutex_);
+            --trimming_;
+            drained_.notify_all();
         }
     }
 
@@ -681,6 +697,7 @@ private:
     std::list<std::shared_ptr<connection_handle>> connections_;
     std::list<std::shared_ptr<connection_handle>> handshaking_; // oldest first
     std::size_t closed_since_trim_ = 0;
+    std::size_t trimming_ = 0; // malloc_trim calls under way
     std::atomic<std::uint64_t> handshakes_dropped_{0};
     std::atomic<std::uint64_t> handshakes_timed_out_{0};
     std::atomic<std::uint64_t> refused_{0};

@@ -41,12 +41,14 @@ double to_seconds(sys_clock::time_point t) {
     return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-// NumericDate (seconds since the epoch, possibly fractional) to a time point, clamped to what system_clock holds.
-sys_clock::time_point to_time_point(double seconds) {
-    constexpr double limit = 9.0e9; // about the year 2255; a nanosecond system_clock ends in 2262
-    seconds = std::clamp(seconds, -limit, limit);
-    return sys_clock::time_point(
-        std::chrono::duration_cast<sys_clock::duration>(std::chrono::duration<double>(seconds)));
+// The last second of the year 9999 (9999-12-31T23:59:59Z): NumericDates past it are refused as absurd.
+constexpr std::int64_t last_numeric_date = 253'402'300'799;
+
+// A NumericDate to a time point. Callers bound it first (to about now plus the token lifetime limit); the clamp only
+// keeps the conversion defined: a nanosecond system_clock ends in 2262.
+sys_clock::time_point to_time_point(std::int64_t seconds) {
+    constexpr std::int64_t limit = 9'000'000'000; // about the year 2255
+    return sys_clock::time_point(std::chrono::seconds(std::clamp<std::int64_t>(seconds, 0, limit)));
 }
 
 // An optional string claim: nullopt when absent, unauthenticated when present but not a string.
@@ -62,26 +64,46 @@ support::result<std::optional<std::string>> string_claim(const boost::json::obje
     return std::optional<std::string>(std::string(text->data(), text->size()));
 }
 
-// An optional NumericDate claim: nullopt when absent, unauthenticated when not a finite number.
-support::result<std::optional<double>> number_claim(const boost::json::object& claims, std::string_view name) {
+// An optional NumericDate claim (exp, nbf, iat): nullopt when absent; unauthenticated, saying why, unless it is a JSON
+// integer of whole seconds from 1970 to the end of the year 9999. RFC 7519 would allow fractions; no identity
+// management server needs them, and a floating-point value such as 1e30 is how a forged or broken token shows.
+support::result<std::optional<std::int64_t>> date_claim(const boost::json::object& claims, std::string_view name) {
     const auto* value = claims.if_contains(name);
     if (value == nullptr) {
-        return std::optional<double>();
+        return std::optional<std::int64_t>();
     }
-    double number = 0;
+    const auto claim = "claim " + std::string(name);
+    auto in_range = [&](auto seconds) -> support::result<void> {
+        if (seconds < 0) {
+            return unauthenticated(claim + " is negative (before 1970)");
+        }
+        if (seconds > last_numeric_date) {
+            return unauthenticated(claim + " is after the year 9999");
+        }
+        return {};
+    };
     if (const auto* i = value->if_int64()) {
-        number = static_cast<double>(*i);
-    } else if (const auto* u = value->if_uint64()) {
-        number = static_cast<double>(*u);
-    } else if (const auto* d = value->if_double()) {
-        number = *d;
-    } else {
-        return unauthenticated("claim " + std::string(name) + " is not a number");
+        if (auto ok = in_range(*i); !ok) {
+            return std::move(ok).err();
+        }
+        return std::optional<std::int64_t>(*i);
     }
-    if (!std::isfinite(number)) {
-        return unauthenticated("claim " + std::string(name) + " is not a finite number");
+    if (value->is_uint64()) { // only integers above the int64 range are held as uint64
+        return unauthenticated(claim + " is after the year 9999");
     }
-    return std::optional<double>(number);
+    if (const auto* d = value->if_double()) {
+        if (!std::isfinite(*d)) {
+            return unauthenticated(claim + " is not a finite number");
+        }
+        if (auto ok = in_range(*d); !ok) {
+            return std::move(ok).err();
+        }
+        if (*d != std::floor(*d)) {
+            return unauthenticated(claim + " is not a whole number of seconds");
+        }
+        return unauthenticated(claim + " is a floating-point number, not an integer");
+    }
+    return unauthenticated(claim + " is not a number");
 }
 
 struct verified_token {
@@ -93,7 +115,8 @@ class access_token_verifier_impl final : public access_token_verifier {
 public:
     access_token_verifier_impl(verifier_config config, evp_pkey_ptr key, std::shared_ptr<support::clock> clock)
         : config_(std::move(config)), key_(std::move(key)), clock_(std::move(clock)),
-          leeway_(static_cast<double>(config_.leeway.count())) {}
+          leeway_(static_cast<double>(config_.leeway.count())),
+          max_lifetime_(static_cast<double>(config_.max_lifetime.count())) {}
 
     support::result<access_token> verify(std::string_view compact) const override {
         if (compact.size() > config_.max_token_bytes) {
@@ -192,33 +215,46 @@ private:
             return unauthenticated("token audience does not include this server");
         }
 
-        // exp, nbf, iat
-        auto exp = number_claim(*claims, "exp");
+        // exp, nbf, iat: whole seconds from 1970 to 9999; the token valid now, and for no longer than max_lifetime
+        auto exp = date_claim(*claims, "exp");
         if (!exp) {
             return std::move(exp).err();
         }
         if (!*exp) {
             return unauthenticated("claim exp is missing");
         }
-        out.deadline = **exp + leeway_;
+        const auto expires = static_cast<double>(**exp);
+        out.deadline = expires + leeway_;
         if (!(now < out.deadline)) {
             return unauthenticated("token has expired");
         }
+        if (expires - now > max_lifetime_ + leeway_) {
+            return unauthenticated("token expires more than " + std::to_string(config_.max_lifetime.count()) +
+                                   " s from now, the limit on a token's lifetime");
+        }
         token.expires_at = to_time_point(**exp);
-        auto nbf = number_claim(*claims, "nbf");
+        auto nbf = date_claim(*claims, "nbf");
         if (!nbf) {
             return std::move(nbf).err();
         }
-        if (*nbf && now < **nbf - leeway_) {
+        if (*nbf && now < static_cast<double>(**nbf) - leeway_) {
             return unauthenticated("token is not yet valid (nbf)");
         }
-        auto iat = number_claim(*claims, "iat");
+        auto iat = date_claim(*claims, "iat");
         if (!iat) {
             return std::move(iat).err();
         }
         if (*iat) {
-            if (**iat > now + leeway_) {
+            if (static_cast<double>(**iat) > now + leeway_) {
                 return unauthenticated("token is issued in the future (iat)");
+            }
+            if (**exp < **iat) {
+                return unauthenticated("token expires before it was issued (exp before iat)");
+            }
+            if (**exp - **iat > config_.max_lifetime.count()) {
+                return unauthenticated("token lifetime (exp - iat) of " + std::to_string(**exp - **iat) +
+                                       " s exceeds the limit of " + std::to_string(config_.max_lifetime.count()) +
+                                       " s");
             }
             token.issued_at = to_time_point(**iat);
         }
@@ -284,6 +320,7 @@ private:
     evp_pkey_ptr key_;
     std::shared_ptr<support::clock> clock_;
     double leeway_;
+    double max_lifetime_;
     mutable std::shared_mutex mutex_;
     mutable std::unordered_map<std::string, verified_token> cache_;
 };
@@ -419,6 +456,9 @@ create_access_token_verifier(verifier_config config, std::shared_ptr<support::cl
     }
     if (config.leeway.count() < 0) {
         return make_error(errc::invalid_argument, "access token leeway must not be negative");
+    }
+    if (config.max_lifetime.count() <= 0) {
+        return make_error(errc::invalid_argument, "access token lifetime limit must be positive");
     }
     if (config.max_token_bytes == 0) {
         return make_error(errc::invalid_argument, "access token size limit must be positive");

@@ -52,8 +52,8 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
                            "certificate_validity_days", "future_key_periods"});
     r.only_keys("signing", {"certificate", "private_key"});
     r.only_keys("store", {"url", "path"});
-    r.only_keys("auth",
-                {"issuer", "audience", "public_key", "user_scope", "admin_scope", "lookup_scope", "leeway_seconds"});
+    r.only_keys("auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "lookup_scope",
+                         "leeway_seconds", "max_token_lifetime_seconds"});
     r.only_keys("log", {"level", "format"});
 
     kms_config c;
@@ -92,6 +92,7 @@ result<kms_config> parse_kms_config(std::string_view text, const std::string& so
     v.audience = r.string("auth", "audience", "", true);
     auto public_key = r.path("auth", "public_key");
     v.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
+    v.max_lifetime = std::chrono::seconds(r.integer("auth", "max_token_lifetime_seconds", 86400, 60, 31 * 86400));
     for (auto [key, scope] : {std::pair{"user_scope", &c.access.user_scope},
                               {"admin_scope", &c.access.admin_scope},
                               {"lookup_scope", &c.access.lookup_scope}}) {

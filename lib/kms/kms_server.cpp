@@ -30,7 +30,7 @@ result<std::unique_ptr<kms_server>> create_kms(const kms_config& config,
     if (!verifier) {
         return make_error(errc::invalid_argument, "auth.public_key: " + verifier.err().message);
     }
-    auto key = support::read_file(config.signing_key, 64 * 1024);
+    auto key = support::read_secret_file(config.signing_key);
     auto chain = support::read_file(config.signing_certificate, 256 * 1024);
     if (!key || !chain) {
         return make_error(errc::invalid_argument, "the response signing certificate and key cannot be read: " +

@@ -73,17 +73,7 @@ result<master_secret_vault> master_secret_vault::from_key(std::string key) {
 }
 
 result<master_secret_vault> master_secret_vault::from_key_file(const std::filesystem::path& file) {
-    std::error_code ec;
-    auto status = std::filesystem::status(file, ec);
-    if (ec) {
-        return make_error(errc::io, file.string() + ": " + ec.message());
-    }
-    using std::filesystem::perms;
-    if ((status.permissions() & (perms::group_all | perms::others_all)) != perms::none) {
-        return make_error(errc::invalid_argument,
-                          file.string() + ": the master key file must be readable by its owner only (chmod 600)");
-    }
-    auto text = support::read_file(file, 1024);
+    auto text = support::read_secret_file(file, 1024);
     if (!text) {
         return std::move(text).err();
     }

@@ -44,10 +44,11 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
     if (!templates) {
         return make_error(errc::invalid_argument, "migration.templates: " + templates.err().message);
     }
-    auto key = support::read_file(setup.signing_private_key, 64 * 1024);
+    auto key = support::read_secret_file(setup.signing_private_key);
     auto chain = support::read_file(setup.signing_certificate_chain, 256 * 1024);
     if (!key || !chain) {
-        return make_error(errc::invalid_argument, "the [tls] certificate and key cannot be read for signing");
+        return make_error(errc::invalid_argument, "the [tls] certificate and key cannot be read for signing: " +
+                                                      (key ? chain.err().message : key.err().message));
     }
     auto client = cscm_client::create(cscm_client_config{setup.cscm.server.tls->certificate_chain,
                                                          setup.cscm.server.tls->private_key, setup.cscm.timeout},

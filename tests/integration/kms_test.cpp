@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <regex>
@@ -530,6 +531,65 @@ TEST_F(kms_two_domains, when_the_lookup_follows_both_kmss_then_it_answers_which_
     }
     EXPECT_EQ(body.find(R"("kms_uri":"kms.fire.example.org")"), std::string::npos) << body;
     EXPECT_NE(body.find(R"("kms_uri":"kms.police.example.org")"), std::string::npos) << body;
+}
+
+// ---- private key files ----
+
+TEST(kms_key_files, when_a_private_key_file_is_readable_by_others_then_mcprov_kms_and_mcprov_token_refuse_it) {
+    temp_dir dir;
+    auto write = [&](const std::string& name, const std::string& text) {
+        ASSERT_TRUE(support::write_file(dir.path() / name, text));
+    };
+    auto ca = http::create_certificate_authority("key files CA", std::chrono::hours(1)).value();
+    auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"}, http::certificate_usage::server,
+                                        std::chrono::hours(1))
+                    .value();
+    auto idms_key = identity::generate_p256_private_key_pem().value();
+    write("kms.crt", cert.certificate_pem);
+    write("kms.key", cert.private_key_pem);
+    write("idms.key", idms_key);
+    write("idms.pub", identity::public_key_pem_from_private(idms_key).value());
+    write("master.key", kms::master_secret_vault::generate_key_file_text());
+    write("kms.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
+                      "[tls]\ncertificate = \"kms.crt\"\nprivate_key = \"kms.key\"\n"
+                      "[domain]\nkms_uri = \"kms.police.example.org\"\nmaster_key = \"master.key\"\n"
+                      "[store]\npath = \"kms.db\"\n"
+                      "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"kms\"\npublic_key = \"idms.pub\"\n");
+    using std::filesystem::perms;
+    const auto open_to_all = perms::owner_read | perms::owner_write | perms::group_read | perms::others_read;
+    auto expect_refusal = [&](const std::string& file, const std::string& err) {
+        const auto path = (dir.path() / file).string();
+        EXPECT_NE(err.find(path + ": readable by others (mode 0644)"), std::string::npos) << err;
+        EXPECT_NE(err.find("chmod 600 " + path), std::string::npos) << err;
+    };
+
+    // The TLS key, which also signs the KMS's answers.
+    std::filesystem::permissions(dir.path() / "kms.key", open_to_all);
+    child_process kms_process(MCPROV_BINARY, {"kms", "--config", (dir.path() / "kms.toml").string()},
+                              dir.path() / "kms-run");
+    EXPECT_EQ(kms_process.wait(60s), 2);
+    expect_refusal("kms.key", kms_process.err());
+
+    // The key `mcprov token` signs with.
+    const std::vector<std::string> token_args{"token",
+                                              "--key",
+                                              (dir.path() / "idms.key").string(),
+                                              "--issuer",
+                                              "https://idms.example.org",
+                                              "--audience",
+                                              "kms",
+                                              "--mc-id",
+                                              "sip:alice@example.org"};
+    std::filesystem::permissions(dir.path() / "idms.key", open_to_all);
+    child_process refused(MCPROV_BINARY, token_args, dir.path() / "token-refused");
+    EXPECT_EQ(refused.wait(60s), 2);
+    expect_refusal("idms.key", refused.err());
+    EXPECT_TRUE(refused.out().empty()) << refused.out();
+    std::filesystem::permissions(dir.path() / "idms.key", perms::owner_read | perms::owner_write);
+    child_process issued(MCPROV_BINARY, token_args, dir.path() / "token-issued");
+    EXPECT_EQ(issued.wait(60s), 0) << issued.err();
+    const auto token = issued.out();
+    EXPECT_EQ(std::count(token.begin(), token.end(), '.'), 2) << token;
 }
 
 } // namespace

@@ -105,6 +105,9 @@ public:
     // The bound port (useful when the configured port was 0).
     virtual std::uint16_t port() const = 0;
     virtual server_stats stats() const = 0;
+    // Blocks until at most `at_most` connections are open and the memory of those that closed has been handed back
+    // to the system, or until `timeout` has passed; whether that happened. For tests and orderly shutdowns.
+    virtual bool wait_for_connections(std::size_t at_most, std::chrono::milliseconds timeout) = 0;
     // Stops accepting, lets requests in flight finish (up to shutdown_grace), then closes everything. Idempotent.
     virtual void stop() = 0;
     // Blocks until the server has stopped.

@@ -37,6 +37,8 @@ struct verifier_config {
     std::string audience;            // must appear in "aud"
     std::string public_key_pem;      // the identity management server's P-256 public key (SubjectPublicKeyInfo PEM)
     std::chrono::seconds leeway{30}; // clock skew allowed on exp/nbf/iat (TS 33.180: at most 30 s)
+    // The longest a token may be valid: exp - iat, and exp - now (for a token without iat), beyond leeway.
+    std::chrono::seconds max_lifetime{24 * 3600};
     std::size_t max_token_bytes = 8192;
     std::size_t cache_entries = 4096; // verified tokens remembered until they expire
 };
@@ -47,7 +49,8 @@ class access_token_verifier {
 public:
     virtual ~access_token_verifier() = default;
     // unauthenticated with a precise reason: malformed, bad signature, wrong issuer/audience, expired, not yet
-    // valid, missing MC ID; too_large for an oversized token.
+    // valid, valid for longer than max_lifetime, exp/nbf/iat not an integer from 1970 to 9999, missing MC ID;
+    // too_large for an oversized token.
     virtual support::result<access_token> verify(std::string_view compact) const = 0;
 };
 

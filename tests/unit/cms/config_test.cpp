@@ -35,6 +35,7 @@ TEST_F(cms_config_test, when_minimal_plain_http_config_then_defaults_apply_and_p
     EXPECT_EQ(c->store_url, "sqlite:" + (dir.path() / "db").string());
     EXPECT_EQ(c->auth.public_key_pem, "-----BEGIN PUBLIC KEY-----\n");
     EXPECT_EQ(c->auth.leeway, std::chrono::seconds(30));
+    EXPECT_EQ(c->auth.max_lifetime, std::chrono::hours(24));
 }
 
 TEST_F(cms_config_test, when_neither_tls_nor_plain_http_then_error_asks_for_tls) {

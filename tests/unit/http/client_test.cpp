@@ -490,6 +490,17 @@ TEST_F(http_client, when_files_of_the_options_cannot_be_used_then_creation_fails
     EXPECT_EQ(b.err().code, errc::invalid_argument);
 }
 
+TEST_F(http_client, when_the_client_private_key_is_readable_by_others_then_creation_fails_naming_the_file) {
+    const auto key = dir.path() / "client.key";
+    std::filesystem::permissions(key, std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    auto c = create_client(tls_options());
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.err().code, errc::invalid_argument);
+    EXPECT_TRUE(contains(c.err().message, key.string() + ": readable by others (mode 0644)")) << c.err().message;
+    EXPECT_TRUE(contains(c.err().message, "chmod 600 " + key.string())) << c.err().message;
+}
+
 TEST_F(http_client, when_the_answer_is_over_the_limit_of_the_call_then_too_large) {
     start_tls_server();
     auto c = create_client(tls_options());

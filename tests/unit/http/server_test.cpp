@@ -1,5 +1,7 @@
 #include <cstdlib>
+#include <fstream>
 #include <future>
+#include <iostream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -11,10 +13,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 #include <spdlog/sinks/base_sink.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "../temp_dir.hpp"
 #include "mcprov/http/client.hpp"
@@ -297,6 +302,33 @@ TEST_F(http_server, when_a_peer_sends_control_bytes_or_invalid_utf8_then_no_log_
     EXPECT_TRUE(forged_seen) << "the handler did not throw";
 }
 
+// ---- key files ----
+
+TEST_F(http_server, when_the_tls_private_key_is_readable_by_others_then_the_server_is_not_created) {
+    auto ca = create_certificate_authority("server test CA", 1h);
+    ASSERT_TRUE(ca) << ca.err().message;
+    auto cert = issue_certificate(*ca, "localhost", {"localhost"}, {"127.0.0.1"}, certificate_usage::server, 1h);
+    ASSERT_TRUE(cert) << cert.err().message;
+    const auto key = dir_.path() / "server.key";
+    ASSERT_TRUE(support::write_file(dir_.path() / "server.crt", cert->certificate_pem));
+    using std::filesystem::perms;
+    ASSERT_TRUE(support::write_file(key, cert->private_key_pem));
+    std::filesystem::permissions(key, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+    server_config config;
+    config.tls = tls_config{dir_.path() / "server.crt", key, {}};
+    auto s = create_server(config, handler_);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.err().code, support::errc::invalid_argument);
+    EXPECT_TRUE(contains(s.err().message, key.string() + ": readable by others (mode 0644)")) << s.err().message;
+    EXPECT_TRUE(contains(s.err().message, "chmod 600 " + key.string())) << s.err().message;
+
+    std::filesystem::permissions(key, perms::owner_read | perms::owner_write);
+    auto fixed = create_server(config, handler_);
+    ASSERT_TRUE(fixed) << fixed.err().message;
+    (*fixed)->stop();
+    (*fixed)->wait();
+}
+
 // ---- connection floods ----
 
 // How many bare connections the flood tests open: MCPROV_TEST_FLOOD_CONNECTIONS, 1000 by default.
@@ -307,14 +339,20 @@ std::size_t flood_size() {
     return 1000;
 }
 
-// Opens `n` TCP connections that never send a byte.
-std::vector<std::unique_ptr<tcp::socket>> flood(asio::io_context& ioc, std::uint16_t port, std::size_t n) {
+// Raises the open-files limit, as far as the hard limit allows, for `n` connections of which both ends are in this
+// process.
+void allow_connections(std::size_t n) {
     rlimit files{};
     ::getrlimit(RLIMIT_NOFILE, &files);
     if (files.rlim_cur < 2 * n + 256 && files.rlim_cur < files.rlim_max) {
         files.rlim_cur = std::min<rlim_t>(files.rlim_max, 2 * n + 256);
         ::setrlimit(RLIMIT_NOFILE, &files);
     }
+}
+
+// Opens `n` TCP connections that never send a byte.
+std::vector<std::unique_ptr<tcp::socket>> flood(asio::io_context& ioc, std::uint16_t port, std::size_t n) {
+    allow_connections(n);
     std::vector<std::unique_ptr<tcp::socket>> sockets;
     for (std::size_t i = 0; i < n; ++i) {
         auto s = std::make_unique<tcp::socket>(ioc);
@@ -362,6 +400,91 @@ TEST_F(http_server, when_bare_connections_flood_a_tls_server_then_tls_clients_ar
     boost::system::error_code ec;
     sockets.front()->read_some(asio::buffer(buf), ec);
     EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+}
+
+// The resident set size of this process (/proc/self/statm).
+std::size_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t size = 0;
+    std::size_t resident = 0;
+    statm >> size >> resident;
+    EXPECT_TRUE(statm) << "cannot read /proc/self/statm";
+    return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// The first flight of a TLS client, its ClientHello: sent on a connection that then goes no further, it makes the
+// server set up a whole handshake (TLS state, buffers, its own flight) and wait for the client's next.
+std::string client_hello() {
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+    std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
+    BIO* in = BIO_new(BIO_s_mem());
+    BIO* out = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl.get(), in, out); // ssl owns both
+    SSL_set_connect_state(ssl.get());
+    EXPECT_EQ(SSL_do_handshake(ssl.get()), -1);
+    EXPECT_EQ(SSL_get_error(ssl.get(), -1), SSL_ERROR_WANT_READ);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(out, &data);
+    return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+}
+
+// Without malloc_trim after the flood has gone, resident memory stays near its peak (about 280 MB above the baseline
+// for 3000 handshakes); with it, some 20 MB above. The bound sits between, whatever else the machine runs.
+TEST_F(http_server, when_a_flood_of_unfinished_tls_handshakes_has_gone_then_resident_memory_returns_near_its_baseline) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "the sanitizer's allocator keeps freed memory (quarantine) and ignores malloc_trim";
+#endif
+    const std::size_t n = 3 * flood_size(); // 3000 by default
+    constexpr std::size_t bound = 64 * 1024 * 1024;
+    allow_connections(n);
+    server_config config;
+    config.max_connections = 2 * n;
+    config.max_handshakes = n; // every handshake of the flood is held at once
+    config.handshake_timeout = 600s;
+    start_tls(config);
+    {
+        // TLS set up once in the server, its threads' arenas made: what a server that has served a client holds.
+        auto warm = tls_client();
+        ASSERT_TRUE(warm);
+        auto res = warm->fetch({bhttp::verb::get, tls_url("/warm"), {}, ""});
+        ASSERT_TRUE(res) << res.err().message;
+    }
+    ASSERT_TRUE(server_->wait_for_connections(0, 60s));
+    const auto hello = client_hello();
+    ASSERT_FALSE(hello.empty());
+    const auto baseline = resident_bytes();
+
+    {
+        asio::io_context ioc;
+        std::vector<std::unique_ptr<tcp::socket>> sockets;
+        sockets.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            auto s = std::make_unique<tcp::socket>(ioc);
+            s->connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+            asio::write(*s, asio::buffer(hello));
+            sockets.push_back(std::move(s));
+        }
+        // Each connection's handshake is under way in the server once its answer to the ClientHello arrives.
+        for (auto& s : sockets) {
+            timeval tv{20, 0};
+            ::setsockopt(s->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            std::array<char, 64> answer;
+            boost::system::error_code ec;
+            ASSERT_GT(s->read_some(asio::buffer(answer), ec), 0u) << ec.message();
+        }
+        const auto stats = server_->stats();
+        EXPECT_EQ(stats.handshaking, n);
+        EXPECT_EQ(stats.handshakes_dropped, 0u);
+        const auto peak = resident_bytes();
+        std::cout << "resident: " << baseline / 1024 << " KiB before, " << peak / 1024 << " KiB with " << n
+                  << " unfinished handshakes\n";
+    } // the flood's connections close
+
+    ASSERT_TRUE(server_->wait_for_connections(0, 120s)) << server_->stats().connections << " still open";
+    const auto after = resident_bytes();
+    std::cout << "resident: " << after / 1024 << " KiB once they have gone\n";
+    EXPECT_LT(after, baseline + bound) << "resident memory grew by " << (after - baseline) / 1024
+                                       << " KiB over a flood of " << n << " unfinished handshakes that has gone";
 }
 
 TEST_F(http_server, when_a_connection_never_starts_tls_then_it_is_closed_at_the_handshake_timeout) {

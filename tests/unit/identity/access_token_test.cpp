@@ -221,6 +221,86 @@ TEST_F(identity_access_token, when_iat_in_future_beyond_leeway_then_refused) {
     EXPECT_TRUE(v->verify(sign(payload_with(R"("mc_id":"sip:a@b.example","iat":)" + json_number(start_seconds + 30)))));
 }
 
+// A payload with every required claim and the given JSON text as exp (no iat).
+std::string payload_with_exp_text(const std::string& exp_text) {
+    return R"({"iss":")" + std::string(issuer) + R"(","aud":")" + audience + R"(","mc_id":"sip:a@b.example","exp":)" +
+           exp_text + "}";
+}
+
+TEST_F(identity_access_token, when_exp_is_1e30_then_refused_as_after_the_year_9999) {
+    expect_refused(uncached_verifier()->verify(sign(payload_with_exp_text("1e30"))),
+                   "claim exp is after the year 9999");
+}
+
+TEST_F(identity_access_token, when_exp_nbf_or_iat_is_not_an_integer_from_1970_to_9999_then_refused_saying_why) {
+    auto v = uncached_verifier();
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"-1", "is negative (before 1970)"},
+        {"-1e10", "is negative (before 1970)"},
+        {"253402300800", "is after the year 9999"},         // 10000-01-01T00:00:00Z
+        {"18446744073709551615", "is after the year 9999"}, // held as uint64
+        {"1e300", "is after the year 9999"},
+        {json_number(start_seconds + 60) + ".5", "is not a whole number of seconds"},
+        {json_number(start_seconds + 60) + ".0", "is a floating-point number, not an integer"},
+        {"1.70406726e9", "is a floating-point number, not an integer"},
+    };
+    for (const auto& [text, why] : cases) {
+        expect_refused(v->verify(sign(payload_with_exp_text(text))), "claim exp " + why);
+        for (const char* claim : {"nbf", "iat"}) {
+            expect_refused(
+                v->verify(sign(payload_with(R"("mc_id":"sip:a@b.example",")" + std::string(claim) + R"(":)" + text))),
+                "claim " + std::string(claim) + " " + why);
+        }
+    }
+    // The ends of the range are NumericDates; they fail only as the token's times.
+    expect_refused(v->verify(sign(payload_with(R"("mc_id":"sip:a@b.example","nbf":253402300799)"))),
+                   "token is not yet valid (nbf)");
+    EXPECT_TRUE(v->verify(sign(payload_with(R"("mc_id":"sip:a@b.example","nbf":0)"))));
+    expect_refused(v->verify(sign(payload_with_exp_text("253402300799"))),
+                   "token expires more than 86400 s from now, the limit on a token's lifetime");
+    expect_refused(v->verify(sign(payload_with_exp_text("0"))), "token has expired");
+}
+
+TEST_F(identity_access_token, when_exp_minus_iat_exceeds_the_lifetime_limit_then_refused) {
+    auto c = config();
+    c.cache_entries = 0;
+    c.max_lifetime = 3600s;
+    auto v = verifier(c);
+    auto with = [](std::int64_t iat, std::int64_t exp) {
+        return payload_with(R"("mc_id":"sip:a@b.example","iat":)" + json_number(iat), exp);
+    };
+    EXPECT_TRUE(v->verify(sign(with(start_seconds - 600, start_seconds + 3000))));
+    expect_refused(v->verify(sign(with(start_seconds - 600, start_seconds + 3001))),
+                   "token lifetime (exp - iat) of 3601 s exceeds the limit of 3600 s");
+    expect_refused(v->verify(sign(with(start_seconds + 20, start_seconds + 10))),
+                   "token expires before it was issued (exp before iat)");
+    auto r = request();
+    r.lifetime = 3601s;
+    expect_refused(v->verify(issue(r)), "token lifetime (exp - iat) of 3601 s exceeds the limit of 3600 s");
+    r.lifetime = 3600s;
+    EXPECT_TRUE(v->verify(issue(r)));
+}
+
+TEST_F(identity_access_token, when_a_token_without_iat_expires_beyond_the_lifetime_limit_from_now_then_refused) {
+    auto c = config();
+    c.cache_entries = 0;
+    c.max_lifetime = 3600s;
+    auto v = verifier(c);
+    EXPECT_TRUE(v->verify(sign(payload_with(R"("mc_id":"sip:a@b.example")", start_seconds + 3600 + 30))));
+    expect_refused(v->verify(sign(payload_with(R"("mc_id":"sip:a@b.example")", start_seconds + 3600 + 31))),
+                   "token expires more than 3600 s from now, the limit on a token's lifetime");
+}
+
+TEST_F(identity_access_token, when_the_lifetime_limit_is_not_set_then_it_is_24_hours) {
+    EXPECT_EQ(verifier_config{}.max_lifetime, 24h);
+    auto r = request();
+    r.lifetime = 24h;
+    EXPECT_TRUE(uncached_verifier()->verify(issue(r)));
+    r.lifetime = 24h + 1s;
+    expect_refused(uncached_verifier()->verify(issue(r)),
+                   "token lifetime (exp - iat) of 86401 s exceeds the limit of 86400 s");
+}
+
 TEST_F(identity_access_token, when_no_mc_id_and_no_mcptt_id_then_refused) {
     expect_refused(verifier()->verify(sign(payload_with(R"("sub":"alice","mcdata_id":"sip:a@b.example")"))),
                    "token carries no MC ID (mc_id or mcptt_id)");
@@ -520,6 +600,11 @@ TEST_F(identity_access_token, when_config_or_request_incomplete_then_invalid_arg
     auto c = config();
     c.issuer.clear();
     EXPECT_FALSE(create_access_token_verifier(c, clock_));
+    c = config();
+    c.max_lifetime = 0s;
+    auto no_lifetime = create_access_token_verifier(c, clock_);
+    ASSERT_FALSE(no_lifetime);
+    EXPECT_EQ(no_lifetime.err().code, errc::invalid_argument);
     EXPECT_FALSE(create_access_token_verifier(config(), nullptr));
     auto iss = create_token_issuer(*private_pem_, clock_);
     ASSERT_TRUE(iss);

@@ -126,6 +126,7 @@ TEST_F(kms_config_test, when_only_required_keys_are_given_then_every_default_app
     EXPECT_EQ(c->access.verifier.audience, "kms");
     EXPECT_EQ(c->access.verifier.public_key_pem, idms_key);
     EXPECT_EQ(c->access.verifier.leeway, 30s);
+    EXPECT_EQ(c->access.verifier.max_lifetime, 24h);
     EXPECT_EQ(c->access.user_scope, "3gpp:mc:key_management_service");
     EXPECT_EQ(c->access.admin_scope, "mcprov:kms:admin");
     EXPECT_EQ(c->access.lookup_scope, "mcprov:kms:lookup");
@@ -209,6 +210,8 @@ std::vector<integer_key> integer_keys() {
          [](const kms_config& c) { return std::int64_t(c.domain.future_key_periods); }},
         {"auth", "leeway_seconds", 0, 300,
          [](const kms_config& c) { return std::int64_t(c.access.verifier.leeway.count()); }},
+        {"auth", "max_token_lifetime_seconds", 60, 31 * 86400,
+         [](const kms_config& c) { return std::int64_t(c.access.verifier.max_lifetime.count()); }},
     };
 }
 
@@ -529,7 +532,9 @@ TEST_F(kms_config_test, when_the_example_file_is_read_then_it_names_every_key) {
           "certificate_validity_days", "future_key_periods"}},
         {"signing", {"certificate", "private_key"}},
         {"store", {"path"}},
-        {"auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "lookup_scope", "leeway_seconds"}},
+        {"auth",
+         {"issuer", "audience", "public_key", "user_scope", "admin_scope", "lookup_scope", "leeway_seconds",
+          "max_token_lifetime_seconds"}},
         {"log", {"level", "format"}}};
     for (const auto& [table, names] : keys) {
         // The table's part of the file: from its header (perhaps commented out) to the next header.
