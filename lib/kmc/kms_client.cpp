@@ -21,8 +21,9 @@ namespace {
 
 class kms_client_impl final : public kms_client {
 public:
-    kms_client_impl(kms_client_config config, std::unique_ptr<http::client> http, std::string ca_pem)
-        : config_(std::move(config)), http_(std::move(http)), ca_pem_(std::move(ca_pem)) {}
+    kms_client_impl(kms_client_config config, std::unique_ptr<http::client> http, std::string ca_pem,
+                    std::shared_ptr<support::clock> clock)
+        : config_(std::move(config)), http_(std::move(http)), ca_pem_(std::move(ca_pem)), clock_(std::move(clock)) {}
 
     result<kms_certificate> init() override;
     result<kms_key_set> keyprov(std::optional<std::chrono::system_clock::time_point> at) override;
@@ -36,12 +37,14 @@ private:
     kms_client_config config_;
     std::unique_ptr<http::client> http_;
     std::string ca_pem_;
+    std::shared_ptr<support::clock> clock_;
     std::string kms_uri_; // learnt from init
 };
 
 } // namespace
 
-result<std::unique_ptr<kms_client>> kms_client::create(kms_client_config config) {
+result<std::unique_ptr<kms_client>> kms_client::create(kms_client_config config,
+                                                       std::shared_ptr<support::clock> clock) {
     auto ca = support::read_file(config.ca_file, 1024 * 1024);
     if (!ca) {
         return make_error(errc::invalid_argument, "the KMS's CA: " + ca.err().message);
@@ -55,7 +58,8 @@ result<std::unique_ptr<kms_client>> kms_client::create(kms_client_config config)
         return std::move(http).err();
     }
     return std::unique_ptr<kms_client>(
-        std::make_unique<kms_client_impl>(std::move(config), std::move(http).value(), std::move(ca).value()));
+        std::make_unique<kms_client_impl>(std::move(config), std::move(http).value(), std::move(ca).value(),
+                                          clock ? std::move(clock) : support::create_system_clock()));
 }
 
 result<kms_response> kms_client_impl::post(const std::string& path) {
@@ -67,7 +71,7 @@ result<kms_response> kms_client_impl::post(const std::string& path) {
         kms_request request;
         request.user_uri = config_.user_uri;
         request.kms_uri = kms_uri_;
-        request.time = std::chrono::system_clock::now();
+        request.time = clock_->now();
         request.client_id = "mcprov";
         request.client_req_url = "https://" + kms_uri_ + path;
         auto body = encode_kms_request(request);

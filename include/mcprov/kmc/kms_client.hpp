@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "mcprov/kms_interface/kms_documents.hpp"
+#include "mcprov/support/clock.hpp"
 #include "mcprov/support/result.hpp"
 
 namespace mcprov::kmc {
@@ -26,8 +27,10 @@ struct kms_client_config {
 // The procedures of this module take the interface, so that tests can give them a fake KMS.
 class kms_client {
 public:
-    // Over HTTPS. Errors: invalid_argument (the CA file cannot be read or used).
-    static support::result<std::unique_ptr<kms_client>> create(kms_client_config config);
+    // Over HTTPS; KmsRequest times come from `clock` (the system clock when null). Errors: invalid_argument (the CA
+    // file cannot be read or used).
+    static support::result<std::unique_ptr<kms_client>> create(kms_client_config config,
+                                                               std::shared_ptr<support::clock> clock = nullptr);
 
     virtual ~kms_client() = default;
 
