@@ -103,9 +103,10 @@ struct partner_profile_retrieval::stored_visitor {
 // request (in any process on the store) holds it, acquire() waits for it to finish or expire.
 class partner_profile_retrieval::visitor_lease {
 public:
-    visitor_lease(store::document_store& documents, std::string_view user, const std::string& holder,
-                  std::chrono::milliseconds ttl)
-        : documents_(documents), name_("visitor:" + std::string(user)), holder_(holder), ttl_(ttl) {}
+    visitor_lease(std::mutex& local, store::document_store& documents, std::string_view user,
+                  const std::string& holder, std::chrono::milliseconds ttl)
+        : local_(local, std::defer_lock), documents_(documents), name_("visitor:" + std::string(user)),
+          holder_(holder), ttl_(ttl) {}
     visitor_lease(const visitor_lease&) = delete;
     visitor_lease& operator=(const visitor_lease&) = delete;
     ~visitor_lease() {
@@ -122,9 +123,13 @@ public:
     // stored a fresh copy meanwhile). Errors: those of the store; unavailable when the lease stays taken (renewed
     // by its holder) for twice its lifetime.
     result<bool> acquire() {
+        // The requests of this process wait on the mutex; those of other processes on the store's lease.
+        bool waited = !local_.try_lock();
+        if (waited) {
+            local_.lock();
+        }
         const auto give_up = std::chrono::steady_clock::now() + 2 * ttl_;
         auto pause = std::chrono::milliseconds(2);
-        bool waited = false;
         for (;;) {
             auto taken = documents_.try_acquire_lease(name_, holder_, ttl_);
             if (!taken) {
@@ -145,6 +150,7 @@ public:
     }
 
 private:
+    std::unique_lock<std::mutex> local_;
     store::document_store& documents_;
     std::string name_;
     const std::string& holder_;
@@ -202,9 +208,9 @@ std::mutex& partner_profile_retrieval::lock_for(std::string_view user) {
 
 result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& primary, std::string_view user,
                                                        std::string_view cid) {
-    std::lock_guard user_lock(lock_for(user));
+    // A revalidation takes no lock: only obtaining or generating a profile is done by one request at a time.
     const auto started = clock_->now();
-    visitor_lease lease(*documents_, user, holder_, config_.procedure_deadline);
+    visitor_lease lease(lock_for(user), *documents_, user, holder_, config_.procedure_deadline);
     // What another request (of this process or another) stored for this visitor while this one waited for it, if
     // it is what the primary has now: it was obtained after this request came, so it is served as is.
     auto fresh_from_other = [&](const std::optional<stored_visitor>& stored, const std::string* etag) {
@@ -434,8 +440,7 @@ result<store::stored_document> partner_profile_retrieval::stored_profile(std::st
 }
 
 result<bool> partner_profile_retrieval::release(std::string_view user, std::string_view primary_system) {
-    std::lock_guard user_lock(lock_for(user));
-    visitor_lease lease(*documents_, user, holder_, config_.procedure_deadline);
+    visitor_lease lease(lock_for(user), *documents_, user, holder_, config_.procedure_deadline);
     if (auto taken = lease.acquire(); !taken) {
         return std::move(taken).err();
     }
@@ -473,8 +478,7 @@ result<std::size_t> partner_profile_retrieval::replace_templates(template_catalo
         current = templates_;
     }
     for (const auto& listed : *entries) {
-        std::lock_guard user_lock(lock_for(listed.user));
-        visitor_lease lease(*documents_, listed.user, holder_, config_.procedure_deadline);
+        visitor_lease lease(lock_for(listed.user), *documents_, listed.user, holder_, config_.procedure_deadline);
         if (auto taken = lease.acquire(); !taken) {
             log()->warn("{} not regenerated after a template change: {}", listed.user, taken.err().message);
             continue;

@@ -266,6 +266,39 @@ TEST_F(migration, when_the_primary_hangs_then_the_stored_copy_is_served_stale_wi
     }));
 }
 
+TEST_F(migration, when_the_primary_hangs_then_the_partners_other_clients_are_served_meanwhile) {
+    systems.edit_config("mcx-b", "[cscm]\n", "[cscm]\ntimeout_seconds = 6\n");
+    start_both();
+    ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
+    const auto before = b_stat("visitor_requests");
+
+    // More visitors' requests than mcx-b has connection threads (2), each waiting on the stopped primary.
+    systems.process("mcx-a").signal(SIGSTOP);
+    constexpr int waiting = 4;
+    std::vector<std::thread> visitors;
+    std::vector<http::response> answers(waiting);
+    for (int i = 0; i < waiting; ++i) {
+        visitors.emplace_back([&, i] { answers[i] = visit(two_systems::alice); });
+    }
+    EXPECT_TRUE(eventually([&] { return b_stat("visitor_requests") >= before + waiting; }));
+    // Every one of them is now waiting on the primary; the partner's own clients are answered meanwhile.
+    auto started = std::chrono::steady_clock::now();
+    auto health = systems.get("mcx-b", systems.base("mcx-b") + "/healthz", "");
+    auto admin = systems.get("mcx-b", systems.base("mcx-b") + "/migration/visitors", systems.admin_token("mcx-b"));
+    auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(health.result(), status::ok);
+    EXPECT_EQ(admin.result(), status::ok);
+    EXPECT_LT(took, std::chrono::seconds(3)) << "answered while the visitors still wait (6 s CSCM-x timeout)";
+    for (auto& t : visitors) {
+        t.join();
+    }
+    systems.process("mcx-a").signal(SIGCONT);
+    for (const auto& a : answers) {
+        EXPECT_EQ(a.result(), status::ok) << "served stale: " << a.body();
+        EXPECT_TRUE(contains(std::string(a[boost::beast::http::field::warning]), "110"));
+    }
+}
+
 TEST_F(migration, when_the_user_is_served_at_home_again_then_the_partner_deletes_its_copy) {
     start_both();
     ASSERT_EQ(visit(two_systems::alice).result(), status::ok);
