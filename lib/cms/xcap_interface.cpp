@@ -144,16 +144,7 @@ public:
                    .errors = errors,
                    .max_body_bytes = 0});
         };
-        p.add({.name = "healthz",
-               .methods = {bhttp::verb::get},
-               .path = "/healthz",
-               .handle = [](http::call& c) -> result<http::response> {
-                   auto res = make_response(bhttp::status::ok, c.req.version());
-                   res.set(bhttp::field::content_type, "text/plain");
-                   res.body() = "ok\n";
-                   return res;
-               },
-               .max_body_bytes = 0});
+        p.add(http::health_route());
         admin_route("stats", "/stats", &xcap_interface::serve_stats);
         admin_route("migration-serving", "/migration/serving", &xcap_interface::serve_serving_register);
         admin_route("migration-visitors", "/migration/visitors", &xcap_interface::serve_visitors);

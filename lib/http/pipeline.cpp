@@ -211,6 +211,19 @@ response problem_json(const error_context& ctx) {
     return problem(ctx.status, ctx.req.version(), ctx.error.message);
 }
 
+route health_route() {
+    return {.name = "healthz",
+            .methods = {bhttp::verb::get},
+            .path = "/healthz",
+            .handle = [](call& c) -> support::result<response> {
+                auto res = make_response(bhttp::status::ok, c.req.version());
+                res.set(bhttp::field::content_type, "text/plain");
+                res.body() = "ok\n";
+                return res;
+            },
+            .max_body_bytes = 0};
+}
+
 // ---- the pipeline ----
 
 namespace {

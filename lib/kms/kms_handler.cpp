@@ -116,13 +116,6 @@ result<std::int64_t> parse_cache_number(std::string_view text) {
     return value;
 }
 
-http::response healthz(const http::request& req) {
-    auto res = http::make_response(bhttp::status::ok, req.version());
-    res.set(bhttp::field::content_type, "text/plain");
-    res.body() = "ok\n";
-    return res;
-}
-
 // 404 and 405: problem+json as elsewhere, in the words the KMS has always used.
 http::response unrouted_answer(const http::error_context& ctx) {
     if (ctx.status == bhttp::status::method_not_allowed && path_of(ctx.req).starts_with(kms_interface::kms_path_root)) {
@@ -170,10 +163,7 @@ void kms_handler::add_routes() {
                         },
                         .errors = [this](const http::error_context& ctx) { return kms_refusal(ctx); }});
     };
-    pipeline_->add({.name = "healthz",
-                    .methods = {verb::get},
-                    .path = "/healthz",
-                    .handle = [](http::call& c) -> result<http::response> { return healthz(c.req); }});
+    pipeline_->add(http::health_route());
     pipeline_->add({.name = "stats",
                     .methods = {verb::get},
                     .path = "/stats",

@@ -53,16 +53,7 @@ public:
         auto partners = http::client_certificate_authentication(
             [self](const http::peer_info& peer) { return self->identify(peer); });
         auto errors = [self](const http::error_context& c) { return self->error_answer(c); };
-        p.add({.name = "healthz",
-               .methods = {bhttp::verb::get},
-               .path = "/healthz",
-               .handle = [](http::call& c) -> result<http::response> {
-                   auto res = make_response(bhttp::status::ok, c.req.version());
-                   res.set(bhttp::field::content_type, "text/plain");
-                   res.body() = "ok\n";
-                   return res;
-               },
-               .max_body_bytes = 0});
+        p.add(http::health_route());
         p.add({.name = "migration-profile",
                .methods = {bhttp::verb::get},
                .path = "/cscm-x/v1/users/{user}/migration-profile",
@@ -134,33 +125,39 @@ private:
         return res;
     }
 
-    // The MC service ID of the resource's user (decoded and checked by the codec both ends share).
-    static result<std::string> user_of(const http::call& c) {
+    // What every CSCM-x procedure starts from: the correlation id, the resource's user (decoded and checked by the
+    // codec both ends share) and the partner that asks.
+    struct cscm_request {
+        std::string correlation_id;
+        std::string user;
+        const partner_agreement& partner;
+    };
+    result<cscm_request> begin(http::call& c) {
+        ++services_->cscm.requests;
+        auto cid = correlation_id_of(c.req);
         auto resource = cscm::parse_resource(c.req.target());
         if (!resource) {
             return std::move(resource).err();
         }
-        return std::move(resource->user);
+        return cscm_request{std::move(cid), std::move(resource->user), partner_of(c)};
     }
 
     // TS 23.280 10.1.4.x.2 steps 7-8, at the primary: the partner asks for the user's migration profile.
     result<http::response> provide_migration_profile(http::call& c) {
-        ++services_->cscm.requests;
-        const auto cid = correlation_id_of(c.req);
-        auto user = user_of(c);
-        if (!user) {
-            return std::move(user).err();
+        auto r = begin(c);
+        if (!r) {
+            return std::move(r).err();
         }
-        const auto& partner = partner_of(c);
+        const auto& [cid, user, partner] = *r;
         std::optional<std::string> inm;
         if (auto f = c.req[bhttp::field::if_none_match]; !f.empty()) {
             inm = std::string(f);
         }
-        auto outcome = services_->provision->run({*user, partner.system, inm, cid});
+        auto outcome = services_->provision->run({user, partner.system, inm, cid});
         if (!outcome) {
             return std::move(outcome).err();
         }
-        services_->releases->release(*user, outcome->partners_to_release, cid);
+        services_->releases->release(user, outcome->partners_to_release, cid);
         if (outcome->not_modified) {
             ++services_->cscm.not_modified;
             auto res = make_response(bhttp::status::not_modified, c.req.version());
@@ -180,18 +177,16 @@ private:
 
     // The partner reports what it delivered to the visiting user (docs/cscm-x.md).
     result<http::response> record_delivery_report(http::call& c) {
-        ++services_->cscm.requests;
-        const auto cid = correlation_id_of(c.req);
-        auto user = user_of(c);
-        if (!user) {
-            return std::move(user).err();
+        auto r = begin(c);
+        if (!r) {
+            return std::move(r).err();
         }
-        const auto& partner = partner_of(c);
+        const auto& [cid, user, partner] = *r;
         auto report = cscm::decode_delivery_report(c.req.body());
         if (!report) {
             return std::move(report).err();
         }
-        auto recorded = services_->serving->record_delivery(*user, partner.system, *report);
+        auto recorded = services_->serving->record_delivery(user, partner.system, *report);
         if (!recorded) {
             auto e = std::move(recorded).err();
             if (e.code == errc::not_found || e.code == errc::conflict) {
@@ -200,7 +195,7 @@ private:
             return e;
         }
         ++services_->cscm.delivery_reports;
-        log()->info("{} [{}] {} delivered {} (template {}, from {})", *user, report->correlation_id, partner.system,
+        log()->info("{} [{}] {} delivered {} (template {}, from {})", user, report->correlation_id, partner.system,
                     report->digest, support::printable(report->template_name), report->profile_etag);
         auto res = make_response(bhttp::status::no_content, c.req.version());
         res.set(cscm::correlation_header, cid);
@@ -209,14 +204,12 @@ private:
 
     // The primary says its user is served elsewhere now: this partner deletes its stored copy.
     result<http::response> release_visitor(http::call& c) {
-        ++services_->cscm.requests;
-        const auto cid = correlation_id_of(c.req);
-        auto user = user_of(c);
-        if (!user) {
-            return std::move(user).err();
+        auto r = begin(c);
+        if (!r) {
+            return std::move(r).err();
         }
-        const auto& partner = partner_of(c);
-        auto released = services_->retrieval->release(*user, partner.system);
+        const auto& [cid, user, partner] = *r;
+        auto released = services_->retrieval->release(user, partner.system);
         if (!released && released.err().code != errc::forbidden) {
             return std::move(released).err();
         }
@@ -226,10 +219,10 @@ private:
         }
         ++services_->cscm.releases_received;
         if (!*released) {
-            log()->info("{} [{}] {} says the user is served elsewhere: nothing stored", *user, cid, partner.system);
+            log()->info("{} [{}] {} says the user is served elsewhere: nothing stored", user, cid, partner.system);
             return make_error(errc::not_found, "no stored profile for this user");
         }
-        log()->info("{} [{}] {} says the user is served elsewhere: stored profile deleted", *user, cid,
+        log()->info("{} [{}] {} says the user is served elsewhere: stored profile deleted", user, cid,
                     partner.system);
         auto res = make_response(bhttp::status::no_content, c.req.version());
         res.set(cscm::correlation_header, cid);

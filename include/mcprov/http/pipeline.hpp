@@ -139,6 +139,9 @@ struct route {
     bool may_wait = false;
 };
 
+// The route every mcprov listener has: GET /healthz, no credentials, "ok" as text/plain (a load balancer's check).
+route health_route();
+
 // What one route (or the pipeline's unrouted requests) has seen.
 struct route_counters {
     std::uint64_t requests = 0;
