@@ -120,7 +120,8 @@ for attempt in 1 2 3; do
     sed -i "s/^level = \"info\"/level = \"$log_level\"/" "dev/$label/cms.toml"
     grep -q "^level = \"$log_level\"" "dev/$label/cms.toml" || fail "cannot set the log level in dev/$label/cms.toml"
     if [ "${STORE:-sqlite}" = postgresql ]; then
-      sed -i "s|^path = \"cms.db\"|url = \"${pg_url/\/postgres\?//${label/-/_}?}\"|" "dev/$label/cms.toml"
+      url=${pg_url/\/postgres\?//${label/-/_}?}
+      sed -i "s|^path = \"cms.db\"|url = \"${url//&/\\&}\"|" "dev/$label/cms.toml"
       grep -q "^url = \"postgresql:" "dev/$label/cms.toml" || fail "cannot set the store in dev/$label/cms.toml"
     fi
   done

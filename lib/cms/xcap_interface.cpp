@@ -242,8 +242,9 @@ private:
         case errc::conflict:
             return xcap_error(version, "constraint-failure", c.error.message);
         case errc::storage_full:
-            return problem(c.status, version,
-                           "the server's storage is full: nothing was changed; try again when an operator has made room");
+            return problem(
+                c.status, version,
+                "the server's storage is full: nothing was changed; try again when an operator has made room");
         default:
             return problem(c.status, version, c.error.message);
         }
@@ -297,8 +298,8 @@ private:
     }
 
     result<http::response> document_response(const http::request& req, const xcap::application_usage& usage,
-                                              const xcap::xcap_uri& uri, store::stored_document doc,
-                                              const std::string& who) {
+                                             const xcap::xcap_uri& uri, store::stored_document doc,
+                                             const std::string& who) {
         const auto version = req.version();
         auto res = make_response(bhttp::status::ok, version);
         if (!uri.node_selector) {
@@ -319,14 +320,15 @@ private:
             if (!selected) {
                 return std::move(selected).err();
             }
-            res.set(bhttp::field::content_type, selected->kind == xml::selection_kind::element ? "application/xcap-el+xml"
-                                                : selected->kind == xml::selection_kind::attribute
-                                                    ? "application/xcap-att+xml"
-                                                    : "application/xcap-ns+xml");
+            res.set(bhttp::field::content_type,
+                    selected->kind == xml::selection_kind::element     ? "application/xcap-el+xml"
+                    : selected->kind == xml::selection_kind::attribute ? "application/xcap-att+xml"
+                                                                       : "application/xcap-ns+xml");
             res.body() = std::move(selected->body);
         }
         // Preconditions apply only to what would otherwise be a 2xx answer (RFC 9110 section 13.2.1).
-        if (auto im = req[bhttp::field::if_match]; !im.empty() && !store::entity_tag_list_matches(im, doc.etag, false)) {
+        if (auto im = req[bhttp::field::if_match];
+            !im.empty() && !store::entity_tag_list_matches(im, doc.etag, false)) {
             return make_error(errc::precondition_failed, "the document's entity tag does not match");
         }
         if (auto inm = req[bhttp::field::if_none_match];
@@ -537,9 +539,10 @@ private:
                                                {"not_modified", s.not_modified.load()},
                                                {"delivery_reports", s.delivery_reports.load()},
                                                {"releases_received", s.releases_received.load()}};
-            body["templates"] = boost::json::object{{"reloads", migration_->templates.reloads.load()},
-                                                    {"reloads_refused", migration_->templates.reloads_refused.load()},
-                                                    {"profiles_changed", migration_->templates.profiles_changed.load()}};
+            body["templates"] =
+                boost::json::object{{"reloads", migration_->templates.reloads.load()},
+                                    {"reloads_refused", migration_->templates.reloads_refused.load()},
+                                    {"profiles_changed", migration_->templates.profiles_changed.load()}};
             body["releases"] = boost::json::object{{"released", migration_->releases->released()},
                                                    {"failed_attempts", migration_->releases->failed_attempts()}};
         }

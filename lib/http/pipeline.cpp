@@ -279,7 +279,7 @@ struct pipeline::match {
     bool path_matched = false;
 };
 
-pipeline::pipeline(std::string module) : module_(std::move(module)) {
+pipeline::pipeline(std::string module) : log_(support::logger(module)) {
     route r;
     r.name = std::string(unrouted);
     r.path = "/*";
@@ -341,8 +341,9 @@ namespace {
 // Everything one request passes through on one route; `body` is null while screening (before the body is read).
 class run {
 public:
-    run(const std::string& module, const route& r, const request& req, const peer_info& peer, atomic_counters& counters)
-        : log_(support::logger(module)), r_(r), req_(req), peer_(peer), counters_(counters) {}
+    run(const std::shared_ptr<spdlog::logger>& lines, const route& r, const request& req, const peer_info& peer,
+        atomic_counters& counters)
+        : log_(lines), r_(r), req_(req), peer_(peer), counters_(counters) {}
 
     // Screening: a refusal, or nullopt to go on and read the body.
     std::optional<response> screen() {
@@ -456,7 +457,7 @@ private:
                    : "the request body exceeds the limit of " + std::to_string(r_.max_body_bytes) + " bytes";
     }
 
-    std::shared_ptr<spdlog::logger> log_;
+    const std::shared_ptr<spdlog::logger>& log_;
     const route& r_;
     const request& req_;
     const peer_info& peer_;
@@ -480,9 +481,10 @@ const char* what_of(std::exception_ptr e) {
 
 namespace {
 
-response unrouted_answer(const std::string& module, const route& r, const request& req, const peer_info& peer,
-                         atomic_counters& counters, bool path_matched, const std::vector<bhttp::verb>& allowed) {
-    run one(module, r, req, peer, counters);
+response unrouted_answer(const std::shared_ptr<spdlog::logger>& lines, const route& r, const request& req,
+                         const peer_info& peer, atomic_counters& counters, bool path_matched,
+                         const std::vector<bhttp::verb>& allowed) {
+    run one(lines, r, req, peer, counters);
     if (!path_matched) {
         return one.fail(make_error(errc::not_found, "no such resource"));
     }
@@ -499,12 +501,11 @@ response pipeline::handle(request&& req, const peer_info& peer) {
     auto m = find(req);
     entry& e = m.found ? *m.found : *unrouted_;
     ++e.counters.requests;
-    run one(module_, e.r, req, peer, e.counters);
+    run one(log_, e.r, req, peer, e.counters);
     one.set_params(m.params);
     response res;
     try {
-        res =
-            m.found ? one.handle(req) : unrouted_answer(module_, e.r, req, peer, e.counters, m.path_matched, m.allowed);
+        res = m.found ? one.handle(req) : unrouted_answer(log_, e.r, req, peer, e.counters, m.path_matched, m.allowed);
     } catch (...) {
         res = one.guard(what_of(std::current_exception()));
     }
@@ -515,11 +516,11 @@ response pipeline::handle(request&& req, const peer_info& peer) {
 std::optional<response> pipeline::screen(const request& req, const peer_info& peer) {
     auto m = find(req);
     entry& e = m.found ? *m.found : *unrouted_;
-    run one(module_, e.r, req, peer, e.counters);
+    run one(log_, e.r, req, peer, e.counters);
     one.set_params(m.params);
     std::optional<response> res;
     try {
-        res = m.found ? one.screen() : unrouted_answer(module_, e.r, req, peer, e.counters, m.path_matched, m.allowed);
+        res = m.found ? one.screen() : unrouted_answer(log_, e.r, req, peer, e.counters, m.path_matched, m.allowed);
     } catch (...) {
         res = one.guard(what_of(std::current_exception()));
     }

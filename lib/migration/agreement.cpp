@@ -14,9 +14,9 @@ using support::result;
 namespace {
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-    return text.size() >= prefix.size() &&
-           std::equal(prefix.begin(), prefix.end(), text.begin(),
-                      [](char p, char t) { return std::tolower(static_cast<unsigned char>(t)) == p; });
+    return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char p, char t) {
+               return std::tolower(static_cast<unsigned char>(t)) == p;
+           });
 }
 
 bool is_host_char(char c) {
@@ -99,10 +99,9 @@ result<agreement_set> agreement_set::create(std::vector<partner_agreement> agree
                 return make_error(errc::invalid_argument, "two agreements with " + agreements[i].system);
             }
             if (agreements[i].idms_issuer == agreements[j].idms_issuer) {
-                return make_error(errc::invalid_argument, "the agreements with " + agreements[j].system + " and " +
-                                                              agreements[i].system +
-                                                              " trust the same identity management server " +
-                                                              agreements[i].idms_issuer);
+                return make_error(errc::invalid_argument,
+                                  "the agreements with " + agreements[j].system + " and " + agreements[i].system +
+                                      " trust the same identity management server " + agreements[i].idms_issuer);
             }
         }
     }

@@ -222,8 +222,7 @@ private:
             log()->info("{} [{}] {} says the user is served elsewhere: nothing stored", user, cid, partner.system);
             return make_error(errc::not_found, "no stored profile for this user");
         }
-        log()->info("{} [{}] {} says the user is served elsewhere: stored profile deleted", user, cid,
-                    partner.system);
+        log()->info("{} [{}] {} says the user is served elsewhere: stored profile deleted", user, cid, partner.system);
         auto res = make_response(bhttp::status::no_content, c.req.version());
         res.set(cscm::correlation_header, cid);
         return res;

@@ -59,7 +59,9 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
     services->serving = std::make_shared<serving_register>(documents, clock);
     services->provision = std::make_shared<migration_profile_provision>(documents, services->serving);
     services->retrieval = std::make_shared<partner_profile_retrieval>(
-        retrieval_config{config.system, config.max_stale, config.profile_validity,
+        retrieval_config{config.system,
+                         config.max_stale,
+                         config.profile_validity,
                          {std::move(*key), std::move(*chain)},
                          // a fetch and a delivery report, each with its deadline, and the work between them
                          2 * std::chrono::duration_cast<std::chrono::milliseconds>(setup.cscm.timeout) +

@@ -321,8 +321,8 @@ result<migration_template> parse_migration_template(std::string_view text) {
         return make_error(errc::internal, "migration template schema: " + schema.err().message);
     }
     if (doc->root_name() != "migration-template" || doc->root_namespace() != template_namespace) {
-        return make_error(errc::schema_invalid, "root element must be migration-template in namespace " +
-                                                    std::string(template_namespace));
+        return make_error(errc::schema_invalid,
+                          "root element must be migration-template in namespace " + std::string(template_namespace));
     }
     if (auto valid = schema.value()->validate(*doc); !valid) {
         return std::move(valid).err();
@@ -344,9 +344,9 @@ result<migration_template> parse_migration_template(std::string_view text) {
             t.denied_groups.push_back(attribute(n, "pattern"));
         }
         for (xml::element n : groups.children(ns, "add")) {
-            t.added_groups.push_back({attribute(n, "uri"), attribute(n, "display-name"),
-                                      attribute(n, "implicit-affiliation") == "true" ||
-                                          attribute(n, "implicit-affiliation") == "1"});
+            t.added_groups.push_back(
+                {attribute(n, "uri"), attribute(n, "display-name"),
+                 attribute(n, "implicit-affiliation") == "true" || attribute(n, "implicit-affiliation") == "1"});
         }
     }
     if (xml::element priority = root.first_child(ns, "priority")) {
@@ -402,8 +402,8 @@ result<std::string> apply_template(const migration_template& t, std::string_view
         return make_error(errc::internal, "MCPTT user profile schema: " + schema.err().message);
     }
     if (auto valid = schema.value()->validate(*doc); !valid) {
-        return make_error(errc::schema_invalid, "template " + t.name + " gives a profile that is not valid: " +
-                                                    valid.err().message);
+        return make_error(errc::schema_invalid,
+                          "template " + t.name + " gives a profile that is not valid: " + valid.err().message);
     }
     return doc->serialize();
 }

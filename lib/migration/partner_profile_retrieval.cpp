@@ -103,10 +103,10 @@ struct partner_profile_retrieval::stored_visitor {
 // request (in any process on the store) holds it, acquire() waits for it to finish or expire.
 class partner_profile_retrieval::visitor_lease {
 public:
-    visitor_lease(std::mutex& local, store::document_store& documents, std::string_view user,
-                  const std::string& holder, std::chrono::milliseconds ttl)
-        : local_(local, std::defer_lock), documents_(documents), name_("visitor:" + std::string(user)),
-          holder_(holder), ttl_(ttl) {}
+    visitor_lease(std::mutex& local, store::document_store& documents, std::string_view user, const std::string& holder,
+                  std::chrono::milliseconds ttl)
+        : local_(local, std::defer_lock), documents_(documents), name_("visitor:" + std::string(user)), holder_(holder),
+          ttl_(ttl) {}
     visitor_lease(const visitor_lease&) = delete;
     visitor_lease& operator=(const visitor_lease&) = delete;
     ~visitor_lease() {
@@ -176,9 +176,10 @@ partner_profile_retrieval::load(std::string_view user) const {
     const store::stored_document* received = nullptr;
     const store::stored_document* served = nullptr;
     for (const auto& d : *listed) {
-        auto* slot = d.name == state_name ? &state : d.name == received_name ? &received
-                                                 : d.name == visitor_profile_name ? &served
-                                                                                  : nullptr;
+        auto* slot = d.name == state_name             ? &state
+                     : d.name == received_name        ? &received
+                     : d.name == visitor_profile_name ? &served
+                                                      : nullptr;
         if (slot) {
             *slot = &d.document;
         }
@@ -214,7 +215,8 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
     // What another request (of this process or another) stored for this visitor while this one waited for it, if
     // it is what the primary has now: it was obtained after this request came, so it is served as is.
     auto fresh_from_other = [&](const std::optional<stored_visitor>& stored, const std::string* etag) {
-        return stored && stored->entry.primary_system == primary.system && stored->entry.confirmed_at >= std::chrono::floor<std::chrono::seconds>(started) &&
+        return stored && stored->entry.primary_system == primary.system &&
+               stored->entry.confirmed_at >= std::chrono::floor<std::chrono::seconds>(started) &&
                (!etag || stored->entry.profile_etag == *etag);
     };
     auto serve = [&](stored_visitor& stored, std::string_view why) {
@@ -344,7 +346,8 @@ void partner_profile_retrieval::record_state(const partner_agreement& primary, c
         changed = true;
     }
     if (!entry.reported) {
-        changed |= report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(stored.served.content)), cid);
+        changed |=
+            report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(stored.served.content)), cid);
     }
     if (!changed) {
         return;
@@ -503,9 +506,9 @@ result<std::size_t> partner_profile_retrieval::replace_templates(template_catalo
             }
             continue;
         }
-        auto regenerated =
-            generate(*primary, entry.user,
-                     {false, entry.profile_name, std::move((*loaded)->received), entry.profile_etag}, "template-change");
+        auto regenerated = generate(*primary, entry.user,
+                                    {false, entry.profile_name, std::move((*loaded)->received), entry.profile_etag},
+                                    "template-change");
         if (!regenerated) {
             log()->error("{} regenerating after a template change: {}", entry.user, regenerated.err().message);
         }

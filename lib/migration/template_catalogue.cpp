@@ -24,8 +24,8 @@ result<organisation_rule> organisation_rule::parse(std::string_view pattern) {
                                                       "' must contain {org} once and {user} at most once");
     }
     if (pattern.find("}{") != std::string_view::npos) {
-        return make_error(errc::invalid_argument, "organisation rule '" + std::string(pattern) +
-                                                      "': placeholders must be separated by text");
+        return make_error(errc::invalid_argument,
+                          "organisation rule '" + std::string(pattern) + "': placeholders must be separated by text");
     }
     if (count("{") != count("{org}") + count("{user}")) {
         return make_error(errc::invalid_argument,

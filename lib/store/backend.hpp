@@ -44,6 +44,9 @@ public:
 enum class access {
     read,  // no transaction: each statement sees committed data
     write, // one serialisable transaction, committed when the work succeeds and rolled back otherwise
+    // A write that need not outlive a crash (a lease): as write, but the commit does not wait for the disk. A crash
+    // may lose it; a lease lost that way only lets another process do the same work.
+    ephemeral_write,
 };
 
 using session_work = std::function<support::result<void>(session&)>;

@@ -167,7 +167,7 @@ public:
             return make_error(errc::invalid_argument, "a lease needs a name, a holder and a positive duration");
         }
         bool acquired = false;
-        auto ran = backend_->run(access::write, [&](session& s) -> result<void> {
+        auto ran = backend_->run(access::ephemeral_write, [&](session& s) -> result<void> {
             const auto now = to_millis(clock_->now());
             auto got = s.acquire_lease(name, holder, now, now + ttl.count());
             if (!got) {
@@ -184,7 +184,7 @@ public:
 
     result<bool> release_lease(std::string_view name, std::string_view holder) override {
         bool released = false;
-        auto ran = backend_->run(access::write, [&](session& s) -> result<void> {
+        auto ran = backend_->run(access::ephemeral_write, [&](session& s) -> result<void> {
             auto gone = s.release_lease(name, holder);
             if (!gone) {
                 return std::move(gone).err();
@@ -249,11 +249,11 @@ std::unique_ptr<document_store> make_document_store(std::unique_ptr<backend> b, 
 
 } // namespace detail
 
+using detail::resolve;
+using detail::starts_with_icase;
 using support::errc;
 using support::make_error;
 using support::result;
-using detail::resolve;
-using detail::starts_with_icase;
 
 std::string entity_tag_of(std::string_view content) {
     return "\"" + support::base64url_encode(support::sha256(content).substr(0, 18)) + "\"";

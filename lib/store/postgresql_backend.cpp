@@ -62,21 +62,24 @@ const prepared_statement statements[] = {
     {"select_document",
      "SELECT content, etag, updated_at FROM documents WHERE auid = $1 AND xui = $2 AND name = $3",
      {text_oid, text_oid, text_oid}},
-    {"select_etag", "SELECT etag FROM documents WHERE auid = $1 AND xui = $2 AND name = $3",
+    {"select_etag",
+     "SELECT etag FROM documents WHERE auid = $1 AND xui = $2 AND name = $3",
      {text_oid, text_oid, text_oid}},
     {"upsert_document",
      "INSERT INTO documents (auid, xui, name, content, etag, updated_at) VALUES ($1, $2, $3, $4, $5, $6) "
      "ON CONFLICT (auid, xui, name) DO UPDATE SET content = EXCLUDED.content, etag = EXCLUDED.etag, "
      "updated_at = EXCLUDED.updated_at",
      {text_oid, text_oid, text_oid, bytea_oid, text_oid, int8_oid}},
-    {"delete_document", "DELETE FROM documents WHERE auid = $1 AND xui = $2 AND name = $3",
+    {"delete_document",
+     "DELETE FROM documents WHERE auid = $1 AND xui = $2 AND name = $3",
      {text_oid, text_oid, text_oid}},
     {"list_names", "SELECT name FROM documents WHERE auid = $1 AND xui = $2 ORDER BY name", {text_oid, text_oid}},
     {"list_users", "SELECT DISTINCT xui FROM documents WHERE auid = $1 ORDER BY xui", {text_oid}},
     {"list_documents",
      "SELECT name, content, etag, updated_at FROM documents WHERE auid = $1 AND xui = $2 ORDER BY name",
      {text_oid, text_oid}},
-    {"list_all", "SELECT xui, name, content, etag, updated_at FROM documents WHERE auid = $1 ORDER BY xui, name",
+    {"list_all",
+     "SELECT xui, name, content, etag, updated_at FROM documents WHERE auid = $1 ORDER BY xui, name",
      {text_oid}},
     {"acquire_lease",
      "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $4) "
@@ -152,8 +155,8 @@ error pg_error(PGconn* conn, const PGresult* r, const std::string& database, con
                                                   ": the database server's disk is full; free space and retry (" +
                                                   text + ")");
     }
-    if (PQstatus(conn) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate == "57P01" ||
-        sqlstate == "57P02" || sqlstate == "57P03") {
+    if (PQstatus(conn) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+        sqlstate == "57P03") {
         return make_error(errc::unavailable, database + ": " + what + ": the connection failed: " + text);
     }
     if (is_serialisation_failure(sqlstate)) {
@@ -233,7 +236,8 @@ public:
     result<void> upsert(const document_key& key, std::string_view content, std::string_view etag,
                         epoch_millis updated_at) override {
         auto at = int8_bytes(updated_at);
-        auto r = exec("upsert_document", {key.auid, key.xui, key.name, content, etag, at}, "writing document " + key.name);
+        auto r =
+            exec("upsert_document", {key.auid, key.xui, key.name, content, etag, at}, "writing document " + key.name);
         if (!r) {
             return std::move(r).err();
         }
@@ -249,7 +253,8 @@ public:
     }
 
     result<std::vector<std::string>> select_names(std::string_view auid, std::string_view xui) override {
-        return rows<std::string>("list_names", {auid, xui}, [](const PGresult* r, int i) { return bytes_value(r, i, 0); });
+        return rows<std::string>("list_names", {auid, xui},
+                                 [](const PGresult* r, int i) { return bytes_value(r, i, 0); });
     }
 
     result<std::vector<std::string>> select_users(std::string_view auid) override {
@@ -374,6 +379,13 @@ public:
                 release(std::move(c).value());
                 return begun;
             }
+            if (mode == access::ephemeral_write) {
+                if (auto set = simple(conn, "SET LOCAL synchronous_commit TO OFF", "starting transaction"); !set) {
+                    (void)simple(conn, "ROLLBACK", "rolling back");
+                    release(std::move(c).value());
+                    return set;
+                }
+            }
             pg_session s(conn, database_);
             auto out = work(s);
             if (out && s.failure()) {
@@ -479,8 +491,8 @@ private:
                     return true;
                 }
                 const auto next = version + 1;
-                auto sql = std::string(migrations[version]) + "UPDATE mcprov_schema SET version = " +
-                           std::to_string(next) + ";COMMIT;";
+                auto sql = std::string(migrations[version]) +
+                           "UPDATE mcprov_schema SET version = " + std::to_string(next) + ";COMMIT;";
                 if (auto ok = simple(conn, sql.c_str(), "migrating to version " + std::to_string(next)); !ok) {
                     return std::move(ok).err();
                 }

@@ -312,11 +312,20 @@ public:
             release(std::move(c).value());
             return out;
         }
+        // The safety level cannot change inside a transaction: set before, restored after (a connection that cannot
+        // be restored is closed below rather than pooled).
+        const bool ephemeral = mode == access::ephemeral_write;
+        if (ephemeral) {
+            sqlite3_exec(conn.db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+        }
         // BEGIN IMMEDIATE takes the write lock at once, so a read-modify-write cannot be overtaken by another writer
         // (of this process or another): writers wait for each other (busy timeout) rather than interleave.
         if (sqlite3_exec(conn.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
             auto e = sqlite_error(conn.db, path_, "starting transaction");
-            release(std::move(c).value());
+            if (!ephemeral ||
+                sqlite3_exec(conn.db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) == SQLITE_OK) {
+                release(std::move(c).value());
+            }
             return e;
         }
         auto out = work(s);
@@ -329,9 +338,10 @@ public:
             // May fail harmlessly when SQLite already rolled back on its own (e.g. SQLITE_FULL, SQLITE_IOERR).
             sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
         }
-        // Only a connection back in autocommit mode goes back to the pool; one still inside a transaction (a
-        // ROLLBACK that failed) is closed, which rolls the transaction back and releases its locks.
-        if (sqlite3_get_autocommit(conn.db)) {
+        // Only a connection back in autocommit mode (and at full safety) goes back to the pool; one still inside a
+        // transaction (a ROLLBACK that failed) is closed, which rolls the transaction back and releases its locks.
+        if (sqlite3_get_autocommit(conn.db) &&
+            (!ephemeral || sqlite3_exec(conn.db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) == SQLITE_OK)) {
             release(std::move(c).value());
         }
         return out;
@@ -413,17 +423,16 @@ private:
                     return std::move(version).err();
                 }
                 if (version.value() > latest_version) {
-                    return make_error(errc::io, path_.string() + " is at schema version " +
-                                                    std::to_string(version.value()) +
-                                                    ", newer than this build understands (" +
-                                                    std::to_string(latest_version) + ")");
+                    return make_error(
+                        errc::io, path_.string() + " is at schema version " + std::to_string(version.value()) +
+                                      ", newer than this build understands (" + std::to_string(latest_version) + ")");
                 }
                 version_ = version.value();
                 return {};
             }
             auto next = version.value() + 1;
-            auto sql = std::string(migrations[version.value()]) + "PRAGMA user_version = " + std::to_string(next) +
-                       ";COMMIT;";
+            auto sql =
+                std::string(migrations[version.value()]) + "PRAGMA user_version = " + std::to_string(next) + ";COMMIT;";
             char* message = nullptr;
             if (sqlite3_exec(conn.db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
                 auto e = sqlite_error(conn.db, path_, "migrating to version " + std::to_string(next));

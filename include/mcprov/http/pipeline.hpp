@@ -40,6 +40,10 @@
 #include "mcprov/http/server.hpp"
 #include "mcprov/support/result.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace mcprov::http {
 
 // Who sent a request, as its route's authentication established it.
@@ -185,7 +189,7 @@ private:
     struct match;
     match find(const request& req) const;
 
-    std::string module_;
+    std::shared_ptr<spdlog::logger> log_; // looked up once: the registry takes a lock
     std::vector<std::unique_ptr<entry>> routes_;
     std::unique_ptr<entry> unrouted_;
 };
