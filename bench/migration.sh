@@ -39,7 +39,7 @@ first_limit=150 # seconds the first-request phase may take at most
 
 fail() { echo "bench: $*" >&2; exit 1; }
 [ -x "$built" ] || fail "no $built: build first (make build)"
-for tool in wrk nginx curl openssl awk; do
+for tool in wrk nginx curl openssl awk sqlite3; do
   command -v "$tool" >/dev/null || fail "needs $tool (make setup)"
 done
 [ "$users" -ge "$connections" ] || fail "USERS ($users) must be at least CONNECTIONS ($connections)"
@@ -123,6 +123,13 @@ for attempt in 1 2 3; do
       url=${pg_url/\/postgres\?//${label/-/_}?}
       sed -i "s|^path = \"cms.db\"|url = \"${url//&/\\&}\"|" "dev/$label/cms.toml"
       grep -q "^url = \"postgresql:" "dev/$label/cms.toml" || fail "cannot set the store in dev/$label/cms.toml"
+      # The example documents `mcprov dev` seeded into the SQLite file, imported into the system's database.
+      rm -rf seed
+      sqlite3 "dev/$label/cms.db" "SELECT DISTINCT 'seed/' || auid || '/users/' || xui FROM documents" |
+        xargs -d '\n' mkdir -p
+      sqlite3 "dev/$label/cms.db" \
+        "SELECT writefile('seed/' || auid || '/users/' || xui || '/' || name, content) FROM documents" >/dev/null
+      "$mcprov" cms import --config "dev/$label/cms.toml" seed >seed.log 2>&1 || { cat seed.log; fail "seeding failed"; }
     fi
   done
   "$mcprov" cms --config dev/mcx-a/cms.toml >mcx-a.log 2>&1 & pids+=($!); a_pid=$!

@@ -8,7 +8,7 @@ packages=(
   libxml2-dev libxmlsec1-dev libsqlite3-dev libpq-dev libssl-dev libwolfssl-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  openssl curl wrk nginx-light bc
+  openssl curl wrk nginx-light bc sqlite3
   postgresql
 )
 
