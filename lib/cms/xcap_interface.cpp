@@ -304,7 +304,7 @@ private:
         auto res = make_response(bhttp::status::ok, version);
         if (!uri.node_selector) {
             res.set(bhttp::field::content_type, usage.mime_type);
-            res.body() = doc.content;
+            res.body() = std::move(doc.content);
         } else {
             auto selector =
                 xml::parse_node_selector(*uri.node_selector, uri.namespace_bindings, usage.default_namespace);

@@ -172,10 +172,10 @@ partner_profile_retrieval::load(std::string_view user) const {
     if (!listed) {
         return std::move(listed).err();
     }
-    const store::stored_document* state = nullptr;
-    const store::stored_document* received = nullptr;
-    const store::stored_document* served = nullptr;
-    for (const auto& d : *listed) {
+    store::stored_document* state = nullptr;
+    store::stored_document* received = nullptr;
+    store::stored_document* served = nullptr;
+    for (auto& d : *listed) {
         auto* slot = d.name == state_name             ? &state
                      : d.name == received_name        ? &received
                      : d.name == visitor_profile_name ? &served
@@ -193,8 +193,8 @@ partner_profile_retrieval::load(std::string_view user) const {
         log()->error("{} stored visitor state is incomplete; it will be fetched again", user);
         return std::optional<stored_visitor>{};
     }
-    return std::optional<stored_visitor>{
-        stored_visitor{std::move(entry).value(), state->etag, received->content, *served}};
+    return std::optional<stored_visitor>{stored_visitor{std::move(entry).value(), std::move(state->etag),
+                                                        std::move(received->content), std::move(*served)}};
 }
 
 result<void> partner_profile_retrieval::remove(std::string_view user) {
