@@ -10,6 +10,7 @@
 #include <spdlog/sinks/base_sink.h>
 
 #include "../temp_dir.hpp"
+#include "recording_sink.hpp"
 #include "mcprov/http/client.hpp"
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/http/responses.hpp"
@@ -43,24 +44,6 @@ request make_request(verb method, std::string target, std::string token = {}, st
     }
     return req;
 }
-
-// Keeps the log lines of one module logger, for the tests that check what is logged.
-class recording_sink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
-    std::vector<std::pair<spdlog::level::level_enum, std::string>> lines() {
-        std::lock_guard lock(mutex_);
-        return lines_;
-    }
-
-protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-        lines_.emplace_back(msg.level, std::string(msg.payload.data(), msg.payload.size()));
-    }
-    void flush_() override {}
-
-private:
-    std::vector<std::pair<spdlog::level::level_enum, std::string>> lines_;
-};
 
 // Tokens "alice" and "admin" verify (admin with the scope "admin"); any other token is refused.
 support::result<caller> verify_token(std::string_view token) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../temp_dir.hpp"
+#include "recording_sink.hpp"
 #include "mcprov/http/client.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/http/tls.hpp"
@@ -70,23 +71,6 @@ public:
 private:
     std::mutex mutex_;
     std::vector<std::string> targets_;
-};
-
-class recording_sink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
-    std::vector<std::pair<spdlog::level::level_enum, std::string>> lines() {
-        std::lock_guard lock(mutex_);
-        return lines_;
-    }
-
-protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-        lines_.emplace_back(msg.level, std::string(msg.payload.data(), msg.payload.size()));
-    }
-    void flush_() override {}
-
-private:
-    std::vector<std::pair<spdlog::level::level_enum, std::string>> lines_;
 };
 
 // A blocking TCP connection with a receive timeout, so that a test that goes wrong fails instead of hanging.
