@@ -119,15 +119,27 @@ public:
 
     bool held() const { return held_; }
 
-    // Takes the lease, waiting while someone else holds it. Returns whether it had to wait (someone else may have
-    // stored a fresh copy meanwhile). Errors: those of the store; unavailable when the lease stays taken (renewed
-    // by its holder) for twice its lifetime.
-    result<bool> acquire() {
-        // The requests of this process wait on the mutex; those of other processes on the store's lease.
-        bool waited = !local_.try_lock();
-        if (waited) {
-            local_.lock();
+    // Takes the lease only if no one holds it now. Errors are logged and count as not taken.
+    bool try_acquire() {
+        if (!local_.try_lock()) {
+            return false;
         }
+        auto taken = documents_.try_acquire_lease(name_, holder_, ttl_);
+        if (!taken) {
+            log()->warn("{}: taking the lease: {}", name_, taken.err().message);
+        }
+        held_ = taken && *taken;
+        if (!held_) {
+            local_.unlock();
+        }
+        return held_;
+    }
+
+    // Takes the lease, waiting while someone else holds it. Errors: those of the store; unavailable when the lease
+    // stays taken (renewed by its holder) for twice its lifetime.
+    result<void> acquire() {
+        // The requests of this process wait on the mutex; those of other processes on the store's lease.
+        local_.lock();
         const auto give_up = std::chrono::steady_clock::now() + 2 * ttl_;
         auto pause = std::chrono::milliseconds(2);
         for (;;) {
@@ -137,12 +149,11 @@ public:
             }
             if (*taken) {
                 held_ = true;
-                return waited;
+                return {};
             }
             if (std::chrono::steady_clock::now() >= give_up) {
                 return make_error(errc::unavailable, "another request for this visitor's profile did not finish");
             }
-            waited = true;
             // Polling: the lease lives in the store, which has no way to notify another process.
             std::this_thread::sleep_for(pause);
             pause = std::min(pause * 2, std::chrono::milliseconds(100));
@@ -210,15 +221,7 @@ std::mutex& partner_profile_retrieval::lock_for(std::string_view user) {
 result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& primary, std::string_view user,
                                                        std::string_view cid) {
     // A revalidation takes no lock: only obtaining or generating a profile is done by one request at a time.
-    const auto started = clock_->now();
     visitor_lease lease(lock_for(user), *documents_, user, holder_, config_.procedure_deadline);
-    // What another request (of this process or another) stored for this visitor while this one waited for it, if
-    // it is what the primary has now: it was obtained after this request came, so it is served as is.
-    auto fresh_from_other = [&](const std::optional<stored_visitor>& stored, const std::string* etag) {
-        return stored && stored->entry.primary_system == primary.system &&
-               stored->entry.confirmed_at >= std::chrono::floor<std::chrono::seconds>(started) &&
-               (!etag || stored->entry.profile_etag == *etag);
-    };
     auto serve = [&](stored_visitor& stored, std::string_view why) {
         log()->info("{} [{}] step 12-13: {} {}", user, cid, why, stored.served.etag);
         return visitor_profile{std::move(stored.served.content), std::move(stored.served.etag), false,
@@ -229,21 +232,27 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
         return std::move(loaded).err();
     }
     auto stored = std::move(loaded).value();
+    // Whether another request (of this process or another) stored a profile for this visitor after this request
+    // read: then it was obtained after this request came, and is served as is when it is what the primary has now.
+    const std::string served_seen = stored ? stored->served.etag : std::string();
+    auto stored_since = [&](const std::optional<stored_visitor>& again, const std::string* etag) {
+        return again && again->served.etag != served_seen && again->entry.primary_system == primary.system &&
+               (!etag || again->entry.profile_etag == *etag);
+    };
     if (!stored) {
-        // A first visit: one request, across every process on the store, obtains the profile.
-        auto waited = lease.acquire();
-        if (!waited) {
-            return std::move(waited).err();
+        // A first visit: one request, across every process on the store, obtains the profile. Whether it had to
+        // wait for the lease says nothing: another request may have finished between this one's read and the lease.
+        if (auto taken = lease.acquire(); !taken) {
+            return std::move(taken).err();
         }
-        if (*waited) {
-            if (auto again = load(user); !again) {
-                return std::move(again).err();
-            } else if (fresh_from_other(*again, nullptr)) {
-                return serve(**again, "stored by another request:");
-            } else {
-                stored = std::move(again).value();
-            }
+        auto again = load(user);
+        if (!again) {
+            return std::move(again).err();
         }
+        if (stored_since(*again, nullptr)) {
+            return serve(**again, "stored by another request:");
+        }
+        stored = std::move(again).value();
     }
     if (stored && stored->entry.primary_system != primary.system) {
         log()->warn("{} [{}] stored copy came from {}, the user now comes from {}; discarded", user, cid,
@@ -314,19 +323,16 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
     }
     // A new profile is generated and stored: by one request at a time, across every process.
     if (!lease.held()) {
-        auto waited = lease.acquire();
-        if (!waited) {
-            return std::move(waited).err();
+        if (auto taken = lease.acquire(); !taken) {
+            return std::move(taken).err();
         }
-        if (*waited) {
-            auto again = load(user);
-            if (!again) {
-                return std::move(again).err();
-            }
-            const auto& etag = fetched->not_modified ? stored->entry.profile_etag : fetched->etag;
-            if (fresh_from_other(*again, &etag)) {
-                return serve(**again, "stored by another request:");
-            }
+        auto again = load(user);
+        if (!again) {
+            return std::move(again).err();
+        }
+        const auto& etag = fetched->not_modified ? stored->entry.profile_etag : fetched->etag;
+        if (stored_since(*again, &etag)) {
+            return serve(**again, "stored by another request:");
         }
     }
     if (fetched->not_modified) {
@@ -340,20 +346,33 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
 void partner_profile_retrieval::record_state(const partner_agreement& primary, const stored_visitor& stored,
                                              std::chrono::system_clock::time_point now, std::string_view cid) {
     auto entry = stored.entry;
+    auto state_etag = stored.state_etag;
     bool changed = false;
+    std::optional<visitor_lease> lease;
+    if (!entry.reported) {
+        // A report is retried only by a request that gets the lease at once: while the request that generated the
+        // profile holds it, that request is still reporting, and the primary would hear of one delivery twice.
+        lease.emplace(lock_for(entry.user), *documents_, entry.user, holder_, config_.procedure_deadline);
+        if (lease->try_acquire()) {
+            if (auto again = load(entry.user); again && *again && (*again)->served.etag == stored.served.etag) {
+                entry = std::move((*again)->entry);
+                state_etag = std::move((*again)->state_etag);
+                if (!entry.reported) {
+                    changed |= report(primary, entry,
+                                      "sha-256:" + support::hex_encode(support::sha256(stored.served.content)), cid);
+                }
+            }
+        }
+    }
     if (now - entry.confirmed_at >= confirmation_interval) {
         entry.confirmed_at = now;
         changed = true;
-    }
-    if (!entry.reported) {
-        changed |=
-            report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(stored.served.content)), cid);
     }
     if (!changed) {
         return;
     }
     store::write_condition unchanged;
-    unchanged.if_match = stored.state_etag;
+    unchanged.if_match = state_etag;
     // Another request recording the same first is as good: a failed condition is not an error here.
     if (auto saved = documents_->put(key(entry.user, state_name), encode(entry), unchanged);
         !saved && saved.err().code != errc::precondition_failed) {

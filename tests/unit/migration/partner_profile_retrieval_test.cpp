@@ -99,12 +99,14 @@ public:
     std::vector<report_call> reports;
 };
 
-// The store as a process sees it when another process, on the same database, takes a visitor's lease first: the
-// first lease this process asks for is refused after `other` has run (the other process's whole procedure).
+// The store as a process sees it when another process, on the same database, runs a visitor's procedure just before
+// this process asks for the lease: `other` (the other process's whole procedure) runs first; then the lease is
+// refused (the other process still held it) or, with `other_finished`, given (it had already let it go).
 class store_with_a_rival final : public store::document_store {
 public:
-    store_with_a_rival(std::shared_ptr<store::document_store> shared, std::function<void()> other)
-        : shared_(std::move(shared)), other_(std::move(other)) {}
+    store_with_a_rival(std::shared_ptr<store::document_store> shared, std::function<void()> other,
+                       bool other_finished = false)
+        : shared_(std::move(shared)), other_(std::move(other)), other_finished_(other_finished) {}
 
     support::result<store::stored_document> get(const store::document_key& key) const override {
         return shared_->get(key);
@@ -139,7 +141,9 @@ public:
         if (other_) {
             auto other = std::exchange(other_, {});
             other();
-            return false;
+            if (!other_finished_) {
+                return false;
+            }
         }
         return shared_->try_acquire_lease(name, holder, ttl);
     }
@@ -153,6 +157,7 @@ public:
 private:
     std::shared_ptr<store::document_store> shared_;
     std::function<void()> other_;
+    bool other_finished_;
 };
 
 class partner_profile_retrieval_test : public ::testing::Test {
@@ -555,6 +560,23 @@ TEST_F(partner_profile_retrieval_test, when_a_delivery_report_failed_then_it_is_
     EXPECT_EQ(link->reports.size(), 2u) << "once reported, not again";
 }
 
+TEST_F(partner_profile_retrieval_test,
+       when_a_revalidation_finds_the_report_unsent_while_another_holds_the_lease_then_it_leaves_the_report_to_it) {
+    link->report_error = support::make_error(errc::unavailable, "primary busy");
+    ASSERT_TRUE(run("cid-1"));
+    link->report_error.reset();
+    // Another process is generating and reporting this visitor's profile right now.
+    ASSERT_TRUE(documents->try_acquire_lease("visitor:" + alice, "another process", 10s).value());
+
+    ASSERT_TRUE(run("cid-2")) << "the revalidation itself needs no lease";
+    EXPECT_EQ(link->reports.size(), 1u) << "the lease holder reports, not this request";
+
+    ASSERT_TRUE(documents->release_lease("visitor:" + alice, "another process").value());
+    ASSERT_TRUE(run("cid-3"));
+    ASSERT_EQ(link->reports.size(), 2u);
+    EXPECT_EQ(link->reports[1].report.correlation_id, "cid-3");
+}
+
 TEST_F(partner_profile_retrieval_test, when_less_than_half_the_validity_remains_then_the_profile_is_signed_again) {
     auto first = run();
     ASSERT_TRUE(first);
@@ -628,6 +650,26 @@ TEST_F(partner_profile_retrieval_test,
     EXPECT_EQ(other_link->fetches.size(), 1u);
     EXPECT_EQ(link->reports.size() + other_link->reports.size(), 1u);
     EXPECT_GE(shared->lease_requests, 2);
+}
+
+TEST_F(partner_profile_retrieval_test,
+       when_another_process_finished_a_first_visit_before_the_lease_was_asked_then_its_copy_is_served) {
+    auto other_link = std::make_shared<fake_primary>();
+    other_link->set_profile(migration_profile("Alice", 7));
+    auto other = std::make_unique<partner_profile_retrieval>(
+        config, documents, other_link, template_catalogue::create({police_template}).value(), clock);
+    std::optional<support::result<visitor_profile>> others_answer;
+    auto shared = std::make_shared<store_with_a_rival>(
+        documents, [&] { others_answer = other->run(primary, alice, "cid-other"); }, true);
+    partner_profile_retrieval here(config, shared, link, template_catalogue::create({police_template}).value(),
+                                   clock);
+
+    auto got = here.run(primary, alice, "cid-here");
+    ASSERT_TRUE(got) << got.err().message;
+    ASSERT_TRUE(others_answer && *others_answer);
+    EXPECT_EQ(got->content, (*others_answer)->content);
+    EXPECT_TRUE(link->fetches.empty()) << "the lease was free, yet the procedure had already run";
+    EXPECT_EQ(shared->lease_requests, 1);
 }
 
 TEST_F(partner_profile_retrieval_test, when_a_visitor_first_asks_then_the_lease_is_given_back_for_the_next_process) {
