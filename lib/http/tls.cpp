@@ -175,7 +175,8 @@ result<void> verify_certificate(std::string_view certificate_pem, std::string_vi
         return make_error(errc::forbidden, std::string("certificate not trusted: ") +
                                                X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
     }
-    if (X509_check_host(cert.get(), name.data(), name.size(), 0, nullptr) != 1) {
+    // A peer is one named identity: a wildcard certificate names a family of hosts, none of them exactly.
+    if (X509_check_host(cert.get(), name.data(), name.size(), X509_CHECK_FLAG_NO_WILDCARDS, nullptr) != 1) {
         return make_error(errc::forbidden, "the certificate does not name " + name);
     }
     return {};

@@ -378,6 +378,43 @@ TEST_F(migration, when_a_system_without_an_agreement_calls_cscm_x_then_it_gets_n
     EXPECT_EQ(wrong_name->result(), status::forbidden);
     EXPECT_FALSE(contains(wrong_name->body(), "mcptt-user-profile"));
 
+    // mcx-b's CA, and a name that covers the agreement's by a wildcard only: not the one peer the agreement names.
+    auto wildcard = http::issue_certificate(b_ca, "*.mcx-b.example.org", {"*.mcx-b.example.org"}, {},
+                                            http::certificate_usage::client, std::chrono::hours(1))
+                        .value();
+    write("wildcard.crt", wildcard.certificate_pem);
+    write("wildcard.key", wildcard.private_key_pem);
+    auto by_wildcard = fetch_as("wildcard.crt", "wildcard.key");
+    ASSERT_TRUE(by_wildcard) << by_wildcard.err().message;
+    EXPECT_EQ(by_wildcard->result(), status::forbidden);
+    EXPECT_FALSE(contains(by_wildcard->body(), "mcptt-user-profile"));
+
+    // The agreement's exact name from mcx-b's CA, but expired.
+    auto expired = http::issue_certificate(b_ca, "cms.mcx-b.example.org", {"cms.mcx-b.example.org"}, {},
+                                           http::certificate_usage::client, -std::chrono::hours(1))
+                       .value();
+    write("expired.crt", expired.certificate_pem);
+    write("expired.key", expired.private_key_pem);
+    auto by_expired = fetch_as("expired.crt", "expired.key");
+    EXPECT_TRUE(!by_expired || by_expired->result() == status::forbidden);
+    if (by_expired) {
+        EXPECT_FALSE(contains(by_expired->body(), "mcptt-user-profile"));
+    }
+
+    // No client certificate at all.
+    http::client_options anonymous;
+    anonymous.ca_file = systems.dir("mcx-a") / "ca.pem";
+    auto nobody = http::fetch({verb::get, url, {}, ""}, anonymous);
+    EXPECT_TRUE(!nobody || nobody->result() == status::forbidden);
+    if (nobody) {
+        EXPECT_FALSE(contains(nobody->body(), "mcptt-user-profile"));
+    }
+
+    // None of them was recorded as serving the user.
+    auto serving = systems.get("mcx-a", systems.base("mcx-a") + "/migration/serving", systems.admin_token("mcx-a"));
+    ASSERT_EQ(serving.result(), status::ok);
+    EXPECT_EQ(serving.body(), "[]");
+
     // The real partner is served, and a user without a migration profile for it is not found, like an unknown one.
     std::filesystem::copy_file(systems.dir("mcx-b") / "cscm.crt", keys.path() / "b.crt");
     std::filesystem::copy_file(systems.dir("mcx-b") / "cscm.key", keys.path() / "b.key");

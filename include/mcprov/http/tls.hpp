@@ -28,8 +28,9 @@ support::result<certificate_and_key> issue_certificate(const certificate_and_key
                                                        certificate_usage usage, std::chrono::hours validity);
 
 // Whether a certificate (PEM) was issued by one of the CAs in trusted_ca_pem (PEM, one or more certificates), is
-// valid now, and names `name` (a DNS subjectAltName, or the common name when it has none; RFC 6125). Errors:
-// invalid_argument (unreadable PEM), forbidden with the reason.
+// valid now, and names exactly `name` (a DNS subjectAltName, or the common name when it has none; RFC 6125, upper
+// and lower case alike), a wildcard name never counting as a match. Errors: invalid_argument (unreadable PEM),
+// forbidden with the reason.
 support::result<void> verify_certificate(std::string_view certificate_pem, std::string_view trusted_ca_pem,
                                          const std::string& name);
 

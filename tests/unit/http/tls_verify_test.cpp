@@ -61,6 +61,21 @@ TEST_F(http_verify_certificate, when_leaf_names_another_host_then_forbidden) {
                      "the certificate does not name");
 }
 
+TEST_F(http_verify_certificate, when_leaf_names_the_host_only_by_a_wildcard_then_forbidden) {
+    auto by_alt_name = leaf(*ca_, "*.mcx-b.example.org", {"*.mcx-b.example.org"});
+    expect_forbidden(verify_certificate(by_alt_name, ca_->certificate_pem, "cms.mcx-b.example.org"),
+                     "the certificate does not name cms.mcx-b.example.org");
+    auto by_common_name = leaf(*ca_, "*.mcx-b.example.org", {});
+    expect_forbidden(verify_certificate(by_common_name, ca_->certificate_pem, "cms.mcx-b.example.org"),
+                     "the certificate does not name");
+}
+
+TEST_F(http_verify_certificate, when_leaf_names_the_host_in_other_case_then_accepted) {
+    auto cert = leaf(*ca_, "CMS.mcx-b.example.org", {"CMS.MCX-B.example.org"});
+    auto r = verify_certificate(cert, ca_->certificate_pem, "cms.mcx-b.example.org");
+    EXPECT_TRUE(r) << r.err().message;
+}
+
 TEST_F(http_verify_certificate, when_leaf_is_of_another_ca_then_not_trusted) {
     auto cert = leaf(*other_ca_, "cms.mcx-b.example.org", {"cms.mcx-b.example.org"});
     expect_forbidden(verify_certificate(cert, ca_->certificate_pem, "cms.mcx-b.example.org"),
