@@ -154,6 +154,20 @@ TEST(migration_template, when_template_breaks_schema_then_error_names_line) {
     EXPECT_TRUE(bad.err().message.starts_with("line 3:")) << bad.err().message;
 }
 
+TEST(migration_template, when_the_name_is_not_printable_ascii_then_the_template_is_refused) {
+    // A delivery report could not carry it: every report of every profile made with it would fail.
+    for (const char* name : {"Polic\u00eda", "x&#x7F;", "&#x2028;"}) {
+        auto bad = parse_migration_template(std::string(R"(<migration-template xmlns="urn:mcprov:migration-template:1" name=")") +
+                                            name + R"("><applies-to primary-system="a.example.org"/></migration-template>)");
+        ASSERT_FALSE(bad) << name;
+        EXPECT_EQ(bad.err().code, errc::schema_invalid) << name;
+    }
+    auto fine = parse_migration_template(R"(<migration-template xmlns="urn:mcprov:migration-template:1" name="Police (mutual aid) #2">
+  <applies-to primary-system="a.example.org"/></migration-template>)");
+    ASSERT_TRUE(fine) << fine.err().message;
+    EXPECT_EQ(fine->name, "Police (mutual aid) #2");
+}
+
 TEST(migration_template, when_template_has_wrong_root_or_is_malformed_then_refused) {
     EXPECT_EQ(parse_migration_template("<template/>").err().code, errc::schema_invalid);
     EXPECT_EQ(parse_migration_template("<migration-template").err().code, errc::not_well_formed);
