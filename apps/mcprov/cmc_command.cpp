@@ -102,14 +102,14 @@ command add_cmc_command(CLI::App& parent) {
     auto o = std::make_shared<cmc_options>();
     auto* cmd = parent.add_subcommand(
         "cmc", "Configuration management client of a migrating user: fetches the user's profile from a partner\n"
-               "system's CMS, checks it is signed by that CMS, meant for that system, valid now and the user's own\n"
-               "(its XUI-URI is --user), and (with --primary) prints what the partner's template changed against\n"
-               "the primary's migration profile.\n"
+               "system's CMS, checks it is signed by that system (a certificate of --ca naming --system), meant for\n"
+               "that system, valid now and the user's own (its XUI-URI is --user), and (with --primary) prints what\n"
+               "the partner's template changed against the primary's migration profile.\n"
                "Exit codes: 0 valid, 1 request failed, 2 usage, 4 the profile is not valid for this system.");
     cmd->add_option("--cms", o->cms, "base URL of the partner system's CMS, e.g. https://127.0.0.1:8445")->required();
     cmd->add_option("--ca", o->ca, "CA certificate (PEM) of the partner system: TLS and the profile's signature")
         ->required();
-    cmd->add_option("--system", o->system, "the MC system identity the profile must be meant for")->required();
+    cmd->add_option("--system", o->system, "the MC system identity the profile must be signed by and meant for")->required();
     cmd->add_option("--user", o->user, "the migrating user's MC service ID")->required();
     cmd->add_option("--token", o->token, "the user's access token for the partner's CMS")->required();
     cmd->add_option("--primary", o->primary, "base URL of the user's primary CMS, to compare with");

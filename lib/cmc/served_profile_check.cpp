@@ -1,5 +1,6 @@
 #include "mcprov/cmc/served_profile_check.hpp"
 
+#include "mcprov/http/tls.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/xml/document.hpp"
 #include "mcprov/xml/signature.hpp"
@@ -29,6 +30,11 @@ result<checked_profile> check_served_profile(std::string_view profile, std::stri
     auto verified = xml::verify_enveloped(profile, trusted_ca_pem);
     if (!verified) {
         return std::move(verified).err();
+    }
+    // The signer is the serving system itself, not merely someone the CA vouches for.
+    if (!http::certificate_names(verified->signer_certificate_pem, expected.serving_system)) {
+        return make_error(errc::forbidden, "the profile is signed by " + verified->signer_subject + ", not by " +
+                                               expected.serving_system);
     }
     auto stamp = migration::read_serving_stamp(profile);
     if (!stamp) {

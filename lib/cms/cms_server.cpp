@@ -37,8 +37,10 @@ result<std::unique_ptr<cms_server>> create_cms(const cms_config& config,
     auto cms = std::make_unique<cms_server>();
     if (!config.migration.partners.empty()) {
         auto services = migration::create_migration_services(
-            migration::migration_setup{config.migration, *config.cscm, config.auth,
-                                       config.server.tls->certificate_chain, config.server.tls->private_key},
+            migration::migration_setup{
+                config.migration, *config.cscm, config.auth,
+                config.migration.signing_certificate.value_or(config.server.tls->certificate_chain),
+                config.migration.signing_private_key.value_or(config.server.tls->private_key)},
             documents, clock);
         if (!services) {
             return std::move(services).err();

@@ -37,6 +37,10 @@ std::vector<std::filesystem::path> read_migration(const toml::table& root, reade
     m.profile_validity =
         std::chrono::seconds(r.integer("migration", "profile_validity_seconds", 86400, 60, 30 * 86400));
     m.release_retry = std::chrono::seconds(r.integer("migration", "release_retry_seconds", 30, 1, 3600));
+    if (root["migration"]["signing_certificate"] || root["migration"]["signing_private_key"]) {
+        m.signing_certificate = r.path("migration", "signing_certificate");
+        m.signing_private_key = r.path("migration", "signing_private_key");
+    }
 
     const auto* partners = root["partner"].as_array();
     if (root["partner"] && (!partners || !partners->is_array_of_tables())) {
@@ -140,7 +144,8 @@ result<cms_config> parse_cms_config(std::string_view text, const std::string& so
     r.only_keys("", {"server", "tls", "xcap", "store", "auth", "log", "system", "cscm", "migration", "partner"});
     r.only_keys("system", {"id"});
     r.only_keys("cscm", {"listen", "certificate", "private_key", "timeout_seconds"});
-    r.only_keys("migration", {"templates", "max_stale_seconds", "profile_validity_seconds", "release_retry_seconds"});
+    r.only_keys("migration", {"templates", "max_stale_seconds", "profile_validity_seconds", "release_retry_seconds",
+                              "signing_certificate", "signing_private_key"});
     r.only_keys("xcap", {"root"});
     r.only_keys("store", {"url", "path"});
     r.only_keys("auth", {"issuer", "audience", "public_key", "user_scope", "admin_scope", "service_scope",

@@ -79,7 +79,7 @@ result<void> local_deployment::prepare() const {
         if (ec) {
             return make_error(errc::io, (d / "templates").string() + ": " + ec.message());
         }
-        auto credentials = make_system_credentials(sys.label + " dev CA", validity);
+        auto credentials = make_system_credentials(sys.label + " dev CA", sys.id, validity);
         if (!credentials) {
             return std::move(credentials).err();
         }

@@ -88,6 +88,14 @@ pkey_ptr new_p256_key() {
     return pkey_ptr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
 }
 
+// One named identity: a wildcard certificate names a family of hosts, none of them exactly.
+result<void> names(X509* cert, const std::string& name) {
+    if (X509_check_host(cert, name.data(), name.size(), X509_CHECK_FLAG_NO_WILDCARDS, nullptr) != 1) {
+        return make_error(errc::forbidden, "the certificate does not name " + name);
+    }
+    return {};
+}
+
 } // namespace
 
 result<certificate_and_key> create_certificate_authority(const std::string& common_name, std::chrono::hours validity) {
@@ -175,11 +183,16 @@ result<void> verify_certificate(std::string_view certificate_pem, std::string_vi
         return make_error(errc::forbidden, std::string("certificate not trusted: ") +
                                                X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
     }
-    // A peer is one named identity: a wildcard certificate names a family of hosts, none of them exactly.
-    if (X509_check_host(cert.get(), name.data(), name.size(), X509_CHECK_FLAG_NO_WILDCARDS, nullptr) != 1) {
-        return make_error(errc::forbidden, "the certificate does not name " + name);
+    return names(cert.get(), name);
+}
+
+result<void> certificate_names(std::string_view certificate_pem, const std::string& name) {
+    bio_ptr cert_bio(BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())));
+    x509_ptr cert(cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    if (!cert) {
+        return make_error(errc::invalid_argument, "the certificate is not valid PEM");
     }
-    return {};
+    return names(cert.get(), name);
 }
 
 } // namespace mcprov::http

@@ -1,5 +1,6 @@
 #include "mcprov/migration/migration_services.hpp"
 
+#include "mcprov/http/tls.hpp"
 #include "mcprov/migration/cscm_client.hpp"
 #include "mcprov/support/file.hpp"
 
@@ -47,8 +48,15 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
     auto key = support::read_secret_file(setup.signing_private_key);
     auto chain = support::read_file(setup.signing_certificate_chain, 256 * 1024);
     if (!key || !chain) {
-        return make_error(errc::invalid_argument, "the [tls] certificate and key cannot be read for signing: " +
+        return make_error(errc::invalid_argument, "the signing certificate and key cannot be read: " +
                                                       (key ? chain.err().message : key.err().message));
+    }
+    // A visitor's client accepts a profile only from a signer that is the system serving it (docs/migration.md).
+    if (auto named = http::certificate_names(*chain, config.system); !named) {
+        return make_error(errc::invalid_argument, setup.signing_certificate_chain.string() +
+                                                      ": the certificate that signs visitors' profiles must name "
+                                                      "this system: " +
+                                                      named.err().message);
     }
     auto client = cscm_client::create(cscm_client_config{setup.cscm.server.tls->certificate_chain,
                                                          setup.cscm.server.tls->private_key, setup.cscm.timeout},

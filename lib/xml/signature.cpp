@@ -292,6 +292,16 @@ result<pkey_ptr> read_private_key(std::string_view pem) {
     return key;
 }
 
+std::string pem_of(X509* certificate) {
+    bio_ptr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
+        return {};
+    }
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio.get(), &data);
+    return length > 0 && data != nullptr ? std::string(data, static_cast<std::size_t>(length)) : std::string{};
+}
+
 std::string subject_of(X509* certificate) {
     bio_ptr bio(BIO_new(BIO_s_mem()));
     if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253) < 0) {
@@ -711,6 +721,7 @@ result<verified_signature> verify_enveloped(std::string_view document_xml, std::
     }
     verified_signature out;
     out.signer_subject = subject_of(signer);
+    out.signer_certificate_pem = pem_of(signer);
     ctx.reset(); // before the tree it points into changes
 
     xmlUnlinkNode(*signature);

@@ -24,7 +24,7 @@ public:
     inline static const std::string& admin_scope = devkit::admin_scope;
 
     explicit cms_deployment(std::string extra_config = "") {
-        auto credentials = devkit::make_system_credentials("test CA", std::chrono::hours(24));
+        auto credentials = devkit::make_system_credentials("test CA", "mcx-test.example.org", std::chrono::hours(24));
         EXPECT_TRUE(credentials) << credentials.err().message;
         write("idms.pub.pem", credentials->idms_public_key_pem);
         write("ca.pem", credentials->ca.certificate_pem);

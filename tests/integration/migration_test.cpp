@@ -202,6 +202,18 @@ TEST_F(migration, when_a_template_is_broken_then_the_reload_is_refused_and_the_o
     EXPECT_TRUE(contains(res.body(), "<Priority>3</Priority>"));
 }
 
+TEST_F(migration, when_the_signing_certificate_does_not_name_the_system_then_the_cms_does_not_start) {
+    // mcx-b's CSCM-x certificate, from mcx-b's own CA, names its CMS host, not the MC system visitors are served by.
+    systems.edit_config("mcx-b", "[migration]\n",
+                        "[migration]\nsigning_certificate = \"cscm.crt\"\nsigning_private_key = \"cscm.key\"\n");
+    child_process refused(MCPROV_BINARY, {"cms", "--config", (systems.dir("mcx-b") / "cms.toml").string()},
+                          systems.dir("mcx-b") / "refused-run");
+    EXPECT_EQ(refused.wait(std::chrono::seconds(30)).value_or(-1), 1);
+    EXPECT_TRUE(contains(refused.err(), "cscm.crt: the certificate that signs visitors' profiles must name this "
+                                        "system: the certificate does not name mcx-b.example.org"))
+        << refused.err();
+}
+
 TEST_F(migration, when_the_primary_is_unreachable_then_the_copy_is_served_stale_until_its_maximum_age) {
     systems.edit_config("mcx-b", "max_stale_seconds = 86400", "max_stale_seconds = 3");
     start_both();
@@ -616,6 +628,7 @@ TEST(dev_process, when_dev_runs_then_a_visitor_gets_its_adapted_profile_and_cmc_
                       dir.path() / "cmc-run");
     EXPECT_EQ(cmc.wait(std::chrono::seconds(30)).value_or(-1), 0) << cmc.err();
     EXPECT_TRUE(contains(cmc.out(), "served by mcx-b.example.org: valid")) << cmc.out();
+    EXPECT_TRUE(contains(cmc.out(), "signed by      CN=mcx-b.example.org\n")) << cmc.out();
     EXPECT_TRUE(contains(cmc.out(), "group removed: sip:police-internal@groups.mcx-a.example.org")) << cmc.out();
     EXPECT_TRUE(contains(cmc.out(), "priority: 7 -> 3")) << cmc.out();
 
@@ -625,7 +638,8 @@ TEST(dev_process, when_dev_runs_then_a_visitor_gets_its_adapted_profile_and_cmc_
                              "--system", "mcx-c.example.org", "--user", two_systems::alice, "--token", visiting},
                             dir.path() / "cmc-elsewhere");
     EXPECT_EQ(elsewhere.wait(std::chrono::seconds(30)).value_or(-1), 4);
-    EXPECT_TRUE(contains(elsewhere.err(), "not mcx-c.example.org")) << elsewhere.err();
+    EXPECT_TRUE(contains(elsewhere.err(), "signed by CN=mcx-b.example.org, not by mcx-c.example.org"))
+        << elsewhere.err();
     // Signed by mcx-b's CMS, so mcx-a's CA does not vouch for it (nor for the TLS connection).
     child_process wrong_ca(MCPROV_BINARY,
                            {"cmc", "--cms", b, "--ca", (dir.path() / "dev" / "mcx-a" / "ca.pem").string(),

@@ -24,7 +24,8 @@ struct checked_profile {
 // Seed 000, NOTE 3: whether a profile the client was served is valid for use on the MC system now serving it. In this
 // order, refusing at the first that fails:
 //  1. the profile carries an enveloped XML signature by a certificate of one of `trusted_ca_pem`'s CAs
-//     (xml::verify_enveloped: its errors);
+//     (xml::verify_enveloped: its errors), and that certificate names `expected.serving_system` exactly (a DNS
+//     subjectAltName, or its common name when it has none; forbidden: "the profile is signed by S, not by Y");
 //  2. it carries the serving system's stamp (migration::read_serving_stamp: its errors);
 //  3. the stamp names `expected.serving_system` (forbidden: "the profile is for X, not Y");
 //  4. `now` lies within the stamp's validity (forbidden: "the profile is valid from A until B, not now");

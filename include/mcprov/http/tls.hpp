@@ -34,4 +34,8 @@ support::result<certificate_and_key> issue_certificate(const certificate_and_key
 support::result<void> verify_certificate(std::string_view certificate_pem, std::string_view trusted_ca_pem,
                                          const std::string& name);
 
+// Whether a certificate (PEM; the first of a chain) names exactly `name`, as verify_certificate decides it, without
+// looking at who issued it. Errors: invalid_argument (unreadable PEM), forbidden ("the certificate does not name X").
+support::result<void> certificate_names(std::string_view certificate_pem, const std::string& name);
+
 } // namespace mcprov::http

@@ -25,6 +25,9 @@ struct migration_config {
     std::chrono::seconds max_stale{86400};
     std::chrono::seconds profile_validity{86400};
     std::chrono::seconds release_retry{30};
+    // What signs visitors' profiles: a certificate naming `system` and its key (default: the [tls] ones).
+    std::optional<std::filesystem::path> signing_certificate;
+    std::optional<std::filesystem::path> signing_private_key;
 };
 
 } // namespace mcprov::migration

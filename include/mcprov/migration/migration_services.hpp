@@ -56,8 +56,8 @@ struct migration_setup {
     cscm_config cscm;
     // How visitors' tokens are checked: each partner's IdMS issuer and public key replace issuer and key.
     identity::verifier_config visitor_tokens;
-    // Profiles served to visitors are signed with this certificate and key (the CMS's own TLS ones: the
-    // certificate its clients trust).
+    // Profiles served to visitors are signed with this certificate and key ([migration] signing_certificate, or
+    // the CMS's own TLS ones: the certificate its clients trust). The certificate must name migration.system.
     std::filesystem::path signing_certificate_chain;
     std::filesystem::path signing_private_key;
 };

@@ -22,7 +22,8 @@ struct signing_key {
 support::result<std::string> sign_enveloped(std::string_view document_xml, const signing_key& key);
 
 struct verified_signature {
-    std::string signer_subject;    // one-line RFC 2253 subject of the signing certificate
+    std::string signer_subject;         // one-line RFC 2253 subject of the signing certificate
+    std::string signer_certificate_pem; // the signing certificate
     std::string unsigned_document; // the document with the Signature element removed, serialised
 };
 

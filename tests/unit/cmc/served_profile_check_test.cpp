@@ -21,17 +21,21 @@ std::string profile_of(const std::string& xui) {
            R"( user-profile-index="1"><Name>alice</Name></mcptt-user-profile>)";
 }
 
-// A CA of the partner system and the certificate its CMS signs visitors' profiles with.
+// A CA of the partner system, the certificate its CMS signs visitors' profiles with (naming the system), and
+// another certificate of the same CA, for one of the system's hosts.
 struct partner_keys {
     http::certificate_and_key ca;
     xml::signing_key signer;
+    xml::signing_key host;
 
     explicit partner_keys(const std::string& name) {
         ca = http::create_certificate_authority(name + " CA", 24h).value();
-        auto cert =
+        auto cert = http::issue_certificate(ca, name, {name}, {}, http::certificate_usage::server, 24h).value();
+        signer = {cert.private_key_pem, cert.certificate_pem};
+        auto other =
             http::issue_certificate(ca, "cms." + name, {"cms." + name}, {}, http::certificate_usage::server, 24h)
                 .value();
-        signer = {cert.private_key_pem, cert.certificate_pem};
+        host = {other.private_key_pem, other.certificate_pem};
     }
 };
 
@@ -79,7 +83,7 @@ TEST_F(served_profile_check_test, when_the_profile_is_signed_stamped_current_and
     EXPECT_EQ(checked->stamp.primary_system, "mcx-a.example.org");
     EXPECT_EQ(checked->stamp.template_name, "mcx-a-police");
     EXPECT_EQ(checked->stamp.source_profile, "migration-profile-1.xml");
-    EXPECT_NE(checked->signer_subject.find("cms.mcx-b.example.org"), std::string::npos) << checked->signer_subject;
+    EXPECT_EQ(checked->signer_subject, "CN=mcx-b.example.org");
     EXPECT_EQ(checked->unsigned_document.find("Signature"), std::string::npos) << checked->unsigned_document;
     EXPECT_NE(checked->unsigned_document.find("<Name>alice</Name>"), std::string::npos);
 }
@@ -93,6 +97,15 @@ TEST_F(served_profile_check_test, when_the_profile_is_not_signed_by_the_partners
     auto by_another = check(served(alice, stamp(), other_));
     ASSERT_FALSE(by_another);
     EXPECT_EQ(by_another.err().code, errc::unauthenticated);
+}
+
+TEST_F(served_profile_check_test, when_the_signer_is_not_the_serving_system_itself_then_it_is_refused) {
+    // The partner's CA vouches for it, but it names one of the partner's hosts, not the system.
+    auto stamped = migration::stamp_for_serving(profile_of(alice), stamp()).value();
+    auto checked = check(xml::sign_enveloped(stamped, b_->host).value());
+    ASSERT_FALSE(checked);
+    EXPECT_EQ(checked.err().code, errc::forbidden);
+    EXPECT_EQ(checked.err().message, "the profile is signed by CN=cms.mcx-b.example.org, not by mcx-b.example.org");
 }
 
 TEST_F(served_profile_check_test, when_the_signed_profile_has_no_stamp_then_it_is_refused) {
