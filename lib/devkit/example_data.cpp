@@ -56,16 +56,66 @@ std::string mcptt_user_profile(const mc_system& sys, const example_user& u, unsi
     return x.str();
 }
 
-std::string mcdata_user_profile(const mc_system& sys, const example_user& u) {
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<mcdata-user-profile xmlns=\"urn:3gpp:mcdata:user-profile:1.0\" XUI-URI=\"" +
-           sys.user_id(u) + "\" user-profile-index=\"1\">\n  <Name>" + u.name + "</Name>\n</mcdata-user-profile>\n";
+std::string mcdata_user_profile(const mc_system& sys, const example_user& u, unsigned index,
+                                std::string_view profile_name, const std::vector<std::string>& groups,
+                                std::string_view extra) {
+    const auto id = sys.user_id(u);
+    std::ostringstream x;
+    x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<mcdata-user-profile xmlns=\"urn:3gpp:ns:mcdata:user-profile:1.0\" "
+         "xmlns:cp=\"urn:ietf:params:xml:ns:common-policy\" XUI-URI=\""
+      << id << "\" user-profile-index=\"" << index << "\">\n"
+      << "  <Name>" << u.name << "</Name>\n  <Status>true</Status>\n  <ProfileName>" << profile_name
+      << "</ProfileName>\n  <Common index=\"common\">\n"
+      << "    <UserAlias><alias-entry index=\"alias-1\">" << u.name << "</alias-entry></UserAlias>\n"
+      << "    <MCDataUserID><uri-entry>" << id << "</uri-entry></MCDataUserID>\n"
+      << "    <MissionCriticalOrganization>" << u.organisation << "</MissionCriticalOrganization>\n"
+      << "  </Common>\n  <OnNetwork index=\"on-network\">\n";
+    for (const auto& g : groups) {
+        x << "    <MCDataGroupInfo><MCData-Group-ID><uri-entry>" << sys.group_uri(g) << "</uri-entry><display-name>"
+          << g << "</display-name></MCData-Group-ID></MCDataGroupInfo>\n";
+    }
+    x << "    <max-data-size-sds-bytes>8192</max-data-size-sds-bytes>\n"
+      << "    <max-data-size-fd-bytes>52428800</max-data-size-fd-bytes>\n"
+      << "  </OnNetwork>\n  <cp:ruleset>\n    <cp:rule id=\"authorisations\">\n      <cp:actions>\n"
+      << "        <allow-one-to-one-sds>true</allow-one-to-one-sds>\n        <allow-group-sds>true</allow-group-sds>\n"
+      << "        <allow-one-to-one-fd>true</allow-one-to-one-fd>\n        <allow-group-fd>true</allow-group-fd>\n"
+      << "        <allow-emergency-alert>true</allow-emergency-alert>\n"
+      << "      </cp:actions>\n    </cp:rule>\n  </cp:ruleset>\n"
+      << extra << "</mcdata-user-profile>\n";
+    return x.str();
 }
 
-std::string mcvideo_user_profile(const mc_system& sys, const example_user& u) {
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<mcvideo-user-profile xmlns=\"urn:3gpp:mcvideo:user-profile:1.0\" XUI-URI=\"" +
-           sys.user_id(u) + "\" user-profile-index=\"1\">\n  <Name>" + u.name + "</Name>\n</mcvideo-user-profile>\n";
+std::string mcvideo_user_profile(const mc_system& sys, const example_user& u, unsigned index,
+                                 std::string_view profile_name, unsigned priority,
+                                 const std::vector<std::string>& groups, std::string_view extra) {
+    const auto id = sys.user_id(u);
+    std::ostringstream x;
+    x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<mcvideo-user-profile xmlns=\"urn:3gpp:ns:mcvideo:user-profile:1.0\" "
+         "xmlns:cp=\"urn:ietf:params:xml:ns:common-policy\" XUI-URI=\""
+      << id << "\" user-profile-index=\"" << index << "\">\n"
+      << "  <Name>" << u.name << "</Name>\n  <Status>true</Status>\n  <ProfileName>" << profile_name
+      << "</ProfileName>\n  <Common index=\"common\">\n"
+      << "    <UserAlias><alias-entry index=\"alias-1\">" << u.name << "</alias-entry></UserAlias>\n"
+      << "    <MCVideoUserID><uri-entry>" << id << "</uri-entry></MCVideoUserID>\n"
+      << "    <MCVideo-group-call><MaxSimultaneousCallsN6>2</MaxSimultaneousCallsN6><Priority>" << priority
+      << "</Priority></MCVideo-group-call>\n"
+      << "    <MissionCriticalOrganization>" << u.organisation << "</MissionCriticalOrganization>\n"
+      << "  </Common>\n  <OnNetwork index=\"on-network\">\n";
+    for (const auto& g : groups) {
+        x << "    <MCVideoGroupInfo><MCVideo-Group-ID><uri-entry>" << sys.group_uri(g)
+          << "</uri-entry><display-name>" << g << "</display-name></MCVideo-Group-ID></MCVideoGroupInfo>\n";
+    }
+    x << "    <MaxSimultaneousVideoStreams>4</MaxSimultaneousVideoStreams>\n"
+      << "  </OnNetwork>\n  <cp:ruleset>\n    <cp:rule id=\"authorisations\">\n      <cp:actions>\n"
+      << "        <allow-private-call>true</allow-private-call>\n"
+      << "        <allow-revoke-transmit>true</allow-revoke-transmit>\n"
+      << "        <allow-request-remote-initiated-ambient-viewing>true</allow-request-remote-initiated-ambient-viewing>\n"
+      << "        <allow-emergency-group-call>true</allow-emergency-group-call>\n"
+      << "      </cp:actions>\n    </cp:rule>\n  </cp:ruleset>\n"
+      << extra << "</mcvideo-user-profile>\n";
+    return x.str();
 }
 
 std::vector<user_document> example_user_documents(const mc_system& sys, const mc_system& other) {
@@ -80,9 +130,14 @@ std::vector<user_document> example_user_documents(const mc_system& sys, const mc
             {mcptt, id, "mcptt-user-profile-1.xml", mcptt_user_profile(sys, u, 1, "duty", true, 5, u.groups)});
         out.push_back({mcptt, id, "mcptt-user-profile-2.xml",
                        mcptt_user_profile(sys, u, 2, "incident-command", false, 9, u.groups)});
-        out.push_back({"org.3gpp.mcdata.user-profile", id, "mcdata-user-profile-1.xml", mcdata_user_profile(sys, u)});
-        out.push_back(
-            {"org.3gpp.mcvideo.user-profile", id, "mcvideo-user-profile-1.xml", mcvideo_user_profile(sys, u)});
+        out.push_back({"org.3gpp.mcdata.user-profile", id, "mcdata-user-profile-1.xml",
+                       mcdata_user_profile(sys, u, 1, "duty", u.groups)});
+        out.push_back({"org.3gpp.mcvideo.user-profile", id, "mcvideo-user-profile-1.xml",
+                       mcvideo_user_profile(sys, u, 1, "duty", 5, u.groups)});
+        out.push_back({"org.mcprov.mcdata-migration-profile", id, "migration-profile-1.xml",
+                       mcdata_user_profile(sys, u, 1, "visiting-" + other.label, u.groups, for_other)});
+        out.push_back({"org.mcprov.mcvideo-migration-profile", id, "migration-profile-1.xml",
+                       mcvideo_user_profile(sys, u, 1, "visiting-" + other.label, 7, u.groups, for_other)});
         out.push_back({migration, id, "migration-profile-1.xml",
                        mcptt_user_profile(sys, u, 1, "visiting-" + other.label, true, 7, u.groups, for_other)});
         out.push_back({migration, id, "migration-profile-2.xml",

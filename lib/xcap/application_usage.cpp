@@ -13,19 +13,53 @@ using support::make_error;
 using support::result;
 
 constexpr std::array usages{
-    application_usage{"org.3gpp.mcptt.user-profile", "application/vnd.3gpp.mcptt-user-profile+xml",
+    application_usage{mcptt_user_profile_auid, "application/vnd.3gpp.mcptt-user-profile+xml",
                       "urn:3gpp:mcptt:user-profile:1.0", "mcptt-user-profile", "mcptt-user-profile-",
                       "ts24484-rel13/mcptt-user-profile.xsd"},
     application_usage{"org.3gpp.mcdata.user-profile", "application/vnd.3gpp.mcdata-user-profile+xml",
-                      "urn:3gpp:mcdata:user-profile:1.0", "mcdata-user-profile", "mcdata-user-profile-", ""},
+                      "urn:3gpp:ns:mcdata:user-profile:1.0", "mcdata-user-profile", "mcdata-user-profile-",
+                      "mcprov/mcdata-user-profile.xsd", false, mc_service::mcdata},
     application_usage{"org.3gpp.mcvideo.user-profile", "application/vnd.3gpp.mcvideo-user-profile+xml",
-                      "urn:3gpp:mcvideo:user-profile:1.0", "mcvideo-user-profile", "mcvideo-user-profile-", ""},
+                      "urn:3gpp:ns:mcvideo:user-profile:1.0", "mcvideo-user-profile", "mcvideo-user-profile-",
+                      "ts24484/mcvideo-user-profile.xsd", false, mc_service::mcvideo},
     application_usage{migration_profile_auid, "application/vnd.3gpp.mcptt-user-profile+xml",
                       "urn:3gpp:mcptt:user-profile:1.0", "mcptt-user-profile", "migration-profile-",
                       "ts24484-rel13/mcptt-user-profile.xsd", true},
+    application_usage{mcdata_migration_profile_auid, "application/vnd.3gpp.mcdata-user-profile+xml",
+                      "urn:3gpp:ns:mcdata:user-profile:1.0", "mcdata-user-profile", "migration-profile-",
+                      "mcprov/mcdata-user-profile.xsd", true, mc_service::mcdata},
+    application_usage{mcvideo_migration_profile_auid, "application/vnd.3gpp.mcvideo-user-profile+xml",
+                      "urn:3gpp:ns:mcvideo:user-profile:1.0", "mcvideo-user-profile", "migration-profile-",
+                      "ts24484/mcvideo-user-profile.xsd", true, mc_service::mcvideo},
+};
+
+constexpr std::array services{
+    service_documents{mc_service::mcptt, "mcptt", mcptt_user_profile_auid, migration_profile_auid,
+                      "mcptt-user-profile-0.xml"},
+    service_documents{mc_service::mcdata, "mcdata", "org.3gpp.mcdata.user-profile", mcdata_migration_profile_auid,
+                      "mcdata-user-profile-0.xml"},
+    service_documents{mc_service::mcvideo, "mcvideo", "org.3gpp.mcvideo.user-profile",
+                      mcvideo_migration_profile_auid, "mcvideo-user-profile-0.xml"},
 };
 
 } // namespace
+
+std::span<const service_documents> mc_services() {
+    return services;
+}
+
+const service_documents& documents_of(mc_service service) {
+    return services[static_cast<std::size_t>(service)];
+}
+
+const service_documents* find_service(std::string_view name) {
+    for (const auto& s : services) {
+        if (s.name == name) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
 
 std::span<const application_usage> application_usages() {
     return usages;

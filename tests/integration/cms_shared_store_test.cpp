@@ -19,7 +19,7 @@ const std::string counter_user = "sip:counter@police.example.org";
 
 std::string counter_profile(int count) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<mcdata-user-profile xmlns=\"urn:3gpp:mcdata:user-profile:1.0\" XUI-URI=\"" +
+           "<mcdata-user-profile xmlns=\"urn:3gpp:ns:mcdata:user-profile:1.0\" XUI-URI=\"" +
            counter_user + "\" user-profile-index=\"1\"><Name>" + std::to_string(count) +
            "</Name></mcdata-user-profile>\n";
 }

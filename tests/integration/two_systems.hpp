@@ -180,7 +180,9 @@ public:
         }
         http::client_options options;
         options.ca_file = dir(label) / "ca.pem";
-        options.timeout = std::chrono::seconds(20);
+        // Longer than a visitor's procedure may take (its lease, 20 s in the local deployment): after a partner was
+        // killed mid-procedure, the next request for that visitor waits for the dead process's lease to expire.
+        options.timeout = std::chrono::seconds(40);
         auto res = http::fetch(req, options);
         EXPECT_TRUE(res) << res.err().message;
         return res ? std::move(res).value() : http::response{};

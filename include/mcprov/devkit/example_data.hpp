@@ -44,8 +44,16 @@ const mc_system& system_b(); // mcx-b.example.org
 std::string mcptt_user_profile(const mc_system& sys, const example_user& u, unsigned index,
                                std::string_view profile_name, bool preselected, unsigned priority,
                                const std::vector<std::string>& groups, std::string_view extra = {});
-std::string mcdata_user_profile(const mc_system& sys, const example_user& u);
-std::string mcvideo_user_profile(const mc_system& sys, const example_user& u);
+// An MCData user profile (valid against schemas/mcprov/mcdata-user-profile.xsd) with the given groups, data limits
+// and authorisations; `extra` goes at the end of the root.
+std::string mcdata_user_profile(const mc_system& sys, const example_user& u, unsigned index,
+                                std::string_view profile_name, const std::vector<std::string>& groups,
+                                std::string_view extra = {});
+// An MCVideo user profile (valid against the TS 24.484 schema) with the given groups, group-call priority and
+// authorisations; `extra` goes at the end of the root.
+std::string mcvideo_user_profile(const mc_system& sys, const example_user& u, unsigned index,
+                                 std::string_view profile_name, unsigned priority,
+                                 const std::vector<std::string>& groups, std::string_view extra = {});
 
 // A document of a user in an MC service user database.
 struct user_document {
@@ -56,8 +64,8 @@ struct user_document {
 };
 
 // The example users' documents in the CMS of `sys`: two MCPTT profiles (duty, incident-command), one MCData and one
-// MCVideo profile each, and two migration profiles: migration-profile-1.xml for `other`, and a default one,
-// migration-profile-2.xml.
+// MCVideo profile each, and migration profiles: for MCPTT, migration-profile-1.xml for `other` and a default one,
+// migration-profile-2.xml; for MCData and MCVideo, migration-profile-1.xml for `other`.
 std::vector<user_document> example_user_documents(const mc_system& sys, const mc_system& other);
 
 struct named_file {

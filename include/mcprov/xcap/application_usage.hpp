@@ -11,6 +11,9 @@
 
 namespace mcprov::xcap {
 
+// The mission-critical services, each with its own user profile document (TS 24.484 clauses 8.3, 9.3, 10.3).
+enum class mc_service { mcptt, mcdata, mcvideo };
+
 // A TS 24.484 XCAP application usage holding user profile documents.
 struct application_usage {
     std::string_view auid;              // "org.3gpp.mcptt.user-profile"
@@ -20,13 +23,32 @@ struct application_usage {
     std::string_view document_prefix; // documents are named <prefix><index>.xml
     std::string_view schema;          // embedded schema path, empty when only the root is checked
     bool migration = false;           // holds migration profiles, which must say whom they are for
+    mc_service service = mc_service::mcptt;
 };
 
-// mcprov's own application usage for the profiles a user's primary MC system gives partner systems when the user
-// migrates: MCPTT user profiles that carry a migration-for element (namespace below) at their root.
+// mcprov's own application usages for the profiles a user's primary MC system gives partner systems when the user
+// migrates, one per service: user profiles of that service that carry a migration-for element (namespace below) at
+// their root.
 constexpr std::string_view mcptt_user_profile_auid = "org.3gpp.mcptt.user-profile";
 constexpr std::string_view migration_profile_auid = "org.mcprov.migration-profile";
+constexpr std::string_view mcdata_migration_profile_auid = "org.mcprov.mcdata-migration-profile";
+constexpr std::string_view mcvideo_migration_profile_auid = "org.mcprov.mcvideo-migration-profile";
 constexpr std::string_view migration_namespace = "urn:mcprov:migration:1";
+
+// What one service's documents are called: its name ("mcptt", "mcdata", "mcvideo"), the application usage of its
+// user profiles and that of its migration profiles, and the document a visiting user's profile is served as.
+struct service_documents {
+    mc_service service;
+    std::string_view name;
+    std::string_view profile_auid;
+    std::string_view migration_auid;
+    std::string_view visitor_document;
+};
+
+std::span<const service_documents> mc_services();
+const service_documents& documents_of(mc_service service);
+// By name ("mcdata"); nullptr for no service.
+const service_documents* find_service(std::string_view name);
 
 // Whom a migration profile is for: named partner MC systems, and/or every partner without a profile of its own.
 struct migration_targets {

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "../temp_dir.hpp"
@@ -9,23 +11,33 @@
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::devkit {
 namespace {
 
 namespace fs = std::filesystem;
 
-TEST(example_data, when_the_example_documents_are_listed_then_each_user_has_six_of_its_own_system) {
+TEST(example_data, when_the_example_documents_are_listed_then_each_user_has_eight_valid_ones_of_its_own_system) {
     auto documents = example_user_documents(system_a(), system_b());
-    ASSERT_EQ(documents.size(), 6 * example_users().size());
+    ASSERT_EQ(documents.size(), 8 * example_users().size());
     for (const auto& d : documents) {
-        EXPECT_NE(d.content.find("XUI-URI=\"" + d.user + "\""), std::string::npos) << d.name;
         EXPECT_TRUE(d.user.ends_with(".mcx-a.example.org")) << d.user;
+        const auto* usage = xcap::find_application_usage(d.auid);
+        ASSERT_NE(usage, nullptr) << d.auid;
+        auto checked = xcap::check_profile_document(*usage, d.user, d.name, d.content);
+        EXPECT_TRUE(checked) << d.auid << "/" << d.name << ": " << checked.err().message;
     }
     EXPECT_EQ(documents[0].user, "sip:alice@police.mcx-a.example.org");
-    EXPECT_EQ(documents[4].name, "migration-profile-1.xml");
-    EXPECT_NE(documents[4].content.find("partners=\"mcx-b.example.org\""), std::string::npos);
-    EXPECT_NE(documents[5].content.find("default=\"true\""), std::string::npos);
+    for (const auto* auid : {"org.mcprov.migration-profile", "org.mcprov.mcdata-migration-profile",
+                             "org.mcprov.mcvideo-migration-profile"}) {
+        auto first = std::find_if(documents.begin(), documents.end(), [&](const auto& d) {
+            return d.auid == auid && d.name == "migration-profile-1.xml";
+        });
+        ASSERT_NE(first, documents.end()) << auid;
+        EXPECT_NE(first->content.find("partners=\"mcx-b.example.org\""), std::string::npos) << auid;
+    }
+    EXPECT_NE(documents[7].content.find("default=\"true\""), std::string::npos);
 }
 
 TEST(example_data, when_templates_are_written_for_a_primary_then_police_and_everyone_else_have_one_each) {

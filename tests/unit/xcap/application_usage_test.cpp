@@ -51,16 +51,30 @@ TEST(application_usage, when_attributes_disagree_with_uri_then_conflict) {
 
 TEST(application_usage, when_root_is_wrong_then_schema_invalid) {
     auto doc = check_profile_document(mcptt(), "sip:a@b.org", "mcptt-user-profile-1.xml",
-                                      "<mcdata-user-profile xmlns=\"urn:3gpp:mcdata:user-profile:1.0\"/>");
+                                      "<mcdata-user-profile xmlns=\"urn:3gpp:ns:mcdata:user-profile:1.0\"/>");
     ASSERT_FALSE(doc);
     EXPECT_EQ(doc.err().code, errc::schema_invalid);
 }
 
-TEST(application_usage, when_mcdata_profile_has_right_root_then_accepted_without_schema) {
-    const auto& mcdata = *find_application_usage("org.3gpp.mcdata.user-profile");
-    EXPECT_TRUE(check_profile_document(mcdata, "sip:a@b.org", "mcdata-user-profile-1.xml",
-                                       "<mcdata-user-profile xmlns=\"urn:3gpp:mcdata:user-profile:1.0\"><x/>"
-                                       "</mcdata-user-profile>"));
+TEST(application_usage, when_mcdata_and_mcvideo_profiles_are_checked_then_their_schemas_apply) {
+    for (const auto* auid : {"org.3gpp.mcdata.user-profile", "org.3gpp.mcvideo.user-profile"}) {
+        const auto& usage = *find_application_usage(auid);
+        const std::string root = std::string(usage.root_element);
+        const std::string open = "<" + root + " xmlns=\"" + std::string(usage.default_namespace) +
+                                 "\" XUI-URI=\"sip:a@b.org\" user-profile-index=\"1\">";
+        const std::string name = std::string(usage.document_prefix) + "1.xml";
+        auto valid = check_profile_document(usage, "sip:a@b.org", name,
+                                            open + "<Name>a</Name><Status>true</Status></" + root + ">");
+        EXPECT_TRUE(valid) << auid << ": " << valid.err().message;
+        auto unknown = check_profile_document(usage, "sip:a@b.org", name, open + "<x/></" + root + ">");
+        ASSERT_FALSE(unknown) << auid;
+        EXPECT_EQ(unknown.err().code, errc::schema_invalid) << auid;
+        auto no_user = check_profile_document(usage, "sip:a@b.org", name,
+                                              "<" + root + " xmlns=\"" + std::string(usage.default_namespace) +
+                                                  "\" user-profile-index=\"1\"><Name>a</Name></" + root + ">");
+        ASSERT_FALSE(no_user) << auid;
+        EXPECT_EQ(no_user.err().code, errc::schema_invalid) << auid;
+    }
 }
 
 } // namespace
