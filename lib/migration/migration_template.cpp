@@ -1,12 +1,14 @@
 #include "mcprov/migration/migration_template.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <optional>
 #include <type_traits>
 #include <vector>
 
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 #include "mcprov/xml/document.hpp"
 #include "mcprov/xml/schema.hpp"
 
@@ -18,8 +20,23 @@ using support::make_error;
 using support::result;
 
 constexpr std::string_view template_namespace = "urn:mcprov:migration-template:1";
-constexpr std::string_view mcptt_namespace = "urn:3gpp:mcptt:user-profile:1.0";
 constexpr std::size_t max_template_bytes = 256 * 1024;
+
+// Where a service's profile keeps its groups. MCPTT (Release 13) lists them as entries of one group-info element;
+// MCVideo and MCData have one group-info element per group, holding its ID.
+struct group_layout {
+    std::string_view group_info;       // "MCPTTGroupInfo"
+    std::string_view group_id;         // "MCVideo-Group-ID"; empty where group_info holds entries
+    std::string_view group_initiation; // "MCPTTGroupInitiation": an emergency or imminent-peril call on a group
+    std::string_view group_call;       // "MCPTT-group-call", in Common: where the Priority is; empty: none
+};
+
+// By xcap::mc_service.
+constexpr std::array<group_layout, 3> layouts{
+    group_layout{"MCPTTGroupInfo", "", "MCPTTGroupInitiation", "MCPTT-group-call"},
+    group_layout{"MCDataGroupInfo", "MCData-Group-ID", "", ""},
+    group_layout{"MCVideoGroupInfo", "MCVideo-Group-ID", "MCVideoGroupInitiation", "MCVideo-group-call"},
+};
 
 // Every element below `root`, in document order, without recursion.
 std::vector<xml::element> all_elements(xml::element root) {
@@ -65,27 +82,28 @@ result<point> point_of(xml::element n) {
     return point{*latitude, *longitude};
 }
 
-result<std::shared_ptr<const xml::schema>> mcptt_schema() {
-    return xml::load_embedded_schema("ts24484-rel13/mcptt-user-profile.xsd");
-}
-
 std::string format_decimal(double v) {
     char buffer[64];
     auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
     return ec == std::errc() ? std::string(buffer, end) : "0";
 }
 
-// Applies a template to a profile. Every change goes through the document, which checks names and text; the first
-// refusal is kept (and everything after it works on empty handles, changing nothing) and run() returns it.
+// Applies a template's rules for one service to a profile of that service. Every change goes through the document,
+// which checks names and text; the first refusal is kept (and everything after it works on empty handles, changing
+// nothing) and run() returns it.
 class template_application {
 public:
-    template_application(const migration_template& t, xml::document& doc) : t_(t), doc_(doc), root_(doc.root()) {}
+    template_application(const migration_template& t, xcap::mc_service service, xml::document& doc)
+        : t_(t), layers_{&t.common, &t.services[static_cast<std::size_t>(service)]},
+          layout_(layouts[static_cast<std::size_t>(service)]), doc_(doc), root_(doc.root()),
+          ns_(root_.namespace_uri()) {}
 
     result<void> run() {
         restrict_groups();
         add_groups();
         adjust_priority();
         withdraw_authorisations();
+        cap_limits();
         record_operating_area();
         if (error_) {
             return std::move(*error_);
@@ -120,7 +138,7 @@ private:
     }
 
     xml::element child_or_new(xml::element parent, std::string_view name, std::string_view index = {}) {
-        if (auto existing = parent.first_child(mcptt_namespace, name)) {
+        if (auto existing = parent.first_child(ns_, name)) {
             return existing;
         }
         auto created = add(parent, name);
@@ -130,38 +148,51 @@ private:
         return created;
     }
 
+    // Kept when every layer (the common rules, the service's section) keeps it: allowed by one of its allow
+    // patterns (or it has none) and denied by none of its deny patterns.
     bool group_allowed(const std::string& uri) const {
         auto matches = [&](const std::vector<std::string>& patterns) {
-            for (const auto& p : patterns) {
-                if (pattern_matches(p, uri)) {
-                    return true;
-                }
-            }
-            return false;
+            return std::any_of(patterns.begin(), patterns.end(),
+                               [&](const std::string& p) { return pattern_matches(p, uri); });
         };
-        return (t_.allowed_groups.empty() || matches(t_.allowed_groups)) && !matches(t_.denied_groups);
+        for (const service_rules* r : layers_) {
+            if ((!r->allowed_groups.empty() && !matches(r->allowed_groups)) || matches(r->denied_groups)) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    static std::string entry_uri(xml::element entry) {
-        return entry.first_child(mcptt_namespace, "uri-entry").trimmed_text();
+    std::string entry_uri(xml::element entry) const { return entry.first_child(ns_, "uri-entry").trimmed_text(); }
+
+    // What goes when the template does not keep the group `n` names: the entry of a group list, the group-info
+    // element that holds a group's ID, or the whole call set up on the group (it cannot stand without it). An
+    // empty handle when `n` names no group, or one that is kept.
+    xml::element doomed_with(xml::element n) const {
+        const xml::element parent = n.parent();
+        if (!parent || parent.namespace_uri() != ns_) {
+            return {};
+        }
+        const auto parent_name = parent.local_name();
+        xml::element doomed;
+        if (n.is(ns_, "entry")) {
+            if ((layout_.group_id.empty() && parent_name == layout_.group_info) ||
+                parent_name == "ImplicitAffiliations") {
+                doomed = n;
+            } else if (!layout_.group_initiation.empty() && parent_name == layout_.group_initiation) {
+                doomed = parent.parent();
+            }
+        } else if (!layout_.group_id.empty() && n.is(ns_, layout_.group_id) && parent_name == layout_.group_info) {
+            doomed = parent;
+        }
+        return doomed && !group_allowed(entry_uri(n)) ? doomed : xml::element{};
     }
 
-    // Group lists lose their denied entries; an emergency or imminent-peril call set up on a denied group is
-    // removed whole (it cannot stand without its group).
     void restrict_groups() {
         std::vector<xml::element> doomed;
         for (xml::element n : all_elements(root_)) {
-            const xml::element parent = n.parent();
-            if (!n.is(mcptt_namespace, "entry") || !parent) {
-                continue;
-            }
-            const auto parent_name = parent.local_name();
-            if (parent.namespace_uri() == mcptt_namespace &&
-                (parent_name == "MCPTTGroupInfo" || parent_name == "ImplicitAffiliations") &&
-                !group_allowed(entry_uri(n))) {
-                doomed.push_back(n);
-            } else if (parent_name == "MCPTTGroupInitiation" && parent.parent() && !group_allowed(entry_uri(n))) {
-                doomed.push_back(parent.parent());
+            if (xml::element d = doomed_with(n)) {
+                doomed.push_back(d);
             }
         }
         // The same call setup can be reached from several entries, and a node may sit inside another doomed one.
@@ -184,72 +215,108 @@ private:
     }
 
     void add_groups() {
-        if (t_.added_groups.empty()) {
-            return;
-        }
-        xml::element on_network = child_or_new(root_, "OnNetwork", "partner-on-network");
         unsigned n = 0;
-        for (const auto& g : t_.added_groups) {
-            ++n;
-            add_entry(child_or_new(on_network, "MCPTTGroupInfo"), g, "partner-group-" + std::to_string(n));
-            if (g.implicit_affiliation) {
-                add_entry(child_or_new(on_network, "ImplicitAffiliations"), g,
-                          "partner-affiliation-" + std::to_string(n));
+        for (const service_rules* r : layers_) {
+            for (const auto& g : r->added_groups) {
+                ++n;
+                xml::element on_network = child_or_new(root_, "OnNetwork", "partner-on-network");
+                if (layout_.group_id.empty()) {
+                    add_entry(child_or_new(on_network, layout_.group_info), "entry", g,
+                              "partner-group-" + std::to_string(n));
+                } else if (!has_group(on_network, g.uri)) {
+                    add_entry(add(on_network, layout_.group_info), layout_.group_id, g, {});
+                }
+                if (g.implicit_affiliation) {
+                    add_entry(child_or_new(on_network, "ImplicitAffiliations"), "entry", g,
+                              "partner-affiliation-" + std::to_string(n));
+                }
             }
         }
     }
 
-    void add_entry(xml::element list, const added_group& g, const std::string& index) {
-        for (xml::element existing : list.children(mcptt_namespace, "entry")) {
+    bool has_group(xml::element on_network, const std::string& uri) const {
+        for (xml::element info : on_network.children(ns_, layout_.group_info)) {
+            if (entry_uri(info.first_child(ns_, layout_.group_id)) == uri) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // An element `name` (uri-entry, display-name) in `list`, unless the list has one for that URI already.
+    void add_entry(xml::element list, std::string_view name, const added_group& g, const std::string& index) {
+        for (xml::element existing : list.children(ns_, name)) {
             if (entry_uri(existing) == g.uri) {
                 return;
             }
         }
-        xml::element entry = add(list, "entry");
-        set(entry, "index", index);
+        xml::element entry = add(list, name);
+        if (!index.empty()) {
+            set(entry, "index", index);
+        }
         add(entry, "uri-entry", g.uri);
         if (!g.display_name.empty()) {
             add(entry, "display-name", g.display_name);
         }
     }
 
+    // The service's section decides the priority when it says anything; else the common rules.
     void adjust_priority() {
-        if (t_.priority == priority_mode::keep) {
+        const service_rules* r = layers_[1]->priority != priority_mode::keep ? layers_[1] : layers_[0];
+        if (r->priority == priority_mode::keep || layout_.group_call.empty()) {
             return;
         }
-        const auto value = std::to_string(t_.priority_value);
+        const auto value = std::to_string(r->priority_value);
         bool seen = false;
         for (xml::element n : all_elements(root_)) {
-            if (!n.is(mcptt_namespace, "Priority") || !n.parent().is(mcptt_namespace, "MCPTT-group-call")) {
+            if (!n.is(ns_, "Priority") || !n.parent().is(ns_, layout_.group_call)) {
                 continue;
             }
             seen = true;
-            unsigned current = 0;
-            auto text = n.trimmed_text();
-            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
-            bool parsed = ec == std::errc() && end == text.data() + text.size();
-            if (t_.priority == priority_mode::replace || !parsed || current > t_.priority_value) {
+            if (r->priority == priority_mode::replace || !at_most(n, r->priority_value)) {
                 check(doc_.set_text(n, value));
             }
         }
-        if (!seen && t_.priority == priority_mode::replace) {
+        if (!seen && r->priority == priority_mode::replace) {
             xml::element common = child_or_new(root_, "Common", "partner-common");
-            add(child_or_new(common, "MCPTT-group-call"), "Priority", value);
+            add(child_or_new(common, layout_.group_call), "Priority", value);
         }
     }
 
+    // Whether an element's text is a whole number no greater than `limit`.
+    static bool at_most(xml::element n, std::uint64_t limit) {
+        std::uint64_t current = 0;
+        auto text = n.trimmed_text();
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
+        return ec == std::errc() && end == text.data() + text.size() && current <= limit;
+    }
+
     void withdraw_authorisations() {
-        if (t_.withdrawn_authorisations.empty()) {
-            return;
-        }
         for (xml::element n : all_elements(root_)) {
-            if (n.namespace_uri() != mcptt_namespace || !n.local_name().starts_with("allow-")) {
+            if (n.namespace_uri() != ns_ || !n.local_name().starts_with("allow-")) {
                 continue;
             }
-            for (const auto& p : t_.withdrawn_authorisations) {
-                if (pattern_matches(p, n.local_name())) {
+            for (const service_rules* r : layers_) {
+                if (std::any_of(r->withdrawn_authorisations.begin(), r->withdrawn_authorisations.end(),
+                                [&](const std::string& p) { return pattern_matches(p, n.local_name()); })) {
                     check(doc_.set_text(n, "false"));
                     break;
+                }
+            }
+        }
+    }
+
+    // Leaves only: an element with element children is no limit, whatever its name.
+    void cap_limits() {
+        for (xml::element n : all_elements(root_)) {
+            if (n.namespace_uri() != ns_ || n.first_child()) {
+                continue;
+            }
+            for (const service_rules* r : layers_) {
+                for (const auto& cap : r->limits) {
+                    if (pattern_matches(cap.pattern, n.local_name()) && !at_most(n, cap.value)) {
+                        check(doc_.set_text(n, std::to_string(cap.value)));
+                    }
                 }
             }
         }
@@ -281,10 +348,46 @@ private:
     }
 
     const migration_template& t_;
+    std::array<const service_rules*, 2> layers_; // the common rules, then the service's section
+    const group_layout& layout_;
     xml::document& doc_;
     xml::element root_;
+    std::string ns_; // the profile's namespace
     std::optional<support::error> error_;
 };
+
+// The groups, priority, authorisations and limits parts of a template element (the root, or a service's section).
+void read_rules(xml::element parent, service_rules& r) {
+    const auto ns = template_namespace;
+    if (xml::element groups = parent.first_child(ns, "groups")) {
+        for (xml::element n : groups.children(ns, "allow")) {
+            r.allowed_groups.push_back(attribute(n, "pattern"));
+        }
+        for (xml::element n : groups.children(ns, "deny")) {
+            r.denied_groups.push_back(attribute(n, "pattern"));
+        }
+        for (xml::element n : groups.children(ns, "add")) {
+            r.added_groups.push_back(
+                {attribute(n, "uri"), attribute(n, "display-name"),
+                 attribute(n, "implicit-affiliation") == "true" || attribute(n, "implicit-affiliation") == "1"});
+        }
+    }
+    // The schema has checked the numbers.
+    if (xml::element priority = parent.first_child(ns, "priority")) {
+        r.priority = attribute(priority, "mode") == "cap" ? priority_mode::cap : priority_mode::replace;
+        r.priority_value = static_cast<unsigned>(std::stoul(attribute(priority, "value")));
+    }
+    if (xml::element authorisations = parent.first_child(ns, "authorisations")) {
+        for (xml::element n : authorisations.children(ns, "withdraw")) {
+            r.withdrawn_authorisations.push_back(attribute(n, "name"));
+        }
+    }
+    if (xml::element limits = parent.first_child(ns, "limits")) {
+        for (xml::element n : limits.children(ns, "cap")) {
+            r.limits.push_back({attribute(n, "name"), std::stoull(attribute(n, "value"))});
+        }
+    }
+}
 
 } // namespace
 
@@ -336,26 +439,10 @@ result<migration_template> parse_migration_template(std::string_view text) {
     const xml::element applies = root.first_child(ns, "applies-to");
     t.primary_system = attribute(applies, "primary-system");
     t.organisation = applies.attribute("organisation");
-    if (xml::element groups = root.first_child(ns, "groups")) {
-        for (xml::element n : groups.children(ns, "allow")) {
-            t.allowed_groups.push_back(attribute(n, "pattern"));
-        }
-        for (xml::element n : groups.children(ns, "deny")) {
-            t.denied_groups.push_back(attribute(n, "pattern"));
-        }
-        for (xml::element n : groups.children(ns, "add")) {
-            t.added_groups.push_back(
-                {attribute(n, "uri"), attribute(n, "display-name"),
-                 attribute(n, "implicit-affiliation") == "true" || attribute(n, "implicit-affiliation") == "1"});
-        }
-    }
-    if (xml::element priority = root.first_child(ns, "priority")) {
-        t.priority = attribute(priority, "mode") == "cap" ? priority_mode::cap : priority_mode::replace;
-        t.priority_value = static_cast<unsigned>(std::stoul(attribute(priority, "value")));
-    }
-    if (xml::element authorisations = root.first_child(ns, "authorisations")) {
-        for (xml::element n : authorisations.children(ns, "withdraw")) {
-            t.withdrawn_authorisations.push_back(attribute(n, "name"));
+    read_rules(root, t.common);
+    for (const auto& service : xcap::mc_services()) {
+        if (xml::element section = root.first_child(ns, service.name)) {
+            read_rules(section, t.services[static_cast<std::size_t>(service.service)]);
         }
     }
     if (xml::element operating = root.first_child(ns, "operating-area")) {
@@ -386,20 +473,27 @@ result<migration_template> parse_migration_template(std::string_view text) {
     return t;
 }
 
-result<std::string> apply_template(const migration_template& t, std::string_view mcptt_profile) {
-    auto doc = xml::parse(mcptt_profile);
+result<std::string> apply_template(const migration_template& t, std::string_view profile) {
+    auto doc = xml::parse(profile);
     if (!doc) {
         return std::move(doc).err();
     }
-    if (doc->root_name() != "mcptt-user-profile" || doc->root_namespace() != mcptt_namespace) {
-        return make_error(errc::schema_invalid, "a migration profile must be an MCPTT user profile");
+    const xcap::application_usage* usage = nullptr;
+    for (const auto& service : xcap::mc_services()) {
+        const auto* u = xcap::find_application_usage(service.profile_auid);
+        if (doc->root_name() == u->root_element && doc->root_namespace() == u->default_namespace) {
+            usage = u;
+        }
     }
-    if (auto applied = template_application(t, *doc).run(); !applied) {
+    if (!usage) {
+        return make_error(errc::schema_invalid, "a migration profile must be an MCPTT, MCData or MCVideo user profile");
+    }
+    if (auto applied = template_application(t, usage->service, *doc).run(); !applied) {
         return make_error(applied.err().code, "template " + t.name + ": " + applied.err().message);
     }
-    auto schema = mcptt_schema();
+    auto schema = xml::load_embedded_schema(usage->schema);
     if (!schema) {
-        return make_error(errc::internal, "MCPTT user profile schema: " + schema.err().message);
+        return make_error(errc::internal, std::string(usage->schema) + ": " + schema.err().message);
     }
     if (auto valid = schema.value()->validate(*doc); !valid) {
         return make_error(errc::schema_invalid,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,14 +31,15 @@ struct area {
 
 enum class priority_mode { keep, replace, cap };
 
-// How a partner MC system adapts the migration profile of a visiting user (TS 23.280 clause 10.1.4.x step 10),
-// as the partner's operator wrote it (schemas/mcprov/migration-template.xsd, docs/migration.md).
-struct migration_template {
-    std::string name;
-    std::string digest; // hex SHA-256 of the document it was read from: a changed template has a new one
-    std::string primary_system;
-    std::optional<std::string> organisation; // nullopt: every visitor from the primary system
+// Numeric elements whose name matches the pattern are brought down to at most `value` (MCData's data limits, say).
+struct limit_cap {
+    std::string pattern;
+    std::uint64_t value = 0;
+};
 
+// What a template does to one service's profile. A template's top-level parts apply to every service; a section
+// for one service (<mcptt>, <mcdata>, <mcvideo>) adds its own.
+struct service_rules {
     std::vector<std::string> allowed_groups; // patterns; empty: every group not denied
     std::vector<std::string> denied_groups;  // patterns
     std::vector<added_group> added_groups;
@@ -45,6 +48,19 @@ struct migration_template {
     unsigned priority_value = 0;
 
     std::vector<std::string> withdrawn_authorisations; // patterns over allow-* element names
+    std::vector<limit_cap> limits;
+};
+
+// How a partner MC system adapts the migration profiles of a visiting user (TS 23.280 clause 10.1.4.x step 10),
+// as the partner's operator wrote it (schemas/mcprov/migration-template.xsd, docs/migration.md).
+struct migration_template {
+    std::string name;
+    std::string digest; // hex SHA-256 of the document it was read from: a changed template has a new one
+    std::string primary_system;
+    std::optional<std::string> organisation; // nullopt: every visitor from the primary system
+
+    service_rules common;                  // the top-level parts
+    std::array<service_rules, 3> services; // the sections, by xcap::mc_service
 
     std::vector<area> operating_area; // empty: no limit
 };
@@ -56,12 +72,15 @@ support::result<migration_template> parse_migration_template(std::string_view xm
 // '*' matches any run of characters, '?' any one; everything else itself.
 bool pattern_matches(std::string_view pattern, std::string_view text);
 
-// Combines a migration profile (a TS 24.484 MCPTT user profile from the primary system) with a template: groups
-// outside the allow/deny lists are removed (with any emergency or imminent-peril call set up on them), the added
-// groups appended, group-call priorities replaced or capped, matching authorisations set to false, and the
-// operating area recorded in the profile (an element of namespace urn:mcprov:migration-template:1 at the root,
-// replacing any there). The result is checked against the Release 13 schema before it is returned.
-// Errors: those of parsing and validating the profile; schema_invalid if the combination does not validate.
-support::result<std::string> apply_template(const migration_template& t, std::string_view mcptt_profile);
+// Combines a migration profile (a user profile of MCPTT, MCData or MCVideo from the primary system, told apart by its
+// root element) with a template, by the template's common rules and its section for that service: groups outside
+// the allow/deny lists are removed (with any emergency or imminent-peril call set up on them), the added groups
+// appended, group-call priorities replaced or capped (MCPTT and MCVideo), matching authorisations set to false,
+// matching numeric limits capped, and the operating area recorded in the profile (an element of namespace
+// urn:mcprov:migration-template:1 at the root, replacing any there). The result is checked against the service's
+// schema before it is returned.
+// Errors: those of parsing and validating the profile; schema_invalid if it is no user profile or the combination
+// does not validate.
+support::result<std::string> apply_template(const migration_template& t, std::string_view profile);
 
 } // namespace mcprov::migration
