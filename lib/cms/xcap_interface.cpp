@@ -539,6 +539,9 @@ private:
                                                {"not_modified", s.not_modified.load()},
                                                {"delivery_reports", s.delivery_reports.load()},
                                                {"releases_received", s.releases_received.load()}};
+            const auto handshakes = migration_->partners->handshakes();
+            body["cscm"].as_object()["tls_handshakes"] =
+                boost::json::object{{"full", handshakes.full}, {"resumed", handshakes.resumed}};
             body["templates"] =
                 boost::json::object{{"reloads", migration_->templates.reloads.load()},
                                     {"reloads_refused", migration_->templates.reloads_refused.load()},

@@ -1,9 +1,11 @@
 #include "mcprov/http/client.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <map>
 #include <mutex>
+#include <stop_token>
 #include <system_error>
 #include <thread>
 
@@ -156,6 +158,16 @@ public:
 
     clock_type::time_point idle_since() const { return idle_since_; }
     void set_idle_since(clock_type::time_point when) { idle_since_ = when; }
+
+    // TLS session resumption: a session to offer in the handshake of a new connection, whether the handshake
+    // resumed one, and the session (with the newest ticket) the server gave this connection (null if none).
+    void offer_session(SSL_SESSION* session) {
+        if (tls_ && session && !connected_) {
+            SSL_set_session(tls_->native_handle(), session);
+        }
+    }
+    bool resumed() { return tls_ && SSL_session_reused(tls_->native_handle()) == 1; }
+    SSL_SESSION* session() { return tls_ ? SSL_get1_session(tls_->native_handle()) : nullptr; }
 
     // Whether an idle connection still looks usable: the server has neither closed it nor sent anything (which
     // could only be a close_notify or garbage) since the last answer.
@@ -328,6 +340,8 @@ public:
                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
                          asio::ssl::context::no_compression);
         tls_.set_verify_mode(asio::ssl::verify_peer);
+        // Sessions (TLS 1.3 tickets arrive after the handshake) are kept per peer by this client, not by OpenSSL.
+        SSL_CTX_set_session_cache_mode(tls_.native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
         if (options_.ca_file) {
             tls_.load_verify_file(options_.ca_file->string(), ec);
         } else {
@@ -356,6 +370,23 @@ public:
             }
         }
         return {};
+    }
+
+    // Closes expired idle connections every half idle_timeout (at least every second) until the client goes.
+    void start_pruning() {
+        if (options_.max_idle_connections == 0 || options_.idle_clock) {
+            return;
+        }
+        const auto interval =
+            std::max<std::chrono::milliseconds>(std::chrono::seconds(1), options_.idle_timeout / 2);
+        pruner_ = std::jthread([this, interval](std::stop_token stop) {
+            std::mutex m;
+            std::condition_variable_any wake;
+            std::unique_lock lock(m);
+            while (!wake.wait_for(lock, stop, interval, [&] { return stop.stop_requested(); })) {
+                prune_idle();
+            }
+        });
     }
 
     result<response> fetch(const client_request& req) override { return fetch(req, options_.max_response_bytes); }
@@ -395,8 +426,14 @@ public:
                     return make_error(errc::unavailable, "connecting to " + t->host + ":" + t->port + ": " + e.what());
                 }
             }
+            if (!reused && t->tls) {
+                conn->offer_session(session_for(peer).get());
+            }
             auto outcome = conn->exchange(endpoints ? &*endpoints : nullptr, *t, message, req.url, max_response_bytes,
                                           deadline, options_.timeout);
+            if (outcome.answer && !reused && t->tls) {
+                keep_session(peer, *conn);
+            }
             if (outcome.answer) {
                 if (outcome.reusable) {
                     give_back(peer, std::move(conn));
@@ -409,6 +446,20 @@ public:
             }
             return std::move(outcome.error);
         }
+    }
+
+    std::size_t prune_idle() override {
+        std::vector<std::unique_ptr<connection>> dropped; // closed outside the lock
+        {
+            std::lock_guard lock(mutex_);
+            drop_expired(dropped);
+        }
+        return dropped.size();
+    }
+
+    handshake_counts handshakes() const override {
+        std::lock_guard lock(mutex_);
+        return handshakes_;
     }
 
     std::size_t idle_connections() const override {
@@ -430,32 +481,62 @@ private:
         std::unique_ptr<connection> found;
         {
             std::lock_guard lock(mutex_);
-            const auto oldest = idle_now() - options_.idle_timeout;
-            for (auto it = idle_.begin(); it != idle_.end();) {
+            drop_expired(dropped);
+            if (auto it = idle_.find(peer); it != idle_.end()) {
                 auto& list = it->second;
-                for (auto c = list.begin(); c != list.end();) {
-                    if ((*c)->idle_since() <= oldest) {
-                        dropped.push_back(std::move(*c));
-                        c = list.erase(c);
+                while (!found && !list.empty()) {
+                    auto candidate = std::move(list.back());
+                    list.pop_back();
+                    if (candidate->looks_alive()) {
+                        found = std::move(candidate);
                     } else {
-                        ++c;
+                        dropped.push_back(std::move(candidate));
                     }
                 }
-                if (it->first == peer) {
-                    while (!found && !list.empty()) {
-                        auto candidate = std::move(list.back());
-                        list.pop_back();
-                        if (candidate->looks_alive()) {
-                            found = std::move(candidate);
-                        } else {
-                            dropped.push_back(std::move(candidate));
-                        }
-                    }
+                if (list.empty()) {
+                    idle_.erase(it);
                 }
-                it = list.empty() ? idle_.erase(it) : std::next(it);
             }
         }
         return found;
+    }
+
+    // Moves the connections of every peer idle for idle_timeout into `dropped`. Called with mutex_ held.
+    void drop_expired(std::vector<std::unique_ptr<connection>>& dropped) {
+        const auto oldest = idle_now() - options_.idle_timeout;
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            auto& list = it->second;
+            for (auto c = list.begin(); c != list.end();) {
+                if ((*c)->idle_since() <= oldest) {
+                    dropped.push_back(std::move(*c));
+                    c = list.erase(c);
+                } else {
+                    ++c;
+                }
+            }
+            it = list.empty() ? idle_.erase(it) : std::next(it);
+        }
+    }
+
+    std::shared_ptr<SSL_SESSION> session_for(const std::string& peer) const {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(peer);
+        return it == sessions_.end() ? nullptr : it->second;
+    }
+
+    // After an answer on a new TLS connection: counts its handshake and keeps the peer's newest resumable session.
+    void keep_session(const std::string& peer, connection& conn) {
+        const bool resumed = conn.resumed();
+        // A copy: OpenSSL marks a connection's own session not resumable when the connection is freed without a
+        // close_notify, which is how this client drops connections.
+        SSL_SESSION* own = conn.session();
+        std::shared_ptr<SSL_SESSION> session(own ? SSL_SESSION_dup(own) : nullptr, SSL_SESSION_free);
+        SSL_SESSION_free(own);
+        std::lock_guard lock(mutex_);
+        ++(resumed ? handshakes_.resumed : handshakes_.full);
+        if (session && SSL_SESSION_is_resumable(session.get()) == 1) {
+            sessions_[peer] = std::move(session);
+        }
     }
 
     void give_back(const std::string& peer, std::unique_ptr<connection> conn) {
@@ -478,6 +559,10 @@ private:
     mutable std::mutex mutex_;
     // Idle connections per peer, the most recently used last.
     std::map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
+    std::map<std::string, std::shared_ptr<SSL_SESSION>> sessions_; // per peer, to resume
+    handshake_counts handshakes_;
+
+    std::jthread pruner_; // last: stopped and joined before the members it uses go
 };
 
 } // namespace
@@ -487,6 +572,7 @@ result<std::unique_ptr<client>> create_client(const client_options& options) {
     if (auto configured = c->configure(); !configured) {
         return std::move(configured).err();
     }
+    c->start_pruning();
     return std::unique_ptr<client>(std::move(c));
 }
 

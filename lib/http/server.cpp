@@ -277,6 +277,13 @@ private:
         if (!tls.client_cas.empty()) {
             ssl_.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
         }
+        // Clients may resume sessions (TLS 1.3 tickets, or session IDs); with client certificates OpenSSL refuses a
+        // resumption, failing the handshake, unless the sessions are bound to a context. A resumed session keeps the
+        // client certificate it was made with.
+        static constexpr unsigned char session_context[] = "mcprov";
+        if (SSL_CTX_set_session_id_context(ssl_.native_handle(), session_context, sizeof session_context - 1) != 1) {
+            return make_error(errc::internal, "TLS session context");
+        }
         return {};
     }
 

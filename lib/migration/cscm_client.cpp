@@ -141,4 +141,15 @@ result<void> cscm_client::release_visitor(const migration::partner_agreement& pa
     return {};
 }
 
+http::client::handshake_counts cscm_client::handshakes() {
+    std::lock_guard lock(mutex_);
+    http::client::handshake_counts total;
+    for (const auto& [key, client] : clients_) {
+        const auto counts = client->handshakes();
+        total.full += counts.full;
+        total.resumed += counts.resumed;
+    }
+    return total;
+}
+
 } // namespace mcprov::migration

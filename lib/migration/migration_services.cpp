@@ -77,6 +77,7 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
         documents, *client, std::move(templates).value(), clock);
     services->releases =
         std::make_shared<release_worker>(services->serving, *client, *agreements, config.release_retry);
+    services->partners = *client;
     services->agreements = std::move(agreements).value();
     return services;
 }

@@ -29,13 +29,13 @@ std::int64_t stat(const std::string& json, const std::string& name) {
     }
     const boost::json::object* o = &value.as_object();
     auto key = name;
-    if (auto dot = name.find('.'); dot != std::string::npos) {
-        const auto* c = o->if_contains(name.substr(0, dot));
+    for (auto dot = key.find('.'); dot != std::string::npos; dot = key.find('.')) {
+        const auto* c = o->if_contains(key.substr(0, dot));
         if (!c || !c->is_object()) {
             return -1;
         }
         o = &c->as_object();
-        key = name.substr(dot + 1);
+        key = key.substr(dot + 1);
     }
     const auto* v = o->if_contains(key);
     return v && v->is_number() ? v->to_number<std::int64_t>() : -1;
@@ -462,6 +462,8 @@ TEST_F(migration, when_visitors_are_served_then_the_stats_of_both_systems_count_
     EXPECT_EQ(stat(b, "visitor_refused"), 1) << b;
     EXPECT_EQ(stat(b, "visitor_stale"), 0) << b;
     EXPECT_EQ(stat(b, "cscm.requests"), 0) << "nobody called mcx-b's CSCM-x: " << b;
+    // The three calls to mcx-a (profile, delivery report, revalidation) went over one kept-open connection.
+    EXPECT_EQ(stat(b, "cscm.tls_handshakes.full") + stat(b, "cscm.tls_handshakes.resumed"), 1) << b;
     auto a = stats("mcx-a");
     EXPECT_EQ(stat(a, "cscm.profiles_provided"), 1) << a;
     EXPECT_EQ(stat(a, "cscm.not_modified"), 1) << a;
@@ -469,6 +471,7 @@ TEST_F(migration, when_visitors_are_served_then_the_stats_of_both_systems_count_
     EXPECT_EQ(stat(a, "cscm.refused_peers"), 0) << a;
     EXPECT_GE(stat(a, "cscm.requests"), 3) << a;
     EXPECT_EQ(stat(a, "visitor_requests"), 0) << a;
+    EXPECT_EQ(stat(a, "cscm.tls_handshakes.full"), 0) << "mcx-a called nobody: " << a;
 }
 
 TEST_F(migration, when_a_cms_serves_another_users_profile_then_cmc_refuses_it) {

@@ -32,7 +32,8 @@ struct client_options {
     std::size_t max_idle_connections = 8;
     // An idle connection older than this is closed instead of reused.
     std::chrono::seconds idle_timeout{30};
-    // The clock idle connections age by; unset: std::chrono::steady_clock (tests move their own).
+    // The clock idle connections age by; unset: std::chrono::steady_clock. Tests move their own, and then no timer
+    // prunes: they call client::prune_idle().
     std::function<std::chrono::steady_clock::time_point()> idle_clock;
 };
 
@@ -50,10 +51,14 @@ struct client_request {
 // Connections are kept open between requests (HTTP keep-alive): after an answer that leaves the connection
 // usable, it is kept idle for its peer (scheme, host and port), at most `max_idle_connections` per peer, and
 // reused by the next request to that peer; one that has been idle for `idle_timeout`, or that the server closed,
-// is dropped when it is next looked at. Requests made at the same time use separate connections. A request sent on
+// is closed by a timer (every half `idle_timeout`, at least every second) or when next looked at. Requests made at
+// the same time use separate connections. A request sent on
 // a reused connection that fails before any byte of an answer arrived (the server closed it meanwhile) is sent
 // once more on a fresh connection, within the same deadline, if its method is idempotent (GET, HEAD, DELETE);
 // other methods (POST) get the error. A connection given up is closed without a TLS close_notify.
+//
+// A new TLS connection to a peer offers the last resumable session (or TLS 1.3 ticket) that peer gave, so that
+// only the first handshake with a server pays for certificates and key exchange in full.
 //
 // Every request runs asynchronously on a private io_context of its connection, driven by the calling thread, under
 // one deadline (`timeout`): a server that accepts the connection and then never answers (a stopped process)
@@ -73,6 +78,17 @@ public:
 
     // Idle connections kept now, over all peers (for tests and diagnostics).
     virtual std::size_t idle_connections() const = 0;
+
+    // Closes the idle connections that have been idle for idle_timeout; returns how many. The client's timer calls
+    // it; tests that move the idle clock call it themselves.
+    virtual std::size_t prune_idle() = 0;
+
+    struct handshake_counts {
+        std::size_t full = 0;
+        std::size_t resumed = 0;
+    };
+    // The TLS handshakes of this client that led to an answer (for tests and diagnostics).
+    virtual handshake_counts handshakes() const = 0;
 };
 
 // Reads the CA file, certificate chain and key of the options and builds the TLS context. Errors: invalid_argument

@@ -45,6 +45,9 @@ public:
     support::result<void> release_visitor(const migration::partner_agreement& partner, std::string_view user,
                                           std::string_view correlation_id);
 
+    // The TLS handshakes of this CMS's calls to its partners, over every agreement.
+    http::client::handshake_counts handshakes();
+
 private:
     // The HTTP client for an agreement (created on first use).
     support::result<std::shared_ptr<http::client>> client_for(const migration::partner_agreement& peer);

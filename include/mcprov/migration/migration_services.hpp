@@ -37,6 +37,8 @@ struct template_stats {
 
 // What a CMS with migration agreements runs, in both roles: primary for its own users (provision, serving
 // register, releases) and partner for visitors (retrieval, visitor tokens).
+class cscm_client;
+
 struct migration_services {
     std::string system;
     migration::agreement_set agreements;
@@ -46,6 +48,7 @@ struct migration_services {
     std::shared_ptr<migration::migration_profile_provision> provision;
     std::shared_ptr<migration::partner_profile_retrieval> retrieval;
     std::shared_ptr<release_worker> releases;
+    std::shared_ptr<cscm_client> partners; // this CMS's calls to its partners
     cscm_stats cscm; // kept by the CSCM-x handler, read by /stats
     template_stats templates; // kept by reload_templates, read by /stats
 };

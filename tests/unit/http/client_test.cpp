@@ -457,6 +457,55 @@ TEST_F(http_client, when_connections_are_idle_longer_than_the_idle_timeout_then_
     EXPECT_EQ(server.accepted(), 2);
 }
 
+TEST_F(http_client, when_idle_connections_outlive_the_idle_timeout_then_pruning_closes_them) {
+    start_tls_server();
+    auto options = tls_options();
+    options.idle_timeout = 1s;
+    std::chrono::steady_clock::time_point now{};
+    options.idle_clock = [&now] { return now; };
+    auto c = create_client(options);
+    ASSERT_TRUE(c) << c.err().message;
+    ASSERT_TRUE((*c)->fetch(get(tls_url())));
+    EXPECT_EQ((*c)->prune_idle(), 0u);
+    EXPECT_EQ((*c)->idle_connections(), 1u);
+    now += 1s;
+    EXPECT_EQ((*c)->prune_idle(), 1u);
+    EXPECT_EQ((*c)->idle_connections(), 0u);
+}
+
+TEST_F(http_client, when_a_connection_stays_idle_then_the_clients_timer_closes_it_without_a_request) {
+    start_tls_server();
+    auto options = tls_options();
+    options.idle_timeout = 1s;
+    auto c = create_client(options);
+    ASSERT_TRUE(c) << c.err().message;
+    ASSERT_TRUE((*c)->fetch(get(tls_url())));
+    ASSERT_EQ((*c)->idle_connections(), 1u);
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while ((*c)->idle_connections() != 0 && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::yield();
+    }
+    EXPECT_EQ((*c)->idle_connections(), 0u);
+}
+
+TEST_F(http_client, when_new_tls_connections_go_to_a_server_seen_before_then_they_resume_its_session) {
+    start_tls_server();
+    auto options = tls_options();
+    options.max_idle_connections = 0; // a new connection, and handshake, for every request
+    auto c = create_client(options);
+    ASSERT_TRUE(c) << c.err().message;
+    for (int i = 0; i < 3; ++i) {
+        auto res = (*c)->fetch(get(tls_url()));
+        ASSERT_TRUE(res) << res.err().message;
+    }
+    EXPECT_EQ(handler_->connections(), 3u);
+    EXPECT_EQ((*c)->handshakes().full, 1u);
+    EXPECT_EQ((*c)->handshakes().resumed, 2u);
+    // A resumed session still tells the server who the client is.
+    ASSERT_EQ(handler_->subjects().size(), 1u);
+    EXPECT_TRUE(contains(*handler_->subjects().begin(), "CN=partner.example.org")) << *handler_->subjects().begin();
+}
+
 TEST_F(http_client, when_the_ca_file_changes_after_creation_then_the_client_keeps_the_ca_it_loaded) {
     start_tls_server();
     auto options = tls_options();
