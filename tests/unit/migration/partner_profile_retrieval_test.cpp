@@ -205,6 +205,30 @@ protected:
     }
 
     // The police template with its priority cap changed: same name, new digest.
+    // Alice's first visit, with another process on the same store running hers too, just before this process asks
+    // for the lease (store_with_a_rival): it still holds the lease then, or (other_finished) has already let it go.
+    struct rival_visit {
+        std::shared_ptr<fake_primary> other_link = std::make_shared<fake_primary>();
+        std::unique_ptr<partner_profile_retrieval> other;
+        std::optional<support::result<visitor_profile>> others_answer;
+        std::shared_ptr<store_with_a_rival> shared;
+        std::optional<support::result<visitor_profile>> got;
+    };
+    std::unique_ptr<rival_visit> visit_with_a_rival(bool other_finished) {
+        auto v = std::make_unique<rival_visit>();
+        v->other_link->set_profile(migration_profile("Alice", 7));
+        v->other = std::make_unique<partner_profile_retrieval>(
+            config, documents, v->other_link, template_catalogue::create({police_template}).value(), clock);
+        auto* visit = v.get();
+        v->shared = std::make_shared<store_with_a_rival>(
+            documents, [this, visit] { visit->others_answer = visit->other->run(primary, alice, "cid-other"); },
+            other_finished);
+        partner_profile_retrieval here(config, v->shared, link,
+                                       template_catalogue::create({police_template}).value(), clock);
+        v->got = here.run(primary, alice, "cid-here");
+        return v;
+    }
+
     migration_template changed_template(unsigned cap) {
         auto text = read("templates/police-visitors.xml");
         const std::string from = R"(<priority mode="cap" value="3"/>)";
@@ -631,45 +655,27 @@ TEST_F(partner_profile_retrieval_test, when_the_system_restarts_then_the_stored_
 
 TEST_F(partner_profile_retrieval_test,
        when_another_process_obtains_a_first_visit_meanwhile_then_its_stored_copy_is_served_without_asking_again) {
-    auto other_link = std::make_shared<fake_primary>();
-    other_link->set_profile(migration_profile("Alice", 7));
-    auto other = std::make_unique<partner_profile_retrieval>(
-        config, documents, other_link, template_catalogue::create({police_template}).value(), clock);
-    std::optional<support::result<visitor_profile>> others_answer;
-    auto shared = std::make_shared<store_with_a_rival>(
-        documents, [&] { others_answer = other->run(primary, alice, "cid-other"); });
-    partner_profile_retrieval here(config, shared, link, template_catalogue::create({police_template}).value(),
-                                   clock);
-
-    auto got = here.run(primary, alice, "cid-here");
-    ASSERT_TRUE(got) << got.err().message;
-    ASSERT_TRUE(others_answer && *others_answer);
-    EXPECT_EQ(got->content, (*others_answer)->content);
-    EXPECT_FALSE(got->stale);
+    const auto visit = visit_with_a_rival(false);
+    const auto& v = *visit;
+    ASSERT_TRUE(*v.got) << v.got->err().message;
+    ASSERT_TRUE(v.others_answer && *v.others_answer);
+    EXPECT_EQ((*v.got)->content, (*v.others_answer)->content);
+    EXPECT_FALSE((*v.got)->stale);
     EXPECT_TRUE(link->fetches.empty()) << "the procedure ran once, in the other process";
-    EXPECT_EQ(other_link->fetches.size(), 1u);
-    EXPECT_EQ(link->reports.size() + other_link->reports.size(), 1u);
-    EXPECT_GE(shared->lease_requests, 2);
+    EXPECT_EQ(v.other_link->fetches.size(), 1u);
+    EXPECT_EQ(link->reports.size() + v.other_link->reports.size(), 1u);
+    EXPECT_GE(v.shared->lease_requests, 2);
 }
 
 TEST_F(partner_profile_retrieval_test,
        when_another_process_finished_a_first_visit_before_the_lease_was_asked_then_its_copy_is_served) {
-    auto other_link = std::make_shared<fake_primary>();
-    other_link->set_profile(migration_profile("Alice", 7));
-    auto other = std::make_unique<partner_profile_retrieval>(
-        config, documents, other_link, template_catalogue::create({police_template}).value(), clock);
-    std::optional<support::result<visitor_profile>> others_answer;
-    auto shared = std::make_shared<store_with_a_rival>(
-        documents, [&] { others_answer = other->run(primary, alice, "cid-other"); }, true);
-    partner_profile_retrieval here(config, shared, link, template_catalogue::create({police_template}).value(),
-                                   clock);
-
-    auto got = here.run(primary, alice, "cid-here");
-    ASSERT_TRUE(got) << got.err().message;
-    ASSERT_TRUE(others_answer && *others_answer);
-    EXPECT_EQ(got->content, (*others_answer)->content);
+    const auto visit = visit_with_a_rival(true);
+    const auto& v = *visit;
+    ASSERT_TRUE(*v.got) << v.got->err().message;
+    ASSERT_TRUE(v.others_answer && *v.others_answer);
+    EXPECT_EQ((*v.got)->content, (*v.others_answer)->content);
     EXPECT_TRUE(link->fetches.empty()) << "the lease was free, yet the procedure had already run";
-    EXPECT_EQ(shared->lease_requests, 1);
+    EXPECT_EQ(v.shared->lease_requests, 1);
 }
 
 TEST_F(partner_profile_retrieval_test, when_a_visitor_first_asks_then_the_lease_is_given_back_for_the_next_process) {
