@@ -19,8 +19,21 @@ constexpr std::string_view migration_namespace = "urn:mcprov:migration:1";
 constexpr std::string_view dsig_namespace = "http://www.w3.org/2000/09/xmldsig#";
 constexpr std::string_view template_namespace = "urn:mcprov:migration-template:1";
 
-// The lists of a TS 24.484 Release 13 MCPTT user profile whose entries are groups, and the ones a template changes.
-constexpr std::string_view group_lists[] = {"MCPTTGroupInfo", "ImplicitAffiliations", "MCPTTGroupInitiation"};
+// Where the user profiles of MCPTT, MCData and MCVideo name groups: the entries of these lists, and these elements
+// (one per group-info element of MCData and MCVideo). Each has a uri-entry and may have a display-name.
+constexpr std::string_view group_lists[] = {"MCPTTGroupInfo", "ImplicitAffiliations", "MCPTTGroupInitiation",
+                                            "MCVideoGroupInitiation"};
+constexpr std::string_view group_ids[] = {"MCData-Group-ID", "MCVideo-Group-ID"};
+
+template <std::size_t N> bool one_of(const std::string_view (&names)[N], std::string_view name) {
+    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
+// A limit a template may cap: a leaf whose name says it is a maximum (max-data-size-fd-bytes, MaxAffiliationsN2).
+bool is_limit(xml::element n) {
+    const auto name = n.local_name();
+    return (name.starts_with("max-") || name.starts_with("Max")) && !n.first_child();
+}
 
 // Not the template's doing: the partner's stamp, the primary's migration-for and the partner's signature.
 bool ignored(xml::element n) {
@@ -80,6 +93,7 @@ struct profile_facts {
     std::vector<group> groups; // document order, each URI once
     std::vector<located_value> priorities;
     std::vector<located_value> authorisations;
+    std::vector<located_value> limits;
     bool has_area = false;
     std::size_t area_count = 0;
     std::string area_canonical;
@@ -136,10 +150,11 @@ private:
 
     void inspect(xml::element n, const std::string& path) {
         auto name = n.local_name();
-        if (name == "entry" && n.parent() &&
-            std::find(std::begin(group_lists), std::end(group_lists), n.parent().local_name()) !=
-                std::end(group_lists)) {
+        if ((name == "entry" && n.parent() && one_of(group_lists, n.parent().local_name())) ||
+            one_of(group_ids, name)) {
             record_group(n);
+        } else if (is_limit(n)) {
+            facts_.limits.push_back({path, std::string(name), n.trimmed_text()});
         } else if (name == "Priority") {
             facts_.priorities.push_back({path, std::string(name), n.trimmed_text()});
         } else if (name.starts_with("allow-")) {
@@ -253,9 +268,14 @@ void describe_groups(const profile_facts& before, const profile_facts& after, st
     }
 }
 
-void describe_priorities(const profile_facts& before, const profile_facts& after, std::vector<std::string>& lines) {
-    const auto pairs = pair_up(before.priorities, after.priorities);
-    const bool several = pairs.size() > 1;
+// Numbers that changed, "(none)" for a missing one: "priority: 9 -> 5", or with the path where `label` names several.
+void describe_numbers(const std::vector<located_value>& before, const std::vector<located_value>& after,
+                      std::string_view label, std::vector<std::string>& lines) {
+    const auto pairs = pair_up(before, after);
+    std::map<std::string_view, std::size_t> paths_per_name;
+    for (const auto& p : pairs) {
+        ++paths_per_name[p.name];
+    }
     for (const auto& p : pairs) {
         if (p.before && p.after) {
             auto b = number(*p.before);
@@ -264,8 +284,10 @@ void describe_priorities(const profile_facts& before, const profile_facts& after
                 continue;
             }
         }
-        lines.push_back(std::string("priority") + (several ? " (" + p.path + ")" : "") + ": " +
-                        (p.before ? *p.before : "(none)") + " -> " + (p.after ? *p.after : "(none)"));
+        const bool several = label.empty() ? paths_per_name[p.name] > 1 : pairs.size() > 1;
+        const std::string what = label.empty() ? "limit " + p.name : std::string(label);
+        lines.push_back(what + (several ? " (" + p.path + ")" : "") + ": " + (p.before ? *p.before : "(none)") +
+                        " -> " + (p.after ? *p.after : "(none)"));
     }
 }
 
@@ -315,8 +337,9 @@ result<std::vector<std::string>> describe_profile_changes(std::string_view befor
     }
     std::vector<std::string> lines;
     describe_groups(*b, *a, lines);
-    describe_priorities(*b, *a, lines);
+    describe_numbers(b->priorities, a->priorities, "priority", lines);
     describe_authorisations(*b, *a, lines);
+    describe_numbers(b->limits, a->limits, "", lines);
     describe_area(*b, *a, lines);
     return lines;
 }

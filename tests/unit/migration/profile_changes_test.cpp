@@ -183,3 +183,35 @@ TEST(profile_changes, when_either_document_is_not_well_formed_then_error_says_wh
 
 } // namespace
 } // namespace mcprov::migration
+
+namespace mcprov::migration {
+namespace {
+
+TEST(profile_changes, when_an_mcdata_profile_was_adapted_then_its_groups_authorisations_and_limits_are_listed) {
+    const std::string before = R"(<mcdata-user-profile xmlns="urn:3gpp:ns:mcdata:user-profile:1.0" xmlns:cp="urn:ietf:params:xml:ns:common-policy" XUI-URI="sip:a@x.org" user-profile-index="1">
+  <OnNetwork>
+    <MCDataGroupInfo><MCData-Group-ID><uri-entry>sip:patrol@g.org</uri-entry></MCData-Group-ID></MCDataGroupInfo>
+    <MCDataGroupInfo><MCData-Group-ID><uri-entry>sip:internal@g.org</uri-entry></MCData-Group-ID></MCDataGroupInfo>
+    <max-data-size-sds-bytes>8192</max-data-size-sds-bytes>
+    <max-data-size-fd-bytes>1000</max-data-size-fd-bytes>
+  </OnNetwork>
+  <cp:ruleset><cp:rule id="r"><cp:actions><allow-group-fd>true</allow-group-fd></cp:actions></cp:rule></cp:ruleset>
+</mcdata-user-profile>)";
+    const std::string after = R"(<mcdata-user-profile xmlns="urn:3gpp:ns:mcdata:user-profile:1.0" xmlns:cp="urn:ietf:params:xml:ns:common-policy" XUI-URI="sip:a@x.org" user-profile-index="0">
+  <OnNetwork>
+    <MCDataGroupInfo><MCData-Group-ID><uri-entry>sip:patrol@g.org</uri-entry></MCData-Group-ID></MCDataGroupInfo>
+    <max-data-size-sds-bytes>4096</max-data-size-sds-bytes>
+    <max-data-size-fd-bytes>1000</max-data-size-fd-bytes>
+    <MCDataGroupInfo><MCData-Group-ID><uri-entry>sip:aid@g.org</uri-entry><display-name>Aid</display-name></MCData-Group-ID></MCDataGroupInfo>
+  </OnNetwork>
+  <cp:ruleset><cp:rule id="r"><cp:actions><allow-group-fd>false</allow-group-fd></cp:actions></cp:rule></cp:ruleset>
+</mcdata-user-profile>)";
+    auto changes = describe_profile_changes(before, after);
+    ASSERT_TRUE(changes) << changes.err().message;
+    EXPECT_EQ(*changes, (std::vector<std::string>{"group removed: sip:internal@g.org", "group added: sip:aid@g.org (Aid)",
+                                                  "authorisation withdrawn: allow-group-fd",
+                                                  "limit max-data-size-sds-bytes: 8192 -> 4096"}));
+}
+
+} // namespace
+} // namespace mcprov::migration
