@@ -56,66 +56,64 @@ std::string mcptt_user_profile(const mc_system& sys, const example_user& u, unsi
     return x.str();
 }
 
-std::string mcdata_user_profile(const mc_system& sys, const example_user& u, unsigned index,
-                                std::string_view profile_name, const std::vector<std::string>& groups,
-                                std::string_view extra) {
+namespace {
+
+// An MCData or MCVideo user profile: the two share their layout (one group-info element per group, the
+// authorisations in a common-policy ruleset). `service` is "mcdata" or "mcvideo", `label` "MCData" or "MCVideo";
+// `in_common` and `on_network` are extra lines for Common and OnNetwork.
+std::string data_or_video_profile(std::string_view service, std::string_view label, const mc_system& sys,
+                                  const example_user& u, unsigned index, std::string_view profile_name,
+                                  std::string_view in_common, const std::vector<std::string>& groups,
+                                  std::string_view on_network, const std::vector<std::string_view>& allowed,
+                                  std::string_view extra) {
     const auto id = sys.user_id(u);
     std::ostringstream x;
     x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<mcdata-user-profile xmlns=\"urn:3gpp:ns:mcdata:user-profile:1.0\" "
-         "xmlns:cp=\"urn:ietf:params:xml:ns:common-policy\" XUI-URI=\""
-      << id << "\" user-profile-index=\"" << index << "\">\n"
+      << "<" << service << "-user-profile xmlns=\"urn:3gpp:ns:" << service
+      << ":user-profile:1.0\" xmlns:cp=\"urn:ietf:params:xml:ns:common-policy\" XUI-URI=\"" << id
+      << "\" user-profile-index=\"" << index << "\">\n"
       << "  <Name>" << u.name << "</Name>\n  <Status>true</Status>\n  <ProfileName>" << profile_name
       << "</ProfileName>\n  <Common index=\"common\">\n"
       << "    <UserAlias><alias-entry index=\"alias-1\">" << u.name << "</alias-entry></UserAlias>\n"
-      << "    <MCDataUserID><uri-entry>" << id << "</uri-entry></MCDataUserID>\n"
-      << "    <MissionCriticalOrganization>" << u.organisation << "</MissionCriticalOrganization>\n"
+      << "    <" << label << "UserID><uri-entry>" << id << "</uri-entry></" << label << "UserID>\n"
+      << in_common << "    <MissionCriticalOrganization>" << u.organisation << "</MissionCriticalOrganization>\n"
       << "  </Common>\n  <OnNetwork index=\"on-network\">\n";
     for (const auto& g : groups) {
-        x << "    <MCDataGroupInfo><MCData-Group-ID><uri-entry>" << sys.group_uri(g) << "</uri-entry><display-name>"
-          << g << "</display-name></MCData-Group-ID></MCDataGroupInfo>\n";
+        x << "    <" << label << "GroupInfo><" << label << "-Group-ID><uri-entry>" << sys.group_uri(g)
+          << "</uri-entry><display-name>" << g << "</display-name></" << label << "-Group-ID></" << label
+          << "GroupInfo>\n";
     }
-    x << "    <max-data-size-sds-bytes>8192</max-data-size-sds-bytes>\n"
-      << "    <max-data-size-fd-bytes>52428800</max-data-size-fd-bytes>\n"
-      << "  </OnNetwork>\n  <cp:ruleset>\n    <cp:rule id=\"authorisations\">\n      <cp:actions>\n"
-      << "        <allow-one-to-one-sds>true</allow-one-to-one-sds>\n        <allow-group-sds>true</allow-group-sds>\n"
-      << "        <allow-one-to-one-fd>true</allow-one-to-one-fd>\n        <allow-group-fd>true</allow-group-fd>\n"
-      << "        <allow-emergency-alert>true</allow-emergency-alert>\n"
-      << "      </cp:actions>\n    </cp:rule>\n  </cp:ruleset>\n"
-      << extra << "</mcdata-user-profile>\n";
+    x << on_network << "  </OnNetwork>\n  <cp:ruleset>\n    <cp:rule id=\"authorisations\">\n      <cp:actions>\n";
+    for (auto a : allowed) {
+        x << "        <" << a << ">true</" << a << ">\n";
+    }
+    x << "      </cp:actions>\n    </cp:rule>\n  </cp:ruleset>\n" << extra << "</" << service << "-user-profile>\n";
     return x.str();
+}
+
+} // namespace
+
+std::string mcdata_user_profile(const mc_system& sys, const example_user& u, unsigned index,
+                                std::string_view profile_name, const std::vector<std::string>& groups,
+                                std::string_view extra) {
+    return data_or_video_profile("mcdata", "MCData", sys, u, index, profile_name, "", groups,
+                                 "    <max-data-size-sds-bytes>8192</max-data-size-sds-bytes>\n"
+                                 "    <max-data-size-fd-bytes>52428800</max-data-size-fd-bytes>\n",
+                                 {"allow-one-to-one-sds", "allow-group-sds", "allow-one-to-one-fd", "allow-group-fd",
+                                  "allow-emergency-alert"},
+                                 extra);
 }
 
 std::string mcvideo_user_profile(const mc_system& sys, const example_user& u, unsigned index,
                                  std::string_view profile_name, unsigned priority,
                                  const std::vector<std::string>& groups, std::string_view extra) {
-    const auto id = sys.user_id(u);
-    std::ostringstream x;
-    x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<mcvideo-user-profile xmlns=\"urn:3gpp:ns:mcvideo:user-profile:1.0\" "
-         "xmlns:cp=\"urn:ietf:params:xml:ns:common-policy\" XUI-URI=\""
-      << id << "\" user-profile-index=\"" << index << "\">\n"
-      << "  <Name>" << u.name << "</Name>\n  <Status>true</Status>\n  <ProfileName>" << profile_name
-      << "</ProfileName>\n  <Common index=\"common\">\n"
-      << "    <UserAlias><alias-entry index=\"alias-1\">" << u.name << "</alias-entry></UserAlias>\n"
-      << "    <MCVideoUserID><uri-entry>" << id << "</uri-entry></MCVideoUserID>\n"
-      << "    <MCVideo-group-call><MaxSimultaneousCallsN6>2</MaxSimultaneousCallsN6><Priority>" << priority
-      << "</Priority></MCVideo-group-call>\n"
-      << "    <MissionCriticalOrganization>" << u.organisation << "</MissionCriticalOrganization>\n"
-      << "  </Common>\n  <OnNetwork index=\"on-network\">\n";
-    for (const auto& g : groups) {
-        x << "    <MCVideoGroupInfo><MCVideo-Group-ID><uri-entry>" << sys.group_uri(g)
-          << "</uri-entry><display-name>" << g << "</display-name></MCVideo-Group-ID></MCVideoGroupInfo>\n";
-    }
-    x << "    <MaxSimultaneousVideoStreams>4</MaxSimultaneousVideoStreams>\n"
-      << "  </OnNetwork>\n  <cp:ruleset>\n    <cp:rule id=\"authorisations\">\n      <cp:actions>\n"
-      << "        <allow-private-call>true</allow-private-call>\n"
-      << "        <allow-revoke-transmit>true</allow-revoke-transmit>\n"
-      << "        <allow-request-remote-initiated-ambient-viewing>true</allow-request-remote-initiated-ambient-viewing>\n"
-      << "        <allow-emergency-group-call>true</allow-emergency-group-call>\n"
-      << "      </cp:actions>\n    </cp:rule>\n  </cp:ruleset>\n"
-      << extra << "</mcvideo-user-profile>\n";
-    return x.str();
+    const auto group_call = "    <MCVideo-group-call><MaxSimultaneousCallsN6>2</MaxSimultaneousCallsN6><Priority>" +
+                            std::to_string(priority) + "</Priority></MCVideo-group-call>\n";
+    return data_or_video_profile("mcvideo", "MCVideo", sys, u, index, profile_name, group_call, groups,
+                                 "    <MaxSimultaneousVideoStreams>4</MaxSimultaneousVideoStreams>\n",
+                                 {"allow-private-call", "allow-revoke-transmit",
+                                  "allow-request-remote-initiated-ambient-viewing", "allow-emergency-group-call"},
+                                 extra);
 }
 
 std::vector<user_document> example_user_documents(const mc_system& sys, const mc_system& other) {

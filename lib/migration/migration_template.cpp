@@ -478,11 +478,12 @@ result<std::string> apply_template(const migration_template& t, std::string_view
     if (!doc) {
         return std::move(doc).err();
     }
+    // The user profile usage of the service whose root element this is (migration profiles share it).
     const xcap::application_usage* usage = nullptr;
-    for (const auto& service : xcap::mc_services()) {
-        const auto* u = xcap::find_application_usage(service.profile_auid);
-        if (doc->root_name() == u->root_element && doc->root_namespace() == u->default_namespace) {
-            usage = u;
+    for (const auto& u : xcap::application_usages()) {
+        if (!u.migration && doc->root_name() == u.root_element && doc->root_namespace() == u.default_namespace) {
+            usage = &u;
+            break;
         }
     }
     if (!usage) {

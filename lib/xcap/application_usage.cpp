@@ -34,31 +34,15 @@ constexpr std::array usages{
 };
 
 constexpr std::array services{
-    service_documents{mc_service::mcptt, "mcptt", mcptt_user_profile_auid, migration_profile_auid,
-                      "mcptt-user-profile-0.xml"},
-    service_documents{mc_service::mcdata, "mcdata", "org.3gpp.mcdata.user-profile", mcdata_migration_profile_auid,
-                      "mcdata-user-profile-0.xml"},
-    service_documents{mc_service::mcvideo, "mcvideo", "org.3gpp.mcvideo.user-profile",
-                      mcvideo_migration_profile_auid, "mcvideo-user-profile-0.xml"},
+    named_service{mc_service::mcptt, "mcptt"},
+    named_service{mc_service::mcdata, "mcdata"},
+    named_service{mc_service::mcvideo, "mcvideo"},
 };
 
 } // namespace
 
-std::span<const service_documents> mc_services() {
+std::span<const named_service> mc_services() {
     return services;
-}
-
-const service_documents& documents_of(mc_service service) {
-    return services[static_cast<std::size_t>(service)];
-}
-
-const service_documents* find_service(std::string_view name) {
-    for (const auto& s : services) {
-        if (s.name == name) {
-            return &s;
-        }
-    }
-    return nullptr;
 }
 
 std::span<const application_usage> application_usages() {

@@ -292,24 +292,23 @@ result<pkey_ptr> read_private_key(std::string_view pem) {
     return key;
 }
 
+// What was written to a memory BIO ("" when nothing was).
+std::string text_of(BIO* bio) {
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    return length > 0 && data != nullptr ? std::string(data, static_cast<std::size_t>(length)) : std::string{};
+}
+
 std::string pem_of(X509* certificate) {
     bio_ptr bio(BIO_new(BIO_s_mem()));
-    if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
-        return {};
-    }
-    char* data = nullptr;
-    const long length = BIO_get_mem_data(bio.get(), &data);
-    return length > 0 && data != nullptr ? std::string(data, static_cast<std::size_t>(length)) : std::string{};
+    return bio && PEM_write_bio_X509(bio.get(), certificate) == 1 ? text_of(bio.get()) : std::string{};
 }
 
 std::string subject_of(X509* certificate) {
     bio_ptr bio(BIO_new(BIO_s_mem()));
-    if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253) < 0) {
-        return {};
-    }
-    char* data = nullptr;
-    const long length = BIO_get_mem_data(bio.get(), &data);
-    return length > 0 && data != nullptr ? std::string(data, static_cast<std::size_t>(length)) : std::string{};
+    return bio && X509_NAME_print_ex(bio.get(), X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253) >= 0
+               ? text_of(bio.get())
+               : std::string{};
 }
 
 // ---------------------------------------------------------------------------------------------------------------

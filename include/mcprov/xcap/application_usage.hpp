@@ -35,20 +35,12 @@ constexpr std::string_view mcdata_migration_profile_auid = "org.mcprov.mcdata-mi
 constexpr std::string_view mcvideo_migration_profile_auid = "org.mcprov.mcvideo-migration-profile";
 constexpr std::string_view migration_namespace = "urn:mcprov:migration:1";
 
-// What one service's documents are called: its name ("mcptt", "mcdata", "mcvideo"), the application usage of its
-// user profiles and that of its migration profiles, and the document a visiting user's profile is served as.
-struct service_documents {
+// Each service by the name templates give it: "mcptt", "mcdata", "mcvideo".
+struct named_service {
     mc_service service;
     std::string_view name;
-    std::string_view profile_auid;
-    std::string_view migration_auid;
-    std::string_view visitor_document;
 };
-
-std::span<const service_documents> mc_services();
-const service_documents& documents_of(mc_service service);
-// By name ("mcdata"); nullptr for no service.
-const service_documents* find_service(std::string_view name);
+std::span<const named_service> mc_services();
 
 // Whom a migration profile is for: named partner MC systems, and/or every partner without a profile of its own.
 struct migration_targets {
