@@ -104,7 +104,7 @@ int run_dev(const dev_options& options) {
               << "  # Alice migrates to " << b.id << ": its CMS fetches her migration profile from " << a.id
               << ",\n  # applies its template, signs and stores the result, and serves it\n"
               << "  " << curl_b << " -i -H \"Authorization: Bearer $ALICE_AT_B\" '" << deployment.base(b) << doc << "/"
-              << migration::visitor_profile_name << "'\n"
+              << migration::visitor_profile_name(xcap::mc_service::mcptt) << "'\n"
               << "  # the same, checked (signature, serving system, validity) and compared with the migration profile\n"
               << "  mcprov cmc --cms " << deployment.base(b) << " --ca " << (dir / b.label / "ca.pem").string()
               << " --system " << b.id << " --user " << alice_id << " --token \"$ALICE_AT_B\" \\\n      --primary "

@@ -48,16 +48,18 @@ std::string cms_answer::detail() const {
     return body.substr(0, 200);
 }
 
-result<cms_answer> fetch_visitor_profile(const cms_access& partner, std::string_view user,
+result<cms_answer> fetch_visitor_profile(const cms_access& partner, xcap::mc_service service, std::string_view user,
                                          const http_transport& transport) {
     return get(partner,
-               document_url(partner.base_url, "org.3gpp.mcptt.user-profile", user, migration::visitor_profile_name),
+               document_url(partner.base_url, xcap::user_profile_usage(service).auid, user,
+                            migration::visitor_profile_name(service)),
                transport);
 }
 
-result<cms_answer> fetch_migration_profile(const cms_access& primary, std::string_view user, std::string_view name,
-                                           const http_transport& transport) {
-    return get(primary, document_url(primary.base_url, "org.mcprov.migration-profile", user, name), transport);
+result<cms_answer> fetch_migration_profile(const cms_access& primary, xcap::mc_service service, std::string_view user,
+                                           std::string_view name, const http_transport& transport) {
+    return get(primary, document_url(primary.base_url, xcap::migration_profile_usage(service).auid, user, name),
+               transport);
 }
 
 } // namespace mcprov::cmc

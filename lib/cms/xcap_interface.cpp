@@ -152,15 +152,17 @@ public:
         auto read = [self](http::call& c) { return self->read_document(c); };
         if (migration_) {
             // A visitor's profile may need the visitor's primary system (CSCM-x): handled off the connection threads.
-            p.add({.name = "visitor-profile",
-                   .methods = {bhttp::verb::get},
-                   .path = root + "/" + std::string(xcap::mcptt_user_profile_auid) + "/users/{user}/" +
-                           std::string(migration::visitor_profile_name),
-                   .authenticate = bearer,
-                   .handle = read,
-                   .errors = errors,
-                   .max_body_bytes = 0,
-                   .may_wait = true});
+            for (const auto& service : xcap::mc_services()) {
+                p.add({.name = "visitor-" + std::string(service.name) + "-profile",
+                       .methods = {bhttp::verb::get},
+                       .path = root + "/" + std::string(xcap::user_profile_usage(service.service).auid) +
+                               "/users/{user}/" + migration::visitor_profile_name(service.service),
+                       .authenticate = bearer,
+                       .handle = read,
+                       .errors = errors,
+                       .max_body_bytes = 0,
+                       .may_wait = true});
+            }
         }
         p.add({.name = "xcap-read",
                .methods = {bhttp::verb::get},
@@ -268,9 +270,9 @@ private:
         const bool service_server = !admin && token.has_scope(config_.service_scope);
         if (service_server) {
             // A visitor's profile, as stored at step 11, is what the MC service server authorizes service with.
-            if (migration_ && uri->auid == xcap::mcptt_user_profile_auid &&
-                uri->document == migration::visitor_profile_name && !uri->node_selector) {
-                if (auto stored = migration_->retrieval->stored_profile(uri->xui)) {
+            if (migration_ && !usage->migration && uri->document == migration::visitor_profile_name(usage->service) &&
+                !uri->node_selector) {
+                if (auto stored = migration_->retrieval->stored_profile(usage->service, uri->xui)) {
                     return document_response(c.req, *usage, *uri, std::move(stored).value(), c.who.id);
                 }
             }
@@ -282,7 +284,7 @@ private:
                 return make_error(errc::forbidden, "a user may only access their own documents");
             }
             // The user asks for its profile at home: partners that served it must delete their copies.
-            if (migration_ && uri->auid == xcap::mcptt_user_profile_auid && c.req.method() == bhttp::verb::get) {
+            if (migration_ && !usage->migration && c.req.method() == bhttp::verb::get) {
                 if (auto partners = migration_->serving->record_home(uri->xui); partners && !partners->empty()) {
                     auto cid = cscm::new_correlation_id();
                     support::logger("migration")->info("{} [{}] served at home again", uri->xui, cid);
@@ -359,11 +361,13 @@ private:
             res.set(cscm::correlation_header, cid);
             return res;
         };
-        if (uri.auid != xcap::mcptt_user_profile_auid || uri.document != migration::visitor_profile_name) {
-            return refuse(bhttp::status::not_found, "a visiting user's profile is " +
-                                                        std::string(xcap::mcptt_user_profile_auid) + "/users/<id>/" +
-                                                        std::string(migration::visitor_profile_name));
+        const auto* usage = xcap::find_application_usage(uri.auid);
+        if (!usage || usage->migration || uri.document != migration::visitor_profile_name(usage->service)) {
+            return refuse(bhttp::status::not_found,
+                          "a visiting user's profile is org.3gpp.<mcptt|mcdata|mcvideo>.user-profile/users/<id>/"
+                          "<mcptt|mcdata|mcvideo>-user-profile-0.xml");
         }
+        const auto service = usage->service;
         if (!who.token.has_scope(config_.user_scope)) {
             return refuse(bhttp::status::forbidden, "the access token lacks the scope " + config_.user_scope);
         }
@@ -375,8 +379,9 @@ private:
                                 primary.system);
             return refuse(bhttp::status::forbidden, "this user is not a user of " + primary.system);
         }
-        migration_log->info("{} [{}] step 1: visitor from {} asks for its profile", uri.xui, cid, primary.system);
-        auto retrieved = migration_->retrieval->run(primary, uri.xui, cid);
+        migration_log->info("{} [{}] step 1: visitor from {} asks for its {} profile", uri.xui, cid, primary.system,
+                            xcap::to_string(service));
+        auto retrieved = migration_->retrieval->run(primary, service, uri.xui, cid);
         if (!retrieved) {
             const auto& e = retrieved.err();
             if (http::is_private(e.code)) {
@@ -392,7 +397,6 @@ private:
             }
             return res;
         }
-        const auto* usage = xcap::find_application_usage(uri.auid);
         auto res = document_response(req, *usage, uri, {std::move(retrieved->content), retrieved->etag, {}}, uri.xui);
         if (!res) {
             return res;
@@ -467,22 +471,26 @@ private:
         }
         boost::json::array out;
         for (const auto& r : *records) {
-            boost::json::object o{{"user", r.user},
-                                  {"partner", r.partner},
-                                  {"state", migration::to_string(r.state)},
-                                  {"profile", r.profile_name},
-                                  {"profile_etag", r.profile_etag},
-                                  {"first_served_at", support::format_utc(r.first_served_at)},
-                                  {"last_served_at", support::format_utc(r.last_served_at)},
-                                  {"correlation_id", r.correlation_id}};
-            if (r.delivery) {
-                o["delivery"] = boost::json::object{{"profile_etag", r.delivery->profile_etag},
-                                                    {"digest", r.delivery->digest},
-                                                    {"template", r.delivery->template_name},
-                                                    {"delivered_at", support::format_utc(r.delivery->delivered_at)},
-                                                    {"correlation_id", r.delivery->correlation_id}};
+            boost::json::array profiles;
+            for (const auto& p : r.profiles) {
+                boost::json::object o{
+                    {"service", p.service}, {"profile", p.profile_name}, {"profile_etag", p.profile_etag}};
+                if (p.delivery) {
+                    o["delivery"] = boost::json::object{{"profile_etag", p.delivery->profile_etag},
+                                                        {"digest", p.delivery->digest},
+                                                        {"template", p.delivery->template_name},
+                                                        {"delivered_at", support::format_utc(p.delivery->delivered_at)},
+                                                        {"correlation_id", p.delivery->correlation_id}};
+                }
+                profiles.push_back(std::move(o));
             }
-            out.push_back(std::move(o));
+            out.push_back(boost::json::object{{"user", r.user},
+                                              {"partner", r.partner},
+                                              {"state", migration::to_string(r.state)},
+                                              {"profiles", std::move(profiles)},
+                                              {"first_served_at", support::format_utc(r.first_served_at)},
+                                              {"last_served_at", support::format_utc(r.last_served_at)},
+                                              {"correlation_id", r.correlation_id}});
         }
         return http::json_response(out, c.req.version());
     }
@@ -498,6 +506,7 @@ private:
         boost::json::array out;
         for (const auto& v : *visitors) {
             out.push_back(boost::json::object{{"user", v.user},
+                                              {"service", xcap::to_string(v.service)},
                                               {"primary_system", v.primary_system},
                                               {"profile", v.profile_name},
                                               {"profile_etag", v.profile_etag},

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/cscm/resources.hpp"
 #include "mcprov/support/clock.hpp"
 
 namespace mcprov::cscm {
@@ -35,7 +36,8 @@ std::string encode_delivery_report(const delivery_report& r) {
                                         {"digest", r.digest},
                                         {"template", r.template_name},
                                         {"delivered_at", support::format_utc(r.delivered_at)},
-                                        {"correlation_id", r.correlation_id}});
+                                        {"correlation_id", r.correlation_id},
+                                        {"service", r.service}});
 }
 
 result<delivery_report> decode_delivery_report(std::string_view text) {
@@ -52,7 +54,7 @@ result<delivery_report> decode_delivery_report(std::string_view text) {
     const auto& o = value.as_object();
     for (const auto& member : o) {
         static constexpr std::string_view known[] = {"profile_etag", "digest", "template", "delivered_at",
-                                                     "correlation_id"};
+                                                     "correlation_id", "service"};
         if (std::find(std::begin(known), std::end(known), member.key()) == std::end(known)) {
             return make_error(errc::invalid_argument, "unknown member " + std::string(member.key()));
         }
@@ -73,6 +75,12 @@ result<delivery_report> decode_delivery_report(std::string_view text) {
     }
     delivery_report r{
         field(o, "profile_etag"), field(o, "digest"), field(o, "template"), {}, field(o, "correlation_id")};
+    if (o.contains("service")) {
+        r.service = field(o, "service");
+        if (!is_service(r.service)) {
+            return make_error(errc::invalid_argument, "service must be one of mcptt, mcdata, mcvideo");
+        }
+    }
     if (r.profile_etag.empty() || r.template_name.empty()) {
         return make_error(errc::invalid_argument, "profile_etag and template are required");
     }

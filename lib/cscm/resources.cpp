@@ -33,11 +33,19 @@ result<std::string> user_segment(std::string_view segment) {
 
 } // namespace
 
+bool is_service(std::string_view name) {
+    return std::find(services.begin(), services.end(), name) != services.end();
+}
+
+std::string migration_profile_media_type(std::string_view service) {
+    return "application/vnd.3gpp." + std::string(service) + "-user-profile+xml";
+}
+
 std::string path_of(const resource& r) {
     auto user = support::percent_encode(r.user);
     switch (r.kind) {
     case resource_kind::migration_profile:
-        return std::string(users_prefix) + user + std::string(migration_profile_suffix);
+        return std::string(users_prefix) + user + std::string(migration_profile_suffix) + "/" + r.service;
     case resource_kind::delivery_reports:
         return std::string(users_prefix) + user + std::string(delivery_reports_suffix);
     case resource_kind::visitor:
@@ -55,8 +63,17 @@ result<resource> parse_resource(std::string_view target) {
         }
         auto what = rest.substr(slash);
         resource_kind kind;
-        if (what == migration_profile_suffix) {
+        std::string service = "mcptt";
+        if (what.starts_with(migration_profile_suffix) &&
+            (what.size() == migration_profile_suffix.size() || what[migration_profile_suffix.size()] == '/')) {
             kind = resource_kind::migration_profile;
+            if (what.size() > migration_profile_suffix.size()) {
+                service = what.substr(migration_profile_suffix.size() + 1);
+                if (!is_service(service)) {
+                    return make_error(errc::not_found, "no such CSCM-x resource: the service must be one of mcptt, "
+                                                       "mcdata, mcvideo");
+                }
+            }
         } else if (what == delivery_reports_suffix) {
             kind = resource_kind::delivery_reports;
         } else {
@@ -66,7 +83,7 @@ result<resource> parse_resource(std::string_view target) {
         if (!user) {
             return std::move(user).err();
         }
-        return resource{kind, std::move(user).value()};
+        return resource{kind, std::move(user).value(), std::move(service)};
     }
     if (target.starts_with(visitors_prefix)) {
         auto user = user_segment(target.substr(visitors_prefix.size()));

@@ -158,13 +158,18 @@ std::vector<named_file> migration_templates(const mc_system& partner, const mc_s
              "    <withdraw name=\"allow-override-*\"/>\n    <withdraw name=\"allow-presence-status\"/>\n"
              "  </authorisations>\n  <operating-area>\n"
              "    <circle latitude=\"51.5072\" longitude=\"-0.1276\" radius-metres=\"25000\"/>\n"
-             "  </operating-area>\n</migration-template>\n"},
+             "  </operating-area>\n"
+             "  <mcdata>\n    <authorisations><withdraw name=\"allow-group-fd\"/></authorisations>\n"
+             "    <limits><cap name=\"max-data-size-fd-bytes\" value=\"10485760\"/></limits>\n  </mcdata>\n"
+             "  <mcvideo>\n    <authorisations><withdraw name=\"allow-request-remote-initiated-ambient-viewing\"/>"
+             "</authorisations>\n  </mcvideo>\n</migration-template>\n"},
         {primary.label + ".xml", head + primary.label + "-visitors\">\n  <applies-to primary-system=\"" + primary.id +
                                      "\"/>\n  <groups>\n    <add uri=\"" + partner.group_uri("mutual-aid") +
                                      "\" display-name=\"Mutual aid\"/>\n  </groups>\n"
                                      "  <priority mode=\"replace\" value=\"2\"/>\n  <authorisations>\n"
                                      "    <withdraw name=\"allow-regroup\"/>\n  </authorisations>\n"
-                                     "</migration-template>\n"},
+                                     "  <mcdata><limits><cap name=\"max-data-size-*-bytes\" value=\"1048576\"/>"
+                                     "</limits></mcdata>\n</migration-template>\n"},
     };
 }
 

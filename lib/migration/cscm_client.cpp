@@ -12,8 +12,9 @@ using support::errc;
 using support::make_error;
 using support::result;
 
-std::string url_of(const migration::partner_agreement& peer, cscm::resource_kind kind, std::string_view user) {
-    return peer.endpoint + cscm::path_of({kind, std::string(user)});
+std::string url_of(const migration::partner_agreement& peer, cscm::resource_kind kind, std::string_view user,
+                   std::string_view service = "mcptt") {
+    return peer.endpoint + cscm::path_of({kind, std::string(user), std::string(service)});
 }
 
 // An answer the procedure cannot use, as an error of the right class.
@@ -65,12 +66,14 @@ result<std::shared_ptr<http::client>> cscm_client::client_for(const migration::p
 }
 
 result<migration::fetched_migration_profile>
-cscm_client::fetch_migration_profile(const migration::partner_agreement& primary, std::string_view user,
-                                     const std::optional<std::string>& if_none_match, std::string_view cid) {
+cscm_client::fetch_migration_profile(const migration::partner_agreement& primary, xcap::mc_service service,
+                                     std::string_view user, const std::optional<std::string>& if_none_match,
+                                     std::string_view cid) {
+    const auto service_name = xcap::to_string(service);
     http::client_request req;
-    req.url = url_of(primary, cscm::resource_kind::migration_profile, user);
+    req.url = url_of(primary, cscm::resource_kind::migration_profile, user, service_name);
     req.headers.emplace_back(std::string(cscm::correlation_header), std::string(cid));
-    req.headers.emplace_back("Accept", std::string(cscm::migration_profile_media_type));
+    req.headers.emplace_back("Accept", cscm::migration_profile_media_type(service_name));
     if (if_none_match) {
         req.headers.emplace_back("If-None-Match", *if_none_match);
     }

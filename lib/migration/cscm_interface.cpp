@@ -54,13 +54,18 @@ public:
             [self](const http::peer_info& peer) { return self->identify(peer); });
         auto errors = [self](const http::error_context& c) { return self->error_answer(c); };
         p.add(http::health_route());
-        p.add({.name = "migration-profile",
-               .methods = {bhttp::verb::get},
-               .path = "/cscm-x/v1/users/{user}/migration-profile",
-               .authenticate = partners,
-               .handle = [self](http::call& c) { return self->provide_migration_profile(c); },
-               .errors = errors,
-               .max_body_bytes = 0});
+        // Without a service, the MCPTT profile (as partners of the first version of CSCM-x ask).
+        for (const auto& [name, path] : {std::pair{"migration-profile", "/cscm-x/v1/users/{user}/migration-profile"},
+                                         std::pair{"migration-profile-of-service",
+                                                   "/cscm-x/v1/users/{user}/migration-profile/{service}"}}) {
+            p.add({.name = name,
+                   .methods = {bhttp::verb::get},
+                   .path = path,
+                   .authenticate = partners,
+                   .handle = [self](http::call& c) { return self->provide_migration_profile(c); },
+                   .errors = errors,
+                   .max_body_bytes = 0});
+        }
         p.add({.name = "delivery-reports",
                .methods = {bhttp::verb::post},
                .path = "/cscm-x/v1/users/{user}/delivery-reports",
@@ -130,6 +135,7 @@ private:
     struct cscm_request {
         std::string correlation_id;
         std::string user;
+        std::string service;
         const partner_agreement& partner;
     };
     result<cscm_request> begin(http::call& c) {
@@ -139,7 +145,7 @@ private:
         if (!resource) {
             return std::move(resource).err();
         }
-        return cscm_request{std::move(cid), std::move(resource->user), partner_of(c)};
+        return cscm_request{std::move(cid), std::move(resource->user), std::move(resource->service), partner_of(c)};
     }
 
     // TS 23.280 10.1.4.x.2 steps 7-8, at the primary: the partner asks for the user's migration profile.
@@ -148,12 +154,13 @@ private:
         if (!r) {
             return std::move(r).err();
         }
-        const auto& [cid, user, partner] = *r;
+        const auto& [cid, user, service, partner] = *r;
         std::optional<std::string> inm;
         if (auto f = c.req[bhttp::field::if_none_match]; !f.empty()) {
             inm = std::string(f);
         }
-        auto outcome = services_->provision->run({user, partner.system, inm, cid});
+        auto outcome = services_->provision->run(
+            {user, xcap::service_named(service).value_or(xcap::mc_service::mcptt), partner.system, inm, cid});
         if (!outcome) {
             return std::move(outcome).err();
         }
@@ -167,7 +174,7 @@ private:
         }
         ++services_->cscm.profiles_provided;
         auto res = make_response(bhttp::status::ok, c.req.version());
-        res.set(bhttp::field::content_type, cscm::migration_profile_media_type);
+        res.set(bhttp::field::content_type, cscm::migration_profile_media_type(service));
         res.set(bhttp::field::etag, outcome->profile.etag);
         res.set(cscm::profile_name_header, outcome->profile.name);
         res.set(cscm::correlation_header, cid);
@@ -181,7 +188,7 @@ private:
         if (!r) {
             return std::move(r).err();
         }
-        const auto& [cid, user, partner] = *r;
+        const auto& [cid, user, service, partner] = *r;
         auto report = cscm::decode_delivery_report(c.req.body());
         if (!report) {
             return std::move(report).err();
@@ -195,8 +202,8 @@ private:
             return e;
         }
         ++services_->cscm.delivery_reports;
-        log()->info("{} [{}] {} delivered {} (template {}, from {})", user, report->correlation_id, partner.system,
-                    report->digest, support::printable(report->template_name), report->profile_etag);
+        log()->info("{} [{}] {} delivered {} {} (template {}, from {})", user, report->correlation_id, partner.system,
+                    report->service, report->digest, support::printable(report->template_name), report->profile_etag);
         auto res = make_response(bhttp::status::no_content, c.req.version());
         res.set(cscm::correlation_header, cid);
         return res;
@@ -208,7 +215,7 @@ private:
         if (!r) {
             return std::move(r).err();
         }
-        const auto& [cid, user, partner] = *r;
+        const auto& [cid, user, service, partner] = *r;
         auto released = services_->retrieval->release(user, partner.system);
         if (!released && released.err().code != errc::forbidden) {
             return std::move(released).err();

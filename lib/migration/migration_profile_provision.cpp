@@ -33,9 +33,10 @@ migration_profile_provision::migration_profile_provision(std::shared_ptr<store::
 
 result<provision_outcome> migration_profile_provision::run(const provision_request& request) const {
     static const auto log = support::logger("migration");
-    const std::string auid(xcap::migration_profile_auid);
-    log->info("{} [{}] step 5: {} asks for the migration profile", request.user, request.correlation_id,
-              request.partner_system);
+    const std::string auid(xcap::migration_profile_usage(request.service).auid);
+    const auto service = xcap::to_string(request.service);
+    log->info("{} [{}] step 5: {} asks for the {} migration profile", request.user, request.correlation_id,
+              request.partner_system, service);
     auto listed = documents_->list_documents(auid, request.user);
     if (!listed) {
         return std::move(listed).err();
@@ -46,13 +47,14 @@ result<provision_outcome> migration_profile_provision::run(const provision_reque
     }
     auto selected = select_migration_profile(profiles, request.partner_system);
     if (!selected) {
-        log->info("{} [{}] step 6: no migration profile for {}", request.user, request.correlation_id,
+        log->info("{} [{}] step 6: no {} migration profile for {}", request.user, request.correlation_id, service,
                   request.partner_system);
         return make_error(errc::not_found, "no migration profile for this user and partner system");
     }
-    log->info("{} [{}] step 6: {} {} applies", request.user, request.correlation_id, selected->name, selected->etag);
-    auto released = register_->record_served(request.user, request.partner_system, selected->name, selected->etag,
-                                             request.correlation_id);
+    log->info("{} [{}] step 6: {} {} {} applies", request.user, request.correlation_id, service, selected->name,
+              selected->etag);
+    auto released = register_->record_served(request.user, request.partner_system, service, selected->name,
+                                             selected->etag, request.correlation_id);
     if (!released) {
         return std::move(released).err();
     }

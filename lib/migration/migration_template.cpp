@@ -473,34 +473,56 @@ result<migration_template> parse_migration_template(std::string_view text) {
     return t;
 }
 
+namespace {
+
+result<std::string> apply_to(const migration_template& t, const xcap::application_usage& usage, xml::document& doc) {
+    if (auto applied = template_application(t, usage.service, doc).run(); !applied) {
+        return make_error(applied.err().code, "template " + t.name + ": " + applied.err().message);
+    }
+    auto schema = xml::load_embedded_schema(usage.schema);
+    if (!schema) {
+        return make_error(errc::internal, std::string(usage.schema) + ": " + schema.err().message);
+    }
+    if (auto valid = schema.value()->validate(doc); !valid) {
+        return make_error(errc::schema_invalid,
+                          "template " + t.name + " gives a profile that is not valid: " + valid.err().message);
+    }
+    return doc.serialize();
+}
+
+bool is_profile_of(const xcap::application_usage& usage, const xml::document& doc) {
+    return doc.root_name() == usage.root_element && doc.root_namespace() == usage.default_namespace;
+}
+
+} // namespace
+
 result<std::string> apply_template(const migration_template& t, std::string_view profile) {
     auto doc = xml::parse(profile);
     if (!doc) {
         return std::move(doc).err();
     }
     // The user profile usage of the service whose root element this is (migration profiles share it).
-    const xcap::application_usage* usage = nullptr;
-    for (const auto& u : xcap::application_usages()) {
-        if (!u.migration && doc->root_name() == u.root_element && doc->root_namespace() == u.default_namespace) {
-            usage = &u;
-            break;
+    for (const auto& service : xcap::mc_services()) {
+        if (const auto& usage = xcap::user_profile_usage(service.service); is_profile_of(usage, *doc)) {
+            return apply_to(t, usage, *doc);
         }
     }
-    if (!usage) {
-        return make_error(errc::schema_invalid, "a migration profile must be an MCPTT, MCData or MCVideo user profile");
+    return make_error(errc::schema_invalid, "a migration profile must be an MCPTT, MCData or MCVideo user profile");
+}
+
+result<std::string> apply_template(const migration_template& t, xcap::mc_service service, std::string_view profile) {
+    auto doc = xml::parse(profile);
+    if (!doc) {
+        return std::move(doc).err();
     }
-    if (auto applied = template_application(t, usage->service, *doc).run(); !applied) {
-        return make_error(applied.err().code, "template " + t.name + ": " + applied.err().message);
+    const auto& usage = xcap::user_profile_usage(service);
+    if (!is_profile_of(usage, *doc)) {
+        return make_error(errc::schema_invalid, "an " + std::string(xcap::to_string(service)) +
+                                                    " migration profile must be an " + std::string(usage.root_element) +
+                                                    ", not " + doc->root_name() + " in '" + doc->root_namespace() +
+                                                    "'");
     }
-    auto schema = xml::load_embedded_schema(usage->schema);
-    if (!schema) {
-        return make_error(errc::internal, std::string(usage->schema) + ": " + schema.err().message);
-    }
-    if (auto valid = schema.value()->validate(*doc); !valid) {
-        return make_error(errc::schema_invalid,
-                          "template " + t.name + " gives a profile that is not valid: " + valid.err().message);
-    }
-    return doc->serialize();
+    return apply_to(t, usage, *doc);
 }
 
 } // namespace mcprov::migration

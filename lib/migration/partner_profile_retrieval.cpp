@@ -20,17 +20,16 @@ using support::result;
 namespace json = boost::json;
 
 constexpr std::string_view visitor_auid = "org.mcprov.visitor";
-constexpr std::string_view received_name = "migration-profile.xml";
-constexpr std::string_view state_name = "state.json";
+// Per service, a visitor's documents are <service>-state.json, <service>-migration-profile.xml (as received) and the
+// profile as served (visitor_profile_name).
+constexpr std::string_view state_suffix = "-state.json";
+constexpr std::string_view received_suffix = "-migration-profile.xml";
 
 const std::shared_ptr<spdlog::logger>& log() {
     static const auto l = support::logger("migration");
     return l;
 }
 
-store::document_key key(std::string_view user, std::string_view name) {
-    return {std::string(visitor_auid), std::string(user), std::string(name)};
-}
 
 std::string field(const json::object& o, std::string_view k) {
     const auto* v = o.if_contains(k);
@@ -39,6 +38,7 @@ std::string field(const json::object& o, std::string_view k) {
 
 std::string encode(const visitor_entry& e) {
     return json::serialize(json::object{{"user", e.user},
+                                        {"service", xcap::to_string(e.service)},
                                         {"primary_system", e.primary_system},
                                         {"profile_name", e.profile_name},
                                         {"profile_etag", e.profile_etag},
@@ -63,6 +63,7 @@ result<visitor_entry> decode(std::string_view text) {
     };
     const auto* reported = o.if_contains("reported");
     return visitor_entry{field(o, "user"),
+                         xcap::service_named(field(o, "service")).value_or(xcap::mc_service::mcptt),
                          field(o, "primary_system"),
                          field(o, "profile_name"),
                          field(o, "profile_etag"),
@@ -92,6 +93,25 @@ std::string new_holder_name() {
 
 } // namespace
 
+// One visitor's profile of one service: the unit of the procedure, its stored documents and its lease.
+struct partner_profile_retrieval::visitor_key {
+    xcap::mc_service service;
+    std::string_view user;
+
+    std::string service_name() const { return std::string(xcap::to_string(service)); }
+    store::document_key state() const { return key(service_name() + std::string(state_suffix)); }
+    store::document_key received() const { return key(service_name() + std::string(received_suffix)); }
+    store::document_key served() const { return key(visitor_profile_name(service)); }
+    std::string lease() const { return "visitor:" + service_name() + ":" + std::string(user); }
+    // "sip:alice@... mcdata", for log lines.
+    std::string label() const { return std::string(user) + " " + service_name(); }
+
+private:
+    store::document_key key(std::string name) const {
+        return {std::string(visitor_auid), std::string(user), std::move(name)};
+    }
+};
+
 struct partner_profile_retrieval::stored_visitor {
     visitor_entry entry;
     std::string state_etag;
@@ -103,10 +123,9 @@ struct partner_profile_retrieval::stored_visitor {
 // request (in any process on the store) holds it, acquire() waits for it to finish or expire.
 class partner_profile_retrieval::visitor_lease {
 public:
-    visitor_lease(std::mutex& local, store::document_store& documents, std::string_view user, const std::string& holder,
-                  std::chrono::milliseconds ttl)
-        : local_(local, std::defer_lock), documents_(documents), name_("visitor:" + std::string(user)), holder_(holder),
-          ttl_(ttl) {}
+    visitor_lease(std::mutex& local, store::document_store& documents, const visitor_key& visitor,
+                  const std::string& holder, std::chrono::milliseconds ttl)
+        : local_(local, std::defer_lock), documents_(documents), name_(visitor.lease()), holder_(holder), ttl_(ttl) {}
     visitor_lease(const visitor_lease&) = delete;
     visitor_lease& operator=(const visitor_lease&) = delete;
     ~visitor_lease() {
@@ -177,20 +196,23 @@ partner_profile_retrieval::partner_profile_retrieval(retrieval_config config,
       holder_(new_holder_name()), templates_(std::make_shared<const template_catalogue>(std::move(templates))) {}
 
 result<std::optional<partner_profile_retrieval::stored_visitor>>
-partner_profile_retrieval::load(std::string_view user) const {
-    // The state, the received and the served profile: one query.
-    auto listed = documents_->list_documents(visitor_auid, user);
+partner_profile_retrieval::load(const visitor_key& visitor) const {
+    // The state, the received and the served profile: one query (it lists the visitor's other services too).
+    auto listed = documents_->list_documents(visitor_auid, visitor.user);
     if (!listed) {
         return std::move(listed).err();
     }
+    const auto state_name = visitor.state().name;
+    const auto received_name = visitor.received().name;
+    const auto served_name = visitor.served().name;
     store::stored_document* state = nullptr;
     store::stored_document* received = nullptr;
     store::stored_document* served = nullptr;
     for (auto& d : *listed) {
-        auto* slot = d.name == state_name             ? &state
-                     : d.name == received_name        ? &received
-                     : d.name == visitor_profile_name ? &served
-                                                      : nullptr;
+        auto* slot = d.name == state_name      ? &state
+                     : d.name == received_name ? &received
+                     : d.name == served_name   ? &served
+                                               : nullptr;
         if (slot) {
             *slot = &d.document;
         }
@@ -201,33 +223,36 @@ partner_profile_retrieval::load(std::string_view user) const {
     auto entry = decode(state->content);
     if (!entry || !received || !served) {
         // Written in one transaction, so this is damage, not a half-finished store; start again from the primary.
-        log()->error("{} stored visitor state is incomplete; it will be fetched again", user);
+        log()->error("{} stored visitor state is incomplete; it will be fetched again", visitor.label());
         return std::optional<stored_visitor>{};
     }
+    entry->service = visitor.service;
     return std::optional<stored_visitor>{stored_visitor{std::move(entry).value(), std::move(state->etag),
                                                         std::move(received->content), std::move(*served)}};
 }
 
-result<void> partner_profile_retrieval::remove(std::string_view user) {
-    return documents_->write_all({{key(user, received_name), std::nullopt},
-                                  {key(user, state_name), std::nullopt},
-                                  {key(user, visitor_profile_name), std::nullopt}});
+result<void> partner_profile_retrieval::remove(const visitor_key& visitor) {
+    return documents_->write_all(
+        {{visitor.received(), std::nullopt}, {visitor.state(), std::nullopt}, {visitor.served(), std::nullopt}});
 }
 
-std::mutex& partner_profile_retrieval::lock_for(std::string_view user) {
-    return user_locks_[std::hash<std::string_view>{}(user) % user_locks_.size()];
+std::mutex& partner_profile_retrieval::lock_for(const visitor_key& visitor) {
+    const auto hash = std::hash<std::string_view>{}(visitor.user) + static_cast<std::size_t>(visitor.service);
+    return user_locks_[hash % user_locks_.size()];
 }
 
-result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& primary, std::string_view user,
-                                                       std::string_view cid) {
+result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& primary, xcap::mc_service service,
+                                                       std::string_view user, std::string_view cid) {
+    const visitor_key visitor{service, user};
+    const auto who = visitor.label();
     // A revalidation takes no lock: only obtaining or generating a profile is done by one request at a time.
-    visitor_lease lease(lock_for(user), *documents_, user, holder_, config_.procedure_deadline);
+    visitor_lease lease(lock_for(visitor), *documents_, visitor, holder_, config_.procedure_deadline);
     auto serve = [&](stored_visitor& stored, std::string_view why) {
-        log()->info("{} [{}] step 12-13: {} {}", user, cid, why, stored.served.etag);
+        log()->info("{} [{}] step 12-13: {} {}", who, cid, why, stored.served.etag);
         return visitor_profile{std::move(stored.served.content), std::move(stored.served.etag), false,
                                std::chrono::seconds(0)};
     };
-    auto loaded = load(user);
+    auto loaded = load(visitor);
     if (!loaded) {
         return std::move(loaded).err();
     }
@@ -245,7 +270,7 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
         if (auto taken = lease.acquire(); !taken) {
             return std::move(taken).err();
         }
-        auto again = load(user);
+        auto again = load(visitor);
         if (!again) {
             return std::move(again).err();
         }
@@ -255,24 +280,24 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
         stored = std::move(again).value();
     }
     if (stored && stored->entry.primary_system != primary.system) {
-        log()->warn("{} [{}] stored copy came from {}, the user now comes from {}; discarded", user, cid,
+        log()->warn("{} [{}] stored copy came from {}, the user now comes from {}; discarded", who, cid,
                     stored->entry.primary_system, primary.system);
         stored.reset();
     }
-    log()->info("{} [{}] step 2-3: profile requested; stored copy: {}", user, cid,
+    log()->info("{} [{}] step 2-3: profile requested; stored copy: {}", who, cid,
                 stored ? stored->entry.profile_etag : std::string("none"));
     std::optional<std::string> known_etag;
     if (stored) {
         known_etag = stored->entry.profile_etag;
     }
-    log()->info("{} [{}] step 4: asking {} for the migration profile", user, cid, primary.system);
-    auto fetched = link_->fetch_migration_profile(primary, user, known_etag, cid);
+    log()->info("{} [{}] step 4: asking {} for the migration profile", who, cid, primary.system);
+    auto fetched = link_->fetch_migration_profile(primary, service, user, known_etag, cid);
     const auto now = clock_->now();
     if (!fetched) {
         if (fetched.err().code == errc::not_found || fetched.err().code == errc::forbidden) {
-            log()->info("{} [{}] step 8: {} refuses: {}", user, cid, primary.system, fetched.err().message);
+            log()->info("{} [{}] step 8: {} refuses: {}", who, cid, primary.system, fetched.err().message);
             if (stored) {
-                if (auto removed = remove(user); !removed) {
+                if (auto removed = remove(visitor); !removed) {
                     return std::move(removed).err();
                 }
             }
@@ -282,20 +307,20 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
             return std::move(fetched).err();
         }
         if (!stored) {
-            log()->warn("{} [{}] step 4: {} unreachable and no stored copy: {}", user, cid, primary.system,
+            log()->warn("{} [{}] step 4: {} unreachable and no stored copy: {}", who, cid, primary.system,
                         fetched.err().message);
             return make_error(errc::unavailable, "the user's primary system cannot be reached and no stored "
                                                  "profile exists");
         }
         const auto age = whole_seconds(now - stored->entry.confirmed_at);
         if (age > config_.max_stale || now >= stored->entry.valid_until) {
-            log()->warn("{} [{}] step 4: {} unreachable and the stored copy is {} s old (limit {} s)", user, cid,
+            log()->warn("{} [{}] step 4: {} unreachable and the stored copy is {} s old (limit {} s)", who, cid,
                         primary.system, age.count(), config_.max_stale.count());
             return make_error(errc::unavailable, "the user's primary system cannot be reached and the stored "
                                                  "profile is too old to serve (" +
                                                      std::to_string(age.count()) + " s)");
         }
-        log()->warn("{} [{}] step 12: {} unreachable ({}); serving the stored copy, {} s old", user, cid,
+        log()->warn("{} [{}] step 12: {} unreachable ({}); serving the stored copy, {} s old", who, cid,
                     primary.system, fetched.err().message, age.count());
         return visitor_profile{std::move(stored->served.content), std::move(stored->served.etag), true, age};
     }
@@ -303,9 +328,9 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
         return make_error(errc::unavailable, "the primary system answered 'not modified' to an unconditional request");
     }
     if (!fetched->not_modified) {
-        log()->info("{} [{}] step 8-9: received {} {}", user, cid, fetched->name, fetched->etag);
+        log()->info("{} [{}] step 8-9: received {} {}", who, cid, fetched->name, fetched->etag);
     } else {
-        log()->info("{} [{}] step 8-9: {} unchanged", user, cid, stored->entry.profile_etag);
+        log()->info("{} [{}] step 8-9: {} unchanged", who, cid, stored->entry.profile_etag);
         std::shared_ptr<const template_catalogue> templates;
         {
             std::lock_guard lock(mutex_);
@@ -326,7 +351,7 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
         if (auto taken = lease.acquire(); !taken) {
             return std::move(taken).err();
         }
-        auto again = load(user);
+        auto again = load(visitor);
         if (!again) {
             return std::move(again).err();
         }
@@ -336,25 +361,26 @@ result<visitor_profile> partner_profile_retrieval::run(const partner_agreement& 
         }
     }
     if (fetched->not_modified) {
-        return generate(primary, user,
+        return generate(primary, visitor,
                         {false, stored->entry.profile_name, std::move(stored->received), stored->entry.profile_etag},
                         cid);
     }
-    return generate(primary, user, *fetched, cid);
+    return generate(primary, visitor, *fetched, cid);
 }
 
 void partner_profile_retrieval::record_state(const partner_agreement& primary, const stored_visitor& stored,
                                              std::chrono::system_clock::time_point now, std::string_view cid) {
     auto entry = stored.entry;
     auto state_etag = stored.state_etag;
+    const visitor_key visitor{stored.entry.service, stored.entry.user};
     bool changed = false;
     std::optional<visitor_lease> lease;
     if (!entry.reported) {
         // A report is retried only by a request that gets the lease at once: while the request that generated the
         // profile holds it, that request is still reporting, and the primary would hear of one delivery twice.
-        lease.emplace(lock_for(entry.user), *documents_, entry.user, holder_, config_.procedure_deadline);
+        lease.emplace(lock_for(visitor), *documents_, visitor, holder_, config_.procedure_deadline);
         if (lease->try_acquire()) {
-            if (auto again = load(entry.user); again && *again && (*again)->served.etag == stored.served.etag) {
+            if (auto again = load(visitor); again && *again && (*again)->served.etag == stored.served.etag) {
                 entry = std::move((*again)->entry);
                 state_etag = std::move((*again)->state_etag);
                 if (!entry.reported) {
@@ -374,34 +400,36 @@ void partner_profile_retrieval::record_state(const partner_agreement& primary, c
     store::write_condition unchanged;
     unchanged.if_match = state_etag;
     // Another request recording the same first is as good: a failed condition is not an error here.
-    if (auto saved = documents_->put(key(entry.user, state_name), encode(entry), unchanged);
+    if (auto saved = documents_->put(visitor.state(), encode(entry), unchanged);
         !saved && saved.err().code != errc::precondition_failed) {
-        log()->warn("{} [{}] recording the visitor's state: {}", entry.user, cid, saved.err().message);
+        log()->warn("{} [{}] recording the visitor's state: {}", visitor.label(), cid, saved.err().message);
     }
 }
 
-result<visitor_profile> partner_profile_retrieval::generate(const partner_agreement& primary, std::string_view user,
+result<visitor_profile> partner_profile_retrieval::generate(const partner_agreement& primary,
+                                                            const visitor_key& visitor,
                                                             const fetched_migration_profile& fetched,
                                                             std::string_view cid) {
+    const auto who = visitor.label();
     std::shared_ptr<const template_catalogue> templates;
     {
         std::lock_guard lock(mutex_);
         templates = templates_;
     }
-    auto organisation = primary.organisation ? primary.organisation->organisation_of(user) : std::nullopt;
+    auto organisation = primary.organisation ? primary.organisation->organisation_of(visitor.user) : std::nullopt;
     const auto* t = templates->select(primary.system, organisation);
     if (!t) {
-        log()->warn("{} [{}] step 10: no template for visitors from {} (organisation {})", user, cid, primary.system,
+        log()->warn("{} [{}] step 10: no template for visitors from {} (organisation {})", who, cid, primary.system,
                     organisation.value_or("none"));
-        if (auto removed = remove(user); !removed) {
+        if (auto removed = remove(visitor); !removed) {
             return std::move(removed).err();
         }
         return make_error(errc::forbidden, "this system has no template for visitors from " + primary.system);
     }
-    log()->info("{} [{}] step 10: applying template {}", user, cid, t->name);
-    auto combined = apply_template(*t, fetched.content);
+    log()->info("{} [{}] step 10: applying template {}", who, cid, t->name);
+    auto combined = apply_template(*t, visitor.service, fetched.content);
     if (!combined) {
-        log()->error("{} [{}] step 10: template {} on {} {}: {}", user, cid, t->name, fetched.name, fetched.etag,
+        log()->error("{} [{}] step 10: template {} on {} {}: {}", who, cid, t->name, fetched.name, fetched.etag,
                      combined.err().message);
         return make_error(errc::unavailable, "the migration profile from " + primary.system +
                                                  " cannot be combined with this system's template");
@@ -414,10 +442,11 @@ result<visitor_profile> partner_profile_retrieval::generate(const partner_agreem
     }
     auto signed_profile = xml::sign_enveloped(*stamped, config_.signing_key);
     if (!signed_profile) {
-        log()->error("{} [{}] signing: {}", user, cid, signed_profile.err().message);
+        log()->error("{} [{}] signing: {}", who, cid, signed_profile.err().message);
         return make_error(errc::internal, "signing the profile failed");
     }
-    visitor_entry entry{std::string(user),
+    visitor_entry entry{std::string(visitor.user),
+                        visitor.service,
                         primary.system,
                         fetched.name,
                         fetched.etag,
@@ -428,59 +457,71 @@ result<visitor_profile> partner_profile_retrieval::generate(const partner_agreem
                         now,
                         now + config_.validity,
                         false};
-    auto written = documents_->write_all({{key(user, received_name), fetched.content},
-                                          {key(user, state_name), encode(entry)},
-                                          {key(user, visitor_profile_name), *signed_profile}});
+    auto written = documents_->write_all({{visitor.received(), fetched.content},
+                                          {visitor.state(), encode(entry)},
+                                          {visitor.served(), *signed_profile}});
     if (!written) {
-        log()->error("{} [{}] step 11: storing: {}", user, cid, written.err().message);
+        log()->error("{} [{}] step 11: storing: {}", who, cid, written.err().message);
         return std::move(written).err();
     }
-    log()->info("{} [{}] step 11: stored {}", user, cid, entry.served_etag);
+    log()->info("{} [{}] step 11: stored {}", who, cid, entry.served_etag);
     if (report(primary, entry, "sha-256:" + support::hex_encode(support::sha256(*signed_profile)), cid)) {
-        if (auto saved = documents_->put(key(entry.user, state_name), encode(entry), {}); !saved) {
-            log()->error("{} [{}] recording the delivery report: {}", entry.user, cid, saved.err().message);
+        if (auto saved = documents_->put(visitor.state(), encode(entry), {}); !saved) {
+            log()->error("{} [{}] recording the delivery report: {}", who, cid, saved.err().message);
         }
     }
-    log()->info("{} [{}] step 12-13: serving {}", user, cid, entry.served_etag);
+    log()->info("{} [{}] step 12-13: serving {}", who, cid, entry.served_etag);
     return visitor_profile{std::move(signed_profile).value(), entry.served_etag, false, std::chrono::seconds(0)};
 }
 
 bool partner_profile_retrieval::report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
                                        std::string_view cid) {
-    delivery_report r{entry.profile_etag, std::string(digest), entry.template_name, clock_->now(), std::string(cid)};
+    delivery_report r{entry.profile_etag,       std::string(digest), entry.template_name, clock_->now(),
+                      std::string(cid),         std::string(xcap::to_string(entry.service))};
     if (auto sent = link_->report_delivery(primary, entry.user, r); !sent) {
-        log()->warn("{} [{}] delivery report to {} failed, will retry: {}", entry.user, cid, primary.system,
-                    sent.err().message);
+        log()->warn("{} {} [{}] delivery report to {} failed, will retry: {}", entry.user, r.service, cid,
+                    primary.system, sent.err().message);
         return false;
     }
     entry.reported = true;
     return true;
 }
 
-result<store::stored_document> partner_profile_retrieval::stored_profile(std::string_view user) const {
-    return documents_->get(key(user, visitor_profile_name));
+result<store::stored_document> partner_profile_retrieval::stored_profile(xcap::mc_service service,
+                                                                         std::string_view user) const {
+    return documents_->get(visitor_key{service, user}.served());
 }
 
 result<bool> partner_profile_retrieval::release(std::string_view user, std::string_view primary_system) {
-    visitor_lease lease(lock_for(user), *documents_, user, holder_, config_.procedure_deadline);
-    if (auto taken = lease.acquire(); !taken) {
-        return std::move(taken).err();
+    bool released = false;
+    bool another_primary = false;
+    for (const auto& service : xcap::mc_services()) {
+        const visitor_key visitor{service.service, user};
+        visitor_lease lease(lock_for(visitor), *documents_, visitor, holder_, config_.procedure_deadline);
+        if (auto taken = lease.acquire(); !taken) {
+            return std::move(taken).err();
+        }
+        auto loaded = load(visitor);
+        if (!loaded) {
+            return std::move(loaded).err();
+        }
+        if (!*loaded) {
+            continue;
+        }
+        if ((*loaded)->entry.primary_system != primary_system) {
+            another_primary = true;
+            continue;
+        }
+        if (auto removed = remove(visitor); !removed) {
+            return std::move(removed).err();
+        }
+        log()->info("{} released by {}: stored profile deleted", visitor.label(), primary_system);
+        released = true;
     }
-    auto loaded = load(user);
-    if (!loaded) {
-        return std::move(loaded).err();
-    }
-    if (!*loaded) {
-        return false;
-    }
-    if ((*loaded)->entry.primary_system != primary_system) {
+    if (another_primary && !released) {
         return make_error(errc::forbidden, "the stored profile belongs to another primary system");
     }
-    if (auto removed = remove(user); !removed) {
-        return std::move(removed).err();
-    }
-    log()->info("{} released by {}: stored profile deleted", user, primary_system);
-    return true;
+    return released;
 }
 
 result<std::size_t> partner_profile_retrieval::replace_templates(template_catalogue templates,
@@ -500,12 +541,13 @@ result<std::size_t> partner_profile_retrieval::replace_templates(template_catalo
         current = templates_;
     }
     for (const auto& listed : *entries) {
-        visitor_lease lease(lock_for(listed.user), *documents_, listed.user, holder_, config_.procedure_deadline);
+        const visitor_key visitor{listed.service, listed.user};
+        visitor_lease lease(lock_for(visitor), *documents_, visitor, holder_, config_.procedure_deadline);
         if (auto taken = lease.acquire(); !taken) {
-            log()->warn("{} not regenerated after a template change: {}", listed.user, taken.err().message);
+            log()->warn("{} not regenerated after a template change: {}", visitor.label(), taken.err().message);
             continue;
         }
-        auto loaded = load(listed.user); // again, now that no request for this visitor runs
+        auto loaded = load(visitor); // again, now that no request for this visitor runs
         if (!loaded || !*loaded) {
             continue;
         }
@@ -519,17 +561,17 @@ result<std::size_t> partner_profile_retrieval::replace_templates(template_catalo
         }
         ++changed;
         if (!t) {
-            log()->info("{} no template applies any more: stored profile deleted", entry.user);
-            if (auto removed = remove(entry.user); !removed) {
+            log()->info("{} no template applies any more: stored profile deleted", visitor.label());
+            if (auto removed = remove(visitor); !removed) {
                 return std::move(removed).err();
             }
             continue;
         }
-        auto regenerated = generate(*primary, entry.user,
+        auto regenerated = generate(*primary, visitor,
                                     {false, entry.profile_name, std::move((*loaded)->received), entry.profile_etag},
                                     "template-change");
         if (!regenerated) {
-            log()->error("{} regenerating after a template change: {}", entry.user, regenerated.err().message);
+            log()->error("{} regenerating after a template change: {}", visitor.label(), regenerated.err().message);
         }
     }
     return changed;
@@ -542,10 +584,15 @@ result<std::vector<visitor_entry>> partner_profile_retrieval::visitors() const {
     }
     std::vector<visitor_entry> out;
     for (const auto& d : *all) {
-        if (d.name != state_name) {
+        if (!d.name.ends_with(state_suffix)) {
+            continue;
+        }
+        auto service = xcap::service_named(std::string_view(d.name).substr(0, d.name.size() - state_suffix.size()));
+        if (!service) {
             continue;
         }
         if (auto entry = decode(d.document.content)) {
+            entry->service = *service;
             out.push_back(std::move(entry).value());
         }
     }

@@ -14,6 +14,10 @@ constexpr std::string_view migration_namespace = "urn:mcprov:migration:1";
 
 } // namespace
 
+std::string visitor_profile_name(xcap::mc_service service) {
+    return std::string(xcap::user_profile_usage(service).document_prefix) + "0.xml";
+}
+
 result<std::string> stamp_for_serving(std::string_view profile, const serving_stamp& stamp) {
     auto doc = xml::parse(profile);
     if (!doc) {

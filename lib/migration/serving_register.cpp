@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/cscm/resources.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::migration {
@@ -29,22 +30,36 @@ std::chrono::system_clock::time_point time_field(const json::object& o, std::str
 }
 
 std::string encode(const serving_record& r) {
-    json::object o{{"user", r.user},
-                   {"partner", r.partner},
-                   {"state", to_string(r.state)},
-                   {"profile_name", r.profile_name},
-                   {"profile_etag", r.profile_etag},
-                   {"first_served_at", support::format_utc(r.first_served_at)},
-                   {"last_served_at", support::format_utc(r.last_served_at)},
-                   {"correlation_id", r.correlation_id}};
-    if (r.delivery) {
-        o["delivery"] = json::object{{"profile_etag", r.delivery->profile_etag},
-                                     {"digest", r.delivery->digest},
-                                     {"template", r.delivery->template_name},
-                                     {"delivered_at", support::format_utc(r.delivery->delivered_at)},
-                                     {"correlation_id", r.delivery->correlation_id}};
+    json::array profiles;
+    for (const auto& p : r.profiles) {
+        json::object o{{"service", p.service}, {"profile_name", p.profile_name}, {"profile_etag", p.profile_etag}};
+        if (p.delivery) {
+            o["delivery"] = json::object{{"profile_etag", p.delivery->profile_etag},
+                                         {"digest", p.delivery->digest},
+                                         {"template", p.delivery->template_name},
+                                         {"delivered_at", support::format_utc(p.delivery->delivered_at)},
+                                         {"correlation_id", p.delivery->correlation_id}};
+        }
+        profiles.push_back(std::move(o));
     }
-    return json::serialize(o);
+    return json::serialize(json::object{{"user", r.user},
+                                        {"partner", r.partner},
+                                        {"state", to_string(r.state)},
+                                        {"profiles", std::move(profiles)},
+                                        {"first_served_at", support::format_utc(r.first_served_at)},
+                                        {"last_served_at", support::format_utc(r.last_served_at)},
+                                        {"correlation_id", r.correlation_id}});
+}
+
+provided_profile decode_profile(const json::object& o, std::string service) {
+    provided_profile p{std::move(service), field(o, "profile_name"), field(o, "profile_etag"), std::nullopt};
+    if (const auto* d = o.if_contains("delivery"); d && d->is_object()) {
+        const auto& dobj = d->as_object();
+        p.delivery = delivery_report{field(dobj, "profile_etag"),   field(dobj, "digest"),
+                                     field(dobj, "template"),       time_field(dobj, "delivered_at"),
+                                     field(dobj, "correlation_id"), p.service};
+    }
+    return p;
 }
 
 result<serving_record> decode(std::string_view text) {
@@ -61,16 +76,18 @@ result<serving_record> decode(std::string_view text) {
     r.state = state == "released"          ? serving_state::released
               : state == "release-pending" ? serving_state::release_pending
                                            : serving_state::serving;
-    r.profile_name = field(o, "profile_name");
-    r.profile_etag = field(o, "profile_etag");
+    if (const auto* profiles = o.if_contains("profiles"); profiles && profiles->is_array()) {
+        for (const auto& p : profiles->as_array()) {
+            if (p.is_object()) {
+                r.profiles.push_back(decode_profile(p.as_object(), field(p.as_object(), "service")));
+            }
+        }
+    } else if (o.contains("profile_name")) {
+        r.profiles.push_back(decode_profile(o, "mcptt")); // a record from before MCData and MCVideo migrated
+    }
     r.first_served_at = time_field(o, "first_served_at");
     r.last_served_at = time_field(o, "last_served_at");
     r.correlation_id = field(o, "correlation_id");
-    if (const auto* d = o.if_contains("delivery"); d && d->is_object()) {
-        const auto& dobj = d->as_object();
-        r.delivery = delivery_report{field(dobj, "profile_etag"), field(dobj, "digest"), field(dobj, "template"),
-                                     time_field(dobj, "delivered_at"), field(dobj, "correlation_id")};
-    }
     return r;
 }
 
@@ -87,6 +104,34 @@ std::string_view to_string(serving_state state) {
     }
     return "serving";
 }
+
+const provided_profile* serving_record::profile(std::string_view service) const {
+    auto found = std::find_if(profiles.begin(), profiles.end(), [&](const auto& p) { return p.service == service; });
+    return found == profiles.end() ? nullptr : &*found;
+}
+
+namespace {
+
+// Whether the record says the partner serves the user with this profile of the service, confirmed lately.
+bool serves_lately(const serving_record& r, std::string_view service, std::string_view profile_name,
+                   std::string_view profile_etag, std::chrono::system_clock::time_point now) {
+    const auto* p = r.profile(service);
+    return r.state == serving_state::serving && p && p->profile_name == profile_name &&
+           p->profile_etag == profile_etag && now - r.last_served_at < refresh_interval;
+}
+
+// The record's profile of the service, added in cscm::services order if it has none.
+provided_profile& profile_of(serving_record& r, std::string_view service) {
+    auto rank = [](std::string_view s) { return std::find(cscm::services.begin(), cscm::services.end(), s); };
+    auto at = std::find_if(r.profiles.begin(), r.profiles.end(),
+                           [&](const provided_profile& p) { return rank(p.service) >= rank(service); });
+    if (at == r.profiles.end() || at->service != service) {
+        at = r.profiles.insert(at, provided_profile{std::string(service), {}, {}, {}});
+    }
+    return *at;
+}
+
+} // namespace
 
 serving_register::serving_register(std::shared_ptr<store::document_store> documents,
                                    std::shared_ptr<support::clock> clock)
@@ -150,6 +195,7 @@ result<std::vector<std::string>> release_all_except(store::transaction& tx, std:
 // Each change is one unit of work in the store (a read-modify-write that commits whole), so several processes may
 // share one register.
 result<std::vector<std::string>> serving_register::record_served(std::string_view user, std::string_view partner,
+                                                                 std::string_view service,
                                                                  std::string_view profile_name,
                                                                  std::string_view profile_etag,
                                                                  std::string_view correlation_id) {
@@ -165,8 +211,7 @@ result<std::vector<std::string>> serving_register::record_served(std::string_vie
                 break;
             }
             if (d.name == partner) {
-                unchanged = r->state == serving_state::serving && r->profile_name == profile_name &&
-                            r->profile_etag == profile_etag && now - r->last_served_at < refresh_interval;
+                unchanged = serves_lately(*r, service, profile_name, profile_etag, now);
             } else if (r->state != serving_state::released) {
                 others_released = false;
             }
@@ -188,20 +233,18 @@ result<std::vector<std::string>> serving_register::record_served(std::string_vie
                 current = std::move(decoded).value();
             }
         }
-        const bool unchanged = current && current->state == serving_state::serving &&
-                               current->profile_name == profile_name && current->profile_etag == profile_etag &&
-                               now - current->last_served_at < refresh_interval;
-        if (!unchanged) {
+        if (!current || !serves_lately(*current, service, profile_name, profile_etag, now)) {
             serving_record r = current.value_or(serving_record{});
             if (!current || r.state != serving_state::serving) {
                 r.first_served_at = now;
-                r.delivery.reset();
+                r.profiles.clear();
             }
             r.user = std::string(user);
             r.partner = std::string(partner);
             r.state = serving_state::serving;
-            r.profile_name = std::string(profile_name);
-            r.profile_etag = std::string(profile_etag);
+            auto& provided = profile_of(r, service);
+            provided.profile_name = std::string(profile_name);
+            provided.profile_etag = std::string(profile_etag);
             r.last_served_at = now;
             r.correlation_id = std::string(correlation_id);
             if (auto saved = save(tx, r); !saved) {
@@ -273,7 +316,13 @@ result<void> serving_register::record_delivery(std::string_view user, std::strin
         if (r->state != serving_state::serving) {
             return make_error(errc::conflict, "the user is no longer served by " + std::string(partner));
         }
-        r->delivery = report;
+        auto provided = std::find_if(r->profiles.begin(), r->profiles.end(),
+                                     [&](const provided_profile& p) { return p.service == report.service; });
+        if (provided == r->profiles.end()) {
+            return make_error(errc::not_found, std::string(partner) + " was never provided this user's " +
+                                                   report.service + " profile");
+        }
+        provided->delivery = std::move(report);
         return save(tx, *r);
     });
 }

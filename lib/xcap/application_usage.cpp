@@ -45,6 +45,42 @@ std::span<const named_service> mc_services() {
     return services;
 }
 
+std::string_view to_string(mc_service service) {
+    for (const auto& s : services) {
+        if (s.service == service) {
+            return s.name;
+        }
+    }
+    return "mcptt";
+}
+
+std::optional<mc_service> service_named(std::string_view name) {
+    for (const auto& s : services) {
+        if (s.name == name) {
+            return s.service;
+        }
+    }
+    return std::nullopt;
+}
+
+const application_usage& user_profile_usage(mc_service service) {
+    for (const auto& u : usages) {
+        if (u.service == service && !u.migration) {
+            return u;
+        }
+    }
+    return usages.front();
+}
+
+const application_usage& migration_profile_usage(mc_service service) {
+    for (const auto& u : usages) {
+        if (u.service == service && u.migration) {
+            return u;
+        }
+    }
+    return usages.front();
+}
+
 std::span<const application_usage> application_usages() {
     return usages;
 }

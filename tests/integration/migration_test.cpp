@@ -638,7 +638,7 @@ TEST_F(migration, when_two_partner_processes_share_a_store_then_a_visitors_proce
     auto [other_base, other_cscm] = systems.start_another("mcx-b");
     ASSERT_FALSE(other_base.empty());
     const std::string path = "/xcap/org.3gpp.mcptt.user-profile/users/" + two_systems::alice + "/" +
-                             std::string(mcprov::migration::visitor_profile_name);
+                             mcprov::migration::visitor_profile_name(xcap::mc_service::mcptt);
     const auto token = systems.visitor_token(two_systems::alice);
 
     // A burst of the visitor's first requests, spread over both processes of mcx-b.

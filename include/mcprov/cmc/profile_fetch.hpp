@@ -6,6 +6,7 @@
 
 #include "mcprov/http/client.hpp"
 #include "mcprov/support/result.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 // The configuration management client's requests for a migrating user's profiles: to the partner MC system's CMS
 // (CSC-Z, seed 000) and to the user's primary's (CSC-4), XCAP GETs with the user's access token.
@@ -36,15 +37,17 @@ struct cms_answer {
 using http_transport =
     std::function<support::result<http::response>(const http::client_request&, const http::client_options&)>;
 
-// The MCPTT user profile the partner serves the visiting `user` (AUID org.3gpp.mcptt.user-profile, document
-// migration::visitor_profile_name). Errors: the transport's (invalid_argument, unavailable, too_large).
-support::result<cms_answer> fetch_visitor_profile(const cms_access& partner, std::string_view user,
+// The user profile of a service the partner serves the visiting `user` (AUID org.3gpp.<service>.user-profile,
+// document migration::visitor_profile_name). Errors: the transport's (invalid_argument, unavailable, too_large).
+support::result<cms_answer> fetch_visitor_profile(const cms_access& partner, xcap::mc_service service,
+                                                  std::string_view user,
                                                   const http_transport& transport = http::fetch);
 
-// The user's migration profile `name` at its primary's CMS (AUID org.mcprov.migration-profile): what the partner's
-// template was applied to. Errors: the transport's.
-support::result<cms_answer> fetch_migration_profile(const cms_access& primary, std::string_view user,
-                                                    std::string_view name,
+// The user's migration profile `name` of a service at its primary's CMS (AUID org.mcprov.migration-profile,
+// org.mcprov.mcdata-migration-profile, org.mcprov.mcvideo-migration-profile): what the partner's template was
+// applied to. Errors: the transport's.
+support::result<cms_answer> fetch_migration_profile(const cms_access& primary, xcap::mc_service service,
+                                                    std::string_view user, std::string_view name,
                                                     const http_transport& transport = http::fetch);
 
 } // namespace mcprov::cmc

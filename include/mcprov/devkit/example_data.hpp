@@ -74,7 +74,8 @@ struct named_file {
 };
 
 // The partner's migration templates for visitors from `primary`: police officers (<primary>-police.xml) get patrol
-// groups and mutual aid, the rest of the primary's users (<primary>.xml) a plainer set.
+// groups and mutual aid, no group file transfer in MCData (files capped at 10 MiB) and no remotely started ambient
+// viewing in MCVideo; the rest of the primary's users (<primary>.xml) a plainer set, their MCData data capped at 1 MiB.
 std::vector<named_file> migration_templates(const mc_system& partner, const mc_system& primary);
 
 } // namespace mcprov::devkit

@@ -34,8 +34,9 @@ public:
                                                                 const migration::agreement_set& agreements);
 
     support::result<migration::fetched_migration_profile>
-    fetch_migration_profile(const migration::partner_agreement& primary, std::string_view user,
-                            const std::optional<std::string>& if_none_match, std::string_view correlation_id) override;
+    fetch_migration_profile(const migration::partner_agreement& primary, xcap::mc_service service,
+                            std::string_view user, const std::optional<std::string>& if_none_match,
+                            std::string_view correlation_id) override;
 
     support::result<void> report_delivery(const migration::partner_agreement& primary, std::string_view user,
                                           const migration::delivery_report& report) override;

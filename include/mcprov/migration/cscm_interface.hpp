@@ -9,7 +9,9 @@ namespace mcprov::migration {
 
 // The CSCM-x interface (docs/cscm-x.md), for its own mutual-TLS listener, as routes of one pipeline:
 //   healthz              GET /healthz
-//   migration-profile    GET /cscm-x/v1/users/{user}/migration-profile     at the primary (steps 7-8)
+//   migration-profile    GET /cscm-x/v1/users/{user}/migration-profile     at the primary (steps 7-8): MCPTT
+//   migration-profile-of-service
+//                        GET /cscm-x/v1/users/{user}/migration-profile/{service}   mcptt, mcdata or mcvideo
 //   delivery-reports     POST /cscm-x/v1/users/{user}/delivery-reports     at the primary
 //   visitor              DELETE /cscm-x/v1/visitors/{user}                 at the partner (release)
 // The partner asking is the one whose CA issued the client certificate and whose certificate name it carries;

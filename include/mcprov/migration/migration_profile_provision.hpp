@@ -9,11 +9,13 @@
 #include "mcprov/migration/migration_profile_selection.hpp"
 #include "mcprov/migration/serving_register.hpp"
 #include "mcprov/store/document_store.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::migration {
 
 struct provision_request {
     std::string user;
+    xcap::mc_service service = xcap::mc_service::mcptt;
     std::string partner_system; // from the partner's certificate, never from the request
     std::optional<std::string> if_none_match;
     std::string correlation_id;
@@ -31,15 +33,15 @@ struct provision_outcome {
 support::result<std::string> without_migration_for(std::string_view profile);
 
 // TS 23.280 clause 10.1.4.x.2 steps 5 to 8, at the primary MC system: the MC service user database retrieves the
-// user's migration profile that applies to the asking partner system (never a home profile), and the provision is
-// recorded in the serving register.
+// user's migration profile of the asked service that applies to the asking partner system (never a home profile),
+// and the provision is recorded in the serving register.
 class migration_profile_provision {
 public:
     migration_profile_provision(std::shared_ptr<store::document_store> documents,
                                 std::shared_ptr<serving_register> serving);
 
-    // Errors: not_found (no migration profile for this user and partner; the same answer whether or not the
-    // user exists), io, internal (a stored migration profile that does not parse).
+    // Errors: not_found (no migration profile of the service for this user and partner; the same answer whether or
+    // not the user exists), io, internal (a stored migration profile that does not parse).
     support::result<provision_outcome> run(const provision_request& request) const;
 
 private:

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mcprov/support/result.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::migration {
 
@@ -82,5 +83,8 @@ bool pattern_matches(std::string_view pattern, std::string_view text);
 // Errors: those of parsing and validating the profile; schema_invalid if it is no user profile or the combination
 // does not validate.
 support::result<std::string> apply_template(const migration_template& t, std::string_view profile);
+// The same for a profile that must be of `service`: another service's profile is schema_invalid.
+support::result<std::string> apply_template(const migration_template& t, xcap::mc_service service,
+                                            std::string_view profile);
 
 } // namespace mcprov::migration

@@ -13,6 +13,7 @@
 #include "mcprov/migration/template_catalogue.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 #include "mcprov/xml/signature.hpp"
 
 namespace mcprov::migration {
@@ -29,11 +30,13 @@ struct fetched_migration_profile {
 class primary_link {
 public:
     virtual ~primary_link() = default;
-    // Errors: unavailable (cannot reach the primary, or it failed), not_found (no migration profile for this
-    // user and this system), forbidden (the primary refuses this system).
+    // The user's migration profile of one service. Errors: unavailable (cannot reach the primary, or it failed),
+    // not_found (no migration profile of that service for this user and this system), forbidden (the primary
+    // refuses this system).
     virtual support::result<fetched_migration_profile>
-    fetch_migration_profile(const partner_agreement& primary, std::string_view user,
+    fetch_migration_profile(const partner_agreement& primary, xcap::mc_service service, std::string_view user,
                             const std::optional<std::string>& if_none_match, std::string_view correlation_id) = 0;
+    // The report names its service.
     virtual support::result<void> report_delivery(const partner_agreement& primary, std::string_view user,
                                                   const delivery_report& report) = 0;
 };
@@ -56,9 +59,10 @@ struct visitor_profile {
     std::chrono::seconds age{0};   // since the primary last confirmed the copy
 };
 
-// What is stored about one visitor.
+// What is stored about one visitor's profile of one service.
 struct visitor_entry {
     std::string user;
+    xcap::mc_service service = xcap::mc_service::mcptt;
     std::string primary_system;
     std::string profile_name;
     std::string profile_etag;
@@ -71,7 +75,8 @@ struct visitor_entry {
     bool reported = false;
 };
 
-// TS 23.280 clause 10.1.4.x.2, at the partner MC system: steps 2 to 4 and 9 to 12. The migration profile is
+// TS 23.280 clause 10.1.4.x.2, at the partner MC system: steps 2 to 4 and 9 to 12, for each MC service's profile on
+// its own (the procedure, its stored state and its lease are per service and user). The migration profile is
 // obtained from the visitor's primary system (revalidated on every request), combined with the template for the
 // visitor's primary system and organisation, stamped and signed, stored (one transaction) and returned for
 // step 13. While the primary cannot be reached the stored copy is returned, marked stale, up to max_stale.
@@ -87,18 +92,18 @@ public:
     // Errors: unavailable (primary unreachable and no usable stored copy), not_found (the primary has no
     // migration profile for the user and this system; any stored copy is deleted), forbidden (the primary
     // refuses this system, or no template applies to the visitor), io.
-    support::result<visitor_profile> run(const partner_agreement& primary, std::string_view user,
-                                         std::string_view correlation_id);
+    support::result<visitor_profile> run(const partner_agreement& primary, xcap::mc_service service,
+                                         std::string_view user, std::string_view correlation_id);
 
     // The stored profile, without asking the primary: what this system's MC service servers get at service
     // authorization. not_found when there is none.
-    support::result<store::stored_document> stored_profile(std::string_view user) const;
+    support::result<store::stored_document> stored_profile(xcap::mc_service service, std::string_view user) const;
 
-    // The primary system says the user is served elsewhere now: deletes the stored copy. Returns whether there was
-    // one. forbidden when the stored copy belongs to another primary system.
+    // The primary system says the user is served elsewhere now: deletes the stored copies of every service.
+    // Returns whether there was one. forbidden when the stored copies belong to another primary system.
     support::result<bool> release(std::string_view user, std::string_view primary_system);
 
-    // Replaces the templates and regenerates every stored profile whose template changed (or no longer applies:
+    // Replaces the templates and regenerates every stored profile (of every service) whose template changed (or no longer applies:
     // that copy is deleted). Returns how many were regenerated or deleted.
     support::result<std::size_t> replace_templates(template_catalogue templates,
                                                    const agreement_set& agreements);
@@ -107,11 +112,12 @@ public:
 
 private:
     struct stored_visitor;
-    support::result<std::optional<stored_visitor>> load(std::string_view user) const;
-    support::result<visitor_profile> generate(const partner_agreement& primary, std::string_view user,
+    struct visitor_key;
+    support::result<std::optional<stored_visitor>> load(const visitor_key& visitor) const;
+    support::result<visitor_profile> generate(const partner_agreement& primary, const visitor_key& visitor,
                                               const fetched_migration_profile& fetched,
                                               std::string_view correlation_id);
-    support::result<void> remove(std::string_view user);
+    support::result<void> remove(const visitor_key& visitor);
     // Sends the delivery report; true (and entry.reported set) when the primary took it.
     bool report(const partner_agreement& primary, visitor_entry& entry, std::string_view digest,
                 std::string_view correlation_id);
@@ -125,8 +131,8 @@ private:
     std::shared_ptr<store::document_store> documents_;
     std::shared_ptr<primary_link> link_;
     std::shared_ptr<support::clock> clock_;
-    // One visitor's procedure at a time in this process (the store's lease does it across processes).
-    std::mutex& lock_for(std::string_view user);
+    // One visitor's procedure (of a service) at a time in this process (the store's lease does it across processes).
+    std::mutex& lock_for(const visitor_key& visitor);
     std::array<std::mutex, 64> user_locks_;
     std::string holder_; // this instance's name on the store's leases
     mutable std::mutex mutex_; // guards templates_

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "mcprov/support/result.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::migration {
 
@@ -20,8 +21,9 @@ struct serving_stamp {
     std::chrono::system_clock::time_point valid_until;
 };
 
-// The document name a visiting user's MCPTT profile has at the partner.
-inline constexpr std::string_view visitor_profile_name = "mcptt-user-profile-0.xml";
+// The document name a visiting user's profile of a service has at the partner, in the service's user profile
+// usage: "mcptt-user-profile-0.xml", "mcdata-user-profile-0.xml", "mcvideo-user-profile-0.xml".
+std::string visitor_profile_name(xcap::mc_service service);
 
 // Prepares a combined profile for serving: drops the primary's <migration-for>, sets user-profile-index to 0
 // (the profile is served as visitor_profile_name), and puts the stamp in place of any earlier one.

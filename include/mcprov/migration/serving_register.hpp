@@ -23,17 +23,26 @@ std::string_view to_string(serving_state state);
 
 using cscm::delivery_report;
 
-// The primary system's record of one of its users served by one partner system.
+// One service's migration profile provided to a partner, and what the partner reported it delivered.
+struct provided_profile {
+    std::string service; // one of cscm::services
+    std::string profile_name;
+    std::string profile_etag;
+    std::optional<delivery_report> delivery;
+};
+
+// The primary system's record of one of its users served by one partner system, in every MC service the partner
+// asked for.
 struct serving_record {
     std::string user;
     std::string partner;
     serving_state state = serving_state::serving;
-    std::string profile_name; // the migration profile provided
-    std::string profile_etag;
+    std::vector<provided_profile> profiles; // since the user was last served there: one per service, in cscm order
     std::chrono::system_clock::time_point first_served_at;
     std::chrono::system_clock::time_point last_served_at; // refreshed at most once a minute
     std::string correlation_id;                           // of the last provision that changed the record
-    std::optional<delivery_report> delivery;
+
+    const provided_profile* profile(std::string_view service) const;
 };
 
 // Where the primary system's users are being served, kept in the MC service user database (application usage
@@ -44,10 +53,10 @@ class serving_register {
 public:
     serving_register(std::shared_ptr<store::document_store> documents, std::shared_ptr<support::clock> clock);
 
-    // A partner was provided the user's migration profile. Every other partner recorded as serving the user is
+    // A partner was provided the user's migration profile of one service. Every other partner recorded as serving the user is
     // marked release_pending; those partners are returned, to be told to delete their copy.
     support::result<std::vector<std::string>> record_served(std::string_view user, std::string_view partner,
-                                                            std::string_view profile_name,
+                                                            std::string_view service, std::string_view profile_name,
                                                             std::string_view profile_etag,
                                                             std::string_view correlation_id);
 
@@ -58,7 +67,8 @@ public:
     // The partner confirmed it deleted its copy.
     support::result<void> record_released(std::string_view user, std::string_view partner);
 
-    // not_found when the partner was never provided this user's profile.
+    // Records the report with the profile of its service. not_found when the partner was never provided this user's
+    // profile of that service; conflict when the user is no longer served there.
     support::result<void> record_delivery(std::string_view user, std::string_view partner, delivery_report report);
 
     // Every record, or one user's, ordered by user then partner.

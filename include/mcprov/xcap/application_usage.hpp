@@ -41,6 +41,8 @@ struct named_service {
     std::string_view name;
 };
 std::span<const named_service> mc_services();
+std::string_view to_string(mc_service service);
+std::optional<mc_service> service_named(std::string_view name);
 
 // Whom a migration profile is for: named partner MC systems, and/or every partner without a profile of its own.
 struct migration_targets {
@@ -54,6 +56,9 @@ support::result<migration_targets> migration_targets_of(const xml::document& doc
 
 std::span<const application_usage> application_usages();
 const application_usage* find_application_usage(std::string_view auid);
+// The usage holding a service's user profiles ("org.3gpp.mcdata.user-profile"), or its migration profiles.
+const application_usage& user_profile_usage(mc_service service);
+const application_usage& migration_profile_usage(mc_service service);
 
 // The profile index in a document name ("mcptt-user-profile-3.xml" -> 3), nullopt when the name does not follow
 // the application usage's pattern or the index is outside 0..255 (an unsignedByte in the schema).

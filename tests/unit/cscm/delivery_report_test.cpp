@@ -21,7 +21,8 @@ std::string report_with(const std::string& member, std::optional<std::string> ra
                                                              {"digest", "\"" + digest + "\""},
                                                              {"template", R"("mcx-a-police")"},
                                                              {"delivered_at", R"("2026-11-23T19:13:24Z")"},
-                                                             {"correlation_id", R"("c0ffee-1")"}};
+                                                             {"correlation_id", R"("c0ffee-1")"},
+                                                             {"service", R"("mcdata")"}};
     std::string out = "{";
     for (const auto& [name, value] : members) {
         if (name == member && !raw) {
@@ -50,6 +51,21 @@ TEST(delivery_report, when_encoded_then_decoding_gives_every_member_back) {
     EXPECT_EQ(decoded->template_name, report.template_name);
     EXPECT_EQ(decoded->delivered_at, report.delivered_at);
     EXPECT_EQ(decoded->correlation_id, report.correlation_id);
+    EXPECT_EQ(decoded->service, "mcptt");
+}
+
+TEST(delivery_report, when_a_report_names_a_service_then_it_is_kept_and_without_one_it_is_mcptt) {
+    auto report = sample();
+    report.service = "mcvideo";
+    auto decoded = decode_delivery_report(encode_delivery_report(report));
+    ASSERT_TRUE(decoded) << decoded.err().message;
+    EXPECT_EQ(decoded->service, "mcvideo");
+    auto old = decode_delivery_report(report_with("service", std::nullopt));
+    ASSERT_TRUE(old) << old.err().message;
+    EXPECT_EQ(old->service, "mcptt") << "a partner of the first version sends no service";
+    for (const char* bad : {R"("MCDATA")", R"("")", R"("sms")", "7"}) {
+        expect_refused(report_with("service", bad));
+    }
 }
 
 TEST(delivery_report, when_encoded_then_members_have_their_wire_names) {

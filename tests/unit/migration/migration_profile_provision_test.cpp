@@ -51,7 +51,7 @@ protected:
     support::result<provision_outcome> run(const std::string& user, const std::string& partner,
                                            std::optional<std::string> if_none_match = std::nullopt,
                                            const std::string& cid = "cid-1") {
-        return provision->run({user, partner, std::move(if_none_match), cid});
+        return provision->run({user, xcap::mc_service::mcptt, partner, std::move(if_none_match), cid});
     }
 
     testing::temp_dir dir;
@@ -77,9 +77,35 @@ TEST_F(migration_profile_provision_test, when_a_profile_names_the_partner_then_i
     ASSERT_EQ(records.size(), 1u);
     EXPECT_EQ(records[0].partner, mcx_b);
     EXPECT_EQ(records[0].state, serving_state::serving);
-    EXPECT_EQ(records[0].profile_name, "migration-profile-1.xml");
-    EXPECT_EQ(records[0].profile_etag, etag_for_b);
+    ASSERT_EQ(records[0].profiles.size(), 1u);
+    EXPECT_EQ(records[0].profiles[0].service, "mcptt");
+    EXPECT_EQ(records[0].profiles[0].profile_name, "migration-profile-1.xml");
+    EXPECT_EQ(records[0].profiles[0].profile_etag, etag_for_b);
     EXPECT_EQ(records[0].correlation_id, "cid-7");
+}
+
+TEST_F(migration_profile_provision_test, when_an_mcdata_profile_is_asked_then_the_mcdata_migration_profile_is_provided) {
+    const auto& usage = xcap::migration_profile_usage(xcap::mc_service::mcdata);
+    auto mcdata = documents->put({std::string(usage.auid), alice, "migration-profile-4.xml"},
+                                 "<mcdata-user-profile xmlns=\"urn:3gpp:ns:mcdata:user-profile:1.0\" XUI-URI=\"" + alice +
+                                     "\" user-profile-index=\"4\"><Name>data-for-b</Name><migration-for "
+                                     "xmlns=\"urn:mcprov:migration:1\" partners=\"" + mcx_b + "\"/></mcdata-user-profile>",
+                                 {});
+    ASSERT_TRUE(mcdata);
+    auto outcome = provision->run({alice, xcap::mc_service::mcdata, mcx_b, std::nullopt, "cid-9"});
+    ASSERT_TRUE(outcome) << outcome.err().message;
+    EXPECT_EQ(outcome->profile.name, "migration-profile-4.xml");
+    EXPECT_EQ(outcome->profile.etag, mcdata->etag);
+    EXPECT_NE(outcome->profile.content.find("data-for-b"), std::string::npos);
+    EXPECT_EQ(outcome->profile.content.find("migration-for"), std::string::npos);
+    const auto record = serving->records(alice)->at(0);
+    ASSERT_TRUE(record.profile("mcdata"));
+    EXPECT_EQ(record.profile("mcdata")->profile_etag, mcdata->etag);
+    EXPECT_FALSE(record.profile("mcptt")) << "the MCPTT profile was not provided";
+
+    auto no_video = provision->run({alice, xcap::mc_service::mcvideo, mcx_b, std::nullopt, "cid-10"});
+    ASSERT_FALSE(no_video) << "an MCPTT migration profile is never given for another service";
+    EXPECT_EQ(no_video.err().code, errc::not_found);
 }
 
 TEST_F(migration_profile_provision_test, when_a_profile_is_provided_then_it_does_not_name_the_other_partners) {
@@ -166,7 +192,7 @@ TEST_F(migration_profile_provision_test, when_the_profile_changed_since_the_part
     EXPECT_FALSE(outcome->not_modified);
     EXPECT_NE(outcome->profile.etag, etag_for_b);
     EXPECT_NE(outcome->profile.content.find("for-b-revised"), std::string::npos);
-    EXPECT_EQ(serving->records(alice)->at(0).profile_etag, outcome->profile.etag);
+    EXPECT_EQ(serving->records(alice)->at(0).profile("mcptt")->profile_etag, outcome->profile.etag);
 }
 
 TEST_F(migration_profile_provision_test,

@@ -1,9 +1,12 @@
 #include <functional>
+#include <map>
+#include <set>
 #include <utility>
 
 #include <gtest/gtest.h>
 
 #include "../temp_dir.hpp"
+#include "mcprov/devkit/example_data.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/migration/partner_profile_retrieval.hpp"
 #include "mcprov/migration/served_profile.hpp"
@@ -17,7 +20,12 @@ using namespace std::chrono_literals;
 using support::errc;
 
 const std::string alice = "sip:alice@police.mcx-a.example.org";
+constexpr auto mcptt = xcap::mc_service::mcptt;
 const std::string this_system = "mcx-b.example.org";
+
+bool has(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
 
 std::string read(const std::string& relative) {
     return support::read_file(MCPROV_TEST_DATA "/" + relative).value();
@@ -51,6 +59,7 @@ class fake_primary final : public primary_link {
 public:
     struct fetch_call {
         std::string primary;
+        xcap::mc_service service;
         std::string user;
         std::optional<std::string> if_none_match;
         std::string correlation_id;
@@ -62,12 +71,23 @@ public:
     };
 
     support::result<fetched_migration_profile> fetch_migration_profile(const partner_agreement& primary,
-                                                                       std::string_view user,
+                                                                       xcap::mc_service service, std::string_view user,
                                                                        const std::optional<std::string>& if_none_match,
                                                                        std::string_view correlation_id) override {
-        fetches.push_back({primary.system, std::string(user), if_none_match, std::string(correlation_id)});
+        fetches.push_back({primary.system, service, std::string(user), if_none_match, std::string(correlation_id)});
         if (fetch_error) {
             return *fetch_error;
+        }
+        if (service != xcap::mc_service::mcptt) {
+            auto held = other_services.find(service);
+            if (held == other_services.end()) {
+                return support::make_error(errc::not_found, "no migration profile of this service");
+            }
+            const auto held_etag = store::entity_tag_of(held->second);
+            if (if_none_match && *if_none_match == held_etag) {
+                return fetched_migration_profile{true, {}, {}, held_etag};
+            }
+            return fetched_migration_profile{false, name, held->second, held_etag};
         }
         if (always_not_modified || (if_none_match && *if_none_match == etag)) {
             return fetched_migration_profile{true, {}, {}, etag};
@@ -90,7 +110,8 @@ public:
     }
 
     std::string name = "migration-profile-1.xml";
-    std::string content;
+    std::string content; // the MCPTT migration profile
+    std::map<xcap::mc_service, std::string> other_services;
     std::string etag;
     std::optional<support::error> fetch_error;
     std::optional<support::error> report_error;
@@ -201,7 +222,7 @@ protected:
     }
 
     support::result<visitor_profile> run(const std::string& cid = "cid-1") {
-        return retrieval->run(primary, alice, cid);
+        return retrieval->run(primary, mcptt, alice, cid);
     }
 
     // The police template with its priority cap changed: same name, new digest.
@@ -221,11 +242,11 @@ protected:
             config, documents, v->other_link, template_catalogue::create({police_template}).value(), clock);
         auto* visit = v.get();
         v->shared = std::make_shared<store_with_a_rival>(
-            documents, [this, visit] { visit->others_answer = visit->other->run(primary, alice, "cid-other"); },
+            documents, [this, visit] { visit->others_answer = visit->other->run(primary, mcptt, alice, "cid-other"); },
             other_finished);
         partner_profile_retrieval here(config, v->shared, link,
                                        template_catalogue::create({police_template}).value(), clock);
-        v->got = here.run(primary, alice, "cid-here");
+        v->got = here.run(primary, mcptt, alice, "cid-here");
         return v;
     }
 
@@ -292,7 +313,7 @@ TEST_F(partner_profile_retrieval_test, when_a_visitor_first_asks_then_a_signed_s
     EXPECT_EQ(got->content.find("migration-for"), std::string::npos);
     EXPECT_NE(got->content.find(R"(user-profile-index="0")"), std::string::npos);
 
-    auto stored = retrieval->stored_profile(alice);
+    auto stored = retrieval->stored_profile(mcptt, alice);
     ASSERT_TRUE(stored) << stored.err().message;
     EXPECT_EQ(stored->content, got->content);
     EXPECT_EQ(stored->etag, got->etag);
@@ -357,7 +378,7 @@ TEST_F(partner_profile_retrieval_test, when_the_primary_changed_the_profile_then
     EXPECT_NE(changed->content.find("<Priority>2</Priority>"), std::string::npos);
     EXPECT_TRUE(xml::verify_enveloped(changed->content, pki->ca_pem));
     EXPECT_EQ(link->fetches.at(1).if_none_match, old_etag);
-    EXPECT_EQ(retrieval->stored_profile(alice)->content, changed->content);
+    EXPECT_EQ(retrieval->stored_profile(mcptt, alice)->content, changed->content);
     ASSERT_EQ(link->reports.size(), 2u);
     EXPECT_EQ(link->reports[1].report.profile_etag, link->etag);
     EXPECT_EQ(link->reports[1].report.digest, digest_of(changed->content));
@@ -390,7 +411,7 @@ TEST_F(partner_profile_retrieval_test, when_the_stored_copy_is_older_than_max_st
     auto too_old = run();
     ASSERT_FALSE(too_old);
     EXPECT_EQ(too_old.err().code, errc::unavailable);
-    EXPECT_TRUE(retrieval->stored_profile(alice)) << "the copy is kept for when the primary is back";
+    EXPECT_TRUE(retrieval->stored_profile(mcptt, alice)) << "the copy is kept for when the primary is back";
 }
 
 TEST_F(partner_profile_retrieval_test, when_the_primary_confirmed_the_copy_later_then_the_age_counts_from_then) {
@@ -411,7 +432,7 @@ TEST_F(partner_profile_retrieval_test, when_the_primary_is_unreachable_and_nothi
     ASSERT_FALSE(got);
     EXPECT_EQ(got.err().code, errc::unavailable);
     EXPECT_TRUE(link->reports.empty());
-    EXPECT_EQ(retrieval->stored_profile(alice).err().code, errc::not_found);
+    EXPECT_EQ(retrieval->stored_profile(mcptt, alice).err().code, errc::not_found);
 }
 
 TEST_F(partner_profile_retrieval_test,
@@ -429,7 +450,7 @@ TEST_F(partner_profile_retrieval_test,
     auto got = run();
     ASSERT_FALSE(got);
     EXPECT_EQ(got.err().code, errc::not_found);
-    auto stored = retrieval->stored_profile(alice);
+    auto stored = retrieval->stored_profile(mcptt, alice);
     ASSERT_FALSE(stored);
     EXPECT_EQ(stored.err().code, errc::not_found);
     EXPECT_TRUE(retrieval->visitors()->empty());
@@ -447,22 +468,22 @@ TEST_F(partner_profile_retrieval_test, when_the_primary_refuses_this_system_then
     auto got = run();
     ASSERT_FALSE(got);
     EXPECT_EQ(got.err().code, errc::forbidden);
-    EXPECT_FALSE(retrieval->stored_profile(alice));
+    EXPECT_FALSE(retrieval->stored_profile(mcptt, alice));
 }
 
 TEST_F(partner_profile_retrieval_test, when_no_template_applies_to_the_visitors_primary_then_forbidden) {
     partner_agreement other = primary;
     other.system = "mcx-c.example.org";
     other.organisation = organisation_rule::parse("sip:{user}@{org}.mcx-c.example.org").value();
-    auto got = retrieval->run(other, "sip:dan@police.mcx-c.example.org", "cid-1");
+    auto got = retrieval->run(other, mcptt, "sip:dan@police.mcx-c.example.org", "cid-1");
     ASSERT_FALSE(got);
     EXPECT_EQ(got.err().code, errc::forbidden);
-    EXPECT_FALSE(retrieval->stored_profile("sip:dan@police.mcx-c.example.org"));
+    EXPECT_FALSE(retrieval->stored_profile(mcptt, "sip:dan@police.mcx-c.example.org"));
     EXPECT_TRUE(link->reports.empty()) << "nothing was delivered";
 }
 
 TEST_F(partner_profile_retrieval_test, when_the_visitor_is_not_of_the_templates_organisation_then_forbidden) {
-    auto got = retrieval->run(primary, "sip:bob@fire.mcx-a.example.org", "cid-1");
+    auto got = retrieval->run(primary, mcptt, "sip:bob@fire.mcx-a.example.org", "cid-1");
     ASSERT_FALSE(got);
     EXPECT_EQ(got.err().code, errc::forbidden);
 }
@@ -478,7 +499,7 @@ TEST_F(partner_profile_retrieval_test, when_the_copy_came_from_another_primary_t
     partner_agreement other = primary;
     other.system = "mcx-c.example.org";
     other.organisation.reset();
-    auto got = retrieval->run(other, alice, "cid-2");
+    auto got = retrieval->run(other, mcptt, alice, "cid-2");
     ASSERT_TRUE(got) << got.err().message;
     ASSERT_EQ(link->fetches.size(), 2u);
     EXPECT_EQ(link->fetches[1].primary, "mcx-c.example.org");
@@ -492,7 +513,7 @@ TEST_F(partner_profile_retrieval_test, when_the_primary_releases_the_user_then_t
     auto released = retrieval->release(alice, "mcx-a.example.org");
     ASSERT_TRUE(released) << released.err().message;
     EXPECT_TRUE(*released);
-    EXPECT_EQ(retrieval->stored_profile(alice).err().code, errc::not_found);
+    EXPECT_EQ(retrieval->stored_profile(mcptt, alice).err().code, errc::not_found);
     EXPECT_TRUE(retrieval->visitors()->empty());
     auto again = retrieval->release(alice, "mcx-a.example.org");
     ASSERT_TRUE(again);
@@ -505,7 +526,7 @@ TEST_F(partner_profile_retrieval_test, when_another_primary_asks_for_a_release_t
     auto released = retrieval->release(alice, "mcx-c.example.org");
     ASSERT_FALSE(released);
     EXPECT_EQ(released.err().code, errc::forbidden);
-    auto stored = retrieval->stored_profile(alice);
+    auto stored = retrieval->stored_profile(mcptt, alice);
     ASSERT_TRUE(stored);
     EXPECT_EQ(stored->content, first->content);
 }
@@ -519,7 +540,7 @@ TEST_F(partner_profile_retrieval_test, when_a_template_changes_then_stored_profi
     auto changed = retrieval->replace_templates(template_catalogue::create({stricter}).value(), agreements());
     ASSERT_TRUE(changed) << changed.err().message;
     EXPECT_EQ(*changed, 1u);
-    auto stored = retrieval->stored_profile(alice);
+    auto stored = retrieval->stored_profile(mcptt, alice);
     ASSERT_TRUE(stored);
     EXPECT_NE(stored->content, first->content);
     EXPECT_NE(stored->content.find("<Priority>2</Priority>"), std::string::npos);
@@ -544,7 +565,7 @@ TEST_F(partner_profile_retrieval_test, when_the_same_templates_are_loaded_again_
     auto changed = retrieval->replace_templates(template_catalogue::create({reread}).value(), agreements());
     ASSERT_TRUE(changed) << changed.err().message;
     EXPECT_EQ(*changed, 0u);
-    EXPECT_EQ(retrieval->stored_profile(alice)->content, first->content);
+    EXPECT_EQ(retrieval->stored_profile(mcptt, alice)->content, first->content);
     EXPECT_EQ(link->reports.size(), 1u);
 }
 
@@ -555,7 +576,7 @@ TEST_F(partner_profile_retrieval_test, when_a_template_no_longer_applies_then_th
     auto changed = retrieval->replace_templates(template_catalogue::create({other}).value(), agreements());
     ASSERT_TRUE(changed);
     EXPECT_EQ(*changed, 1u);
-    EXPECT_FALSE(retrieval->stored_profile(alice));
+    EXPECT_FALSE(retrieval->stored_profile(mcptt, alice));
     auto got = run();
     ASSERT_FALSE(got);
     EXPECT_EQ(got.err().code, errc::forbidden);
@@ -590,12 +611,12 @@ TEST_F(partner_profile_retrieval_test,
     ASSERT_TRUE(run("cid-1"));
     link->report_error.reset();
     // Another process is generating and reporting this visitor's profile right now.
-    ASSERT_TRUE(documents->try_acquire_lease("visitor:" + alice, "another process", 10s).value());
+    ASSERT_TRUE(documents->try_acquire_lease("visitor:mcptt:" + alice, "another process", 10s).value());
 
     ASSERT_TRUE(run("cid-2")) << "the revalidation itself needs no lease";
     EXPECT_EQ(link->reports.size(), 1u) << "the lease holder reports, not this request";
 
-    ASSERT_TRUE(documents->release_lease("visitor:" + alice, "another process").value());
+    ASSERT_TRUE(documents->release_lease("visitor:mcptt:" + alice, "another process").value());
     ASSERT_TRUE(run("cid-3"));
     ASSERT_EQ(link->reports.size(), 2u);
     EXPECT_EQ(link->reports[1].report.correlation_id, "cid-3");
@@ -646,7 +667,7 @@ TEST_F(partner_profile_retrieval_test, when_the_system_restarts_then_the_stored_
     auto restarted = std::make_unique<partner_profile_retrieval>(
         config, store::create_sqlite_document_store(dir.path() / "cms.db").value(), link,
         template_catalogue::create({police_template}).value(), clock);
-    auto again = restarted->run(primary, alice, "cid-2");
+    auto again = restarted->run(primary, mcptt, alice, "cid-2");
     ASSERT_TRUE(again) << again.err().message;
     EXPECT_EQ(again->content, first->content);
     EXPECT_EQ(link->fetches.at(1).if_none_match, link->etag);
@@ -680,14 +701,14 @@ TEST_F(partner_profile_retrieval_test,
 
 TEST_F(partner_profile_retrieval_test, when_a_visitor_first_asks_then_the_lease_is_given_back_for_the_next_process) {
     ASSERT_TRUE(run());
-    auto taken = documents->try_acquire_lease("visitor:" + alice, "another process", 1s);
+    auto taken = documents->try_acquire_lease("visitor:mcptt:" + alice, "another process", 1s);
     ASSERT_TRUE(taken) << taken.err().message;
     EXPECT_TRUE(*taken);
 }
 
 TEST_F(partner_profile_retrieval_test, when_the_primary_confirms_the_copy_then_the_store_records_it_once_a_minute) {
     ASSERT_TRUE(run());
-    const store::document_key state{"org.mcprov.visitor", alice, "state.json"};
+    const store::document_key state{"org.mcprov.visitor", alice, "mcptt-state.json"};
     auto before = documents->get(state).value().etag;
     clock->advance(30s);
     ASSERT_TRUE(run());
@@ -704,13 +725,176 @@ TEST_F(partner_profile_retrieval_test, when_another_process_confirmed_the_copy_t
     auto other = std::make_unique<partner_profile_retrieval>(
         config, documents, link, template_catalogue::create({police_template}).value(), clock);
     clock->advance(20min);
-    ASSERT_TRUE(other->run(primary, alice, "cid-other"));
+    ASSERT_TRUE(other->run(primary, mcptt, alice, "cid-other"));
     link->fetch_error = support::make_error(errc::unavailable, "connection refused");
     clock->advance(10min);
     auto stale = run();
     ASSERT_TRUE(stale) << stale.err().message;
     EXPECT_TRUE(stale->stale);
     EXPECT_EQ(stale->age, 10min);
+}
+
+// Alice's migration profiles of every service, and a template with a section for MCData and one for MCVideo.
+class partner_profile_retrieval_services_test : public partner_profile_retrieval_test {
+protected:
+    static constexpr auto mcdata = xcap::mc_service::mcdata;
+    static constexpr auto mcvideo = xcap::mc_service::mcvideo;
+
+    void SetUp() override {
+        partner_profile_retrieval_test::SetUp();
+        const auto& a = devkit::system_a();
+        const auto& u = devkit::example_users()[0];
+        ASSERT_EQ(a.user_id(u), alice);
+        const std::string for_b = "<migration-for xmlns=\"urn:mcprov:migration:1\" partners=\"" + this_system + "\"/>";
+        link->other_services[mcdata] = devkit::mcdata_user_profile(a, u, 1, "visiting", u.groups, for_b);
+        link->other_services[mcvideo] = devkit::mcvideo_user_profile(a, u, 1, "visiting", 7, u.groups, for_b);
+        auto t = parse_migration_template(R"(<migration-template xmlns="urn:mcprov:migration-template:1" name="all">
+  <applies-to primary-system="mcx-a.example.org"/>
+  <groups><deny pattern="sip:*-internal@*"/></groups>
+  <priority mode="cap" value="3"/>
+  <mcdata>
+    <authorisations><withdraw name="allow-group-fd"/></authorisations>
+    <limits><cap name="max-data-size-fd-bytes" value="1024"/></limits>
+  </mcdata>
+  <mcvideo><authorisations><withdraw name="allow-request-remote-initiated-ambient-viewing"/></authorisations></mcvideo>
+</migration-template>)");
+        ASSERT_TRUE(t) << t.err().message;
+        every_service = std::move(t).value();
+        retrieval = std::make_unique<partner_profile_retrieval>(
+            config, documents, link, template_catalogue::create({every_service}).value(), clock);
+    }
+
+    support::result<visitor_profile> run_for(xcap::mc_service service, const std::string& cid = "cid-1") {
+        return retrieval->run(primary, service, alice, cid);
+    }
+
+    // What an MC client of the service would check: the document as its XCAP usage stores it.
+    static void expect_valid(xcap::mc_service service, const std::string& content) {
+        const auto& usage = xcap::user_profile_usage(service);
+        auto checked = xcap::check_profile_document(usage, alice, visitor_profile_name(service), content);
+        EXPECT_TRUE(checked) << xcap::to_string(service) << ": " << checked.err().message;
+    }
+
+    migration_template every_service;
+};
+
+TEST_F(partner_profile_retrieval_services_test,
+       when_each_service_is_asked_then_each_profile_is_adapted_signed_stored_and_reported_apart) {
+    auto video = run_for(mcvideo, "cid-v");
+    auto data = run_for(mcdata, "cid-d");
+    auto ptt = run_for(mcptt, "cid-p");
+    ASSERT_TRUE(video) << video.err().message;
+    ASSERT_TRUE(data) << data.err().message;
+    ASSERT_TRUE(ptt) << ptt.err().message;
+
+    EXPECT_TRUE(has(data->content, "<mcdata-user-profile"));
+    EXPECT_TRUE(has(data->content, "<max-data-size-fd-bytes>1024</max-data-size-fd-bytes>")) << data->content;
+    EXPECT_TRUE(has(data->content, "<max-data-size-sds-bytes>8192</max-data-size-sds-bytes>")) << "not capped";
+    EXPECT_TRUE(has(data->content, "<allow-group-fd>false</allow-group-fd>"));
+    EXPECT_TRUE(has(data->content, "<allow-one-to-one-fd>true</allow-one-to-one-fd>"));
+    EXPECT_TRUE(has(video->content, "<mcvideo-user-profile"));
+    EXPECT_TRUE(has(video->content, "<Priority>3</Priority>")) << "the common cap applies to MCVideo too";
+    EXPECT_TRUE(has(video->content,
+                    "<allow-request-remote-initiated-ambient-viewing>false</allow-request-remote-initiated-ambient-"
+                    "viewing>"));
+    EXPECT_FALSE(has(ptt->content, "max-data-size")) << "MCPTT gets no MCData rules";
+    for (const auto& [service, got] : {std::pair{mcdata, &*data}, std::pair{mcvideo, &*video}, std::pair{mcptt, &*ptt}}) {
+        EXPECT_TRUE(xml::verify_enveloped(got->content, pki->ca_pem)) << xcap::to_string(service);
+        EXPECT_EQ(read_serving_stamp(got->content)->serving_system, this_system);
+        expect_valid(service, got->content);
+        auto stored = retrieval->stored_profile(service, alice);
+        ASSERT_TRUE(stored) << xcap::to_string(service);
+        EXPECT_EQ(stored->content, got->content) << "each service's copy is stored apart";
+    }
+
+    ASSERT_EQ(link->fetches.size(), 3u);
+    EXPECT_EQ(link->fetches[0].service, mcvideo);
+    EXPECT_EQ(link->fetches[1].service, mcdata);
+    EXPECT_EQ(link->fetches[2].service, mcptt);
+    ASSERT_EQ(link->reports.size(), 3u);
+    EXPECT_EQ(link->reports[0].report.service, "mcvideo");
+    EXPECT_EQ(link->reports[0].report.digest, digest_of(video->content));
+    EXPECT_EQ(link->reports[1].report.service, "mcdata");
+    EXPECT_EQ(link->reports[1].report.profile_etag, store::entity_tag_of(link->other_services[mcdata]));
+    EXPECT_EQ(link->reports[2].report.service, "mcptt");
+    auto visitors = retrieval->visitors().value();
+    ASSERT_EQ(visitors.size(), 3u);
+    std::set<xcap::mc_service> listed;
+    for (const auto& v : visitors) {
+        listed.insert(v.service);
+        EXPECT_TRUE(v.reported);
+    }
+    EXPECT_EQ(listed.size(), 3u);
+
+    // Revalidations of each: no new transfer, no new report.
+    ASSERT_TRUE(run_for(mcdata, "cid-d2"));
+    ASSERT_TRUE(run_for(mcvideo, "cid-v2"));
+    EXPECT_EQ(link->fetches[3].if_none_match, store::entity_tag_of(link->other_services[mcdata]));
+    EXPECT_EQ(link->fetches[4].if_none_match, store::entity_tag_of(link->other_services[mcvideo]));
+    EXPECT_EQ(link->reports.size(), 3u);
+}
+
+TEST_F(partner_profile_retrieval_services_test, when_the_primary_has_no_profile_of_a_service_then_only_that_one_is_refused) {
+    link->other_services.erase(mcvideo);
+    ASSERT_TRUE(run_for(mcdata));
+    auto video = run_for(mcvideo);
+    ASSERT_FALSE(video);
+    EXPECT_EQ(video.err().code, errc::not_found);
+    EXPECT_TRUE(retrieval->stored_profile(mcdata, alice));
+    EXPECT_EQ(retrieval->stored_profile(mcvideo, alice).err().code, errc::not_found);
+}
+
+TEST_F(partner_profile_retrieval_services_test, when_the_primary_sends_another_services_profile_then_nothing_is_served) {
+    link->other_services[mcdata] = link->content; // an MCPTT profile where an MCData one was asked for
+    auto data = run_for(mcdata);
+    ASSERT_FALSE(data);
+    EXPECT_EQ(data.err().code, errc::unavailable);
+    EXPECT_EQ(retrieval->stored_profile(mcdata, alice).err().code, errc::not_found);
+    EXPECT_TRUE(link->reports.empty());
+}
+
+TEST_F(partner_profile_retrieval_services_test, when_the_primary_cannot_be_reached_then_each_service_is_served_stale) {
+    ASSERT_TRUE(run_for(mcdata));
+    ASSERT_TRUE(run_for(mcvideo));
+    link->fetch_error = support::make_error(errc::unavailable, "connection refused");
+    clock->advance(10min);
+    for (auto service : {mcdata, mcvideo}) {
+        auto stale = run_for(service, "cid-stale");
+        ASSERT_TRUE(stale) << stale.err().message;
+        EXPECT_TRUE(stale->stale);
+        EXPECT_EQ(stale->age, 10min);
+        EXPECT_EQ(stale->content, retrieval->stored_profile(service, alice)->content);
+    }
+    EXPECT_FALSE(run_for(mcptt)) << "no MCPTT copy was ever stored";
+}
+
+TEST_F(partner_profile_retrieval_services_test, when_the_primary_releases_the_user_then_every_services_copy_is_deleted) {
+    ASSERT_TRUE(run_for(mcptt));
+    ASSERT_TRUE(run_for(mcdata));
+    ASSERT_TRUE(run_for(mcvideo));
+    auto released = retrieval->release(alice, "mcx-a.example.org");
+    ASSERT_TRUE(released) << released.err().message;
+    EXPECT_TRUE(*released);
+    for (auto service : {mcptt, mcdata, mcvideo}) {
+        EXPECT_EQ(retrieval->stored_profile(service, alice).err().code, errc::not_found) << xcap::to_string(service);
+    }
+    EXPECT_TRUE(retrieval->visitors()->empty());
+    EXPECT_TRUE(documents->list_documents("org.mcprov.visitor", alice)->empty()) << "nothing of the visitor is left";
+}
+
+TEST_F(partner_profile_retrieval_services_test, when_the_mcdata_section_changes_then_the_mcdata_copy_is_regenerated) {
+    auto first = run_for(mcdata);
+    ASSERT_TRUE(first);
+    auto changed = every_service;
+    changed.services[static_cast<std::size_t>(mcdata)].limits[0].value = 512;
+    changed.digest = "another digest";
+    auto regenerated = retrieval->replace_templates(template_catalogue::create({changed}).value(), agreements());
+    ASSERT_TRUE(regenerated) << regenerated.err().message;
+    EXPECT_EQ(*regenerated, 1u);
+    auto stored = retrieval->stored_profile(mcdata, alice);
+    ASSERT_TRUE(stored);
+    EXPECT_TRUE(has(stored->content, "<max-data-size-fd-bytes>512</max-data-size-fd-bytes>")) << stored->content;
+    expect_valid(mcdata, stored->content);
 }
 
 } // namespace

@@ -30,7 +30,7 @@ protected:
 
     std::vector<std::string> served(const std::string& user, const std::string& partner,
                                     const std::string& etag = "\"e1\"", const std::string& cid = "cid") {
-        auto released = serving->record_served(user, partner, "migration-profile-1.xml", etag, cid);
+        auto released = serving->record_served(user, partner, "mcptt", "migration-profile-1.xml", etag, cid);
         EXPECT_TRUE(released) << released.err().message;
         return released ? *released : std::vector<std::string>{};
     }
@@ -62,7 +62,7 @@ protected:
 };
 
 TEST_F(serving_register_test, when_a_partner_is_first_served_then_a_serving_record_is_created) {
-    auto released = serving->record_served(alice, mcx_b, "migration-profile-3.xml", "\"e1\"", "cid-1");
+    auto released = serving->record_served(alice, mcx_b, "mcptt", "migration-profile-3.xml", "\"e1\"", "cid-1");
     ASSERT_TRUE(released) << released.err().message;
     EXPECT_TRUE(released->empty());
     auto records = records_of(alice);
@@ -71,12 +71,14 @@ TEST_F(serving_register_test, when_a_partner_is_first_served_then_a_serving_reco
     EXPECT_EQ(r.user, alice);
     EXPECT_EQ(r.partner, mcx_b);
     EXPECT_EQ(r.state, serving_state::serving);
-    EXPECT_EQ(r.profile_name, "migration-profile-3.xml");
-    EXPECT_EQ(r.profile_etag, "\"e1\"");
+    ASSERT_EQ(r.profiles.size(), 1u);
+    EXPECT_EQ(r.profiles[0].service, "mcptt");
+    EXPECT_EQ(r.profiles[0].profile_name, "migration-profile-3.xml");
+    EXPECT_EQ(r.profiles[0].profile_etag, "\"e1\"");
     EXPECT_EQ(r.first_served_at, start);
     EXPECT_EQ(r.last_served_at, start);
     EXPECT_EQ(r.correlation_id, "cid-1");
-    EXPECT_FALSE(r.delivery);
+    EXPECT_FALSE(r.profiles[0].delivery);
     EXPECT_TRUE(serving->pending_releases()->empty());
 }
 
@@ -176,12 +178,13 @@ TEST_F(serving_register_test, when_a_delivery_is_reported_then_it_is_stored_with
     ASSERT_TRUE(serving->record_delivery(alice, mcx_b, r));
     auto records = records_of(alice);
     ASSERT_EQ(records.size(), 1u);
-    ASSERT_TRUE(records[0].delivery);
-    EXPECT_EQ(records[0].delivery->profile_etag, r.profile_etag);
-    EXPECT_EQ(records[0].delivery->digest, r.digest);
-    EXPECT_EQ(records[0].delivery->template_name, r.template_name);
-    EXPECT_EQ(records[0].delivery->delivered_at, r.delivered_at);
-    EXPECT_EQ(records[0].delivery->correlation_id, r.correlation_id);
+    const auto& delivery = records[0].profile("mcptt")->delivery;
+    ASSERT_TRUE(delivery);
+    EXPECT_EQ(delivery->profile_etag, r.profile_etag);
+    EXPECT_EQ(delivery->digest, r.digest);
+    EXPECT_EQ(delivery->template_name, r.template_name);
+    EXPECT_EQ(delivery->delivered_at, r.delivered_at);
+    EXPECT_EQ(delivery->correlation_id, r.correlation_id);
     EXPECT_EQ(records[0].state, serving_state::serving);
 }
 
@@ -196,6 +199,63 @@ TEST_F(serving_register_test, when_a_partner_reports_a_user_it_was_never_given_t
     EXPECT_EQ(records_of(bob).size(), 0u) << "a refused report creates no record";
 }
 
+TEST_F(serving_register_test, when_a_partner_is_served_in_several_services_then_each_has_its_profile_and_delivery) {
+    ASSERT_TRUE(serving->record_served(alice, mcx_b, "mcvideo", "migration-profile-2.xml", "\"v1\"", "cid-1"));
+    ASSERT_TRUE(serving->record_served(alice, mcx_b, "mcptt", "migration-profile-1.xml", "\"p1\"", "cid-2"));
+    ASSERT_TRUE(serving->record_served(alice, mcx_b, "mcdata", "migration-profile-1.xml", "\"d1\"", "cid-3"));
+    auto mcdata_report = report("\"d1\"");
+    mcdata_report.service = "mcdata";
+    ASSERT_TRUE(serving->record_delivery(alice, mcx_b, mcdata_report));
+    auto records = records_of(alice);
+    ASSERT_EQ(records.size(), 1u) << "one record per user and partner";
+    const auto& r = records[0];
+    ASSERT_EQ(r.profiles.size(), 3u);
+    EXPECT_EQ(r.profiles[0].service, "mcptt") << "in the order of the services";
+    EXPECT_EQ(r.profiles[1].service, "mcdata");
+    EXPECT_EQ(r.profiles[2].service, "mcvideo");
+    EXPECT_EQ(r.profile("mcvideo")->profile_etag, "\"v1\"");
+    EXPECT_EQ(r.profile("mcvideo")->profile_name, "migration-profile-2.xml");
+    ASSERT_TRUE(r.profile("mcdata")->delivery);
+    EXPECT_EQ(r.profile("mcdata")->delivery->service, "mcdata");
+    EXPECT_FALSE(r.profile("mcptt")->delivery) << "a report is of its own service only";
+}
+
+TEST_F(serving_register_test, when_a_partner_reports_a_service_it_was_not_given_then_not_found) {
+    served(alice, mcx_b);
+    auto r = report();
+    r.service = "mcvideo";
+    auto refused = serving->record_delivery(alice, mcx_b, r);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.err().code, errc::not_found);
+    EXPECT_FALSE(records_of(alice).at(0).profile("mcvideo"));
+}
+
+TEST_F(serving_register_test, when_services_alternate_then_revalidations_write_nothing) {
+    ASSERT_TRUE(serving->record_served(alice, mcx_b, "mcptt", "migration-profile-1.xml", "\"p1\"", "cid-1"));
+    ASSERT_TRUE(serving->record_served(alice, mcx_b, "mcdata", "migration-profile-1.xml", "\"d1\"", "cid-2"));
+    clock->advance(10s);
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(serving->record_served(alice, mcx_b, "mcptt", "migration-profile-1.xml", "\"p1\"", "cid-x"));
+        ASSERT_TRUE(serving->record_served(alice, mcx_b, "mcdata", "migration-profile-1.xml", "\"d1\"", "cid-y"));
+    }
+    auto r = records_of(alice).at(0);
+    EXPECT_EQ(r.correlation_id, "cid-2") << "no provision since the second changed the record";
+    EXPECT_EQ(r.last_served_at, start);
+}
+
+TEST_F(serving_register_test, when_a_record_from_before_the_services_is_read_then_it_is_the_mcptt_profile) {
+    ASSERT_TRUE(documents->put({"org.mcprov.serving-record", alice, mcx_b},
+                               R"({"user":")" + alice + R"(","partner":")" + mcx_b +
+                                   R"(","state":"serving","profile_name":"migration-profile-1.xml",)"
+                                   R"("profile_etag":"\"e1\"","first_served_at":"2026-11-23T19:13:24Z",)"
+                                   R"("last_served_at":"2026-11-23T19:13:24Z","correlation_id":"c"})",
+                               {}));
+    auto r = records_of(alice).at(0);
+    ASSERT_EQ(r.profiles.size(), 1u);
+    EXPECT_EQ(r.profiles[0].service, "mcptt");
+    EXPECT_EQ(r.profiles[0].profile_etag, "\"e1\"");
+}
+
 TEST_F(serving_register_test, when_a_partner_reports_after_it_was_told_to_release_then_conflict) {
     served(alice, mcx_b);
     served(alice, mcx_c);
@@ -206,7 +266,7 @@ TEST_F(serving_register_test, when_a_partner_reports_after_it_was_told_to_releas
     auto released = serving->record_delivery(alice, mcx_b, report());
     ASSERT_FALSE(released);
     EXPECT_EQ(released.err().code, errc::conflict);
-    EXPECT_FALSE(find(records_of(alice), mcx_b)->delivery);
+    EXPECT_FALSE(find(records_of(alice), mcx_b)->profile("mcptt")->delivery);
 }
 
 TEST_F(serving_register_test, when_a_partner_serves_again_after_a_release_then_the_old_delivery_is_forgotten) {
@@ -214,7 +274,7 @@ TEST_F(serving_register_test, when_a_partner_serves_again_after_a_release_then_t
     ASSERT_TRUE(serving->record_delivery(alice, mcx_b, report()));
     served(alice, mcx_c);
     served(alice, mcx_b);
-    EXPECT_FALSE(find(records_of(alice), mcx_b)->delivery);
+    EXPECT_FALSE(find(records_of(alice), mcx_b)->profile("mcptt")->delivery);
 }
 
 TEST_F(serving_register_test, when_the_same_provision_repeats_then_the_delivery_is_kept) {
@@ -222,7 +282,7 @@ TEST_F(serving_register_test, when_the_same_provision_repeats_then_the_delivery_
     ASSERT_TRUE(serving->record_delivery(alice, mcx_b, report()));
     clock->advance(5min);
     served(alice, mcx_b);
-    EXPECT_TRUE(find(records_of(alice), mcx_b)->delivery);
+    EXPECT_TRUE(find(records_of(alice), mcx_b)->profile("mcptt")->delivery);
 }
 
 TEST_F(serving_register_test, when_every_record_is_listed_then_they_are_ordered_by_user_then_partner) {
@@ -288,10 +348,10 @@ TEST_F(serving_register_test, when_a_minute_has_passed_then_last_served_at_is_re
 TEST_F(serving_register_test, when_the_profile_changes_within_a_minute_then_the_record_is_updated_at_once) {
     served(alice, mcx_b, "\"e1\"", "cid-1");
     clock->advance(5s);
-    serving->record_served(alice, mcx_b, "migration-profile-2.xml", "\"e2\"", "cid-2").value();
+    serving->record_served(alice, mcx_b, "mcptt", "migration-profile-2.xml", "\"e2\"", "cid-2").value();
     auto r = records_of(alice).at(0);
-    EXPECT_EQ(r.profile_name, "migration-profile-2.xml");
-    EXPECT_EQ(r.profile_etag, "\"e2\"");
+    EXPECT_EQ(r.profile("mcptt")->profile_name, "migration-profile-2.xml");
+    EXPECT_EQ(r.profile("mcptt")->profile_etag, "\"e2\"");
     EXPECT_EQ(r.last_served_at, start + 5s);
     EXPECT_EQ(r.first_served_at, start);
     EXPECT_EQ(r.correlation_id, "cid-2");
@@ -308,7 +368,7 @@ TEST_F(serving_register_test, when_two_processes_record_provisions_at_once_then_
     auto provide = [&](serving_register& r, int first) {
         for (int i = 0; i < 30; ++i) {
             const auto& partner = partners[static_cast<std::size_t>(first + i) % partners.size()];
-            if (!r.record_served(alice, partner, "migration-profile-1.xml", "\"e" + std::to_string(i) + "\"", "cid")) {
+            if (!r.record_served(alice, partner, "mcptt", "migration-profile-1.xml", "\"e" + std::to_string(i) + "\"", "cid")) {
                 ++failures;
             }
         }
