@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Requests per second and latency of a migrating visitor's profile at the partner CMS, in one run:
+# Requests per second and latency of a migrating visitor's profile at the partner CMS, in one run, for each MC
+# service (MCPTT, MCData, MCVideo: each its own migration profile, template section, procedure and stored copy):
 #   first        the visitor's FIRST request at the partner: the whole TS 23.280 10.1.4.x procedure. The partner
 #                (mcx-b) asks the primary (mcx-a) for the migration profile over CSCM-x (mutual TLS, on kept-open
 #                connections: up to 8 idle per partner), applies its template, signs the result (XML signature), stores it (SQLite or PostgreSQL),
@@ -23,7 +24,8 @@
 # latency includes the wait behind the other connections' requests: mean latency ~ CONNECTIONS / rate.
 #
 # Usage: bench/migration.sh [BUILD_DIR]
-# Environment: USERS=2000 DURATION=10s CONNECTIONS=32 THREADS=2 (wrk), LOG_LEVEL=warn (both CMSs; with info or debug
+# Environment: USERS=2000 DURATION=10s CONNECTIONS=32 THREADS=2 (wrk), SERVICES="mcptt mcdata mcvideo" (those measured,
+# in this order: the first and revalidated cases of one service, then the next's), LOG_LEVEL=warn (both CMSs; with info or debug
 # the run also counts the procedure's steps in the logs), STORE=sqlite|postgresql (each system's store: its SQLite
 # file, or a database of its own on one throw-away PostgreSQL server).
 set -euo pipefail
@@ -35,12 +37,16 @@ duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
 wrk_threads=${THREADS:-2}
 log_level=${LOG_LEVEL:-warn}
+read -r -a services <<<"${SERVICES:-mcptt mcdata mcvideo}"
 first_limit=150 # seconds the first-request phase may take at most
 
 fail() { echo "bench: $*" >&2; exit 1; }
 [ -x "$built" ] || fail "no $built: build first (make build)"
 for tool in wrk nginx curl openssl awk sqlite3; do
   command -v "$tool" >/dev/null || fail "needs $tool (make setup)"
+done
+for service in "${services[@]}"; do
+  case "$service" in mcptt | mcdata | mcvideo) ;; *) fail "SERVICES are mcptt, mcdata or mcvideo, not $service" ;; esac
 done
 [ "$users" -ge "$connections" ] || fail "USERS ($users) must be at least CONNECTIONS ($connections)"
 [ $((connections % wrk_threads)) -eq 0 ] || fail "CONNECTIONS must be a multiple of THREADS"
@@ -154,20 +160,28 @@ get() { # label url token [curl options...]
   local label=$1 url=$2 bearer=$3; shift 3
   curl -sS --fail-with-body --cacert "dev/$label/ca.pem" -H "Authorization: Bearer $bearer" "$@" "$url"
 }
-profile_path() { echo "/xcap/org.3gpp.mcptt.user-profile/users/$1/mcptt-user-profile-0.xml"; }
+profile_path() { echo "/xcap/org.3gpp.$1.user-profile/users/$2/$1-user-profile-0.xml"; } # service user
+migration_auid() { # service
+  case "$1" in mcptt) echo org.mcprov.migration-profile ;; *) echo "org.mcprov.$1-migration-profile" ;; esac
+}
 
 # --- the visitors: migration profiles at the primary, tokens of the primary's IdM server for the partner ----------
 alice=sip:alice@police.mcx-a.example.org
 started=$(date +%s.%N)
-get mcx-a "https://127.0.0.1:$a_xcap/xcap/org.mcprov.migration-profile/users/$alice/migration-profile-1.xml" \
-  "$admin_a" >alice-migration.xml
 seq -f "sip:v%05g@police.mcx-a.example.org" 1 "$users" >users.list
-sed 's|^|import/org.mcprov.migration-profile/users/|' users.list | xargs mkdir -p
-awk -v alice="$alice" 'NR == FNR { doc = doc $0 "\n"; next }
-  { d = doc; gsub(alice, $0, d); f = "import/org.mcprov.migration-profile/users/" $0 "/migration-profile-1.xml"
-    printf "%s", d > f; close(f) }' alice-migration.xml users.list
+# Each visitor gets alice's migration profile of every service measured, with its own identity.
+for service in "${services[@]}"; do
+  auid=$(migration_auid "$service")
+  get mcx-a "https://127.0.0.1:$a_xcap/xcap/$auid/users/$alice/migration-profile-1.xml" "$admin_a" \
+    >"alice-$service-migration.xml"
+  sed "s|^|import/$auid/users/|" users.list | xargs mkdir -p
+  awk -v alice="$alice" -v auid="$auid" 'NR == FNR { doc = doc $0 "\n"; next }
+    { d = doc; gsub(alice, $0, d); f = "import/" auid "/users/" $0 "/migration-profile-1.xml"
+      printf "%s", d > f; close(f) }' "alice-$service-migration.xml" users.list
+done
 "$mcprov" cms import --config dev/mcx-a/cms.toml import >import.log 2>&1 || { tail import.log; fail "import failed"; }
-grep -q "imported $users documents" import.log || { tail import.log; fail "not every migration profile was imported"; }
+grep -q "imported $((users * ${#services[@]})) documents" import.log ||
+  { tail import.log; fail "not every migration profile was imported"; }
 # `mcprov token` issues one token per run: two runs at a time, one per core.
 issue_tokens() { while read -r u; do echo "$u $(token mcx-a mcx-b "$u" "$user_scope")"; done; }
 half=$(((users + 1) / 2))
@@ -178,14 +192,16 @@ cat tokens.1 tokens.2 >visitors.txt
 [ "$(wc -l <visitors.txt)" -eq "$users" ] || fail "token generation failed"
 echo "bench: $users visitors with migration profiles and tokens in $(seconds_since "$started") s"
 
-# --- check the procedure once, with a visitor the timed runs do not use ---------------------------------------------
+# --- check the procedure once for each service, with a visitor the timed runs do not use --------------------------
 alice_token=$(token mcx-a mcx-b "$alice" "$user_scope")
-alice_url="https://127.0.0.1:$b_xcap$(profile_path "$alice")"
-get mcx-b "$alice_url" "$alice_token" >alice-first.xml || fail "alice's first request at the partner failed"
-get mcx-b "$alice_url" "$alice_token" >alice-again.xml || fail "alice's second request at the partner failed"
-grep -q "sip:mutual-aid@groups.mcx-b.example.org" alice-first.xml || fail "the partner's template was not applied"
-grep -q "SignatureValue" alice-first.xml || fail "the served profile is not signed"
-cmp -s alice-first.xml alice-again.xml || fail "the revalidated profile differs from the first one"
+for service in "${services[@]}"; do
+  alice_url="https://127.0.0.1:$b_xcap$(profile_path "$service" "$alice")"
+  get mcx-b "$alice_url" "$alice_token" >alice-first.xml || fail "alice's first $service request at the partner failed"
+  get mcx-b "$alice_url" "$alice_token" >alice-again.xml || fail "alice's second $service request at the partner failed"
+  grep -q "sip:mutual-aid@groups.mcx-b.example.org" alice-first.xml || fail "the partner's $service template was not applied"
+  grep -q "SignatureValue" alice-first.xml || fail "the served $service profile is not signed"
+  cmp -s alice-first.xml alice-again.xml || fail "the revalidated $service profile differs from the first one"
+done
 
 # --- the timed runs -------------------------------------------------------------------------------------------------
 cat >common.lua <<'LUA'
@@ -207,8 +223,9 @@ function my_requests()
   for line in io.lines(os.getenv("BENCH_VISITORS")) do
     if i % n == id then
       local user, token = line:match("^(%S+) (%S+)$")
-      out[#out + 1] = wrk.format("GET", "/xcap/org.3gpp.mcptt.user-profile/users/" .. user ..
-                                 "/mcptt-user-profile-0.xml", { Authorization = "Bearer " .. token })
+      local service = os.getenv("BENCH_SERVICE")
+      out[#out + 1] = wrk.format("GET", "/xcap/org.3gpp." .. service .. ".user-profile/users/" .. user .. "/" ..
+                                 service .. "-user-profile-0.xml", { Authorization = "Bearer " .. token })
     end
     i = i + 1
   end
@@ -311,43 +328,55 @@ result_of() { # wrk output file -> "requests rps mean p99", failing on errors
   echo "${f[1]} ${f[3]} ${f[4]} ${f[5]}"
 }
 
-echo "bench: first requests: $users visitors, each once, wrk -t$wrk_threads -c$connections"
-a0=$(cpu_ticks "$a_pid"); b0=$(cpu_ticks "$b_pid")
-wrk "${wrk_args[@]}" -d"${first_limit}s" -s first.lua "https://127.0.0.1:$b_xcap/" >first.out 2>&1 &
-wrk_pid=$!; pids+=("$wrk_pid")
-deadline=$((SECONDS + first_limit + 5))
-while [ "$(find . -maxdepth 1 -name 'first-done-*' | wc -l)" -lt "$wrk_threads" ] && kill -0 $wrk_pid 2>/dev/null; do
-  [ $SECONDS -lt $deadline ] || break
-  sleep 0.05
-done
-for _ in $(seq 50); do kill -0 $wrk_pid 2>/dev/null || break; kill -INT $wrk_pid 2>/dev/null || true; sleep 0.1; done
-wait $wrk_pid || true
-grep -q "^FIRST sent $users, completed $users of $users, overflow 0" first.out || { cat first.out; fail "not every visitor was asked exactly once"; }
-r=$(result_of first.out "the first requests") || exit 1
-read -r _ first_rps first_mean first_p99 <<<"$r"
-first_a=$(ms_per_request "$a0" "$(cpu_ticks "$a_pid")" "$users"); first_b=$(ms_per_request "$b0" "$(cpu_ticks "$b_pid")" "$users")
-# The partner stored a profile for every visitor (and alice), and reported each delivery to the primary.
-visitors_json >visitors-after-first.json
-stored=$(count '"user":' <visitors-after-first.json)
-[ "$stored" -eq $((users + 1)) ] || fail "the partner stores $stored visitors, not $((users + 1))"
-[ "$(count '"reported":true' <visitors-after-first.json)" -eq $((users + 1)) ] || fail "some deliveries were not reported"
-delivered=$(get mcx-a "https://127.0.0.1:$a_xcap/migration/serving" "$admin_a" | count '"delivery":')
-[ "$delivered" -eq $((users + 1)) ] || fail "the primary recorded $delivered deliveries, not $((users + 1))"
+declare -A first_rps first_mean first_p99 first_cpu reval_rps reval_mean reval_p99 reval_cpu
+revalidations_total=0
+done_services=0
+for service in "${services[@]}"; do
+  export BENCH_SERVICE=$service
+  rm -f first-done-*
+  echo "bench: $service first requests: $users visitors, each once, wrk -t$wrk_threads -c$connections"
+  a0=$(cpu_ticks "$a_pid"); b0=$(cpu_ticks "$b_pid")
+  wrk "${wrk_args[@]}" -d"${first_limit}s" -s first.lua "https://127.0.0.1:$b_xcap/" >first.out 2>&1 &
+  wrk_pid=$!; pids+=("$wrk_pid")
+  deadline=$((SECONDS + first_limit + 5))
+  while [ "$(find . -maxdepth 1 -name 'first-done-*' | wc -l)" -lt "$wrk_threads" ] && kill -0 $wrk_pid 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || break
+    sleep 0.05
+  done
+  for _ in $(seq 50); do kill -0 $wrk_pid 2>/dev/null || break; kill -INT $wrk_pid 2>/dev/null || true; sleep 0.1; done
+  wait $wrk_pid || true
+  grep -q "^FIRST sent $users, completed $users of $users, overflow 0" first.out || { cat first.out; fail "not every visitor was asked exactly once"; }
+  r=$(result_of first.out "the $service first requests") || exit 1
+  read -r _ first_rps[$service] first_mean[$service] first_p99[$service] <<<"$r"
+  first_cpu[$service]="$(ms_per_request "$b0" "$(cpu_ticks "$b_pid")" "$users") + $(ms_per_request "$a0" "$(cpu_ticks "$a_pid")" "$users")"
+  done_services=$((done_services + 1))
+  # The partner stored a profile of this service for every visitor (and alice), and reported each delivery to the
+  # primary.
+  visitors_json >visitors-after-first.json
+  stored=$(count "\"service\":\"$service\"" <visitors-after-first.json)
+  [ "$stored" -eq $((users + 1)) ] || fail "the partner stores $stored $service visitors, not $((users + 1))"
+  [ "$(count '"reported":true' <visitors-after-first.json)" -eq $(((users + 1) * done_services)) ] ||
+    fail "some deliveries were not reported"
+  delivered=$(get mcx-a "https://127.0.0.1:$a_xcap/migration/serving" "$admin_a" | count '"delivery":')
+  [ "$delivered" -eq $(((users + 1) * done_services)) ] ||
+    fail "the primary recorded $delivered deliveries, not $(((users + 1) * done_services))"
 
-echo "bench: revalidated requests: the same visitors again, wrk -t$wrk_threads -c$connections -d$duration"
-a0=$(cpu_ticks "$a_pid"); b0=$(cpu_ticks "$b_pid")
-wrk "${wrk_args[@]}" -d"$duration" -s cycle.lua "https://127.0.0.1:$b_xcap/" >revalidated.out 2>&1
-a1=$(cpu_ticks "$a_pid"); b1=$(cpu_ticks "$b_pid")
-r=$(result_of revalidated.out "the revalidated requests") || exit 1
-read -r revalidations reval_rps reval_mean reval_p99 <<<"$r"
-reval_a=$(ms_per_request "$a0" "$a1" "$revalidations"); reval_b=$(ms_per_request "$b0" "$b1" "$revalidations")
-# No stored profile was regenerated (no template run): the stored visitors are exactly as after the first requests.
-visitors_json >visitors-after-revalidation.json
-cmp -s visitors-after-first.json visitors-after-revalidation.json || fail "stored visitor profiles changed while revalidating"
+  echo "bench: $service revalidated requests: the same visitors again, wrk -t$wrk_threads -c$connections -d$duration"
+  a0=$(cpu_ticks "$a_pid"); b0=$(cpu_ticks "$b_pid")
+  wrk "${wrk_args[@]}" -d"$duration" -s cycle.lua "https://127.0.0.1:$b_xcap/" >revalidated.out 2>&1
+  a1=$(cpu_ticks "$a_pid"); b1=$(cpu_ticks "$b_pid")
+  r=$(result_of revalidated.out "the $service revalidated requests") || exit 1
+  read -r revalidations reval_rps[$service] reval_mean[$service] reval_p99[$service] <<<"$r"
+  revalidations_total=$((revalidations_total + revalidations))
+  reval_cpu[$service]="$(ms_per_request "$b0" "$b1" "$revalidations") + $(ms_per_request "$a0" "$a1" "$revalidations")"
+  # No stored profile was regenerated (no template run): the stored visitors are exactly as after the first requests.
+  visitors_json >visitors-after-revalidation.json
+  cmp -s visitors-after-first.json visitors-after-revalidation.json || fail "stored visitor profiles changed while revalidating"
+done
 
 # nginx serves one visitor's served profile, saved from a response of the partner.
 v1=$(head -n 1 visitors.txt)
-path=$(profile_path "${v1%% *}")
+path=$(profile_path mcptt "${v1%% *}")
 mkdir -p "www$(dirname "$path")" nginx-tmp
 get mcx-b "https://127.0.0.1:$b_xcap$path" "${v1#* }" >"www$path"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.crt -days 1 \
@@ -399,27 +428,33 @@ if [ "$log_level" = info ] || [ "$log_level" = debug ]; then
   # Every timed first request ran the template and got a full profile; every revalidated one got a 304.
   applied=$(count "step 10: applying template" <mcx-b.log)
   not_modified=$(count "step 7-8: not modified" <mcx-a.log)
-  # Besides wrk's: alice's second request and the one that saved nginx's file; wrk does not count the requests still
-  # in flight when its time is up (at most one per connection).
-  low=$((revalidations + 2)); high=$((low + connections))
-  echo "bench: logs: $applied template runs (expected $((users + 1))), $not_modified not-modified answers from the" \
-    "primary (expected $low to $high)"
-  if [ "$applied" -ne $((users + 1)) ] || [ "$not_modified" -lt $low ] || [ "$not_modified" -gt $high ]; then
+  # Besides wrk's: alice's second request of each service and the one that saved nginx's file; wrk does not count the
+  # requests still in flight when its time is up (at most one per connection and run).
+  low=$((revalidations_total + done_services + 1)); high=$((low + connections * done_services))
+  echo "bench: logs: $applied template runs (expected $(((users + 1) * done_services))), $not_modified not-modified" \
+    "answers from the primary (expected $low to $high)"
+  if [ "$applied" -ne $(((users + 1) * done_services)) ] || [ "$not_modified" -lt $low ] || [ "$not_modified" -gt $high ]; then
     fail "the logs do not match"
   fi
 fi
 
 echo
-echo "Visitor profile at the partner CMS ($size bytes), HTTPS keep-alive, loopback, wrk -t$wrk_threads -c$connections"
+echo "Visitor profiles at the partner CMS (nginx: the MCPTT one, $size bytes), HTTPS keep-alive, loopback, wrk -t$wrk_threads -c$connections"
 echo "(first: $users visitors once each; revalidated and nginx: $duration). CMS log level $log_level; the machine"
 echo "was ${busy}% busy before the run."
-row() { printf '%-46s %10s %10s %10s %16s\n' "$@"; }
+row() { printf '%-54s %10s %10s %10s %16s\n' "$@"; }
 row case "req/s" "mean ms" "p99 ms" "CPU ms/request"
-row "first request (CSCM-x, template, sign, store)" "$first_rps" "$first_mean" "$first_p99" "$first_b + $first_a"
-row "revalidated (conditional CSCM-x, 304)" "$reval_rps" "$reval_mean" "$reval_p99" "$reval_b + $reval_a"
+for service in "${services[@]}"; do
+  row "$service first request (CSCM-x, template, sign, store)" "${first_rps[$service]}" "${first_mean[$service]}" \
+    "${first_p99[$service]}" "${first_cpu[$service]}"
+  row "$service revalidated (conditional CSCM-x, 304)" "${reval_rps[$service]}" "${reval_mean[$service]}" \
+    "${reval_p99[$service]}" "${reval_cpu[$service]}"
+done
 row "nginx static file" "$nginx_rps" "$nginx_mean" "$nginx_p99" "$nginx_cpu"
-awk -v n="$nginx_rps" -v r="$reval_rps" -v f="$first_rps" \
-  'BEGIN { printf "ratios: nginx / revalidated = %.1f, revalidated / first = %.1f, nginx / first = %.1f\n", n / r, r / f, n / f }'
+for service in "${services[@]}"; do
+  awk -v s="$service" -v n="$nginx_rps" -v r="${reval_rps[$service]}" -v f="${first_rps[$service]}" \
+    'BEGIN { printf "ratios %-7s nginx / revalidated = %.1f, revalidated / first = %.1f, nginx / first = %.1f\n", s ":", n / r, r / f, n / f }'
+done
 echo "CPU ms/request: the servers' CPU time (user + system) over the requests: partner + primary for the CMS cases,"
 echo "nginx's master and workers for nginx; wrk's own is not counted. All processes (wrk, both CMSs, nginx) share the"
 echo "machine's $(nproc) core(s)."

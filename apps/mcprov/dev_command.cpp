@@ -61,6 +61,11 @@ int run_dev(const dev_options& options) {
         std::cerr << "mcprov dev: key establishment: " << key_establishment.err().message << "\n";
         return 1;
     }
+    auto migrated = deployment.demonstrate_migration();
+    if (!migrated) {
+        std::cerr << "mcprov dev: migration: " << migrated.err().message << "\n";
+        return 1;
+    }
     const auto& users = devkit::example_users();
     const auto alice_id = a.user_id(users[0]);
     auto at_home = deployment.token(a, a.audience(), alice_id, {devkit::user_scope});
@@ -93,6 +98,9 @@ int run_dev(const dev_options& options) {
               << ": alice in police, bob in fire, carol in both; police permits "
                  "fire, fire permits nobody. Key establishment across them, just now:\n"
               << *key_establishment;
+    std::cout << "\n" << alice_id << " visits " << b.id << ", just now: " << b.id
+              << " adapted each of her profiles from " << a.id << " with its template (mcprov cmc shows the same):\n"
+              << *migrated;
     std::cout << "\nTry:\n"
               << "  export ALICE=" << *at_home << "\n"
               << "  export ALICE_AT_B=" << *visiting << "\n"
@@ -105,7 +113,12 @@ int run_dev(const dev_options& options) {
               << ",\n  # applies its template, signs and stores the result, and serves it\n"
               << "  " << curl_b << " -i -H \"Authorization: Bearer $ALICE_AT_B\" '" << deployment.base(b) << doc << "/"
               << migration::visitor_profile_name(xcap::mc_service::mcptt) << "'\n"
-              << "  # the same, checked (signature, serving system, validity) and compared with the migration profile\n"
+              << "  # her MCData and MCVideo profiles there\n"
+              << "  " << curl_b << " -H \"Authorization: Bearer $ALICE_AT_B\" '" << deployment.base(b)
+              << "/xcap/org.3gpp.mcdata.user-profile/users/" << alice_id << "/mcdata-user-profile-0.xml'\n"
+              << "  " << curl_b << " -H \"Authorization: Bearer $ALICE_AT_B\" '" << deployment.base(b)
+              << "/xcap/org.3gpp.mcvideo.user-profile/users/" << alice_id << "/mcvideo-user-profile-0.xml'\n"
+              << "  # all three, checked (signature, serving system, validity) and compared with the migration profiles\n"
               << "  mcprov cmc --cms " << deployment.base(b) << " --ca " << (dir / b.label / "ca.pem").string()
               << " --system " << b.id << " --user " << alice_id << " --token \"$ALICE_AT_B\" \\\n      --primary "
               << deployment.base(a) << " --primary-ca " << (dir / a.label / "ca.pem").string()

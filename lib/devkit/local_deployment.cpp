@@ -2,9 +2,12 @@
 
 #include <sstream>
 
+#include "mcprov/cmc/profile_fetch.hpp"
+#include "mcprov/cmc/served_profile_check.hpp"
 #include "mcprov/cms/config.hpp"
 #include "mcprov/cms/mc_service_user_database.hpp"
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/migration/profile_changes.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
@@ -163,6 +166,56 @@ result<std::string> local_deployment::token(const mc_system& issuer_system, cons
     r.scopes = std::move(scopes);
     r.lifetime = lifetime;
     return (*issuer)->issue(r);
+}
+
+result<std::string> local_deployment::demonstrate_migration() const {
+    const auto& a = system_a();
+    const auto& b = system_b();
+    const auto alice = a.user_id(example_users()[0]);
+    auto visiting = token(a, b.audience(), alice, {user_scope});
+    auto at_home = token(a, a.audience(), alice, {user_scope});
+    if (!visiting || !at_home) {
+        return visiting ? std::move(at_home).err() : std::move(visiting).err();
+    }
+    const auto b_ca_file = dir(b) / "ca.pem";
+    auto b_ca = support::read_file(b_ca_file);
+    if (!b_ca) {
+        return std::move(b_ca).err();
+    }
+    std::ostringstream out;
+    for (const auto& service : xcap::mc_services()) {
+        const std::string name(service.name);
+        auto served = cmc::fetch_visitor_profile({base(b), b_ca_file.string(), *visiting}, service.service, alice);
+        if (!served || !served->ok()) {
+            return make_error(errc::unavailable, name + ": " + b.id + ": " +
+                                                     (served ? std::to_string(served->status) + " " + served->detail()
+                                                             : served.err().message));
+        }
+        auto checked =
+            cmc::check_served_profile(served->body, *b_ca, {b.id, alice}, std::chrono::system_clock::now());
+        if (!checked) {
+            return make_error(errc::internal, name + ": the profile " + b.id + " served: " + checked.err().message);
+        }
+        const auto& stamp = checked->stamp;
+        auto original = cmc::fetch_migration_profile({base(a), (dir(a) / "ca.pem").string(), *at_home},
+                                                     service.service, alice, stamp.source_profile);
+        if (!original || !original->ok()) {
+            return make_error(errc::unavailable, name + ": " + a.id + ": " +
+                                                     (original ? std::to_string(original->status) + " " +
+                                                                     original->detail()
+                                                               : original.err().message));
+        }
+        auto changes = migration::describe_profile_changes(original->body, checked->unsigned_document);
+        if (!changes) {
+            return std::move(changes).err();
+        }
+        out << "  " << name << ": " << stamp.source_profile << " of " << a.id << ", template " << stamp.template_name
+            << ", signed by " << checked->signer_subject << "\n";
+        for (const auto& line : *changes) {
+            out << "      " << line << "\n";
+        }
+    }
+    return out.str();
 }
 
 std::vector<std::string> running_deployment::reload_templates() {

@@ -1,3 +1,4 @@
+#include <map>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -6,6 +7,7 @@
 #include "mcprov/http/tls.hpp"
 #include "mcprov/migration/served_profile.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 #include "mcprov/xml/signature.hpp"
 #include "two_systems.hpp"
 
@@ -127,6 +129,109 @@ TEST_F(migration, when_a_visitor_first_asks_then_the_partner_runs_the_procedure_
     auto stored = service_read(two_systems::alice);
     ASSERT_EQ(stored.result(), status::ok);
     EXPECT_EQ(stored.body(), body);
+}
+
+// The JSON of GET /migration/serving: the record of one user at one partner, or null.
+boost::json::object serving_record_of(const std::string& listing, const std::string& user, const std::string& partner) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(listing, ec);
+    if (!ec && value.is_array()) {
+        for (const auto& r : value.as_array()) {
+            if (r.is_object() && r.as_object().at("user") == user.c_str() &&
+                r.as_object().at("partner") == partner.c_str()) {
+                return r.as_object();
+            }
+        }
+    }
+    return {};
+}
+
+TEST_F(migration, when_a_visitor_uses_mcdata_and_mcvideo_then_each_profile_is_adapted_served_stale_and_released) {
+    start_both();
+    const auto& alice = two_systems::alice;
+    const auto service_token =
+        systems.token("mcx-b", "mcx-b", "sip:mcptt-as@mcx-b.example.org", {two_systems::service_scope});
+    std::map<std::string, std::string> served;
+    for (const std::string service : {"mcdata", "mcvideo"}) {
+        auto res = systems.get("mcx-b", systems.service_profile_url("mcx-b", service, alice),
+                               systems.visitor_token(alice));
+        ASSERT_EQ(res.result(), status::ok) << service << ": " << res.body();
+        EXPECT_EQ(res[boost::beast::http::field::content_type],
+                  "application/vnd.3gpp." + service + "-user-profile+xml");
+        const auto& body = res.body();
+        served[service] = body;
+        // From the migration profile for mcx-b, signed by mcx-b, valid against the service's schema.
+        EXPECT_TRUE(contains(body, "<ProfileName>visiting-mcx-b</ProfileName>")) << body;
+        EXPECT_FALSE(contains(body, "migration-for"));
+        EXPECT_TRUE(xml::verify_enveloped(body, ca("mcx-b"))) << service;
+        auto stamp = mcprov::migration::read_serving_stamp(body);
+        ASSERT_TRUE(stamp) << stamp.err().message;
+        EXPECT_EQ(stamp->serving_system, "mcx-b.example.org");
+        EXPECT_EQ(stamp->template_name, "mcx-a-police");
+        const auto service_id = xcap::service_named(service).value();
+        auto valid = xcap::check_profile_document(xcap::user_profile_usage(service_id), alice,
+                                                  service + "-user-profile-0.xml", body);
+        EXPECT_TRUE(valid) << service << ": " << valid.err().message;
+        // The police template: internal groups denied everywhere, and each service's own section.
+        EXPECT_FALSE(contains(body, "police-internal")) << service;
+        if (service == "mcdata") {
+            EXPECT_TRUE(contains(body, "<allow-group-fd>false</allow-group-fd>")) << body;
+            EXPECT_TRUE(contains(body, "<max-data-size-fd-bytes>10485760</max-data-size-fd-bytes>")) << body;
+        } else {
+            EXPECT_TRUE(contains(body, "<Priority>3</Priority>")) << body;
+            EXPECT_TRUE(contains(body, "<allow-request-remote-initiated-ambient-viewing>false<")) << body;
+        }
+        std::string cid(res["X-Correlation-ID"]);
+        EXPECT_TRUE(contains(systems.log("mcx-a"),
+                             "[" + cid + "] step 5: mcx-b.example.org asks for the " + service + " migration profile"));
+        // The partner's MC service server of that service gets the stored copy.
+        auto stored = systems.get("mcx-b", systems.service_profile_url("mcx-b", service, alice), service_token);
+        ASSERT_EQ(stored.result(), status::ok);
+        EXPECT_EQ(stored.body(), body);
+    }
+    // The primary keeps one record of alice at mcx-b, with what each service's delivery was.
+    auto listing =
+        systems.get("mcx-a", systems.base("mcx-a") + "/migration/serving", systems.admin_token("mcx-a")).body();
+    auto record = serving_record_of(listing, alice, "mcx-b.example.org");
+    ASSERT_FALSE(record.empty()) << listing;
+    const auto& profiles = record.at("profiles").as_array();
+    ASSERT_EQ(profiles.size(), 2u) << listing;
+    EXPECT_EQ(profiles[0].at("service"), "mcdata");
+    EXPECT_EQ(profiles[1].at("service"), "mcvideo");
+    for (const auto& p : profiles) {
+        std::string service(p.at("service").as_string());
+        EXPECT_EQ(p.at("delivery").at("digest"), ("sha-256:" + support::hex_encode(support::sha256(served[service]))).c_str())
+            << listing;
+    }
+
+    // The primary goes down: each service's stored copy is served, marked stale.
+    systems.process("mcx-a").signal(SIGTERM);
+    ASSERT_TRUE(systems.process("mcx-a").wait(std::chrono::seconds(15)));
+    for (const std::string service : {"mcdata", "mcvideo"}) {
+        auto stale = systems.get("mcx-b", systems.service_profile_url("mcx-b", service, alice),
+                                 systems.visitor_token(alice));
+        ASSERT_EQ(stale.result(), status::ok) << service << ": " << stale.body();
+        EXPECT_TRUE(contains(std::string(stale[boost::beast::http::field::warning]), "110")) << service;
+        EXPECT_EQ(stale.body(), served[service]);
+    }
+
+    // Back up, the primary serves alice at home (her MCData profile): mcx-b deletes every service's copy.
+    ASSERT_TRUE(systems.start("mcx-a"));
+    auto home = systems.get("mcx-a", systems.service_profile_url("mcx-a", "mcdata", alice, "mcdata-user-profile-1.xml"),
+                            systems.token("mcx-a", "mcx-a", alice, {two_systems::user_scope}));
+    ASSERT_EQ(home.result(), status::ok) << home.body();
+    for (const std::string service : {"mcdata", "mcvideo"}) {
+        EXPECT_TRUE(eventually([&] {
+            return systems.get("mcx-b", systems.service_profile_url("mcx-b", service, alice), service_token)
+                       .result() == status::not_found;
+        })) << service;
+    }
+    auto visitors = systems.get("mcx-b", systems.base("mcx-b") + "/migration/visitors", systems.admin_token("mcx-b"));
+    EXPECT_EQ(visitors.body(), "[]");
+    EXPECT_TRUE(eventually([&] {
+        auto after = systems.get("mcx-a", systems.base("mcx-a") + "/migration/serving", systems.admin_token("mcx-a"));
+        return serving_record_of(after.body(), alice, "mcx-b.example.org").at("state") == "released";
+    }));
 }
 
 TEST_F(migration, when_the_visitor_asks_again_then_the_copy_is_revalidated_without_transfer) {
@@ -609,10 +714,36 @@ TEST(dev_process, when_dev_runs_then_a_visitor_gets_its_adapted_profile_and_cmc_
                        "--primary-ca", (dir.path() / "dev" / "mcx-a" / "ca.pem").string(), "--primary-token", at_home},
                       dir.path() / "cmc-run");
     EXPECT_EQ(cmc.wait(std::chrono::seconds(30)).value_or(-1), 0) << cmc.err();
-    EXPECT_TRUE(contains(cmc.out(), "served by mcx-b.example.org: valid")) << cmc.out();
+    for (const std::string service : {"mcptt", "mcdata", "mcvideo"}) {
+        EXPECT_TRUE(contains(cmc.out(), service + " profile of " + two_systems::alice +
+                                            " served by mcx-b.example.org: valid"))
+            << cmc.out();
+    }
     EXPECT_TRUE(contains(cmc.out(), "signed by      CN=mcx-b.example.org\n")) << cmc.out();
     EXPECT_TRUE(contains(cmc.out(), "group removed: sip:police-internal@groups.mcx-a.example.org")) << cmc.out();
     EXPECT_TRUE(contains(cmc.out(), "priority: 7 -> 3")) << cmc.out();
+    // What the template's MCData and MCVideo sections changed.
+    EXPECT_TRUE(contains(cmc.out(), "limit max-data-size-fd-bytes: 52428800 -> 10485760")) << cmc.out();
+    EXPECT_TRUE(contains(cmc.out(), "authorisation withdrawn: allow-group-fd")) << cmc.out();
+    EXPECT_TRUE(contains(cmc.out(), "authorisation withdrawn: allow-request-remote-initiated-ambient-viewing"))
+        << cmc.out();
+    // mcprov dev showed the same visit when it started.
+    EXPECT_TRUE(contains(dev.out(), "  mcdata: migration-profile-1.xml of mcx-a.example.org, template mcx-a-police, "
+                                    "signed by CN=mcx-b.example.org\n"))
+        << dev.out();
+    EXPECT_TRUE(contains(dev.out(), "limit max-data-size-fd-bytes: 52428800 -> 10485760")) << dev.out();
+
+    // One service only, written to a folder.
+    child_process video(MCPROV_BINARY,
+                        {"cmc", "--cms", b, "--ca", (dir.path() / "dev" / "mcx-b" / "ca.pem").string(), "--system",
+                         "mcx-b.example.org", "--user", two_systems::alice, "--token", visiting, "--service", "mcvideo",
+                         "--output", (dir.path() / "served").string()},
+                        dir.path() / "cmc-video");
+    EXPECT_EQ(video.wait(std::chrono::seconds(30)).value_or(-1), 0) << video.err();
+    EXPECT_FALSE(contains(video.out(), "mcptt profile")) << video.out();
+    auto written = support::read_file(dir.path() / "served" / "mcvideo-user-profile-0.xml");
+    ASSERT_TRUE(written) << written.err().message;
+    EXPECT_TRUE(xml::verify_enveloped(*written, support::read_file(dir.path() / "dev" / "mcx-b" / "ca.pem").value()));
 
     // The same profile is not valid for another system.
     child_process elsewhere(MCPROV_BINARY,

@@ -19,6 +19,7 @@
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
+#include "mcprov/xcap/application_usage.hpp"
 
 namespace mcprov::testing {
 
@@ -64,8 +65,8 @@ public:
         auto from = store::create_sqlite_document_store(from_file);
         auto to = store::open_store(to_url, support::create_system_clock());
         ASSERT_TRUE(from && to);
-        for (const auto* auid : {"org.3gpp.mcptt.user-profile", "org.3gpp.mcdata.user-profile",
-                                 "org.3gpp.mcvideo.user-profile", "org.mcprov.migration-profile"}) {
+        for (const auto& usage : xcap::application_usages()) {
+            const std::string auid(usage.auid);
             auto documents = (*from)->list_all(auid);
             ASSERT_TRUE(documents) << documents.err().message;
             for (const auto& d : *documents) {
@@ -154,7 +155,14 @@ public:
     std::string base(const std::string& label) const { return deployment_.base(system(label)); }
     std::string profile_url(const std::string& label, const std::string& user,
                             const std::string& name = "mcptt-user-profile-0.xml") const {
-        return base(label) + "/xcap/org.3gpp.mcptt.user-profile/users/" + user + "/" + name;
+        return service_profile_url(label, "mcptt", user, name);
+    }
+    // A document of the user profile usage of `service` ("mcptt", "mcdata", "mcvideo"); by default the one a
+    // visitor is served.
+    std::string service_profile_url(const std::string& label, const std::string& service, const std::string& user,
+                                    const std::string& name = {}) const {
+        return base(label) + "/xcap/org.3gpp." + service + ".user-profile/users/" + user + "/" +
+               (name.empty() ? service + "-user-profile-0.xml" : name);
     }
 
     // A token of `issuer_label`'s identity management server for use at `audience_label`'s CMS.

@@ -62,6 +62,13 @@ public:
     // "<KMS URI>: ..." for a KMS.
     support::result<std::unique_ptr<running_deployment>> start() const;
 
+    // Alice of mcx-a visits mcx-b, on the running deployment: for each MC service, mcx-b's CMS obtains her migration
+    // profile from mcx-a, adapts, signs and serves it; each is checked as her client would (signed by mcx-b, meant
+    // for it, valid, hers) and compared with the migration profile. Returns, per service, the source profile, the
+    // template and the signer, then what the template changed, one line each. Errors: the first that fails, naming
+    // its service.
+    support::result<std::string> demonstrate_migration() const;
+
     // An access token of `issuer`'s identity management server (its key in the system's folder) for `audience`.
     support::result<std::string> token(const mc_system& issuer, const std::string& audience, const std::string& mc_id,
                                        std::vector<std::string> scopes,
