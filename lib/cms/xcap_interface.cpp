@@ -81,10 +81,10 @@ http::response xcap_error(unsigned version, std::string_view condition, std::str
 }
 
 // The MC service ID a token carries for the service an application usage belongs to.
-std::string_view token_id_for(const identity::access_token& token, std::string_view auid) {
-    std::string_view specific = auid == "org.3gpp.mcptt.user-profile"    ? token.mcptt_id
-                                : auid == "org.3gpp.mcdata.user-profile" ? token.mcdata_id
-                                                                         : token.mcvideo_id;
+std::string_view token_id_for(const identity::access_token& token, xcap::mc_service service) {
+    std::string_view specific = service == xcap::mc_service::mcptt    ? token.mcptt_id
+                                : service == xcap::mc_service::mcdata ? token.mcdata_id
+                                                                      : token.mcvideo_id;
     return specific.empty() ? std::string_view(token.mc_id) : specific;
 }
 
@@ -280,7 +280,7 @@ private:
             if (!token.has_scope(config_.user_scope)) {
                 return make_error(errc::forbidden, "the access token lacks the scope " + config_.user_scope);
             }
-            if (token_id_for(token, uri->auid) != uri->xui) {
+            if (token_id_for(token, usage->service) != uri->xui) {
                 return make_error(errc::forbidden, "a user may only access their own documents");
             }
             // The user asks for its profile at home: partners that served it must delete their copies.
@@ -371,7 +371,7 @@ private:
         if (!who.token.has_scope(config_.user_scope)) {
             return refuse(bhttp::status::forbidden, "the access token lacks the scope " + config_.user_scope);
         }
-        if (token_id_for(who.token, uri.auid) != uri.xui) {
+        if (token_id_for(who.token, service) != uri.xui) {
             return refuse(bhttp::status::forbidden, "a user may only access their own documents");
         }
         if (!migration::is_user_of(primary, uri.xui)) {

@@ -75,6 +75,9 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
                          2 * std::chrono::duration_cast<std::chrono::milliseconds>(setup.cscm.timeout) +
                              std::chrono::seconds(10)},
         documents, *client, std::move(templates).value(), clock);
+    if (auto discarded = services->retrieval->discard_earlier_copies(); !discarded) {
+        return make_error(errc::io, "the stored visitors cannot be read: " + discarded.err().message);
+    }
     services->releases =
         std::make_shared<release_worker>(services->serving, *client, *agreements, config.release_retry);
     services->partners = *client;

@@ -599,4 +599,36 @@ result<std::vector<visitor_entry>> partner_profile_retrieval::visitors() const {
     return out;
 }
 
+result<std::size_t> partner_profile_retrieval::discard_earlier_copies() {
+    constexpr std::string_view earlier_state = "state.json";
+    constexpr std::string_view earlier_received = "migration-profile.xml";
+    auto all = documents_->list_all(visitor_auid);
+    if (!all) {
+        return std::move(all).err();
+    }
+    std::size_t discarded = 0;
+    for (const auto& d : *all) {
+        if (d.name != earlier_state) {
+            continue;
+        }
+        const visitor_key visitor{xcap::mc_service::mcptt, d.xui};
+        visitor_lease lease(lock_for(visitor), *documents_, visitor, holder_, config_.procedure_deadline);
+        if (auto taken = lease.acquire(); !taken) {
+            return std::move(taken).err();
+        }
+        std::vector<store::document_write> writes{{{std::string(visitor_auid), d.xui, std::string(earlier_state)}, {}},
+                                                  {{std::string(visitor_auid), d.xui, std::string(earlier_received)}, {}}};
+        // The served copy has the name it had then; it is this version's only if this version stored its state.
+        if (auto current = documents_->get(visitor.state()); !current && current.err().code == errc::not_found) {
+            writes.push_back({visitor.served(), std::nullopt});
+        }
+        if (auto removed = documents_->write_all(writes); !removed) {
+            return std::move(removed).err();
+        }
+        log()->info("{} a copy stored by an earlier version deleted; the next request obtains it again", d.xui);
+        ++discarded;
+    }
+    return discarded;
+}
+
 } // namespace mcprov::migration

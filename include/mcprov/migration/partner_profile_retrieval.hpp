@@ -110,6 +110,11 @@ public:
 
     support::result<std::vector<visitor_entry>> visitors() const;
 
+    // Copies stored by mcprov before profiles were kept per service (MCPTT only, beside state.json) are not read by
+    // this version: deletes them, so that no MC service server or release meets one, and the visitor's next request
+    // obtains the profile again. Returns how many visitors had one.
+    support::result<std::size_t> discard_earlier_copies();
+
 private:
     struct stored_visitor;
     struct visitor_key;

@@ -734,6 +734,27 @@ TEST_F(partner_profile_retrieval_test, when_another_process_confirmed_the_copy_t
     EXPECT_EQ(stale->age, 10min);
 }
 
+TEST_F(partner_profile_retrieval_test, when_copies_of_an_earlier_version_are_stored_then_they_are_discarded) {
+    const std::string bob = "sip:bob@fire.mcx-a.example.org";
+    auto put = [&](const std::string& user, const std::string& name) {
+        ASSERT_TRUE(documents->put({"org.mcprov.visitor", user, name}, "<x/>", {}));
+    };
+    for (const auto* name : {"state.json", "migration-profile.xml", "mcptt-user-profile-0.xml"}) {
+        put(bob, name);
+    }
+    ASSERT_TRUE(run()); // alice: stored by this version
+    put(alice, "state.json"); // and a leftover of the earlier one beside it
+    auto alice_served = retrieval->stored_profile(mcptt, alice)->content;
+
+    auto discarded = retrieval->discard_earlier_copies();
+    ASSERT_TRUE(discarded) << discarded.err().message;
+    EXPECT_EQ(*discarded, 2u);
+    EXPECT_TRUE(documents->list_documents("org.mcprov.visitor", bob)->empty()) << "bob's earlier copy is gone";
+    EXPECT_EQ(retrieval->stored_profile(mcptt, alice)->content, alice_served) << "this version's copy stays";
+    EXPECT_EQ(documents->get({"org.mcprov.visitor", alice, "state.json"}).err().code, errc::not_found);
+    EXPECT_EQ(*retrieval->discard_earlier_copies(), 0u);
+}
+
 // Alice's migration profiles of every service, and a template with a section for MCData and one for MCVideo.
 class partner_profile_retrieval_services_test : public partner_profile_retrieval_test {
 protected:
