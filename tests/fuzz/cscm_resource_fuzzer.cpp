@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     auto again = mcprov::cscm::parse_resource(mcprov::cscm::path_of(*parsed));
-    if (!again || again->kind != parsed->kind || again->user != parsed->user) {
+    if (!again || again->kind != parsed->kind || again->user != parsed->user || again->service != parsed->service) {
         __builtin_trap();
     }
     return 0;
