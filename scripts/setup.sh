@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libxml2-dev libxmlsec1-dev libsqlite3-dev libpq-dev libssl-dev libwolfssl-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libwbxml2-dev
   openssl curl wrk nginx-light bc sqlite3
   postgresql
 )

@@ -118,4 +118,13 @@ support::result<message> decode_xml(std::string_view bytes, const decode_limits&
 // Errors: invalid_argument (text XML cannot carry, such as a control character).
 support::result<std::string> encode_xml(const message& m);
 
+// The WBXML representation (WBXML 1.2, SyncML 1.2's public id 0x1201, UTF-8, code pages SyncML and MetInf). Strings,
+// string-table references, entities and opaque data are read; Data is written as an inline string, or as opaque bytes
+// when it holds NUL or its item's Format is bin. decode_wbxml errors: too_large, invalid_argument (another public id,
+// charset or code page, an unknown tag token, attributes, a truncated message, and what decode_xml refuses in the
+// element tree).
+support::result<message> decode_wbxml(std::string_view bytes, const decode_limits& limits = {});
+// Errors: invalid_argument (a command DM does not know, which has no token).
+support::result<std::string> encode_wbxml(const message& m);
+
 } // namespace mcprov::syncml
