@@ -5,8 +5,8 @@
 #include <optional>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
+#include "digest.hpp"
 #include "mcprov/support/encoding.hpp"
 
 namespace mcprov::syncml {
@@ -15,17 +15,8 @@ namespace {
 using support::errc;
 using support::make_error;
 using support::result;
-
-std::string md5(std::string_view bytes) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_Digest(bytes.data(), bytes.size(), out, &size, EVP_md5(), nullptr);
-    return std::string(reinterpret_cast<const char*>(out), size);
-}
-
-std::string b64_md5(std::string_view bytes) {
-    return support::base64_encode(md5(bytes));
-}
+using detail::b64_md5;
+using detail::md5;
 
 std::string_view trimmed(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {

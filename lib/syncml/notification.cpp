@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <openssl/evp.h>
-
+#include "digest.hpp"
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/syncml/credentials.hpp"
 
@@ -14,16 +13,11 @@ namespace {
 using support::errc;
 using support::make_error;
 using support::result;
+using detail::b64_md5;
+using detail::md5;
 
 constexpr std::size_t digest_bytes = 16;
 constexpr std::size_t fixed_trigger_bytes = 8; // version to length-identifier
-
-std::string md5(std::string_view bytes) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_Digest(bytes.data(), bytes.size(), out, &size, EVP_md5(), nullptr);
-    return std::string(reinterpret_cast<const char*>(out), size);
-}
 
 bool is_usable_server_id(std::string_view id) {
     return !id.empty() && id.size() <= 255 &&
