@@ -34,8 +34,8 @@ std::string session_id_text(std::uint16_t session_id) {
 
 std::string notification_digest(std::string_view server_id, std::string_view password, std::string_view nonce,
                                 std::string_view trigger) {
-    const auto secret = support::base64_encode(md5(std::string(server_id) + ":" + std::string(password)));
-    return md5(secret + ":" + std::string(nonce) + ":" + support::base64_encode(md5(trigger)));
+    const auto secret = b64_md5(std::string(server_id) + ":" + std::string(password));
+    return md5(secret + ":" + std::string(nonce) + ":" + b64_md5(trigger));
 }
 
 result<std::string> encode_notification(const notification& n, std::string_view password, std::string_view nonce) {
