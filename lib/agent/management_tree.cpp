@@ -1,0 +1,438 @@
+#include "mcprov/agent/management_tree.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace mcprov::agent {
+namespace {
+
+using support::errc;
+using support::make_error;
+using support::result;
+
+constexpr std::string_view formats[] = {"b64", "bin",  "bool", "chr",   "int",  "node",
+                                        "null", "xml", "date", "time", "float"};
+
+// A URI of the tree: its segments below the root, and a property asked for with "?prop=".
+struct parsed_uri {
+    unsigned status = dm_status::ok;
+    std::vector<std::string_view> segments;
+    std::optional<std::string_view> property;
+};
+
+parsed_uri parse_uri(std::string_view uri, const tree_limits& limits) {
+    parsed_uri out;
+    if (uri.size() > limits.max_total_length) {
+        out.status = dm_status::uri_too_long;
+        return out;
+    }
+    if (const auto query = uri.find('?'); query != std::string_view::npos) {
+        const auto q = uri.substr(query + 1);
+        uri = uri.substr(0, query);
+        if (!q.starts_with("prop=") || q.size() == 5) {
+            out.status = q.starts_with("list=") ? dm_status::not_supported : dm_status::bad_request;
+            return out;
+        }
+        out.property = q.substr(5);
+    }
+    if (uri == "." || uri == "./") {
+        return out;
+    }
+    if (uri.starts_with("./")) {
+        uri.remove_prefix(2);
+    }
+    while (true) {
+        const auto slash = uri.find('/');
+        const auto segment = uri.substr(0, slash);
+        if (segment.empty() || segment == "." || segment == "..") {
+            out.status = dm_status::bad_request;
+            return out;
+        }
+        if (segment.size() > limits.max_segment_length || out.segments.size() + 1 > limits.max_depth) {
+            out.status = dm_status::uri_too_long;
+            return out;
+        }
+        out.segments.push_back(segment);
+        if (slash == std::string_view::npos) {
+            break;
+        }
+        uri.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+// Whether a value is one of its format (TND 7.5); 0 when it is, else the status to answer.
+unsigned check_value(const node_value& v, const tree_limits& limits) {
+    if (std::find(std::begin(formats), std::end(formats), v.format) == std::end(formats)) {
+        return dm_status::unsupported_format;
+    }
+    if (v.data.size() > limits.max_value_bytes) {
+        return dm_status::too_large;
+    }
+    if (v.format == "bool" && v.data != "true" && v.data != "false") {
+        return dm_status::bad_request;
+    }
+    if (v.format == "int") {
+        std::uint32_t n = 0;
+        auto [end, ec] = std::from_chars(v.data.data(), v.data.data() + v.data.size(), n);
+        if (v.data.empty() || ec != std::errc() || end != v.data.data() + v.data.size()) {
+            return dm_status::bad_request;
+        }
+    }
+    return 0;
+}
+
+} // namespace
+
+struct management_tree::node {
+    std::string name;
+    node* parent = nullptr;
+    bool interior = true;
+    node_value value;  // a leaf's
+    std::string type;  // an interior node's (an MO's identifier at its root)
+    access_control_list acl;
+    std::string title;
+    bool permanent = false;
+    std::vector<std::unique_ptr<node>> children;
+
+    node* child(std::string_view n) const {
+        for (const auto& c : children) {
+            if (c->name == n) {
+                return c.get();
+            }
+        }
+        return nullptr;
+    }
+    std::size_t count() const {
+        std::size_t n = 1;
+        for (const auto& c : children) {
+            n += c->count();
+        }
+        return n;
+    }
+    bool holds_permanent() const {
+        return permanent || std::any_of(children.begin(), children.end(),
+                                        [](const auto& c) { return c->holds_permanent(); });
+    }
+};
+
+// Where a URI leads: the deepest node that exists on its path and how many of its segments that covers.
+struct management_tree::located {
+    parsed_uri uri;
+    node* deepest = nullptr;
+    std::size_t reached = 0;
+    node* found() const { return uri.status == dm_status::ok && reached == uri.segments.size() ? deepest : nullptr; }
+};
+
+management_tree::management_tree(tree_limits limits) : limits_(limits), root_(std::make_unique<node>()) {
+    root_->name = ".";
+    root_->acl = access_control_list::parse("Add=*&Get=*").value();
+    root_->permanent = true;
+}
+
+management_tree::~management_tree() = default;
+management_tree::management_tree(management_tree&&) noexcept = default;
+management_tree& management_tree::operator=(management_tree&&) noexcept = default;
+
+management_tree::located management_tree::locate(std::string_view uri) const {
+    located at{parse_uri(uri, limits_), root_.get(), 0};
+    if (at.uri.status != dm_status::ok) {
+        return at;
+    }
+    for (const auto segment : at.uri.segments) {
+        auto* next = at.deepest->interior ? at.deepest->child(segment) : nullptr;
+        if (!next) {
+            break;
+        }
+        at.deepest = next;
+        ++at.reached;
+    }
+    return at;
+}
+
+// TND 7.7.1: the nearest ACL on the way to the root that names the command decides.
+bool management_tree::permitted(const node& n, dm_command c, std::string_view server) const {
+    for (const node* at = &n; at; at = at->parent) {
+        if (at->acl.names(c)) {
+            return at->acl.allows(c, server);
+        }
+    }
+    return false;
+}
+
+management_tree::node* management_tree::make_interiors(const located& at, std::size_t upto) {
+    node* n = at.deepest;
+    for (std::size_t i = at.reached; i < upto; ++i) {
+        auto made = std::make_unique<node>();
+        made->name = std::string(at.uri.segments[i]);
+        made->parent = n;
+        n = n->children.emplace_back(std::move(made)).get();
+        ++nodes_;
+    }
+    return n;
+}
+
+result<void> management_tree::install_interior(std::string_view uri, std::string_view type, std::string_view acl,
+                                               bool permanent) {
+    auto parsed_acl = access_control_list::parse(acl);
+    if (!parsed_acl) {
+        return std::move(parsed_acl).err();
+    }
+    const auto at = locate(uri);
+    if (at.uri.status != dm_status::ok || at.uri.property) {
+        return make_error(errc::invalid_argument, "'" + std::string(uri) + "' is not a node's URI");
+    }
+    if (!at.deepest->interior) {
+        return make_error(errc::invalid_argument, "a leaf stands in the way of " + std::string(uri));
+    }
+    node* n = make_interiors(at, at.uri.segments.size());
+    n->type = std::string(type);
+    n->acl = std::move(parsed_acl).value();
+    n->permanent = permanent;
+    return {};
+}
+
+result<void> management_tree::install_leaf(std::string_view uri, node_value value, std::string_view acl,
+                                           bool permanent) {
+    auto parsed_acl = access_control_list::parse(acl);
+    if (!parsed_acl) {
+        return std::move(parsed_acl).err();
+    }
+    const auto at = locate(uri);
+    if (at.uri.status != dm_status::ok || at.uri.property || at.uri.segments.empty()) {
+        return make_error(errc::invalid_argument, "'" + std::string(uri) + "' is not a leaf's URI");
+    }
+    node* leaf = at.found();
+    if (leaf && leaf->interior) {
+        return make_error(errc::invalid_argument, std::string(uri) + " is an interior node");
+    }
+    if (!leaf) {
+        if (!at.deepest->interior) {
+            return make_error(errc::invalid_argument, "a leaf stands in the way of " + std::string(uri));
+        }
+        node* parent = make_interiors(at, at.uri.segments.size() - 1);
+        auto made = std::make_unique<node>();
+        made->name = std::string(at.uri.segments.back());
+        made->parent = parent;
+        made->interior = false;
+        leaf = parent->children.emplace_back(std::move(made)).get();
+        ++nodes_;
+    }
+    leaf->value = std::move(value);
+    leaf->acl = std::move(parsed_acl).value();
+    leaf->permanent = permanent;
+    return {};
+}
+
+tree_answer management_tree::get(std::string_view uri, std::string_view server) const {
+    const auto at = locate(uri);
+    if (at.uri.status != dm_status::ok) {
+        return {at.uri.status, std::nullopt};
+    }
+    const auto* n = at.found();
+    if (!n) {
+        return {dm_status::not_found, std::nullopt};
+    }
+    if (!permitted(*n, dm_command::get, server)) {
+        return {dm_status::permission_denied, std::nullopt};
+    }
+    if (at.uri.property) {
+        const auto p = *at.uri.property;
+        auto text = [](std::string data) { return node_value{"chr", "text/plain", std::move(data)}; };
+        if (p == "ACL") {
+            return {dm_status::ok, text(n->acl.to_string())};
+        }
+        if (p == "Format") {
+            return {dm_status::ok, text(n->interior ? "node" : n->value.format)};
+        }
+        if (p == "Type") {
+            return {dm_status::ok, text(n->interior ? n->type : n->value.type)};
+        }
+        if (p == "Name") {
+            return {dm_status::ok, text(n->name)};
+        }
+        if (p == "Title") {
+            return {dm_status::ok, text(n->title)};
+        }
+        if (p == "Size" && !n->interior) {
+            return {dm_status::ok, node_value{"int", "text/plain", std::to_string(n->value.data.size())}};
+        }
+        return {dm_status::not_supported, std::nullopt};
+    }
+    if (!n->interior) {
+        return {dm_status::ok, n->value};
+    }
+    std::string names;
+    for (const auto& c : n->children) {
+        names += (names.empty() ? "" : "/") + c->name;
+    }
+    return {dm_status::ok, node_value{"node", n->type, std::move(names)}};
+}
+
+unsigned management_tree::add(std::string_view uri, const node_value& value, std::string_view server) {
+    auto at = locate(uri);
+    if (at.uri.status != dm_status::ok) {
+        return at.uri.status;
+    }
+    if (at.uri.property) {
+        return dm_status::not_allowed; // properties are never added
+    }
+    if (at.found()) {
+        return dm_status::already_exists;
+    }
+    if (!at.deepest->interior) {
+        return dm_status::not_allowed;
+    }
+    if (!permitted(*at.deepest, dm_command::add, server)) {
+        return dm_status::permission_denied;
+    }
+    const bool interior = value.format == "node";
+    if (!interior) {
+        if (auto bad = check_value(value, limits_)) {
+            return bad;
+        }
+    }
+    if (nodes_ + (at.uri.segments.size() - at.reached) > limits_.max_nodes) {
+        return dm_status::device_full;
+    }
+    node* parent = make_interiors(at, at.uri.segments.size() - 1);
+    auto made = std::make_unique<node>();
+    made->name = std::string(at.uri.segments.back());
+    made->parent = parent;
+    made->interior = interior;
+    if (interior) {
+        made->type = value.type == "text/plain" ? std::string() : value.type;
+    } else {
+        made->value = value;
+    }
+    parent->children.push_back(std::move(made));
+    ++nodes_;
+    return dm_status::ok;
+}
+
+unsigned management_tree::replace(std::string_view uri, const node_value& value, std::string_view server) {
+    auto at = locate(uri);
+    if (at.uri.status != dm_status::ok) {
+        return at.uri.status;
+    }
+    auto* n = at.found();
+    if (!n) {
+        return dm_status::not_found;
+    }
+    if (at.uri.property) {
+        const auto p = *at.uri.property;
+        if (p == "ACL") {
+            // TND 7.7.1: the parent's Replace right governs a child's ACL; an interior node's own governs its own.
+            const bool allowed = (n->parent && permitted(*n->parent, dm_command::replace, server)) ||
+                                 (n->interior && permitted(*n, dm_command::replace, server));
+            if (!allowed) {
+                return dm_status::permission_denied;
+            }
+            auto acl = access_control_list::parse(value.data);
+            if (!acl) {
+                return dm_status::bad_request;
+            }
+            if (n == root_.get() && acl->empty()) {
+                return dm_status::not_allowed; // the root's ACL is never empty
+            }
+            n->acl = std::move(acl).value();
+            return dm_status::ok;
+        }
+        if (p == "Name" || p == "Title") {
+            if (!permitted(*n, dm_command::replace, server)) {
+                return dm_status::permission_denied;
+            }
+            if (p == "Title") {
+                n->title = value.data;
+                return dm_status::ok;
+            }
+            if (n == root_.get() || n->permanent) {
+                return dm_status::not_allowed;
+            }
+            const auto renamed = parse_uri(value.data, limits_);
+            if (renamed.status != dm_status::ok || renamed.segments.size() != 1 || renamed.property) {
+                return dm_status::bad_request;
+            }
+            if (n->parent->child(value.data)) {
+                return dm_status::already_exists;
+            }
+            n->name = value.data;
+            return dm_status::ok;
+        }
+        return p == "Format" || p == "Type" || p == "Size" ? dm_status::not_allowed : dm_status::not_supported;
+    }
+    if (!permitted(*n, dm_command::replace, server)) {
+        return dm_status::permission_denied;
+    }
+    if (n->interior) {
+        return dm_status::not_allowed;
+    }
+    if (auto bad = check_value(value, limits_)) {
+        return bad;
+    }
+    n->value = value;
+    return dm_status::ok;
+}
+
+unsigned management_tree::remove(std::string_view uri, std::string_view server) {
+    auto at = locate(uri);
+    if (at.uri.status != dm_status::ok) {
+        return at.uri.status;
+    }
+    if (at.uri.property) {
+        return dm_status::not_allowed;
+    }
+    auto* n = at.found();
+    if (!n) {
+        return dm_status::not_found;
+    }
+    if (!permitted(*n, dm_command::delete_, server)) {
+        return dm_status::permission_denied;
+    }
+    if (n == root_.get() || n->holds_permanent()) {
+        return dm_status::not_allowed;
+    }
+    nodes_ -= n->count();
+    auto& siblings = n->parent->children;
+    siblings.erase(std::find_if(siblings.begin(), siblings.end(), [n](const auto& c) { return c.get() == n; }));
+    return dm_status::ok;
+}
+
+unsigned management_tree::may_exec(std::string_view uri, std::string_view server) const {
+    const auto at = locate(uri);
+    if (at.uri.status != dm_status::ok) {
+        return at.uri.status;
+    }
+    const auto* n = at.found();
+    if (!n || at.uri.property) {
+        return n ? dm_status::not_allowed : dm_status::not_found;
+    }
+    return permitted(*n, dm_command::exec, server) ? dm_status::ok : dm_status::permission_denied;
+}
+
+bool management_tree::exists(std::string_view uri) const {
+    const auto at = locate(uri);
+    return at.found() != nullptr && !at.uri.property;
+}
+
+std::optional<node_value> management_tree::value(std::string_view uri) const {
+    const auto at = locate(uri);
+    const auto* n = at.found();
+    return n && !n->interior && !at.uri.property ? std::optional<node_value>(n->value) : std::nullopt;
+}
+
+std::vector<std::string> management_tree::children(std::string_view uri) const {
+    std::vector<std::string> out;
+    if (const auto* n = locate(uri).found(); n) {
+        for (const auto& c : n->children) {
+            out.push_back(c->name);
+        }
+    }
+    return out;
+}
+
+std::size_t management_tree::size() const {
+    return nodes_;
+}
+
+} // namespace mcprov::agent
