@@ -1,6 +1,7 @@
 #include "mcprov/agent/management_tree.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace mcprov::agent {
@@ -93,7 +94,10 @@ struct management_tree::node {
     access_control_list acl;
     std::string title;
     bool permanent = false;
+    std::optional<std::array<bool, 5>> access; // the commands the node takes at all (DDF AccessType); none: every one
     std::vector<std::unique_ptr<node>> children;
+
+    bool takes(dm_command c) const { return !access || (*access)[static_cast<std::size_t>(c)]; }
 
     node* child(std::string_view n) const {
         for (const auto& c : children) {
@@ -224,6 +228,23 @@ result<void> management_tree::install_leaf(std::string_view uri, node_value valu
     return {};
 }
 
+result<void> management_tree::set_access_types(std::string_view uri, std::initializer_list<dm_command> allowed) {
+    const auto at = locate(uri);
+    if (at.uri.status != dm_status::ok || at.uri.property) {
+        return make_error(errc::invalid_argument, "'" + std::string(uri) + "' is not a node's URI");
+    }
+    auto* n = at.found();
+    if (!n) {
+        return make_error(errc::not_found, std::string(uri) + " does not exist");
+    }
+    std::array<bool, 5> access{};
+    for (auto c : allowed) {
+        access[static_cast<std::size_t>(c)] = true;
+    }
+    n->access = access;
+    return {};
+}
+
 tree_answer management_tree::get(std::string_view uri, std::string_view server) const {
     const auto at = locate(uri);
     if (at.uri.status != dm_status::ok) {
@@ -232,6 +253,9 @@ tree_answer management_tree::get(std::string_view uri, std::string_view server) 
     const auto* n = at.found();
     if (!n) {
         return {dm_status::not_found, std::nullopt};
+    }
+    if (!n->takes(dm_command::get)) {
+        return {dm_status::not_allowed, std::nullopt};
     }
     if (!permitted(*n, dm_command::get, server)) {
         return {dm_status::permission_denied, std::nullopt};
@@ -280,7 +304,7 @@ unsigned management_tree::add(std::string_view uri, const node_value& value, std
     if (at.found()) {
         return dm_status::already_exists;
     }
-    if (!at.deepest->interior) {
+    if (!at.deepest->interior || !at.deepest->takes(dm_command::add)) {
         return dm_status::not_allowed;
     }
     if (!permitted(*at.deepest, dm_command::add, server)) {
@@ -361,11 +385,11 @@ unsigned management_tree::replace(std::string_view uri, const node_value& value,
         }
         return p == "Format" || p == "Type" || p == "Size" ? dm_status::not_allowed : dm_status::not_supported;
     }
+    if (n->interior || !n->takes(dm_command::replace)) {
+        return dm_status::not_allowed;
+    }
     if (!permitted(*n, dm_command::replace, server)) {
         return dm_status::permission_denied;
-    }
-    if (n->interior) {
-        return dm_status::not_allowed;
     }
     if (auto bad = check_value(value, limits_)) {
         return bad;
@@ -386,11 +410,11 @@ unsigned management_tree::remove(std::string_view uri, std::string_view server) 
     if (!n) {
         return dm_status::not_found;
     }
+    if (n == root_.get() || n->holds_permanent() || !n->takes(dm_command::delete_)) {
+        return dm_status::not_allowed;
+    }
     if (!permitted(*n, dm_command::delete_, server)) {
         return dm_status::permission_denied;
-    }
-    if (n == root_.get() || n->holds_permanent()) {
-        return dm_status::not_allowed;
     }
     nodes_ -= n->count();
     auto& siblings = n->parent->children;
@@ -406,6 +430,9 @@ unsigned management_tree::may_exec(std::string_view uri, std::string_view server
     const auto* n = at.found();
     if (!n || at.uri.property) {
         return n ? dm_status::not_allowed : dm_status::not_found;
+    }
+    if (!n->takes(dm_command::exec)) {
+        return dm_status::not_allowed;
     }
     return permitted(*n, dm_command::exec, server) ? dm_status::ok : dm_status::permission_denied;
 }

@@ -68,6 +68,10 @@ public:
     support::result<void> install_leaf(std::string_view uri, node_value value, std::string_view acl = {},
                                        bool permanent = true);
 
+    // Restricts the commands a node takes at all, whoever asks (its DDF AccessType): others are answered 405. Add is
+    // the node's to allow for its children. Errors: invalid_argument (a malformed URI), not_found.
+    support::result<void> set_access_types(std::string_view uri, std::initializer_list<dm_command> allowed);
+
     // The commands of a server (its DMAcc ServerID). A URI may carry "?prop=<name>" (ACL, Format, Name, Size, Title,
     // Type). Get of an interior node gives its children's names, '/'-separated, in format node.
     tree_answer get(std::string_view uri, std::string_view server) const;

@@ -91,7 +91,7 @@ TEST_F(management_tree_test, when_a_node_is_deleted_then_its_subtree_goes_unless
     EXPECT_EQ(tree.size(), before - 3);
     EXPECT_FALSE(tree.exists("./Vendor/MCS/Server/URI"));
     EXPECT_EQ(tree.remove("./Vendor/MCS", dms_a), dm_status::not_found);
-    EXPECT_EQ(tree.remove(".", dms_a), dm_status::permission_denied) << "the root's ACL names no Delete";
+    EXPECT_EQ(tree.remove(".", dms_a), dm_status::not_allowed) << "never the root";
     ASSERT_TRUE(tree.install_interior("./Vendor/Fixed", {}, {}, true));
     EXPECT_EQ(tree.remove("./Vendor", dms_a), dm_status::not_allowed) << "it holds a permanent node";
     EXPECT_TRUE(tree.exists("./Vendor/Timeout"));
@@ -136,6 +136,17 @@ TEST_F(management_tree_test, when_a_uri_is_malformed_or_over_a_limit_then_400_or
     EXPECT_EQ(tree.add("./" + std::string(65, 'a'), chr("x"), dms_b), dm_status::uri_too_long);
     EXPECT_EQ(tree.get("./" + std::string(600, 'a'), dms_b).status, dm_status::uri_too_long);
     EXPECT_EQ(tree.get("./Nothing", dms_b).status, dm_status::not_found);
+}
+
+TEST_F(management_tree_test, when_a_node_does_not_take_a_command_then_405_whatever_its_acl) {
+    ASSERT_TRUE(tree.set_access_types("./DevInfo", {dm_command::get}));
+    ASSERT_TRUE(tree.set_access_types("./Vendor/Timeout", {dm_command::get, dm_command::replace}));
+    EXPECT_EQ(tree.add("./DevInfo/Ext", chr("1"), dms_a), dm_status::not_allowed);
+    EXPECT_EQ(tree.remove("./Vendor/Timeout", dms_a), dm_status::not_allowed);
+    EXPECT_EQ(tree.may_exec("./Vendor/Timeout", dms_a), dm_status::not_allowed);
+    EXPECT_EQ(tree.replace("./Vendor/Timeout", {"int", "text/plain", "5"}, dms_a), dm_status::ok);
+    EXPECT_EQ(tree.get("./DevInfo", dms_b).status, dm_status::ok);
+    EXPECT_FALSE(tree.set_access_types("./Nothing", {dm_command::get}));
 }
 
 TEST(management_tree_limits, when_the_tree_is_full_then_device_full_and_large_values_too_large) {
