@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mcprov/dms/client_authentication.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::dms {
+
+// What the server knows of a device between sessions: its DevInfo and when it was last seen.
+struct device_inventory {
+    std::map<std::string, std::string> dev_info; // "./DevInfo/Man" -> "mcprov"
+    std::chrono::system_clock::time_point last_session{};
+    std::string last_session_id;
+};
+
+// The devices a DM server manages, in the store (application usage org.mcprov.dm-device, one user per device id):
+// their credentials (nonces included) and inventory.
+class device_registry {
+public:
+    explicit device_registry(std::shared_ptr<store::document_store> documents);
+
+    // Errors: invalid_argument (an empty device id or name), conflict (the device is enrolled already), io.
+    support::result<void> enroll(std::string_view device_id, const device_credentials& credentials);
+    // nullopt for a device never enrolled.
+    support::result<std::optional<device_credentials>> credentials(std::string_view device_id) const;
+    support::result<device_inventory> inventory(std::string_view device_id) const;
+
+    // The writes that keep a device's new credentials (nonces) and inventory: part of the caller's one transaction.
+    static store::document_write credentials_write(std::string_view device_id, const device_credentials& credentials);
+    static store::document_write inventory_write(std::string_view device_id, const device_inventory& inventory);
+
+private:
+    std::shared_ptr<store::document_store> documents_;
+};
+
+} // namespace mcprov::dms
