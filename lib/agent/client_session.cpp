@@ -11,23 +11,9 @@ using support::make_error;
 using support::result;
 using syncml::command;
 using syncml::command_name;
+using syncml::status_for;
 
 constexpr unsigned max_challenges = 2;
-
-command status_for(const syncml::message& in, const command& c, unsigned code) {
-    command s;
-    s.name = command_name::status;
-    s.msg_ref = in.header.msg_id;
-    s.cmd_ref = c.cmd_id;
-    s.cmd = c.name == command_name::other ? c.other_name : std::string(syncml::to_string(c.name));
-    for (const auto& i : c.items) {
-        if (i.target) {
-            s.target_refs.push_back(*i.target);
-        }
-    }
-    s.data = std::to_string(code);
-    return s;
-}
 
 // The item's value as the tree keeps it: its own Meta first, then the command's.
 node_value value_of(const command& c, const syncml::item& i) {
@@ -129,15 +115,7 @@ result<std::optional<syncml::message>> client_session::answer(const syncml::mess
     auto out = next_message();
     out.header.target = account->address;
     out.header.source_name = account->client.name;
-    command header_status;
-    header_status.name = command_name::status;
-    header_status.msg_ref = in.header.msg_id;
-    header_status.cmd_ref = "0";
-    header_status.cmd = "SyncHdr";
-    header_status.target_refs = {in.header.target};
-    header_status.source_refs = {in.header.source};
-    header_status.data = "200";
-    out.commands.push_back(header_status);
+    out.commands.push_back(syncml::header_status(in, 200));
     bool answered = false;
     for (const auto& c : in.commands) {
         switch (c.name) {

@@ -15,6 +15,8 @@ using support::make_error;
 using support::result;
 using syncml::command;
 using syncml::command_name;
+using syncml::header_status;
+using syncml::status_for;
 namespace json = boost::json;
 
 const std::shared_ptr<spdlog::logger>& log() {
@@ -29,37 +31,6 @@ std::optional<unsigned long> number(std::string_view text) {
         return std::nullopt;
     }
     return n;
-}
-
-// A Status answering one command of the incoming message.
-command status_for(const syncml::message& in, const command& c, unsigned code) {
-    command s;
-    s.name = command_name::status;
-    s.msg_ref = in.header.msg_id;
-    s.cmd_ref = c.cmd_id;
-    s.cmd = c.name == command_name::other ? c.other_name : std::string(syncml::to_string(c.name));
-    for (const auto& i : c.items) {
-        if (i.target) {
-            s.target_refs.push_back(*i.target);
-        }
-        if (i.source) {
-            s.source_refs.push_back(*i.source);
-        }
-    }
-    s.data = std::to_string(code);
-    return s;
-}
-
-command header_status(const syncml::message& in, unsigned code) {
-    command s;
-    s.name = command_name::status;
-    s.msg_ref = in.header.msg_id;
-    s.cmd_ref = "0";
-    s.cmd = "SyncHdr";
-    s.target_refs = {in.header.target};
-    s.source_refs = {in.header.source};
-    s.data = std::to_string(code);
-    return s;
 }
 
 } // namespace

@@ -265,6 +265,15 @@ result<std::vector<std::string>> serving_register::record_served(std::string_vie
 }
 
 result<std::vector<std::string>> serving_register::record_home(std::string_view user) {
+    // Every home read of a user profile comes here; most users are served nowhere else: one read, no write transaction.
+    if (auto docs = documents_->list_documents(record_auid, user)) {
+        const auto records = decode_records(user, *docs);
+        if (records.size() == docs->size() &&
+            std::all_of(records.begin(), records.end(),
+                        [](const serving_record& r) { return r.state == serving_state::released; })) {
+            return std::vector<std::string>{};
+        }
+    }
     std::vector<std::string> out;
     auto done = documents_->transact([&](store::transaction& tx) -> result<void> {
         auto released = release_all_except(tx, user, {});

@@ -377,6 +377,36 @@ std::string_view to_string(command_name name) {
     return "";
 }
 
+command status_for(const message& to, const command& c, unsigned code) {
+    command s;
+    s.name = command_name::status;
+    s.msg_ref = to.header.msg_id;
+    s.cmd_ref = c.cmd_id;
+    s.cmd = c.name == command_name::other ? c.other_name : std::string(to_string(c.name));
+    for (const auto& i : c.items) {
+        if (i.target) {
+            s.target_refs.push_back(*i.target);
+        }
+        if (i.source) {
+            s.source_refs.push_back(*i.source);
+        }
+    }
+    s.data = std::to_string(code);
+    return s;
+}
+
+command header_status(const message& to, unsigned code) {
+    command s;
+    s.name = command_name::status;
+    s.msg_ref = to.header.msg_id;
+    s.cmd_ref = "0";
+    s.cmd = "SyncHdr";
+    s.target_refs = {to.header.target};
+    s.source_refs = {to.header.source};
+    s.data = std::to_string(code);
+    return s;
+}
+
 namespace detail {
 
 bool is_metinf_element(std::string_view name) {

@@ -15,7 +15,6 @@ struct node {
     std::string name;    // the element's local name
     bool metinf = false; // of the MetInf DTD (namespace syncml:metinf, WBXML code page 1)
     std::string text{};  // its character data (text, CDATA or WBXML strings and opaque data), in order
-    bool opaque = false; // the text came as WBXML opaque data
     std::vector<node> children{};
     unsigned line = 0; // of the start tag, for XML; 0 for WBXML
 

@@ -236,7 +236,6 @@ private:
                 return;
             }
             n.text += in_.substr(pos_, length);
-            n.opaque = true;
             pos_ += length;
         }
     }

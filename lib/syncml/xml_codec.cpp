@@ -1,11 +1,10 @@
 #include <algorithm>
-#include <charconv>
 
 #include "mcprov/syncml/message.hpp"
-#include "tree.hpp"
 #include "mcprov/xml/document.hpp"
 #include "mcprov/xml/element.hpp"
 #include "mcprov/xml/writer.hpp"
+#include "tree.hpp"
 
 namespace mcprov::syncml {
 namespace {

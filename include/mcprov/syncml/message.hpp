@@ -103,6 +103,11 @@ struct message {
     friend bool operator==(const message&, const message&) = default;
 };
 
+// A Status answering one command of `to` with `code` (its TargetRefs and SourceRefs from the command's items), and
+// one answering `to`'s header (CmdRef 0, Cmd SyncHdr). Their CmdIDs are left for the sender to number.
+command status_for(const message& to, const command& c, unsigned code);
+command header_status(const message& to, unsigned code);
+
 // What a decoder accepts from outside.
 struct decode_limits {
     std::size_t max_bytes = 1024 * 1024;
