@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <functional>
+
+#include <boost/json.hpp>
+
+#include "mcprov/support/encoding.hpp"
 
 namespace mcprov::agent {
 namespace {
@@ -460,6 +465,135 @@ std::vector<std::string> management_tree::children(std::string_view uri) const {
 
 std::size_t management_tree::size() const {
     return nodes_;
+}
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::array<dm_command, 5> all_commands{dm_command::add, dm_command::delete_, dm_command::exec,
+                                                 dm_command::get, dm_command::replace};
+
+} // namespace
+
+management_tree management_tree::clone() const {
+    auto text = to_json();
+    return std::move(from_json(text, limits_).value());
+}
+
+std::string management_tree::to_json() const {
+    std::function<json::object(const node&)> write = [&](const node& n) {
+        json::object o{{"name", n.name}, {"acl", n.acl.to_string()}};
+        if (n.interior) {
+            o["type"] = n.type;
+            json::array children;
+            for (const auto& c : n.children) {
+                children.push_back(write(*c));
+            }
+            o["children"] = std::move(children);
+        } else {
+            o["format"] = n.value.format;
+            o["mime"] = n.value.type;
+            o["data"] = support::base64_encode(n.value.data); // any bytes: a bin leaf, a server's chr
+        }
+        if (!n.title.empty()) {
+            o["title"] = n.title;
+        }
+        if (n.permanent) {
+            o["permanent"] = true;
+        }
+        if (n.access) {
+            json::array allowed;
+            for (auto c : all_commands) {
+                if ((*n.access)[static_cast<std::size_t>(c)]) {
+                    allowed.emplace_back(agent::to_string(c));
+                }
+            }
+            o["access"] = std::move(allowed);
+        }
+        return o;
+    };
+    return json::serialize(json::object{{"version", 1}, {"root", write(*root_)}});
+}
+
+result<management_tree> management_tree::from_json(std::string_view text, tree_limits limits) {
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    const auto* root = !ec && v.is_object() ? v.as_object().if_contains("root") : nullptr;
+    if (!root || !root->is_object()) {
+        return make_error(errc::invalid_argument, "not a stored management tree");
+    }
+    management_tree tree(limits);
+    std::size_t nodes = 0;
+    auto text_of = [](const json::object& o, std::string_view k) {
+        const auto* f = o.if_contains(k);
+        return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    std::function<result<void>(const json::object&, node&, unsigned)> read =
+        [&](const json::object& o, node& n, unsigned depth) -> result<void> {
+        if (++nodes > limits.max_nodes || depth > limits.max_depth) {
+            return make_error(errc::invalid_argument, "a stored management tree over the tree's limits");
+        }
+        auto acl = access_control_list::parse(text_of(o, "acl"));
+        if (!acl) {
+            return make_error(errc::invalid_argument, "a stored node's ACL: " + acl.err().message);
+        }
+        n.acl = std::move(acl).value();
+        n.title = text_of(o, "title");
+        const auto* permanent = o.if_contains("permanent");
+        n.permanent = permanent && permanent->is_bool() && permanent->as_bool();
+        if (const auto* access = o.if_contains("access"); access && access->is_array()) {
+            std::array<bool, 5> allowed{};
+            for (const auto& a : access->as_array()) {
+                for (auto c : all_commands) {
+                    if (a.is_string() && a.as_string() == agent::to_string(c)) {
+                        allowed[static_cast<std::size_t>(c)] = true;
+                    }
+                }
+            }
+            n.access = allowed;
+        }
+        const auto* children = o.if_contains("children");
+        if (!children) {
+            n.interior = false;
+            auto data = support::base64_decode(text_of(o, "data"));
+            if (!data) {
+                return make_error(errc::invalid_argument, "a stored leaf's value is not base64");
+            }
+            n.value = {text_of(o, "format"), text_of(o, "mime"), std::move(data).value()};
+            if (check_value(n.value, limits) != 0 && n.value.format != "node") {
+                return make_error(errc::invalid_argument, "a stored leaf's value does not match its format");
+            }
+            return {};
+        }
+        n.interior = true;
+        n.type = text_of(o, "type");
+        if (!children->is_array()) {
+            return make_error(errc::invalid_argument, "a stored node's children are not a list");
+        }
+        for (const auto& c : children->as_array()) {
+            if (!c.is_object()) {
+                return make_error(errc::invalid_argument, "a stored node is not an object");
+            }
+            auto child = std::make_unique<node>();
+            child->name = text_of(c.as_object(), "name");
+            child->parent = &n;
+            if (child->name.empty() || child->name.find('/') != std::string::npos) {
+                return make_error(errc::invalid_argument, "a stored node without a proper name");
+            }
+            if (auto r = read(c.as_object(), *child, depth + 1); !r) {
+                return r;
+            }
+            n.children.push_back(std::move(child));
+        }
+        return {};
+    };
+    if (auto r = read(root->as_object(), *tree.root_, 0); !r) {
+        return std::move(r).err();
+    }
+    tree.root_->name = ".";
+    tree.nodes_ = nodes;
+    return tree;
 }
 
 } // namespace mcprov::agent

@@ -2,7 +2,6 @@
 
 #include <stdexcept>
 
-#include <openssl/rand.h>
 
 #include "mcprov/support/encoding.hpp"
 
@@ -23,14 +22,6 @@ std::string_view auth_type(auth_scheme scheme) {
         return syncml::auth_mac;
     }
     return syncml::auth_md5;
-}
-
-std::string random_nonce() {
-    std::string nonce(16, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), static_cast<int>(nonce.size())) != 1) {
-        throw std::runtime_error("the random source failed");
-    }
-    return nonce;
 }
 
 client_authentication::client_authentication(auth_scheme required, std::function<std::string()> nonces)

@@ -36,7 +36,9 @@ std::string encode(const device_credentials& c) {
                                         {"server_nonce", support::base64_encode(c.server_nonce)}});
 }
 
-result<device_credentials> decode_credentials(std::string_view text) {
+} // namespace
+
+result<device_credentials> device_registry::decode_credentials(std::string_view text) {
     boost::system::error_code ec;
     auto v = json::parse(text, ec);
     if (ec || !v.is_object()) {
@@ -50,8 +52,6 @@ result<device_credentials> decode_credentials(std::string_view text) {
                               field(o, "server_secret"),
                               support::base64_decode(field(o, "server_nonce")).value_or("")};
 }
-
-} // namespace
 
 device_registry::device_registry(std::shared_ptr<store::document_store> documents) : documents_(std::move(documents)) {}
 
@@ -110,8 +110,15 @@ result<device_inventory> device_registry::inventory(std::string_view device_id) 
         }
         return std::move(doc).err();
     }
+    return decode_inventory(doc->content);
+}
+
+result<device_inventory> device_registry::decode_inventory(std::string_view text) {
+    if (text.empty()) {
+        return device_inventory{};
+    }
     boost::system::error_code ec;
-    auto v = json::parse(doc->content, ec);
+    auto v = json::parse(text, ec);
     if (ec || !v.is_object()) {
         return make_error(errc::internal, "a stored device inventory is not a JSON object");
     }

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/dms/job.hpp"
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::dms {
@@ -18,6 +20,10 @@ using syncml::command_name;
 using syncml::header_status;
 using syncml::status_for;
 namespace json = boost::json;
+
+constexpr std::string_view device_auid = "org.mcprov.dm-device";
+constexpr std::string_view session_name = "session.json";
+constexpr unsigned max_server_challenges = 2;
 
 const std::shared_ptr<spdlog::logger>& log() {
     static const auto l = support::logger("dms");
@@ -33,7 +39,141 @@ std::optional<unsigned long> number(std::string_view text) {
     return n;
 }
 
+// A command of this server's awaiting the device's answer: the job and the command of the job it came from (index -1:
+// the job's Atomic or Sequence itself).
+struct sent_command {
+    std::string msg_id;
+    std::string cmd_id;
+    std::string job;
+    int index = 0;
+    bool answered = false;
+};
+
+// One session as the store keeps it between messages.
+struct session_state {
+    std::string session_id;
+    std::string key;
+    unsigned long last_msg_id = 0;
+    std::chrono::system_clock::time_point started{};
+    unsigned messages = 0;
+    unsigned server_challenges = 0;
+    std::vector<sent_command> sent;
+};
+
+std::string encode(const session_state& s) {
+    json::array sent;
+    for (const auto& c : s.sent) {
+        sent.push_back(json::object{{"msg", c.msg_id}, {"cmd", c.cmd_id}, {"job", c.job}, {"index", c.index},
+                                    {"answered", c.answered}});
+    }
+    return json::serialize(json::object{{"session_id", s.session_id},
+                                        {"key", s.key},
+                                        {"last_msg_id", s.last_msg_id},
+                                        {"started", support::format_utc(s.started)},
+                                        {"messages", s.messages},
+                                        {"server_challenges", s.server_challenges},
+                                        {"sent", std::move(sent)}});
+}
+
+std::optional<session_state> decode_session(std::string_view text) {
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object()) {
+        return std::nullopt;
+    }
+    const auto& o = v.as_object();
+    auto text_of = [&](const json::object& obj, std::string_view k) {
+        const auto* f = obj.if_contains(k);
+        return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    auto uint_of = [&](const json::object& obj, std::string_view k) -> std::uint64_t {
+        const auto* f = obj.if_contains(k);
+        return f && f->is_int64() && f->as_int64() >= 0 ? static_cast<std::uint64_t>(f->as_int64())
+               : f && f->is_uint64()                    ? f->as_uint64()
+                                                        : 0;
+    };
+    session_state s;
+    s.session_id = text_of(o, "session_id");
+    s.key = text_of(o, "key");
+    s.last_msg_id = uint_of(o, "last_msg_id");
+    s.started = support::parse_utc(text_of(o, "started")).value_or(std::chrono::system_clock::time_point{});
+    s.messages = static_cast<unsigned>(uint_of(o, "messages"));
+    s.server_challenges = static_cast<unsigned>(uint_of(o, "server_challenges"));
+    if (const auto* sent = o.if_contains("sent"); sent && sent->is_array()) {
+        for (const auto& c : sent->as_array()) {
+            if (!c.is_object()) {
+                continue;
+            }
+            const auto& co = c.as_object();
+            const auto* index = co.if_contains("index");
+            const auto* answered = co.if_contains("answered");
+            s.sent.push_back({text_of(co, "msg"), text_of(co, "cmd"), text_of(co, "job"),
+                              index && index->is_int64() ? static_cast<int>(index->as_int64()) : 0,
+                              answered && answered->is_bool() && answered->as_bool()});
+        }
+    }
+    return s;
+}
+
+std::string hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+bool is_success(unsigned status) {
+    return status >= 200 && status < 300;
+}
+
+// The SyncML command that carries one command of a job.
+command to_command(const job_command& jc) {
+    command c;
+    c.name = jc.name;
+    if (jc.name == command_name::alert) {
+        c.data = std::to_string(jc.alert);
+        c.items.push_back({.data = jc.options});
+        c.items.push_back({.data = jc.text});
+        for (const auto& choice : jc.choices) {
+            c.items.push_back({.data = choice});
+        }
+        return c;
+    }
+    syncml::item i;
+    i.target = jc.target;
+    if (jc.name == command_name::add || jc.name == command_name::replace) {
+        i.meta.format = jc.format.value_or("chr");
+        i.meta.type = jc.type;
+        if (!jc.type && i.meta.format != "node") {
+            i.meta.type = "text/plain";
+        }
+    }
+    i.data = jc.data;
+    c.items.push_back(std::move(i));
+    return c;
+}
+
 } // namespace
+
+std::string_view session_key_of(std::string_view target) {
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) {
+        return {};
+    }
+    auto query = target.substr(q + 1);
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto param = query.substr(0, amp);
+        if (param.starts_with("s=")) {
+            return param.substr(2);
+        }
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    }
+    return {};
+}
 
 management_session::management_session(session_config config, std::shared_ptr<store::document_store> documents,
                                        std::shared_ptr<support::clock> clock, std::function<std::string()> nonces)
@@ -46,29 +186,35 @@ result<session_reply> management_session::run(const incoming_message& in) {
     const auto now = clock_->now();
 
     session_reply reply;
-    auto& out = reply.message;
-    out.header.session_id = m.header.session_id;
-    out.header.msg_id = m.header.msg_id; // one answer to each message
-    out.header.target = device_id;
-    out.header.source = config_.server_uri;
-    out.header.source_name = config_.server_id;
-    out.header.meta.max_msg_size = config_.max_msg_size;
-    out.final = true;
+    auto reset_reply = [&] {
+        reply = session_reply{};
+        auto& out = reply.message;
+        out.header.session_id = m.header.session_id;
+        out.header.msg_id = m.header.msg_id; // one answer to each message
+        out.header.target = device_id;
+        out.header.source = config_.server_uri;
+        out.header.source_name = config_.server_id;
+        out.header.meta.max_msg_size = config_.max_msg_size;
+        out.final = true;
+    };
+    reset_reply();
     // Answers every command with one code (a message refused as a whole).
     auto refuse_all = [&](unsigned code, std::optional<syncml::meta> chal = std::nullopt) {
         auto hdr = header_status(m, code);
         hdr.chal = std::move(chal);
-        out.commands.push_back(std::move(hdr));
+        reply.message.commands.push_back(std::move(hdr));
         for (const auto& c : m.commands) {
             if (!c.no_resp && c.name != command_name::status && c.name != command_name::results) {
-                out.commands.push_back(status_for(m, c, code));
+                reply.message.commands.push_back(status_for(m, c, code));
             }
         }
     };
+    unsigned long next_cmd_id = 0;
     auto number_commands = [&] {
-        unsigned long id = 0;
-        for (auto& c : out.commands) {
-            c.cmd_id = std::to_string(++id);
+        for (auto& c : reply.message.commands) {
+            if (c.cmd_id.empty()) {
+                c.cmd_id = std::to_string(++next_cmd_id);
+            }
         }
     };
 
@@ -80,12 +226,6 @@ result<session_reply> management_session::run(const incoming_message& in) {
         reply.session_ended = true;
         return reply;
     }
-
-    auto registry = device_registry(documents_);
-    auto known = registry.credentials(device_id);
-    if (!known) {
-        return std::move(known).err();
-    }
     const auto msg_id = number(m.header.msg_id);
     if (!msg_id || *msg_id == 0) {
         log()->warn("{} [{}] refused: MsgID '{}'", device_id, m.header.session_id, m.header.msg_id);
@@ -93,94 +233,367 @@ result<session_reply> management_session::run(const incoming_message& in) {
         number_commands();
         return reply;
     }
-    // Nothing of a session is stored until it is authenticated: its challenges are counted by its MsgID, so that an
-    // unknown device and a known one with a wrong password are answered alike.
-    session_authentication authentication{false, static_cast<unsigned>(std::min<unsigned long>(*msg_id - 1, 2))};
+    const presented_credentials presented{m.header.cred, in.hmac, in.body, m.header.source_name};
 
-    if (!*known) {
-        log()->warn("{} [{}] unknown device", device_id, m.header.session_id);
-        device_credentials nobody{device_id, nonces_(), nonces_(), config_.server_id, nonces_(), {}};
-        auto outcome =
-            authentication_.run({m.header.cred, in.hmac, in.body, m.header.source_name}, nobody, authentication);
-        refuse_all(outcome.status, outcome.chal);
-        number_commands();
-        reply.session_ended = outcome.end_session;
-        return reply;
-    }
-    auto device = std::move(**known);
-
-    auto outcome =
-        authentication_.run({m.header.cred, in.hmac, in.body, m.header.source_name}, device, authentication);
-    if (outcome.new_nonce) {
-        device.client_nonce = *outcome.new_nonce;
-    }
-    std::vector<store::document_write> writes{device_registry::credentials_write(device_id, device)};
-
-    if (!authentication.authenticated) {
-        log()->info("{} [{}] msg {}: authentication {}", device_id, m.header.session_id, *msg_id, outcome.status);
-        refuse_all(outcome.status, outcome.chal);
-        reply.session_ended = outcome.end_session;
-        number_commands();
-        if (auto saved = documents_->write_all(writes); !saved) {
-            return std::move(saved).err();
+    std::string outcome_text; // for the log line once committed
+    auto work = [&](store::transaction& tx) -> result<void> {
+        reset_reply();
+        next_cmd_id = 0;
+        auto docs = tx.list_documents(device_auid, device_id);
+        if (!docs) {
+            return std::move(docs).err();
         }
-        return reply;
-    }
+        auto find_doc = [&](std::string_view name) -> const store::named_document* {
+            for (const auto& d : *docs) {
+                if (d.name == name) {
+                    return &d;
+                }
+            }
+            return nullptr;
+        };
+        const auto* credentials_doc = find_doc("credentials.json");
+        std::optional<device_credentials> known;
+        if (credentials_doc) {
+            auto decoded = device_registry::decode_credentials(credentials_doc->document.content);
+            if (!decoded) {
+                return std::move(decoded).err();
+            }
+            known = std::move(decoded).value();
+        }
+        std::optional<session_state> state;
+        if (const auto* s = find_doc(session_name)) {
+            state = decode_session(s->document.content);
+        }
+        const bool continuing = known && state && state->session_id == m.header.session_id &&
+                                !in.session_key.empty() &&
+                                syncml::credentials_equal(in.session_key, state->key);
 
-    auto hdr = header_status(m, outcome.status);
-    hdr.chal = outcome.chal;
-    out.commands.push_back(std::move(hdr));
-    if (config_.scheme != auth_scheme::mac) {
-        out.header.cred = authentication_.server_credential(device);
-    }
-    auto inventory = registry.inventory(device_id);
-    if (!inventory) {
-        return std::move(inventory).err();
-    }
-    for (const auto& c : m.commands) {
-        unsigned code = 200;
-        switch (c.name) {
-        case command_name::status:
-        case command_name::results:
-            continue; // answers to this server's commands: none is answered
-        case command_name::alert: {
-            // 1223: the device aborts; the session ends with this answer as it does anyway.
-            const auto alert = c.data.value_or("");
-            if (alert != "1200" && alert != "1201" && alert != "1222" && alert != "1223" && alert != "1226") {
+        // Nothing of a session is stored until it is authenticated: its challenges are counted by its MsgID, so that
+        // an unknown device and a known one with a wrong password are answered alike.
+        session_authentication authentication{
+            continuing, continuing ? max_server_challenges
+                                   : static_cast<unsigned>(std::min<unsigned long>(*msg_id - 1, max_server_challenges))};
+        if (!known) {
+            device_credentials nobody{device_id, nonces_(), nonces_(), config_.server_id, nonces_(), {}};
+            auto outcome = authentication_.run(presented, nobody, authentication);
+            refuse_all(outcome.status, outcome.chal);
+            number_commands();
+            reply.session_ended = outcome.end_session;
+            outcome_text = "unknown device";
+            return {};
+        }
+        auto device = std::move(*known);
+        if (continuing && *msg_id != state->last_msg_id + 1) {
+            refuse_all(400);
+            number_commands();
+            outcome_text = "MsgID " + std::to_string(*msg_id) + " out of order after " +
+                           std::to_string(state->last_msg_id) + ": refused";
+            return {};
+        }
+
+        auto outcome = authentication_.run(presented, device, authentication);
+        if (outcome.new_nonce) {
+            device.client_nonce = *outcome.new_nonce;
+        }
+        std::vector<store::document_write> writes{device_registry::credentials_write(device_id, device)};
+        auto commit = [&]() -> result<void> {
+            for (const auto& w : writes) {
+                auto done = w.content ? tx.put(w.key, *w.content).has_value() : tx.remove(w.key).has_value();
+                if (!done) {
+                    return make_error(errc::io, "a write of the session failed");
+                }
+            }
+            return {};
+        };
+
+        if (!authentication.authenticated) {
+            refuse_all(outcome.status, outcome.chal);
+            reply.session_ended = outcome.end_session;
+            number_commands();
+            outcome_text = "authentication " + std::to_string(outcome.status);
+            return commit();
+        }
+
+        auto jobs_result = job_queue::pending(*docs);
+        if (!jobs_result) {
+            return std::move(jobs_result).err();
+        }
+        auto& jobs = *jobs_result;
+        auto job_by_id = [&](std::string_view id) -> job* {
+            for (auto& j : jobs) {
+                if (j.id == id) {
+                    return &j;
+                }
+            }
+            return nullptr;
+        };
+        std::vector<std::string> touched; // jobs to write
+        auto touch = [&](const job& j) {
+            if (std::find(touched.begin(), touched.end(), j.id) == touched.end()) {
+                touched.push_back(j.id);
+            }
+        };
+        // Jobs sent in an earlier session (or message) that will not be answered go back to the queue.
+        auto requeue = [&](const std::vector<sent_command>& sent) {
+            for (const auto& s : sent) {
+                if (auto* j = job_by_id(s.job); j && j->state == job_state::sent) {
+                    j->state = job_state::queued;
+                    j->outcomes.clear();
+                    j->atomic_status = 0;
+                    j->session_id.clear();
+                    touch(*j);
+                }
+            }
+        };
+
+        session_state session;
+        if (continuing) {
+            session = *state;
+        } else {
+            if (state) {
+                requeue(state->sent);
+            }
+            session.session_id = m.header.session_id;
+            session.key = hex(nonces_());
+            session.started = now;
+        }
+        session.last_msg_id = *msg_id;
+        ++session.messages;
+
+        auto hdr = header_status(m, outcome.status);
+        hdr.chal = outcome.chal;
+        reply.message.commands.push_back(std::move(hdr));
+        reply.message.header.resp_uri = config_.server_uri + "?s=" + session.key;
+
+        const auto* inventory_doc = find_doc("inventory.json");
+        auto inventory = device_registry::decode_inventory(inventory_doc ? inventory_doc->document.content : "");
+        if (!inventory) {
+            return std::move(inventory).err();
+        }
+        bool device_aborted = false;
+        bool inventory_changed = false;
+        // A 401 or 407 for this server's header: the device carried out none of the last message's commands.
+        const bool resend_last = std::any_of(m.commands.begin(), m.commands.end(), [](const command& c) {
+            return c.name == command_name::status && c.cmd == "SyncHdr" && (c.data == "401" || c.data == "407");
+        });
+        auto sent_for = [&](std::string_view msg_ref, std::string_view cmd_ref) -> sent_command* {
+            for (auto& s : session.sent) {
+                if (s.msg_id == msg_ref && s.cmd_id == cmd_ref) {
+                    return &s;
+                }
+            }
+            return nullptr;
+        };
+        for (const auto& c : m.commands) {
+            unsigned code = 200;
+            switch (c.name) {
+            case command_name::status: {
+                const auto status = number(c.data.value_or("")).value_or(0);
+                if (c.cmd == "SyncHdr") {
+                    // The device's verdict on this server's credentials; a challenge brings the nonce to use.
+                    if (c.chal && c.chal->next_nonce) {
+                        if (auto nonce = support::base64_decode(*c.chal->next_nonce)) {
+                            device.server_nonce = *nonce;
+                            writes.front() = device_registry::credentials_write(device_id, device);
+                        }
+                    }
+                    continue;
+                }
+                auto* s = resend_last ? nullptr : sent_for(c.msg_ref, c.cmd_ref);
+                auto* j = s ? job_by_id(s->job) : nullptr;
+                if (!j) {
+                    continue; // an answer to nothing this server awaits
+                }
+                s->answered = true;
+                if (s->index < 0) {
+                    j->atomic_status = static_cast<unsigned>(status);
+                } else if (static_cast<std::size_t>(s->index) < j->outcomes.size()) {
+                    auto& o = j->outcomes[static_cast<std::size_t>(s->index)];
+                    o.status = static_cast<unsigned>(status);
+                    if (j->commands[static_cast<std::size_t>(s->index)].name == command_name::alert) {
+                        for (const auto& i : c.items) {
+                            o.results.push_back(i); // what the user entered or chose
+                        }
+                    }
+                }
+                touch(*j);
+                continue;
+            }
+            case command_name::results: {
+                auto* s = resend_last ? nullptr : sent_for(c.msg_ref, c.cmd_ref);
+                auto* j = s ? job_by_id(s->job) : nullptr;
+                if (j && s->index >= 0 && static_cast<std::size_t>(s->index) < j->outcomes.size()) {
+                    auto& o = j->outcomes[static_cast<std::size_t>(s->index)];
+                    for (const auto& i : c.items) {
+                        if (o.results.size() < 256) {
+                            o.results.push_back(i);
+                        }
+                    }
+                    touch(*j);
+                }
+                continue;
+            }
+            case command_name::alert: {
+                const auto alert = c.data.value_or("");
+                if (alert == "1223") {
+                    device_aborted = true;
+                } else if (alert != "1200" && alert != "1201" && alert != "1222" && alert != "1226") {
+                    code = 405;
+                }
+                break;
+            }
+            case command_name::replace:
+                for (const auto& i : c.items) {
+                    if (!i.source || !i.source->starts_with("./DevInfo/")) {
+                        code = 405; // a client replaces only its DevInfo
+                    }
+                }
+                if (code == 200) {
+                    for (const auto& i : c.items) {
+                        inventory->dev_info[*i.source] = i.data.value_or("");
+                    }
+                    inventory_changed = true;
+                }
+                break;
+            default:
                 code = 405;
             }
-            break;
-        }
-        case command_name::replace:
-            for (const auto& i : c.items) {
-                if (!i.source || !i.source->starts_with("./DevInfo/")) {
-                    code = 405; // a client replaces only its DevInfo, in package 1
-                }
+            if (!c.no_resp) {
+                reply.message.commands.push_back(status_for(m, c, code));
             }
-            if (code == 200) {
-                for (const auto& i : c.items) {
-                    inventory->dev_info[*i.source] = i.data.value_or("");
-                }
+        }
+        number_commands();
+
+        // The server's last message was refused for its credentials: its commands go again, with new ones.
+        if (resend_last) {
+            if (++session.server_challenges > max_server_challenges) {
+                device_aborted = true;
+                outcome_text = "the device refused this server's credentials";
+            } else {
+                std::vector<sent_command> unanswered;
+                std::erase_if(session.sent, [&](const sent_command& s) {
+                    if (!s.answered) {
+                        unanswered.push_back(s);
+                        return true;
+                    }
+                    return false;
+                });
+                requeue(unanswered);
             }
-            break;
-        default:
-            code = 405;
         }
-        if (!c.no_resp) {
-            out.commands.push_back(status_for(m, c, code));
+        // Jobs whose every command is answered are finished.
+        for (auto& j : jobs) {
+            if (j.state != job_state::sent || j.session_id != session.session_id) {
+                continue;
+            }
+            const bool all_answered =
+                std::none_of(session.sent.begin(), session.sent.end(),
+                             [&](const sent_command& s) { return s.job == j.id && !s.answered; });
+            if (!all_answered) {
+                continue;
+            }
+            const bool ok = j.atomic ? is_success(j.atomic_status)
+                                     : std::all_of(j.outcomes.begin(), j.outcomes.end(),
+                                                   [](const command_outcome& o) { return is_success(o.status); });
+            j.state = ok ? job_state::done : job_state::failed;
+            j.finished = now;
+            std::erase_if(session.sent, [&](const sent_command& s) { return s.job == j.id; });
+            touch(j);
         }
+
+        const bool expired = now - session.started > config_.max_session_duration ||
+                             session.messages > config_.max_messages;
+        bool ends = false;
+        if (device_aborted || expired) {
+            requeue(session.sent);
+            session.sent.clear();
+            if (expired && !device_aborted) {
+                command abort{.name = command_name::alert, .data = "1223"};
+                reply.message.commands.push_back(std::move(abort));
+                number_commands();
+                outcome_text = "session over its bounds: aborted";
+            }
+            ends = true;
+        } else if (!m.final) {
+            command next{.name = command_name::alert, .data = "1222"};
+            reply.message.commands.push_back(std::move(next));
+            number_commands();
+            reply.message.final = false;
+        } else {
+            // The device's package is complete: what it left unanswered will not be answered.
+            std::vector<sent_command> unanswered;
+            std::erase_if(session.sent, [&](const sent_command& s) {
+                if (!s.answered) {
+                    unanswered.push_back(s);
+                    return true;
+                }
+                return false;
+            });
+            requeue(unanswered);
+            session.sent.clear();
+            unsigned taken = 0;
+            for (auto& j : jobs) {
+                if (j.state != job_state::queued || taken >= config_.max_jobs_per_message) {
+                    continue;
+                }
+                ++taken;
+                j.state = job_state::sent;
+                j.session_id = session.session_id;
+                j.outcomes.assign(j.commands.size(), command_outcome{});
+                j.atomic_status = 0;
+                touch(j);
+                auto record = [&](command& c, int index) {
+                    c.cmd_id = std::to_string(++next_cmd_id);
+                    session.sent.push_back({m.header.msg_id, c.cmd_id, j.id, index, false});
+                };
+                if (j.commands.size() == 1 && !j.atomic) {
+                    auto c = to_command(j.commands.front());
+                    record(c, 0);
+                    reply.message.commands.push_back(std::move(c));
+                    continue;
+                }
+                command wrapper{.name = j.atomic ? command_name::atomic : command_name::sequence};
+                record(wrapper, -1);
+                for (std::size_t k = 0; k < j.commands.size(); ++k) {
+                    auto c = to_command(j.commands[k]);
+                    record(c, static_cast<int>(k));
+                    wrapper.commands.push_back(std::move(c));
+                }
+                reply.message.commands.push_back(std::move(wrapper));
+            }
+            ends = taken == 0;
+        }
+
+        for (const auto& id : touched) {
+            for (auto& w : job_queue::writes(*job_by_id(id))) {
+                writes.push_back(std::move(w));
+            }
+        }
+        if (ends) {
+            reply.session_ended = true;
+            inventory->last_session = now;
+            inventory->last_session_id = session.session_id;
+            writes.push_back(device_registry::inventory_write(device_id, *inventory));
+            writes.push_back({{std::string(device_auid), device_id, std::string(session_name)}, std::nullopt});
+            if (outcome_text.empty()) {
+                outcome_text = device_aborted ? "the device aborted the session" : "session ends";
+            }
+        } else {
+            if (inventory_changed) {
+                writes.push_back(device_registry::inventory_write(device_id, *inventory));
+            }
+            writes.push_back({{std::string(device_auid), device_id, std::string(session_name)}, encode(session)});
+            outcome_text = std::to_string(session.sent.size()) + " command(s) sent";
+        }
+        if (config_.scheme != auth_scheme::mac) {
+            reply.message.header.cred = authentication_.server_credential(device);
+        }
+        return commit();
+    };
+    if (auto done = documents_->transact(work); !done) {
+        return std::move(done).err();
     }
-    inventory->last_session = now;
-    inventory->last_session_id = m.header.session_id;
-    writes.push_back(device_registry::inventory_write(device_id, *inventory));
-    // No command of this server's in the package: the device answers nothing more, and the session is over.
-    reply.session_ended = true;
-    number_commands();
-    if (auto saved = documents_->write_all(writes); !saved) {
-        return std::move(saved).err();
-    }
-    log()->info("{} [{}] msg {}: {} commands answered, session ends", device_id, m.header.session_id, *msg_id,
-                out.commands.size());
+    log()->info("{} [{}] msg {}: {}", device_id, m.header.session_id, *msg_id, outcome_text);
     return reply;
 }
 

@@ -4,7 +4,10 @@
 #include <cctype>
 #include <optional>
 
+#include <stdexcept>
+
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "digest.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -37,6 +40,14 @@ bool is_base64(std::string_view s) {
 
 std::string basic_credential(std::string_view name, std::string_view password) {
     return support::base64_encode(std::string(name) + ":" + std::string(password));
+}
+
+std::string random_nonce() {
+    std::string nonce(16, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), static_cast<int>(nonce.size())) != 1) {
+        throw std::runtime_error("the random source failed");
+    }
+    return nonce;
 }
 
 std::string md5_credential(std::string_view name, std::string_view password, std::string_view nonce) {

@@ -92,6 +92,13 @@ public:
 
     std::size_t size() const; // nodes, the root included
 
+    // A copy to go back to (an Atomic's rollback).
+    management_tree clone() const;
+    // The whole tree, every property and value (secrets too: it is the device's own storage), as JSON; and back.
+    // from_json errors: invalid_argument (not a tree this version wrote, or one over `limits`).
+    std::string to_json() const;
+    static support::result<management_tree> from_json(std::string_view text, tree_limits limits = {});
+
 private:
     struct node;
     struct located;

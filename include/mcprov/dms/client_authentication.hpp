@@ -71,8 +71,4 @@ private:
     std::function<std::string()> nonces_;
 };
 
-// 16 bytes from the system's cryptographic random source; throws std::runtime_error if it fails (the request's
-// guard answers 500: nothing can be authenticated without it).
-std::string random_nonce();
-
 } // namespace mcprov::dms

@@ -35,6 +35,10 @@ public:
     // The writes that keep a device's new credentials (nonces) and inventory: part of the caller's one transaction.
     static store::document_write credentials_write(std::string_view device_id, const device_credentials& credentials);
     static store::document_write inventory_write(std::string_view device_id, const device_inventory& inventory);
+    // The stored forms (credentials.json, inventory.json), for a caller that read the device's documents itself: an
+    // empty inventory text is an empty inventory. Errors: internal (a stored document that does not decode).
+    static support::result<device_credentials> decode_credentials(std::string_view text);
+    static support::result<device_inventory> decode_inventory(std::string_view text);
 
 private:
     std::shared_ptr<store::document_store> documents_;

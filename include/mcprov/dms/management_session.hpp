@@ -20,6 +20,9 @@ struct session_config {
     std::string server_uri; // its Source LocURI and RespURI
     auth_scheme scheme = auth_scheme::md5;
     std::uint64_t max_msg_size = 64 * 1024;
+    std::chrono::seconds max_session_duration{300}; // from its first authenticated message
+    unsigned max_messages = 64;                     // from the device, in one session
+    unsigned max_jobs_per_message = 16;
 };
 
 // A message from a device as it arrived: decoded, the body exactly as received (auth-MAC covers it) and its
@@ -28,7 +31,13 @@ struct incoming_message {
     syncml::message message;
     std::string_view body;
     std::optional<syncml::hmac_header> hmac;
+    // The session key the server's RespURI carried (its "s" query parameter), empty if none: it ties the messages after
+    // the first to the authenticated session.
+    std::string_view session_key;
 };
+
+// The session key of a request target or URI that the server's RespURI gave ("/dm?s=<key>"); empty when none.
+std::string_view session_key_of(std::string_view target);
 
 struct session_reply {
     syncml::message message;
@@ -41,13 +50,24 @@ struct session_reply {
 //  - The device is authenticated (client_authentication); until it is, every command is answered with the header's
 //    status, and nothing is stored but the device's new nonce: the challenges of a session are counted by its MsgID,
 //    so that an unknown device gets the answers a wrong password gets, and nothing is stored for it.
-//  - Then: Alert 1200/1201/1222/1223/1226 and a Replace of ./DevInfo are answered 200 (DevInfo goes to the
-//    inventory), Status and Results are taken without an answer, and commands a client may not send get 405.
-//  - The server has no commands of its own yet: its package 2 holds only Status, so the session ends there.
+//  - Once it is, the session is kept in the store (org.mcprov.dm-device/<device>/session.json): its MsgIDs (each must
+//    follow the last, else 400 and nothing is taken), the server's commands awaiting an answer, a session key that the
+//    server's RespURI carries and without which a later message needs credentials again, and its age and length
+//    (past max_session_duration or max_messages, the server aborts it with Alert 1223).
+//  - Alert 1200/1201/1222/1223/1226 and a Replace of ./DevInfo are answered 200 (DevInfo goes to the inventory), and
+//    commands a client may not send get 405. Status and Results answer the server's commands: they complete the jobs
+//    those commands came from (job_queue).
+//  - When the device's package is complete (Final), the server sends the device's queued jobs, up to
+//    max_jobs_per_message at a time; a message with none ends the session. A device's message without Final is
+//    answered with Alert 1222 (send the rest).
+//  - A 401 or 407 from the device for the server's header (DM Security: the device authenticates the server) gives
+//    the server a nonce to answer with; the commands of that message are sent again, at most twice.
+//  - One transaction per message: a crash leaves the message either wholly taken or not at all (then the device's
+//    retransmission is taken afresh), and a job is never half done.
 class management_session {
 public:
     management_session(session_config config, std::shared_ptr<store::document_store> documents,
-                       std::shared_ptr<support::clock> clock, std::function<std::string()> nonces = random_nonce);
+                       std::shared_ptr<support::clock> clock, std::function<std::string()> nonces = syncml::random_nonce);
 
     // Errors: the store's (io), internal (a stored session that does not decode).
     support::result<session_reply> run(const incoming_message& in);

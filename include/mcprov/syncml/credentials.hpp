@@ -26,6 +26,10 @@ std::string md5_credential(std::string_view name, std::string_view password, std
 std::string mac_credential(std::string_view name, std::string_view password, std::string_view nonce,
                            std::string_view body);
 
+// A fresh nonce: 16 bytes from the system's cryptographic random source. Throws std::runtime_error if that fails (the
+// request's guard answers 500: nothing can be authenticated without it).
+std::string random_nonce();
+
 // Whether two credentials are equal, in time that does not depend on where they differ.
 bool credentials_equal(std::string_view a, std::string_view b);
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "mcprov/agent/client_session.hpp"
+#include "mcprov/dms/job.hpp"
 #include "mcprov/dms/management_session.hpp"
 
 namespace mcprov::agent {
@@ -46,7 +47,7 @@ protected:
         EXPECT_TRUE(next) << next.err().message;
         std::optional<syncml::message> to_server = *next;
         while (to_server && replies.size() < 10) {
-            auto reply = server.run({over_the_wire(*to_server), {}, std::nullopt});
+            auto reply = server.run({over_the_wire(*to_server), {}, std::nullopt, dms::session_key_of(device.next_uri())});
             EXPECT_TRUE(reply) << reply.err().message;
             replies.push_back(reply->message);
             auto answer = device.answer(over_the_wire(reply->message));
@@ -63,10 +64,24 @@ protected:
         return replies;
     }
 
+    // Queues a job for the device, as an operator would; returns its id.
+    std::string queue(std::vector<dms::job_command> commands, bool atomic = false) {
+        dms::job j;
+        j.id = dms::job_queue::new_id(std::chrono::system_clock::now());
+        j.device = device_id;
+        j.atomic = atomic;
+        j.commands = std::move(commands);
+        EXPECT_TRUE(jobs.queue(j));
+        return j.id;
+    }
+
+    dms::job job(const std::string& id) { return jobs.find(device_id, id).value(); }
+
     bool wbxml = false;
     management_tree tree;
     std::shared_ptr<store::document_store> documents = store::create_memory_document_store();
     dms::device_registry registry{documents};
+    dms::job_queue jobs{documents};
     dms::management_session server{dms::session_config{server_id, "https://dms.mcx-a.example.org/dm"}, documents,
                                    support::create_system_clock()};
     std::optional<support::error> last_error;
@@ -119,6 +134,9 @@ TEST_F(client_session_test, when_the_server_sends_commands_then_the_tree_carries
     m.header.msg_id = "1";
     m.header.target = device_id;
     m.header.source = "https://dms.mcx-a.example.org/dm";
+    m.header.cred = syncml::credential{};
+    m.header.cred->meta.type = "syncml:auth-md5";
+    m.header.cred->data = syncml::md5_credential(server_id, "server-secret", "device-nonce");
     command hdr{.name = command_name::status, .cmd_id = "1", .data = "212"};
     hdr.msg_ref = "1";
     hdr.cmd_ref = "0";
@@ -138,6 +156,7 @@ TEST_F(client_session_test, when_the_server_sends_commands_then_the_tree_carries
     const auto& out = (*answer)->commands;
     // Status for the header, Add, Get of CMS with its Results, Get of the secret (405), Delete, Exec.
     ASSERT_EQ(out.size(), 7u);
+    EXPECT_EQ(out[0].data, "212") << "the server's credentials verified";
     EXPECT_EQ(out[1].cmd, "Add");
     EXPECT_EQ(out[1].data, "200");
     EXPECT_EQ(out[2].data, "200");
@@ -149,6 +168,86 @@ TEST_F(client_session_test, when_the_server_sends_commands_then_the_tree_carries
     EXPECT_EQ(out[6].cmd, "Exec");
     EXPECT_EQ(out[6].data, "406");
     EXPECT_EQ(tree.value("./Vendor/CMS")->data, "https://cms.mcx-a.example.org/xcap");
+}
+
+TEST_F(client_session_test, when_jobs_are_queued_then_the_next_session_carries_them_out_and_records_their_results) {
+    ASSERT_TRUE(tree.install_interior("./Vendor", {}, "Add=" + server_id + "&Get=" + server_id + "&Replace=" +
+                                                          server_id, false));
+    const auto add = queue({{.name = command_name::add, .target = "./Vendor/CMS", .data = "https://cms.example.org"}});
+    const auto get = queue({{.name = command_name::get, .target = "./DevInfo/Man"},
+                            {.name = command_name::get, .target = "./DevInfo/Nothing"}});
+    client_session device(tree, server_id, device_id, "5A");
+    converse(device);
+    ASSERT_FALSE(last_error) << last_error->message;
+    EXPECT_EQ(tree.value("./Vendor/CMS")->data, "https://cms.example.org");
+    auto added = job(add);
+    EXPECT_EQ(added.state, dms::job_state::done);
+    EXPECT_EQ(added.outcomes.at(0).status, 200u);
+    EXPECT_EQ(added.session_id, "5A");
+    auto got = job(get);
+    EXPECT_EQ(got.state, dms::job_state::failed) << "one of its Gets found nothing";
+    EXPECT_EQ(got.outcomes.at(0).status, 200u);
+    ASSERT_EQ(got.outcomes.at(0).results.size(), 1u);
+    EXPECT_EQ(got.outcomes.at(0).results[0].data, "mcprov");
+    EXPECT_EQ(got.outcomes.at(1).status, 404u);
+
+    client_session again(tree, server_id, device_id, "5B");
+    auto replies = converse(again);
+    ASSERT_EQ(replies.size(), 1u) << "no job left: the server's package 2 ends the session";
+}
+
+TEST_F(client_session_test, when_a_command_of_an_atomic_job_fails_then_the_device_rolls_every_one_back) {
+    ASSERT_TRUE(tree.install_interior("./Vendor", {}, "Add=" + server_id + "&Get=" + server_id + "&Replace=" +
+                                                          server_id, false));
+    const auto id = queue({{.name = command_name::add, .target = "./Vendor/A", .data = "1"},
+                           {.name = command_name::replace, .target = "./DevInfo/Man", .data = "someone else"}},
+                          true);
+    client_session device(tree, server_id, device_id, "6A");
+    converse(device);
+    ASSERT_FALSE(last_error) << last_error->message;
+    EXPECT_FALSE(tree.exists("./Vendor/A")) << "the Add was undone";
+    EXPECT_EQ(tree.value("./DevInfo/Man")->data, "mcprov");
+    auto j = job(id);
+    EXPECT_EQ(j.state, dms::job_state::failed);
+    EXPECT_EQ(j.atomic_status, 507u);
+    EXPECT_EQ(j.outcomes.at(0).status, 216u) << "rolled back";
+    EXPECT_EQ(j.outcomes.at(1).status, 425u) << "DevInfo is not the server's to replace";
+}
+
+TEST_F(client_session_test, when_the_user_says_no_then_the_rest_of_the_sequence_is_not_executed) {
+    ASSERT_TRUE(tree.install_interior("./Vendor", {}, "Add=" + server_id, false));
+    auto ui = create_unattended_interaction({.confirm = "no", .text = {}}).value();
+    const auto id = queue({{.name = command_name::alert, .alert = 1101, .options = "MAXDT=30", .text = "Update now?"},
+                           {.name = command_name::add, .target = "./Vendor/A", .data = "1"}});
+    const auto asked = queue({{.name = command_name::alert, .alert = 1103, .options = "DR=2", .text = "Which one?",
+                               .choices = {"police", "fire"}}});
+    client_session device(tree, server_id, device_id, "7A", "1201", ui.get());
+    converse(device);
+    ASSERT_FALSE(last_error) << last_error->message;
+    EXPECT_FALSE(tree.exists("./Vendor/A"));
+    auto j = job(id);
+    EXPECT_EQ(j.outcomes.at(0).status, 304u) << "the user said no";
+    EXPECT_EQ(j.outcomes.at(1).status, 215u) << "not executed";
+    EXPECT_EQ(j.state, dms::job_state::failed);
+    auto chosen = job(asked);
+    EXPECT_EQ(chosen.state, dms::job_state::done);
+    ASSERT_EQ(chosen.outcomes.at(0).results.size(), 1u);
+    EXPECT_EQ(chosen.outcomes.at(0).results[0].data, "2") << "the default response";
+}
+
+TEST_F(client_session_test, when_the_server_presents_a_wrong_credential_then_nothing_is_carried_out) {
+    ASSERT_TRUE(tree.install_interior("./Vendor", {}, "Add=" + server_id, false));
+    // The device expects another server password: the server's credential never verifies.
+    auto account = read_account(tree, server_id).value();
+    account.server.secret = "another-secret";
+    ASSERT_TRUE(install_account(tree, account));
+    const auto id = queue({{.name = command_name::add, .target = "./Vendor/A", .data = "1"}});
+    client_session device(tree, server_id, device_id, "8A");
+    converse(device);
+    ASSERT_TRUE(last_error);
+    EXPECT_EQ(last_error->code, support::errc::unauthenticated);
+    EXPECT_FALSE(tree.exists("./Vendor/A"));
+    EXPECT_NE(job(id).state, dms::job_state::done);
 }
 
 } // namespace

@@ -166,5 +166,28 @@ TEST_F(management_tree_test, when_a_server_may_execute_a_node_then_200_else_the_
     EXPECT_EQ(tree.may_exec("./DevInfo/DevId", dms_a), dm_status::permission_denied);
 }
 
+TEST_F(management_tree_test, when_the_tree_is_stored_and_read_back_then_every_node_property_and_byte_is_there) {
+    ASSERT_TRUE(tree.install_leaf("./Vendor/Key", {"bin", "application/octet-stream", std::string("\0\xff\x80", 3)},
+                                  "Get=a", false));
+    ASSERT_TRUE(tree.set_access_types("./Vendor/Key", {dm_command::get}));
+    auto back = management_tree::from_json(tree.to_json());
+    ASSERT_TRUE(back) << back.err().message;
+    EXPECT_EQ(back->size(), tree.size());
+    EXPECT_EQ(back->value("./Vendor/Key")->data, std::string("\0\xff\x80", 3));
+    EXPECT_EQ(back->get("./Vendor/Key?prop=ACL", "a").value->data, "Get=a");
+    EXPECT_EQ(back->replace("./Vendor/Key", {"bin", "application/octet-stream", "x"}, "a"), dm_status::not_allowed);
+    EXPECT_EQ(back->to_json(), tree.to_json());
+}
+
+TEST(management_tree_storage, when_a_stored_tree_is_damaged_then_invalid_argument) {
+    for (std::string text : {"", "[]", R"({"root":{"name":".","acl":"Bogus=1","children":[]}})",
+                             R"({"root":{"name":".","acl":"","children":[{"name":"a/b","acl":""}]}})",
+                             R"({"root":{"name":".","acl":"","children":[{"name":"x","acl":"","data":"!!"}]}})"}) {
+        auto t = management_tree::from_json(text);
+        ASSERT_FALSE(t) << text;
+        EXPECT_EQ(t.err().code, support::errc::invalid_argument);
+    }
+}
+
 } // namespace
 } // namespace mcprov::agent

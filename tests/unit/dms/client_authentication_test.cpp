@@ -130,8 +130,8 @@ TEST_F(client_authentication_test, when_the_server_presents_itself_then_its_md5_
 }
 
 TEST(random_nonce, when_drawn_then_sixteen_bytes_each_time_different) {
-    auto a = random_nonce();
-    auto b = random_nonce();
+    auto a = syncml::random_nonce();
+    auto b = syncml::random_nonce();
     EXPECT_EQ(a.size(), 16u);
     EXPECT_NE(a, b);
 }

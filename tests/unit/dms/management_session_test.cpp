@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "mcprov/dms/job.hpp"
 #include "mcprov/dms/management_session.hpp"
 #include "mcprov/support/encoding.hpp"
 
@@ -47,8 +48,8 @@ protected:
         return m;
     }
 
-    session_reply run(const syncml::message& m) {
-        auto reply = session->run({m, {}, std::nullopt});
+    session_reply run(const syncml::message& m, std::string_view key = {}) {
+        auto reply = session->run({m, {}, std::nullopt, key});
         EXPECT_TRUE(reply) << reply.err().message;
         EXPECT_TRUE(syncml::encode_xml(reply->message)) << "every reply can be sent";
         return reply ? std::move(reply).value() : session_reply{};
@@ -65,7 +66,33 @@ protected:
     std::shared_ptr<support::manual_clock> clock =
         std::make_shared<support::manual_clock>(support::parse_utc("2026-12-06T20:00:00Z").value());
     device_registry registry{documents};
+    job_queue jobs{documents};
     std::unique_ptr<management_session> session;
+
+    // Queues a Get of ./DevInfo/Man; returns the job's id.
+    std::string queue_get() {
+        job j;
+        j.id = job_queue::new_id(clock->now());
+        j.device = device_id;
+        j.commands = {{.name = command_name::get, .target = "./DevInfo/Man"}};
+        EXPECT_TRUE(jobs.queue(j));
+        return j.id;
+    }
+
+    // Authenticates package 1 (after the challenge) and returns the reply to it, which carries the queued jobs.
+    session_reply authenticated_package2() {
+        run(message(1, std::nullopt));
+        return run(message(2, "nonce-1"));
+    }
+
+    // The device's Status for the server's command `c` of `reply`.
+    command status_for_command(const session_reply& reply, const command& c, const std::string& code) {
+        command s{.name = command_name::status, .data = code};
+        s.msg_ref = reply.message.header.msg_id;
+        s.cmd_ref = c.cmd_id;
+        s.cmd = std::string(syncml::to_string(c.name));
+        return s;
+    }
 };
 
 TEST_F(management_session_test, when_package1_comes_without_credentials_then_407_and_a_challenge_for_every_command) {
@@ -171,6 +198,94 @@ TEST_F(management_session_test, when_a_client_sends_a_server_command_then_405_an
     EXPECT_EQ(status_of(r, 1), "200");
     EXPECT_EQ(status_of(r, 2), "405");
     EXPECT_EQ(status_of(r, 3), "405");
+}
+
+TEST_F(management_session_test, when_a_job_is_queued_then_package2_carries_it_under_a_resp_uri_with_the_session_key) {
+    const auto id = queue_get();
+    auto r = authenticated_package2();
+    EXPECT_FALSE(r.session_ended);
+    ASSERT_TRUE(r.message.header.resp_uri);
+    const auto key = std::string(session_key_of(*r.message.header.resp_uri));
+    EXPECT_FALSE(key.empty());
+    ASSERT_EQ(r.message.commands.size(), 4u);
+    const auto& get = r.message.commands[3];
+    EXPECT_EQ(get.name, command_name::get);
+    EXPECT_EQ(get.items.at(0).target, "./DevInfo/Man");
+    EXPECT_EQ(jobs.find(device_id, id)->state, job_state::sent);
+
+    command results{.name = command_name::results};
+    results.msg_ref = "2";
+    results.cmd_ref = get.cmd_id;
+    results.items = {{.source = "./DevInfo/Man", .data = "mcprov"}};
+    auto end = run(message(3, std::nullopt, {status_for_command(r, get, "200"), results}), key);
+    EXPECT_EQ(status_of(end, 0), "200") << "the session key stands for the credentials";
+    EXPECT_TRUE(end.session_ended);
+    auto done = jobs.find(device_id, id).value();
+    EXPECT_EQ(done.state, job_state::done);
+    EXPECT_EQ(done.outcomes.at(0).results.at(0).data, "mcprov");
+    EXPECT_TRUE(done.finished);
+}
+
+TEST_F(management_session_test, when_a_later_message_lacks_the_session_key_then_it_must_authenticate_again) {
+    queue_get();
+    auto r = authenticated_package2();
+    auto refused = run(message(3, std::nullopt, {status_for_command(r, r.message.commands[3], "200")}));
+    EXPECT_EQ(status_of(refused, 0), "401") << "its challenges are spent: MsgID 3";
+}
+
+TEST_F(management_session_test, when_a_msg_id_is_out_of_order_then_400_and_nothing_is_taken) {
+    const auto id = queue_get();
+    auto r = authenticated_package2();
+    const auto key = std::string(session_key_of(*r.message.header.resp_uri));
+    auto refused = run(message(5, std::nullopt, {status_for_command(r, r.message.commands[3], "200")}), key);
+    EXPECT_EQ(status_of(refused, 0), "400");
+    EXPECT_EQ(jobs.find(device_id, id)->state, job_state::sent);
+    auto taken = run(message(3, std::nullopt, {status_for_command(r, r.message.commands[3], "200")}), key);
+    EXPECT_EQ(status_of(taken, 0), "200") << "the session goes on from where it was";
+    EXPECT_EQ(jobs.find(device_id, id)->state, job_state::done);
+}
+
+TEST_F(management_session_test, when_a_session_outlives_its_bound_then_the_server_aborts_it_and_the_job_waits_again) {
+    const auto id = queue_get();
+    auto r = authenticated_package2();
+    const auto key = std::string(session_key_of(*r.message.header.resp_uri));
+    clock->advance(std::chrono::seconds(301));
+    auto aborted = run(message(3, std::nullopt, {command{.name = command_name::alert, .cmd_id = "1", .data = "1226"}}),
+                       key);
+    EXPECT_TRUE(aborted.session_ended);
+    EXPECT_EQ(aborted.message.commands.back().name, command_name::alert);
+    EXPECT_EQ(aborted.message.commands.back().data, "1223");
+    EXPECT_EQ(jobs.find(device_id, id)->state, job_state::queued) << "carried out at the next session";
+}
+
+TEST_F(management_session_test, when_the_device_refuses_the_servers_credentials_then_the_commands_go_again_with_its_nonce) {
+    queue_get();
+    auto r = authenticated_package2();
+    const auto key = std::string(session_key_of(*r.message.header.resp_uri));
+    command hdr{.name = command_name::status, .data = "401"};
+    hdr.msg_ref = "2";
+    hdr.cmd_ref = "0";
+    hdr.cmd = "SyncHdr";
+    hdr.chal = syncml::meta{};
+    hdr.chal->type = "syncml:auth-md5";
+    hdr.chal->next_nonce = support::base64_encode("fresh-device-nonce");
+    auto again = run(message(3, std::nullopt, {hdr, status_for_command(r, r.message.commands[3], "401")}), key);
+    ASSERT_TRUE(again.message.header.cred);
+    EXPECT_EQ(again.message.header.cred->data,
+              syncml::md5_credential("dms.mcx-a.example.org", "server-secret", "fresh-device-nonce"));
+    EXPECT_EQ(again.message.commands.back().name, command_name::get) << "sent again";
+    EXPECT_FALSE(again.session_ended);
+}
+
+TEST_F(management_session_test, when_the_device_sends_part_of_its_package_then_the_server_asks_for_the_rest) {
+    auto first = message(1, std::nullopt);
+    run(first);
+    auto part = message(2, "nonce-1");
+    part.final = false;
+    auto r = run(part);
+    EXPECT_FALSE(r.message.final);
+    EXPECT_EQ(r.message.commands.back().data, "1222");
+    EXPECT_FALSE(r.session_ended);
 }
 
 } // namespace

@@ -1,0 +1,108 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/result.hpp"
+#include "mcprov/syncml/message.hpp"
+
+namespace mcprov::dms {
+
+// One DM command of a job, as the server will send it.
+struct job_command {
+    syncml::command_name name = syncml::command_name::get; // get, add, replace, delete_, exec or alert
+    std::string target{};                                  // the node (not for an alert)
+    std::optional<std::string> data{};                     // add, replace: the value; exec: its argument
+    std::optional<std::string> format{};                   // add, replace: chr (default), int, bool, b64, node...
+    std::optional<std::string> type{};                     // add, replace: a MIME type
+    // alert: 1100 (display), 1101 (confirm or reject), 1102 (text input), 1103 (single choice), 1104 (multiple
+    // choice); its options (OMA DM 1.2 clause 10.4: "MINDT=10&MAXDT=30&DR=1"), its text and its choices.
+    unsigned alert = 0;
+    std::string options{};
+    std::string text{};
+    std::vector<std::string> choices{};
+
+    friend bool operator==(const job_command&, const job_command&) = default;
+};
+
+// What the device answered to one command: its Status code, and for a Get its Results (for a user alert, what the user
+// entered or chose).
+struct command_outcome {
+    unsigned status = 0; // 0: no answer yet
+    std::vector<syncml::item> results{};
+
+    friend bool operator==(const command_outcome&, const command_outcome&) = default;
+};
+
+enum class job_state {
+    queued,   // waiting for the device's next session
+    sent,     // in a session under way
+    done,     // every command answered with a 2xx status
+    failed,   // a command answered with another status (the job's other commands are still answered)
+    cancelled // withdrawn by an operator before it was sent
+};
+std::string_view to_string(job_state state);
+std::optional<job_state> job_state_from(std::string_view text);
+
+// Work an operator queued for one device: commands carried out at the device's next session, in order, in one
+// SyncML Atomic when `atomic` (all or none, OMA DM 1.2 clause 6.6.3), else in a Sequence when there are several.
+struct job {
+    std::string id{};    // unique; queued jobs run in the order of their ids
+    std::string batch{}; // the id shared by the jobs of one request for several devices
+    std::string device{};
+    std::string requested_by{};
+    bool atomic = false;
+    std::vector<job_command> commands{};
+    job_state state = job_state::queued;
+    std::vector<command_outcome> outcomes{}; // one per command, once sent; for an atomic job, the Atomic's first
+    unsigned atomic_status = 0;              // atomic: the Atomic's own status
+    std::string session_id{};                // the session that carried it out
+    std::chrono::system_clock::time_point created{};
+    std::optional<std::chrono::system_clock::time_point> finished{};
+
+    bool finished_state() const { return state == job_state::done || state == job_state::failed || state == job_state::cancelled; }
+};
+
+boost::json::value to_json(const job& j);
+// Errors: invalid_argument naming the member (a job from outside: the admin API), with limits on counts and sizes.
+support::result<job> job_from_json(const boost::json::value& v);
+// A job an operator asks for (the admin API's body): commands and atomic only; the rest is the server's to fill in.
+// Errors: invalid_argument naming what is wrong.
+support::result<job> job_request_from_json(const boost::json::value& v);
+
+// The jobs of the devices a DM server manages, in the store: pending ones (queued or sent) with the device's other
+// state (org.mcprov.dm-device, `job-<id>.json`), so that a session reads them in the one query that reads the device;
+// finished ones in its history (org.mcprov.dm-job, one user per device, `<id>.json`).
+class job_queue {
+public:
+    explicit job_queue(std::shared_ptr<store::document_store> documents);
+
+    // Errors: invalid_argument (no commands), not_found (the device is not enrolled), io.
+    support::result<void> queue(const job& j);
+    // Pending then finished, in id order. Errors: io, internal.
+    support::result<std::vector<job>> list(std::string_view device) const;
+    // Errors: not_found.
+    support::result<job> find(std::string_view device, std::string_view id) const;
+    // A queued job is withdrawn (cancelled, to the history); conflict for one already sent or finished.
+    support::result<job> cancel(std::string_view device, std::string_view id, std::chrono::system_clock::time_point now);
+
+    // The pending jobs among a device's documents (store::document_store::list_documents of the device).
+    static support::result<std::vector<job>> pending(const std::vector<store::named_document>& device_documents);
+    // The writes that keep a job where its state says: pending with the device, finished in the history.
+    static std::vector<store::document_write> writes(const job& j);
+
+    // A new job id: the time in milliseconds, then random hex, so that ids sort in the order jobs were made.
+    static std::string new_id(std::chrono::system_clock::time_point now);
+
+private:
+    std::shared_ptr<store::document_store> documents_;
+};
+
+} // namespace mcprov::dms

@@ -1,0 +1,499 @@
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include <boost/json.hpp>
+#include <openssl/rand.h>
+
+#include "mcprov/dms/job.hpp"
+#include "mcprov/support/clock.hpp"
+
+namespace mcprov::dms {
+namespace {
+
+using support::errc;
+using support::make_error;
+using support::result;
+using syncml::command_name;
+namespace json = boost::json;
+
+constexpr std::string_view device_auid = "org.mcprov.dm-device";
+constexpr std::string_view history_auid = "org.mcprov.dm-job";
+constexpr std::string_view job_prefix = "job-";
+constexpr std::string_view json_suffix = ".json";
+
+constexpr std::size_t max_commands = 64;
+constexpr std::size_t max_text = 64 * 1024;
+constexpr std::size_t max_choices = 32;
+
+constexpr std::array<std::pair<command_name, std::string_view>, 6> command_names{{{command_name::get, "get"},
+                                                                                  {command_name::add, "add"},
+                                                                                  {command_name::replace, "replace"},
+                                                                                  {command_name::delete_, "delete"},
+                                                                                  {command_name::exec, "exec"},
+                                                                                  {command_name::alert, "alert"}}};
+
+std::string_view command_text(command_name n) {
+    for (const auto& [name, text] : command_names) {
+        if (name == n) {
+            return text;
+        }
+    }
+    return "other";
+}
+
+const json::value* member(const json::object& o, std::string_view k) {
+    return o.if_contains(k);
+}
+
+result<std::optional<std::string>> optional_text(const json::object& o, std::string_view k, std::string_view where) {
+    const auto* v = member(o, k);
+    if (!v || v->is_null()) {
+        return std::optional<std::string>{};
+    }
+    if (!v->is_string() || v->as_string().size() > max_text) {
+        return make_error(errc::invalid_argument,
+                          std::string(where) + "." + std::string(k) + " must be a string of at most 64 KiB");
+    }
+    return std::optional<std::string>(std::string(v->as_string()));
+}
+
+std::string text_or_empty(const json::object& o, std::string_view k) {
+    const auto* v = member(o, k);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+json::value item_json(const syncml::item& i) {
+    json::object o;
+    if (i.source) {
+        o["source"] = *i.source;
+    }
+    if (i.target) {
+        o["target"] = *i.target;
+    }
+    if (i.meta.format) {
+        o["format"] = *i.meta.format;
+    }
+    if (i.meta.type) {
+        o["type"] = *i.meta.type;
+    }
+    if (i.data) {
+        o["data"] = *i.data;
+    }
+    return o;
+}
+
+syncml::item item_from(const json::object& o) {
+    syncml::item i;
+    auto opt = [&](std::string_view k) -> std::optional<std::string> {
+        const auto* v = member(o, k);
+        return v && v->is_string() ? std::optional<std::string>(std::string(v->as_string())) : std::nullopt;
+    };
+    i.source = opt("source");
+    i.target = opt("target");
+    i.meta.format = opt("format");
+    i.meta.type = opt("type");
+    i.data = opt("data");
+    return i;
+}
+
+json::value command_json(const job_command& c) {
+    json::object o{{"command", command_text(c.name)}};
+    if (c.name == command_name::alert) {
+        o["alert"] = c.alert;
+        if (!c.options.empty()) {
+            o["options"] = c.options;
+        }
+        o["text"] = c.text;
+        if (!c.choices.empty()) {
+            json::array a;
+            for (const auto& choice : c.choices) {
+                a.emplace_back(choice);
+            }
+            o["choices"] = std::move(a);
+        }
+        return o;
+    }
+    o["target"] = c.target;
+    if (c.data) {
+        o["data"] = *c.data;
+    }
+    if (c.format) {
+        o["format"] = *c.format;
+    }
+    if (c.type) {
+        o["type"] = *c.type;
+    }
+    return o;
+}
+
+bool valid_uri(std::string_view uri) {
+    return !uri.empty() && uri.size() <= 1024 && (uri == "." || uri.starts_with("./")) &&
+           std::none_of(uri.begin(), uri.end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; });
+}
+
+result<job_command> command_from(const json::value& v, std::size_t index) {
+    const auto where = "commands[" + std::to_string(index) + "]";
+    if (!v.is_object()) {
+        return make_error(errc::invalid_argument, where + " must be an object");
+    }
+    const auto& o = v.as_object();
+    job_command c;
+    const auto name = text_or_empty(o, "command");
+    const auto* known = std::find_if(command_names.begin(), command_names.end(),
+                                     [&](const auto& entry) { return entry.second == name; });
+    if (known == command_names.end()) {
+        return make_error(errc::invalid_argument,
+                          where + ".command must be get, add, replace, delete, exec or alert");
+    }
+    c.name = known->first;
+    if (c.name == command_name::alert) {
+        const auto* code = member(o, "alert");
+        if (!code || !code->is_int64() || code->as_int64() < 1100 || code->as_int64() > 1104) {
+            return make_error(errc::invalid_argument, where + ".alert must be 1100, 1101, 1102, 1103 or 1104");
+        }
+        c.alert = static_cast<unsigned>(code->as_int64());
+        auto options = optional_text(o, "options", where);
+        auto text = optional_text(o, "text", where);
+        if (!options || !text) {
+            return !options ? std::move(options).err() : std::move(text).err();
+        }
+        c.options = options->value_or("");
+        c.text = text->value_or("");
+        if (const auto* choices = member(o, "choices"); choices && !choices->is_null()) {
+            if (!choices->is_array() || choices->as_array().size() > max_choices) {
+                return make_error(errc::invalid_argument, where + ".choices must be an array of at most 32 strings");
+            }
+            for (const auto& choice : choices->as_array()) {
+                if (!choice.is_string() || choice.as_string().size() > max_text) {
+                    return make_error(errc::invalid_argument, where + ".choices must hold strings");
+                }
+                c.choices.emplace_back(choice.as_string());
+            }
+        }
+        if ((c.alert == 1103 || c.alert == 1104) && c.choices.empty()) {
+            return make_error(errc::invalid_argument, where + ": alerts 1103 and 1104 need choices");
+        }
+        return c;
+    }
+    c.target = text_or_empty(o, "target");
+    if (!valid_uri(c.target)) {
+        return make_error(errc::invalid_argument, where + ".target must be a node URI starting with ./");
+    }
+    for (auto [key, field] : {std::pair{"data", &c.data}, std::pair{"format", &c.format}, std::pair{"type", &c.type}}) {
+        auto value = optional_text(o, key, where);
+        if (!value) {
+            return std::move(value).err();
+        }
+        *field = std::move(value).value();
+    }
+    if ((c.name == command_name::add || c.name == command_name::replace) && !c.data &&
+        c.format.value_or("chr") != "node") {
+        return make_error(errc::invalid_argument, where + ": add and replace need data (or format node)");
+    }
+    return c;
+}
+
+std::string time_text(std::chrono::system_clock::time_point t) {
+    return support::format_utc(t);
+}
+
+} // namespace
+
+std::string_view to_string(job_state state) {
+    switch (state) {
+    case job_state::queued:
+        return "queued";
+    case job_state::sent:
+        return "sent";
+    case job_state::done:
+        return "done";
+    case job_state::failed:
+        return "failed";
+    case job_state::cancelled:
+        return "cancelled";
+    }
+    return "queued";
+}
+
+std::optional<job_state> job_state_from(std::string_view text) {
+    for (auto s : {job_state::queued, job_state::sent, job_state::done, job_state::failed, job_state::cancelled}) {
+        if (to_string(s) == text) {
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
+json::value to_json(const job& j) {
+    json::array commands;
+    for (const auto& c : j.commands) {
+        commands.push_back(command_json(c));
+    }
+    json::object o{{"id", j.id},
+                   {"device", j.device},
+                   {"state", to_string(j.state)},
+                   {"atomic", j.atomic},
+                   {"commands", std::move(commands)},
+                   {"created", time_text(j.created)}};
+    if (!j.batch.empty()) {
+        o["batch"] = j.batch;
+    }
+    if (!j.requested_by.empty()) {
+        o["requested_by"] = j.requested_by;
+    }
+    if (!j.outcomes.empty()) {
+        json::array outcomes;
+        for (const auto& out : j.outcomes) {
+            json::object oo{{"status", out.status}};
+            if (!out.results.empty()) {
+                json::array results;
+                for (const auto& i : out.results) {
+                    results.push_back(item_json(i));
+                }
+                oo["results"] = std::move(results);
+            }
+            outcomes.push_back(std::move(oo));
+        }
+        o["outcomes"] = std::move(outcomes);
+    }
+    if (j.atomic_status != 0) {
+        o["atomic_status"] = j.atomic_status;
+    }
+    if (!j.session_id.empty()) {
+        o["session_id"] = j.session_id;
+    }
+    if (j.finished) {
+        o["finished"] = time_text(*j.finished);
+    }
+    return o;
+}
+
+result<job> job_request_from_json(const json::value& v) {
+    if (!v.is_object()) {
+        return make_error(errc::invalid_argument, "a job must be a JSON object");
+    }
+    const auto& o = v.as_object();
+    job j;
+    if (const auto* atomic = member(o, "atomic"); atomic && !atomic->is_null()) {
+        if (!atomic->is_bool()) {
+            return make_error(errc::invalid_argument, "atomic must be true or false");
+        }
+        j.atomic = atomic->as_bool();
+    }
+    const auto* commands = member(o, "commands");
+    if (!commands || !commands->is_array() || commands->as_array().empty() ||
+        commands->as_array().size() > max_commands) {
+        return make_error(errc::invalid_argument, "commands must be an array of 1 to 64 commands");
+    }
+    std::size_t index = 0;
+    for (const auto& c : commands->as_array()) {
+        auto command = command_from(c, index++);
+        if (!command) {
+            return std::move(command).err();
+        }
+        j.commands.push_back(std::move(command).value());
+    }
+    if (j.atomic && std::any_of(j.commands.begin(), j.commands.end(), [](const job_command& c) {
+            return c.name == command_name::get || c.name == command_name::exec || c.name == command_name::alert;
+        })) {
+        // OMA DM 1.2 clause 6.6.3: an Atomic holds Add, Delete, Replace, Copy, Sequence and Alert; Get and Exec
+        // cannot be undone and are kept out of it here, with user alerts.
+        return make_error(errc::invalid_argument, "an atomic job holds only add, replace and delete");
+    }
+    return j;
+}
+
+result<job> job_from_json(const json::value& v) {
+    auto j = job_request_from_json(v);
+    if (!j) {
+        return j;
+    }
+    const auto& o = v.as_object();
+    j->id = text_or_empty(o, "id");
+    j->batch = text_or_empty(o, "batch");
+    j->device = text_or_empty(o, "device");
+    j->requested_by = text_or_empty(o, "requested_by");
+    j->session_id = text_or_empty(o, "session_id");
+    auto state = job_state_from(text_or_empty(o, "state"));
+    if (!state || j->id.empty() || j->device.empty()) {
+        return make_error(errc::invalid_argument, "a stored job lacks its id, device or state");
+    }
+    j->state = *state;
+    j->created = support::parse_utc(text_or_empty(o, "created")).value_or(std::chrono::system_clock::time_point{});
+    if (auto finished = support::parse_utc(text_or_empty(o, "finished"))) {
+        j->finished = *finished;
+    }
+    if (const auto* s = member(o, "atomic_status"); s && s->is_int64()) {
+        j->atomic_status = static_cast<unsigned>(s->as_int64());
+    }
+    if (const auto* outcomes = member(o, "outcomes"); outcomes && outcomes->is_array()) {
+        for (const auto& out : outcomes->as_array()) {
+            command_outcome c;
+            if (!out.is_object()) {
+                continue;
+            }
+            if (const auto* s = member(out.as_object(), "status"); s && s->is_int64()) {
+                c.status = static_cast<unsigned>(s->as_int64());
+            }
+            if (const auto* results = member(out.as_object(), "results"); results && results->is_array()) {
+                for (const auto& i : results->as_array()) {
+                    if (i.is_object()) {
+                        c.results.push_back(item_from(i.as_object()));
+                    }
+                }
+            }
+            j->outcomes.push_back(std::move(c));
+        }
+    }
+    return j;
+}
+
+job_queue::job_queue(std::shared_ptr<store::document_store> documents) : documents_(std::move(documents)) {}
+
+std::string job_queue::new_id(std::chrono::system_clock::time_point now) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    unsigned char random[4] = {};
+    RAND_bytes(random, sizeof random);
+    char text[32];
+    std::snprintf(text, sizeof text, "%012llx%02x%02x%02x%02x", static_cast<unsigned long long>(ms), random[0],
+                  random[1], random[2], random[3]);
+    return text;
+}
+
+std::vector<store::document_write> job_queue::writes(const job& j) {
+    const auto text = json::serialize(to_json(j));
+    store::document_key pending_key{std::string(device_auid), j.device,
+                                    std::string(job_prefix) + j.id + std::string(json_suffix)};
+    store::document_key history_key{std::string(history_auid), j.device, j.id + std::string(json_suffix)};
+    if (j.finished_state()) {
+        return {{pending_key, std::nullopt}, {history_key, text}};
+    }
+    return {{pending_key, text}};
+}
+
+result<std::vector<job>> job_queue::pending(const std::vector<store::named_document>& documents) {
+    std::vector<job> out;
+    for (const auto& d : documents) {
+        if (!d.name.starts_with(job_prefix) || !d.name.ends_with(json_suffix)) {
+            continue;
+        }
+        boost::system::error_code ec;
+        auto v = json::parse(d.document.content, ec);
+        if (ec) {
+            return make_error(errc::internal, "a stored job is not JSON: " + d.name);
+        }
+        auto j = job_from_json(v);
+        if (!j) {
+            return make_error(errc::internal, "a stored job does not decode: " + d.name + ": " + j.err().message);
+        }
+        out.push_back(std::move(j).value());
+    }
+    std::sort(out.begin(), out.end(), [](const job& a, const job& b) { return a.id < b.id; });
+    return out;
+}
+
+result<void> job_queue::queue(const job& j) {
+    if (j.commands.empty() || j.id.empty() || j.device.empty()) {
+        return make_error(errc::invalid_argument, "a job needs an id, a device and commands");
+    }
+    return documents_->transact([&](store::transaction& tx) -> result<void> {
+        auto enrolled = tx.get({std::string(device_auid), j.device, "credentials.json"});
+        if (!enrolled) {
+            return std::move(enrolled).err();
+        }
+        if (!*enrolled) {
+            return make_error(errc::not_found, "no device " + j.device + " is enrolled");
+        }
+        for (const auto& w : writes(j)) {
+            if (auto put = tx.put(w.key, *w.content); !put) {
+                return std::move(put).err();
+            }
+        }
+        return {};
+    });
+}
+
+result<std::vector<job>> job_queue::list(std::string_view device) const {
+    auto docs = documents_->list_documents(device_auid, device);
+    if (!docs) {
+        return std::move(docs).err();
+    }
+    auto out = pending(*docs);
+    if (!out) {
+        return out;
+    }
+    auto history = documents_->list_documents(history_auid, device);
+    if (!history) {
+        return std::move(history).err();
+    }
+    std::vector<job> finished;
+    for (const auto& d : *history) {
+        boost::system::error_code ec;
+        auto v = json::parse(d.document.content, ec);
+        auto j = ec ? result<job>(make_error(errc::internal, "")) : job_from_json(v);
+        if (!j) {
+            return make_error(errc::internal, "a stored job in the history does not decode: " + d.name);
+        }
+        finished.push_back(std::move(j).value());
+    }
+    std::sort(finished.begin(), finished.end(), [](const job& a, const job& b) { return a.id < b.id; });
+    out->insert(out->end(), finished.begin(), finished.end());
+    return out;
+}
+
+result<job> job_queue::find(std::string_view device, std::string_view id) const {
+    auto all = list(device);
+    if (!all) {
+        return std::move(all).err();
+    }
+    for (auto& j : *all) {
+        if (j.id == id) {
+            return std::move(j);
+        }
+    }
+    return make_error(errc::not_found, "no job " + std::string(id) + " for device " + std::string(device));
+}
+
+result<job> job_queue::cancel(std::string_view device, std::string_view id, std::chrono::system_clock::time_point now) {
+    job out;
+    auto done = documents_->transact([&](store::transaction& tx) -> result<void> {
+        auto doc = tx.get({std::string(device_auid), std::string(device),
+                           std::string(job_prefix) + std::string(id) + std::string(json_suffix)});
+        if (!doc) {
+            return std::move(doc).err();
+        }
+        if (!*doc) {
+            auto finished = tx.get({std::string(history_auid), std::string(device), std::string(id) + ".json"});
+            if (finished && *finished) {
+                return make_error(errc::conflict, "job " + std::string(id) + " is finished already");
+            }
+            return make_error(errc::not_found, "no job " + std::string(id) + " for device " + std::string(device));
+        }
+        boost::system::error_code ec;
+        auto v = json::parse((*doc)->content, ec);
+        auto j = ec ? result<job>(make_error(errc::internal, "a stored job is not JSON")) : job_from_json(v);
+        if (!j) {
+            return std::move(j).err();
+        }
+        if (j->state != job_state::queued) {
+            return make_error(errc::conflict, "job " + std::string(id) + " is in a session under way");
+        }
+        j->state = job_state::cancelled;
+        j->finished = now;
+        for (const auto& w : writes(*j)) {
+            auto applied = w.content ? tx.put(w.key, *w.content).has_value() : tx.remove(w.key).has_value();
+            if (!applied) {
+                return make_error(errc::io, "the job could not be moved to the history");
+            }
+        }
+        out = std::move(j).value();
+        return {};
+    });
+    if (!done) {
+        return std::move(done).err();
+    }
+    return out;
+}
+
+} // namespace mcprov::dms
