@@ -56,7 +56,7 @@ syncml::message client_session::package1(const dm_account& account, bool with_cr
     auto m = next_message();
     m.header.target = account.address;
     m.header.source_name = account.client.name;
-    if (with_credentials) {
+    if (with_credentials && account.client.type != "HMAC") { // auth-MAC travels in the transport's header
         m.header.cred =
             client_credential(account, account.client.type == "BASIC" ? syncml::auth_basic : syncml::auth_md5);
     }

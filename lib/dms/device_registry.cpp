@@ -1,5 +1,7 @@
 #include "mcprov/dms/device_registry.hpp"
 
+#include "mcprov/dms/audit.hpp"
+
 #include <boost/json.hpp>
 
 #include "mcprov/support/clock.hpp"
@@ -33,7 +35,8 @@ std::string encode(const device_credentials& c) {
                                         {"client_nonce", support::base64_encode(c.client_nonce)},
                                         {"server_name", c.server_name},
                                         {"server_secret", c.server_secret},
-                                        {"server_nonce", support::base64_encode(c.server_nonce)}});
+                                        {"server_nonce", support::base64_encode(c.server_nonce)},
+                                        {"push_url", c.push_url}});
 }
 
 } // namespace
@@ -50,7 +53,8 @@ result<device_credentials> device_registry::decode_credentials(std::string_view 
                               support::base64_decode(field(o, "client_nonce")).value_or(""),
                               field(o, "server_name"),
                               field(o, "server_secret"),
-                              support::base64_decode(field(o, "server_nonce")).value_or("")};
+                              support::base64_decode(field(o, "server_nonce")).value_or(""),
+                              field(o, "push_url")};
 }
 
 device_registry::device_registry(std::shared_ptr<store::document_store> documents) : documents_(std::move(documents)) {}
@@ -70,21 +74,34 @@ store::document_write device_registry::inventory_write(std::string_view device_i
                                          {"last_session_id", inventory.last_session_id}})};
 }
 
-result<void> device_registry::enroll(std::string_view device_id, const device_credentials& credentials) {
-    if (device_id.empty() || credentials.client_name.empty() || credentials.server_name.empty()) {
-        return make_error(errc::invalid_argument, "a device needs an id, its user name and the server's name");
+result<void> device_registry::enroll(std::string_view device_id, const device_credentials& credentials,
+                                     std::string_view actor) {
+    if (device_id.empty() || device_id.size() > 256 || credentials.client_name.empty() ||
+        credentials.server_name.empty()) {
+        return make_error(errc::invalid_argument, "a device needs an id (at most 256 bytes), its user name and the "
+                                                  "server's name");
     }
-    store::write_condition absent;
-    absent.if_none_match = "*";
-    auto put = documents_->put(key(device_id, credentials_name), encode(credentials), absent);
-    if (!put) {
-        auto e = std::move(put).err();
-        if (e.code == errc::precondition_failed) {
+    return documents_->transact([&](store::transaction& tx) -> result<void> {
+        auto existing = tx.get(key(device_id, credentials_name));
+        if (!existing) {
+            return std::move(existing).err();
+        }
+        if (*existing) {
             return make_error(errc::conflict, std::string(device_id) + " is enrolled already");
         }
-        return e;
-    }
-    return {};
+        for (const auto& w : {credentials_write(device_id, credentials),
+                              audit_write({std::chrono::system_clock::now(), std::string(actor), "enroll",
+                                           std::string(device_id), credentials.client_name})}) {
+            if (auto put = tx.put(w.key, *w.content); !put) {
+                return std::move(put).err();
+            }
+        }
+        return {};
+    });
+}
+
+result<std::vector<std::string>> device_registry::devices() const {
+    return documents_->list_users(device_auid);
 }
 
 result<std::optional<device_credentials>> device_registry::credentials(std::string_view device_id) const {

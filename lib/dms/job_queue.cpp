@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <openssl/rand.h>
 
+#include "mcprov/dms/audit.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/support/clock.hpp"
 
@@ -394,20 +395,30 @@ result<std::vector<job>> job_queue::pending(const std::vector<store::named_docum
 }
 
 result<void> job_queue::queue(const job& j) {
-    if (j.commands.empty() || j.id.empty() || j.device.empty()) {
-        return make_error(errc::invalid_argument, "a job needs an id, a device and commands");
+    return queue_all({j});
+}
+
+result<void> job_queue::queue_all(const std::vector<job>& jobs) {
+    for (const auto& j : jobs) {
+        if (j.commands.empty() || j.id.empty() || j.device.empty()) {
+            return make_error(errc::invalid_argument, "a job needs an id, a device and commands");
+        }
     }
     return documents_->transact([&](store::transaction& tx) -> result<void> {
-        auto enrolled = tx.get({std::string(device_auid), j.device, "credentials.json"});
-        if (!enrolled) {
-            return std::move(enrolled).err();
-        }
-        if (!*enrolled) {
-            return make_error(errc::not_found, "no device " + j.device + " is enrolled");
-        }
-        for (const auto& w : writes(j)) {
-            if (auto put = tx.put(w.key, *w.content); !put) {
-                return std::move(put).err();
+        for (const auto& j : jobs) {
+            auto enrolled = tx.get({std::string(device_auid), j.device, "credentials.json"});
+            if (!enrolled) {
+                return std::move(enrolled).err();
+            }
+            if (!*enrolled) {
+                return make_error(errc::not_found, "no device " + j.device + " is enrolled");
+            }
+            auto all = writes(j);
+            all.push_back(audit_write({j.created, j.requested_by, "queue", j.device, j.id}));
+            for (const auto& w : all) {
+                if (auto put = tx.put(w.key, *w.content); !put) {
+                    return std::move(put).err();
+                }
             }
         }
         return {};
@@ -455,7 +466,8 @@ result<job> job_queue::find(std::string_view device, std::string_view id) const 
     return make_error(errc::not_found, "no job " + std::string(id) + " for device " + std::string(device));
 }
 
-result<job> job_queue::cancel(std::string_view device, std::string_view id, std::chrono::system_clock::time_point now) {
+result<job> job_queue::cancel(std::string_view device, std::string_view id, std::chrono::system_clock::time_point now,
+                              std::string_view actor) {
     job out;
     auto done = documents_->transact([&](store::transaction& tx) -> result<void> {
         auto doc = tx.get({std::string(device_auid), std::string(device),
@@ -481,7 +493,9 @@ result<job> job_queue::cancel(std::string_view device, std::string_view id, std:
         }
         j->state = job_state::cancelled;
         j->finished = now;
-        for (const auto& w : writes(*j)) {
+        auto all = writes(*j);
+        all.push_back(audit_write({now, std::string(actor), "cancel", j->device, j->id}));
+        for (const auto& w : all) {
             auto applied = w.content ? tx.put(w.key, *w.content).has_value() : tx.remove(w.key).has_value();
             if (!applied) {
                 return make_error(errc::io, "the job could not be moved to the history");

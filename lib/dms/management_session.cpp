@@ -185,6 +185,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
     const auto& device_id = m.header.source;
     const auto now = clock_->now();
 
+    const std::string server_uri = config_.server_uri.empty() ? std::string(in.posted_to) : config_.server_uri;
     session_reply reply;
     auto reset_reply = [&] {
         reply = session_reply{};
@@ -192,7 +193,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
         out.header.session_id = m.header.session_id;
         out.header.msg_id = m.header.msg_id; // one answer to each message
         out.header.target = device_id;
-        out.header.source = config_.server_uri;
+        out.header.source = server_uri;
         out.header.source_name = config_.server_id;
         out.header.meta.max_msg_size = config_.max_msg_size;
         out.final = true;
@@ -295,6 +296,11 @@ result<session_reply> management_session::run(const incoming_message& in) {
         if (outcome.new_nonce) {
             device.client_nonce = *outcome.new_nonce;
         }
+        auto sign = [&] {
+            if (config_.scheme == auth_scheme::mac) {
+                reply.mac = mac_key{device.server_name, device.server_secret, device.server_nonce};
+            }
+        };
         std::vector<store::document_write> writes{device_registry::credentials_write(device_id, device)};
         auto commit = [&]() -> result<void> {
             for (const auto& w : writes) {
@@ -311,6 +317,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
             reply.session_ended = outcome.end_session;
             number_commands();
             outcome_text = "authentication " + std::to_string(outcome.status);
+            sign();
             return commit();
         }
 
@@ -363,7 +370,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
         auto hdr = header_status(m, outcome.status);
         hdr.chal = outcome.chal;
         reply.message.commands.push_back(std::move(hdr));
-        reply.message.header.resp_uri = config_.server_uri + "?s=" + session.key;
+        reply.message.header.resp_uri = server_uri + "?s=" + session.key;
 
         const auto* inventory_doc = find_doc("inventory.json");
         auto inventory = device_registry::decode_inventory(inventory_doc ? inventory_doc->document.content : "");
@@ -406,7 +413,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
                 }
                 s->answered = true;
                 if (s->index < 0) {
-                    j->atomic_status = static_cast<unsigned>(status);
+                    j->atomic_status = j->atomic ? static_cast<unsigned>(status) : 0;
                 } else if (static_cast<std::size_t>(s->index) < j->outcomes.size()) {
                     auto& o = j->outcomes[static_cast<std::size_t>(s->index)];
                     o.status = static_cast<unsigned>(status);
@@ -427,6 +434,12 @@ result<session_reply> management_session::run(const incoming_message& in) {
                     for (const auto& i : c.items) {
                         if (o.results.size() < 256) {
                             o.results.push_back(i);
+                        }
+                        // What the device tells of itself goes to its inventory too.
+                        if (i.source && (i.source->starts_with("./DevDetail/") || i.source->starts_with("./DevInfo/")) &&
+                            i.data && inventory->dev_info.size() < 256) {
+                            inventory->dev_info[*i.source] = *i.data;
+                            inventory_changed = true;
                         }
                     }
                     touch(*j);
@@ -588,6 +601,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
         if (config_.scheme != auth_scheme::mac) {
             reply.message.header.cred = authentication_.server_credential(device);
         }
+        sign();
         return commit();
     };
     if (auto done = documents_->transact(work); !done) {

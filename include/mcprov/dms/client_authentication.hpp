@@ -22,6 +22,9 @@ struct device_credentials {
     std::string server_name;   // the server's name towards the device (SRVCRED AAuthName)
     std::string server_secret; // a password of its own per device (DM Security 5.1.1)
     std::string server_nonce;  // raw: the nonce the device last gave the server
+    // Where its notifications (package 0) go: the push endpoint standing in for its WAP push or SMS address; empty:
+    // the device is not notified, it calls in.
+    std::string push_url{};
 };
 
 // Where one session stands (kept with the session).

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mcprov/dms/client_authentication.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -26,8 +27,12 @@ class device_registry {
 public:
     explicit device_registry(std::shared_ptr<store::document_store> documents);
 
-    // Errors: invalid_argument (an empty device id or name), conflict (the device is enrolled already), io.
-    support::result<void> enroll(std::string_view device_id, const device_credentials& credentials);
+    // Audited as done by `actor`. Errors: invalid_argument (an empty device id or name), conflict (the device is
+    // enrolled already), io.
+    support::result<void> enroll(std::string_view device_id, const device_credentials& credentials,
+                                 std::string_view actor = {});
+    // The devices enrolled, sorted. Errors: io.
+    support::result<std::vector<std::string>> devices() const;
     // nullopt for a device never enrolled.
     support::result<std::optional<device_credentials>> credentials(std::string_view device_id) const;
     support::result<device_inventory> inventory(std::string_view device_id) const;

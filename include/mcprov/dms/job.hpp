@@ -84,14 +84,18 @@ class job_queue {
 public:
     explicit job_queue(std::shared_ptr<store::document_store> documents);
 
-    // Errors: invalid_argument (no commands), not_found (the device is not enrolled), io.
+    // Audited as queued by j.requested_by. Errors: invalid_argument (no commands), not_found (the device is not
+    // enrolled), io.
     support::result<void> queue(const job& j);
+    // Several jobs in one transaction: all of them or none.
+    support::result<void> queue_all(const std::vector<job>& jobs);
     // Pending then finished, in id order. Errors: io, internal.
     support::result<std::vector<job>> list(std::string_view device) const;
     // Errors: not_found.
     support::result<job> find(std::string_view device, std::string_view id) const;
     // A queued job is withdrawn (cancelled, to the history); conflict for one already sent or finished.
-    support::result<job> cancel(std::string_view device, std::string_view id, std::chrono::system_clock::time_point now);
+    support::result<job> cancel(std::string_view device, std::string_view id, std::chrono::system_clock::time_point now,
+                                std::string_view actor);
 
     // The pending jobs among a device's documents (store::document_store::list_documents of the device).
     static support::result<std::vector<job>> pending(const std::vector<store::named_document>& device_documents);

@@ -17,7 +17,7 @@ namespace mcprov::dms {
 
 struct session_config {
     std::string server_id;  // its ServerID in the devices' DMAcc, and its Source LocName
-    std::string server_uri; // its Source LocURI and RespURI
+    std::string server_uri; // its Source LocURI and RespURI; empty: the URI each message was posted to
     auth_scheme scheme = auth_scheme::md5;
     std::uint64_t max_msg_size = 64 * 1024;
     std::chrono::seconds max_session_duration{300}; // from its first authenticated message
@@ -33,15 +33,27 @@ struct incoming_message {
     std::optional<syncml::hmac_header> hmac;
     // The session key the server's RespURI carried (its "s" query parameter), empty if none: it ties the messages after
     // the first to the authenticated session.
-    std::string_view session_key;
+    std::string_view session_key{};
+    // The URI the message was posted to, without its query: the server's address when session_config has none.
+    std::string_view posted_to{};
 };
 
 // The session key of a request target or URI that the server's RespURI gave ("/dm?s=<key>"); empty when none.
 std::string_view session_key_of(std::string_view target);
 
+// What the server's x-syncml-hmac (auth-MAC) is made from: its name and password towards the device, and the nonce
+// the device gave it last.
+struct mac_key {
+    std::string name;
+    std::string secret;
+    std::string nonce;
+};
+
 struct session_reply {
     syncml::message message;
     bool session_ended = false; // the device answers this one with nothing: the session is over
+    // auth-MAC, a known device: the reply's body, exactly as sent, carries a MAC made with this key.
+    std::optional<mac_key> mac;
 };
 
 // OMA DM 1.2 (OMA-TS-DM_Protocol-V1_2) at the server, one message of a management session at a time. What it keeps

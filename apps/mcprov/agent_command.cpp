@@ -1,0 +1,97 @@
+#include <csignal>
+#include <iostream>
+
+#include "commands.hpp"
+#include "mcprov/agent/device_agent.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/log.hpp"
+#include "serve.hpp"
+
+namespace mcprov::app {
+namespace {
+
+struct agent_options {
+    std::string config;
+    std::string session_with;
+};
+
+int run_agent(const agent_options& options, bool print_tree) {
+    auto config = agent::load_agent_config(options.config);
+    if (!config) {
+        std::cerr << "mcprov agent: " << config.err().message << "\n";
+        return 2;
+    }
+    support::configure_logging(print_tree ? "warn" : config->log_level, config->log_format);
+    auto log = support::logger("agent");
+    block_termination_signals();
+    auto documents = store::open_store(config->store_url, support::create_system_clock());
+    if (!documents) {
+        std::cerr << "mcprov agent: " << documents.err().message << "\n";
+        return 1;
+    }
+    std::unique_ptr<agent::user_interaction> ui;
+    if (config->ui == "terminal") {
+        ui = agent::create_terminal_interaction(std::cin, std::cout);
+    } else {
+        ui = agent::create_unattended_interaction(config->policy).value();
+    }
+    auto created = agent::device_agent::create(*config, std::move(documents).value(), std::move(ui));
+    if (!created) {
+        std::cerr << "mcprov agent: " << created.err().message << "\n";
+        return 1;
+    }
+    std::shared_ptr<agent::device_agent> device = std::move(created).value();
+    if (print_tree) {
+        std::cout << device->tree_json() << "\n";
+        return 0;
+    }
+    if (!options.session_with.empty()) {
+        auto done = device->run_session(options.session_with);
+        if (!done) {
+            std::cerr << "mcprov agent: session with " << options.session_with << ": " << done.err().message << "\n";
+            return done.err().code == support::errc::unauthenticated ? 3 : 1;
+        }
+        std::cout << "session " << done->session_id << " with " << done->server_id << ": " << done->messages
+                  << " message(s), authenticated\n";
+        return 0;
+    }
+    if (!config->push) {
+        std::cerr << "mcprov agent: nothing to do: give --session SERVER_ID, or configure [push] listen\n";
+        return 2;
+    }
+    auto server = http::create_server(*config->push, agent::create_push_handler(device));
+    if (!server) {
+        std::cerr << "mcprov agent: " << server.err().message << "\n";
+        return 1;
+    }
+    log->info("{}: notifications on http://{}:{}/push", config->device_id(), config->push->address,
+              (*server)->port());
+    int signal = 0;
+    while ((signal = wait_for_signal()) == SIGHUP) {
+    }
+    log->info("signal {}: stopping", signal);
+    (*server)->stop();
+    (*server)->wait();
+    return 0;
+}
+
+} // namespace
+
+command add_agent_command(CLI::App& parent) {
+    auto options = std::make_shared<agent_options>();
+    auto* cmd = parent.add_subcommand(
+        "agent", "Run an OMA DM 1.2 device agent: a device with a management tree (DevInfo, DevDetail, DMAcc)\n"
+                 "kept in its store. With --session, open a session with one of its DM servers and exit\n"
+                 "(exit status 0 done, 3 authentication failed, 1 other failure); otherwise wait for the\n"
+                 "servers' notifications (package 0) on [push] listen. See docs/agent.md.");
+    cmd->add_option("-c,--config", options->config, "TOML configuration file (see docs/agent.md)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--session", options->session_with, "the ServerID of the DM server to open a session with");
+    auto* tree = cmd->add_subcommand("tree", "mcprov agent --config FILE tree\nPrint the device's management tree "
+                                             "as JSON (leaf values base64).");
+    tree->fallthrough();
+    return [options, tree] { return run_agent(*options, tree->parsed()); };
+}
+
+} // namespace mcprov::app

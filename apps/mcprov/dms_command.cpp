@@ -1,0 +1,360 @@
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <unistd.h>
+
+#include "commands.hpp"
+#include "mcprov/dms/audit.hpp"
+#include "mcprov/dms/dm_interface.hpp"
+#include "mcprov/dms/dms_config.hpp"
+#include "mcprov/http/server.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/log.hpp"
+#include "serve.hpp"
+
+namespace mcprov::app {
+namespace {
+
+namespace json = boost::json;
+
+struct dms_options {
+    std::string config;
+    std::vector<std::string> devices;
+    std::string job_file;
+    std::string job_id;
+    std::string client_name;
+    std::string client_secret;
+    std::string server_secret;
+    std::string push_url;
+    bool notify = false;
+};
+
+int run_server(const dms_options& options) {
+    auto config = dms::load_dms_config(options.config);
+    if (!config) {
+        std::cerr << "mcprov dms: " << config.err().message << "\n";
+        return 2;
+    }
+    support::configure_logging(config->log_level, config->log_format);
+    auto log = support::logger("dms");
+    block_termination_signals();
+    auto clock = support::create_system_clock();
+    auto documents = store::open_store(config->store_url, clock);
+    if (!documents) {
+        std::cerr << "mcprov dms: " << documents.err().message << "\n";
+        return 1;
+    }
+    auto verifier = identity::create_access_token_verifier(config->auth, clock);
+    if (!verifier) {
+        std::cerr << "mcprov dms: auth.public_key: " << verifier.err().message << "\n";
+        return 2;
+    }
+    http::client_options push_options;
+    push_options.timeout = std::chrono::seconds(5);
+    auto push_client = http::create_client(push_options);
+    if (!push_client) {
+        std::cerr << "mcprov dms: " << push_client.err().message << "\n";
+        return 1;
+    }
+    auto handler = std::make_shared<dms::dm_interface>(
+        dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value()},
+        std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value());
+    auto server = http::create_server(config->server, handler);
+    if (!server) {
+        std::cerr << "mcprov dms: " << server.err().message << "\n";
+        return 1;
+    }
+    log->info("{}: DM server ({}) on {}://{}:{}{}, store {}", config->session.server_id,
+              dms::auth_type(config->session.scheme), config->server.tls ? "https" : "http", config->server.address,
+              (*server)->port(), config->dm_path, store::redact_url(config->store_url));
+    int signal = 0;
+    while ((signal = wait_for_signal()) == SIGHUP) {
+        log->info("SIGHUP: nothing to reload");
+    }
+    log->info("signal {}: finishing requests in flight, then stopping", signal);
+    (*server)->stop();
+    (*server)->wait();
+    return 0;
+}
+
+// The command line's tools work on the store itself, as the server does (it may be running).
+struct store_context {
+    dms::dms_config config;
+    std::shared_ptr<store::document_store> documents;
+    std::string actor;
+};
+
+std::optional<store_context> open(const dms_options& options, std::string_view name) {
+    auto config = dms::load_dms_config(options.config);
+    if (!config) {
+        std::cerr << "mcprov dms " << name << ": " << config.err().message << "\n";
+        return std::nullopt;
+    }
+    support::configure_logging("warn", config->log_format);
+    auto documents = store::open_store(config->store_url, support::create_system_clock());
+    if (!documents) {
+        std::cerr << "mcprov dms " << name << ": " << documents.err().message << "\n";
+        return std::nullopt;
+    }
+    const char* user = ::getenv("USER");
+    return store_context{std::move(config).value(), std::move(documents).value(),
+                         std::string("cli:") + (user ? user : std::to_string(::getuid()))};
+}
+
+int fail(std::string_view name, const support::error& e) {
+    std::cerr << "mcprov dms " << name << ": " << e.message << "\n";
+    return e.code == support::errc::not_found || e.code == support::errc::conflict ? 3 : 1;
+}
+
+int run_enroll(const dms_options& options) {
+    auto ctx = open(options, "enroll");
+    if (!ctx) {
+        return 2;
+    }
+    dms::device_credentials creds;
+    creds.client_name = options.client_name.empty() ? options.devices.front() : options.client_name;
+    creds.client_secret = options.client_secret;
+    creds.server_name = ctx->config.session.server_id;
+    creds.server_secret = options.server_secret.empty() ? support::base64url_encode(syncml::random_nonce())
+                                                        : options.server_secret;
+    creds.push_url = options.push_url;
+    dms::device_registry registry(ctx->documents);
+    dms::job_queue jobs(ctx->documents);
+    if (auto done = dms::enroll_device(registry, jobs, options.devices.front(), creds, ctx->actor,
+                                       std::chrono::system_clock::now());
+        !done) {
+        return fail("enroll", done.err());
+    }
+    std::cout << json::serialize(json::object{{"device", options.devices.front()},
+                                              {"client_name", creds.client_name},
+                                              {"server_name", creds.server_name},
+                                              {"server_secret", creds.server_secret}})
+              << "\n";
+    return 0;
+}
+
+int run_notify(const dms_options& options, const std::vector<std::string>& devices);
+
+int run_queue(const dms_options& options) {
+    auto ctx = open(options, "queue");
+    if (!ctx) {
+        return 2;
+    }
+    std::stringstream text;
+    if (options.job_file == "-") {
+        text << std::cin.rdbuf();
+    } else {
+        std::ifstream in(options.job_file);
+        if (!in) {
+            std::cerr << "mcprov dms queue: cannot read " << options.job_file << "\n";
+            return 2;
+        }
+        text << in.rdbuf();
+    }
+    boost::system::error_code ec;
+    auto body = json::parse(text.str(), ec);
+    if (ec) {
+        std::cerr << "mcprov dms queue: " << options.job_file << " is not JSON: " << ec.message() << "\n";
+        return 2;
+    }
+    auto request = dms::job_request_from_json(body);
+    if (!request) {
+        std::cerr << "mcprov dms queue: " << options.job_file << ": " << request.err().message << "\n";
+        return 2;
+    }
+    dms::job_queue jobs(ctx->documents);
+    auto made = dms::queue_jobs(jobs, options.devices, *request, ctx->actor, std::chrono::system_clock::now());
+    if (!made) {
+        return fail("queue", made.err());
+    }
+    for (const auto& j : *made) {
+        std::cout << j.device << " " << j.id << "\n";
+    }
+    return options.notify ? run_notify(options, options.devices) : 0;
+}
+
+int run_notify(const dms_options& options, const std::vector<std::string>& devices) {
+    auto ctx = open(options, "notify");
+    if (!ctx) {
+        return 2;
+    }
+    http::client_options push_options;
+    push_options.timeout = std::chrono::seconds(5);
+    auto client = http::create_client(push_options);
+    if (!client) {
+        return fail("notify", client.err());
+    }
+    dms::device_notifier notifier(ctx->config.session.server_id, ctx->documents, std::move(client).value());
+    int status = 0;
+    for (const auto& d : devices) {
+        auto session = notifier.notify(d);
+        if (!session) {
+            std::cerr << "mcprov dms notify: " << d << ": " << session.err().message << "\n";
+            status = 1;
+            continue;
+        }
+        std::cout << d << " notified: session " << *session << "\n";
+    }
+    return status;
+}
+
+int run_jobs(const dms_options& options) {
+    auto ctx = open(options, "jobs");
+    if (!ctx) {
+        return 2;
+    }
+    dms::job_queue jobs(ctx->documents);
+    if (!options.job_id.empty()) {
+        auto j = jobs.find(options.devices.front(), options.job_id);
+        if (!j) {
+            return fail("jobs", j.err());
+        }
+        std::cout << json::serialize(to_json(*j)) << "\n";
+        return 0;
+    }
+    auto all = jobs.list(options.devices.front());
+    if (!all) {
+        return fail("jobs", all.err());
+    }
+    for (const auto& j : *all) {
+        std::cout << json::serialize(to_json(j)) << "\n";
+    }
+    return 0;
+}
+
+int run_cancel(const dms_options& options) {
+    auto ctx = open(options, "cancel");
+    if (!ctx) {
+        return 2;
+    }
+    auto j = dms::job_queue(ctx->documents)
+                 .cancel(options.devices.front(), options.job_id, std::chrono::system_clock::now(), ctx->actor);
+    if (!j) {
+        return fail("cancel", j.err());
+    }
+    std::cout << json::serialize(to_json(*j)) << "\n";
+    return 0;
+}
+
+int run_show(const dms_options& options) {
+    auto ctx = open(options, "show");
+    if (!ctx) {
+        return 2;
+    }
+    dms::device_registry registry(ctx->documents);
+    const auto& device = options.devices.front();
+    auto creds = registry.credentials(device);
+    if (!creds) {
+        return fail("show", creds.err());
+    }
+    if (!*creds) {
+        return fail("show", support::make_error(support::errc::not_found, "no device " + device + " is enrolled"));
+    }
+    auto inventory = registry.inventory(device);
+    auto jobs = dms::job_queue(ctx->documents).list(device);
+    auto audit = dms::read_audit(*ctx->documents, device);
+    if (!inventory || !jobs || !audit) {
+        return fail("show", !inventory ? inventory.err() : !jobs ? jobs.err() : audit.err());
+    }
+    auto shown = dms::device_json(device, *inventory, *jobs).as_object();
+    json::array trail;
+    for (const auto& a : *audit) {
+        trail.push_back(json::object{{"time", support::format_utc(a.time)},
+                                     {"actor", a.actor},
+                                     {"action", a.action},
+                                     {"detail", a.detail}});
+    }
+    shown["audit"] = std::move(trail);
+    std::cout << json::serialize(shown) << "\n";
+    return 0;
+}
+
+} // namespace
+
+command add_dms_command(CLI::App& parent) {
+    auto options = std::make_shared<dms_options>();
+    auto* dms = parent.add_subcommand(
+        "dms", "Run an OMA DM 1.2 device management server (SyncML DM in XML and WBXML over HTTPS), or,\n"
+               "with a subcommand, manage its devices and jobs in its store (the server may be running).\n"
+               "Stops gracefully on SIGTERM or SIGINT. See docs/dms.md.");
+    dms->add_option("-c,--config", options->config, "TOML configuration file (see docs/dms.md)")
+        ->required()
+        ->check(CLI::ExistingFile);
+
+    auto* enroll = dms->add_subcommand(
+        "enroll", "mcprov dms --config FILE enroll DEVICE --client-secret S [--client-name N] [--server-secret S]\n"
+                  "Enrol a device (its DevId, e.g. IMEI:493005100592800) with the password it presents (CLCRED).\n"
+                  "The server's password towards it (SRVCRED) is generated unless given; both are printed as JSON,\n"
+                  "for the device's DMAcc. Exit status: 0 enrolled, 3 enrolled already, 1 or 2 nothing done.");
+    enroll->fallthrough();
+    enroll->add_option("device", options->devices, "the device's id")->required()->expected(1);
+    enroll->add_option("--client-secret", options->client_secret, "the device's password (8 to 256 bytes)")
+        ->required();
+    enroll->add_option("--client-name", options->client_name, "the device's user name (default: its id)");
+    enroll->add_option("--server-secret", options->server_secret, "the server's password towards this device");
+    enroll->add_option("--push", options->push_url,
+                       "the device's push address for notifications (package 0), e.g. http://127.0.0.1:9100/push");
+
+    auto* queue = dms->add_subcommand(
+        "queue", "mcprov dms --config FILE queue DEVICE... --job FILE\n"
+                 "Queue a job (JSON, see docs/dms.md: commands get, add, replace, delete, exec and alert, and\n"
+                 "atomic) for each DEVICE, carried out at its next session; prints each device's job id.\n"
+                 "All or nothing. Exit status: 0 queued, 3 a device is not enrolled, 1 or 2 nothing done.");
+    queue->fallthrough();
+    queue->add_option("devices", options->devices, "the devices' ids")->required();
+    queue->add_option("--job", options->job_file, "the job's JSON file, or - for standard input")->required();
+    queue->add_flag("--notify", options->notify, "notify each device (package 0) so that it calls in now");
+
+    auto* notify = dms->add_subcommand("notify", "mcprov dms --config FILE notify DEVICE...\n"
+                                                 "Send each device a notification (package 0) so that it opens a "
+                                                 "session now.\nExit status: 0 all notified, 1 some not reached.");
+    notify->fallthrough();
+    notify->add_option("devices", options->devices, "the devices' ids")->required();
+
+    auto* jobs = dms->add_subcommand("jobs", "mcprov dms --config FILE jobs DEVICE [JOB]\n"
+                                             "Print a device's jobs (or one), pending then finished, as JSON lines,\n"
+                                             "with every command's status and results.");
+    jobs->fallthrough();
+    jobs->add_option("device", options->devices, "the device's id")->required()->expected(1);
+    jobs->add_option("job", options->job_id, "one job's id");
+
+    auto* cancel = dms->add_subcommand("cancel", "mcprov dms --config FILE cancel DEVICE JOB\n"
+                                                 "Withdraw a job not yet sent. Exit status 3 when it was sent already.");
+    cancel->fallthrough();
+    cancel->add_option("device", options->devices, "the device's id")->required()->expected(1);
+    cancel->add_option("job", options->job_id, "the job's id")->required();
+
+    auto* show = dms->add_subcommand("show", "mcprov dms --config FILE show DEVICE\n"
+                                             "Print a device's inventory (DevInfo, last session, jobs) and audit "
+                                             "trail as JSON.");
+    show->fallthrough();
+    show->add_option("device", options->devices, "the device's id")->required()->expected(1);
+
+    return [=] {
+        if (enroll->parsed()) {
+            return run_enroll(*options);
+        }
+        if (queue->parsed()) {
+            return run_queue(*options);
+        }
+        if (jobs->parsed()) {
+            return run_jobs(*options);
+        }
+        if (cancel->parsed()) {
+            return run_cancel(*options);
+        }
+        if (show->parsed()) {
+            return run_show(*options);
+        }
+        if (notify->parsed()) {
+            return run_notify(*options, options->devices);
+        }
+        return run_server(*options);
+    };
+}
+
+} // namespace mcprov::app

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mcprov/agent/dm_account.hpp"
+#include "mcprov/agent/management_tree.hpp"
+#include "mcprov/agent/user_interaction.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/http/server.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/log.hpp"
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::agent {
+
+// One DM server the device has an account with ([[account]] in the agent's configuration).
+struct account_config {
+    dm_account account;
+    std::optional<std::filesystem::path> ca; // trusted for the server's TLS certificate (system CAs when unset)
+    bool wbxml = false;                      // the encoding the device speaks to it
+};
+
+// Everything `mcprov agent` reads from its TOML file (docs/agent.md).
+struct agent_config {
+    std::map<std::string, std::string> dev_info; // ./DevInfo leaves: DevId, Man, Mod, DmV, Lang
+    std::map<std::string, std::string> dev_detail; // ./DevDetail leaves: DevTyp, OEM, FwV, SwV, HwV
+    std::vector<account_config> accounts;
+    std::string store_url;
+    std::optional<http::server_config> push; // the push endpoint standing in for WAP push and SMS (package 0)
+    std::string ui = "unattended";           // unattended or terminal
+    unattended_policy policy;
+    std::string log_level = "info";
+    support::log_format log_format = support::log_format::text;
+
+    const std::string& device_id() const { return dev_info.at("DevId"); }
+};
+
+support::result<agent_config> load_agent_config(const std::filesystem::path& file);
+support::result<agent_config> parse_agent_config(std::string_view text, const std::string& source_name,
+                                                 const std::filesystem::path& base_dir);
+
+// How a session ended.
+struct session_outcome {
+    std::string server_id;
+    std::string session_id;
+    unsigned messages = 0; // sent by the device
+    bool authenticated = false;
+};
+
+// The device: its management tree (kept in the store, org.mcprov.dm-agent/<DevId>/tree.json, written whole after
+// every message the device answers, so that a crash leaves the tree as it was after a message, never half of one),
+// its accounts, and the sessions it opens: client-initiated (run_session) or asked for by a server's notification
+// (package 0, verified against the server's SRVCRED before anything happens). One session at a time.
+class device_agent {
+public:
+    // The tree is read from the store; a device seen for the first time gets DevInfo, DevDetail and the accounts of
+    // the configuration. Errors: the store's, invalid_argument (a stored tree that does not read, an unusable account).
+    static support::result<std::unique_ptr<device_agent>> create(const agent_config& config,
+                                                                 std::shared_ptr<store::document_store> documents,
+                                                                 std::unique_ptr<user_interaction> ui);
+
+    // A session with one server; alert 1201 unless a notification asked for it (1200, its session id). Errors:
+    // not_found (no such account), unavailable (the server cannot be reached, or answered other than 200),
+    // unauthenticated, invalid_argument (a reply that is no DM message).
+    support::result<session_outcome> run_session(const std::string& server_id, const std::string& alert = "1201",
+                                                 std::string session_id = {});
+
+    // Package 0: verifies it, then runs the session it asks for. Errors: invalid_argument (malformed), not_found (no
+    // account for its server), unauthenticated (a digest that does not match), and those of run_session.
+    support::result<session_outcome> on_notification(std::string_view bytes);
+
+    // The tree as it is now (a copy, for tests and `mcprov agent tree`).
+    std::string tree_json() const;
+
+private:
+    device_agent(agent_config config, std::shared_ptr<store::document_store> documents, management_tree tree,
+                 std::unique_ptr<user_interaction> ui);
+    support::result<void> save();
+
+    agent_config config_;
+    std::shared_ptr<store::document_store> documents_;
+    management_tree tree_;
+    std::unique_ptr<user_interaction> ui_;
+    std::map<std::string, std::unique_ptr<http::client>> clients_; // by server id
+    mutable std::mutex mutex_; // one session at a time
+    std::shared_ptr<spdlog::logger> log_;
+};
+
+// The push endpoint (POST /push, application/vnd.syncml.notification), standing in for the WAP push or SMS bearer:
+// a notification that decodes is answered 202 at once (400 malformed, 415 another media type, 503 when 16 wait
+// already) and taken by a thread of its own, one after another: its digest is checked (a wrong one is logged and
+// dropped, as a handset drops a bad push) and its session run.
+std::shared_ptr<http::handler> create_push_handler(std::shared_ptr<device_agent> agent);
+
+} // namespace mcprov::agent

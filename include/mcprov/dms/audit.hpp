@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::dms {
+
+// What an operator did to a device (enrolled it, queued or cancelled a job), kept in the store with the change itself
+// (org.mcprov.dm-audit, one user per device) and logged.
+struct audit_record {
+    std::chrono::system_clock::time_point time{};
+    std::string actor{};  // who: the administrator's token subject, or "cli:<user>" for the command line
+    std::string action{}; // enroll, queue, cancel
+    std::string device{};
+    std::string detail{}; // the job's id, or what else the action concerned
+};
+
+// The write that keeps the record (part of the change's one transaction); logs it too.
+store::document_write audit_write(const audit_record& record);
+// A device's records, oldest first. Errors: io.
+support::result<std::vector<audit_record>> read_audit(const store::document_store& documents, std::string_view device);
+
+} // namespace mcprov::dms

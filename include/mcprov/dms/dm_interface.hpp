@@ -1,0 +1,86 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "mcprov/dms/device_notifier.hpp"
+#include "mcprov/dms/device_registry.hpp"
+#include "mcprov/dms/job.hpp"
+#include "mcprov/dms/management_session.hpp"
+#include "mcprov/http/pipeline.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/support/clock.hpp"
+
+namespace mcprov::dms {
+
+struct dm_interface_config {
+    session_config session;
+    std::string dm_path = "/dm";
+    std::string admin_scope = "mcprov:dms:admin";
+    bool tls = true; // how devices reach it: the scheme of its address when session.server_uri is unset
+};
+
+// The DM server's HTTP interface (docs/dms.md), its routes on one http::pipeline:
+//   syncml       POST <dm_path>: a device's SyncML DM message (OMA-TS-DM_HTTPBinding: application/vnd.syncml.dm+xml or
+//                +wbxml, and the application/vnd.syncml+xml and +wbxml some clients send), answered in the same
+//                encoding and media type; auth-MAC in the x-syncml-hmac header both ways. A body that is no SyncML
+//                message has no header to answer with a Status: 400 (415 for another media type, 413 over
+//                MaxMsgSize).
+//   admin        /dms/v1/devices[/{id}[/jobs[/{job}]|/notify]], /dms/v1/jobs: enrol devices, read their inventory,
+//                queue, read and cancel jobs, notify a device (JSON); a bearer token with admin_scope.
+//   stats        GET /stats: the routes' counters (administrators).
+//   healthz      GET /healthz.
+class dm_interface final : public http::handler {
+public:
+    dm_interface(dm_interface_config config, std::shared_ptr<store::document_store> documents,
+                 std::shared_ptr<support::clock> clock,
+                 std::shared_ptr<const identity::access_token_verifier> verifier,
+                 std::shared_ptr<http::client> push_client);
+
+    http::response handle(http::request&& req, const http::peer_info& peer) override;
+    std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
+
+    const http::pipeline& pipeline() const { return *pipeline_; }
+
+private:
+    support::result<http::response> serve_syncml(http::call& c);
+    support::result<http::response> enroll(http::call& c);
+    support::result<http::response> list_devices(http::call& c);
+    support::result<http::response> show_device(http::call& c);
+    support::result<http::response> queue_for_device(http::call& c);
+    support::result<http::response> queue_batch(http::call& c);
+    support::result<http::response> list_jobs(http::call& c);
+    support::result<http::response> show_job(http::call& c);
+    support::result<http::response> cancel_job(http::call& c);
+    support::result<http::response> notify(http::call& c);
+
+    dm_interface_config config_;
+    std::shared_ptr<store::document_store> documents_;
+    std::shared_ptr<support::clock> clock_;
+    management_session session_;
+    device_registry registry_;
+    job_queue jobs_;
+    device_notifier notifier_;
+    std::shared_ptr<http::pipeline> pipeline_;
+};
+
+// Queues one job per device with the same commands and a shared batch id (the admin API's POST /dms/v1/jobs, and
+// `mcprov dms queue`). All or nothing: an unknown device fails the batch. Returns the jobs. Errors: invalid_argument,
+// not_found, io.
+support::result<std::vector<job>> queue_jobs(job_queue& jobs, const std::vector<std::string>& devices,
+                                             const job& request, std::string_view actor,
+                                             std::chrono::system_clock::time_point now);
+
+// Enrols a device and queues the Gets of its DevDetail (type, OEM, firmware, software and hardware versions, large
+// object support), so that its inventory is complete after its first session. Errors: those of
+// device_registry::enroll and job_queue::queue.
+support::result<void> enroll_device(device_registry& registry, job_queue& jobs, const std::string& device,
+                                    const device_credentials& credentials, std::string_view actor,
+                                    std::chrono::system_clock::time_point now);
+
+// A device's inventory as the admin API shows it (DevInfo, last session, jobs pending).
+boost::json::value device_json(std::string_view device, const device_inventory& inventory,
+                               const std::vector<job>& jobs);
+
+} // namespace mcprov::dms

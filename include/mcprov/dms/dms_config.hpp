@@ -1,0 +1,31 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "mcprov/dms/management_session.hpp"
+#include "mcprov/http/server.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/support/log.hpp"
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::dms {
+
+// Everything `mcprov dms` reads from its TOML file (docs/dms.md).
+struct dms_config {
+    http::server_config server;
+    session_config session;
+    std::string dm_path = "/dm"; // where devices post their messages
+    std::string store_url;
+    identity::verifier_config auth; // administrators' tokens; public_key_pem holds the key itself
+    std::string admin_scope = "mcprov:dms:admin";
+    std::string log_level = "info";
+    support::log_format log_format = support::log_format::text;
+};
+
+// Reads and checks a configuration file; relative paths are taken from its folder. Errors name the file, line and key.
+support::result<dms_config> load_dms_config(const std::filesystem::path& file);
+support::result<dms_config> parse_dms_config(std::string_view text, const std::string& source_name,
+                                             const std::filesystem::path& base_dir);
+
+} // namespace mcprov::dms

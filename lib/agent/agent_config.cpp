@@ -1,0 +1,126 @@
+#include "mcprov/agent/device_agent.hpp"
+#include "mcprov/store/store_config.hpp"
+#include "mcprov/support/config_reader.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::agent {
+
+using support::errc;
+using support::make_error;
+using support::result;
+
+result<agent_config> parse_agent_config(std::string_view text, const std::string& source_name,
+                                        const std::filesystem::path& base_dir) {
+    auto parsed = support::parse_toml(text, source_name);
+    if (!parsed) {
+        return std::move(parsed).err();
+    }
+    const toml::table& root = *parsed;
+    support::config_reader r(root, source_name, base_dir);
+    r.only_keys("", {"device", "store", "account", "push", "ui", "log"});
+    r.only_keys("device", {"id", "manufacturer", "model", "language", "type", "oem", "firmware_version",
+                           "software_version", "hardware_version"});
+    r.only_keys("store", {"url", "path"});
+    r.only_keys("push", {"listen"});
+    r.only_keys("ui", {"mode", "confirm", "text"});
+    r.only_keys("log", {"level", "format"});
+
+    agent_config c;
+    const auto id = r.string("device", "id", "", true);
+    if (!id.empty() && (id.size() > 64 || id.find_first_of(" /?") != std::string::npos)) {
+        r.fail_at("device", "id", "device.id must be a DevId such as IMEI:493005100592800 (no spaces, '/' or '?')");
+    }
+    c.dev_info = {{"DevId", id},
+                  {"Man", r.string("device", "manufacturer", "mcprov")},
+                  {"Mod", r.string("device", "model", "mcprov agent")},
+                  {"DmV", "1.2"},
+                  {"Lang", r.string("device", "language", "en-GB")}};
+    c.dev_detail = {{"DevTyp", r.string("device", "type", "phone")},
+                    {"OEM", r.string("device", "oem", "mcprov")},
+                    {"FwV", r.string("device", "firmware_version", "1.0")},
+                    {"SwV", r.string("device", "software_version", "1.0")},
+                    {"HwV", r.string("device", "hardware_version", "1.0")},
+                    {"LrgObj", "true"}};
+    c.store_url = store::read_store_url(r, root);
+    if (root["push"]) {
+        http::server_config push;
+        if (auto listen = r.listen("push", "listen", "127.0.0.1:0")) {
+            push.address = listen->first;
+            push.port = listen->second;
+        }
+        push.threads = 1;
+        push.max_body_bytes = 4096;
+        c.push = push;
+    }
+    c.ui = r.string("ui", "mode", c.ui);
+    if (c.ui != "unattended" && c.ui != "terminal") {
+        r.fail_at("ui", "mode", "ui.mode must be unattended or terminal");
+    }
+    c.policy.confirm = r.string("ui", "confirm", c.policy.confirm);
+    if (c.policy.confirm != "yes" && c.policy.confirm != "no" && c.policy.confirm != "cancel") {
+        r.fail_at("ui", "confirm", "ui.confirm must be yes, no or cancel");
+    }
+    c.policy.text = r.string("ui", "text", "");
+    r.log_settings(c.log_level, c.log_format);
+
+    const auto* accounts = root["account"].as_array();
+    if (!accounts || !accounts->is_array_of_tables() || accounts->empty()) {
+        r.fail_at("", "account", "at least one [[account]] (server_id, address, client_secret, server_secret)");
+    } else {
+        std::size_t index = 0;
+        for (const auto& node : *accounts) {
+            ++index;
+            const auto where = "account[" + std::to_string(index) + "].";
+            support::config_reader a(*node.as_table(), source_name, base_dir, where);
+            a.only_keys("", {"server_id", "address", "name", "auth", "client_name", "client_secret", "server_name",
+                             "server_secret", "ca", "encoding"});
+            account_config ac;
+            auto& acc = ac.account;
+            acc.server_id = a.string("", "server_id", "", true);
+            acc.node = "acc" + std::to_string(index);
+            acc.name = a.string("", "name", acc.server_id);
+            acc.address = a.string("", "address", "", true);
+            if (!acc.address.empty() && !acc.address.starts_with("https://") &&
+                !acc.address.starts_with("http://127.") && !acc.address.starts_with("http://[::1]") &&
+                !acc.address.starts_with("http://localhost")) {
+                a.fail_at("", "address", where + "address must be an https URL (http on loopback only)");
+            }
+            const auto scheme = a.string("", "auth", "md5");
+            const std::string type = scheme == "md5" ? "DIGEST" : scheme == "mac" ? "HMAC" : scheme == "basic" ? "BASIC" : "";
+            if (type.empty()) {
+                a.fail_at("", "auth", where + "auth must be md5, mac or basic");
+            }
+            acc.preferred = type;
+            acc.client = {type, a.string("", "client_name", id), a.string("", "client_secret", "", true), ""};
+            acc.server = {type, a.string("", "server_name", acc.server_id), a.string("", "server_secret", "", true),
+                          ""};
+            if (node.as_table()->contains("ca")) {
+                ac.ca = a.path("", "ca");
+            }
+            const auto encoding = a.string("", "encoding", "xml");
+            if (encoding != "xml" && encoding != "wbxml") {
+                a.fail_at("", "encoding", where + "encoding must be xml or wbxml");
+            }
+            ac.wbxml = encoding == "wbxml";
+            if (!a.ok()) {
+                r.adopt(a.take_error());
+                break;
+            }
+            c.accounts.push_back(std::move(ac));
+        }
+    }
+    if (!r.ok()) {
+        return r.take_error();
+    }
+    return c;
+}
+
+result<agent_config> load_agent_config(const std::filesystem::path& file) {
+    auto text = support::read_file(file, 1024 * 1024);
+    if (!text) {
+        return std::move(text).err();
+    }
+    return parse_agent_config(*text, file.string(), file.parent_path());
+}
+
+} // namespace mcprov::agent

@@ -1,0 +1,313 @@
+#include "mcprov/agent/device_agent.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <thread>
+
+#include <boost/beast/http.hpp>
+
+#include "mcprov/agent/client_session.hpp"
+#include "mcprov/http/pipeline.hpp"
+#include "mcprov/http/responses.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/syncml/credentials.hpp"
+#include "mcprov/syncml/notification.hpp"
+
+namespace mcprov::agent {
+namespace {
+
+using support::errc;
+using support::make_error;
+using support::result;
+namespace bhttp = boost::beast::http;
+
+constexpr std::string_view agent_auid = "org.mcprov.dm-agent";
+constexpr unsigned max_messages = 64; // a session that goes on longer is given up
+
+store::document_key tree_key(const std::string& device) {
+    return {std::string(agent_auid), device, "tree.json"};
+}
+
+// DevInfo and DevDetail (OMA-TS-DM_StdObj-V1_2): readable by every server, changed by none.
+result<void> install_standard_objects(management_tree& tree, const agent_config& config) {
+    for (const auto& [root, leaves, type] :
+         {std::tuple{"./DevInfo", &config.dev_info, "urn:oma:mo:oma-dm-devinfo:1.0"},
+          std::tuple{"./DevDetail", &config.dev_detail, "urn:oma:mo:oma-dm-devdetail:1.0"}}) {
+        if (auto made = tree.install_interior(root, type, "Get=*"); !made) {
+            return made;
+        }
+        for (const auto& [name, value] : *leaves) {
+            const auto format = value == "true" || value == "false" ? "bool" : "chr";
+            if (auto made = tree.install_leaf(std::string(root) + "/" + name, {format, "text/plain", value});
+                !made) {
+                return made;
+            }
+        }
+    }
+    return {};
+}
+
+std::string hex_session_id() {
+    const auto bytes = syncml::random_nonce();
+    return syncml::session_id_text(static_cast<std::uint16_t>((static_cast<unsigned char>(bytes[0]) << 8) |
+                                                              static_cast<unsigned char>(bytes[1])) |
+                                   1);
+}
+
+} // namespace
+
+device_agent::device_agent(agent_config config, std::shared_ptr<store::document_store> documents, management_tree tree,
+                           std::unique_ptr<user_interaction> ui)
+    : config_(std::move(config)), documents_(std::move(documents)), tree_(std::move(tree)), ui_(std::move(ui)),
+      log_(support::logger("agent")) {}
+
+result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& config,
+                                                           std::shared_ptr<store::document_store> documents,
+                                                           std::unique_ptr<user_interaction> ui) {
+    auto stored = documents->get(tree_key(config.device_id()));
+    std::optional<management_tree> tree;
+    if (stored) {
+        auto read = management_tree::from_json(stored->content);
+        if (!read) {
+            return make_error(errc::invalid_argument, "the stored management tree: " + read.err().message);
+        }
+        tree = std::move(read).value();
+    } else if (stored.err().code != errc::not_found) {
+        return std::move(stored).err();
+    } else {
+        tree.emplace();
+        if (auto made = install_standard_objects(*tree, config); !made) {
+            return std::move(made).err();
+        }
+        for (const auto& a : config.accounts) {
+            if (auto made = install_account(*tree, a.account); !made) {
+                return std::move(made).err();
+            }
+        }
+    }
+    std::unique_ptr<device_agent> agent(new device_agent(config, std::move(documents), std::move(*tree), std::move(ui)));
+    if (!stored) {
+        if (auto saved = agent->save(); !saved) {
+            return std::move(saved).err();
+        }
+    }
+    return agent;
+}
+
+result<void> device_agent::save() {
+    auto put = documents_->put(tree_key(config_.device_id()), tree_.to_json(), {});
+    if (!put) {
+        return std::move(put).err();
+    }
+    return {};
+}
+
+std::string device_agent::tree_json() const {
+    std::lock_guard lock(mutex_);
+    return tree_.to_json();
+}
+
+result<session_outcome> device_agent::run_session(const std::string& server_id, const std::string& alert,
+                                                  std::string session_id) {
+    std::lock_guard lock(mutex_);
+    const auto* configured = [&]() -> const account_config* {
+        for (const auto& a : config_.accounts) {
+            if (a.account.server_id == server_id) {
+                return &a;
+            }
+        }
+        return nullptr;
+    }();
+    auto& client = clients_[server_id];
+    if (!client) {
+        http::client_options options;
+        if (configured && configured->ca) {
+            options.ca_file = configured->ca;
+        }
+        options.timeout = std::chrono::seconds(30);
+        auto made = http::create_client(options);
+        if (!made) {
+            return std::move(made).err();
+        }
+        client = std::move(made).value();
+    }
+    const bool wbxml = configured && configured->wbxml;
+    if (session_id.empty()) {
+        session_id = hex_session_id();
+    }
+    session_outcome outcome{server_id, session_id, 0, false};
+    client_session session(tree_, server_id, config_.device_id(), session_id, alert, ui_.get());
+    auto first = session.start();
+    if (!first) {
+        return std::move(first).err();
+    }
+    std::optional<syncml::message> next = std::move(first).value();
+    while (next) {
+        if (++outcome.messages > max_messages) {
+            return make_error(errc::unavailable, server_id + ": the session goes on past " +
+                                                     std::to_string(max_messages) + " messages; given up");
+        }
+        auto body = wbxml ? syncml::encode_wbxml(*next) : syncml::encode_xml(*next);
+        if (!body) {
+            return std::move(body).err();
+        }
+        auto account = read_account(tree_, server_id);
+        if (!account) {
+            return std::move(account).err();
+        }
+        http::client_request req;
+        req.method = bhttp::verb::post;
+        req.url = session.next_uri();
+        const auto media = std::string(wbxml ? syncml::dm_wbxml_media_type : syncml::dm_xml_media_type);
+        req.headers = {{"Content-Type", media}, {"Accept", media}};
+        if (account->client.type == "HMAC" && !account->client.nonce.empty()) {
+            req.headers.emplace_back(std::string(syncml::hmac_header_name),
+                                     syncml::format_hmac_header(
+                                         {account->client.name,
+                                          syncml::mac_credential(account->client.name, account->client.secret,
+                                                                 account->client.nonce, *body)}));
+        }
+        req.body = std::move(body).value();
+        auto res = client->fetch(req);
+        if (!res) {
+            return std::move(res).err();
+        }
+        if (res->result() != bhttp::status::ok) {
+            return make_error(errc::unavailable, server_id + " answered HTTP " +
+                                                     std::to_string(static_cast<unsigned>(res->result_int())));
+        }
+        if (account->server.type == "HMAC") {
+            auto mac = syncml::parse_hmac_header((*res)[syncml::hmac_header_name]);
+            if (!mac || mac->username != account->server.name ||
+                !syncml::credentials_equal(mac->mac, syncml::mac_credential(account->server.name,
+                                                                            account->server.secret,
+                                                                            account->server.nonce, res->body()))) {
+                log_->warn("{} [{}] {}: the reply's MAC does not verify", config_.device_id(), session_id, server_id);
+                return make_error(errc::unauthenticated, server_id + ": the reply's x-syncml-hmac does not verify");
+            }
+        }
+        auto reply = wbxml ? syncml::decode_wbxml(res->body()) : syncml::decode_xml(res->body());
+        if (!reply) {
+            return make_error(errc::invalid_argument, server_id + " answered no DM message: " + reply.err().message);
+        }
+        auto answered = session.answer(*reply);
+        // The tree is kept after every message: a crash leaves it as it was after the last one, never half of one.
+        if (auto saved = save(); !saved) {
+            return std::move(saved).err();
+        }
+        if (!answered) {
+            log_->warn("{} [{}] {}: {}", config_.device_id(), session_id, server_id, answered.err().message);
+            return std::move(answered).err();
+        }
+        next = std::move(answered).value();
+    }
+    outcome.authenticated = session.authenticated();
+    log_->info("{} [{}] {}: session over after {} message(s)", config_.device_id(), session_id, server_id,
+               outcome.messages);
+    return outcome;
+}
+
+result<session_outcome> device_agent::on_notification(std::string_view bytes) {
+    auto n = syncml::decode_notification(bytes);
+    if (!n) {
+        return std::move(n).err();
+    }
+    dm_account account;
+    {
+        std::lock_guard lock(mutex_);
+        auto read = read_account(tree_, n->content.server_id);
+        if (!read) {
+            return std::move(read).err();
+        }
+        account = std::move(read).value();
+    }
+    if (!syncml::digest_matches(*n, account.server.secret, account.server.nonce)) {
+        log_->warn("{}: a notification from {} whose digest does not match", config_.device_id(),
+                   n->content.server_id);
+        return make_error(errc::unauthenticated, "the notification's digest does not match");
+    }
+    return run_session(n->content.server_id, "1200", syncml::session_id_text(n->content.session_id));
+}
+
+namespace {
+
+// Takes notifications as they come and runs their sessions one after another on a thread of its own.
+class push_handler final : public http::handler {
+public:
+    explicit push_handler(std::shared_ptr<device_agent> agent)
+        : agent_(std::move(agent)), pipeline_(std::make_shared<http::pipeline>("agent")),
+          worker_([this](std::stop_token stop) { work(stop); }) {
+        pipeline_->add(http::health_route());
+        pipeline_->add({.name = "push",
+                        .methods = {bhttp::verb::post},
+                        .path = "/push",
+                        .handle = [this](http::call& c) { return take(c); },
+                        .max_body_bytes = syncml::max_notification_bytes});
+    }
+    ~push_handler() override {
+        worker_.request_stop();
+        wake_.notify_all();
+    }
+
+    http::response handle(http::request&& req, const http::peer_info& peer) override {
+        return pipeline_->handle(std::move(req), peer);
+    }
+    std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override {
+        return pipeline_->screen(req, peer);
+    }
+
+private:
+    result<http::response> take(http::call& c) {
+        const auto type = c.req[bhttp::field::content_type];
+        if (type.substr(0, type.find(';')) != syncml::notification_media_type) {
+            return make_error(errc::unsupported_media_type, "a notification is application/vnd.syncml.notification");
+        }
+        if (auto n = syncml::decode_notification(c.req.body()); !n) {
+            return make_error(errc::invalid_argument, n.err().message);
+        }
+        {
+            std::lock_guard lock(mutex_);
+            if (pending_.size() >= 16) {
+                return make_error(errc::unavailable, "too many notifications waiting");
+            }
+            pending_.push_back(c.req.body());
+        }
+        wake_.notify_one();
+        auto res = http::make_response(bhttp::status::accepted, c.req.version());
+        return res;
+    }
+
+    void work(std::stop_token stop) {
+        static const auto log = support::logger("agent");
+        while (true) {
+            std::string bytes;
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [&] { return stop.stop_requested() || !pending_.empty(); });
+                if (stop.stop_requested()) {
+                    return;
+                }
+                bytes = std::move(pending_.front());
+                pending_.pop_front();
+            }
+            if (auto done = agent_->on_notification(bytes); !done) {
+                log->warn("notification: {}", done.err().message);
+            }
+        }
+    }
+
+    std::shared_ptr<device_agent> agent_;
+    std::shared_ptr<http::pipeline> pipeline_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::string> pending_;
+    std::jthread worker_;
+};
+
+} // namespace
+
+std::shared_ptr<http::handler> create_push_handler(std::shared_ptr<device_agent> agent) {
+    return std::make_shared<push_handler>(std::move(agent));
+}
+
+} // namespace mcprov::agent

@@ -1,0 +1,89 @@
+#include "mcprov/dms/dms_config.hpp"
+
+#include "mcprov/http/server_config_reader.hpp"
+#include "mcprov/store/store_config.hpp"
+#include "mcprov/support/config_reader.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::dms {
+
+using support::errc;
+using support::make_error;
+using support::result;
+
+result<dms_config> parse_dms_config(std::string_view text, const std::string& source_name,
+                                    const std::filesystem::path& base_dir) {
+    auto parsed = support::parse_toml(text, source_name);
+    if (!parsed) {
+        return std::move(parsed).err();
+    }
+    const toml::table& root = *parsed;
+    support::config_reader r(root, source_name, base_dir);
+    r.only_keys("", {"server", "tls", "store", "auth", "dm", "log"});
+    r.only_keys("store", {"url", "path"});
+    r.only_keys("auth", {"issuer", "audience", "public_key", "admin_scope", "leeway_seconds",
+                         "max_token_lifetime_seconds"});
+    r.only_keys("dm", {"server_id", "server_uri", "path", "auth", "max_msg_size", "max_session_seconds", "max_messages",
+                       "max_jobs_per_message"});
+    r.only_keys("log", {"level", "format"});
+
+    dms_config c;
+    c.session.max_msg_size = static_cast<std::uint64_t>(r.integer("dm", "max_msg_size", 64 * 1024, 1024, 1 << 20));
+    c.server = http::read_server_config(r, root, "127.0.0.1:8445", static_cast<std::size_t>(c.session.max_msg_size));
+    c.session.server_id = r.string("dm", "server_id", "", true);
+    c.session.server_uri = r.string("dm", "server_uri", "");
+    if (!c.session.server_uri.empty() && !c.session.server_uri.starts_with("https://") &&
+        !c.session.server_uri.starts_with("http://")) {
+        r.fail_at("dm", "server_uri", "dm.server_uri must be the http(s) URL devices post to");
+    }
+    if (c.session.server_uri.find('?') != std::string::npos) {
+        r.fail_at("dm", "server_uri", "dm.server_uri must have no query: the server adds its session key");
+    }
+    c.dm_path = r.string("dm", "path", c.dm_path);
+    if (c.dm_path.empty() || c.dm_path.front() != '/' || c.dm_path.find_first_of("?#{}*") != std::string::npos) {
+        r.fail_at("dm", "path", "dm.path must be a path like /dm");
+    }
+    const auto scheme = r.string("dm", "auth", "md5");
+    if (scheme == "md5") {
+        c.session.scheme = auth_scheme::md5;
+    } else if (scheme == "mac") {
+        c.session.scheme = auth_scheme::mac;
+    } else if (scheme == "basic") {
+        c.session.scheme = auth_scheme::basic;
+    } else {
+        r.fail_at("dm", "auth", "dm.auth must be md5, mac or basic");
+    }
+    if (c.session.scheme == auth_scheme::basic && !c.server.tls) {
+        r.fail_at("dm", "auth", "dm.auth = \"basic\" sends the password itself: it needs [tls]");
+    }
+    c.session.max_session_duration = std::chrono::seconds(r.integer("dm", "max_session_seconds", 300, 10, 86400));
+    c.session.max_messages = static_cast<unsigned>(r.integer("dm", "max_messages", 64, 2, 10000));
+    c.session.max_jobs_per_message = static_cast<unsigned>(r.integer("dm", "max_jobs_per_message", 16, 1, 256));
+    c.store_url = store::read_store_url(r, root);
+    c.auth.issuer = r.string("auth", "issuer", "", true);
+    c.auth.audience = r.string("auth", "audience", "", true);
+    auto public_key = r.path("auth", "public_key");
+    c.admin_scope = r.string("auth", "admin_scope", c.admin_scope);
+    c.auth.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
+    c.auth.max_lifetime = std::chrono::seconds(r.integer("auth", "max_token_lifetime_seconds", 86400, 60, 31 * 86400));
+    r.log_settings(c.log_level, c.log_format);
+    if (!r.ok()) {
+        return r.take_error();
+    }
+    auto key = support::read_file(public_key, 64 * 1024);
+    if (!key) {
+        return make_error(errc::invalid_argument, source_name + ": auth.public_key: " + key.err().message);
+    }
+    c.auth.public_key_pem = std::move(key).value();
+    return c;
+}
+
+result<dms_config> load_dms_config(const std::filesystem::path& file) {
+    auto text = support::read_file(file, 1024 * 1024);
+    if (!text) {
+        return std::move(text).err();
+    }
+    return parse_dms_config(*text, file.string(), file.parent_path());
+}
+
+} // namespace mcprov::dms

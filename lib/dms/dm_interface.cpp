@@ -1,0 +1,406 @@
+#include "mcprov/dms/dm_interface.hpp"
+
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/json.hpp>
+
+#include "mcprov/dms/audit.hpp"
+#include "mcprov/http/responses.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/log.hpp"
+#include "mcprov/syncml/credentials.hpp"
+
+namespace mcprov::dms {
+namespace {
+
+using support::errc;
+using support::make_error;
+using support::result;
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+
+constexpr std::size_t max_admin_body = 1 << 20;
+constexpr std::size_t max_batch = 10000;
+
+// The media types a device may post, and whether each is WBXML.
+std::optional<bool> syncml_media_type(std::string_view content_type) {
+    auto type = boost::algorithm::to_lower_copy(std::string(content_type.substr(0, content_type.find(';'))));
+    while (!type.empty() && type.back() == ' ') {
+        type.pop_back();
+    }
+    if (type == "application/vnd.syncml.dm+xml" || type == "application/vnd.syncml+xml") {
+        return false;
+    }
+    if (type == "application/vnd.syncml.dm+wbxml" || type == "application/vnd.syncml+wbxml") {
+        return true;
+    }
+    return std::nullopt;
+}
+
+result<json::value> json_body(const http::request& req) {
+    boost::system::error_code ec;
+    auto v = json::parse(req.body(), ec);
+    if (ec) {
+        return make_error(errc::invalid_argument, "the body is not JSON: " + ec.message());
+    }
+    return v;
+}
+
+http::response created(const json::value& body, unsigned version) {
+    auto res = http::json_response(body, version);
+    res.result(bhttp::status::created);
+    return res;
+}
+
+std::string text_member(const json::object& o, std::string_view k) {
+    const auto* v = o.if_contains(k);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+bool printable(std::string_view text) {
+    return !text.empty() && text.size() <= 256 &&
+           std::all_of(text.begin(), text.end(), [](unsigned char ch) { return ch > 0x20 && ch < 0x7f; });
+}
+
+} // namespace
+
+result<std::vector<job>> queue_jobs(job_queue& jobs, const std::vector<std::string>& devices, const job& request,
+                                    std::string_view actor, std::chrono::system_clock::time_point now) {
+    if (devices.empty() || devices.size() > max_batch) {
+        return make_error(errc::invalid_argument, "devices must list 1 to 10000 devices");
+    }
+    const auto batch = devices.size() > 1 ? job_queue::new_id(now) : std::string();
+    std::vector<job> made;
+    for (const auto& d : devices) {
+        job j = request;
+        j.id = job_queue::new_id(now);
+        j.batch = batch;
+        j.device = d;
+        j.requested_by = std::string(actor);
+        j.created = now;
+        j.state = job_state::queued;
+        made.push_back(std::move(j));
+    }
+    if (auto queued = jobs.queue_all(made); !queued) {
+        return std::move(queued).err();
+    }
+    return made;
+}
+
+result<void> enroll_device(device_registry& registry, job_queue& jobs, const std::string& device,
+                           const device_credentials& credentials, std::string_view actor,
+                           std::chrono::system_clock::time_point now) {
+    if (auto done = registry.enroll(device, credentials, actor); !done) {
+        return done;
+    }
+    job inventory;
+    for (const auto* leaf : {"DevTyp", "OEM", "FwV", "SwV", "HwV", "LrgObj"}) {
+        inventory.commands.push_back({.name = syncml::command_name::get, .target = std::string("./DevDetail/") + leaf});
+    }
+    auto queued = queue_jobs(jobs, {device}, inventory, actor, now);
+    if (!queued) {
+        return std::move(queued).err();
+    }
+    return {};
+}
+
+json::value device_json(std::string_view device, const device_inventory& inventory, const std::vector<job>& jobs) {
+    json::object info;
+    for (const auto& [uri, value] : inventory.dev_info) {
+        info[uri] = value;
+    }
+    json::object o{{"device", device}, {"dev_info", std::move(info)}};
+    if (!inventory.last_session_id.empty()) {
+        o["last_session"] = support::format_utc(inventory.last_session);
+        o["last_session_id"] = inventory.last_session_id;
+    }
+    std::size_t pending = 0;
+    for (const auto& j : jobs) {
+        pending += j.finished_state() ? 0 : 1;
+    }
+    o["jobs_pending"] = pending;
+    o["jobs_finished"] = jobs.size() - pending;
+    return o;
+}
+
+dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::document_store> documents,
+                           std::shared_ptr<support::clock> clock,
+                           std::shared_ptr<const identity::access_token_verifier> verifier,
+                           std::shared_ptr<http::client> push_client)
+    : config_(std::move(config)), documents_(documents), clock_(clock), session_(config_.session, documents, clock),
+      registry_(documents), jobs_(documents), notifier_(config_.session.server_id, documents, std::move(push_client)),
+      pipeline_(std::make_shared<http::pipeline>("dms")) {
+    using bhttp::verb;
+    auto bearer =
+        http::bearer_authentication([verifier = std::move(verifier)](std::string_view text) -> result<http::caller> {
+            auto token = verifier->verify(text);
+            if (!token) {
+                return make_error(errc::unauthenticated, token.err().message);
+            }
+            http::caller c;
+            c.id = token->mc_id;
+            c.scopes = std::move(token->scopes);
+            return c;
+        });
+    auto admin = [scope = config_.admin_scope](const http::caller& c, const http::request&) {
+        return c.require_scope(scope);
+    };
+    pipeline_->add(http::health_route());
+    pipeline_->add({.name = "syncml",
+                    .methods = {verb::post},
+                    .path = config_.dm_path,
+                    .handle = [this](http::call& c) { return serve_syncml(c); },
+                    .max_body_bytes = static_cast<std::size_t>(config_.session.max_msg_size)});
+    auto add_admin = [&](std::string name, verb method, std::string path,
+                         result<http::response> (dm_interface::*serve)(http::call&), std::size_t body = 0) {
+        pipeline_->add({.name = std::move(name),
+                        .methods = {method},
+                        .path = std::move(path),
+                        .authenticate = bearer,
+                        .authorise = admin,
+                        .handle = [this, serve](http::call& c) { return (this->*serve)(c); },
+                        .max_body_bytes = body});
+    };
+    add_admin("enroll", verb::post, "/dms/v1/devices", &dm_interface::enroll, max_admin_body);
+    add_admin("devices", verb::get, "/dms/v1/devices", &dm_interface::list_devices);
+    add_admin("device", verb::get, "/dms/v1/devices/{device}", &dm_interface::show_device);
+    add_admin("device-jobs", verb::get, "/dms/v1/devices/{device}/jobs", &dm_interface::list_jobs);
+    add_admin("queue", verb::post, "/dms/v1/devices/{device}/jobs", &dm_interface::queue_for_device, max_admin_body);
+    add_admin("batch", verb::post, "/dms/v1/jobs", &dm_interface::queue_batch, max_admin_body);
+    add_admin("job", verb::get, "/dms/v1/devices/{device}/jobs/{job}", &dm_interface::show_job);
+    add_admin("cancel", verb::delete_, "/dms/v1/devices/{device}/jobs/{job}", &dm_interface::cancel_job);
+    add_admin("notify", verb::post, "/dms/v1/devices/{device}/notify", &dm_interface::notify, max_admin_body);
+    pipeline_->add({.name = "stats",
+                    .methods = {verb::get},
+                    .path = "/stats",
+                    .authenticate = bearer,
+                    .authorise = admin,
+                    .handle = [this](http::call& c) -> result<http::response> {
+                        return http::json_response(pipeline_->stats(), c.req.version());
+                    }});
+}
+
+http::response dm_interface::handle(http::request&& req, const http::peer_info& peer) {
+    return pipeline_->handle(std::move(req), peer);
+}
+
+std::optional<http::response> dm_interface::screen(const http::request& req, const http::peer_info& peer) {
+    return pipeline_->screen(req, peer);
+}
+
+result<http::response> dm_interface::serve_syncml(http::call& c) {
+    const auto content_type = c.req[bhttp::field::content_type];
+    const auto wbxml = syncml_media_type(content_type);
+    if (!wbxml) {
+        return make_error(errc::unsupported_media_type,
+                          "a DM message is application/vnd.syncml.dm+xml or application/vnd.syncml.dm+wbxml");
+    }
+    syncml::decode_limits limits;
+    limits.max_bytes = static_cast<std::size_t>(config_.session.max_msg_size);
+    const auto& body = c.req.body();
+    auto decoded = *wbxml ? syncml::decode_wbxml(body, limits) : syncml::decode_xml(body, limits);
+    if (!decoded) {
+        static const auto log = support::logger("dms");
+        log->warn("{} refused: {}", c.peer.address, decoded.err().message);
+        return decoded.err().code == errc::too_large ? decoded.err()
+                                                     : make_error(errc::invalid_argument, decoded.err().message);
+    }
+    std::optional<syncml::hmac_header> hmac;
+    if (const auto field = c.req[syncml::hmac_header_name]; !field.empty()) {
+        if (auto parsed = syncml::parse_hmac_header(field)) {
+            hmac = std::move(parsed).value();
+        }
+    }
+    const auto host = c.req[bhttp::field::host];
+    const auto posted_to = (config_.tls ? "https://" : "http://") + std::string(host) + config_.dm_path;
+    auto reply = session_.run({*decoded, body, hmac, session_key_of(c.req.target()), posted_to});
+    if (!reply) {
+        return std::move(reply).err();
+    }
+    auto encoded = *wbxml ? syncml::encode_wbxml(reply->message) : syncml::encode_xml(reply->message);
+    if (!encoded) {
+        return make_error(errc::internal, "the reply does not encode: " + encoded.err().message);
+    }
+    auto res = http::make_response(bhttp::status::ok, c.req.version());
+    auto media = std::string(content_type.substr(0, content_type.find(';')));
+    boost::algorithm::to_lower(media);
+    res.set(bhttp::field::content_type, media);
+    if (reply->mac) {
+        res.set(syncml::hmac_header_name,
+                syncml::format_hmac_header({reply->mac->name, syncml::mac_credential(reply->mac->name,
+                                                                                     reply->mac->secret,
+                                                                                     reply->mac->nonce, *encoded)}));
+    }
+    res.body() = std::move(encoded).value();
+    return res;
+}
+
+result<http::response> dm_interface::enroll(http::call& c) {
+    auto body = json_body(c.req);
+    if (!body) {
+        return std::move(body).err();
+    }
+    if (!body->is_object()) {
+        return make_error(errc::invalid_argument, "a device must be a JSON object");
+    }
+    const auto& o = body->as_object();
+    device_credentials creds;
+    const auto device = text_member(o, "device");
+    creds.client_name = text_member(o, "client_name");
+    if (creds.client_name.empty()) {
+        creds.client_name = device;
+    }
+    creds.client_secret = text_member(o, "client_secret");
+    creds.server_name = config_.session.server_id;
+    creds.server_secret = text_member(o, "server_secret");
+    const bool generated = creds.server_secret.empty();
+    if (generated) {
+        creds.server_secret = support::base64url_encode(syncml::random_nonce());
+    }
+    if (!printable(device) || !printable(creds.client_name)) {
+        return make_error(errc::invalid_argument, "device and client_name must be printable ASCII, 1 to 256 bytes");
+    }
+    if (creds.client_secret.size() < 8 || creds.client_secret.size() > 256 || creds.server_secret.size() < 8 ||
+        creds.server_secret.size() > 256) {
+        return make_error(errc::invalid_argument, "client_secret and server_secret must be 8 to 256 bytes");
+    }
+    creds.push_url = text_member(o, "push_url");
+    if (!creds.push_url.empty() && !creds.push_url.starts_with("http://") && !creds.push_url.starts_with("https://")) {
+        return make_error(errc::invalid_argument, "push_url must be an http(s) URL");
+    }
+    if (auto done = enroll_device(registry_, jobs_, device, creds, c.who.id, clock_->now()); !done) {
+        return std::move(done).err();
+    }
+    json::object out{{"device", device}, {"client_name", creds.client_name}, {"server_name", creds.server_name}};
+    if (generated) {
+        out["server_secret"] = creds.server_secret; // shown once: the device's SRVCRED needs it
+    }
+    return created(out, c.req.version());
+}
+
+result<http::response> dm_interface::list_devices(http::call& c) {
+    auto devices = registry_.devices();
+    if (!devices) {
+        return std::move(devices).err();
+    }
+    json::array a;
+    for (const auto& d : *devices) {
+        a.emplace_back(d);
+    }
+    return http::json_response(json::object{{"devices", std::move(a)}}, c.req.version());
+}
+
+result<http::response> dm_interface::show_device(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    auto creds = registry_.credentials(device);
+    if (!creds) {
+        return std::move(creds).err();
+    }
+    if (!*creds) {
+        return make_error(errc::not_found, "no device " + device + " is enrolled");
+    }
+    auto inventory = registry_.inventory(device);
+    auto jobs = jobs_.list(device);
+    if (!inventory || !jobs) {
+        return !inventory ? std::move(inventory).err() : std::move(jobs).err();
+    }
+    return http::json_response(device_json(device, *inventory, *jobs), c.req.version());
+}
+
+result<http::response> dm_interface::queue_for_device(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    auto body = json_body(c.req);
+    if (!body) {
+        return std::move(body).err();
+    }
+    auto request = job_request_from_json(*body);
+    if (!request) {
+        return std::move(request).err();
+    }
+    auto made = queue_jobs(jobs_, {device}, *request, c.who.id, clock_->now());
+    if (!made) {
+        return std::move(made).err();
+    }
+    auto out = to_json(made->front());
+    if (const auto* n = body->as_object().if_contains("notify"); n && n->is_bool() && n->as_bool()) {
+        // The job stays queued whether or not the device is reached: it runs at its next session either way.
+        auto session = notifier_.notify(device);
+        out.as_object()["notified"] = session ? json::value(*session) : json::value(session.err().message);
+    }
+    return created(out, c.req.version());
+}
+
+result<http::response> dm_interface::queue_batch(http::call& c) {
+    auto body = json_body(c.req);
+    if (!body) {
+        return std::move(body).err();
+    }
+    auto request = job_request_from_json(*body);
+    if (!request) {
+        return std::move(request).err();
+    }
+    std::vector<std::string> devices;
+    const auto* listed = body->as_object().if_contains("devices");
+    if (!listed || !listed->is_array()) {
+        return make_error(errc::invalid_argument, "devices must be an array of device ids");
+    }
+    for (const auto& d : listed->as_array()) {
+        if (!d.is_string()) {
+            return make_error(errc::invalid_argument, "devices must be an array of device ids");
+        }
+        devices.emplace_back(d.as_string());
+    }
+    auto made = queue_jobs(jobs_, devices, *request, c.who.id, clock_->now());
+    if (!made) {
+        return std::move(made).err();
+    }
+    json::array ids;
+    for (const auto& j : *made) {
+        ids.push_back(json::object{{"device", j.device}, {"id", j.id}});
+    }
+    return created(json::object{{"batch", made->front().batch}, {"jobs", std::move(ids)}}, c.req.version());
+}
+
+result<http::response> dm_interface::list_jobs(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    auto jobs = jobs_.list(device);
+    if (!jobs) {
+        return std::move(jobs).err();
+    }
+    json::array a;
+    for (const auto& j : *jobs) {
+        a.push_back(to_json(j));
+    }
+    return http::json_response(json::object{{"jobs", std::move(a)}}, c.req.version());
+}
+
+result<http::response> dm_interface::show_job(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    auto j = jobs_.find(device, c.params.get("job"));
+    if (!j) {
+        return std::move(j).err();
+    }
+    return http::json_response(to_json(*j), c.req.version());
+}
+
+result<http::response> dm_interface::notify(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    auto session = notifier_.notify(device);
+    if (!session) {
+        return std::move(session).err();
+    }
+    auto res = http::json_response(json::object{{"device", device}, {"session_id", *session}}, c.req.version());
+    res.result(bhttp::status::accepted);
+    return res;
+}
+
+result<http::response> dm_interface::cancel_job(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    auto j = jobs_.cancel(device, c.params.get("job"), clock_->now(), c.who.id);
+    if (!j) {
+        return std::move(j).err();
+    }
+    return http::json_response(to_json(*j), c.req.version());
+}
+
+} // namespace mcprov::dms
