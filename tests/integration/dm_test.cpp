@@ -1,0 +1,304 @@
+// An OMA DM 1.2 server, `mcprov dms`, over HTTPS on loopback, and devices played by `mcprov agent` processes: MD5 and
+// HMAC authentication both ways, XML and WBXML, jobs with their results, Atomic rollback, a user who says no,
+// notifications (package 0) and refusals.
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "../unit/store/postgres_server.hpp"
+#include "../unit/temp_dir.hpp"
+#include "child_process.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+const std::string handset = "IMEI:493005100592800";
+const std::string server_id = "dms.mcx-a.example.org";
+
+struct command_result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+class dm_deployment : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto ca = http::create_certificate_authority("DM CA", std::chrono::hours(24)).value();
+        auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"},
+                                            http::certificate_usage::server, std::chrono::hours(24))
+                        .value();
+        idms_key_ = identity::generate_p256_private_key_pem().value();
+        write("ca.pem", ca.certificate_pem);
+        write("dms.crt", cert.certificate_pem);
+        write("dms.key", cert.private_key_pem);
+        write("idms.pub", identity::public_key_pem_from_private(idms_key_).value());
+    }
+
+    void write(const std::string& name, const std::string& text) {
+        ASSERT_TRUE(support::write_file(dir_.path() / name, text));
+    }
+    std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
+
+    static bool on_postgresql() {
+        const char* backend = std::getenv("MCPROV_TEST_STORE");
+        return backend && std::string_view(backend) == "postgresql";
+    }
+
+    void start_dms(const std::string& scheme = "md5") {
+        std::string store = "[store]\npath = \"dms.db\"\n";
+        if (on_postgresql()) {
+            auto fresh = fresh_postgres_database();
+            ASSERT_TRUE(fresh) << fresh.err().message;
+            store = "[store]\nurl = \"" + *fresh + "\"\n";
+        }
+        write("dms.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
+                          "[tls]\ncertificate = \"dms.crt\"\nprivate_key = \"dms.key\"\n" +
+                              store +
+                              "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"dms\"\n"
+                              "public_key = \"idms.pub\"\n"
+                              "[dm]\nserver_id = \"" + server_id + "\"\nauth = \"" + scheme + "\"\n");
+        dms_ = std::make_unique<child_process>(MCPROV_BINARY,
+                                               std::vector<std::string>{"dms", "--config", path("dms.toml")},
+                                               dir_.path() / "dms");
+        auto port = dms_->wait_for_output(R"(on https://127\.0\.0\.1:(\d+)/dm)");
+        ASSERT_FALSE(port.empty()) << dms_->err();
+        url_ = "https://127.0.0.1:" + port;
+    }
+
+    // A device's configuration: its account with the DMS.
+    void write_agent(const std::string& name, const std::string& device, const std::string& scheme,
+                     const std::string& encoding, const std::string& confirm = "yes",
+                     const std::string& client_secret = "device-secret-1", const std::string& push = {}) {
+        write(name + ".toml", "[device]\nid = \"" + device + "\"\nfirmware_version = \"1.0\"\n"
+                              "[store]\npath = \"" + name + ".db\"\n"
+                              "[[account]]\nserver_id = \"" + server_id + "\"\naddress = \"" + url_ + "/dm\"\n"
+                              "auth = \"" + scheme + "\"\nencoding = \"" + encoding + "\"\n"
+                              "client_secret = \"" + client_secret + "\"\nserver_secret = \"server-secret-1\"\n"
+                              "ca = \"ca.pem\"\n"
+                              "[ui]\nconfirm = \"" + confirm + "\"\n" +
+                              (push.empty() ? "" : "[push]\nlisten = \"" + push + "\"\n"));
+    }
+
+    command_result run(std::vector<std::string> args) {
+        static int n = 0;
+        child_process p(MCPROV_BINARY, args, dir_.path() / ("command-" + std::to_string(n++)));
+        auto status = p.wait(60s);
+        return {status.value_or(-1), p.out(), p.err()};
+    }
+
+    command_result dms(std::vector<std::string> args) {
+        args.insert(args.begin(), {"dms", "--config", path("dms.toml")});
+        return run(args);
+    }
+
+    command_result session(const std::string& agent) {
+        return run({"agent", "--config", path(agent + ".toml"), "--session", server_id});
+    }
+
+    void enroll(const std::string& device, const std::string& push = {}) {
+        std::vector<std::string> args{"enroll", device, "--client-secret", "device-secret-1", "--server-secret",
+                                      "server-secret-1"};
+        if (!push.empty()) {
+            args.insert(args.end(), {"--push", push});
+        }
+        auto done = dms(args);
+        ASSERT_EQ(done.status, 0) << done.err;
+    }
+
+    std::string token(const std::string& scope = "mcprov:dms:admin") {
+        auto issuer = identity::create_token_issuer(idms_key_, support::create_system_clock()).value();
+        identity::token_request req;
+        req.issuer = "https://idms.example.org";
+        req.subject = "sip:admin@mcx-a.example.org";
+        req.audience = {"dms"};
+        req.mc_id = req.subject;
+        req.scopes = {scope};
+        return issuer->issue(req).value();
+    }
+
+    http::response request(boost::beast::http::verb method, const std::string& target, const std::string& body = {},
+                           const std::string& bearer = {}) {
+        http::client_request req;
+        req.method = method;
+        req.url = url_ + target;
+        req.headers.emplace_back("Authorization", "Bearer " + (bearer.empty() ? token() : bearer));
+        if (!body.empty()) {
+            req.headers.emplace_back("Content-Type", "application/json");
+        }
+        req.body = body;
+        http::client_options options;
+        options.ca_file = path("ca.pem");
+        return http::fetch(req, options).value();
+    }
+
+    // Queues a job through the admin API; returns its id.
+    std::string queue(const std::string& device, const std::string& job_json) {
+        auto res = request(boost::beast::http::verb::post, "/dms/v1/devices/" + device + "/jobs", job_json);
+        EXPECT_EQ(res.result_int(), 201u) << res.body();
+        return std::string(json::parse(res.body()).as_object().at("id").as_string());
+    }
+
+    json::object job(const std::string& device, const std::string& id) {
+        auto res = request(boost::beast::http::verb::get, "/dms/v1/devices/" + device + "/jobs/" + id);
+        EXPECT_EQ(res.result_int(), 200u) << res.body();
+        return json::parse(res.body()).as_object();
+    }
+
+    // A leaf of the device's stored tree, as `mcprov agent tree` prints it.
+    std::optional<std::string> leaf(const std::string& agent, const std::string& uri) {
+        auto printed = run({"agent", "--config", path(agent + ".toml"), "tree"});
+        EXPECT_EQ(printed.status, 0) << printed.err;
+        auto node = json::parse(printed.out).as_object().at("root").as_object();
+        std::string rest = uri.substr(2);
+        while (!rest.empty()) {
+            const auto name = rest.substr(0, rest.find('/'));
+            rest = rest.find('/') == std::string::npos ? std::string() : rest.substr(rest.find('/') + 1);
+            const auto* children = node.if_contains("children");
+            if (!children) {
+                return std::nullopt;
+            }
+            bool found = false;
+            for (const auto& c : children->as_array()) {
+                if (c.as_object().at("name").as_string() == name) {
+                    node = c.as_object();
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return std::nullopt;
+            }
+        }
+        return support::base64_decode(std::string(node.at("data").as_string()));
+    }
+
+    static std::string state(const json::object& j) { return std::string(j.at("state").as_string()); }
+    static std::int64_t status(const json::object& j, std::size_t command) {
+        return j.at("outcomes").as_array().at(command).as_object().at("status").as_int64();
+    }
+
+    // A full session of a device with jobs of every kind: what the judge of each scheme and encoding sees.
+    void jobs_are_carried_out(const std::string& scheme, const std::string& encoding) {
+        start_dms(scheme);
+        enroll(handset);
+        write_agent("handset", handset, scheme, encoding);
+        const auto get = queue(handset, R"({"commands":[{"command":"get","target":"./DevDetail/FwV"}]})");
+        const auto add = queue(handset, R"({"commands":[{"command":"add","target":"./Vendor/MCS/CMS",)"
+                                        R"("data":"https://cms.mcx-a.example.org/xcap"}]})");
+        const auto ask = queue(handset, R"({"commands":[{"command":"alert","alert":1101,"text":"Restart now?"}]})");
+        auto done = session("handset");
+        ASSERT_EQ(done.status, 0) << done.err;
+
+        auto got = job(handset, get);
+        EXPECT_EQ(state(got), "done");
+        EXPECT_EQ(got.at("outcomes").as_array()[0].as_object().at("results").as_array()[0].as_object().at("data"),
+                  "1.0");
+        EXPECT_EQ(status(job(handset, add), 0), 200) << "the root takes Add from every server";
+        EXPECT_EQ(leaf("handset", "./Vendor/MCS/CMS"), "https://cms.mcx-a.example.org/xcap");
+        EXPECT_EQ(status(job(handset, ask), 0), 200) << "the user said yes";
+        auto device = request(boost::beast::http::verb::get, "/dms/v1/devices/" + handset);
+        auto inventory = json::parse(device.body()).as_object();
+        EXPECT_EQ(inventory.at("dev_info").as_object().at("./DevDetail/FwV"), "1.0");
+        EXPECT_EQ(inventory.at("jobs_pending"), 0);
+    }
+
+    temp_dir dir_;
+    std::string idms_key_;
+    std::unique_ptr<child_process> dms_;
+    std::string url_;
+};
+
+TEST_F(dm_deployment, when_a_device_authenticates_with_md5_in_xml_then_its_jobs_are_carried_out) {
+    jobs_are_carried_out("md5", "xml");
+}
+
+TEST_F(dm_deployment, when_a_device_speaks_wbxml_then_the_same_session_happens) {
+    jobs_are_carried_out("md5", "wbxml");
+}
+
+TEST_F(dm_deployment, when_both_sides_authenticate_with_hmac_then_the_session_happens) {
+    jobs_are_carried_out("mac", "xml");
+}
+
+TEST_F(dm_deployment, when_a_job_is_atomic_and_one_command_fails_then_the_device_keeps_none) {
+    start_dms();
+    enroll(handset);
+    write_agent("handset", handset, "md5", "wbxml");
+    ASSERT_EQ(session("handset").status, 0) << "the first session reads the inventory";
+    const auto id = queue(handset, R"({"atomic":true,"commands":[)"
+                                   R"({"command":"add","target":"./DMAcc/acc1/Name","data":"renamed"},)"
+                                   R"({"command":"replace","target":"./DevInfo/Man","data":"someone"}]})");
+    ASSERT_EQ(session("handset").status, 0);
+    auto j = job(handset, id);
+    EXPECT_EQ(state(j), "failed");
+    EXPECT_EQ(j.at("atomic_status"), 507);
+    EXPECT_EQ(leaf("handset", "./DMAcc/acc1/Name"), server_id) << "rolled back";
+    EXPECT_EQ(leaf("handset", "./DevInfo/Man"), "mcprov");
+}
+
+TEST_F(dm_deployment, when_the_user_says_no_then_the_rest_of_the_job_is_not_done) {
+    start_dms();
+    enroll(handset);
+    write_agent("handset", handset, "md5", "xml", "no");
+    const auto id = queue(handset, R"({"commands":[{"command":"alert","alert":1101,"text":"Wipe the device?"},)"
+                                   R"({"command":"replace","target":"./DMAcc/acc1/Name","data":"wiped"}]})");
+    ASSERT_EQ(session("handset").status, 0);
+    auto j = job(handset, id);
+    EXPECT_EQ(state(j), "failed");
+    EXPECT_EQ(status(j, 0), 304);
+    EXPECT_EQ(status(j, 1), 215);
+    EXPECT_EQ(leaf("handset", "./DMAcc/acc1/Name"), server_id);
+}
+
+TEST_F(dm_deployment, when_the_server_notifies_a_device_then_it_calls_in_and_the_job_is_done) {
+    start_dms();
+    auto agent_port = std::string("127.0.0.1:0");
+    write_agent("handset", handset, "md5", "xml", "yes", "device-secret-1", agent_port);
+    child_process agent(MCPROV_BINARY, {"agent", "--config", path("handset.toml")}, dir_.path() / "agent");
+    const auto port = agent.wait_for_output(R"(notifications on http://127\.0\.0\.1:(\d+)/push)");
+    ASSERT_FALSE(port.empty()) << agent.err();
+    enroll(handset, "http://127.0.0.1:" + port + "/push");
+    const auto id = queue(handset, R"({"commands":[{"command":"get","target":"./DevInfo/DmV"}],"notify":true})");
+    json::object j;
+    for (int i = 0; i < 500 && state(j = job(handset, id)) != "done"; ++i) {
+        agent.wait(20ms); // the device works on its own: give it the time, checking that it is still there
+    }
+    EXPECT_EQ(state(j), "done") << agent.err();
+    EXPECT_EQ(j.at("outcomes").as_array()[0].as_object().at("results").as_array()[0].as_object().at("data"), "1.2");
+}
+
+TEST_F(dm_deployment, when_a_device_presents_a_wrong_password_then_it_is_refused_and_its_jobs_wait) {
+    start_dms();
+    enroll(handset);
+    write_agent("handset", handset, "md5", "xml", "yes", "a-wrong-password");
+    const auto id = queue(handset, R"({"commands":[{"command":"get","target":"./DevInfo/DmV"}]})");
+    auto refused = session("handset");
+    EXPECT_EQ(refused.status, 3) << refused.err;
+    EXPECT_EQ(state(job(handset, id)), "queued");
+    auto device = json::parse(request(boost::beast::http::verb::get, "/dms/v1/devices/" + handset).body());
+    EXPECT_FALSE(device.as_object().contains("last_session"));
+}
+
+TEST_F(dm_deployment, when_the_admin_api_is_called_without_the_admin_scope_then_403_and_nothing_is_queued) {
+    start_dms();
+    enroll(handset);
+    auto res = request(boost::beast::http::verb::post, "/dms/v1/devices/" + handset + "/jobs",
+                       R"({"commands":[{"command":"get","target":"./DevInfo/DmV"}]})", token("mcprov:cms:admin"));
+    EXPECT_EQ(res.result_int(), 403u);
+    auto jobs = json::parse(request(boost::beast::http::verb::get, "/dms/v1/devices/" + handset + "/jobs").body());
+    EXPECT_EQ(jobs.as_object().at("jobs").as_array().size(), 1u) << "only the inventory job of the enrolment";
+}
+
+} // namespace
+} // namespace mcprov::testing
