@@ -19,7 +19,7 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     support::config_reader r(root, source_name, base_dir);
     r.only_keys("", {"device", "store", "account", "push", "ui", "log"});
     r.only_keys("device", {"id", "manufacturer", "model", "language", "type", "oem", "firmware_version",
-                           "software_version", "hardware_version"});
+                           "software_version", "hardware_version", "max_message_bytes", "max_object_bytes"});
     r.only_keys("store", {"url", "path"});
     r.only_keys("push", {"listen"});
     r.only_keys("ui", {"mode", "confirm", "text"});
@@ -41,6 +41,9 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
                     {"SwV", r.string("device", "software_version", "1.0")},
                     {"HwV", r.string("device", "hardware_version", "1.0")},
                     {"LrgObj", "true"}};
+    c.max_message_bytes = static_cast<std::uint64_t>(r.integer("device", "max_message_bytes", 64 * 1024, 2048, 1 << 20));
+    c.max_object_bytes =
+        static_cast<std::uint64_t>(r.integer("device", "max_object_bytes", 4 << 20, 1024, 64 << 20));
     c.store_url = store::read_store_url(r, root);
     if (root["push"]) {
         http::server_config push;

@@ -56,6 +56,8 @@ syncml::message client_session::package1(const dm_account& account, bool with_cr
     auto m = next_message();
     m.header.target = account.address;
     m.header.source_name = account.client.name;
+    m.header.meta.max_msg_size = max_msg_size_;
+    m.header.meta.max_obj_size = max_obj_size_;
     if (with_credentials && account.client.type != "HMAC") { // auth-MAC travels in the transport's header
         m.header.cred =
             client_credential(account, account.client.type == "BASIC" ? syncml::auth_basic : syncml::auth_md5);
@@ -159,6 +161,9 @@ result<std::optional<syncml::message>> client_session::answer(const syncml::mess
     auto hdr = syncml::header_status(in, header_code);
     hdr.chal = std::move(chal);
     out.commands.push_back(std::move(hdr));
+    if (in.header.meta.max_msg_size) {
+        server_max_msg_ = *in.header.meta.max_msg_size;
+    }
     bool answered = false;
     for (const auto& c : in.commands) {
         if (c.name == command_name::status || c.name == command_name::results) {
@@ -174,16 +179,155 @@ result<std::optional<syncml::message>> client_session::answer(const syncml::mess
         if (c.name == command_name::alert && c.data == "1223") {
             return std::optional<syncml::message>{};
         }
+        // A large object must come whole, chunk after chunk: anything else first breaks it (1225).
+        if (incoming_ && !continues_large_object(c)) {
+            command broken{.name = command_name::alert, .data = "1225"};
+            broken.items.push_back({.target = incoming_->target});
+            out.commands.push_back(std::move(broken));
+            incoming_.reset();
+        }
         execute(in, c, out.commands);
+    }
+    // The server's package goes on (a large object, more commands): ask for its next message (1222). A message without
+    // Final that holds Alert 1222 is the server asking for this device's next message instead.
+    const bool server_asks_next = std::any_of(in.commands.begin(), in.commands.end(), [](const command& c) {
+        return c.name == command_name::alert && c.data == "1222";
+    });
+    if (!in.final && !server_asks_next) {
+        out.commands.push_back(command{.name = command_name::alert, .data = "1222"});
+        out.final = false;
+        answered = true;
+    }
+    // What did not fit the server's MaxMsgSize last time goes first.
+    if (!outbox_.empty()) {
+        out.commands.insert(out.commands.end(), outbox_.begin(), outbox_.end());
+        outbox_.clear();
+        answered = true;
     }
     if (!answered) {
         return std::optional<syncml::message>{};
     }
+    fit(out);
     unsigned long id = 0;
     for (auto& c : out.commands) {
         c.cmd_id = std::to_string(++id);
     }
     return std::optional<syncml::message>(std::move(out));
+}
+
+bool client_session::continues_large_object(const command& c) const {
+    return (c.name == command_name::add || c.name == command_name::replace) && c.items.size() == 1 &&
+           c.items.front().target == incoming_->target;
+}
+
+void client_session::fit(syncml::message& out) {
+    if (server_max_msg_ == 0) {
+        return;
+    }
+    const auto budget = server_max_msg_ > 2048 ? static_cast<std::size_t>(server_max_msg_) - 1024 : 1024;
+    auto size_of = [](const syncml::message& m) {
+        auto text = syncml::encode_xml(m);
+        return text ? text->size() : SIZE_MAX / 4;
+    };
+    std::size_t used = size_of(syncml::message{out.header, {}, false});
+    std::size_t keep = 0;
+    for (; keep < out.commands.size(); ++keep) {
+        syncml::message probe;
+        probe.header.session_id = probe.header.msg_id = probe.header.target = probe.header.source = "x";
+        probe.commands.push_back(out.commands[keep]);
+        const auto size = size_of(probe);
+        if (used + size > budget) {
+            break;
+        }
+        used += size;
+    }
+    if (keep == out.commands.size()) {
+        return;
+    }
+    std::vector<command> rest(out.commands.begin() + static_cast<std::ptrdiff_t>(keep), out.commands.end());
+    out.commands.resize(keep);
+    // A Results too large for any message goes in chunks (OMA DM 1.2 clause 6.8): Size on the first, MoreData on all
+    // but the last; the first fills what is left of this message.
+    const auto& first = rest.front();
+    syncml::message alone;
+    alone.header.session_id = alone.header.msg_id = alone.header.target = alone.header.source = "x";
+    alone.commands.push_back(first);
+    const bool too_large_for_any = size_of(alone) + size_of(syncml::message{out.header, {}, false}) + 1024 > budget;
+    if (too_large_for_any && first.name == command_name::results && first.items.size() == 1 &&
+        first.items.front().data && budget > used + 1024) {
+        const auto whole = *first.items.front().data;
+        auto shell = first;
+        shell.items.front().data = std::string();
+        alone.commands = {shell};
+        const auto overhead = size_of(alone) + 256;
+        std::vector<command> chunks;
+        for (std::size_t offset = 0, room = budget - used; offset < whole.size(); room = budget - 1024) {
+            // XML escapes ('&' takes five bytes): a chunk is sized as it encodes.
+            auto end = std::min(whole.size(), offset + (room > overhead ? room - overhead : 64));
+            while (end > offset + 64) {
+                while (end > offset + 1 && end < whole.size() &&
+                       (static_cast<unsigned char>(whole[end]) & 0xC0) == 0x80) {
+                    --end;
+                }
+                auto probe = shell;
+                probe.items.front().data = whole.substr(offset, end - offset);
+                alone.commands = {probe};
+                if (size_of(alone) + 256 <= room) {
+                    break;
+                }
+                end = offset + (end - offset) * 3 / 4;
+            }
+            auto chunk = shell;
+            auto& item = chunk.items.front();
+            item.data = whole.substr(offset, end - offset);
+            item.meta.size = offset == 0 ? std::optional<std::uint64_t>(whole.size()) : std::nullopt;
+            item.more_data = end < whole.size();
+            chunks.push_back(std::move(chunk));
+            offset = end;
+        }
+        rest.erase(rest.begin());
+        out.commands.push_back(std::move(chunks.front()));
+        rest.insert(rest.begin(), std::make_move_iterator(chunks.begin() + 1), std::make_move_iterator(chunks.end()));
+    }
+    outbox_ = std::move(rest);
+    if (!outbox_.empty()) {
+        out.final = false;
+    }
+}
+
+void client_session::receive_chunk(const syncml::message& in, const command& c, std::vector<command>& out) {
+    const auto& item = c.items.front();
+    if (!incoming_) {
+        if (!item.meta.size) {
+            out.push_back(status_for(in, c, 411)); // size required on the first chunk
+            return;
+        }
+        if (*item.meta.size > max_obj_size_) {
+            out.push_back(status_for(in, c, dm_status::too_large));
+            return;
+        }
+        incoming_ = large_object{item.target.value_or(""), *item.meta.size, {}};
+    }
+    incoming_->data += item.data.value_or("");
+    if (incoming_->data.size() > incoming_->size) {
+        incoming_.reset();
+        out.push_back(status_for(in, c, 424)); // more than it said
+        return;
+    }
+    if (item.more_data) {
+        out.push_back(status_for(in, c, 213)); // taken, more to come
+        return;
+    }
+    auto whole = c;
+    whole.items.front().data = std::move(incoming_->data);
+    whole.items.front().meta.size.reset();
+    const auto declared = incoming_->size;
+    incoming_.reset();
+    if (whole.items.front().data->size() != declared) {
+        out.push_back(status_for(in, c, 424));
+        return;
+    }
+    execute(in, whole, out);
 }
 
 command client_session::ask_user(const syncml::message& in, const command& c) {
@@ -246,6 +390,11 @@ void client_session::execute(const syncml::message& in, const command& c, std::v
         return;
     case command_name::add:
     case command_name::replace:
+        if (c.items.size() == 1 && (c.items.front().more_data || incoming_)) {
+            receive_chunk(in, c, out);
+            return;
+        }
+        [[fallthrough]];
     case command_name::delete_: {
         unsigned code = dm_status::ok;
         for (const auto& i : c.items) {

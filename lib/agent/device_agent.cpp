@@ -137,6 +137,7 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
     }
     session_outcome outcome{server_id, session_id, 0, false};
     client_session session(tree_, server_id, config_.device_id(), session_id, alert, ui_.get());
+    session.set_limits(config_.max_message_bytes, config_.max_object_bytes);
     auto first = session.start();
     if (!first) {
         return std::move(first).err();

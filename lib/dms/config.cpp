@@ -29,7 +29,8 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
 
     dms_config c;
     c.session.max_msg_size = static_cast<std::uint64_t>(r.integer("dm", "max_msg_size", 64 * 1024, 1024, 1 << 20));
-    c.server = http::read_server_config(r, root, "127.0.0.1:8445", static_cast<std::size_t>(c.session.max_msg_size));
+    // The admin API takes jobs of up to 4 MiB; the SyncML route takes no more than MaxMsgSize.
+    c.server = http::read_server_config(r, root, "127.0.0.1:8445", 4 << 20);
     c.session.server_id = r.string("dm", "server_id", "", true);
     c.session.server_uri = r.string("dm", "server_uri", "");
     if (!c.session.server_uri.empty() && !c.session.server_uri.starts_with("https://") &&

@@ -19,7 +19,7 @@ using support::result;
 namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 
-constexpr std::size_t max_admin_body = 1 << 20;
+constexpr std::size_t max_admin_body = 4 << 20; // a job carries values of up to 1 MiB, JSON-escaped
 constexpr std::size_t max_batch = 10000;
 
 // The media types a device may post, and whether each is WBXML.

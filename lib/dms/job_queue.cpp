@@ -25,6 +25,7 @@ constexpr std::string_view json_suffix = ".json";
 
 constexpr std::size_t max_commands = 64;
 constexpr std::size_t max_text = 64 * 1024;
+constexpr std::size_t max_data = 1024 * 1024; // a node's value: a large object goes in chunks
 constexpr std::size_t max_choices = 32;
 
 constexpr std::array<std::pair<command_name, std::string_view>, 6> command_names{{{command_name::get, "get"},
@@ -47,14 +48,16 @@ const json::value* member(const json::object& o, std::string_view k) {
     return o.if_contains(k);
 }
 
-result<std::optional<std::string>> optional_text(const json::object& o, std::string_view k, std::string_view where) {
+result<std::optional<std::string>> optional_text(const json::object& o, std::string_view k, std::string_view where,
+                                                 std::size_t limit = max_text) {
     const auto* v = member(o, k);
     if (!v || v->is_null()) {
         return std::optional<std::string>{};
     }
-    if (!v->is_string() || v->as_string().size() > max_text) {
-        return make_error(errc::invalid_argument,
-                          std::string(where) + "." + std::string(k) + " must be a string of at most 64 KiB");
+    if (!v->is_string() || v->as_string().size() > limit) {
+        return make_error(errc::invalid_argument, std::string(where) + "." + std::string(k) +
+                                                      " must be a string of at most " + std::to_string(limit) +
+                                                      " bytes");
     }
     return std::optional<std::string>(std::string(v->as_string()));
 }
@@ -182,7 +185,7 @@ result<job_command> command_from(const json::value& v, std::size_t index) {
         return make_error(errc::invalid_argument, where + ".target must be a node URI starting with ./");
     }
     for (auto [key, field] : {std::pair{"data", &c.data}, std::pair{"format", &c.format}, std::pair{"type", &c.type}}) {
-        auto value = optional_text(o, key, where);
+        auto value = optional_text(o, key, where, std::string_view(key) == "data" ? max_data : max_text);
         if (!value) {
             return std::move(value).err();
         }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include <boost/json.hpp>
 
@@ -58,6 +59,16 @@ struct session_state {
     unsigned messages = 0;
     unsigned server_challenges = 0;
     std::vector<sent_command> sent;
+    std::uint64_t device_max_msg = 0; // the device's MaxMsgSize (0: it said none)
+    std::uint64_t device_max_obj = 0; // its MaxObjSize (0: it takes no large object)
+    // A large object this server is sending, chunk by chunk: the job's only command, and how much is sent.
+    std::string out_job;
+    std::uint64_t out_offset = 0;
+    // A large object the device is sending in a Results, chunk by chunk.
+    std::string in_job;
+    int in_index = 0;
+    std::string in_data;
+    std::uint64_t in_size = 0;
 };
 
 std::string encode(const session_state& s) {
@@ -72,7 +83,15 @@ std::string encode(const session_state& s) {
                                         {"started", support::format_utc(s.started)},
                                         {"messages", s.messages},
                                         {"server_challenges", s.server_challenges},
-                                        {"sent", std::move(sent)}});
+                                        {"sent", std::move(sent)},
+                                        {"device_max_msg", s.device_max_msg},
+                                        {"device_max_obj", s.device_max_obj},
+                                        {"out_job", s.out_job},
+                                        {"out_offset", s.out_offset},
+                                        {"in_job", s.in_job},
+                                        {"in_index", s.in_index},
+                                        {"in_data", support::base64_encode(s.in_data)},
+                                        {"in_size", s.in_size}});
 }
 
 std::optional<session_state> decode_session(std::string_view text) {
@@ -99,6 +118,14 @@ std::optional<session_state> decode_session(std::string_view text) {
     s.started = support::parse_utc(text_of(o, "started")).value_or(std::chrono::system_clock::time_point{});
     s.messages = static_cast<unsigned>(uint_of(o, "messages"));
     s.server_challenges = static_cast<unsigned>(uint_of(o, "server_challenges"));
+    s.device_max_msg = uint_of(o, "device_max_msg");
+    s.device_max_obj = uint_of(o, "device_max_obj");
+    s.out_job = text_of(o, "out_job");
+    s.out_offset = uint_of(o, "out_offset");
+    s.in_job = text_of(o, "in_job");
+    s.in_index = static_cast<int>(uint_of(o, "in_index"));
+    s.in_data = support::base64_decode(text_of(o, "in_data")).value_or("");
+    s.in_size = uint_of(o, "in_size");
     if (const auto* sent = o.if_contains("sent"); sent && sent->is_array()) {
         for (const auto& c : sent->as_array()) {
             if (!c.is_object()) {
@@ -154,6 +181,173 @@ command to_command(const job_command& jc) {
     i.data = jc.data;
     c.items.push_back(std::move(i));
     return c;
+}
+
+// What a command adds to a message, encoded as XML (WBXML is smaller): what decides whether it fits.
+std::size_t encoded_size(const command& c) {
+    syncml::message probe;
+    probe.header.session_id = "1";
+    probe.header.msg_id = "1";
+    probe.header.target = "t";
+    probe.header.source = "s";
+    probe.commands.push_back(c);
+    auto text = syncml::encode_xml(probe);
+    return text ? text->size() : std::numeric_limits<std::size_t>::max() / 2;
+}
+
+// The end of a chunk of at most `budget` bytes from `offset`, not inside a UTF-8 sequence.
+std::size_t chunk_end(std::string_view data, std::size_t offset, std::size_t budget) {
+    auto end = std::min(data.size(), offset + std::max<std::size_t>(budget, 1));
+    while (end > offset + 1 && end < data.size() && (static_cast<unsigned char>(data[end]) & 0xC0) == 0x80) {
+        --end;
+    }
+    return end;
+}
+
+// Room left for commands in a message to a device that takes max_msg bytes: its header, credentials and the
+// Statuses take their share first.
+constexpr std::size_t message_overhead = 1024;
+
+
+// What a job sends: its one command, or its commands in an Atomic or a Sequence. CmdIDs are left to the caller.
+command job_command_of(const job& j) {
+    if (j.commands.size() == 1 && !j.atomic) {
+        return to_command(j.commands.front());
+    }
+    command wrapper{.name = j.atomic ? command_name::atomic : command_name::sequence};
+    for (const auto& c : j.commands) {
+        wrapper.commands.push_back(to_command(c));
+    }
+    return wrapper;
+}
+
+// The bytes the device takes in one message (its MaxMsgSize, or this server's own when it said none).
+std::size_t message_budget(const session_state& session, const session_config& config) {
+    const auto limit = session.device_max_msg ? session.device_max_msg : config.max_msg_size;
+    return limit > message_overhead * 2 ? static_cast<std::size_t>(limit) - message_overhead : message_overhead;
+}
+
+void start_job(job& j, const session_state& session) {
+    j.state = job_state::sent;
+    j.session_id = session.session_id;
+    j.outcomes.assign(j.commands.size(), command_outcome{});
+    j.atomic_status = 0;
+}
+
+// The next chunk of the large object under way (OMA DM 1.2 clause 6.8): Size on the first, MoreData on all but the
+// last, and no Final until the last (chunks travel in consecutive messages).
+void send_next_chunk(session_state& session, std::vector<job>& jobs, const session_config& config,
+                     syncml::message& out, unsigned long& next_cmd_id, const std::string& msg_id) {
+    auto it = std::find_if(jobs.begin(), jobs.end(), [&](const job& j) { return j.id == session.out_job; });
+    if (it == jobs.end() || !it->commands.front().data) {
+        session.out_job.clear();
+        return;
+    }
+    const auto& data = *it->commands.front().data;
+    if (session.out_offset == 0) {
+        start_job(*it, session);
+    }
+    const auto offset = static_cast<std::size_t>(session.out_offset);
+    auto room = message_budget(session, config);
+    for (const auto& c : out.commands) {
+        room -= std::min(room, encoded_size(c));
+    }
+    auto shell = to_command(it->commands.front());
+    shell.items.front().data = std::string();
+    shell.items.front().meta.size = data.size();
+    shell.items.front().more_data = true;
+    room -= std::min(room, encoded_size(shell));
+    // Text is escaped in XML ('&' takes five bytes): a chunk of chr data is measured as it will be encoded.
+    auto end = chunk_end(data, offset, std::max<std::size_t>(room / 5, 64));
+    for (auto longer = chunk_end(data, offset, room); longer > end;) {
+        auto probe = shell;
+        probe.items.front().data = data.substr(offset, longer - offset);
+        if (encoded_size(probe) - encoded_size(shell) <= room) {
+            end = longer;
+            break;
+        }
+        longer = chunk_end(data, offset, end + (longer - end) / 2);
+        if (longer <= end + 64) {
+            break;
+        }
+    }
+    auto c = to_command(it->commands.front());
+    auto& item = c.items.front();
+    item.data = data.substr(offset, end - offset);
+    if (offset == 0) {
+        item.meta.size = data.size();
+    }
+    item.more_data = end < data.size();
+    c.cmd_id = std::to_string(++next_cmd_id);
+    session.sent.push_back({msg_id, c.cmd_id, it->id, 0, false});
+    out.commands.push_back(std::move(c));
+    session.out_offset = end;
+    if (end < data.size()) {
+        out.final = false;
+    } else {
+        session.out_job.clear();
+        session.out_offset = 0;
+    }
+}
+
+// Puts queued jobs into the message while they fit the device's MaxMsgSize (at most max_jobs_per_message). A job
+// that fits no message is a large object when it is one Add or Replace (sent in chunks, if the device's MaxObjSize
+// takes it), else it fails with 413. Returns whether the message carries anything for the device to answer.
+template <class touch_fn>
+bool send_jobs(session_state& session, std::vector<job>& jobs, const session_config& config, syncml::message& out,
+               unsigned long& next_cmd_id, const std::string& msg_id, std::chrono::system_clock::time_point now,
+               touch_fn touch) {
+    auto budget = message_budget(session, config);
+    for (const auto& c : out.commands) {
+        budget -= std::min(budget, encoded_size(c));
+    }
+    unsigned taken = 0;
+    for (auto& j : jobs) {
+        if (j.state != job_state::queued) {
+            continue;
+        }
+        if (taken >= config.max_jobs_per_message) {
+            break;
+        }
+        auto c = job_command_of(j);
+        const auto size = encoded_size(c);
+        if (size <= budget) {
+            budget -= size;
+            ++taken;
+            start_job(j, session);
+            touch(j);
+            c.cmd_id = std::to_string(++next_cmd_id);
+            session.sent.push_back({msg_id, c.cmd_id, j.id, j.commands.size() == 1 && !j.atomic ? 0 : -1, false});
+            for (std::size_t k = 0; k < c.commands.size(); ++k) {
+                c.commands[k].cmd_id = std::to_string(++next_cmd_id);
+                session.sent.push_back({msg_id, c.commands[k].cmd_id, j.id, static_cast<int>(k), false});
+            }
+            out.commands.push_back(std::move(c));
+            continue;
+        }
+        if (taken > 0) {
+            break; // the next message
+        }
+        const auto& only = j.commands.front();
+        const bool large_object = j.commands.size() == 1 && !j.atomic && only.data &&
+                                  (only.name == command_name::add || only.name == command_name::replace);
+        if (large_object && (session.device_max_obj == 0 || only.data->size() <= session.device_max_obj)) {
+            session.out_job = j.id;
+            session.out_offset = 0;
+            send_next_chunk(session, jobs, config, out, next_cmd_id, msg_id);
+            touch(j);
+            return true;
+        }
+        // No message the device takes can carry it.
+        start_job(j, session);
+        for (auto& o : j.outcomes) {
+            o.status = 413;
+        }
+        j.state = job_state::failed;
+        j.finished = now;
+        touch(j);
+    }
+    return taken > 0;
 }
 
 } // namespace
@@ -366,6 +560,12 @@ result<session_reply> management_session::run(const incoming_message& in) {
         }
         session.last_msg_id = *msg_id;
         ++session.messages;
+        if (m.header.meta.max_msg_size) {
+            session.device_max_msg = *m.header.meta.max_msg_size;
+        }
+        if (m.header.meta.max_obj_size) {
+            session.device_max_obj = *m.header.meta.max_obj_size;
+        }
 
         auto hdr = header_status(m, outcome.status);
         hdr.chal = outcome.chal;
@@ -379,6 +579,10 @@ result<session_reply> management_session::run(const incoming_message& in) {
         }
         bool device_aborted = false;
         bool inventory_changed = false;
+        // Alert 1222 from the device: it asks for the next message of this server's package.
+        const bool asks_next = std::any_of(m.commands.begin(), m.commands.end(), [](const command& c) {
+            return c.name == command_name::alert && c.data == "1222";
+        });
         // A 401 or 407 for this server's header: the device carried out none of the last message's commands.
         const bool resend_last = std::any_of(m.commands.begin(), m.commands.end(), [](const command& c) {
             return c.name == command_name::status && c.cmd == "SyncHdr" && (c.data == "401" || c.data == "407");
@@ -412,6 +616,9 @@ result<session_reply> management_session::run(const incoming_message& in) {
                     continue; // an answer to nothing this server awaits
                 }
                 s->answered = true;
+                if (status == 213) {
+                    continue; // a chunk of a large object taken: the command's own status comes with the last
+                }
                 if (s->index < 0) {
                     j->atomic_status = j->atomic ? static_cast<unsigned>(status) : 0;
                 } else if (static_cast<std::size_t>(s->index) < j->outcomes.size()) {
@@ -431,7 +638,33 @@ result<session_reply> management_session::run(const incoming_message& in) {
                 auto* j = s ? job_by_id(s->job) : nullptr;
                 if (j && s->index >= 0 && static_cast<std::size_t>(s->index) < j->outcomes.size()) {
                     auto& o = j->outcomes[static_cast<std::size_t>(s->index)];
-                    for (const auto& i : c.items) {
+                    for (auto i : c.items) {
+                        // A large object comes in chunks (MoreData); only the whole of it is a result.
+                        if (i.more_data || session.in_job == j->id) {
+                            if (session.in_job.empty()) {
+                                session.in_job = j->id;
+                                session.in_index = s->index;
+                                session.in_size = i.meta.size.value_or(0);
+                            }
+                            session.in_data += i.data.value_or("");
+                            if (session.in_data.size() > std::max<std::size_t>(config_.max_object_size, 1)) {
+                                o.status = 413;
+                                session.in_job.clear();
+                                session.in_data.clear();
+                                continue;
+                            }
+                            if (i.more_data) {
+                                continue;
+                            }
+                            i.data = std::move(session.in_data);
+                            if (session.in_size != 0 && i.data->size() != session.in_size) {
+                                o.status = 424; // size mismatch: the object is not taken
+                                i.data.reset();
+                            }
+                            session.in_job.clear();
+                            session.in_data.clear();
+                            session.in_size = 0;
+                        }
                         if (o.results.size() < 256) {
                             o.results.push_back(i);
                         }
@@ -496,7 +729,8 @@ result<session_reply> management_session::run(const incoming_message& in) {
         }
         // Jobs whose every command is answered are finished.
         for (auto& j : jobs) {
-            if (j.state != job_state::sent || j.session_id != session.session_id) {
+            if (j.state != job_state::sent || j.session_id != session.session_id || j.id == session.out_job ||
+                j.id == session.in_job) {
                 continue;
             }
             const bool all_answered =
@@ -520,6 +754,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
         if (device_aborted || expired) {
             requeue(session.sent);
             session.sent.clear();
+            session.out_job.clear();
             if (expired && !device_aborted) {
                 command abort{.name = command_name::alert, .data = "1223"};
                 reply.message.commands.push_back(std::move(abort));
@@ -527,7 +762,13 @@ result<session_reply> management_session::run(const incoming_message& in) {
                 outcome_text = "session over its bounds: aborted";
             }
             ends = true;
-        } else if (!m.final) {
+        } else if (!session.out_job.empty()) {
+            const auto sending = session.out_job;
+            send_next_chunk(session, jobs, config_, reply.message, next_cmd_id, m.header.msg_id);
+            if (auto* j = job_by_id(sending)) {
+                touch(*j);
+            }
+        } else if (!m.final && !asks_next) {
             command next{.name = command_name::alert, .data = "1222"};
             reply.message.commands.push_back(std::move(next));
             number_commands();
@@ -544,37 +785,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
             });
             requeue(unanswered);
             session.sent.clear();
-            unsigned taken = 0;
-            for (auto& j : jobs) {
-                if (j.state != job_state::queued || taken >= config_.max_jobs_per_message) {
-                    continue;
-                }
-                ++taken;
-                j.state = job_state::sent;
-                j.session_id = session.session_id;
-                j.outcomes.assign(j.commands.size(), command_outcome{});
-                j.atomic_status = 0;
-                touch(j);
-                auto record = [&](command& c, int index) {
-                    c.cmd_id = std::to_string(++next_cmd_id);
-                    session.sent.push_back({m.header.msg_id, c.cmd_id, j.id, index, false});
-                };
-                if (j.commands.size() == 1 && !j.atomic) {
-                    auto c = to_command(j.commands.front());
-                    record(c, 0);
-                    reply.message.commands.push_back(std::move(c));
-                    continue;
-                }
-                command wrapper{.name = j.atomic ? command_name::atomic : command_name::sequence};
-                record(wrapper, -1);
-                for (std::size_t k = 0; k < j.commands.size(); ++k) {
-                    auto c = to_command(j.commands[k]);
-                    record(c, static_cast<int>(k));
-                    wrapper.commands.push_back(std::move(c));
-                }
-                reply.message.commands.push_back(std::move(wrapper));
-            }
-            ends = taken == 0;
+            ends = !send_jobs(session, jobs, config_, reply.message, next_cmd_id, m.header.msg_id, now, touch);
         }
 
         for (const auto& id : touched) {

@@ -55,7 +55,7 @@ protected:
         return backend && std::string_view(backend) == "postgresql";
     }
 
-    void start_dms(const std::string& scheme = "md5") {
+    void start_dms(const std::string& scheme = "md5", const std::string& dm_extra = {}) {
         std::string store = "[store]\npath = \"dms.db\"\n";
         if (on_postgresql()) {
             auto fresh = fresh_postgres_database();
@@ -67,7 +67,7 @@ protected:
                               store +
                               "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"dms\"\n"
                               "public_key = \"idms.pub\"\n"
-                              "[dm]\nserver_id = \"" + server_id + "\"\nauth = \"" + scheme + "\"\n");
+                              "[dm]\nserver_id = \"" + server_id + "\"\nauth = \"" + scheme + "\"\n" + dm_extra);
         dms_ = std::make_unique<child_process>(MCPROV_BINARY,
                                                std::vector<std::string>{"dms", "--config", path("dms.toml")},
                                                dir_.path() / "dms");
@@ -79,8 +79,9 @@ protected:
     // A device's configuration: its account with the DMS.
     void write_agent(const std::string& name, const std::string& device, const std::string& scheme,
                      const std::string& encoding, const std::string& confirm = "yes",
-                     const std::string& client_secret = "device-secret-1", const std::string& push = {}) {
-        write(name + ".toml", "[device]\nid = \"" + device + "\"\nfirmware_version = \"1.0\"\n"
+                     const std::string& client_secret = "device-secret-1", const std::string& push = {},
+                     const std::string& device_extra = {}) {
+        write(name + ".toml", "[device]\nid = \"" + device + "\"\nfirmware_version = \"1.0\"\n" + device_extra +
                               "[store]\npath = \"" + name + ".db\"\n"
                               "[[account]]\nserver_id = \"" + server_id + "\"\naddress = \"" + url_ + "/dm\"\n"
                               "auth = \"" + scheme + "\"\nencoding = \"" + encoding + "\"\n"
@@ -245,6 +246,30 @@ TEST_F(dm_deployment, when_a_job_is_atomic_and_one_command_fails_then_the_device
     EXPECT_EQ(j.at("atomic_status"), 507);
     EXPECT_EQ(leaf("handset", "./DMAcc/acc1/Name"), server_id) << "rolled back";
     EXPECT_EQ(leaf("handset", "./DevInfo/Man"), "mcprov");
+}
+
+TEST_F(dm_deployment, when_objects_and_results_exceed_a_message_then_they_travel_in_chunks_both_ways) {
+    start_dms("md5", "max_msg_size = 8192\n");
+    enroll(handset);
+    write_agent("handset", handset, "md5", "wbxml", "yes", "device-secret-1", {},
+                "max_message_bytes = 8192\nmax_object_bytes = 65536\n");
+    std::string big;
+    for (int i = 0; big.size() < 40000; ++i) {
+        big += "line " + std::to_string(i) + " of a large object\n";
+    }
+    const auto put = queue(handset, json::serialize(json::object{
+                                        {"commands", json::array{json::object{{"command", "add"},
+                                                                              {"target", "./Vendor/Large"},
+                                                                              {"data", big}}}}}));
+    const auto get = queue(handset, R"({"commands":[{"command":"get","target":"./Vendor/Large"}]})");
+    ASSERT_EQ(session("handset").status, 0);
+    EXPECT_EQ(state(job(handset, put)), "done");
+    EXPECT_EQ(leaf("handset", "./Vendor/Large"), big);
+    ASSERT_EQ(session("handset").status, 0) << "the Get of the whole object, in its own session";
+    auto j = job(handset, get);
+    EXPECT_EQ(state(j), "done");
+    EXPECT_EQ(j.at("outcomes").as_array()[0].as_object().at("results").as_array()[0].as_object().at("data").as_string(),
+              big);
 }
 
 TEST_F(dm_deployment, when_the_user_says_no_then_the_rest_of_the_job_is_not_done) {

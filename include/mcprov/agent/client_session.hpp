@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <vector>
 #include <optional>
@@ -45,6 +46,11 @@ public:
     support::result<std::optional<syncml::message>> answer(const syncml::message& from_server);
 
     bool authenticated() const { return authenticated_; }
+    // What the device takes (its MaxMsgSize and MaxObjSize, told the server in package 1).
+    void set_limits(std::uint64_t max_msg_size, std::uint64_t max_obj_size) {
+        max_msg_size_ = max_msg_size;
+        max_obj_size_ = max_obj_size;
+    }
     // Where the next message goes: the server's RespURI once it gave one, else the account's address.
     const std::string& next_uri() const { return next_uri_; }
 
@@ -54,6 +60,16 @@ private:
     // Carries out one command of the server's message: its Status (and Results) go to `out`.
     void execute(const syncml::message& in, const syncml::command& c, std::vector<syncml::command>& out);
     syncml::command ask_user(const syncml::message& in, const syncml::command& c);
+    void receive_chunk(const syncml::message& in, const syncml::command& c, std::vector<syncml::command>& out);
+    bool continues_large_object(const syncml::command& c) const;
+    // Keeps the message within the server's MaxMsgSize: the rest waits in the outbox for the next message.
+    void fit(syncml::message& out);
+
+    struct large_object {
+        std::optional<std::string> target;
+        std::uint64_t size = 0;
+        std::string data;
+    };
 
     management_tree& tree_;
     std::string server_id_;
@@ -68,6 +84,11 @@ private:
     unsigned server_challenges_ = 0;
     bool authenticated_ = false;
     bool server_authenticated_ = false;
+    std::uint64_t max_msg_size_ = 64 * 1024;
+    std::uint64_t max_obj_size_ = 4 * 1024 * 1024;
+    std::uint64_t server_max_msg_ = 0;
+    std::optional<large_object> incoming_;
+    std::vector<syncml::command> outbox_;
 };
 
 } // namespace mcprov::agent

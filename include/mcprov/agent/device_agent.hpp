@@ -31,6 +31,8 @@ struct agent_config {
     std::map<std::string, std::string> dev_info; // ./DevInfo leaves: DevId, Man, Mod, DmV, Lang
     std::map<std::string, std::string> dev_detail; // ./DevDetail leaves: DevTyp, OEM, FwV, SwV, HwV
     std::vector<account_config> accounts;
+    std::uint64_t max_message_bytes = 64 * 1024;  // its MaxMsgSize: larger messages come in several
+    std::uint64_t max_object_bytes = 4 << 20;     // its MaxObjSize: the largest object it takes in chunks
     std::string store_url;
     std::optional<http::server_config> push; // the push endpoint standing in for WAP push and SMS (package 0)
     std::string ui = "unattended";           // unattended or terminal

@@ -23,6 +23,7 @@ struct session_config {
     std::chrono::seconds max_session_duration{300}; // from its first authenticated message
     unsigned max_messages = 64;                     // from the device, in one session
     unsigned max_jobs_per_message = 16;
+    std::uint64_t max_object_size = 16 * 1024 * 1024; // a large object the device sends in chunks (Results)
 };
 
 // A message from a device as it arrived: decoded, the body exactly as received (auth-MAC covers it) and its

@@ -46,7 +46,7 @@ protected:
         auto next = device.start();
         EXPECT_TRUE(next) << next.err().message;
         std::optional<syncml::message> to_server = *next;
-        while (to_server && replies.size() < 10) {
+        while (to_server && replies.size() < 100) {
             auto reply = server.run({over_the_wire(*to_server), {}, std::nullopt, dms::session_key_of(device.next_uri())});
             EXPECT_TRUE(reply) << reply.err().message;
             replies.push_back(reply->message);
@@ -82,8 +82,8 @@ protected:
     std::shared_ptr<store::document_store> documents = store::create_memory_document_store();
     dms::device_registry registry{documents};
     dms::job_queue jobs{documents};
-    dms::management_session server{dms::session_config{server_id, "https://dms.mcx-a.example.org/dm"}, documents,
-                                   support::create_system_clock()};
+    dms::session_config server_config{server_id, "https://dms.mcx-a.example.org/dm"};
+    dms::management_session server{server_config, documents, support::create_system_clock()};
     std::optional<support::error> last_error;
 };
 
@@ -248,6 +248,91 @@ TEST_F(client_session_test, when_the_server_presents_a_wrong_credential_then_not
     EXPECT_EQ(last_error->code, support::errc::unauthenticated);
     EXPECT_FALSE(tree.exists("./Vendor/A"));
     EXPECT_NE(job(id).state, dms::job_state::done);
+}
+
+class large_object_test : public client_session_test {
+protected:
+    void SetUp() override {
+        client_session_test::SetUp();
+        ASSERT_TRUE(tree.install_interior("./Vendor", {}, "Add=" + server_id + "&Get=" + server_id + "&Replace=" +
+                                                              server_id, false));
+    }
+
+    // A value of n bytes that is not the same all along (a chunk out of place would show).
+    static std::string value(std::size_t n) {
+        std::string v;
+        for (std::size_t i = 0; v.size() < n; ++i) {
+            v += std::to_string(i) + ",";
+        }
+        v.resize(n);
+        return v;
+    }
+
+    // The messages of a session where both sides take at most 8 KiB.
+    std::vector<syncml::message> small_messages(client_session& device) {
+        auto small = server_config;
+        small.max_msg_size = 8 * 1024;
+        dms::management_session small_server(small, documents, support::create_system_clock());
+        std::swap(server, small_server);
+        device.set_limits(8 * 1024, 64 * 1024);
+        auto replies = converse(device);
+        std::swap(server, small_server);
+        return replies;
+    }
+};
+
+TEST_F(large_object_test, when_a_value_is_larger_than_a_message_then_it_goes_in_chunks_and_arrives_whole) {
+    const auto big = value(40 * 1024);
+    const auto id = queue({{.name = command_name::add, .target = "./Vendor/Config", .data = big}});
+    client_session device(tree, server_id, device_id, "9A");
+    auto replies = small_messages(device);
+    ASSERT_FALSE(last_error) << last_error->message;
+    EXPECT_GT(replies.size(), 5u) << "five chunks at least";
+    ASSERT_TRUE(tree.value("./Vendor/Config"));
+    EXPECT_EQ(tree.value("./Vendor/Config")->data, big);
+    EXPECT_EQ(job(id).state, dms::job_state::done);
+    for (const auto& r : replies) {
+        EXPECT_LE(syncml::encode_xml(r).value().size(), 8u * 1024) << "within the device's MaxMsgSize";
+    }
+}
+
+TEST_F(large_object_test, when_a_result_is_larger_than_a_message_then_the_device_sends_it_in_chunks) {
+    const auto big = value(30 * 1024);
+    ASSERT_TRUE(tree.install_leaf("./Vendor/Log", {"chr", "text/plain", big}, {}, false));
+    const auto id = queue({{.name = command_name::get, .target = "./Vendor/Log"}});
+    client_session device(tree, server_id, device_id, "9B");
+    small_messages(device);
+    ASSERT_FALSE(last_error) << last_error->message;
+    auto j = job(id);
+    EXPECT_EQ(j.state, dms::job_state::done);
+    ASSERT_EQ(j.outcomes.at(0).results.size(), 1u);
+    EXPECT_EQ(j.outcomes.at(0).results[0].data, big);
+}
+
+TEST_F(large_object_test, when_an_object_exceeds_the_devices_max_obj_size_then_the_job_fails_unsent) {
+    const auto id = queue({{.name = command_name::add, .target = "./Vendor/Config", .data = value(100 * 1024)}});
+    client_session device(tree, server_id, device_id, "9C");
+    small_messages(device);
+    ASSERT_FALSE(last_error) << last_error->message;
+    auto j = job(id);
+    EXPECT_EQ(j.state, dms::job_state::failed);
+    EXPECT_EQ(j.outcomes.at(0).status, 413u);
+    EXPECT_FALSE(tree.exists("./Vendor/Config"));
+}
+
+TEST_F(large_object_test, when_jobs_do_not_fit_one_message_then_they_go_in_several_packages) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i) {
+        ids.push_back(queue({{.name = command_name::add, .target = "./Vendor/N" + std::to_string(i),
+                              .data = value(1500)}}));
+    }
+    client_session device(tree, server_id, device_id, "9D");
+    auto replies = small_messages(device);
+    ASSERT_FALSE(last_error) << last_error->message;
+    EXPECT_GT(replies.size(), 3u);
+    for (const auto& id : ids) {
+        EXPECT_EQ(job(id).state, dms::job_state::done) << id;
+    }
 }
 
 } // namespace
