@@ -54,6 +54,7 @@ syncml::message client_session::next_message() {
 
 syncml::message client_session::package1(const dm_account& account, bool with_credentials) {
     auto m = next_message();
+    package1_msg_id_ = m.header.msg_id;
     m.header.target = account.address;
     m.header.source_name = account.client.name;
     m.header.meta.max_msg_size = max_msg_size_;
@@ -66,6 +67,7 @@ syncml::message client_session::package1(const dm_account& account, bool with_cr
     alert.name = command_name::alert;
     alert.data = alert_;
     m.commands.push_back(alert);
+    m.commands.insert(m.commands.end(), reports_.begin(), reports_.end());
     command devinfo;
     devinfo.name = command_name::replace;
     for (const auto& leaf : tree_.children("./DevInfo")) {
@@ -129,6 +131,17 @@ result<std::optional<syncml::message>> client_session::answer(const syncml::mess
             }
             return std::optional<syncml::message>(package1(*account, true));
         }
+    }
+
+    if (!reports_.empty()) {
+        unsigned taken = 0;
+        for (const auto& c : in.commands) {
+            if (c.name == command_name::status && c.cmd == "Alert" && c.data == "200" && c.msg_ref == package1_msg_id_) {
+                ++taken;
+            }
+        }
+        // The session's own alert and each report, answered 200.
+        reports_delivered_ = reports_delivered_ || taken >= reports_.size() + 1;
     }
 
     // The server's credentials (SRVCRED), until they have verified once in this session.
@@ -451,6 +464,16 @@ void client_session::execute(const syncml::message& in, const command& c, std::v
         }
         return;
     }
+    case command_name::exec:
+        for (const auto& i : c.items) {
+            const auto code = exec_ ? exec_(c, i) : dm_status::not_supported;
+            if (!c.no_resp) {
+                auto status = status_for(in, c, code);
+                status.target_refs = {i.target.value_or("")};
+                out.push_back(std::move(status));
+            }
+        }
+        return;
     default:
         if (!c.no_resp) {
             out.push_back(status_for(in, c, dm_status::not_supported));

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 
 #include "mcprov/agent/client_session.hpp"
 #include "mcprov/http/pipeline.hpp"
@@ -79,13 +80,21 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
         if (auto made = install_standard_objects(*tree, config); !made) {
             return std::move(made).err();
         }
+        std::string servers;
         for (const auto& a : config.accounts) {
             if (auto made = install_account(*tree, a.account); !made) {
                 return std::move(made).err();
             }
+            servers += (servers.empty() ? "" : "+") + a.account.server_id;
+        }
+        if (auto made = install_firmware_object(*tree, "fw", servers); !made) {
+            return std::move(made).err();
         }
     }
     std::unique_ptr<device_agent> agent(new device_agent(config, std::move(documents), std::move(*tree), std::move(ui)));
+    if (auto loaded = agent->load_firmware_state(); !loaded) {
+        return std::move(loaded).err();
+    }
     if (!stored) {
         if (auto saved = agent->save(); !saved) {
             return std::move(saved).err();
@@ -94,12 +103,101 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
     return agent;
 }
 
-result<void> device_agent::save() {
-    auto put = documents_->put(tree_key(config_.device_id()), tree_.to_json(), {});
-    if (!put) {
-        return std::move(put).err();
+namespace {
+
+boost::json::object alert_json(const syncml::command& a) {
+    const auto& i = a.items.front();
+    boost::json::object o{{"source", i.source.value_or("")},   {"type", i.meta.type.value_or("")},
+                          {"format", i.meta.format.value_or("")}, {"mark", i.meta.mark.value_or("")},
+                          {"data", i.data.value_or("")}};
+    if (a.correlator) {
+        o["correlator"] = *a.correlator;
+    }
+    return o;
+}
+
+std::string text_of(const boost::json::object& o, std::string_view k) {
+    const auto* v = o.if_contains(k);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::optional<std::string> optional_text(const boost::json::object& o, std::string_view k) {
+    const auto* v = o.if_contains(k);
+    return v && v->is_string() ? std::optional<std::string>(std::string(v->as_string())) : std::nullopt;
+}
+
+syncml::command alert_from(const boost::json::object& o) {
+    syncml::command a{.name = syncml::command_name::alert, .data = "1226"};
+    a.correlator = optional_text(o, "correlator");
+    syncml::item i;
+    i.source = text_of(o, "source");
+    i.meta.type = text_of(o, "type");
+    i.meta.format = text_of(o, "format");
+    i.meta.mark = text_of(o, "mark");
+    i.data = text_of(o, "data");
+    a.items.push_back(std::move(i));
+    return a;
+}
+
+store::document_key firmware_key(const std::string& device) {
+    return {std::string(agent_auid), device, "firmware.json"};
+}
+
+} // namespace
+
+result<void> device_agent::load_firmware_state() {
+    auto doc = documents_->get(firmware_key(config_.device_id()));
+    if (!doc) {
+        return doc.err().code == errc::not_found ? result<void>{} : result<void>(std::move(doc).err());
+    }
+    boost::system::error_code ec;
+    auto v = boost::json::parse(doc->content, ec);
+    if (ec || !v.is_object()) {
+        return make_error(errc::invalid_argument, "the stored firmware state is not JSON");
+    }
+    const auto& o = v.as_object();
+    if (const auto* ops = o.if_contains("operations"); ops && ops->is_array()) {
+        for (const auto& op : ops->as_array()) {
+            if (op.is_object()) {
+                const auto& oo = op.as_object();
+                operations_.emplace_back(text_of(oo, "server"),
+                                         firmware_operation{text_of(oo, "node"), text_of(oo, "operation"),
+                                                            optional_text(oo, "correlator"), text_of(oo, "url"),
+                                                            text_of(oo, "digest"), text_of(oo, "version")});
+            }
+        }
+    }
+    if (const auto* reports = o.if_contains("reports"); reports && reports->is_array()) {
+        for (const auto& r : reports->as_array()) {
+            if (r.is_object()) {
+                reports_.emplace_back(text_of(r.as_object(), "server"), alert_from(r.as_object()));
+            }
+        }
     }
     return {};
+}
+
+result<void> device_agent::save() {
+    boost::json::array ops;
+    for (const auto& [server, op] : operations_) {
+        boost::json::object o{{"server", server},   {"node", op.node},     {"operation", op.operation},
+                              {"url", op.url},        {"digest", op.digest}, {"version", op.version}};
+        if (op.correlator) {
+            o["correlator"] = *op.correlator;
+        }
+        ops.push_back(std::move(o));
+    }
+    boost::json::array reports;
+    for (const auto& [server, alert] : reports_) {
+        auto o = alert_json(alert);
+        o["server"] = server;
+        reports.push_back(std::move(o));
+    }
+    // The tree and the firmware work it accepted, together: one transaction.
+    return documents_->write_all(
+        {{tree_key(config_.device_id()), tree_.to_json()},
+         {firmware_key(config_.device_id()),
+          boost::json::serialize(boost::json::object{{"operations", std::move(ops)}, {"reports", std::move(reports)}})}});
 }
 
 std::string device_agent::tree_json() const {
@@ -107,9 +205,86 @@ std::string device_agent::tree_json() const {
     return tree_.to_json();
 }
 
+http::client& device_agent::client_for(const std::string& server_id) {
+    auto& client = clients_[server_id];
+    if (!client) {
+        http::client_options options;
+        for (const auto& a : config_.accounts) {
+            if (a.account.server_id == server_id && a.ca) {
+                options.ca_file = a.ca;
+            }
+        }
+        options.timeout = std::chrono::seconds(30);
+        client = http::create_client(options).value(); // only the CA file can fail: checked when the config was read
+    }
+    return *client;
+}
+
 result<session_outcome> device_agent::run_session(const std::string& server_id, const std::string& alert,
                                                   std::string session_id) {
     std::lock_guard lock(mutex_);
+    auto outcome = session_with(server_id, alert, std::move(session_id), {});
+    if (!outcome) {
+        return outcome;
+    }
+    auto reported = finish_firmware(server_id);
+    if (!reported) {
+        log_->warn("{}: firmware results not reported yet: {}", config_.device_id(), reported.err().message);
+    } else {
+        outcome->reports = *reported;
+    }
+    return outcome;
+}
+
+result<unsigned> device_agent::finish_firmware(const std::string& server_id) {
+    if (!operations_.empty()) {
+        if (!firmware_client_) {
+            http::client_options options;
+            options.ca_file = config_.firmware.ca;
+            options.timeout = std::chrono::seconds(120);
+            auto made = http::create_client(options);
+            if (!made) {
+                return std::move(made).err();
+            }
+            firmware_client_ = std::move(made).value();
+        }
+        // Done one at a time, each kept with its report as soon as it is done.
+        while (!operations_.empty()) {
+            auto [server, op] = operations_.front();
+            auto alert = carry_out_firmware_operation(tree_, op, config_.firmware, *firmware_client_);
+            operations_.erase(operations_.begin());
+            reports_.emplace_back(server, std::move(alert));
+            if (auto saved = save(); !saved) {
+                return std::move(saved).err();
+            }
+        }
+    }
+    std::vector<syncml::command> due;
+    for (const auto& [server, alert] : reports_) {
+        if (server == server_id) {
+            due.push_back(alert);
+        }
+    }
+    if (due.empty()) {
+        return 0u;
+    }
+    auto reported = session_with(server_id, "1201", {}, due);
+    if (!reported) {
+        return std::move(reported).err();
+    }
+    if (reported->reports == 0) {
+        return 0u;
+    }
+    std::erase_if(reports_, [&](const auto& r) { return r.first == server_id; });
+    if (auto saved = save(); !saved) {
+        return std::move(saved).err();
+    }
+    return static_cast<unsigned>(due.size());
+}
+
+result<session_outcome> device_agent::session_with(const std::string& server_id, const std::string& alert,
+                                                   std::string session_id,
+                                                   const std::vector<syncml::command>& reports) {
     const auto* configured = [&]() -> const account_config* {
         for (const auto& a : config_.accounts) {
             if (a.account.server_id == server_id) {
@@ -118,26 +293,24 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
         }
         return nullptr;
     }();
-    auto& client = clients_[server_id];
-    if (!client) {
-        http::client_options options;
-        if (configured && configured->ca) {
-            options.ca_file = configured->ca;
-        }
-        options.timeout = std::chrono::seconds(30);
-        auto made = http::create_client(options);
-        if (!made) {
-            return std::move(made).err();
-        }
-        client = std::move(made).value();
-    }
+    auto& client = client_for(server_id);
     const bool wbxml = configured && configured->wbxml;
     if (session_id.empty()) {
         session_id = hex_session_id();
     }
-    session_outcome outcome{server_id, session_id, 0, false};
+    session_outcome outcome{server_id, session_id, 0, false, 0};
     client_session session(tree_, server_id, config_.device_id(), session_id, alert, ui_.get());
     session.set_limits(config_.max_message_bytes, config_.max_object_bytes);
+    session.set_exec_handler([&](const syncml::command& c, const syncml::item& i) {
+        auto decision = accept_firmware_exec(tree_, i.target.value_or(""), server_id, c.correlator);
+        if (decision.accepted) {
+            operations_.emplace_back(server_id, *decision.accepted);
+        }
+        return decision.status;
+    });
+    for (const auto& r : reports) {
+        session.add_report(r);
+    }
     auto first = session.start();
     if (!first) {
         return std::move(first).err();
@@ -169,7 +342,7 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
                                                                  account->client.nonce, *body)}));
         }
         req.body = std::move(body).value();
-        auto res = client->fetch(req);
+        auto res = client.fetch(req);
         if (!res) {
             return std::move(res).err();
         }
@@ -203,6 +376,7 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
         next = std::move(answered).value();
     }
     outcome.authenticated = session.authenticated();
+    outcome.reports = session.reports_delivered() ? static_cast<unsigned>(reports.size()) : 0;
     log_->info("{} [{}] {}: session over after {} message(s)", config_.device_id(), session_id, server_id,
                outcome.messages);
     return outcome;

@@ -210,6 +210,8 @@ std::string_view to_string(job_state state) {
         return "queued";
     case job_state::sent:
         return "sent";
+    case job_state::accepted:
+        return "accepted";
     case job_state::done:
         return "done";
     case job_state::failed:
@@ -221,7 +223,8 @@ std::string_view to_string(job_state state) {
 }
 
 std::optional<job_state> job_state_from(std::string_view text) {
-    for (auto s : {job_state::queued, job_state::sent, job_state::done, job_state::failed, job_state::cancelled}) {
+    for (auto s : {job_state::queued, job_state::sent, job_state::accepted, job_state::done, job_state::failed,
+                   job_state::cancelled}) {
         if (to_string(s) == text) {
             return s;
         }
@@ -279,6 +282,33 @@ result<job> job_request_from_json(const json::value& v) {
     }
     const auto& o = v.as_object();
     job j;
+    if (const auto* firmware = member(o, "firmware"); firmware && !firmware->is_null()) {
+        if (!firmware->is_object() || member(o, "commands")) {
+            return make_error(errc::invalid_argument, "firmware must be an object (url, version, sha256, node), "
+                                                      "and a firmware job has no other commands");
+        }
+        const auto& f = firmware->as_object();
+        const auto url = text_or_empty(f, "url");
+        const auto version = text_or_empty(f, "version");
+        auto digest = text_or_empty(f, "sha256");
+        const auto node = member(f, "node") ? text_or_empty(f, "node") : std::string("./FUMO/fw");
+        if (!url.starts_with("https://") && !url.starts_with("http://")) {
+            return make_error(errc::invalid_argument, "firmware.url must be the package's http(s) URL");
+        }
+        if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+            return make_error(errc::invalid_argument, "firmware.sha256 must be the package's SHA-256 in hex");
+        }
+        std::transform(digest.begin(), digest.end(), digest.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        if (version.empty() || version.size() > 256 || !valid_uri(node) || url.size() > 2048) {
+            return make_error(errc::invalid_argument, "firmware.version and firmware.node (./FUMO/<x>) are needed");
+        }
+        j.commands = {{.name = command_name::replace, .target = node + "/PkgVersion", .data = version},
+                      {.name = command_name::replace, .target = node + "/DownloadAndUpdate/PkgURL", .data = url},
+                      {.name = command_name::replace, .target = node + "/Ext/PkgDigest", .data = digest},
+                      {.name = command_name::exec, .target = node + "/DownloadAndUpdate"}};
+        return j;
+    }
     if (const auto* atomic = member(o, "atomic"); atomic && !atomic->is_null()) {
         if (!atomic->is_bool()) {
             return make_error(errc::invalid_argument, "atomic must be true or false");

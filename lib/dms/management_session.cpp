@@ -211,12 +211,19 @@ constexpr std::size_t message_overhead = 1024;
 
 // What a job sends: its one command, or its commands in an Atomic or a Sequence. CmdIDs are left to the caller.
 command job_command_of(const job& j) {
+    auto made = [&](const job_command& jc) {
+        auto c = to_command(jc);
+        if (jc.name == command_name::exec) {
+            c.correlator = j.id; // the Generic Alert with its result names the job
+        }
+        return c;
+    };
     if (j.commands.size() == 1 && !j.atomic) {
-        return to_command(j.commands.front());
+        return made(j.commands.front());
     }
     command wrapper{.name = j.atomic ? command_name::atomic : command_name::sequence};
     for (const auto& c : j.commands) {
-        wrapper.commands.push_back(to_command(c));
+        wrapper.commands.push_back(made(c));
     }
     return wrapper;
 }
@@ -681,6 +688,20 @@ result<session_reply> management_session::run(const incoming_message& in) {
             }
             case command_name::alert: {
                 const auto alert = c.data.value_or("");
+                if (alert == "1226" && c.correlator) {
+                    // The result of an Exec accepted earlier (FUMO): it completes the job that sent it.
+                    if (auto* j = job_by_id(*c.correlator); j && j->state == job_state::accepted && !c.items.empty()) {
+                        for (std::size_t k = 0; k < j->commands.size(); ++k) {
+                            if (j->commands[k].name == command_name::exec && j->outcomes.at(k).status == 202) {
+                                j->outcomes[k].results = c.items;
+                            }
+                        }
+                        const auto result = number(c.items.front().data.value_or("")).value_or(0);
+                        j->state = result >= 200 && result < 300 ? job_state::done : job_state::failed;
+                        j->finished = now;
+                        touch(*j);
+                    }
+                }
                 if (alert == "1223") {
                     device_aborted = true;
                 } else if (alert != "1200" && alert != "1201" && alert != "1222" && alert != "1226") {
@@ -742,8 +763,13 @@ result<session_reply> management_session::run(const incoming_message& in) {
             const bool ok = j.atomic ? is_success(j.atomic_status)
                                      : std::all_of(j.outcomes.begin(), j.outcomes.end(),
                                                    [](const command_outcome& o) { return is_success(o.status); });
-            j.state = ok ? job_state::done : job_state::failed;
-            j.finished = now;
+            const bool awaits_report =
+                ok && std::any_of(j.outcomes.begin(), j.outcomes.end(),
+                                  [](const command_outcome& o) { return o.status == 202; });
+            j.state = awaits_report ? job_state::accepted : ok ? job_state::done : job_state::failed;
+            if (!awaits_report) {
+                j.finished = now;
+            }
             std::erase_if(session.sent, [&](const sent_command& s) { return s.job == j.id; });
             touch(j);
         }

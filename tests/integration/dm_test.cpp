@@ -10,6 +10,8 @@
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
 #include "mcprov/http/client.hpp"
+#include "mcprov/http/responses.hpp"
+#include "mcprov/http/server.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/support/clock.hpp"
@@ -87,7 +89,8 @@ protected:
                               "auth = \"" + scheme + "\"\nencoding = \"" + encoding + "\"\n"
                               "client_secret = \"" + client_secret + "\"\nserver_secret = \"server-secret-1\"\n"
                               "ca = \"ca.pem\"\n"
-                              "[ui]\nconfirm = \"" + confirm + "\"\n" +
+                              "[ui]\nconfirm = \"" + confirm + "\"\n"
+                              "[firmware]\nca = \"ca.pem\"\ndirectory = \"" + name + "-firmware\"\n" +
                               (push.empty() ? "" : "[push]\nlisten = \"" + push + "\"\n"));
     }
 
@@ -270,6 +273,56 @@ TEST_F(dm_deployment, when_objects_and_results_exceed_a_message_then_they_travel
     EXPECT_EQ(state(j), "done");
     EXPECT_EQ(j.at("outcomes").as_array()[0].as_object().at("results").as_array()[0].as_object().at("data").as_string(),
               big);
+}
+
+// Serves one firmware package over HTTPS, as a vendor's download server would.
+class package_server final : public http::handler {
+public:
+    explicit package_server(std::string package) : package_(std::move(package)) {}
+    http::response handle(http::request&& req, const http::peer_info&) override {
+        auto res = http::make_response(boost::beast::http::status::ok, req.version());
+        res.set(boost::beast::http::field::content_type, "application/octet-stream");
+        res.body() = package_;
+        return res;
+    }
+
+private:
+    std::string package_;
+};
+
+std::string sha256_of(const std::string& data) {
+    return support::hex_encode(support::sha256(data));
+}
+
+TEST_F(dm_deployment, when_a_firmware_update_is_queued_then_the_device_downloads_checks_installs_and_reports) {
+    start_dms();
+    enroll(handset);
+    write_agent("handset", handset, "md5", "wbxml");
+    const std::string package(200000, 'F');
+    http::server_config config;
+    config.tls = http::tls_config{dir_.path() / "dms.crt", dir_.path() / "dms.key", {}};
+    auto server = http::create_server(config, std::make_shared<package_server>(package)).value();
+    const auto url = "https://127.0.0.1:" + std::to_string(server->port()) + "/fw-2.0.bin";
+    const auto update = queue(handset, R"({"firmware":{"url":")" + url + R"(","version":"2.0","sha256":")" +
+                                           sha256_of(package) + R"("}})");
+    const auto corrupt = queue(handset, R"({"firmware":{"url":")" + url + R"(","version":"3.0","sha256":")" +
+                                            std::string(64, '0') + R"("}})");
+    auto done = session("handset");
+    ASSERT_EQ(done.status, 0) << done.err;
+    auto j = job(handset, update);
+    EXPECT_EQ(state(j), "done");
+    EXPECT_EQ(status(j, 3), 202) << "the Exec accepted, carried out after the session";
+    const auto report = j.at("outcomes").as_array()[3].as_object().at("results").as_array()[0].as_object();
+    EXPECT_EQ(report.at("data"), "200");
+    EXPECT_EQ(report.at("type"), "org.openmobilealliance.dm.firmwareupdate.downloadandupdate");
+    auto bad = job(handset, corrupt);
+    EXPECT_EQ(state(bad), "failed");
+    EXPECT_EQ(bad.at("outcomes").as_array()[3].as_object().at("results").as_array()[0].as_object().at("data"), "402")
+        << "a corrupted package";
+    EXPECT_EQ(leaf("handset", "./DevDetail/FwV"), "2.0") << "the corrupted one was not installed";
+    EXPECT_EQ(leaf("handset", "./FUMO/fw/State"), "20") << "its download failed";
+    server->stop();
+    server->wait();
 }
 
 TEST_F(dm_deployment, when_the_user_says_no_then_the_rest_of_the_job_is_not_done) {

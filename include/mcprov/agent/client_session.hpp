@@ -46,6 +46,15 @@ public:
     support::result<std::optional<syncml::message>> answer(const syncml::message& from_server);
 
     bool authenticated() const { return authenticated_; }
+    // Carries out an Exec (the plug-in behind the node): the status to answer, 202 for one accepted to be done later.
+    // Without one, Exec is answered 406.
+    void set_exec_handler(std::function<unsigned(const syncml::command&, const syncml::item&)> handler) {
+        exec_ = std::move(handler);
+    }
+    // A Generic Alert (1226) to send in package 1, after the session's alert: a report of an earlier operation.
+    void add_report(syncml::command alert) { reports_.push_back(std::move(alert)); }
+    // Whether the server took the reports (its Status 200 for each).
+    bool reports_delivered() const { return reports_delivered_; }
     // What the device takes (its MaxMsgSize and MaxObjSize, told the server in package 1).
     void set_limits(std::uint64_t max_msg_size, std::uint64_t max_obj_size) {
         max_msg_size_ = max_msg_size;
@@ -89,6 +98,10 @@ private:
     std::uint64_t server_max_msg_ = 0;
     std::optional<large_object> incoming_;
     std::vector<syncml::command> outbox_;
+    std::function<unsigned(const syncml::command&, const syncml::item&)> exec_;
+    std::vector<syncml::command> reports_;
+    bool reports_delivered_ = false;
+    std::string package1_msg_id_;
 };
 
 } // namespace mcprov::agent

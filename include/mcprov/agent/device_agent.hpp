@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mcprov/agent/dm_account.hpp"
+#include "mcprov/agent/firmware_update.hpp"
 #include "mcprov/agent/management_tree.hpp"
 #include "mcprov/agent/user_interaction.hpp"
 #include "mcprov/http/client.hpp"
@@ -33,6 +34,7 @@ struct agent_config {
     std::vector<account_config> accounts;
     std::uint64_t max_message_bytes = 64 * 1024;  // its MaxMsgSize: larger messages come in several
     std::uint64_t max_object_bytes = 4 << 20;     // its MaxObjSize: the largest object it takes in chunks
+    firmware_config firmware;                     // [firmware]: directory, ca
     std::string store_url;
     std::optional<http::server_config> push; // the push endpoint standing in for WAP push and SMS (package 0)
     std::string ui = "unattended";           // unattended or terminal
@@ -53,12 +55,16 @@ struct session_outcome {
     std::string session_id;
     unsigned messages = 0; // sent by the device
     bool authenticated = false;
+    unsigned reports = 0;  // Generic Alerts delivered (firmware results), in a session of their own
 };
 
 // The device: its management tree (kept in the store, org.mcprov.dm-agent/<DevId>/tree.json, written whole after
 // every message the device answers, so that a crash leaves the tree as it was after a message, never half of one),
 // its accounts, and the sessions it opens: client-initiated (run_session) or asked for by a server's notification
 // (package 0, verified against the server's SRVCRED before anything happens). One session at a time.
+// Firmware (./FUMO/fw): an Exec accepted in a session (202) is carried out when the session is over, and its result
+// reported in a session of its own (Generic Alert 1226); operations and reports not yet done are kept in the store
+// (firmware.json, written with the tree), so that a restart finishes them.
 class device_agent {
 public:
     // The tree is read from the store; a device seen for the first time gets DevInfo, DevDetail and the accounts of
@@ -84,12 +90,22 @@ private:
     device_agent(agent_config config, std::shared_ptr<store::document_store> documents, management_tree tree,
                  std::unique_ptr<user_interaction> ui);
     support::result<void> save();
+    support::result<void> load_firmware_state();
+    // Carries out the accepted firmware operations, then reports every result not yet delivered.
+    support::result<unsigned> finish_firmware(const std::string& server_id);
+    support::result<session_outcome> session_with(const std::string& server_id, const std::string& alert,
+                                                  std::string session_id,
+                                                  const std::vector<syncml::command>& reports);
+    http::client& client_for(const std::string& server_id);
+    std::unique_ptr<http::client> firmware_client_;
 
     agent_config config_;
     std::shared_ptr<store::document_store> documents_;
     management_tree tree_;
     std::unique_ptr<user_interaction> ui_;
     std::map<std::string, std::unique_ptr<http::client>> clients_; // by server id
+    std::vector<std::pair<std::string, firmware_operation>> operations_; // (server id, op) accepted, not carried out
+    std::vector<std::pair<std::string, syncml::command>> reports_; // (server id, Generic Alert) not yet delivered
     mutable std::mutex mutex_; // one session at a time
     std::shared_ptr<spdlog::logger> log_;
 };

@@ -20,6 +20,7 @@ struct job_command {
     syncml::command_name name = syncml::command_name::get; // get, add, replace, delete_, exec or alert
     std::string target{};                                  // the node (not for an alert)
     std::optional<std::string> data{};                     // add, replace: the value; exec: its argument
+                                                           // (an exec carries the job's id as its Correlator)
     std::optional<std::string> format{};                   // add, replace: chr (default), int, bool, b64, node...
     std::optional<std::string> type{};                     // add, replace: a MIME type
     // alert: 1100 (display), 1101 (confirm or reject), 1102 (text input), 1103 (single choice), 1104 (multiple
@@ -44,6 +45,7 @@ struct command_outcome {
 enum class job_state {
     queued,   // waiting for the device's next session
     sent,     // in a session under way
+    accepted, // an Exec the device accepted (202): its result comes later, in a Generic Alert with the job's id
     done,     // every command answered with a 2xx status
     failed,   // a command answered with another status (the job's other commands are still answered)
     cancelled // withdrawn by an operator before it was sent
@@ -73,7 +75,9 @@ struct job {
 boost::json::value to_json(const job& j);
 // Errors: invalid_argument naming the member (a job from outside: the admin API), with limits on counts and sizes.
 support::result<job> job_from_json(const boost::json::value& v);
-// A job an operator asks for (the admin API's body): commands and atomic only; the rest is the server's to fill in.
+// A job an operator asks for (the admin API's body): commands and atomic, or a firmware update
+// ({"firmware": {"url", "version", "sha256", "node"}}: Replace of the FUMO object's PkgVersion,
+// DownloadAndUpdate/PkgURL and Ext/PkgDigest, then Exec of DownloadAndUpdate); the rest is the server's to fill in.
 // Errors: invalid_argument naming what is wrong.
 support::result<job> job_request_from_json(const boost::json::value& v);
 
