@@ -31,6 +31,8 @@ struct dms_options {
     std::string server_secret;
     std::string push_url;
     bool notify = false;
+    std::string user;
+    bool replace = false;
 };
 
 int run_server(const dms_options& options) {
@@ -61,7 +63,8 @@ int run_server(const dms_options& options) {
         return 1;
     }
     auto handler = std::make_shared<dms::dm_interface>(
-        dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value()},
+        dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
+                                 config->mc},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value());
     auto server = http::create_server(config->server, handler);
     if (!server) {
@@ -202,6 +205,32 @@ int run_notify(const dms_options& options, const std::vector<std::string>& devic
     return status;
 }
 
+int run_provision(const dms_options& options) {
+    auto ctx = open(options, "provision");
+    if (!ctx) {
+        return 2;
+    }
+    if (!ctx->config.mc) {
+        std::cerr << "mcprov dms provision: " << options.config << " has no [mc] table\n";
+        return 2;
+    }
+    auto request = dms::mc_configuration_job(*ctx->config.mc,
+                                              options.user.empty() ? std::nullopt : std::optional(options.user),
+                                              options.replace);
+    if (!request) {
+        return fail("provision", request.err());
+    }
+    dms::job_queue jobs(ctx->documents);
+    auto made = dms::queue_jobs(jobs, options.devices, *request, ctx->actor, std::chrono::system_clock::now());
+    if (!made) {
+        return fail("provision", made.err());
+    }
+    for (const auto& j : *made) {
+        std::cout << j.device << " " << j.id << "\n";
+    }
+    return options.notify ? run_notify(options, options.devices) : 0;
+}
+
 int run_jobs(const dms_options& options) {
     auto ctx = open(options, "jobs");
     if (!ctx) {
@@ -315,6 +344,17 @@ command add_dms_command(CLI::App& parent) {
     notify->fallthrough();
     notify->add_option("devices", options->devices, "the devices' ids")->required();
 
+    auto* provision = dms->add_subcommand(
+        "provision", "mcprov dms --config FILE provision DEVICE... [--user MC-ID] [--replace] [--notify]\n"
+                     "Queue the MCS UE initial configuration (TS 24.483) made from the [mc] table for each DEVICE:\n"
+                     "one Atomic that adds ./MCS/UEInitConfig (--replace deletes the one there first). Prints each\n"
+                     "device's job id.");
+    provision->fallthrough();
+    provision->add_option("devices", options->devices, "the devices' ids")->required();
+    provision->add_option("--user", options->user, "the MC service ID of the device's default user profile");
+    provision->add_flag("--replace", options->replace, "replace the configuration the device has");
+    provision->add_flag("--notify", options->notify, "notify each device so that it calls in now");
+
     auto* jobs = dms->add_subcommand("jobs", "mcprov dms --config FILE jobs DEVICE [JOB]\n"
                                              "Print a device's jobs (or one), pending then finished, as JSON lines,\n"
                                              "with every command's status and results.");
@@ -349,6 +389,9 @@ command add_dms_command(CLI::App& parent) {
         }
         if (show->parsed()) {
             return run_show(*options);
+        }
+        if (provision->parsed()) {
+            return run_provision(*options);
         }
         if (notify->parsed()) {
             return run_notify(*options, options->devices);

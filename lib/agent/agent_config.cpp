@@ -17,7 +17,8 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     }
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"device", "store", "account", "push", "ui", "firmware", "log"});
+    r.only_keys("", {"device", "store", "account", "push", "ui", "firmware", "mc_client", "log"});
+    r.only_keys("mc_client", {"directory"});
     r.only_keys("firmware", {"directory", "ca", "max_package_bytes"});
     r.only_keys("device", {"id", "manufacturer", "model", "language", "type", "oem", "firmware_version",
                            "software_version", "hardware_version", "max_message_bytes", "max_object_bytes"});
@@ -46,6 +47,8 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     c.max_object_bytes =
         static_cast<std::uint64_t>(r.integer("device", "max_object_bytes", 4 << 20, 1024, 64 << 20));
     c.store_url = store::read_store_url(r, root);
+    c.mc_client_directory =
+        root["mc_client"]["directory"] ? r.path("mc_client", "directory") : base_dir / "mc-client";
     c.firmware.directory = root["firmware"]["directory"] ? r.path("firmware", "directory") : base_dir / "firmware";
     if (root["firmware"]["ca"]) {
         c.firmware.ca = r.path("firmware", "ca");

@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 
 #include "mcprov/agent/client_session.hpp"
+#include "mcprov/mcs_mo/ue_initial_configuration.hpp"
+#include "mcprov/support/file.hpp"
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/http/responses.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -88,6 +90,12 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
             servers += (servers.empty() ? "" : "+") + a.account.server_id;
         }
         if (auto made = install_firmware_object(*tree, "fw", servers); !made) {
+            return std::move(made).err();
+        }
+        // The MC services' objects (TS 24.483) go below ./MCS: every server of the device's may manage them.
+        if (auto made = tree->install_interior("./MCS", {}, "Add=" + servers + "&Delete=" + servers + "&Get=" +
+                                                                servers + "&Replace=" + servers);
+            !made) {
             return std::move(made).err();
         }
     }
@@ -227,6 +235,7 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
     if (!outcome) {
         return outcome;
     }
+    publish_mc_configuration();
     auto reported = finish_firmware(server_id);
     if (!reported) {
         log_->warn("{}: firmware results not reported yet: {}", config_.device_id(), reported.err().message);
@@ -234,6 +243,39 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
         outcome->reports = *reported;
     }
     return outcome;
+}
+
+void device_agent::publish_mc_configuration() {
+    const std::string root = "./MCS/UEInitConfig";
+    if (!tree_.exists(root)) {
+        return;
+    }
+    std::map<std::string, std::string> leaves;
+    std::function<void(const std::string&, const std::string&)> collect = [&](const std::string& uri,
+                                                                              const std::string& relative) {
+        if (auto v = tree_.value(uri)) {
+            leaves[relative] = v->data;
+            return;
+        }
+        for (const auto& child : tree_.children(uri)) {
+            collect(uri + "/" + child, relative.empty() ? child : relative + "/" + child);
+        }
+    };
+    collect(root, "");
+    auto config = mcs_mo::from_mo_leaves(leaves);
+    auto document = config ? mcs_mo::to_document(*config) : result<std::string>(config.err());
+    if (!document) {
+        log_->warn("{}: {} is not handed to the MC client: {}", config_.device_id(), root, document.err().message);
+        return;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(config_.mc_client_directory, ec);
+    if (auto written = support::write_file(config_.mc_client_directory / "ue-init-config.xml", *document); !written) {
+        log_->warn("{}: {}", config_.device_id(), written.err().message);
+        return;
+    }
+    log_->info("{}: MCS UE initial configuration of {} handed to the MC client", config_.device_id(),
+               config->domain);
 }
 
 result<unsigned> device_agent::finish_firmware(const std::string& server_id) {

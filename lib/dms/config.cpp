@@ -19,7 +19,10 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     }
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"server", "tls", "store", "auth", "dm", "log"});
+    r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "log"});
+    r.only_keys("mc", {"domain", "name", "hplmn", "idms_auth_endpoint", "idms_token_endpoint", "http_proxy", "gms",
+                       "cms", "kms", "gms_uri", "group_creation_xui", "gms_xcap_root_uri", "cms_xcap_root_uri",
+                       "tls_mutual_authentication", "integrity_protection", "confidentiality_protection"});
     r.only_keys("store", {"url", "path"});
     r.only_keys("auth", {"issuer", "audience", "public_key", "admin_scope", "leeway_seconds",
                          "max_token_lifetime_seconds"});
@@ -67,6 +70,32 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     c.admin_scope = r.string("auth", "admin_scope", c.admin_scope);
     c.auth.leeway = std::chrono::seconds(r.integer("auth", "leeway_seconds", 30, 0, 300));
     c.auth.max_lifetime = std::chrono::seconds(r.integer("auth", "max_token_lifetime_seconds", 86400, 60, 31 * 86400));
+    if (root["mc"]) {
+        mcs_mo::ue_initial_configuration mc;
+        for (const auto& [key, field] : {std::pair{"domain", &mc.domain}, {"cms_xcap_root_uri", &mc.cms_xcap_root_uri},
+                                         {"idms_auth_endpoint", &mc.idms_auth_endpoint},
+                                         {"idms_token_endpoint", &mc.idms_token_endpoint}}) {
+            *field = r.string("mc", key, "", true);
+        }
+        mc.name = r.string("mc", "name", mc.domain);
+        mc.hplmn = r.string("mc", "hplmn", "00101");
+        mc.cms = r.string("mc", "cms", mc.cms_xcap_root_uri);
+        for (const auto& [key, field] : {std::pair{"http_proxy", &mc.http_proxy}, {"gms", &mc.gms}, {"kms", &mc.kms},
+                                         {"gms_uri", &mc.gms_uri}, {"group_creation_xui", &mc.group_creation_xui},
+                                         {"gms_xcap_root_uri", &mc.gms_xcap_root_uri}}) {
+            *field = r.string("mc", key, mc.cms);
+        }
+        mc.tls_mutual_authentication = r.boolean("mc", "tls_mutual_authentication", false);
+        mc.integrity_protection = r.boolean("mc", "integrity_protection", true);
+        mc.confidentiality_protection = r.boolean("mc", "confidentiality_protection", true);
+        if (r.ok()) {
+            if (auto checked = mcs_mo::to_document(mc); !checked) {
+                r.fail_at("mc", "domain", "[mc] does not make a valid TS 24.484 UE initial configuration: " +
+                                              checked.err().message);
+            }
+        }
+        c.mc = std::move(mc);
+    }
     r.log_settings(c.log_level, c.log_format);
     if (!r.ok()) {
         return r.take_error();

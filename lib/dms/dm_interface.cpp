@@ -104,6 +104,33 @@ result<void> enroll_device(device_registry& registry, job_queue& jobs, const std
     return {};
 }
 
+result<job> mc_configuration_job(mcs_mo::ue_initial_configuration config, std::optional<std::string> user,
+                                 bool replace) {
+    if (user) {
+        config.default_user = std::move(user);
+    }
+    if (auto checked = mcs_mo::to_document(config); !checked) {
+        return std::move(checked).err();
+    }
+    job j;
+    j.atomic = true;
+    const auto root = std::string(mc_configuration_node);
+    if (replace) {
+        j.commands.push_back({.name = syncml::command_name::delete_, .target = root});
+    }
+    j.commands.push_back({.name = syncml::command_name::add,
+                          .target = root,
+                          .format = "node",
+                          .type = std::string(mcs_mo::ue_initial_configuration_mo)});
+    for (const auto& leaf : mcs_mo::to_mo_leaves(config)) {
+        j.commands.push_back({.name = syncml::command_name::add,
+                              .target = root + "/" + leaf.path,
+                              .data = leaf.value,
+                              .format = leaf.format});
+    }
+    return j;
+}
+
 json::value device_json(std::string_view device, const device_inventory& inventory, const std::vector<job>& jobs) {
     json::object info;
     for (const auto& [uri, value] : inventory.dev_info) {
@@ -170,6 +197,8 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
     add_admin("job", verb::get, "/dms/v1/devices/{device}/jobs/{job}", &dm_interface::show_job);
     add_admin("cancel", verb::delete_, "/dms/v1/devices/{device}/jobs/{job}", &dm_interface::cancel_job);
     add_admin("notify", verb::post, "/dms/v1/devices/{device}/notify", &dm_interface::notify, max_admin_body);
+    add_admin("mc-configuration", verb::post, "/dms/v1/devices/{device}/mc-configuration",
+              &dm_interface::provision_mc, max_admin_body);
     pipeline_->add({.name = "stats",
                     .methods = {verb::get},
                     .path = "/stats",
@@ -392,6 +421,40 @@ result<http::response> dm_interface::notify(http::call& c) {
     auto res = http::json_response(json::object{{"device", device}, {"session_id", *session}}, c.req.version());
     res.result(bhttp::status::accepted);
     return res;
+}
+
+result<http::response> dm_interface::provision_mc(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    if (!config_.mc) {
+        return make_error(errc::not_found, "this server has no [mc] configuration to provision");
+    }
+    json::object o;
+    if (!c.req.body().empty()) {
+        auto body = json_body(c.req);
+        if (!body || !body->is_object()) {
+            return make_error(errc::invalid_argument, "the body must be a JSON object (user, replace, notify)");
+        }
+        o = body->as_object();
+    }
+    std::optional<std::string> user;
+    if (const auto* u = o.if_contains("user"); u && u->is_string()) {
+        user = std::string(u->as_string());
+    }
+    const auto* replace = o.if_contains("replace");
+    auto request = mc_configuration_job(*config_.mc, user, replace && replace->is_bool() && replace->as_bool());
+    if (!request) {
+        return std::move(request).err();
+    }
+    auto made = queue_jobs(jobs_, {device}, *request, c.who.id, clock_->now());
+    if (!made) {
+        return std::move(made).err();
+    }
+    auto out = to_json(made->front());
+    if (const auto* n = o.if_contains("notify"); n && n->is_bool() && n->as_bool()) {
+        auto session = notifier_.notify(device);
+        out.as_object()["notified"] = session ? json::value(*session) : json::value(session.err().message);
+    }
+    return created(out, c.req.version());
 }
 
 result<http::response> dm_interface::cancel_job(http::call& c) {

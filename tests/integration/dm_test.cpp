@@ -325,6 +325,40 @@ TEST_F(dm_deployment, when_a_firmware_update_is_queued_then_the_device_downloads
     server->wait();
 }
 
+TEST_F(dm_deployment, when_the_mc_configuration_is_provisioned_then_the_mc_client_finds_its_cms_and_idms) {
+    start_dms("md5", "[mc]\ndomain = \"mcx-a.example.org\"\n"
+                     "cms_xcap_root_uri = \"https://cms.mcx-a.example.org/xcap\"\n"
+                     "idms_auth_endpoint = \"https://idms.mcx-a.example.org/authorize\"\n"
+                     "idms_token_endpoint = \"https://idms.mcx-a.example.org/token\"\n");
+    enroll(handset);
+    write_agent("handset", handset, "md5", "xml");
+    auto res = request(boost::beast::http::verb::post, "/dms/v1/devices/" + handset + "/mc-configuration",
+                       R"({"user":"sip:alice@mcx-a.example.org"})");
+    ASSERT_EQ(res.result_int(), 201u) << res.body();
+    const auto id = std::string(json::parse(res.body()).as_object().at("id").as_string());
+    ASSERT_EQ(session("handset").status, 0);
+    EXPECT_EQ(state(job(handset, id)), "done");
+    EXPECT_EQ(leaf("handset", "./MCS/UEInitConfig/OnNetwork/CMSXCAPRootURI"), "https://cms.mcx-a.example.org/xcap");
+    auto document = support::read_file(dir_.path() / "mc-client" / "ue-init-config.xml");
+    ASSERT_TRUE(document) << "handed to the MC client";
+    EXPECT_NE(document->find("<CMS-XCAP-root-URI>https://cms.mcx-a.example.org/xcap</CMS-XCAP-root-URI>"),
+              std::string::npos);
+    EXPECT_NE(document->find("<idms-token-endpoint>https://idms.mcx-a.example.org/token</idms-token-endpoint>"),
+              std::string::npos);
+    EXPECT_NE(document->find("User-ID=\"sip:alice@mcx-a.example.org\""), std::string::npos);
+
+    auto again = dms({"provision", handset});
+    ASSERT_EQ(again.status, 0) << again.err;
+    ASSERT_EQ(session("handset").status, 0);
+    const auto second = again.out.substr(handset.size() + 1, again.out.find('\n') - handset.size() - 1);
+    EXPECT_EQ(state(job(handset, second)), "failed") << "it is there already: --replace is needed";
+    auto replaced = dms({"provision", handset, "--replace"});
+    ASSERT_EQ(replaced.status, 0) << replaced.err;
+    ASSERT_EQ(session("handset").status, 0);
+    const auto third = replaced.out.substr(handset.size() + 1, replaced.out.find('\n') - handset.size() - 1);
+    EXPECT_EQ(state(job(handset, third)), "done");
+}
+
 TEST_F(dm_deployment, when_the_user_says_no_then_the_rest_of_the_job_is_not_done) {
     start_dms();
     enroll(handset);

@@ -35,6 +35,9 @@ struct agent_config {
     std::uint64_t max_message_bytes = 64 * 1024;  // its MaxMsgSize: larger messages come in several
     std::uint64_t max_object_bytes = 4 << 20;     // its MaxObjSize: the largest object it takes in chunks
     firmware_config firmware;                     // [firmware]: directory, ca
+    // [mc_client] directory: where the device's MC client reads its configuration (ue-init-config.xml, the
+    // TS 24.484 document the MCS UE initial configuration MO mirrors).
+    std::filesystem::path mc_client_directory;
     std::string store_url;
     std::optional<http::server_config> push; // the push endpoint standing in for WAP push and SMS (package 0)
     std::string ui = "unattended";           // unattended or terminal
@@ -62,6 +65,8 @@ struct session_outcome {
 // every message the device answers, so that a crash leaves the tree as it was after a message, never half of one),
 // its accounts, and the sessions it opens: client-initiated (run_session) or asked for by a server's notification
 // (package 0, verified against the server's SRVCRED before anything happens). One session at a time.
+// The MC services (./MCS, which every account's server may manage): after each session, the MCS UE initial
+// configuration at ./MCS/UEInitConfig is handed to the MC client as its TS 24.484 document, checked against the schema.
 // Firmware (./FUMO/fw): an Exec accepted in a session (202) is carried out when the session is over, and its result
 // reported in a session of its own (Generic Alert 1226); operations and reports not yet done are kept in the store
 // (firmware.json, written with the tree), so that a restart finishes them.
@@ -91,6 +96,8 @@ private:
                  std::unique_ptr<user_interaction> ui);
     support::result<void> save();
     support::result<void> load_firmware_state();
+    // Hands ./MCS/UEInitConfig to the MC client (mc_client_directory/ue-init-config.xml); nothing when absent.
+    void publish_mc_configuration();
     // Carries out the accepted firmware operations, then reports every result not yet delivered.
     support::result<unsigned> finish_firmware(const std::string& server_id);
     support::result<session_outcome> session_with(const std::string& server_id, const std::string& alert,

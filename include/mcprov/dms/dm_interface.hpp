@@ -10,6 +10,7 @@
 #include "mcprov/dms/management_session.hpp"
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 #include "mcprov/support/clock.hpp"
 
 namespace mcprov::dms {
@@ -19,6 +20,7 @@ struct dm_interface_config {
     std::string dm_path = "/dm";
     std::string admin_scope = "mcprov:dms:admin";
     bool tls = true; // how devices reach it: the scheme of its address when session.server_uri is unset
+    std::optional<mcs_mo::ue_initial_configuration> mc; // what POST .../mc-configuration provisions
 };
 
 // The DM server's HTTP interface (docs/dms.md), its routes on one http::pipeline:
@@ -27,8 +29,9 @@ struct dm_interface_config {
 //                encoding and media type; auth-MAC in the x-syncml-hmac header both ways. A body that is no SyncML
 //                message has no header to answer with a Status: 400 (415 for another media type, 413 over
 //                MaxMsgSize).
-//   admin        /dms/v1/devices[/{id}[/jobs[/{job}]|/notify]], /dms/v1/jobs: enrol devices, read their inventory,
-//                queue, read and cancel jobs, notify a device (JSON); a bearer token with admin_scope.
+//   admin        /dms/v1/devices[/{id}[/jobs[/{job}]|/notify|/mc-configuration]], /dms/v1/jobs: enrol devices, read
+//                their inventory, queue, read and cancel jobs, notify a device, provision its MCS UE initial
+//                configuration (JSON); a bearer token with admin_scope.
 //   stats        GET /stats: the routes' counters (administrators).
 //   healthz      GET /healthz.
 class dm_interface final : public http::handler {
@@ -54,6 +57,7 @@ private:
     support::result<http::response> show_job(http::call& c);
     support::result<http::response> cancel_job(http::call& c);
     support::result<http::response> notify(http::call& c);
+    support::result<http::response> provision_mc(http::call& c);
 
     dm_interface_config config_;
     std::shared_ptr<store::document_store> documents_;
@@ -78,6 +82,14 @@ support::result<std::vector<job>> queue_jobs(job_queue& jobs, const std::vector<
 support::result<void> enroll_device(device_registry& registry, job_queue& jobs, const std::string& device,
                                     const device_credentials& credentials, std::string_view actor,
                                     std::chrono::system_clock::time_point now);
+
+// The job that provisions the MCS UE initial configuration MO at ./MCS/UEInitConfig: one Atomic of the Adds of the
+// object's root (its Type the MO's identifier) and leaves, after a Delete of the one there when `replace`. `user`, when
+// given, is the default user profile's MC service ID. The TS 24.484 document it mirrors is checked against its schema
+// first. Errors: schema_invalid, invalid_argument.
+support::result<job> mc_configuration_job(mcs_mo::ue_initial_configuration config, std::optional<std::string> user,
+                                          bool replace);
+inline constexpr std::string_view mc_configuration_node = "./MCS/UEInitConfig";
 
 // A device's inventory as the admin API shows it (DevInfo, last session, jobs pending).
 boost::json::value device_json(std::string_view device, const device_inventory& inventory,

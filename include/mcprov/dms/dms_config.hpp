@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mcprov/dms/management_session.hpp"
+#include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/support/log.hpp"
@@ -19,6 +20,8 @@ struct dms_config {
     std::string store_url;
     identity::verifier_config auth; // administrators' tokens; public_key_pem holds the key itself
     std::string admin_scope = "mcprov:dms:admin";
+    // [mc]: the MC system this server provisions devices for (the MCS UE initial configuration); unset: none.
+    std::optional<mcs_mo::ue_initial_configuration> mc;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 };
