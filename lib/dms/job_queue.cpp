@@ -104,7 +104,7 @@ syncml::item item_from(const json::object& o) {
 json::value command_json(const job_command& c) {
     json::object o{{"command", command_text(c.name)}};
     if (c.name == command_name::alert) {
-        o["alert"] = c.alert;
+        o["alert"] = static_cast<std::int64_t>(c.alert);
         if (!c.options.empty()) {
             o["options"] = c.options;
         }
@@ -252,7 +252,7 @@ json::value to_json(const job& j) {
     if (!j.outcomes.empty()) {
         json::array outcomes;
         for (const auto& out : j.outcomes) {
-            json::object oo{{"status", out.status}};
+            json::object oo{{"status", static_cast<std::int64_t>(out.status)}};
             if (!out.results.empty()) {
                 json::array results;
                 for (const auto& i : out.results) {
@@ -265,7 +265,7 @@ json::value to_json(const job& j) {
         o["outcomes"] = std::move(outcomes);
     }
     if (j.atomic_status != 0) {
-        o["atomic_status"] = j.atomic_status;
+        o["atomic_status"] = static_cast<std::int64_t>(j.atomic_status);
     }
     if (!j.session_id.empty()) {
         o["session_id"] = j.session_id;

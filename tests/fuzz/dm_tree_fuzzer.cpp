@@ -15,6 +15,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             __builtin_trap();
         }
     }
+    // A stored tree (the agent's own storage, read back at start): one that reads back stores the same way.
+    if (input.starts_with("{")) {
+        if (auto stored = management_tree::from_json(input, {.max_nodes = 64})) {
+            auto again = management_tree::from_json(stored->to_json(), {.max_nodes = 64});
+            if (!again || again->to_json() != stored->to_json()) {
+                __builtin_trap();
+            }
+        }
+        return 0;
+    }
     management_tree tree({.max_nodes = 64});
     (void)tree.install_interior("./Vendor", {}, "Add=*&Get=*&Replace=*&Delete=*");
     // The input is a list of operations: a byte for the operation, then a URI up to the next NUL.
