@@ -364,7 +364,10 @@ private:
         }
         sqlite3_extended_result_codes(conn->db, 1);
         sqlite3_busy_timeout(conn->db, 5000);
-        for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+        // A page cache of 32 MiB per connection and reads through a memory map: the hot pages of a large store (a
+        // million devices) stay in memory instead of being read and copied on every lookup.
+        for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                                   "PRAGMA cache_size=-32768", "PRAGMA mmap_size=1073741824"}) {
             if (sqlite3_exec(conn->db, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) {
                 return sqlite_error(conn->db, path_, pragma);
             }
