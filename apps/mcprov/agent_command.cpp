@@ -51,8 +51,17 @@ int run_agent(const agent_options& options, bool print_tree) {
             std::cerr << "mcprov agent: session with " << options.session_with << ": " << done.err().message << "\n";
             return done.err().code == support::errc::unauthenticated ? 3 : 1;
         }
+        if (!done->authenticated) {
+            std::cerr << "mcprov agent: session " << done->session_id << " with " << done->server_id
+                      << ": the server did not authenticate the device\n";
+            return 3;
+        }
         std::cout << "session " << done->session_id << " with " << done->server_id << ": " << done->messages
-                  << " message(s), authenticated\n";
+                  << " message(s), authenticated";
+        if (done->reports > 0) {
+            std::cout << ", " << done->reports << " firmware result(s) reported";
+        }
+        std::cout << "\n";
         return 0;
     }
     if (!config->push) {

@@ -194,7 +194,7 @@ int run_notify(const dms_options& options, const std::vector<std::string>& devic
     dms::device_notifier notifier(ctx->config.session.server_id, ctx->documents, std::move(client).value());
     int status = 0;
     for (const auto& d : devices) {
-        auto session = notifier.notify(d);
+        auto session = notifier.notify(d, ctx->actor);
         if (!session) {
             std::cerr << "mcprov dms notify: " << d << ": " << session.err().message << "\n";
             status = 1;
@@ -332,7 +332,8 @@ command add_dms_command(CLI::App& parent) {
         "queue", "mcprov dms --config FILE queue DEVICE... --job FILE\n"
                  "Queue a job (JSON, see docs/dms.md: commands get, add, replace, delete, exec and alert, and\n"
                  "atomic) for each DEVICE, carried out at its next session; prints each device's job id.\n"
-                 "All or nothing. Exit status: 0 queued, 3 a device is not enrolled, 1 or 2 nothing done.");
+                 "All or nothing. Exit status: 0 queued, 3 a device is not enrolled, 1 or 2 nothing done (with\n"
+                 "--notify, 1 also when a device could not be notified: its job is queued all the same).");
     queue->fallthrough();
     queue->add_option("devices", options->devices, "the devices' ids")->required();
     queue->add_option("--job", options->job_file, "the job's JSON file, or - for standard input")->required();

@@ -1,3 +1,4 @@
+#include "mcprov/agent/access_control_list.hpp"
 #include "mcprov/agent/device_agent.hpp"
 #include "mcprov/store/store_config.hpp"
 #include "mcprov/support/config_reader.hpp"
@@ -90,12 +91,30 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
             account_config ac;
             auto& acc = ac.account;
             acc.server_id = a.string("", "server_id", "", true);
+            if (!acc.server_id.empty() && (!access_control_list::parse("Get=" + acc.server_id) ||
+                                           acc.server_id.size() > 255 || acc.server_id == "*")) {
+                a.fail_at("", "server_id", where + "server_id must be a server identifier (no '&', '+', '=' or '*')");
+            }
+            for (const auto& earlier : c.accounts) {
+                if (earlier.account.server_id == acc.server_id) {
+                    a.fail_at("", "server_id", where + "server_id " + acc.server_id + " has an account already");
+                }
+            }
             acc.node = "acc" + std::to_string(index);
             acc.name = a.string("", "name", acc.server_id);
             acc.address = a.string("", "address", "", true);
-            if (!acc.address.empty() && !acc.address.starts_with("https://") &&
-                !acc.address.starts_with("http://127.") && !acc.address.starts_with("http://[::1]") &&
-                !acc.address.starts_with("http://localhost")) {
+            // Plain HTTP only to this machine itself: the host part is 127.x.y.z, [::1] or localhost.
+            const auto loopback = [](const std::string& url) {
+                if (!url.starts_with("http://")) {
+                    return false;
+                }
+                const auto rest = std::string_view(url).substr(7);
+                const auto host = rest.starts_with("[") ? rest.substr(0, rest.find(']') + 1)
+                                                        : rest.substr(0, rest.find_first_of(":/"));
+                return host == "localhost" || host == "[::1]" ||
+                       (host.starts_with("127.") && host.find_first_not_of("0123456789.") == std::string_view::npos);
+            };
+            if (!acc.address.empty() && !acc.address.starts_with("https://") && !loopback(acc.address)) {
                 a.fail_at("", "address", where + "address must be an https URL (http on loopback only)");
             }
             const auto scheme = a.string("", "auth", "md5");
@@ -109,6 +128,9 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
                           ""};
             if (node.as_table()->contains("ca")) {
                 ac.ca = a.path("", "ca");
+                if (!std::filesystem::is_regular_file(*ac.ca)) {
+                    a.fail_at("", "ca", where + "ca: no such file: " + ac.ca->string());
+                }
             }
             const auto encoding = a.string("", "encoding", "xml");
             if (encoding != "xml" && encoding != "wbxml") {

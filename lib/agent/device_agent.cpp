@@ -39,6 +39,10 @@ result<void> install_standard_objects(management_tree& tree, const agent_config&
         if (auto made = tree.install_interior(root, type, "Get=*"); !made) {
             return made;
         }
+        // The device's own: no server adds to them, whatever the root's ACL lets it add elsewhere.
+        if (auto only_read = tree.set_access_types(root, {dm_command::get}); !only_read) {
+            return only_read;
+        }
         for (const auto& [name, value] : *leaves) {
             const auto format = value == "true" || value == "false" ? "bool" : "chr";
             if (auto made = tree.install_leaf(std::string(root) + "/" + name, {format, "text/plain", value});
@@ -88,6 +92,10 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
                 return std::move(made).err();
             }
             servers += (servers.empty() ? "" : "+") + a.account.server_id;
+        }
+        // Accounts come from the device (its configuration, a bootstrap), never from a server's Add.
+        if (auto only_read = tree->set_access_types("./DMAcc", {dm_command::get}); !only_read) {
+            return std::move(only_read).err();
         }
         if (auto made = install_firmware_object(*tree, "fw", servers); !made) {
             return std::move(made).err();
@@ -213,7 +221,7 @@ std::string device_agent::tree_json() const {
     return tree_.to_json();
 }
 
-http::client& device_agent::client_for(const std::string& server_id) {
+result<http::client*> device_agent::client_for(const std::string& server_id) {
     auto& client = clients_[server_id];
     if (!client) {
         http::client_options options;
@@ -223,9 +231,13 @@ http::client& device_agent::client_for(const std::string& server_id) {
             }
         }
         options.timeout = std::chrono::seconds(30);
-        client = http::create_client(options).value(); // only the CA file can fail: checked when the config was read
+        auto made = http::create_client(options);
+        if (!made) {
+            return std::move(made).err();
+        }
+        client = std::move(made).value();
     }
-    return *client;
+    return client.get();
 }
 
 result<session_outcome> device_agent::run_session(const std::string& server_id, const std::string& alert,
@@ -335,7 +347,11 @@ result<session_outcome> device_agent::session_with(const std::string& server_id,
         }
         return nullptr;
     }();
-    auto& client = client_for(server_id);
+    auto client_made = client_for(server_id);
+    if (!client_made) {
+        return std::move(client_made).err();
+    }
+    auto& client = **client_made;
     const bool wbxml = configured && configured->wbxml;
     if (session_id.empty()) {
         session_id = hex_session_id();

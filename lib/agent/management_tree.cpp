@@ -334,6 +334,15 @@ unsigned management_tree::add(std::string_view uri, const node_value& value, std
     } else {
         made->value = value;
     }
+    // The server that adds a node may manage it (TND 7.7.1: the new node's ACL); other servers see it through the
+    // ACLs above it.
+    const std::vector<std::string> adder{std::string(server)};
+    made->acl.set(dm_command::get, adder);
+    made->acl.set(dm_command::replace, adder);
+    made->acl.set(dm_command::delete_, adder);
+    if (interior) {
+        made->acl.set(dm_command::add, adder);
+    }
     parent->children.push_back(std::move(made));
     ++nodes_;
     return dm_status::ok;

@@ -74,16 +74,17 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
         mcs_mo::ue_initial_configuration mc;
         for (const auto& [key, field] : {std::pair{"domain", &mc.domain}, {"cms_xcap_root_uri", &mc.cms_xcap_root_uri},
                                          {"idms_auth_endpoint", &mc.idms_auth_endpoint},
-                                         {"idms_token_endpoint", &mc.idms_token_endpoint}}) {
+                                         {"idms_token_endpoint", &mc.idms_token_endpoint},
+                                         {"gms_xcap_root_uri", &mc.gms_xcap_root_uri}, {"kms", &mc.kms}}) {
             *field = r.string("mc", key, "", true);
         }
         mc.name = r.string("mc", "name", mc.domain);
         mc.hplmn = r.string("mc", "hplmn", "00101");
         mc.cms = r.string("mc", "cms", mc.cms_xcap_root_uri);
-        for (const auto& [key, field] : {std::pair{"http_proxy", &mc.http_proxy}, {"gms", &mc.gms}, {"kms", &mc.kms},
-                                         {"gms_uri", &mc.gms_uri}, {"group_creation_xui", &mc.group_creation_xui},
-                                         {"gms_xcap_root_uri", &mc.gms_xcap_root_uri}}) {
-            *field = r.string("mc", key, mc.cms);
+        mc.http_proxy = r.string("mc", "http_proxy", "");
+        for (const auto& [key, field] : {std::pair{"gms", &mc.gms}, {"gms_uri", &mc.gms_uri},
+                                         {"group_creation_xui", &mc.group_creation_xui}}) {
+            *field = r.string("mc", key, mc.gms_xcap_root_uri);
         }
         mc.tls_mutual_authentication = r.boolean("mc", "tls_mutual_authentication", false);
         mc.integrity_protection = r.boolean("mc", "integrity_protection", true);

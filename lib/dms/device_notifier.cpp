@@ -2,6 +2,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include "mcprov/dms/audit.hpp"
 #include "mcprov/dms/device_registry.hpp"
 #include "mcprov/support/log.hpp"
 #include "mcprov/syncml/credentials.hpp"
@@ -16,7 +17,8 @@ device_notifier::device_notifier(std::string server_id, std::shared_ptr<store::d
                                  std::shared_ptr<http::client> client)
     : server_id_(std::move(server_id)), documents_(std::move(documents)), client_(std::move(client)) {}
 
-result<std::string> device_notifier::notify(const std::string& device, syncml::ui_mode ui) const {
+result<std::string> device_notifier::notify(const std::string& device, std::string_view actor,
+                                            syncml::ui_mode ui) const {
     static const auto log = support::logger("dms");
     auto creds = device_registry(documents_).credentials(device);
     if (!creds) {
@@ -59,6 +61,8 @@ result<std::string> device_notifier::notify(const std::string& device, syncml::u
     }
     const auto session_id = syncml::session_id_text(n.session_id);
     log->info("{} [{}] notified", device, session_id);
+    (void)documents_->write_all({audit_write({std::chrono::system_clock::now(), std::string(actor), "notify", device,
+                                              "session " + session_id})});
     return session_id;
 }
 

@@ -90,6 +90,18 @@ result<std::vector<job>> queue_jobs(job_queue& jobs, const std::vector<std::stri
 result<void> enroll_device(device_registry& registry, job_queue& jobs, const std::string& device,
                            const device_credentials& credentials, std::string_view actor,
                            std::chrono::system_clock::time_point now) {
+    if (!printable(device) || !printable(credentials.client_name)) {
+        return make_error(errc::invalid_argument, "the device's id and user name must be printable ASCII without "
+                                                  "spaces, 1 to 256 bytes");
+    }
+    if (credentials.client_secret.size() < 8 || credentials.client_secret.size() > 256 ||
+        credentials.server_secret.size() < 8 || credentials.server_secret.size() > 256) {
+        return make_error(errc::invalid_argument, "the device's and the server's passwords must be 8 to 256 bytes");
+    }
+    if (!credentials.push_url.empty() && !credentials.push_url.starts_with("http://") &&
+        !credentials.push_url.starts_with("https://")) {
+        return make_error(errc::invalid_argument, "the push address must be an http(s) URL");
+    }
     if (auto done = registry.enroll(device, credentials, actor); !done) {
         return done;
     }
@@ -286,17 +298,7 @@ result<http::response> dm_interface::enroll(http::call& c) {
     if (generated) {
         creds.server_secret = support::base64url_encode(syncml::random_nonce());
     }
-    if (!printable(device) || !printable(creds.client_name)) {
-        return make_error(errc::invalid_argument, "device and client_name must be printable ASCII, 1 to 256 bytes");
-    }
-    if (creds.client_secret.size() < 8 || creds.client_secret.size() > 256 || creds.server_secret.size() < 8 ||
-        creds.server_secret.size() > 256) {
-        return make_error(errc::invalid_argument, "client_secret and server_secret must be 8 to 256 bytes");
-    }
     creds.push_url = text_member(o, "push_url");
-    if (!creds.push_url.empty() && !creds.push_url.starts_with("http://") && !creds.push_url.starts_with("https://")) {
-        return make_error(errc::invalid_argument, "push_url must be an http(s) URL");
-    }
     if (auto done = enroll_device(registry_, jobs_, device, creds, c.who.id, clock_->now()); !done) {
         return std::move(done).err();
     }
@@ -353,7 +355,7 @@ result<http::response> dm_interface::queue_for_device(http::call& c) {
     auto out = to_json(made->front());
     if (const auto* n = body->as_object().if_contains("notify"); n && n->is_bool() && n->as_bool()) {
         // The job stays queued whether or not the device is reached: it runs at its next session either way.
-        auto session = notifier_.notify(device);
+        auto session = notifier_.notify(device, c.who.id);
         out.as_object()["notified"] = session ? json::value(*session) : json::value(session.err().message);
     }
     return created(out, c.req.version());
@@ -414,7 +416,7 @@ result<http::response> dm_interface::show_job(http::call& c) {
 
 result<http::response> dm_interface::notify(http::call& c) {
     const auto device = support::percent_decode(c.params.get("device")).value_or("");
-    auto session = notifier_.notify(device);
+    auto session = notifier_.notify(device, c.who.id);
     if (!session) {
         return std::move(session).err();
     }
@@ -451,7 +453,7 @@ result<http::response> dm_interface::provision_mc(http::call& c) {
     }
     auto out = to_json(made->front());
     if (const auto* n = o.if_contains("notify"); n && n->is_bool() && n->as_bool()) {
-        auto session = notifier_.notify(device);
+        auto session = notifier_.notify(device, c.who.id);
         out.as_object()["notified"] = session ? json::value(*session) : json::value(session.err().message);
     }
     return created(out, c.req.version());

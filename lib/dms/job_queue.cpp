@@ -8,6 +8,7 @@
 #include "mcprov/dms/audit.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/xml/writer.hpp"
 
 namespace mcprov::dms {
 namespace {
@@ -48,6 +49,18 @@ const json::value* member(const json::object& o, std::string_view k) {
     return o.if_contains(k);
 }
 
+// A request names only what it may: a misspelt member ("atomc") is an error, not silently ignored.
+result<void> only_members(const json::object& o, std::initializer_list<std::string_view> allowed,
+                          std::string_view where) {
+    for (const auto& [key, value] : o) {
+        if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
+            return make_error(errc::invalid_argument,
+                              std::string(where) + " has an unknown member '" + std::string(key) + "'");
+        }
+    }
+    return {};
+}
+
 result<std::optional<std::string>> optional_text(const json::object& o, std::string_view k, std::string_view where,
                                                  std::size_t limit = max_text) {
     const auto* v = member(o, k);
@@ -58,6 +71,11 @@ result<std::optional<std::string>> optional_text(const json::object& o, std::str
         return make_error(errc::invalid_argument, std::string(where) + "." + std::string(k) +
                                                       " must be a string of at most " + std::to_string(limit) +
                                                       " bytes");
+    }
+    if (!xml::is_xml_text(v->as_string())) {
+        // A SyncML message carries its values as XML text: no control characters (binary values go base64).
+        return make_error(errc::invalid_argument, std::string(where) + "." + std::string(k) +
+                                                      " holds a character a DM message cannot carry");
     }
     return std::optional<std::string>(std::string(v->as_string()));
 }
@@ -132,7 +150,7 @@ json::value command_json(const job_command& c) {
 }
 
 bool valid_uri(std::string_view uri) {
-    return !uri.empty() && uri.size() <= 1024 && (uri == "." || uri.starts_with("./")) &&
+    return !uri.empty() && uri.size() <= 1024 && (uri == "." || uri.starts_with("./")) && xml::is_xml_text(uri) &&
            std::none_of(uri.begin(), uri.end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; });
 }
 
@@ -142,6 +160,11 @@ result<job_command> command_from(const json::value& v, std::size_t index) {
         return make_error(errc::invalid_argument, where + " must be an object");
     }
     const auto& o = v.as_object();
+    if (auto only = only_members(o, {"command", "target", "data", "format", "type", "alert", "options", "text", "choices"},
+                                 where);
+        !only) {
+        return std::move(only).err();
+    }
     job_command c;
     const auto name = text_or_empty(o, "command");
     const auto* known = std::find_if(command_names.begin(), command_names.end(),
@@ -169,7 +192,7 @@ result<job_command> command_from(const json::value& v, std::size_t index) {
                 return make_error(errc::invalid_argument, where + ".choices must be an array of at most 32 strings");
             }
             for (const auto& choice : choices->as_array()) {
-                if (!choice.is_string() || choice.as_string().size() > max_text) {
+                if (!choice.is_string() || choice.as_string().size() > max_text || !xml::is_xml_text(choice.as_string())) {
                     return make_error(errc::invalid_argument, where + ".choices must hold strings");
                 }
                 c.choices.emplace_back(choice.as_string());
@@ -282,12 +305,24 @@ result<job> job_request_from_json(const json::value& v) {
     }
     const auto& o = v.as_object();
     job j;
+    // What the admin API's bodies carry besides the job itself (devices of a batch, notify) is theirs to read; a stored
+    // job carries the server's own members.
+    if (auto only = only_members(o, {"commands", "atomic", "firmware", "devices", "notify", "id", "batch", "device",
+                                     "requested_by", "state", "outcomes", "atomic_status", "session_id", "created",
+                                     "finished"},
+                                 "the job");
+        !only) {
+        return std::move(only).err();
+    }
     if (const auto* firmware = member(o, "firmware"); firmware && !firmware->is_null()) {
-        if (!firmware->is_object() || member(o, "commands")) {
+        if (!firmware->is_object() || member(o, "commands") || member(o, "atomic")) {
             return make_error(errc::invalid_argument, "firmware must be an object (url, version, sha256, node), "
                                                       "and a firmware job has no other commands");
         }
         const auto& f = firmware->as_object();
+        if (auto only = only_members(f, {"url", "version", "sha256", "node"}, "firmware"); !only) {
+            return std::move(only).err();
+        }
         const auto url = text_or_empty(f, "url");
         const auto version = text_or_empty(f, "version");
         auto digest = text_or_empty(f, "sha256");
@@ -300,7 +335,9 @@ result<job> job_request_from_json(const json::value& v) {
         }
         std::transform(digest.begin(), digest.end(), digest.begin(),
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        if (version.empty() || version.size() > 256 || !valid_uri(node) || url.size() > 2048) {
+        const bool fumo_node = node.starts_with("./FUMO/") && node.size() > 7 && node.find('/', 7) == std::string::npos;
+        if (version.empty() || version.size() > 256 || !fumo_node || !valid_uri(node) || url.size() > 2048 ||
+            !xml::is_xml_text(url) || !xml::is_xml_text(version)) {
             return make_error(errc::invalid_argument, "firmware.version and firmware.node (./FUMO/<x>) are needed");
         }
         j.commands = {{.name = command_name::replace, .target = node + "/PkgVersion", .data = version},

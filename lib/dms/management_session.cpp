@@ -60,7 +60,7 @@ struct session_state {
     unsigned server_challenges = 0;
     std::vector<sent_command> sent;
     std::uint64_t device_max_msg = 0; // the device's MaxMsgSize (0: it said none)
-    std::uint64_t device_max_obj = 0; // its MaxObjSize (0: it takes no large object)
+    std::uint64_t device_max_obj = 0; // its MaxObjSize (0: it did not say)
     // A large object this server is sending, chunk by chunk: the job's only command, and how much is sent.
     std::string out_job;
     std::uint64_t out_offset = 0;
@@ -625,6 +625,11 @@ result<session_reply> management_session::run(const incoming_message& in) {
                 s->answered = true;
                 if (status == 213) {
                     continue; // a chunk of a large object taken: the command's own status comes with the last
+                }
+                if (j->id == session.out_job) {
+                    // The device refused a chunk (411, 413, 424): the rest of the object is not sent.
+                    session.out_job.clear();
+                    session.out_offset = 0;
                 }
                 if (s->index < 0) {
                     j->atomic_status = j->atomic ? static_cast<unsigned>(status) : 0;

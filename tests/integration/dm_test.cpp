@@ -329,7 +329,9 @@ TEST_F(dm_deployment, when_the_mc_configuration_is_provisioned_then_the_mc_clien
     start_dms("md5", "[mc]\ndomain = \"mcx-a.example.org\"\n"
                      "cms_xcap_root_uri = \"https://cms.mcx-a.example.org/xcap\"\n"
                      "idms_auth_endpoint = \"https://idms.mcx-a.example.org/authorize\"\n"
-                     "idms_token_endpoint = \"https://idms.mcx-a.example.org/token\"\n");
+                     "idms_token_endpoint = \"https://idms.mcx-a.example.org/token\"\n"
+                     "gms_xcap_root_uri = \"https://gms.mcx-a.example.org/xcap\"\n"
+                     "kms = \"https://kms.mcx-a.example.org\"\n");
     enroll(handset);
     write_agent("handset", handset, "md5", "xml");
     auto res = request(boost::beast::http::verb::post, "/dms/v1/devices/" + handset + "/mc-configuration",

@@ -103,7 +103,7 @@ private:
     support::result<session_outcome> session_with(const std::string& server_id, const std::string& alert,
                                                   std::string session_id,
                                                   const std::vector<syncml::command>& reports);
-    http::client& client_for(const std::string& server_id);
+    support::result<http::client*> client_for(const std::string& server_id);
     std::unique_ptr<http::client> firmware_client_;
 
     agent_config config_;

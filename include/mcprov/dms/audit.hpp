@@ -13,8 +13,8 @@ namespace mcprov::dms {
 // (org.mcprov.dm-audit, one user per device) and logged.
 struct audit_record {
     std::chrono::system_clock::time_point time{};
-    std::string actor{};  // who: the administrator's token subject, or "cli:<user>" for the command line
-    std::string action{}; // enroll, queue, cancel
+    std::string actor{};  // who: the administrator's MC ID (its token's), or "cli:<user>" for the command line
+    std::string action{}; // enroll, queue, cancel, notify
     std::string device{};
     std::string detail{}; // the job's id, or what else the action concerned
 };

@@ -18,9 +18,10 @@ public:
     device_notifier(std::string server_id, std::shared_ptr<store::document_store> documents,
                     std::shared_ptr<http::client> client);
 
-    // Returns the session id the device will open its session with. Errors: not_found (no such device),
-    // invalid_argument (the device has no push address), unavailable (the push endpoint did not take it).
-    support::result<std::string> notify(const std::string& device,
+    // Returns the session id the device will open its session with; audited as done by `actor`. Errors: not_found (no
+    // such device), invalid_argument (the device has no push address), unavailable (the push endpoint did not take
+    // it).
+    support::result<std::string> notify(const std::string& device, std::string_view actor,
                                         syncml::ui_mode ui = syncml::ui_mode::not_specified) const;
 
 private:
