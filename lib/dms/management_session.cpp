@@ -466,9 +466,9 @@ result<session_reply> management_session::run(const incoming_message& in) {
         if (const auto* s = find_doc(session_name)) {
             state = decode_session(s->document.content);
         }
-        const bool continuing = known && state && state->session_id == m.header.session_id &&
-                                !in.session_key.empty() &&
-                                syncml::credentials_equal(in.session_key, state->key);
+        const bool same_session = known && state && state->session_id == m.header.session_id;
+        bool continuing =
+            same_session && !in.session_key.empty() && syncml::credentials_equal(in.session_key, state->key);
 
         // Nothing of a session is stored until it is authenticated: its challenges are counted by its MsgID, so that
         // an unknown device and a known one with a wrong password are answered alike.
@@ -494,6 +494,18 @@ result<session_reply> management_session::run(const incoming_message& in) {
         }
 
         auto outcome = authentication_.run(presented, device, authentication);
+        // A client that posts to the server's address rather than its RespURI, presenting its credentials again:
+        // the same session, authenticated anew.
+        if (!continuing && same_session && authentication.authenticated) {
+            if (*msg_id != state->last_msg_id + 1) {
+                refuse_all(400);
+                number_commands();
+                outcome_text = "MsgID " + std::to_string(*msg_id) + " out of order after " +
+                               std::to_string(state->last_msg_id) + ": refused";
+                return {};
+            }
+            continuing = true;
+        }
         if (outcome.new_nonce) {
             device.client_nonce = *outcome.new_nonce;
         }

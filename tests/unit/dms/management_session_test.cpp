@@ -233,6 +233,16 @@ TEST_F(management_session_test, when_a_later_message_lacks_the_session_key_then_
     EXPECT_EQ(status_of(refused, 0), "401") << "its challenges are spent: MsgID 3";
 }
 
+TEST_F(management_session_test, when_a_client_ignores_the_resp_uri_but_presents_its_credentials_then_the_session_goes_on) {
+    const auto id = queue_get();
+    auto r = authenticated_package2();
+    auto next = message(3, "nonce-2", {status_for_command(r, r.message.commands[3], "200")});
+    auto taken = run(next);
+    EXPECT_EQ(status_of(taken, 0), "212");
+    EXPECT_TRUE(taken.session_ended);
+    EXPECT_EQ(jobs.find(device_id, id)->state, job_state::done) << "its answer completes the job";
+}
+
 TEST_F(management_session_test, when_a_msg_id_is_out_of_order_then_400_and_nothing_is_taken) {
     const auto id = queue_get();
     auto r = authenticated_package2();
