@@ -61,6 +61,11 @@ int run_dev(const dev_options& options) {
         std::cerr << "mcprov dev: key establishment: " << key_establishment.err().message << "\n";
         return 1;
     }
+    auto managed = deployment.devices().demonstrate((*running)->devices());
+    if (!managed) {
+        std::cerr << "mcprov dev: device management: " << managed.err().message << "\n";
+        return 1;
+    }
     auto migrated = deployment.demonstrate_migration();
     if (!migrated) {
         std::cerr << "mcprov dev: migration: " << migrated.err().message << "\n";
@@ -90,6 +95,8 @@ int run_dev(const dev_options& options) {
         std::cout << "  security domain " << domains.kms_uri(domain) << "   KMS " << domains.url(domain) << "   files "
                   << domains.dir(domain).string() << "\n";
     }
+    const auto& dm = deployment.devices();
+    std::cout << "  DM server of " << a.id << "   " << dm.url() << "   files " << dm.dir().string() << "\n";
     std::cout << "  users of " << a.id << ": ";
     for (const auto& u : users) {
         std::cout << a.user_id(u) << " ";
@@ -98,6 +105,9 @@ int run_dev(const dev_options& options) {
               << ": alice in police, bob in fire, carol in both; police permits "
                  "fire, fire permits nobody. Key establishment across them, just now:\n"
               << *key_establishment;
+    std::cout << "\nDevice management of " << a.id << ": an MC handset and a corporate device, enrolled with its DM "
+                 "server; just now:\n"
+              << *managed;
     std::cout << "\n" << alice_id << " visits " << b.id << ", just now: " << b.id
               << " adapted each of her profiles from " << a.id << " with its template (mcprov cmc shows the same):\n"
               << *migrated;
@@ -139,6 +149,19 @@ int run_dev(const dev_options& options) {
               << domains.kms_uri("fire") << " --mc-id " << a.user_id(users[2]) << " --scope " << devkit::key_scope
               << ")\"\n"
               << "  mcprov kms --config " << (domains.dir("fire") / "kms.toml").string() << " external\n"
+              << "  # device management (docs/dms.md, docs/agent.md): queue a job for the corporate device, notify it\n"
+              << "  # (package 0: it calls in at once), then read the job's result and the device's inventory\n"
+              << "  echo '{\"commands\":[{\"command\":\"get\",\"target\":\"./DevDetail/FwV\"},"
+                 "{\"command\":\"alert\",\"alert\":1101,\"text\":\"Install the police apps?\"}]}' |\n"
+              << "    mcprov dms --config " << (dm.dir() / "dms.toml").string() << " queue "
+              << devkit::example_devices()[1].id << " --job - --notify\n"
+              << "  mcprov dms --config " << (dm.dir() / "dms.toml").string() << " jobs "
+              << devkit::example_devices()[1].id << "\n"
+              << "  mcprov dms --config " << (dm.dir() / "dms.toml").string() << " show "
+              << devkit::example_devices()[0].id << "\n"
+              << "  # what the handset's MC client was given\n"
+              << "  cat " << (dm.device_dir(devkit::example_devices()[0]) / "mc-client" / "ue-init-config.xml").string()
+              << "\n"
               << "\nEdit " << (dir / b.label / "templates").string()
               << " and send SIGHUP to apply a template change. Ctrl-C stops it.\n"
               << std::flush;
@@ -162,11 +185,12 @@ command add_dev_command(CLI::App& parent) {
         "Run the local deployment on loopback: two MC systems (mcx-a, mcx-b), each a CMS with its own CA, token\n"
         "key, example users, migration agreement with the other and templates for the other's visitors; and\n"
         "two security domains of mcx-a (police, fire), each with its KMS, showing one key establishment\n"
-        "across them that policy allows and one it refuses.");
+        "across them that policy allows and one it refuses; and mcx-a's DM server with two devices (an MC\n"
+        "handset, provisioned with its MCS UE initial configuration, and a corporate device).");
     cmd->add_option("--dir", options->dir, "new or empty directory for its files (default: a fresh temporary one)");
     cmd->add_option("--port", options->port,
-                    "first of six ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, then the KMSs of mcx-a's\n"
-                    "security domains police and fire")
+                    "first of nine ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, the KMSs of mcx-a's\n"
+                    "security domains police and fire, mcx-a's DM server and its two devices' push endpoints")
         ->capture_default_str()
         ->check(CLI::Range(1024, 65530));
     cmd->add_flag("--prepare-only", options->prepare_only,

@@ -71,7 +71,8 @@ result<void> seed(const fs::path& database_file, const mc_system& sys, const mc_
 } // namespace
 
 local_deployment::local_deployment(fs::path root, int first_port)
-    : root_(std::move(root)), first_port_(first_port), domains_{root_ / system_a().label, system_a(), first_port + 4} {}
+    : root_(std::move(root)), first_port_(first_port), domains_{root_ / system_a().label, system_a(), first_port + 4},
+      devices_{root_ / system_a().label, system_a(), "https://127.0.0.1:" + std::to_string(first_port), first_port + 6} {}
 
 result<void> local_deployment::prepare() const {
     const std::chrono::hours validity(24 * 30);
@@ -115,7 +116,10 @@ result<void> local_deployment::prepare() const {
             return seeded;
         }
     }
-    return domains_.prepare();
+    if (auto prepared = domains_.prepare(); !prepared) {
+        return prepared;
+    }
+    return devices_.prepare();
 }
 
 result<std::unique_ptr<running_deployment>> local_deployment::start() const {
@@ -144,7 +148,18 @@ result<std::unique_ptr<running_deployment>> local_deployment::start() const {
         }
         return std::move(kms).err();
     }
-    return std::make_unique<running_deployment>(std::move(running), std::move(kms).value(), root_);
+    auto devices = devices_.start();
+    if (!devices) {
+        for (auto& started : running) {
+            started->stop();
+        }
+        for (auto& k : *kms) {
+            k->server->stop();
+        }
+        return make_error(devices.err().code, "device management: " + devices.err().message);
+    }
+    return std::make_unique<running_deployment>(std::move(running), std::move(kms).value(), std::move(devices).value(),
+                                                root_);
 }
 
 result<std::string> local_deployment::token(const mc_system& issuer_system, const std::string& audience,
@@ -232,6 +247,9 @@ std::vector<std::string> running_deployment::reload_templates() {
 }
 
 void running_deployment::stop() {
+    if (devices_) {
+        devices_->stop();
+    }
     for (auto& k : kms_) {
         k->server->stop();
     }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mcprov/cms/cms_server.hpp"
+#include "mcprov/devkit/device_management.hpp"
 #include "mcprov/devkit/example_data.hpp"
 #include "mcprov/devkit/security_domains.hpp"
 #include "mcprov/devkit/system_credentials.hpp"
@@ -19,8 +20,9 @@ namespace mcprov::devkit {
 class running_deployment {
 public:
     running_deployment(std::vector<std::unique_ptr<cms::cms_server>> cms,
-                       std::vector<std::unique_ptr<kms::kms_server>> kms, std::filesystem::path root)
-        : cms_(std::move(cms)), kms_(std::move(kms)), root_(std::move(root)) {}
+                       std::vector<std::unique_ptr<kms::kms_server>> kms,
+                       std::unique_ptr<running_device_management> devices, std::filesystem::path root)
+        : cms_(std::move(cms)), kms_(std::move(kms)), devices_(std::move(devices)), root_(std::move(root)) {}
     running_deployment(const running_deployment&) = delete;
     running_deployment& operator=(const running_deployment&) = delete;
     ~running_deployment() { stop(); }
@@ -28,22 +30,24 @@ public:
     // Reads both systems' configurations and templates again and regenerates the visitors' profiles whose template
     // changed; one line for each system whose templates were not reloaded ("<system>: templates not reloaded: ...").
     std::vector<std::string> reload_templates();
-    // Stops the KMSs, then the CMSs; idempotent.
+    // Stops the devices and the DMS, the KMSs, then the CMSs; idempotent.
     void stop();
+    running_device_management& devices() { return *devices_; }
 
 private:
     std::vector<std::unique_ptr<cms::cms_server>> cms_; // mcx-a's, then mcx-b's
     std::vector<std::unique_ptr<kms::kms_server>> kms_;
+    std::unique_ptr<running_device_management> devices_;
     std::filesystem::path root_;
 };
 
-// The local deployment of `mcprov dev` (docs/development.md) in the folder `root`, on six consecutive loopback ports
-// from `first_port`: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, then the KMSs of mcx-a's security domains police
-// and fire. The systems are system_a() and system_b(), each with the example users and a migration agreement with
+// The local deployment of `mcprov dev` (docs/development.md) in the folder `root`, on nine consecutive loopback ports
+// from `first_port`: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, the KMSs of mcx-a's security domains police
+// and fire, then mcx-a's DM server and the push endpoints of its two devices. The systems are system_a() and system_b(), each with the example users and a migration agreement with
 // the other; the files of a system are in root/<label>.
 class local_deployment {
 public:
-    static constexpr int port_count = 6;
+    static constexpr int port_count = 9;
 
     local_deployment(std::filesystem::path root, int first_port);
 
@@ -53,6 +57,7 @@ public:
     int cscm_port(const mc_system& sys) const { return xcap_port(sys) + 1; }
     std::string base(const mc_system& sys) const { return "https://127.0.0.1:" + std::to_string(xcap_port(sys)); }
     const security_domains& domains() const { return domains_; } // of mcx-a
+    const device_management& devices() const { return devices_; } // of mcx-a
 
     // Writes both systems' keys, certificates, cms.toml and templates, their databases with the example users'
     // documents, and the security domains (security_domains::prepare). `root` must exist.
@@ -78,6 +83,7 @@ private:
     std::filesystem::path root_;
     int first_port_;
     security_domains domains_;
+    device_management devices_;
 };
 
 } // namespace mcprov::devkit
