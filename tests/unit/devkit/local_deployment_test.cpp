@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mcprov/dms/dms_config.hpp"
+
 #include "../temp_dir.hpp"
 #include "mcprov/cms/config.hpp"
 #include "mcprov/cms/mc_service_user_database.hpp"
@@ -49,7 +51,7 @@ TEST(example_data, when_templates_are_written_for_a_primary_then_police_and_ever
     EXPECT_EQ(templates[1].name, "mcx-a.xml");
 }
 
-TEST(local_deployment, when_ports_start_at_p_then_the_cmss_and_kmss_take_the_next_six) {
+TEST(local_deployment, when_ports_start_at_p_then_the_cmss_kmss_dms_and_devices_take_the_next_nine) {
     const local_deployment d("/nowhere", 30000);
     EXPECT_EQ(d.xcap_port(system_a()), 30000);
     EXPECT_EQ(d.cscm_port(system_a()), 30001);
@@ -59,7 +61,27 @@ TEST(local_deployment, when_ports_start_at_p_then_the_cmss_and_kmss_take_the_nex
     EXPECT_EQ(d.domains().url("fire"), "https://127.0.0.1:30005");
     EXPECT_EQ(d.base(system_b()), "https://127.0.0.1:30002");
     EXPECT_EQ(d.dir(system_b()), fs::path("/nowhere/mcx-b"));
-    EXPECT_EQ(local_deployment::port_count, 6);
+    EXPECT_EQ(d.devices().url(), "https://127.0.0.1:30006/dm");
+    EXPECT_EQ(local_deployment::port_count, 9);
+}
+
+TEST(local_deployment, when_prepared_then_the_dms_has_its_mc_configuration_and_both_devices_are_enrolled) {
+    mcprov::testing::temp_dir dir;
+    const local_deployment d(dir.path(), 30000);
+    ASSERT_TRUE(d.prepare());
+    auto config = dms::load_dms_config(d.devices().dir() / "dms.toml");
+    ASSERT_TRUE(config) << config.err().message;
+    ASSERT_TRUE(config->mc);
+    EXPECT_EQ(config->mc->cms_xcap_root_uri, "https://127.0.0.1:30000/xcap");
+    auto documents = store::open_store(config->store_url, support::create_system_clock());
+    ASSERT_TRUE(documents);
+    for (const auto& device : example_devices()) {
+        EXPECT_TRUE(dms::device_registry(*documents).credentials(device.id)->has_value()) << device.id;
+        auto agent = agent::load_agent_config(d.devices().device_dir(device) / "agent.toml");
+        ASSERT_TRUE(agent) << agent.err().message;
+        ASSERT_TRUE(agent->push);
+        EXPECT_GT(agent->push->port, 30006);
+    }
 }
 
 TEST(local_deployment, when_prepared_then_each_system_has_an_agreement_with_the_other_and_its_example_users) {
