@@ -64,7 +64,7 @@ int run_server(const dms_options& options) {
     }
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
-                                 config->mc},
+                                 config->mc, config->client_certificates},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value());
     auto server = http::create_server(config->server, handler);
     if (!server) {

@@ -53,6 +53,9 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     c.firmware.directory = root["firmware"]["directory"] ? r.path("firmware", "directory") : base_dir / "firmware";
     if (root["firmware"]["ca"]) {
         c.firmware.ca = r.path("firmware", "ca");
+        if (!std::filesystem::is_regular_file(*c.firmware.ca)) {
+            r.fail_at("firmware", "ca", "firmware.ca: no such file: " + c.firmware.ca->string());
+        }
     }
     c.firmware.max_package_bytes =
         static_cast<std::size_t>(r.integer("firmware", "max_package_bytes", 64 << 20, 1024, 1LL << 32));
@@ -87,7 +90,7 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
             const auto where = "account[" + std::to_string(index) + "].";
             support::config_reader a(*node.as_table(), source_name, base_dir, where);
             a.only_keys("", {"server_id", "address", "name", "auth", "client_name", "client_secret", "server_name",
-                             "server_secret", "ca", "encoding"});
+                             "server_secret", "ca", "encoding", "certificate", "private_key"});
             account_config ac;
             auto& acc = ac.account;
             acc.server_id = a.string("", "server_id", "", true);
@@ -130,6 +133,15 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
                 ac.ca = a.path("", "ca");
                 if (!std::filesystem::is_regular_file(*ac.ca)) {
                     a.fail_at("", "ca", where + "ca: no such file: " + ac.ca->string());
+                }
+            }
+            if (node.as_table()->contains("certificate") || node.as_table()->contains("private_key")) {
+                ac.certificate = a.path("", "certificate");
+                ac.private_key = a.path("", "private_key");
+                for (const auto& file : {*ac.certificate, *ac.private_key}) {
+                    if (!std::filesystem::is_regular_file(file)) {
+                        a.fail_at("", "certificate", where + "certificate, private_key: no such file: " + file.string());
+                    }
                 }
             }
             const auto encoding = a.string("", "encoding", "xml");

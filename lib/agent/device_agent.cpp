@@ -226,8 +226,10 @@ result<http::client*> device_agent::client_for(const std::string& server_id) {
     if (!client) {
         http::client_options options;
         for (const auto& a : config_.accounts) {
-            if (a.account.server_id == server_id && a.ca) {
+            if (a.account.server_id == server_id) {
                 options.ca_file = a.ca;
+                options.certificate_chain = a.certificate;
+                options.private_key = a.private_key;
             }
         }
         options.timeout = std::chrono::seconds(30);
@@ -246,6 +248,9 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
     auto outcome = session_with(server_id, alert, std::move(session_id), {});
     if (!outcome) {
         return outcome;
+    }
+    if (!outcome->authenticated) {
+        return outcome; // nothing of the session was the server's to decide
     }
     publish_mc_configuration();
     auto reported = finish_firmware(server_id);

@@ -108,6 +108,13 @@ exec_decision accept_firmware_exec(const management_tree& tree, std::string_view
     if (const auto allowed = tree.may_exec(uri, server_id); allowed != 200) {
         return {allowed, std::nullopt};
     }
+    // The state machine (FUMO 1.0): a download starts from a state at rest, an update needs a downloaded package.
+    const auto state = leaf(tree, node + "/State");
+    const bool at_rest = state == "10" || state == "20" || state == "40" || state == "70" || state == "80" ||
+                         state == "90" || state == "100";
+    if (operation == "Update" ? state != "40" && state != "50" && state != "70" : !at_rest) {
+        return {405, std::nullopt}; // not in this state
+    }
     firmware_operation op{node, operation, correlator};
     if (operation != "Update") {
         op.url = leaf(tree, node + "/" + operation + "/PkgURL");

@@ -334,8 +334,8 @@ unsigned management_tree::add(std::string_view uri, const node_value& value, std
     } else {
         made->value = value;
     }
-    // The server that adds a node may manage it (TND 7.7.1: the new node's ACL); other servers see it through the
-    // ACLs above it.
+    // The server that adds a node may manage it (TND 7.7.1: the new node's ACL); other servers may not read or change
+    // it unless the node's ACL is replaced to let them.
     const std::vector<std::string> adder{std::string(server)};
     made->acl.set(dm_command::get, adder);
     made->acl.set(dm_command::replace, adder);

@@ -27,7 +27,7 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     r.only_keys("auth", {"issuer", "audience", "public_key", "admin_scope", "leeway_seconds",
                          "max_token_lifetime_seconds"});
     r.only_keys("dm", {"server_id", "server_uri", "path", "auth", "max_msg_size", "max_session_seconds", "max_messages",
-                       "max_jobs_per_message"});
+                       "max_jobs_per_message", "client_certificates"});
     r.only_keys("log", {"level", "format"});
 
     dms_config c;
@@ -59,6 +59,15 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     }
     if (c.session.scheme == auth_scheme::basic && !c.server.tls) {
         r.fail_at("dm", "auth", "dm.auth = \"basic\" sends the password itself: it needs [tls]");
+    }
+    c.client_certificates = r.string("dm", "client_certificates", "off");
+    if (c.client_certificates != "off" && c.client_certificates != "optional" && c.client_certificates != "required") {
+        r.fail_at("dm", "client_certificates", "dm.client_certificates must be off, optional or required");
+    } else if (c.client_certificates != "off" && (!c.server.tls || c.server.tls->client_cas.empty())) {
+        r.fail_at("dm", "client_certificates", "dm.client_certificates needs [tls] client_ca: the CA of the devices");
+    } else if (c.server.tls && !c.server.tls->client_cas.empty()) {
+        // The admin API's callers present tokens, not certificates: the SyncML route decides about devices.
+        c.server.tls->client_certificate_required = false;
     }
     c.session.max_session_duration = std::chrono::seconds(r.integer("dm", "max_session_seconds", 300, 10, 86400));
     c.session.max_messages = static_cast<unsigned>(r.integer("dm", "max_messages", 64, 2, 10000));

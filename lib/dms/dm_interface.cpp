@@ -57,6 +57,23 @@ std::string text_member(const json::object& o, std::string_view k) {
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// The CN of a one-line RFC 2253 subject ("CN=IMEI:493005100592800,O=Police"); empty when it has none.
+std::string certificate_common_name(std::string_view subject) {
+    std::size_t at = 0;
+    while (at < subject.size()) {
+        auto end = at;
+        while (end < subject.size() && subject[end] != ',') {
+            end += subject[end] == '\\' ? 2 : 1;
+        }
+        const auto part = subject.substr(at, std::min(end, subject.size()) - at);
+        if (part.starts_with("CN=")) {
+            return std::string(part.substr(3));
+        }
+        at = end + 1;
+    }
+    return {};
+}
+
 bool printable(std::string_view text) {
     return !text.empty() && text.size() <= 256 &&
            std::all_of(text.begin(), text.end(), [](unsigned char ch) { return ch > 0x20 && ch < 0x7f; });
@@ -245,6 +262,16 @@ result<http::response> dm_interface::serve_syncml(http::call& c) {
         log->warn("{} refused: {}", c.peer.address, decoded.err().message);
         return decoded.err().code == errc::too_large ? decoded.err()
                                                      : make_error(errc::invalid_argument, decoded.err().message);
+    }
+    if (config_.client_certificates != "off") {
+        // The TLS layer checked the issuer; the certificate must also be the device's own (CN = its DevId).
+        const auto& subject = c.peer.certificate_subject;
+        if (subject.empty() ? config_.client_certificates == "required"
+                            : certificate_common_name(subject) != decoded->header.source) {
+            static const auto log = support::logger("dms");
+            log->warn("{} refused: client certificate '{}'", decoded->header.source, subject);
+            return make_error(errc::forbidden, "the TLS client certificate is not this device's");
+        }
     }
     std::optional<syncml::hmac_header> hmac;
     if (const auto field = c.req[syncml::hmac_header_name]; !field.empty()) {

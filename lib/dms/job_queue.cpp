@@ -336,9 +336,14 @@ result<job> job_request_from_json(const json::value& v) {
         std::transform(digest.begin(), digest.end(), digest.begin(),
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         const bool fumo_node = node.starts_with("./FUMO/") && node.size() > 7 && node.find('/', 7) == std::string::npos;
-        if (version.empty() || version.size() > 256 || !fumo_node || !valid_uri(node) || url.size() > 2048 ||
-            !xml::is_xml_text(url) || !xml::is_xml_text(version)) {
-            return make_error(errc::invalid_argument, "firmware.version and firmware.node (./FUMO/<x>) are needed");
+        if (url.size() > 2048 || !xml::is_xml_text(url)) {
+            return make_error(errc::invalid_argument, "firmware.url must be at most 2048 bytes of text");
+        }
+        if (version.empty() || version.size() > 256 || !xml::is_xml_text(version)) {
+            return make_error(errc::invalid_argument, "firmware.version must be 1 to 256 bytes of text");
+        }
+        if (!fumo_node || !valid_uri(node)) {
+            return make_error(errc::invalid_argument, "firmware.node must be a FUMO object, ./FUMO/<x>");
         }
         j.commands = {{.name = command_name::replace, .target = node + "/PkgVersion", .data = version},
                       {.name = command_name::replace, .target = node + "/DownloadAndUpdate/PkgURL", .data = url},

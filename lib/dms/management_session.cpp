@@ -638,16 +638,19 @@ result<session_reply> management_session::run(const incoming_message& in) {
                 if (status == 213) {
                     continue; // a chunk of a large object taken: the command's own status comes with the last
                 }
+                bool cut_short = false;
                 if (j->id == session.out_job) {
-                    // The device refused a chunk (411, 413, 424): the rest of the object is not sent.
+                    // The device refused a chunk (411, 413, 424), or took a part as the whole: the rest is not sent,
+                    // and a part taken is no success.
                     session.out_job.clear();
                     session.out_offset = 0;
+                    cut_short = status >= 200 && status < 300;
                 }
                 if (s->index < 0) {
                     j->atomic_status = j->atomic ? static_cast<unsigned>(status) : 0;
                 } else if (static_cast<std::size_t>(s->index) < j->outcomes.size()) {
                     auto& o = j->outcomes[static_cast<std::size_t>(s->index)];
-                    o.status = static_cast<unsigned>(status);
+                    o.status = cut_short ? 424u : static_cast<unsigned>(status); // 424: the object is incomplete
                     if (j->commands[static_cast<std::size_t>(s->index)].name == command_name::alert) {
                         for (const auto& i : c.items) {
                             o.results.push_back(i); // what the user entered or chose

@@ -275,7 +275,9 @@ private:
             }
         }
         if (!tls.client_cas.empty()) {
-            ssl_.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+            ssl_.set_verify_mode(tls.client_certificate_required
+                                     ? asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert
+                                     : asio::ssl::verify_peer);
         }
         // Clients may resume sessions (TLS 1.3 tickets, or session IDs); with client certificates OpenSSL refuses a
         // resumption, failing the handshake, unless the sessions are bound to a context. A resumed session keeps the

@@ -57,7 +57,8 @@ protected:
         return backend && std::string_view(backend) == "postgresql";
     }
 
-    void start_dms(const std::string& scheme = "md5", const std::string& dm_extra = {}) {
+    void start_dms(const std::string& scheme = "md5", const std::string& dm_extra = {},
+                   const std::string& tls_extra = {}) {
         std::string store = "[store]\npath = \"dms.db\"\n";
         if (on_postgresql()) {
             auto fresh = fresh_postgres_database();
@@ -65,7 +66,7 @@ protected:
             store = "[store]\nurl = \"" + *fresh + "\"\n";
         }
         write("dms.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
-                          "[tls]\ncertificate = \"dms.crt\"\nprivate_key = \"dms.key\"\n" +
+                          "[tls]\ncertificate = \"dms.crt\"\nprivate_key = \"dms.key\"\n" + tls_extra +
                               store +
                               "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"dms\"\n"
                               "public_key = \"idms.pub\"\n"
@@ -359,6 +360,35 @@ TEST_F(dm_deployment, when_the_mc_configuration_is_provisioned_then_the_mc_clien
     ASSERT_EQ(session("handset").status, 0);
     const auto third = replaced.out.substr(handset.size() + 1, replaced.out.find('\n') - handset.size() - 1);
     EXPECT_EQ(state(job(handset, third)), "done");
+}
+
+TEST_F(dm_deployment, when_client_certificates_are_required_then_only_the_device_with_its_own_gets_in) {
+    auto devices_ca = http::create_certificate_authority("devices CA", std::chrono::hours(24)).value();
+    for (const auto& [name, subject] : {std::pair{"handset", handset}, {"other", std::string("IMEI:1")}}) {
+        auto cert = http::issue_certificate(devices_ca, subject, {}, {}, http::certificate_usage::client,
+                                            std::chrono::hours(24))
+                        .value();
+        write(std::string(name) + ".crt", cert.certificate_pem);
+        write(std::string(name) + ".key", cert.private_key_pem);
+    }
+    write("devices-ca.pem", devices_ca.certificate_pem);
+    start_dms("md5", "client_certificates = \"required\"\n", "client_ca = \"devices-ca.pem\"\n");
+    enroll(handset);
+    for (const auto& [name, cert] : {std::pair{"own", "handset"}, {"foreign", "other"}, {"none", ""}}) {
+        write_agent(name, handset, "md5", "xml");
+        if (*cert) {
+            auto text = support::read_file(path(std::string(name) + ".toml")).value();
+            text.replace(text.find("ca = \"ca.pem\"\n"), 14,
+                         std::string("ca = \"ca.pem\"\ncertificate = \"") + cert + ".crt\"\nprivate_key = \"" +
+                             cert + ".key\"\n");
+            write(std::string(name) + ".toml", text);
+        }
+    }
+    EXPECT_EQ(session("own").status, 0);
+    EXPECT_EQ(session("foreign").status, 1) << "another device's certificate: 403";
+    EXPECT_EQ(session("none").status, 1) << "no certificate, and they are required";
+    // The admin API stays reachable with a token alone.
+    EXPECT_EQ(request(boost::beast::http::verb::get, "/dms/v1/devices").result_int(), 200u);
 }
 
 TEST_F(dm_deployment, when_the_user_says_no_then_the_rest_of_the_job_is_not_done) {

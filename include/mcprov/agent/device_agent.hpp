@@ -24,6 +24,9 @@ namespace mcprov::agent {
 struct account_config {
     dm_account account;
     std::optional<std::filesystem::path> ca; // trusted for the server's TLS certificate (system CAs when unset)
+    // The device's TLS client certificate for this server (its subject CN its DevId) and key; unset: none.
+    std::optional<std::filesystem::path> certificate;
+    std::optional<std::filesystem::path> private_key;
     bool wbxml = false;                      // the encoding the device speaks to it
 };
 

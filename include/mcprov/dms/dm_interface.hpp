@@ -21,6 +21,7 @@ struct dm_interface_config {
     std::string admin_scope = "mcprov:dms:admin";
     bool tls = true; // how devices reach it: the scheme of its address when session.server_uri is unset
     std::optional<mcs_mo::ue_initial_configuration> mc; // what POST .../mc-configuration provisions
+    std::string client_certificates = "off";             // dms_config::client_certificates
 };
 
 // The DM server's HTTP interface (docs/dms.md), its routes on one http::pipeline:
@@ -28,7 +29,8 @@ struct dm_interface_config {
 //                +wbxml, and the application/vnd.syncml+xml and +wbxml some clients send), answered in the same
 //                encoding and media type; auth-MAC in the x-syncml-hmac header both ways. A body that is no SyncML
 //                message has no header to answer with a Status: 400 (415 for another media type, 413 over
-//                MaxMsgSize).
+//                MaxMsgSize). With client certificates, a device whose certificate's CN is not its DevId (or that
+//                has none, when they are required) is refused 403.
 //   admin        /dms/v1/devices[/{id}[/jobs[/{job}]|/notify|/mc-configuration]], /dms/v1/jobs: enrol devices, read
 //                their inventory, queue, read and cancel jobs, notify a device, provision its MCS UE initial
 //                configuration (JSON); a bearer token with admin_scope.

@@ -17,6 +17,9 @@ struct dms_config {
     http::server_config server;
     session_config session;
     std::string dm_path = "/dm"; // where devices post their messages
+    // [dm] client_certificates: "off", "optional" (a device that presents a TLS client certificate must present its
+    // own: subject CN = its DevId) or "required" (every device must). Needs [tls] client_ca.
+    std::string client_certificates = "off";
     std::string store_url;
     identity::verifier_config auth; // administrators' tokens; public_key_pem holds the key itself
     std::string admin_scope = "mcprov:dms:admin";

@@ -24,6 +24,9 @@ struct tls_config {
     std::filesystem::path private_key;       // PEM
     // When not empty, clients must present a certificate issued by one of the CAs in these files (mutual TLS).
     std::vector<std::filesystem::path> client_cas;
+    // With client_cas: false lets a client without a certificate in (one that presents a certificate must still
+    // present one the CAs issued); the handler decides what such a client may do.
+    bool client_certificate_required = true;
 };
 
 struct server_config {
