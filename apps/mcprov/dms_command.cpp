@@ -64,7 +64,8 @@ int run_server(const dms_options& options) {
     }
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
-                                 config->mc, config->client_certificates},
+                                 config->mc, config->client_certificates,
+                                 config->mc_ue},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value());
     auto server = http::create_server(config->server, handler);
     if (!server) {
@@ -214,7 +215,7 @@ int run_provision(const dms_options& options) {
         std::cerr << "mcprov dms provision: " << options.config << " has no [mc] table\n";
         return 2;
     }
-    auto request = dms::mc_configuration_job(*ctx->config.mc,
+    auto request = dms::mc_configuration_job(*ctx->config.mc, ctx->config.mc_ue,
                                               options.user.empty() ? std::nullopt : std::optional(options.user),
                                               options.replace);
     if (!request) {

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "mcprov/agent/client_session.hpp"
+#include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 #include "mcprov/support/file.hpp"
 #include "mcprov/http/pipeline.hpp"
@@ -263,36 +264,43 @@ result<session_outcome> device_agent::run_session(const std::string& server_id, 
 }
 
 void device_agent::publish_mc_configuration() {
-    const std::string root = "./MCS/UEInitConfig";
-    if (!tree_.exists(root)) {
-        return;
-    }
-    std::map<std::string, std::string> leaves;
-    std::function<void(const std::string&, const std::string&)> collect = [&](const std::string& uri,
-                                                                              const std::string& relative) {
-        if (auto v = tree_.value(uri)) {
-            leaves[relative] = v->data;
+    // The leaves below an object's root, by their paths below it.
+    auto leaves_of = [&](const std::string& root) {
+        std::map<std::string, std::string> leaves;
+        std::function<void(const std::string&, const std::string&)> collect = [&](const std::string& uri,
+                                                                                  const std::string& relative) {
+            if (auto v = tree_.value(uri)) {
+                leaves[relative] = v->data;
+                return;
+            }
+            for (const auto& child : tree_.children(uri)) {
+                collect(uri + "/" + child, relative.empty() ? child : relative + "/" + child);
+            }
+        };
+        collect(root, "");
+        return leaves;
+    };
+    auto publish = [&](const std::string& root, const std::string& file, const result<std::string>& document) {
+        if (!document) {
+            log_->warn("{}: {} is not handed to the MC client: {}", config_.device_id(), root, document.err().message);
             return;
         }
-        for (const auto& child : tree_.children(uri)) {
-            collect(uri + "/" + child, relative.empty() ? child : relative + "/" + child);
+        std::error_code ec;
+        std::filesystem::create_directories(config_.mc_client_directory, ec);
+        if (auto written = support::write_file(config_.mc_client_directory / file, *document); !written) {
+            log_->warn("{}: {}", config_.device_id(), written.err().message);
+            return;
         }
+        log_->info("{}: {} handed to the MC client ({})", config_.device_id(), root, file);
     };
-    collect(root, "");
-    auto config = mcs_mo::from_mo_leaves(leaves);
-    auto document = config ? mcs_mo::to_document(*config) : result<std::string>(config.err());
-    if (!document) {
-        log_->warn("{}: {} is not handed to the MC client: {}", config_.device_id(), root, document.err().message);
-        return;
+    if (const std::string root = "./MCS/UEInitConfig"; tree_.exists(root)) {
+        auto config = mcs_mo::from_mo_leaves(leaves_of(root));
+        publish(root, "ue-init-config.xml", config ? mcs_mo::to_document(*config) : result<std::string>(config.err()));
     }
-    std::error_code ec;
-    std::filesystem::create_directories(config_.mc_client_directory, ec);
-    if (auto written = support::write_file(config_.mc_client_directory / "ue-init-config.xml", *document); !written) {
-        log_->warn("{}: {}", config_.device_id(), written.err().message);
-        return;
+    if (const std::string root = "./MCS/UEConfig"; tree_.exists(root)) {
+        auto config = mcs_mo::ue_configuration_from_mo_leaves(leaves_of(root));
+        publish(root, "ue-config.xml", config ? mcs_mo::to_document(*config) : result<std::string>(config.err()));
     }
-    log_->info("{}: MCS UE initial configuration of {} handed to the MC client", config_.device_id(),
-               config->domain);
 }
 
 result<unsigned> device_agent::finish_firmware(const std::string& server_id) {

@@ -61,7 +61,9 @@ result<void> device_management::prepare() const {
         << "idms_auth_endpoint = \"https://idms." << system.id << "/authorize\"\n"
         << "idms_token_endpoint = \"https://idms." << system.id << "/token\"\n"
         << "gms_xcap_root_uri = \"https://gms." << system.id << "/xcap\"\n"
-        << "kms = \"https://kms.police." << system.id << "\"\n\n[log]\nlevel = \"info\"\n";
+        << "kms = \"https://kms.police." << system.id << "\"\n"
+        << "prioritized_groups = [\"" << system.group_uri("all-police") << "\", \"" << system.group_uri("patrol-north")
+        << "\"]\n\n[log]\nlevel = \"info\"\n";
     if (auto w = support::write_file(dir() / "dms.toml", dms.str()); !w) {
         return w;
     }
@@ -117,7 +119,7 @@ result<std::unique_ptr<running_device_management>> device_management::start() co
     }
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, true, config->mc,
-                                 config->client_certificates},
+                                 config->client_certificates, config->mc_ue},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value());
     auto server = http::create_server(config->server, handler);
     if (!server) {
@@ -161,7 +163,7 @@ result<std::string> device_management::demonstrate(running_device_management& ru
     dms::job_queue jobs(*documents);
     std::ostringstream out;
     const auto& handset = example_devices().front();
-    auto provision = dms::mc_configuration_job(*config->mc, "sip:" + handset.mc_user + "@police." + system.id, false);
+    auto provision = dms::mc_configuration_job(*config->mc, config->mc_ue, "sip:" + handset.mc_user + "@police." + system.id, false);
     if (!provision) {
         return std::move(provision).err();
     }

@@ -22,7 +22,9 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "log"});
     r.only_keys("mc", {"domain", "name", "hplmn", "idms_auth_endpoint", "idms_token_endpoint", "http_proxy", "gms",
                        "cms", "kms", "gms_uri", "group_creation_xui", "gms_xcap_root_uri", "cms_xcap_root_uri",
-                       "tls_mutual_authentication", "integrity_protection", "confidentiality_protection"});
+                       "tls_mutual_authentication", "integrity_protection", "confidentiality_protection",
+                       "prioritized_groups", "max_private_calls", "max_group_calls", "max_group_transmissions",
+                       "ipv6_preferred", "relay_service"});
     r.only_keys("store", {"url", "path"});
     r.only_keys("auth", {"issuer", "audience", "public_key", "admin_scope", "leeway_seconds",
                          "max_token_lifetime_seconds"});
@@ -103,6 +105,26 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
                 r.fail_at("mc", "domain", "[mc] does not make a valid TS 24.484 UE initial configuration: " +
                                               checked.err().message);
             }
+        }
+        if (const auto groups = r.strings("mc", "prioritized_groups"); !groups.empty()) {
+            mcs_mo::ue_configuration ue;
+            ue.domain = mc.domain;
+            ue.name = mc.name;
+            for (std::size_t i = 0; i < groups.size(); ++i) {
+                ue.prioritized_groups.emplace_back(groups[i], static_cast<unsigned>(i)); // first: highest
+            }
+            ue.max_private_calls = static_cast<unsigned>(r.integer("mc", "max_private_calls", 1, 1, 1000));
+            ue.max_group_calls = static_cast<unsigned>(r.integer("mc", "max_group_calls", 1, 1, 1000));
+            ue.max_group_transmissions = static_cast<unsigned>(r.integer("mc", "max_group_transmissions", 1, 1, 1000));
+            ue.ipv6_preferred = r.boolean("mc", "ipv6_preferred", false);
+            ue.relay_service = r.boolean("mc", "relay_service", false);
+            if (r.ok()) {
+                if (auto checked = mcs_mo::to_document(ue); !checked) {
+                    r.fail_at("mc", "prioritized_groups", "[mc] does not make a valid TS 24.484 UE configuration: " +
+                                                              checked.err().message);
+                }
+            }
+            c.mc_ue = std::move(ue);
         }
         c.mc = std::move(mc);
     }

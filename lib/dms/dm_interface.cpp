@@ -133,7 +133,8 @@ result<void> enroll_device(device_registry& registry, job_queue& jobs, const std
     return {};
 }
 
-result<job> mc_configuration_job(mcs_mo::ue_initial_configuration config, std::optional<std::string> user,
+result<job> mc_configuration_job(mcs_mo::ue_initial_configuration config,
+                                 const std::optional<mcs_mo::ue_configuration>& ue, std::optional<std::string> user,
                                  bool replace) {
     if (user) {
         config.default_user = std::move(user);
@@ -141,21 +142,30 @@ result<job> mc_configuration_job(mcs_mo::ue_initial_configuration config, std::o
     if (auto checked = mcs_mo::to_document(config); !checked) {
         return std::move(checked).err();
     }
+    if (ue) {
+        if (auto checked = mcs_mo::to_document(*ue); !checked) {
+            return std::move(checked).err();
+        }
+    }
     job j;
     j.atomic = true;
-    const auto root = std::string(mc_configuration_node);
-    if (replace) {
-        j.commands.push_back({.name = syncml::command_name::delete_, .target = root});
-    }
-    j.commands.push_back({.name = syncml::command_name::add,
-                          .target = root,
-                          .format = "node",
-                          .type = std::string(mcs_mo::ue_initial_configuration_mo)});
-    for (const auto& leaf : mcs_mo::to_mo_leaves(config)) {
-        j.commands.push_back({.name = syncml::command_name::add,
-                              .target = root + "/" + leaf.path,
-                              .data = leaf.value,
-                              .format = leaf.format});
+    auto add_object = [&](std::string_view node, std::string_view type, const std::vector<mcs_mo::mo_leaf>& leaves) {
+        const auto root = std::string(node);
+        if (replace) {
+            j.commands.push_back({.name = syncml::command_name::delete_, .target = root});
+        }
+        j.commands.push_back(
+            {.name = syncml::command_name::add, .target = root, .format = "node", .type = std::string(type)});
+        for (const auto& leaf : leaves) {
+            j.commands.push_back({.name = syncml::command_name::add,
+                                  .target = root + "/" + leaf.path,
+                                  .data = leaf.value,
+                                  .format = leaf.format});
+        }
+    };
+    add_object(mc_configuration_node, mcs_mo::ue_initial_configuration_mo, mcs_mo::to_mo_leaves(config));
+    if (ue) {
+        add_object(mc_ue_configuration_node, mcs_mo::ue_configuration_mo, mcs_mo::to_mo_leaves(*ue));
     }
     return j;
 }
@@ -470,7 +480,8 @@ result<http::response> dm_interface::provision_mc(http::call& c) {
         user = std::string(u->as_string());
     }
     const auto* replace = o.if_contains("replace");
-    auto request = mc_configuration_job(*config_.mc, user, replace && replace->is_bool() && replace->as_bool());
+    auto request =
+        mc_configuration_job(*config_.mc, config_.mc_ue, user, replace && replace->is_bool() && replace->as_bool());
     if (!request) {
         return std::move(request).err();
     }

@@ -332,7 +332,9 @@ TEST_F(dm_deployment, when_the_mc_configuration_is_provisioned_then_the_mc_clien
                      "idms_auth_endpoint = \"https://idms.mcx-a.example.org/authorize\"\n"
                      "idms_token_endpoint = \"https://idms.mcx-a.example.org/token\"\n"
                      "gms_xcap_root_uri = \"https://gms.mcx-a.example.org/xcap\"\n"
-                     "kms = \"https://kms.mcx-a.example.org\"\n");
+                     "kms = \"https://kms.mcx-a.example.org\"\n"
+                     "prioritized_groups = [\"sip:all-police@groups.mcx-a.example.org\"]\n"
+                     "max_group_calls = 2\n");
     enroll(handset);
     write_agent("handset", handset, "md5", "xml");
     auto res = request(boost::beast::http::verb::post, "/dms/v1/devices/" + handset + "/mc-configuration",
@@ -349,6 +351,11 @@ TEST_F(dm_deployment, when_the_mc_configuration_is_provisioned_then_the_mc_clien
     EXPECT_NE(document->find("<idms-token-endpoint>https://idms.mcx-a.example.org/token</idms-token-endpoint>"),
               std::string::npos);
     EXPECT_NE(document->find("User-ID=\"sip:alice@mcx-a.example.org\""), std::string::npos);
+    auto ue_config = support::read_file(dir_.path() / "mc-client" / "ue-config.xml");
+    ASSERT_TRUE(ue_config) << "the MCPTT UE configuration too";
+    EXPECT_NE(ue_config->find("<MCPTT-Group-ID>sip:all-police@groups.mcx-a.example.org</MCPTT-Group-ID>"),
+              std::string::npos);
+    EXPECT_NE(ue_config->find("<Max-Simul-Call-N4>2</Max-Simul-Call-N4>"), std::string::npos);
 
     auto again = dms({"provision", handset});
     ASSERT_EQ(again.status, 0) << again.err;

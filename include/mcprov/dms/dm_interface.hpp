@@ -10,6 +10,7 @@
 #include "mcprov/dms/management_session.hpp"
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 #include "mcprov/support/clock.hpp"
 
@@ -21,7 +22,8 @@ struct dm_interface_config {
     std::string admin_scope = "mcprov:dms:admin";
     bool tls = true; // how devices reach it: the scheme of its address when session.server_uri is unset
     std::optional<mcs_mo::ue_initial_configuration> mc; // what POST .../mc-configuration provisions
-    std::string client_certificates = "off";             // dms_config::client_certificates
+    std::string client_certificates = "off";        // dms_config::client_certificates
+    std::optional<mcs_mo::ue_configuration> mc_ue; // provisioned with mc, when set
 };
 
 // The DM server's HTTP interface (docs/dms.md), its routes on one http::pipeline:
@@ -85,13 +87,16 @@ support::result<void> enroll_device(device_registry& registry, job_queue& jobs, 
                                     const device_credentials& credentials, std::string_view actor,
                                     std::chrono::system_clock::time_point now);
 
-// The job that provisions the MCS UE initial configuration MO at ./MCS/UEInitConfig: one Atomic of the Adds of the
-// object's root (its Type the MO's identifier) and leaves, after a Delete of the one there when `replace`. `user`, when
-// given, is the default user profile's MC service ID. The TS 24.484 document it mirrors is checked against its schema
-// first. Errors: schema_invalid, invalid_argument.
-support::result<job> mc_configuration_job(mcs_mo::ue_initial_configuration config, std::optional<std::string> user,
-                                          bool replace);
+// The job that provisions the MCS UE initial configuration MO at ./MCS/UEInitConfig, and the MCPTT UE configuration MO
+// at ./MCS/UEConfig when given: one Atomic of the Adds of each object's root (its Type the MO's identifier) and
+// leaves, after a Delete of the ones there when `replace`. `user`, when given, is the default user profile's MC service
+// ID. The TS 24.484 documents they mirror are checked against their schemas first. Errors: schema_invalid,
+// invalid_argument.
+support::result<job> mc_configuration_job(mcs_mo::ue_initial_configuration config,
+                                          const std::optional<mcs_mo::ue_configuration>& ue,
+                                          std::optional<std::string> user, bool replace);
 inline constexpr std::string_view mc_configuration_node = "./MCS/UEInitConfig";
+inline constexpr std::string_view mc_ue_configuration_node = "./MCS/UEConfig";
 
 // A device's inventory as the admin API shows it (DevInfo, last session, jobs pending).
 boost::json::value device_json(std::string_view device, const device_inventory& inventory,

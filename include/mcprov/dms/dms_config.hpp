@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mcprov/dms/management_session.hpp"
+#include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -25,6 +26,8 @@ struct dms_config {
     std::string admin_scope = "mcprov:dms:admin";
     // [mc]: the MC system this server provisions devices for (the MCS UE initial configuration); unset: none.
     std::optional<mcs_mo::ue_initial_configuration> mc;
+    // With [mc] prioritized_groups: the MCPTT UE configuration provisioned with it.
+    std::optional<mcs_mo::ue_configuration> mc_ue;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 };

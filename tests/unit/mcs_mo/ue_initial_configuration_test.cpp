@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 
 namespace mcprov::mcs_mo {
@@ -71,6 +72,30 @@ TEST(ue_initial_configuration, when_a_value_is_not_what_the_schema_allows_then_s
     c.name = std::string("bad\x01name");
     auto control = to_document(c);
     ASSERT_FALSE(control) << "XML cannot carry a control character";
+}
+
+TEST(ue_configuration, when_made_and_read_back_then_the_document_is_valid_and_the_configuration_the_same) {
+    ue_configuration c;
+    c.domain = "mcx-a.example.org";
+    c.name = "Police handsets";
+    c.max_group_calls = 3;
+    c.prioritized_groups = {{"sip:all-police@groups.mcx-a.example.org", 0},
+                            {"sip:patrol-north@groups.mcx-a.example.org", 1}};
+    c.relay_service = true;
+    auto doc = to_document(c);
+    ASSERT_TRUE(doc) << doc.err().message;
+    EXPECT_NE(doc->find("<Max-Simul-Call-N4>3</Max-Simul-Call-N4>"), std::string::npos);
+    auto back = ue_configuration_from_mo_leaves(as_map(to_mo_leaves(c)));
+    ASSERT_TRUE(back) << back.err().message;
+    EXPECT_EQ(*back, c);
+}
+
+TEST(ue_configuration, when_it_has_no_prioritized_group_then_the_schema_refuses_it) {
+    ue_configuration c;
+    c.domain = "mcx-a.example.org";
+    auto doc = to_document(c);
+    ASSERT_FALSE(doc);
+    EXPECT_EQ(doc.err().code, support::errc::schema_invalid);
 }
 
 } // namespace
