@@ -579,6 +579,18 @@ result<session_reply> management_session::run(const incoming_message& in) {
         }
         session.last_msg_id = *msg_id;
         ++session.messages;
+        // The commands sent and not answered leave the session; their jobs wait for the next.
+        auto requeue_unanswered = [&] {
+            std::vector<sent_command> unanswered;
+            std::erase_if(session.sent, [&](const sent_command& s) {
+                if (!s.answered) {
+                    unanswered.push_back(s);
+                    return true;
+                }
+                return false;
+            });
+            requeue(unanswered);
+        };
         if (m.header.meta.max_msg_size) {
             session.device_max_msg = *m.header.meta.max_msg_size;
         }
@@ -757,15 +769,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
                 device_aborted = true;
                 outcome_text = "the device refused this server's credentials";
             } else {
-                std::vector<sent_command> unanswered;
-                std::erase_if(session.sent, [&](const sent_command& s) {
-                    if (!s.answered) {
-                        unanswered.push_back(s);
-                        return true;
-                    }
-                    return false;
-                });
-                requeue(unanswered);
+                requeue_unanswered();
             }
         }
         // Jobs whose every command is answered are finished.
@@ -821,15 +825,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
             reply.message.final = false;
         } else {
             // The device's package is complete: what it left unanswered will not be answered.
-            std::vector<sent_command> unanswered;
-            std::erase_if(session.sent, [&](const sent_command& s) {
-                if (!s.answered) {
-                    unanswered.push_back(s);
-                    return true;
-                }
-                return false;
-            });
-            requeue(unanswered);
+            requeue_unanswered();
             session.sent.clear();
             ends = !send_jobs(session, jobs, config_, reply.message, next_cmd_id, m.header.msg_id, now, touch);
         }

@@ -2,8 +2,6 @@
 
 #include <charconv>
 
-#include "mcprov/xml/document.hpp"
-#include "mcprov/xml/schema.hpp"
 #include "mcprov/xml/writer.hpp"
 
 namespace mcprov::mcs_mo {
@@ -129,18 +127,7 @@ result<std::string> to_document(const ue_configuration& c) {
     if (!text) {
         return text;
     }
-    auto doc = xml::parse(*text);
-    if (!doc) {
-        return std::move(doc).err();
-    }
-    auto schema = xml::load_embedded_schema(ue_configuration_schema);
-    if (!schema) {
-        return std::move(schema).err();
-    }
-    if (auto valid = (*schema)->validate(*doc); !valid) {
-        return std::move(valid).err();
-    }
-    return text;
+    return checked_against(std::move(text).value(), ue_configuration_schema);
 }
 
 } // namespace mcprov::mcs_mo

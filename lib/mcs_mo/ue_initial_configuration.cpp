@@ -19,6 +19,21 @@ std::string flag(bool b) {
 
 } // namespace
 
+result<std::string> checked_against(std::string document, std::string_view schema_path) {
+    auto doc = xml::parse(document);
+    if (!doc) {
+        return std::move(doc).err();
+    }
+    auto schema = xml::load_embedded_schema(schema_path);
+    if (!schema) {
+        return std::move(schema).err();
+    }
+    if (auto valid = (*schema)->validate(*doc); !valid) {
+        return std::move(valid).err();
+    }
+    return document;
+}
+
 std::vector<mo_leaf> to_mo_leaves(const ue_initial_configuration& c) {
     std::vector<mo_leaf> out{{"Name", "chr", c.name}};
     if (c.default_user) {
@@ -157,18 +172,7 @@ result<std::string> to_document(const ue_initial_configuration& c) {
     if (!text) {
         return text;
     }
-    auto doc = xml::parse(*text);
-    if (!doc) {
-        return std::move(doc).err();
-    }
-    auto schema = xml::load_embedded_schema(ue_initial_configuration_schema);
-    if (!schema) {
-        return std::move(schema).err();
-    }
-    if (auto valid = (*schema)->validate(*doc); !valid) {
-        return std::move(valid).err();
-    }
-    return text;
+    return checked_against(std::move(text).value(), ue_initial_configuration_schema);
 }
 
 } // namespace mcprov::mcs_mo

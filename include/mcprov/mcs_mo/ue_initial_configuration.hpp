@@ -60,6 +60,10 @@ std::vector<mo_leaf> to_mo_leaves(const ue_initial_configuration& c);
 // malformed leaf.
 support::result<ue_initial_configuration> from_mo_leaves(const std::map<std::string, std::string>& leaves);
 
+// Checks a document against one of the embedded schemas (schemas/<path>) and gives it back. Errors: not_well_formed,
+// schema_invalid.
+support::result<std::string> checked_against(std::string document, std::string_view schema_path);
+
 // The TS 24.484 document, checked against its schema (ue-init-config.xsd). Errors: schema_invalid naming the
 // violation, invalid_argument (a value XML cannot carry).
 support::result<std::string> to_document(const ue_initial_configuration& c);
