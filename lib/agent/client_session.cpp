@@ -167,6 +167,18 @@ result<std::optional<syncml::message>> client_session::answer(const syncml::mess
         }
         chal = std::move(next);
     }
+    // auth-MAC: the transport verified this message's MAC with the nonce the device gave last; each answer gives the
+    // server a fresh one, so that none of its MACs (nor a notification's digest) can be replayed. It is kept only when
+    // the answer is sent.
+    std::optional<std::string> fresh_server_nonce;
+    if (account->server.type == "HMAC") {
+        fresh_server_nonce = nonces_();
+        syncml::meta next;
+        next.type = std::string(syncml::auth_mac);
+        next.format = "b64";
+        next.next_nonce = support::base64_encode(*fresh_server_nonce);
+        chal = std::move(next);
+    }
 
     auto out = next_message();
     out.header.target = account->address;
@@ -224,6 +236,11 @@ result<std::optional<syncml::message>> client_session::answer(const syncml::mess
     unsigned long id = 0;
     for (auto& c : out.commands) {
         c.cmd_id = std::to_string(++id);
+    }
+    if (fresh_server_nonce) {
+        if (auto kept = keep_server_nonce(tree_, *account, *fresh_server_nonce); !kept) {
+            return std::move(kept).err();
+        }
     }
     return std::optional<syncml::message>(std::move(out));
 }

@@ -216,6 +216,10 @@ protected:
         auto inventory = json::parse(device.body()).as_object();
         EXPECT_EQ(inventory.at("dev_info").as_object().at("./DevDetail/FwV"), "1.0");
         EXPECT_EQ(inventory.at("jobs_pending"), 0);
+        const auto again = queue(handset, R"({"commands":[{"command":"get","target":"./DevInfo/DmV"}]})");
+        auto second = session("handset");
+        ASSERT_EQ(second.status, 0) << "a second session, with the nonces the first left both ways: " << second.err;
+        EXPECT_EQ(state(job(handset, again)), "done");
     }
 
     temp_dir dir_;
