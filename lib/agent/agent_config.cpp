@@ -95,7 +95,8 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
             auto& acc = ac.account;
             acc.server_id = a.string("", "server_id", "", true);
             if (!acc.server_id.empty() && (!access_control_list::parse("Get=" + acc.server_id) ||
-                                           acc.server_id.size() > 255 || acc.server_id == "*")) {
+                                           acc.server_id.size() > 255 ||
+                                           acc.server_id.find_first_of("+&=*") != std::string::npos)) {
                 a.fail_at("", "server_id", where + "server_id must be a server identifier (no '&', '+', '=' or '*')");
             }
             for (const auto& earlier : c.accounts) {

@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "../temp_dir.hpp"
+#include "mcprov/agent/device_agent.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::agent {
+namespace {
+
+TEST(agent_config, when_the_example_file_is_parsed_then_it_is_valid) {
+    auto text = support::read_file(MCPROV_SOURCE_DIR "/config/agent.example.toml");
+    ASSERT_TRUE(text);
+    testing::temp_dir dir;
+    auto replaced =
+        std::regex_replace(*text, std::regex("\"/(etc|var/lib)/mcprov/"), "\"" + dir.path().string() + "/");
+    const std::regex file_name("\"([^\"\n]+\\.(pem|crt|key))\"");
+    for (std::sregex_iterator it(replaced.begin(), replaced.end(), file_name), end; it != end; ++it) {
+        (void)support::write_file(std::filesystem::path((*it)[1].str()), "pem");
+    }
+    auto c = parse_agent_config(replaced, "agent.example.toml", dir.path());
+    ASSERT_TRUE(c) << c.err().message;
+    EXPECT_EQ(c->device_id(), "IMEI:493005100592800");
+    ASSERT_EQ(c->accounts.size(), 1u);
+    EXPECT_EQ(c->accounts[0].account.client.type, "DIGEST");
+    ASSERT_TRUE(c->push);
+    EXPECT_EQ(c->push->port, 9100);
+}
+
+TEST(agent_config, when_an_account_is_unusable_then_the_error_names_it) {
+    testing::temp_dir dir;
+    const std::string base = "[device]\nid = \"IMEI:1\"\n[store]\npath = \"a.db\"\n";
+    const std::string account = "[[account]]\nserver_id = \"s\"\nclient_secret = \"c\"\nserver_secret = \"d\"\n";
+    for (const auto& [extra, key] :
+         {std::pair{account + "address = \"http://dms.example.org/dm\"\n", "address"},
+          {account + "address = \"http://localhost.example.org/dm\"\n", "address"},
+          {account + "address = \"https://x/dm\"\nca = \"missing.pem\"\n", "ca"},
+          {account + "address = \"https://x/dm\"\n" + account + "address = \"https://y/dm\"\n", "server_id"},
+          {"[[account]]\nserver_id = \"a+b\"\nclient_secret = \"c\"\nserver_secret = \"d\"\naddress = \"https://x\"\n",
+           "server_id"},
+          {std::string(), "account"}}) {
+        auto c = parse_agent_config(base + extra, "agent.toml", dir.path());
+        ASSERT_FALSE(c) << extra;
+        EXPECT_NE(c.err().message.find(key), std::string::npos) << c.err().message;
+    }
+    auto loopback = parse_agent_config(base + account + "address = \"http://127.0.0.1:8445/dm\"\n", "a", dir.path());
+    EXPECT_TRUE(loopback) << loopback.err().message;
+}
+
+} // namespace
+} // namespace mcprov::agent

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "../temp_dir.hpp"
+#include "mcprov/dms/dms_config.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::dms {
+namespace {
+
+// The example file, with every file it names made to exist in a temp folder, and its [mc] table uncommented.
+std::string example_in(const std::filesystem::path& folder, bool with_mc) {
+    auto text = support::read_file(MCPROV_SOURCE_DIR "/config/dms.example.toml");
+    EXPECT_TRUE(text);
+    auto replaced =
+        std::regex_replace(text.value(), std::regex("\"/(etc|var/lib)/mcprov/"), "\"" + folder.string() + "/");
+    if (with_mc) {
+        // The lines of the commented-out [mc] table, up to the blank line that ends it.
+        const auto start = replaced.find("\n# [mc]");
+        const auto end = replaced.find("\n\n", start);
+        EXPECT_NE(start, std::string::npos);
+        auto table = replaced.substr(start, end - start);
+        table = std::regex_replace(table, std::regex("\n# "), "\n");
+        replaced = replaced.substr(0, start) + table + replaced.substr(end);
+    }
+    const std::regex file_name("\"([^\"\n]+\\.(pem|crt|key|pub))\"");
+    for (std::sregex_iterator it(replaced.begin(), replaced.end(), file_name), end; it != end; ++it) {
+        (void)support::write_file(std::filesystem::path((*it)[1].str()), "key");
+    }
+    return replaced;
+}
+
+TEST(dms_config, when_the_example_file_is_parsed_then_it_is_valid_and_shows_the_defaults) {
+    testing::temp_dir dir;
+    auto c = parse_dms_config(example_in(dir.path(), false), "dms.example.toml", dir.path());
+    ASSERT_TRUE(c) << c.err().message;
+    EXPECT_EQ(c->session.server_id, "dms.mcx-a.example.org");
+    EXPECT_EQ(c->session.scheme, auth_scheme::md5);
+    EXPECT_EQ(c->dm_path, "/dm");
+    EXPECT_FALSE(c->mc);
+}
+
+TEST(dms_config, when_the_examples_mc_table_is_uncommented_then_it_makes_valid_mc_documents) {
+    testing::temp_dir dir;
+    auto c = parse_dms_config(example_in(dir.path(), true), "dms.example.toml", dir.path());
+    ASSERT_TRUE(c) << c.err().message;
+    ASSERT_TRUE(c->mc);
+    EXPECT_EQ(c->mc->domain, "mcx-a.example.org");
+}
+
+TEST(dms_config, when_a_key_is_wrong_then_the_error_names_it) {
+    testing::temp_dir dir;
+    (void)support::write_file(dir.path() / "idms.pub", "key");
+    const std::string base = "[server]\nplain_http = true\n[store]\npath = \"dms.db\"\n[auth]\nissuer = \"i\"\n"
+                             "audience = \"a\"\npublic_key = \"idms.pub\"\n";
+    for (const auto& [extra, key] :
+         {std::pair{"[dm]\nserver_id = \"s\"\nauth = \"sha1\"\n", "dm.auth"},
+          {"[dm]\nserver_id = \"s\"\nauth = \"basic\"\n", "dm.auth"},
+          {"[dm]\nserver_id = \"s\"\nserver_uri = \"https://x/dm?a=b\"\n", "dm.server_uri"},
+          {"[dm]\nserver_id = \"s\"\nclient_certificates = \"required\"\n", "dm.client_certificates"},
+          {"[dm]\nserver_id = \"s\"\n[mc]\ndomain = \"d\"\n", "mc."},
+          {"[dm]\n", "dm.server_id"}}) {
+        auto c = parse_dms_config(base + extra, "dms.toml", dir.path());
+        ASSERT_FALSE(c) << extra;
+        EXPECT_NE(c.err().message.find(key), std::string::npos) << c.err().message;
+    }
+}
+
+} // namespace
+} // namespace mcprov::dms
