@@ -255,17 +255,12 @@ void client_session::fit(syncml::message& out) {
         return;
     }
     const auto budget = server_max_msg_ > 2048 ? static_cast<std::size_t>(server_max_msg_) - 1024 : 1024;
-    auto size_of = [](const syncml::message& m) {
-        auto text = syncml::encode_xml(m);
-        return text ? text->size() : SIZE_MAX / 4;
-    };
-    std::size_t used = size_of(syncml::message{out.header, {}, false});
+    const auto header_size = syncml::encode_xml(syncml::message{out.header, {}, false});
+    const std::size_t header = header_size ? header_size->size() : budget;
+    std::size_t used = header;
     std::size_t keep = 0;
     for (; keep < out.commands.size(); ++keep) {
-        syncml::message probe;
-        probe.header.session_id = probe.header.msg_id = probe.header.target = probe.header.source = "x";
-        probe.commands.push_back(out.commands[keep]);
-        const auto size = size_of(probe);
+        const auto size = syncml::encoded_size(out.commands[keep]);
         if (used + size > budget) {
             break;
         }
@@ -279,33 +274,24 @@ void client_session::fit(syncml::message& out) {
     // A Results too large for any message goes in chunks (OMA DM 1.2 clause 6.8): Size on the first, MoreData on all
     // but the last; the first fills what is left of this message.
     const auto& first = rest.front();
-    syncml::message alone;
-    alone.header.session_id = alone.header.msg_id = alone.header.target = alone.header.source = "x";
-    alone.commands.push_back(first);
-    const bool too_large_for_any = size_of(alone) + size_of(syncml::message{out.header, {}, false}) + 1024 > budget;
+    const bool too_large_for_any = syncml::encoded_size(first) + header + 1024 > budget;
     if (too_large_for_any && first.name == command_name::results && first.items.size() == 1 &&
         first.items.front().data && budget > used + 1024) {
         const auto whole = *first.items.front().data;
         auto shell = first;
         shell.items.front().data = std::string();
-        alone.commands = {shell};
-        const auto overhead = size_of(alone) + 256;
+        const auto overhead = syncml::encoded_size(shell) + 256;
         std::vector<command> chunks;
         for (std::size_t offset = 0, room = budget - used; offset < whole.size(); room = budget - 1024) {
             // XML escapes ('&' takes five bytes): a chunk is sized as it encodes.
-            auto end = std::min(whole.size(), offset + (room > overhead ? room - overhead : 64));
+            auto end = syncml::chunk_end(whole, offset, room > overhead ? room - overhead : 64);
             while (end > offset + 64) {
-                while (end > offset + 1 && end < whole.size() &&
-                       (static_cast<unsigned char>(whole[end]) & 0xC0) == 0x80) {
-                    --end;
-                }
                 auto probe = shell;
                 probe.items.front().data = whole.substr(offset, end - offset);
-                alone.commands = {probe};
-                if (size_of(alone) + 256 <= room) {
+                if (syncml::encoded_size(probe) + 256 <= room) {
                     break;
                 }
-                end = offset + (end - offset) * 3 / 4;
+                end = syncml::chunk_end(whole, offset, (end - offset) * 3 / 4);
             }
             auto chunk = shell;
             auto& item = chunk.items.front();

@@ -1,12 +1,10 @@
 #include "mcprov/agent/firmware_update.hpp"
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 
 #include <boost/beast/http.hpp>
-#include <openssl/evp.h>
 
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
 
@@ -28,19 +26,6 @@ constexpr unsigned server_unavailable = 412;
 constexpr unsigned server_error = 500;
 constexpr unsigned out_of_memory = 501;
 } // namespace result_code
-
-std::string sha256_hex(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int n = 0;
-    EVP_Digest(data.data(), data.size(), md.data(), &n, EVP_sha256(), nullptr);
-    std::string out;
-    char two[3];
-    for (unsigned i = 0; i < n; ++i) {
-        std::snprintf(two, sizeof two, "%02x", md[i]);
-        out += two;
-    }
-    return out;
-}
 
 std::string leaf(const management_tree& tree, const std::string& uri) {
     auto v = tree.value(uri);
@@ -167,7 +152,7 @@ syncml::command carry_out_firmware_operation(management_tree& tree, const firmwa
             return report(result_code::server_error);
         }
         const auto& expected = op.digest;
-        if (expected.empty() || sha256_hex(res->body()) != expected) {
+        if (expected.empty() || support::hex_encode(support::sha256(res->body())) != expected) {
             set_state(tree, op.node, fumo_state::download_failed);
             return report(expected.empty() ? result_code::failed_validation : result_code::corrupted_package);
         }

@@ -1,6 +1,5 @@
 #include "mcprov/agent/user_interaction.hpp"
 
-#include <cctype>
 #include <istream>
 #include <ostream>
 #include <sstream>
@@ -12,20 +11,6 @@ namespace {
 
 using support::errc;
 using support::make_error;
-
-std::string percent_decoded(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i] == '+' ? ' ' : text[i];
-        }
-    }
-    return out;
-}
 
 // The choices a default response names ("2" or "1-3"), those in range.
 std::vector<std::string> default_choices(const user_prompt& p) {
@@ -137,7 +122,9 @@ std::map<std::string, std::string> parse_alert_options(std::string_view text) {
         const auto pair = text.substr(0, amp);
         const auto eq = pair.find('=');
         if (eq != std::string_view::npos && eq > 0) {
-            out[percent_decoded(pair.substr(0, eq))] = percent_decoded(pair.substr(eq + 1));
+            const auto name = pair.substr(0, eq), value = pair.substr(eq + 1);
+            out[support::percent_decode(name).value_or(std::string(name))] =
+                support::percent_decode(value).value_or(std::string(value));
         }
         text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
     }

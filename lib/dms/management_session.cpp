@@ -17,7 +17,9 @@ using support::errc;
 using support::make_error;
 using support::result;
 using syncml::command;
+using syncml::chunk_end;
 using syncml::command_name;
+using syncml::encoded_size;
 using syncml::header_status;
 using syncml::status_for;
 namespace json = boost::json;
@@ -142,16 +144,6 @@ std::optional<session_state> decode_session(std::string_view text) {
     return s;
 }
 
-std::string hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
-
 bool is_success(unsigned status) {
     return status >= 200 && status < 300;
 }
@@ -181,27 +173,6 @@ command to_command(const job_command& jc) {
     i.data = jc.data;
     c.items.push_back(std::move(i));
     return c;
-}
-
-// What a command adds to a message, encoded as XML (WBXML is smaller): what decides whether it fits.
-std::size_t encoded_size(const command& c) {
-    syncml::message probe;
-    probe.header.session_id = "1";
-    probe.header.msg_id = "1";
-    probe.header.target = "t";
-    probe.header.source = "s";
-    probe.commands.push_back(c);
-    auto text = syncml::encode_xml(probe);
-    return text ? text->size() : std::numeric_limits<std::size_t>::max() / 2;
-}
-
-// The end of a chunk of at most `budget` bytes from `offset`, not inside a UTF-8 sequence.
-std::size_t chunk_end(std::string_view data, std::size_t offset, std::size_t budget) {
-    auto end = std::min(data.size(), offset + std::max<std::size_t>(budget, 1));
-    while (end > offset + 1 && end < data.size() && (static_cast<unsigned char>(data[end]) & 0xC0) == 0x80) {
-        --end;
-    }
-    return end;
 }
 
 // Room left for commands in a message to a device that takes max_msg bytes: its header, credentials and the
@@ -574,7 +545,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
                 requeue(state->sent);
             }
             session.session_id = m.header.session_id;
-            session.key = hex(nonces_());
+            session.key = support::hex_encode(nonces_());
             session.started = now;
         }
         session.last_msg_id = *msg_id;

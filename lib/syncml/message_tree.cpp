@@ -422,4 +422,20 @@ node tree_from_message(const message& m) {
 }
 
 } // namespace detail
+std::size_t encoded_size(const command& c) {
+    message probe;
+    probe.header.session_id = probe.header.msg_id = probe.header.target = probe.header.source = "1";
+    probe.commands.push_back(c);
+    auto text = encode_xml(probe);
+    return text ? text->size() : SIZE_MAX / 4;
+}
+
+std::size_t chunk_end(std::string_view data, std::size_t offset, std::size_t budget) {
+    auto end = std::min(data.size(), offset + std::max<std::size_t>(budget, 1));
+    while (end > offset + 1 && end < data.size() && (static_cast<unsigned char>(data[end]) & 0xC0) == 0x80) {
+        --end;
+    }
+    return end;
+}
+
 } // namespace mcprov::syncml

@@ -63,7 +63,7 @@ struct job {
     bool atomic = false;
     std::vector<job_command> commands{};
     job_state state = job_state::queued;
-    std::vector<command_outcome> outcomes{}; // one per command, once sent; for an atomic job, the Atomic's first
+    std::vector<command_outcome> outcomes{}; // one per command, once sent
     unsigned atomic_status = 0;              // atomic: the Atomic's own status
     std::string session_id{};                // the session that carried it out
     std::chrono::system_clock::time_point created{};

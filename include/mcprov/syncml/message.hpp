@@ -108,6 +108,13 @@ struct message {
 command status_for(const message& to, const command& c, unsigned code);
 command header_status(const message& to, unsigned code);
 
+// The bytes a command takes in a message, encoded as XML with a minimal header (WBXML is smaller): what decides whether
+// it fits a peer's MaxMsgSize. Room is left for the header the message really has.
+std::size_t encoded_size(const command& c);
+// Where a chunk of a large object (OMA DM 1.2 clause 6.8) of at most `budget` bytes from `offset` ends: never inside a
+// UTF-8 sequence, at least one byte on.
+std::size_t chunk_end(std::string_view data, std::size_t offset, std::size_t budget);
+
 // What a decoder accepts from outside.
 struct decode_limits {
     std::size_t max_bytes = 1024 * 1024;
