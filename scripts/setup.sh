@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libwbxml2-dev
   openssl curl wrk nginx-light bc sqlite3
   postgresql
+  pcscd libpcsclite-dev vsmartcard-vpcd osmo-hlr libosmo-gsup-client-dev libosmocore-dev libosmocore-utils
 )
 
 missing=()
