@@ -18,5 +18,6 @@ command add_kmc_command(CLI::App& parent);
 command add_lookup_command(CLI::App& parent);
 command add_dms_command(CLI::App& parent);
 command add_agent_command(CLI::App& parent);
+command add_card_command(CLI::App& parent);
 
 } // namespace mcprov::app

@@ -230,97 +230,83 @@ response_apdu uicc::select(const command_apdu& c) {
     return with_data(fcp(*found), c);
 }
 
-response_apdu uicc::read_binary(const command_apdu& c) {
-    std::optional<int> ef = current_.ef;
-    std::size_t offset = (static_cast<std::size_t>(c.p1) << 8) | c.p2;
-    if (c.p1 & 0x80) {
-        ef = ef_for(c.p1 & 0x1f);
-        if (!ef)
-            return status_only(sw::file_not_found);
-        offset = c.p2;
+// The EF a READ or UPDATE addresses (the current one, or one by SFI), checked for its structure and its access
+// condition; it becomes the current EF. Binary commands carry the SFI in P1 (b8 set) and the offset in P1-P2,
+// record commands the SFI in P2's upper five bits.
+uicc::target uicc::addressed_ef(const command_apdu& c, file_kind kind, bool for_update) {
+    target t{.ef = current_.ef.value_or(-1), .offset = 0, .refusal = 0};
+    std::uint8_t sfi = 0;
+    if (kind == file_kind::transparent) {
+        t.offset = (static_cast<std::size_t>(c.p1) << 8) | c.p2;
+        if (c.p1 & 0x80) {
+            sfi = c.p1 & 0x1f;
+            t.offset = c.p2;
+        }
+    } else {
+        if ((c.p2 & 0x07) != 0x04)
+            return {.ef = -1, .offset = 0, .refusal = sw::wrong_p1p2};
+        sfi = static_cast<std::uint8_t>(c.p2 >> 3);
     }
-    if (!ef)
-        return status_only(sw::no_current_ef);
-    auto& f = image_.files[static_cast<std::size_t>(*ef)];
-    if (f.kind != file_kind::transparent)
-        return status_only(sw::incompatible_file);
-    if (!allowed(f.read))
-        return status_only(sw::security_not_satisfied);
-    current_.ef = *ef;
-    if (offset > f.data.size())
+    if (sfi != 0) {
+        const auto found = ef_for(sfi);
+        if (!found)
+            return {.ef = -1, .offset = 0, .refusal = sw::file_not_found};
+        t.ef = *found;
+    }
+    if (t.ef < 0)
+        return {.ef = -1, .offset = 0, .refusal = sw::no_current_ef};
+    const auto& f = image_.files[static_cast<std::size_t>(t.ef)];
+    if (f.kind != kind)
+        return {.ef = -1, .offset = 0, .refusal = sw::incompatible_file};
+    if (!allowed(for_update ? f.update : f.read))
+        return {.ef = -1, .offset = 0, .refusal = sw::security_not_satisfied};
+    current_.ef = t.ef;
+    return t;
+}
+
+response_apdu uicc::read_binary(const command_apdu& c) {
+    const auto t = addressed_ef(c, file_kind::transparent, false);
+    if (t.refusal)
+        return status_only(t.refusal);
+    const auto& f = image_.files[static_cast<std::size_t>(t.ef)];
+    if (t.offset > f.data.size())
         return status_only(sw::wrong_p1p2_offset);
     const std::size_t wanted = c.le.value_or(256);
-    const std::string chunk = f.data.substr(offset, wanted);
+    const std::string chunk = f.data.substr(t.offset, wanted);
     if (chunk.size() < wanted && !(c.le == 256 && chunk.size() > 0))
         return {.data = chunk, .sw = sw::end_of_file};
     return {.data = chunk, .sw = sw::ok};
 }
 
 response_apdu uicc::update_binary(const command_apdu& c) {
-    std::optional<int> ef = current_.ef;
-    std::size_t offset = (static_cast<std::size_t>(c.p1) << 8) | c.p2;
-    if (c.p1 & 0x80) {
-        ef = ef_for(c.p1 & 0x1f);
-        if (!ef)
-            return status_only(sw::file_not_found);
-        offset = c.p2;
-    }
-    if (!ef)
-        return status_only(sw::no_current_ef);
-    auto& f = image_.files[static_cast<std::size_t>(*ef)];
-    if (f.kind != file_kind::transparent)
-        return status_only(sw::incompatible_file);
-    if (!allowed(f.update))
-        return status_only(sw::security_not_satisfied);
-    current_.ef = *ef;
-    if (offset > f.data.size())
+    const auto t = addressed_ef(c, file_kind::transparent, true);
+    if (t.refusal)
+        return status_only(t.refusal);
+    auto& f = image_.files[static_cast<std::size_t>(t.ef)];
+    if (t.offset > f.data.size())
         return status_only(sw::wrong_p1p2_offset);
-    if (c.data.empty() || offset + c.data.size() > f.data.size())
+    if (c.data.empty() || t.offset + c.data.size() > f.data.size())
         return status_only(sw::wrong_length);
-    f.data.replace(offset, c.data.size(), c.data);
+    f.data.replace(t.offset, c.data.size(), c.data);
     changed_ = true;
     return status_only(sw::ok);
 }
 
 response_apdu uicc::read_record(const command_apdu& c) {
-    if ((c.p2 & 0x07) != 0x04)
-        return status_only(sw::wrong_p1p2);
-    std::optional<int> ef = current_.ef;
-    if (c.p2 >> 3) {
-        ef = ef_for(static_cast<std::uint8_t>(c.p2 >> 3));
-        if (!ef)
-            return status_only(sw::file_not_found);
-    }
-    if (!ef)
-        return status_only(sw::no_current_ef);
-    auto& f = image_.files[static_cast<std::size_t>(*ef)];
-    if (f.kind != file_kind::linear_fixed)
-        return status_only(sw::incompatible_file);
-    if (!allowed(f.read))
-        return status_only(sw::security_not_satisfied);
-    current_.ef = *ef;
+    const auto t = addressed_ef(c, file_kind::linear_fixed, false);
+    if (t.refusal)
+        return status_only(t.refusal);
+    const auto& f = image_.files[static_cast<std::size_t>(t.ef)];
     if (c.p1 == 0 || c.p1 > f.records.size())
         return status_only(sw::record_not_found);
     return with_data(f.records[c.p1 - 1u], c);
 }
 
 response_apdu uicc::update_record(const command_apdu& c) {
-    if ((c.p2 & 0x07) != 0x04)
-        return status_only(sw::wrong_p1p2);
-    std::optional<int> ef = current_.ef;
-    if (c.p2 >> 3) {
-        ef = ef_for(static_cast<std::uint8_t>(c.p2 >> 3));
-        if (!ef)
-            return status_only(sw::file_not_found);
-    }
-    if (!ef)
-        return status_only(sw::no_current_ef);
-    auto& f = image_.files[static_cast<std::size_t>(*ef)];
-    if (f.kind != file_kind::linear_fixed)
-        return status_only(sw::incompatible_file);
-    if (!allowed(f.update))
-        return status_only(sw::security_not_satisfied);
-    current_.ef = *ef;
+    const auto t = addressed_ef(c, file_kind::linear_fixed, true);
+    if (t.refusal)
+        return status_only(t.refusal);
+    auto& f = image_.files[static_cast<std::size_t>(t.ef)];
     if (c.p1 == 0 || c.p1 > f.records.size())
         return status_only(sw::record_not_found);
     if (c.data.size() != f.record_size)

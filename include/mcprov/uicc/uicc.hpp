@@ -45,6 +45,12 @@ private:
     iso7816::response_apdu get_response(const iso7816::command_apdu& c);
     iso7816::response_apdu status(const iso7816::command_apdu& c);
 
+    struct target {
+        int ef = -1;
+        std::size_t offset = 0;
+        std::uint16_t refusal = 0; // the status word when the EF cannot be used
+    };
+    target addressed_ef(const iso7816::command_apdu& c, file_kind kind, bool for_update);
     iso7816::response_apdu with_data(std::string data, const iso7816::command_apdu& c);
     std::optional<int> mf() const;
     std::optional<int> child(int parent, std::string_view fid) const;
