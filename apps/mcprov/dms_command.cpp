@@ -62,11 +62,21 @@ int run_server(const dms_options& options) {
         std::cerr << "mcprov dms: " << push_client.err().message << "\n";
         return 1;
     }
+    std::shared_ptr<gsup::hlr_client> hlr;
+    if (config->hlr) {
+        auto made = gsup::create_gsup_hlr_client(*config->hlr);
+        if (!made) {
+            std::cerr << "mcprov dms: " << made.err().message << "\n";
+            return 1;
+        }
+        hlr = std::move(made).value();
+        log->info("switch-on authentication with the HLR at {}:{} (GSUP)", config->hlr->host, config->hlr->port);
+    }
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
                                  config->mc, config->client_certificates,
                                  config->mc_ue},
-        std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value());
+        std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value(), hlr);
     auto server = http::create_server(config->server, handler);
     if (!server) {
         std::cerr << "mcprov dms: " << server.err().message << "\n";

@@ -490,39 +490,105 @@ management_tree management_tree::clone() const {
     return std::move(from_json(text, limits_).value());
 }
 
-std::string management_tree::to_json() const {
-    std::function<json::object(const node&)> write = [&](const node& n) {
-        json::object o{{"name", n.name}, {"acl", n.acl.to_string()}};
-        if (n.interior) {
-            o["type"] = n.type;
-            json::array children;
-            for (const auto& c : n.children) {
-                children.push_back(write(*c));
+json::object management_tree::write_node(const node& n) {
+    json::object o{{"name", n.name}, {"acl", n.acl.to_string()}};
+    if (n.interior) {
+        o["type"] = n.type;
+        json::array children;
+        for (const auto& c : n.children) {
+            children.push_back(write_node(*c));
+        }
+        o["children"] = std::move(children);
+    } else {
+        o["format"] = n.value.format;
+        o["mime"] = n.value.type;
+        o["data"] = support::base64_encode(n.value.data); // any bytes: a bin leaf, a server's chr
+    }
+    if (!n.title.empty()) {
+        o["title"] = n.title;
+    }
+    if (n.permanent) {
+        o["permanent"] = true;
+    }
+    if (n.access) {
+        json::array allowed;
+        for (auto c : all_commands) {
+            if ((*n.access)[static_cast<std::size_t>(c)]) {
+                allowed.emplace_back(agent::to_string(c));
             }
-            o["children"] = std::move(children);
-        } else {
-            o["format"] = n.value.format;
-            o["mime"] = n.value.type;
-            o["data"] = support::base64_encode(n.value.data); // any bytes: a bin leaf, a server's chr
         }
-        if (!n.title.empty()) {
-            o["title"] = n.title;
-        }
-        if (n.permanent) {
-            o["permanent"] = true;
-        }
-        if (n.access) {
-            json::array allowed;
+        o["access"] = std::move(allowed);
+    }
+    return o;
+}
+
+// Reads `o` into `n` (its name is the caller's), counting the nodes read into `nodes`.
+result<void> management_tree::read_node(const json::object& o, node& n, unsigned depth, const tree_limits& limits,
+                                        std::size_t& nodes) {
+    if (++nodes > limits.max_nodes || depth > limits.max_depth) {
+        return make_error(errc::invalid_argument, "a stored management tree over the tree's limits");
+    }
+    auto text_of = [](const json::object& obj, std::string_view k) {
+        const auto* f = obj.if_contains(k);
+        return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    auto acl = access_control_list::parse(text_of(o, "acl"));
+    if (!acl) {
+        return make_error(errc::invalid_argument, "a stored node's ACL: " + acl.err().message);
+    }
+    n.acl = std::move(acl).value();
+    n.title = text_of(o, "title");
+    const auto* permanent = o.if_contains("permanent");
+    n.permanent = permanent && permanent->is_bool() && permanent->as_bool();
+    if (const auto* access = o.if_contains("access"); access && access->is_array()) {
+        std::array<bool, 5> allowed{};
+        for (const auto& a : access->as_array()) {
             for (auto c : all_commands) {
-                if ((*n.access)[static_cast<std::size_t>(c)]) {
-                    allowed.emplace_back(agent::to_string(c));
+                if (a.is_string() && a.as_string() == agent::to_string(c)) {
+                    allowed[static_cast<std::size_t>(c)] = true;
                 }
             }
-            o["access"] = std::move(allowed);
         }
-        return o;
-    };
-    return json::serialize(json::object{{"version", 1}, {"root", write(*root_)}});
+        n.access = allowed;
+    }
+    const auto* children = o.if_contains("children");
+    if (!children) {
+        n.interior = false;
+        auto data = support::base64_decode(text_of(o, "data"));
+        if (!data) {
+            return make_error(errc::invalid_argument, "a stored leaf's value is not base64");
+        }
+        n.value = {text_of(o, "format"), text_of(o, "mime"), std::move(data).value()};
+        if (check_value(n.value, limits) != 0 && n.value.format != "node") {
+            return make_error(errc::invalid_argument, "a stored leaf's value does not match its format");
+        }
+        return {};
+    }
+    n.interior = true;
+    n.type = text_of(o, "type");
+    if (!children->is_array()) {
+        return make_error(errc::invalid_argument, "a stored node's children are not a list");
+    }
+    for (const auto& c : children->as_array()) {
+        if (!c.is_object()) {
+            return make_error(errc::invalid_argument, "a stored node is not an object");
+        }
+        auto child = std::make_unique<node>();
+        child->name = text_of(c.as_object(), "name");
+        child->parent = &n;
+        if (child->name.empty() || child->name.find('/') != std::string::npos) {
+            return make_error(errc::invalid_argument, "a stored node without a proper name");
+        }
+        if (auto r = read_node(c.as_object(), *child, depth + 1, limits, nodes); !r) {
+            return r;
+        }
+        n.children.push_back(std::move(child));
+    }
+    return {};
+}
+
+std::string management_tree::to_json() const {
+    return json::serialize(json::object{{"version", 1}, {"root", write_node(*root_)}});
 }
 
 result<management_tree> management_tree::from_json(std::string_view text, tree_limits limits) {
@@ -534,75 +600,85 @@ result<management_tree> management_tree::from_json(std::string_view text, tree_l
     }
     management_tree tree(limits);
     std::size_t nodes = 0;
-    auto text_of = [](const json::object& o, std::string_view k) {
-        const auto* f = o.if_contains(k);
-        return f && f->is_string() ? std::string(f->as_string()) : std::string();
-    };
-    std::function<result<void>(const json::object&, node&, unsigned)> read =
-        [&](const json::object& o, node& n, unsigned depth) -> result<void> {
-        if (++nodes > limits.max_nodes || depth > limits.max_depth) {
-            return make_error(errc::invalid_argument, "a stored management tree over the tree's limits");
-        }
-        auto acl = access_control_list::parse(text_of(o, "acl"));
-        if (!acl) {
-            return make_error(errc::invalid_argument, "a stored node's ACL: " + acl.err().message);
-        }
-        n.acl = std::move(acl).value();
-        n.title = text_of(o, "title");
-        const auto* permanent = o.if_contains("permanent");
-        n.permanent = permanent && permanent->is_bool() && permanent->as_bool();
-        if (const auto* access = o.if_contains("access"); access && access->is_array()) {
-            std::array<bool, 5> allowed{};
-            for (const auto& a : access->as_array()) {
-                for (auto c : all_commands) {
-                    if (a.is_string() && a.as_string() == agent::to_string(c)) {
-                        allowed[static_cast<std::size_t>(c)] = true;
-                    }
-                }
-            }
-            n.access = allowed;
-        }
-        const auto* children = o.if_contains("children");
-        if (!children) {
-            n.interior = false;
-            auto data = support::base64_decode(text_of(o, "data"));
-            if (!data) {
-                return make_error(errc::invalid_argument, "a stored leaf's value is not base64");
-            }
-            n.value = {text_of(o, "format"), text_of(o, "mime"), std::move(data).value()};
-            if (check_value(n.value, limits) != 0 && n.value.format != "node") {
-                return make_error(errc::invalid_argument, "a stored leaf's value does not match its format");
-            }
-            return {};
-        }
-        n.interior = true;
-        n.type = text_of(o, "type");
-        if (!children->is_array()) {
-            return make_error(errc::invalid_argument, "a stored node's children are not a list");
-        }
-        for (const auto& c : children->as_array()) {
-            if (!c.is_object()) {
-                return make_error(errc::invalid_argument, "a stored node is not an object");
-            }
-            auto child = std::make_unique<node>();
-            child->name = text_of(c.as_object(), "name");
-            child->parent = &n;
-            if (child->name.empty() || child->name.find('/') != std::string::npos) {
-                return make_error(errc::invalid_argument, "a stored node without a proper name");
-            }
-            if (auto r = read(c.as_object(), *child, depth + 1); !r) {
-                return r;
-            }
-            n.children.push_back(std::move(child));
-        }
-        return {};
-    };
-    if (auto r = read(root->as_object(), *tree.root_, 0); !r) {
+    if (auto r = read_node(root->as_object(), *tree.root_, 0, limits, nodes); !r) {
         return std::move(r).err();
     }
     tree.root_->name = ".";
     tree.nodes_ = nodes;
     return tree;
+}
+
+std::size_t management_tree::count(const node& n) {
+    std::size_t total = 1;
+    for (const auto& c : n.children) {
+        total += count(*c);
+    }
+    return total;
+}
+
+std::optional<std::string> management_tree::subtree_json(std::string_view uri) const {
+    const auto at = locate(uri);
+    const node* n = at.uri.property ? nullptr : at.found();
+    if (!n || n == root_.get()) {
+        return std::nullopt;
+    }
+    return json::serialize(write_node(*n));
+}
+
+result<void> management_tree::put_subtree(std::string_view uri, std::string_view subtree) {
+    const auto at = locate(uri);
+    if (at.uri.status != dm_status::ok || at.uri.property || at.uri.segments.empty()) {
+        return make_error(errc::invalid_argument, "'" + std::string(uri) + "' is not a node's URI");
+    }
+    boost::system::error_code ec;
+    const auto v = json::parse(subtree, ec);
+    if (ec || !v.is_object()) {
+        return make_error(errc::invalid_argument, "not a stored subtree");
+    }
+    auto fresh = std::make_unique<node>();
+    std::size_t nodes = 0;
+    if (auto r = read_node(v.as_object(), *fresh, static_cast<unsigned>(at.uri.segments.size()), limits_, nodes);
+        !r) {
+        return r;
+    }
+    node* existing = at.found();
+    const std::size_t replaced = existing ? count(*existing) : 0;
+    if (nodes_ - replaced + nodes + at.uri.segments.size() > limits_.max_nodes) {
+        return make_error(errc::too_large, "the tree would exceed its node limit");
+    }
+    if (!existing && !at.deepest->interior) {
+        return make_error(errc::invalid_argument, "a leaf stands in the way of " + std::string(uri));
+    }
+    node* parent = existing ? existing->parent : make_interiors(at, at.uri.segments.size() - 1);
+    fresh->name = std::string(at.uri.segments.back());
+    fresh->parent = parent;
+    for (auto& c : parent->children) {
+        if (c.get() == existing) {
+            c = std::move(fresh);
+            nodes_ = nodes_ - replaced + nodes;
+            return {};
+        }
+    }
+    parent->children.push_back(std::move(fresh));
+    nodes_ += nodes;
+    return {};
+}
+
+result<void> management_tree::erase(std::string_view uri) {
+    const auto at = locate(uri);
+    node* n = at.uri.property ? nullptr : at.found();
+    if (!n || n == root_.get()) {
+        return make_error(errc::not_found, "no node " + std::string(uri));
+    }
+    auto& siblings = n->parent->children;
+    for (auto it = siblings.begin(); it != siblings.end(); ++it) {
+        if (it->get() == n) {
+            nodes_ -= count(*n);
+            siblings.erase(it);
+            break;
+        }
+    }
+    return {};
 }
 
 } // namespace mcprov::agent

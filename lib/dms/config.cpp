@@ -19,7 +19,8 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     }
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "log"});
+    r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "hlr", "log"});
+    r.only_keys("hlr", {"gsup", "unit_name", "timeout_ms"});
     r.only_keys("mc", {"domain", "name", "hplmn", "idms_auth_endpoint", "idms_token_endpoint", "http_proxy", "gms",
                        "cms", "kms", "gms_uri", "group_creation_xui", "gms_xcap_root_uri", "cms_xcap_root_uri",
                        "tls_mutual_authentication", "integrity_protection", "confidentiality_protection",
@@ -48,6 +49,15 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     c.dm_path = r.string("dm", "path", c.dm_path);
     if (c.dm_path.empty() || c.dm_path.front() != '/' || c.dm_path.find_first_of("?#{}*") != std::string::npos) {
         r.fail_at("dm", "path", "dm.path must be a path like /dm");
+    }
+    if (const auto gsup = r.string("hlr", "gsup", ""); !gsup.empty()) {
+        gsup::hlr_address hlr;
+        if (!support::split_listen(gsup, hlr.host, hlr.port)) {
+            r.fail_at("hlr", "gsup", "hlr.gsup must be the HLR's GSUP address, HOST:PORT (osmo-hlr: 127.0.0.1:4222)");
+        }
+        hlr.unit_name = r.string("hlr", "unit_name", "mcprov-dms");
+        hlr.timeout = std::chrono::milliseconds(r.integer("hlr", "timeout_ms", 5000, 100, 60000));
+        c.hlr = hlr;
     }
     const auto scheme = r.string("dm", "auth", "md5");
     if (scheme == "md5") {

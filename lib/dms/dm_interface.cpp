@@ -192,10 +192,10 @@ json::value device_json(std::string_view device, const device_inventory& invento
 dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::document_store> documents,
                            std::shared_ptr<support::clock> clock,
                            std::shared_ptr<const identity::access_token_verifier> verifier,
-                           std::shared_ptr<http::client> push_client)
+                           std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr)
     : config_(std::move(config)), documents_(documents), clock_(clock), session_(config_.session, documents, clock),
       registry_(documents), jobs_(documents), notifier_(config_.session.server_id, documents, std::move(push_client)),
-      pipeline_(std::make_shared<http::pipeline>("dms")) {
+      switch_on_(documents, std::move(hlr), clock), pipeline_(std::make_shared<http::pipeline>("dms")) {
     using bhttp::verb;
     auto bearer =
         http::bearer_authentication([verifier = std::move(verifier)](std::string_view text) -> result<http::caller> {
@@ -238,6 +238,17 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
     add_admin("notify", verb::post, "/dms/v1/devices/{device}/notify", &dm_interface::notify, max_admin_body);
     add_admin("mc-configuration", verb::post, "/dms/v1/devices/{device}/mc-configuration",
               &dm_interface::provision_mc, max_admin_body);
+    add_admin("cards", verb::get, "/dms/v1/devices/{device}/cards", &dm_interface::list_cards);
+    pipeline_->add({.name = "switch-on",
+                    .methods = {verb::post},
+                    .path = "/dms/v1/switch-on",
+                    .handle = [this](http::call& c) { return begin_switch_on(c); },
+                    .max_body_bytes = 1024});
+    pipeline_->add({.name = "switch-on-answer",
+                    .methods = {verb::post},
+                    .path = "/dms/v1/switch-on/{attempt}",
+                    .handle = [this](http::call& c) { return answer_switch_on(c); },
+                    .max_body_bytes = 1024});
     pipeline_->add({.name = "stats",
                     .methods = {verb::get},
                     .path = "/stats",
@@ -373,6 +384,92 @@ result<http::response> dm_interface::show_device(http::call& c) {
         return !inventory ? std::move(inventory).err() : std::move(jobs).err();
     }
     return http::json_response(device_json(device, *inventory, *jobs), c.req.version());
+}
+
+json::value cards_json(std::string_view device, const std::vector<card_pairing>& pairings) {
+    json::array cards;
+    for (const auto& p : pairings) {
+        cards.push_back(json::object{
+            {"time", support::format_utc(p.time)}, {"imei", p.imei}, {"imsi", p.imsi}, {"iccid", p.iccid}});
+    }
+    return json::object{{"device", device}, {"cards", std::move(cards)}};
+}
+
+namespace {
+
+json::value challenge_json(const switch_on_authentication::challenge& ch) {
+    return json::object{{"attempt", ch.attempt},
+                        {"rand", support::hex_encode(ch.rand)},
+                        {"autn", support::hex_encode(ch.autn)}};
+}
+
+} // namespace
+
+result<http::response> dm_interface::begin_switch_on(http::call& c) {
+    auto body = json_body(c.req);
+    if (!body) {
+        return std::move(body).err();
+    }
+    if (!body->is_object()) {
+        return make_error(errc::invalid_argument, "a switch-on is a JSON object with imei, imsi and iccid");
+    }
+    const auto& o = body->as_object();
+    auto ch = switch_on_.begin(text_member(o, "imei"), text_member(o, "imsi"), text_member(o, "iccid"));
+    if (!ch) {
+        return std::move(ch).err();
+    }
+    return http::json_response(challenge_json(*ch), c.req.version());
+}
+
+result<http::response> dm_interface::answer_switch_on(http::call& c) {
+    const auto attempt = support::percent_decode(c.params.get("attempt")).value_or("");
+    auto body = json_body(c.req);
+    if (!body) {
+        return std::move(body).err();
+    }
+    if (!body->is_object()) {
+        return make_error(errc::invalid_argument, "an answer is a JSON object with res or auts");
+    }
+    const auto& o = body->as_object();
+    std::optional<std::string> res, auts;
+    for (auto [key, out] : {std::pair{"res", &res}, std::pair{"auts", &auts}}) {
+        if (!o.contains(key)) {
+            continue;
+        }
+        *out = support::hex_decode(text_member(o, key));
+        if (!*out) {
+            return make_error(errc::invalid_argument, std::string(key) + " must be hex octets");
+        }
+    }
+    if ((res && (res->size() < 4 || res->size() > 16)) || (auts && auts->size() != aka::auts_size)) {
+        return make_error(errc::invalid_argument, "res is 4 to 16 octets and auts 14, in hex");
+    }
+    auto answered = switch_on_.answer(attempt, res, auts);
+    if (!answered) {
+        return std::move(answered).err();
+    }
+    if (const auto* next = std::get_if<switch_on_authentication::challenge>(&*answered)) {
+        return http::json_response(challenge_json(*next), c.req.version());
+    }
+    const auto& p = std::get<card_pairing>(*answered);
+    return http::json_response(json::object{{"authenticated", true},
+                                            {"imei", p.imei},
+                                            {"imsi", p.imsi},
+                                            {"iccid", p.iccid},
+                                            {"time", support::format_utc(p.time)}},
+                               c.req.version());
+}
+
+result<http::response> dm_interface::list_cards(http::call& c) {
+    const auto device = support::percent_decode(c.params.get("device")).value_or("");
+    if (!device.starts_with("IMEI:")) {
+        return make_error(errc::not_found, "cards are known by IMEI: the device must be IMEI:<15 digits>");
+    }
+    auto pairings = pairings_of_device(*documents_, device.substr(5));
+    if (!pairings) {
+        return std::move(pairings).err();
+    }
+    return http::json_response(cards_json(device, *pairings), c.req.version());
 }
 
 result<http::response> dm_interface::queue_for_device(http::call& c) {

@@ -137,6 +137,7 @@ private:
         m.next_nonce = optional_text(*e, "NextNonce");
         m.max_msg_size = number(*e, "MaxMsgSize");
         m.max_obj_size = number(*e, "MaxObjSize");
+        m.emi = optional_text(*e, "EMI");
         return m;
     }
 
@@ -272,6 +273,7 @@ private:
         add(n, "NextNonce", m.next_nonce);
         add(n, "MaxMsgSize", m.max_msg_size);
         add(n, "MaxObjSize", m.max_obj_size);
+        add(n, "EMI", m.emi);
         parent.children.push_back(std::move(n));
     }
 

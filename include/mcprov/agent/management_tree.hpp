@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "mcprov/agent/access_control_list.hpp"
 #include "mcprov/support/result.hpp"
 
@@ -99,9 +101,22 @@ public:
     std::string to_json() const;
     static support::result<management_tree> from_json(std::string_view text, tree_limits limits = {});
 
+    // One node and everything below it, as to_json writes nodes; nullopt when there is no such node (or it is the
+    // root). put_subtree puts such a subtree at `uri` in place of what is there (making missing interior parents),
+    // erase takes a node and everything below it out whatever its ACL or permanence: what the device does when a
+    // smart card's objects come and go. Errors: invalid_argument (a malformed URI or subtree, a leaf in the way),
+    // too_large (over the node limit), not_found.
+    std::optional<std::string> subtree_json(std::string_view uri) const;
+    support::result<void> put_subtree(std::string_view uri, std::string_view subtree);
+    support::result<void> erase(std::string_view uri);
+
 private:
     struct node;
     struct located;
+    static boost::json::object write_node(const node& n);
+    static support::result<void> read_node(const boost::json::object& o, node& n, unsigned depth,
+                                           const tree_limits& limits, std::size_t& nodes);
+    static std::size_t count(const node& n);
     located locate(std::string_view uri) const;
     // Makes the interior nodes missing on the located path, up to `upto` segments; returns the last node.
     node* make_interiors(const located& at, std::size_t upto);

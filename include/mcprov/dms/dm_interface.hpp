@@ -8,6 +8,7 @@
 #include "mcprov/dms/device_registry.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/dms/management_session.hpp"
+#include "mcprov/dms/switch_on_authentication.hpp"
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/mcs_mo/ue_configuration.hpp"
@@ -36,6 +37,11 @@ struct dm_interface_config {
 //   admin        /dms/v1/devices[/{id}[/jobs[/{job}]|/notify|/mc-configuration]], /dms/v1/jobs: enrol devices, read
 //                their inventory, queue, read and cancel jobs, notify a device, provision its MCS UE initial
 //                configuration (JSON); a bearer token with admin_scope.
+//   switch-on    POST /dms/v1/switch-on, POST /dms/v1/switch-on/{attempt}: a device's switch-on authentication with its
+//                card (switch_on_authentication; JSON, octets in hex, no token: the card is the credential), when
+//                the server has an HLR.
+//   cards        GET /dms/v1/devices/{id}/cards: the cards (ICCID, IMSI) the network authenticated in the device, by
+//                its IMEI (administrators).
 //   stats        GET /stats: the routes' counters (administrators).
 //   healthz      GET /healthz.
 class dm_interface final : public http::handler {
@@ -43,7 +49,7 @@ public:
     dm_interface(dm_interface_config config, std::shared_ptr<store::document_store> documents,
                  std::shared_ptr<support::clock> clock,
                  std::shared_ptr<const identity::access_token_verifier> verifier,
-                 std::shared_ptr<http::client> push_client);
+                 std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr = nullptr);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
@@ -62,6 +68,9 @@ private:
     support::result<http::response> cancel_job(http::call& c);
     support::result<http::response> notify(http::call& c);
     support::result<http::response> provision_mc(http::call& c);
+    support::result<http::response> begin_switch_on(http::call& c);
+    support::result<http::response> answer_switch_on(http::call& c);
+    support::result<http::response> list_cards(http::call& c);
 
     dm_interface_config config_;
     std::shared_ptr<store::document_store> documents_;
@@ -70,6 +79,7 @@ private:
     device_registry registry_;
     job_queue jobs_;
     device_notifier notifier_;
+    switch_on_authentication switch_on_;
     std::shared_ptr<http::pipeline> pipeline_;
 };
 
@@ -101,5 +111,8 @@ inline constexpr std::string_view mc_ue_configuration_node = "./MCS/UEConfig";
 // A device's inventory as the admin API shows it (DevInfo, last session, jobs pending).
 boost::json::value device_json(std::string_view device, const device_inventory& inventory,
                                const std::vector<job>& jobs);
+
+// A device's card history as the admin API shows it: {"device": ..., "cards": [{time, imei, imsi, iccid}...]}.
+boost::json::value cards_json(std::string_view device, const std::vector<card_pairing>& pairings);
 
 } // namespace mcprov::dms

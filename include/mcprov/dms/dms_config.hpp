@@ -6,6 +6,7 @@
 #include "mcprov/dms/management_session.hpp"
 #include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
+#include "mcprov/gsup/hlr_client.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/support/log.hpp"
@@ -28,6 +29,8 @@ struct dms_config {
     std::optional<mcs_mo::ue_initial_configuration> mc;
     // With [mc] prioritized_groups: the MCPTT UE configuration provisioned with it.
     std::optional<mcs_mo::ue_configuration> mc_ue;
+    // [hlr]: the HLR the switch-on authentication asks for vectors (GSUP); unset: devices cannot switch on here.
+    std::optional<gsup::hlr_address> hlr;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 };

@@ -28,9 +28,10 @@ struct meta {
     std::optional<std::string> next_nonce{}; // base64, as carried
     std::optional<std::uint64_t> max_msg_size{};
     std::optional<std::uint64_t> max_obj_size{};
+    std::optional<std::string> emi{}; // extended meta information: implementation-specific (a smart card's flags)
 
     bool empty() const {
-        return !format && !type && !mark && !size && !next_nonce && !max_msg_size && !max_obj_size;
+        return !format && !type && !mark && !size && !next_nonce && !max_msg_size && !max_obj_size && !emi;
     }
     friend bool operator==(const meta&, const meta&) = default;
 };
