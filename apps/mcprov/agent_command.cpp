@@ -15,7 +15,47 @@ struct agent_options {
     std::string session_with;
 };
 
-int run_agent(const agent_options& options, bool print_tree) {
+int report_switch_on(agent::device_agent& device) {
+    auto on = device.switch_on();
+    if (!on) {
+        std::cerr << "mcprov agent: switch-on: " << on.err().message << "\n";
+        switch (on.err().code) {
+        case support::errc::unauthenticated:
+        case support::errc::forbidden:
+            return 3;
+        default:
+            return 1;
+        }
+    }
+    std::cout << "switched on with card " << on->iccid << " (IMSI " << on->imsi << "): " << on->inserted.size()
+              << " object(s) from the card in use\n";
+    for (const auto& uri : on->inserted) {
+        std::cout << "  in use: " << uri << "\n";
+    }
+    for (const auto& reason : on->not_used) {
+        std::cout << "  not used: " << reason << "\n";
+    }
+    for (const auto& server : on->sessions) {
+        std::cout << "  session with " << server << " (account from the card)\n";
+    }
+    return 0;
+}
+
+int report_switch_off(agent::device_agent& device) {
+    auto off = device.switch_off();
+    if (!off) {
+        std::cerr << "mcprov agent: switch-off: " << off.err().message << "\n";
+        return 1;
+    }
+    std::cout << "switched off: " << off->withdrawn.size() << " object(s) of the card withdrawn, " << off->kept.size()
+              << " kept\n";
+    for (const auto& uri : off->kept) {
+        std::cout << "  kept: " << uri << "\n";
+    }
+    return 0;
+}
+
+int run_agent(const agent_options& options, bool print_tree, bool switch_on, bool switch_off) {
     auto config = agent::load_agent_config(options.config);
     if (!config) {
         std::cerr << "mcprov agent: " << config.err().message << "\n";
@@ -44,6 +84,12 @@ int run_agent(const agent_options& options, bool print_tree) {
     if (print_tree) {
         std::cout << device->tree_json() << "\n";
         return 0;
+    }
+    if (switch_on) {
+        return report_switch_on(*device);
+    }
+    if (switch_off) {
+        return report_switch_off(*device);
     }
     if (!options.session_with.empty()) {
         auto done = device->run_session(options.session_with);
@@ -100,7 +146,16 @@ command add_agent_command(CLI::App& parent) {
     auto* tree = cmd->add_subcommand("tree", "mcprov agent --config FILE tree\nPrint the device's management tree "
                                              "as JSON (leaf values base64).");
     tree->fallthrough();
-    return [options, tree] { return run_agent(*options, tree->parsed()); };
+    auto* on = cmd->add_subcommand(
+        "switch-on", "mcprov agent --config FILE switch-on\nSwitch on with the smart card in the [card] reader: PIN1,\n"
+                     "authentication of the (device, card) pair to the network, then the card's objects into the\n"
+                     "tree and the applications, and sessions with the DM servers whose account the card gave.\n"
+                     "Exit status 0 done, 3 the card or the network refused, 1 other failure.");
+    on->fallthrough();
+    auto* off = cmd->add_subcommand("switch-off", "mcprov agent --config FILE switch-off\nWithdraw the card's objects "
+                                                  "from the tree and the applications, but for those that persist.");
+    off->fallthrough();
+    return [options, tree, on, off] { return run_agent(*options, tree->parsed(), on->parsed(), off->parsed()); };
 }
 
 } // namespace mcprov::app

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
+#include "mcprov/gsup/hlr_vty.hpp"
 #include "mcprov/support/config_reader.hpp"
 #include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
@@ -19,6 +20,8 @@ struct card_options {
     std::string description;
     std::string image;
     std::string reader = "127.0.0.1:35963";
+    std::string vty = "127.0.0.1:4258";
+    std::string msisdn;
     unsigned wait_ms = 10'000;
 };
 
@@ -60,6 +63,28 @@ int show(const card_options& o) {
             std::cout << " " << f.records.size() << " records of " << f.record_size;
         std::cout << "\n";
     }
+    return 0;
+}
+
+int provision(const card_options& o) {
+    auto image = uicc::load_card_image(o.image);
+    if (!image) {
+        std::cerr << "mcprov card hlr: " << image.err().message << "\n";
+        return 2;
+    }
+    gsup::hlr_vty_address vty;
+    if (!support::split_listen(o.vty, vty.host, vty.port)) {
+        std::cerr << "mcprov card hlr: --vty must be HOST:PORT\n";
+        return 2;
+    }
+    if (auto done = gsup::provision_subscriber(
+            vty, {.imsi = image->imsi, .k = image->k, .opc = image->opc, .msisdn = o.msisdn});
+        !done) {
+        std::cerr << "mcprov card hlr: " << done.err().message << "\n";
+        return 1;
+    }
+    std::cout << "subscriber " << image->imsi << " (card " << image->iccid << ") provisioned in the HLR at " << o.vty
+              << "\n";
     return 0;
 }
 
@@ -124,7 +149,16 @@ command add_card_command(CLI::App& parent) {
     i->add_option("-r,--reader", o->reader, "the vpcd reader's address (the port in its reader.conf)")
         ->capture_default_str();
     i->add_option("--wait-ms", o->wait_ms, "how long to wait for the reader to listen")->capture_default_str();
-    return [o, b, s, i]() -> int {
+    auto* h = cmd->add_subcommand(
+        "hlr", "mcprov card hlr --image FILE [--vty HOST:PORT] [--msisdn DIGITS]\n"
+               "Provision the card's subscription (IMSI, MILENAGE with its K and OPc) in osmo-hlr through its VTY,\n"
+               "creating the subscriber or updating its keys.");
+    h->add_option("-i,--image", o->image, "the card image")->required()->check(CLI::ExistingFile);
+    h->add_option("--vty", o->vty, "osmo-hlr's VTY (its 'line vty' bind address and port)")->capture_default_str();
+    h->add_option("--msisdn", o->msisdn, "the subscription's MSISDN, when it has one");
+    return [o, b, s, i, h]() -> int {
+        if (h->parsed())
+            return provision(*o);
         if (b->parsed())
             return build(*o);
         if (s->parsed())

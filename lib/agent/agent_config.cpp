@@ -18,7 +18,8 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     }
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"device", "store", "account", "push", "ui", "firmware", "mc_client", "log"});
+    r.only_keys("", {"device", "store", "account", "push", "ui", "firmware", "mc_client", "card", "log"});
+    r.only_keys("card", {"reader", "pin", "network", "ca", "wait_ms", "locked", "device_class", "class_key"});
     r.only_keys("mc_client", {"directory"});
     r.only_keys("firmware", {"directory", "ca", "max_package_bytes"});
     r.only_keys("device", {"id", "manufacturer", "model", "language", "type", "oem", "firmware_version",
@@ -80,8 +81,44 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     c.policy.text = r.string("ui", "text", "");
     r.log_settings(c.log_level, c.log_format);
 
+    if (root["card"]) {
+        card_config card;
+        card.reader = r.string("card", "reader", "");
+        if (root["card"]["pin"]) {
+            card.pin = r.string("card", "pin", "", true);
+            if (card.pin->size() < 4 || card.pin->size() > 8 ||
+                card.pin->find_first_not_of("0123456789") != std::string::npos) {
+                r.fail_at("card", "pin", "card.pin must be 4 to 8 digits");
+            }
+        }
+        card.network = r.string("card", "network", "", true);
+        if (!card.network.empty() && !card.network.starts_with("https://") && !card.network.starts_with("http://")) {
+            r.fail_at("card", "network", "card.network must be the http(s) URL of the switch-on authentication");
+        }
+        if (root["card"]["ca"]) {
+            card.ca = r.path("card", "ca");
+        }
+        card.wait_ms = static_cast<unsigned>(r.integer("card", "wait_ms", 10'000, 0, 600'000));
+        card.locked = r.strings("card", "locked");
+        for (const auto& node : card.locked) {
+            if (!node.starts_with("./") || node.find("//") != std::string::npos) {
+                r.fail_at("card", "locked", "card.locked holds node URIs such as ./DMAcc/corporate");
+            }
+        }
+        card.device_class = r.string("card", "device_class", "");
+        if (root["card"]["class_key"]) {
+            card.class_key = r.path("card", "class_key");
+        }
+        if (card.class_key.has_value() == card.device_class.empty()) {
+            r.fail_at("card", "device_class", "card.device_class and card.class_key go together");
+        }
+        c.card = std::move(card);
+    }
+
     const auto* accounts = root["account"].as_array();
-    if (!accounts || !accounts->is_array_of_tables() || accounts->empty()) {
+    if (!accounts && c.card) {
+        // A device with a smart card may get its DM accounts from the card.
+    } else if (!accounts || !accounts->is_array_of_tables() || accounts->empty()) {
         r.fail_at("", "account", "at least one [[account]] (server_id, address, client_secret, server_secret)");
     } else {
         std::size_t index = 0;

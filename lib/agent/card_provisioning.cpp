@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace mcprov::agent {
 namespace {
 
@@ -24,33 +26,29 @@ std::string parent_of(std::string_view uri) {
     return std::string(uri.substr(0, uri.rfind('/')));
 }
 
-// The highest node on the way to `uri` that does not exist yet (uri itself when only it is missing); nullopt when it
-// exists.
-std::optional<std::string> highest_missing(const management_tree& tree, std::string_view uri) {
-    if (tree.exists(uri))
-        return std::nullopt;
-    std::string at(uri);
-    while (at.rfind('/') != std::string::npos && at.rfind('/') > 1 && !tree.exists(parent_of(at)))
-        at = parent_of(at);
-    return at;
+// Remembers the interior nodes missing on the way to `uri` (not uri itself), which putting it in will make.
+void note_missing_parents(const management_tree& tree, std::string_view uri, card_state& state) {
+    for (std::string at = parent_of(uri); at.size() > 1 && !tree.exists(at); at = parent_of(at))
+        if (std::find(state.created.begin(), state.created.end(), at) == state.created.end())
+            state.created.push_back(at);
 }
 
-// Takes `uri` out, then the interior nodes above it up to `created` that the insertion made and that hold nothing now.
-support::result<void> take_out(management_tree& tree, const std::string& uri, const std::optional<std::string>& created) {
-    if (tree.exists(uri))
-        if (auto erased = tree.erase(uri); !erased)
-            return erased;
-    if (!created || *created == uri)
-        return {};
-    for (std::string at = parent_of(uri); at.size() >= created->size() && at.starts_with(*created);
-         at = parent_of(at)) {
-        if (!tree.exists(at) || !tree.children(at).empty())
-            break;
+// Takes out the nodes the card's insertions made that hold nothing now, the deepest first.
+support::result<void> prune(management_tree& tree, card_state& state) {
+    std::sort(state.created.begin(), state.created.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    std::vector<std::string> still;
+    for (const auto& at : state.created) {
+        if (!tree.exists(at))
+            continue;
+        if (!tree.children(at).empty()) {
+            still.push_back(at);
+            continue;
+        }
         if (auto erased = tree.erase(at); !erased)
             return erased;
-        if (at == *created)
-            break;
     }
+    state.created = std::move(still);
     return {};
 }
 
@@ -60,14 +58,12 @@ std::string object_node(std::size_t index) {
 
 // The SmartCard node as the state is: replaced whole, and gone with the nodes it made when nothing is left to show.
 result<void> describe(management_tree& tree, card_state& state, const std::vector<std::optional<bool>>& ota) {
-    if (auto removed = take_out(tree, std::string(smart_card_node), state.record_created); !removed)
-        return removed;
-    if (state.objects.empty() && !state.switched_on) {
-        state.record_created.reset();
-        return {};
-    }
-    if (!tree.exists(parent_of(smart_card_node)) || !state.record_created)
-        state.record_created = highest_missing(tree, smart_card_node);
+    if (tree.exists(smart_card_node))
+        if (auto erased = tree.erase(smart_card_node); !erased)
+            return erased;
+    if (state.objects.empty() && !state.switched_on)
+        return prune(tree, state);
+    note_missing_parents(tree, smart_card_node, state);
     if (auto made = tree.install_interior(smart_card_node, {}, "Get=*", false); !made)
         return made;
     auto leaf = [&](const std::string& uri, std::string value, std::string format, std::string_view acl) {
@@ -117,16 +113,16 @@ std::string to_json(const card_state& state) {
         json::object e{{"uri", o.uri}, {"source", o.source}, {"persistent", o.persistent}};
         if (o.shadow)
             e["shadow"] = *o.shadow;
-        if (o.created)
-            e["created"] = *o.created;
         objects.push_back(std::move(e));
     }
     json::object out{{"iccid", state.iccid},
                      {"imsi", state.imsi},
                      {"switched_on", state.switched_on},
                      {"objects", std::move(objects)}};
-    if (state.record_created)
-        out["record_created"] = *state.record_created;
+    json::array created;
+    for (const auto& c : state.created)
+        created.emplace_back(c);
+    out["created"] = std::move(created);
     return json::serialize(out);
 }
 
@@ -137,9 +133,11 @@ result<card_state> card_state_from_json(std::string_view content) {
         return make_error(errc::invalid_argument, "the stored card state does not read");
     const auto& o = v.as_object();
     card_state state{.iccid = text(o, "iccid"), .imsi = text(o, "imsi"), .switched_on = flag(o, "switched_on"),
-                     .objects = {}, .record_created = std::nullopt};
-    if (o.contains("record_created"))
-        state.record_created = text(o, "record_created");
+                     .objects = {}, .created = {}};
+    if (const auto* created = o.if_contains("created"); created && created->is_array())
+        for (const auto& c : created->as_array())
+            if (c.is_string() && c.as_string().starts_with("./"))
+                state.created.emplace_back(c.as_string());
     const auto* objects = o.if_contains("objects");
     if (objects && !objects->is_array())
         return make_error(errc::invalid_argument, "the stored card state's objects are not a list");
@@ -148,11 +146,9 @@ result<card_state> card_state_from_json(std::string_view content) {
             return make_error(errc::invalid_argument, "a stored card object is not an object");
         const auto& eo = e.as_object();
         inserted_object io{.uri = text(eo, "uri"), .source = text(eo, "source"), .persistent = flag(eo, "persistent"),
-                           .shadow = std::nullopt, .created = std::nullopt};
+                           .shadow = std::nullopt};
         if (eo.contains("shadow"))
             io.shadow = text(eo, "shadow");
-        if (eo.contains("created"))
-            io.created = text(eo, "created");
         if (io.uri.empty() || io.uri[0] != '.')
             return make_error(errc::invalid_argument, "a stored card object without its URI");
         state.objects.push_back(std::move(io));
@@ -180,12 +176,15 @@ result<void> withdraw(management_tree& tree, card_state& state, bool keep_persis
         if (o.shadow) {
             if (auto restored = tree.put_subtree(o.uri, *o.shadow); !restored)
                 return restored;
-        } else if (auto removed = take_out(tree, o.uri, o.created); !removed) {
-            return removed;
+        } else if (tree.exists(o.uri)) {
+            if (auto erased = tree.erase(o.uri); !erased)
+                return erased;
         }
     }
     state.objects = std::move(kept);
-    return describe(tree, state, kept_ota);
+    if (auto described = describe(tree, state, kept_ota); !described)
+        return described;
+    return prune(tree, state);
 }
 
 result<void> insert(management_tree& tree, card_state& state, const std::vector<card_object>& objects) {
@@ -194,7 +193,8 @@ result<void> insert(management_tree& tree, card_state& state, const std::vector<
         if (object.uri.starts_with(smart_card_node))
             return make_error(errc::invalid_argument, object.uri + ": the card may not write the device's own record of it");
         inserted_object io{.uri = object.uri, .source = object.source, .persistent = object.persistent,
-                           .shadow = tree.subtree_json(object.uri), .created = highest_missing(tree, object.uri)};
+                           .shadow = tree.subtree_json(object.uri)};
+        note_missing_parents(tree, object.uri, state);
         if (auto put = tree.put_subtree(object.uri, object.subtree); !put)
             return put;
         state.objects.push_back(std::move(io));

@@ -94,6 +94,9 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
             }
             servers += (servers.empty() ? "" : "+") + a.account.server_id;
         }
+        if (servers.empty()) {
+            servers = "*"; // a device whose accounts come from its smart card: whichever server it has one with
+        }
         // Accounts come from the device (its configuration, a bootstrap), never from a server's Add.
         if (auto only_read = tree->set_access_types("./DMAcc", {dm_command::get}); !only_read) {
             return std::move(only_read).err();
@@ -226,6 +229,9 @@ result<http::client*> device_agent::client_for(const std::string& server_id) {
     auto& client = clients_[server_id];
     if (!client) {
         http::client_options options;
+        if (config_.card) {
+            options.ca_file = config_.card->ca; // an account that came from the card
+        }
         for (const auto& a : config_.accounts) {
             if (a.account.server_id == server_id) {
                 options.ca_file = a.ca;
@@ -293,13 +299,24 @@ void device_agent::publish_mc_configuration() {
         }
         log_->info("{}: {} handed to the MC client ({})", config_.device_id(), root, file);
     };
+    // An object that is gone (a card's, withdrawn at switch-off) takes the application's copy with it.
+    auto withdraw = [&](const std::string& root, const std::string& file) {
+        std::error_code ec;
+        if (std::filesystem::remove(config_.mc_client_directory / file, ec)) {
+            log_->info("{}: {} is gone: {} taken from the MC client", config_.device_id(), root, file);
+        }
+    };
     if (const std::string root = "./MCS/UEInitConfig"; tree_.exists(root)) {
         auto config = mcs_mo::from_mo_leaves(leaves_of(root));
         publish(root, "ue-init-config.xml", config ? mcs_mo::to_document(*config) : result<std::string>(config.err()));
+    } else {
+        withdraw(root, "ue-init-config.xml");
     }
     if (const std::string root = "./MCS/UEConfig"; tree_.exists(root)) {
         auto config = mcs_mo::ue_configuration_from_mo_leaves(leaves_of(root));
         publish(root, "ue-config.xml", config ? mcs_mo::to_document(*config) : result<std::string>(config.err()));
+    } else {
+        withdraw(root, "ue-config.xml");
     }
 }
 

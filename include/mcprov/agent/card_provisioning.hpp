@@ -24,7 +24,6 @@ struct inserted_object {
     std::string source;
     bool persistent = false;           // the card's indication
     std::optional<std::string> shadow; // the device's own subtree at uri before insertion (management_tree's form)
-    std::optional<std::string> created; // without a shadow: the highest interior node the insertion had to make
 
     friend bool operator==(const inserted_object&, const inserted_object&) = default;
 };
@@ -34,7 +33,7 @@ struct card_state {
     std::string imsi;
     bool switched_on = false;
     std::vector<inserted_object> objects; // in insertion order
-    std::optional<std::string> record_created; // the highest node the SmartCard record had to make
+    std::vector<std::string> created; // interior nodes the insertions had to make on the way: gone when empty again
 
     friend bool operator==(const card_state&, const card_state&) = default;
 };

@@ -30,6 +30,18 @@ struct account_config {
     bool wbxml = false;                      // the encoding the device speaks to it
 };
 
+// [card]: the device's smart card slot and what it does at switch-on (docs/agent.md, "Smart card").
+struct card_config {
+    std::string reader;              // a part of the PC/SC reader's name; empty: any reader
+    std::optional<std::string> pin;  // PIN1 for an unattended device; otherwise the user is asked (alert 1102)
+    std::string network;             // the switch-on authentication's URL (https://.../dms/v1/switch-on)
+    std::optional<std::filesystem::path> ca; // trusted for the network and for DM servers whose account the card gave
+    unsigned wait_ms = 10'000;       // for a card to be in the reader
+    std::vector<std::string> locked; // corporate policy: nodes (and what is below them) the card may not provide
+    std::string device_class;        // selected provisioning: the class whose encrypted objects this device may open
+    std::optional<std::filesystem::path> class_key; // that class's private key (PEM)
+};
+
 // Everything `mcprov agent` reads from its TOML file (docs/agent.md).
 struct agent_config {
     std::map<std::string, std::string> dev_info; // ./DevInfo leaves: DevId, Man, Mod, DmV, Lang
@@ -45,6 +57,7 @@ struct agent_config {
     std::optional<http::server_config> push; // the push endpoint standing in for WAP push and SMS (package 0)
     std::string ui = "unattended";           // unattended or terminal
     unattended_policy policy;
+    std::optional<card_config> card;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 
@@ -54,6 +67,39 @@ struct agent_config {
 support::result<agent_config> load_agent_config(const std::filesystem::path& file);
 support::result<agent_config> parse_agent_config(std::string_view text, const std::string& source_name,
                                                  const std::filesystem::path& base_dir);
+
+// What a switch-on did (seed 004 steps 1 to 5).
+struct switch_on_outcome {
+    std::string iccid;
+    std::string imsi;
+    std::vector<std::string> inserted;  // the URIs of the card's objects now in the tree
+    std::vector<std::string> not_used;  // objects the device did not use, each with the reason
+    std::vector<std::string> sessions;  // the DM servers whose account came from the card and that were called
+};
+
+struct switch_off_outcome {
+    std::vector<std::string> withdrawn;
+    std::vector<std::string> kept; // persistent
+};
+
+// The network's switch-on authentication as the device reaches it.
+class network_attachment {
+public:
+    struct challenge {
+        std::string attempt;
+        std::string rand;
+        std::string autn;
+    };
+    virtual ~network_attachment() = default;
+    virtual support::result<challenge> begin(const std::string& imei, const std::string& imsi,
+                                             const std::string& iccid) = 0;
+    // nullopt: authenticated; a challenge: re-synchronised, answer that one.
+    virtual support::result<std::optional<challenge>> answer(const std::string& attempt,
+                                                             const std::optional<std::string>& res,
+                                                             const std::optional<std::string>& auts) = 0;
+};
+// Over HTTPS to the DMS's /dms/v1/switch-on (docs/dms.md). Errors: unavailable, unauthenticated, forbidden.
+support::result<std::unique_ptr<network_attachment>> create_http_network_attachment(const card_config& card);
 
 // How a session ended.
 struct session_outcome {
@@ -91,6 +137,17 @@ public:
     // account for its server), unauthenticated (a digest that does not match), and those of run_session.
     support::result<session_outcome> on_notification(std::string_view bytes);
 
+    // Switch-on with the card in the [card] reader: reads ICCID and, after PIN1, IMSI; authenticates the (device, card)
+    // pair to the network; only then reads the card's objects, withdraws a previous card's, inserts these over the
+    // device's own (shadowed), hands the MC client its configuration and calls the DM servers whose account the card
+    // gave. Nothing in the tree changes unless all of it succeeds. Errors: not_found (no [card]), unavailable (no
+    // card, network unreachable), unauthenticated (wrong PIN, the network refused the card, the card refused the
+    // network), forbidden (PIN blocked), invalid_argument (a card whose files are malformed), too_large.
+    support::result<switch_on_outcome> switch_on(); // to [card] network, over HTTPS
+    support::result<switch_on_outcome> switch_on(network_attachment& network);
+    // Switch-off: the card's objects leave the tree and the applications, but for those that persist.
+    support::result<switch_off_outcome> switch_off();
+
     // The tree as it is now (a copy, for tests and `mcprov agent tree`).
     std::string tree_json() const;
 
@@ -101,6 +158,9 @@ private:
     support::result<void> load_firmware_state();
     // Hands ./MCS/UEInitConfig to the MC client (mc_client_directory/ue-init-config.xml); nothing when absent.
     void publish_mc_configuration();
+    support::result<void> save_with_card(const management_tree& tree, const std::string& card_state);
+    support::result<std::string> card_pin(const std::string& iccid);
+    support::result<std::string> decrypt_object(std::string_view device_class, std::string_view enveloped) const;
     // Carries out the accepted firmware operations, then reports every result not yet delivered.
     support::result<unsigned> finish_firmware(const std::string& server_id);
     support::result<session_outcome> session_with(const std::string& server_id, const std::string& alert,

@@ -3,6 +3,7 @@
 #include <mcprov/agent/card_objects.hpp>
 #include <mcprov/agent/card_provisioning.hpp>
 #include <mcprov/iso7816/tlv.hpp>
+#include <mcprov/mcs_mo/tnds.hpp>
 #include <mcprov/syncml/message.hpp>
 
 namespace mcprov::agent {
@@ -130,7 +131,7 @@ protected:
 };
 
 TEST_F(card_provisioning, when_inserted_then_the_cards_values_shadow_the_devices_and_the_card_is_described) {
-    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .record_created = {}};
+    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .created = {}};
     ASSERT_TRUE(insert(tree_, state, objects_).has_value());
     EXPECT_EQ(tree_.value("./MCS/UEInitConfig/Name")->data, "the card's");
     EXPECT_EQ(tree_.value("./Vendor/mcprov/SmartCard/ICCID")->data, "8949000000000000017");
@@ -141,7 +142,7 @@ TEST_F(card_provisioning, when_inserted_then_the_cards_values_shadow_the_devices
 }
 
 TEST_F(card_provisioning, when_withdrawn_whole_then_the_tree_is_exactly_the_devices_own_again) {
-    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .record_created = {}};
+    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .created = {}};
     ASSERT_TRUE(insert(tree_, state, objects_).has_value());
     state.switched_on = false;
     ASSERT_TRUE(withdraw(tree_, state, false).has_value());
@@ -150,7 +151,7 @@ TEST_F(card_provisioning, when_withdrawn_whole_then_the_tree_is_exactly_the_devi
 }
 
 TEST_F(card_provisioning, when_switched_off_then_only_what_persists_stays_and_the_operator_can_override_the_card) {
-    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .record_created = {}};
+    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .created = {}};
     ASSERT_TRUE(insert(tree_, state, objects_).has_value());
     state.switched_on = false;
     ASSERT_TRUE(withdraw(tree_, state, true).has_value());
@@ -168,7 +169,7 @@ TEST_F(card_provisioning, when_switched_off_then_only_what_persists_stays_and_th
 }
 
 TEST_F(card_provisioning, when_state_stored_as_json_then_it_reads_back_the_same) {
-    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .record_created = {}};
+    card_state state{.iccid = "8949000000000000017", .imsi = "001010000000017", .switched_on = true, .objects = {}, .created = {}};
     ASSERT_TRUE(insert(tree_, state, objects_).has_value());
     const auto back = card_state_from_json(to_json(state));
     ASSERT_TRUE(back.has_value());
@@ -182,6 +183,38 @@ TEST_F(card_provisioning, when_an_object_targets_the_devices_record_of_the_card_
     const auto forged = objects_from_dm_bootstrap(bootstrap({add("./Vendor/mcprov/SmartCard/ICCID", "1")}), nullptr);
     ASSERT_TRUE(forged.has_value());
     EXPECT_FALSE(insert(tree_, state, forged->objects).has_value());
+}
+
+} // namespace
+} // namespace mcprov::agent
+
+namespace mcprov::agent {
+namespace {
+
+TEST(install_tnds, when_an_mc_object_is_serialised_by_mcs_mo_then_the_device_reads_the_same_configuration_back) {
+    mcs_mo::ue_initial_configuration c;
+    c.domain = "mcx-a.example.org";
+    c.name = "Police of A";
+    c.hplmn = "00101";
+    c.idms_auth_endpoint = "https://idms.mcx-a.example.org/authorize";
+    c.idms_token_endpoint = "https://idms.mcx-a.example.org/token";
+    c.http_proxy = "https://proxy.mcx-a.example.org";
+    c.gms = c.gms_uri = c.gms_xcap_root_uri = c.group_creation_xui = "https://gms.mcx-a.example.org/xcap";
+    c.cms = c.cms_xcap_root_uri = "https://cms.mcx-a.example.org/xcap";
+    c.kms = "https://kms.mcx-a.example.org";
+    const auto tnds = mcs_mo::to_tnds("UEInitConfig", mcs_mo::ue_initial_configuration_mo, mcs_mo::to_mo_leaves(c));
+    management_tree tree;
+    const auto tops = install_tnds(tree, "./MCS", tnds);
+    ASSERT_TRUE(tops.has_value()) << tops.err().message;
+    ASSERT_EQ(*tops, std::vector<std::string>{"./MCS/UEInitConfig"});
+    std::map<std::string, std::string> leaves;
+    for (const auto& leaf : mcs_mo::to_mo_leaves(c)) {
+        const auto v = tree.value("./MCS/UEInitConfig/" + leaf.path);
+        ASSERT_TRUE(v.has_value()) << leaf.path;
+        EXPECT_EQ(v->format, leaf.format.empty() ? "chr" : leaf.format);
+        leaves[leaf.path] = v->data;
+    }
+    EXPECT_EQ(*mcs_mo::from_mo_leaves(leaves), c);
 }
 
 } // namespace
