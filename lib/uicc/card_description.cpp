@@ -9,6 +9,12 @@
 #include <mcprov/syncml/message.hpp>
 
 #include <array>
+#include <memory>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 namespace mcprov::uicc {
 namespace {
@@ -75,6 +81,31 @@ std::optional<std::string> octets_of(support::config_reader& r, std::string_view
     return bytes;
 }
 
+// CMS EnvelopedData (RFC 5652) of `content` for the holder of the certificate's key: AES-256-CBC, DER.
+support::result<std::string> envelope(const std::string& content, const std::string& certificate_pem) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
+        BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())), BIO_free);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr),
+                                                     X509_free);
+    if (!cert)
+        return make_error(errc::invalid_argument, "not a PEM certificate");
+    std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)>
+        recipients(sk_X509_new_null(), [](STACK_OF(X509)* s) { sk_X509_free(s); });
+    sk_X509_push(recipients.get(), cert.get());
+    std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())),
+                                                 BIO_free);
+    std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(
+        CMS_encrypt(recipients.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY), CMS_ContentInfo_free);
+    if (!cms)
+        return make_error(errc::invalid_argument, "CMS encryption to the certificate failed");
+    std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), BIO_free);
+    if (i2d_CMS_bio(out.get(), cms.get()) != 1)
+        return make_error(errc::internal, "CMS encoding failed");
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(out.get(), &data);
+    return std::string(data, static_cast<std::size_t>(n));
+}
+
 } // namespace
 
 support::result<card_image> build_card(std::string_view description, const std::string& source_name,
@@ -89,7 +120,7 @@ support::result<card_image> build_card(std::string_view description, const std::
     for (const auto& d : mcs_documents)
         mcs_keys.insert(d.key);
     r.only_keys("mcs", mcs_keys);
-    r.only_keys("dm_bootstrap", {"message"});
+    r.only_keys("dm_bootstrap", {"message", "encrypted"});
 
     card_image image;
     image.atr = card_atr;
@@ -183,6 +214,46 @@ support::result<card_image> build_card(std::string_view description, const std::
         auto message = syncml::decode_xml(*text);
         if (!message)
             return make_error(message.err().code, "dm_bootstrap.message: " + message.err().message);
+        // Objects only devices of one class may use (seed 004's selected provisioning): encrypted to its certificate.
+        if (const auto* encrypted = (*parsed)["dm_bootstrap"]["encrypted"].as_array()) {
+            std::size_t index = 0;
+            for (const auto& node : *encrypted) {
+                ++index;
+                const auto where = "dm_bootstrap.encrypted[" + std::to_string(index) + "].";
+                if (!node.is_table())
+                    return make_error(errc::invalid_argument, where + " must be a table");
+                support::config_reader e(*node.as_table(), source_name, base_dir, where);
+                e.only_keys("", {"target", "tnds", "device_class", "certificate", "emi"});
+                const auto target = e.string("", "target", "", true);
+                const auto tnds_file = e.path("", "tnds");
+                const auto device_class = e.string("", "device_class", "", true);
+                const auto certificate_file = e.path("", "certificate");
+                const auto extra = e.string("", "emi", "");
+                if (!e.ok())
+                    return e.take_error();
+                if (device_class.find_first_of(" ,") != std::string::npos)
+                    return make_error(errc::invalid_argument, where + "device_class must be one word");
+                auto tnds = support::read_file(tnds_file, 64 * 1024);
+                auto certificate = support::read_file(certificate_file, 64 * 1024);
+                if (!tnds || !certificate)
+                    return make_error(errc::invalid_argument,
+                                      where + (!tnds ? tnds.err().message : certificate.err().message));
+                auto sealed = envelope(*tnds, *certificate);
+                if (!sealed)
+                    return make_error(sealed.err().code, where + "certificate: " + sealed.err().message);
+                syncml::command add;
+                add.name = syncml::command_name::add;
+                add.cmd_id = "e" + std::to_string(index);
+                syncml::item item;
+                item.target = target;
+                item.meta.format = "b64";
+                item.meta.type = "application/pkcs7-mime";
+                item.meta.emi = "class=" + device_class + (extra.empty() ? "" : " " + extra);
+                item.data = support::base64_encode(*sealed);
+                add.items.push_back(std::move(item));
+                message->commands.push_back(std::move(add));
+            }
+        }
         auto wbxml = syncml::encode_wbxml(*message);
         if (!wbxml)
             return std::move(wbxml).err();

@@ -179,7 +179,7 @@ protected:
                "<Item><Target><LocURI>" + uri + "</LocURI></Target><Data>" + value + "</Data></Item></Add>";
     }
 
-    void build_card(const card_spec& spec) {
+    void build_card(const card_spec& spec, const std::string& description_extra = {}) {
         std::string description = "[card]\niccid = \"" + spec.iccid + "\"\nimsi = \"" + spec.imsi + "\"\nk = \"" +
                                   spec.k + "\"\nopc = \"" + spec.opc + "\"\npin = \"1234\"\npuk = \"12345678\"\n";
         if (!spec.mc_name.empty()) {
@@ -195,6 +195,7 @@ protected:
                       spec.bootstrap_body + "<Final/></SyncBody></SyncML>");
             description += "[dm_bootstrap]\nmessage = \"" + spec.name + "-bootstrap.xml\"\n";
         }
+        description += description_extra;
         write(spec.name + ".toml", description);
         auto built = run({"card", "build", "--description", path(spec.name + ".toml"), "--image",
                           path(spec.name + ".json")});
@@ -485,6 +486,67 @@ TEST_F(switch_on_deployment, when_the_operator_clears_the_persistence_over_the_a
     auto off = agent({"switch-off"});
     ASSERT_EQ(off.status, 0) << off.err;
     EXPECT_EQ(leaf("./DMAcc/operator"), std::nullopt);
+}
+
+TEST_F(switch_on_deployment, when_an_object_is_encrypted_for_a_device_class_then_only_a_device_of_that_class_uses_it) {
+    auto classes = http::create_certificate_authority("device classes", std::chrono::hours(24)).value();
+    auto handsets = http::issue_certificate(classes, "mcx-handset", {}, {}, http::certificate_usage::client,
+                                            std::chrono::hours(24))
+                        .value();
+    write("mcx-handset.pem", handsets.certificate_pem);
+    write("mcx-handset.key", handsets.private_key_pem);
+    write("secure.xml", "<MgmtTree xmlns=\"syncml:dmddf1.2\"><VerDTD>1.2</VerDTD><Node><NodeName>Secure</NodeName>"
+                        "<Node><NodeName>Key</NodeName><Value>only for handsets</Value></Node></Node></MgmtTree>");
+    auto a = card_a();
+    a.bootstrap_body = leaf_add("1", "./Vendor/acme/Proxy", "proxy-a:8080");
+    build_card(a, "[[dm_bootstrap.encrypted]]\ntarget = \"./Vendor/acme\"\ntnds = \"secure.xml\"\n"
+                  "device_class = \"mcx-handset\"\ncertificate = \"mcx-handset.pem\"\n");
+    provision_in_hlr(a);
+    insert("card-a");
+
+    // A device of another class (no key for handsets) ignores it and says why.
+    write_device();
+    auto other = agent({"switch-on"});
+    ASSERT_EQ(other.status, 0) << other.err;
+    EXPECT_NE(other.out.find("not used: ./Vendor/acme: encrypted for device class \"mcx-handset\""), std::string::npos)
+        << other.out;
+    EXPECT_EQ(leaf("./Vendor/acme/Secure/Key"), std::nullopt);
+    EXPECT_EQ(leaf("./Vendor/acme/Proxy"), "proxy-a:8080");
+    ASSERT_EQ(agent({"switch-off"}).status, 0);
+
+    // A handset opens it.
+    write_device("device_class = \"mcx-handset\"\nclass_key = \"mcx-handset.key\"\n");
+    auto handset = agent({"switch-on"});
+    ASSERT_EQ(handset.status, 0) << handset.err;
+    EXPECT_EQ(leaf("./Vendor/acme/Secure/Key"), "only for handsets");
+}
+
+TEST_F(switch_on_deployment, when_the_device_dies_during_switch_on_then_the_tree_is_before_or_after_never_between) {
+    auto a = card_a();
+    a.bootstrap_body = operator_account_add("persist") + leaf_add("2", "./Vendor/acme/Proxy", "proxy-a:8080");
+    build_card(a);
+    provision_in_hlr(a);
+    write_device();
+    insert("card-a");
+    const auto before = json::serialize(tree());
+    // Killed the moment the network has authenticated the card, while the objects are being read and inserted.
+    child_process dying(MCPROV_BINARY, {"agent", "--config", path("device.toml"), "switch-on"}, dir_.path() / "dying");
+    ASSERT_FALSE(dying.wait_for_output("authenticated by the network").empty()) << dying.err();
+    dying.signal(SIGKILL);
+    dying.wait();
+    const auto after_crash = tree();
+    const bool untouched = json::serialize(after_crash) == before;
+    const bool complete = leaf("./Vendor/mcprov/SmartCard/ICCID") == a.iccid &&
+                          leaf("./DMAcc/operator/ServerID") == operator_id &&
+                          leaf("./Vendor/acme/Proxy") == "proxy-a:8080" &&
+                          leaf("./MCS/UEInitConfig/Name") == "card A's configuration";
+    EXPECT_TRUE(untouched || complete) << json::serialize(after_crash);
+
+    // Switched on again, the device gets to the complete state; switched off, back to before.
+    ASSERT_EQ(agent({"switch-on"}).status, 0);
+    EXPECT_EQ(leaf("./Vendor/acme/Proxy"), "proxy-a:8080");
+    ASSERT_EQ(agent({"switch-off"}).status, 0);
+    EXPECT_EQ(leaf("./Vendor/acme/Proxy"), std::nullopt);
 }
 
 } // namespace
