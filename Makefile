@@ -43,6 +43,7 @@ bench: build
 	@bash bench/migration.sh $(BUILD)
 	@bash bench/kms.sh $(BUILD)
 	@bash bench/dm.sh $(BUILD)
+	@bash bench/switch_on.sh $(BUILD)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

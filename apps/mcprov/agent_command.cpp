@@ -38,6 +38,11 @@ int report_switch_on(agent::device_agent& device) {
     for (const auto& server : on->sessions) {
         std::cout << "  session with " << server << " (account from the card)\n";
     }
+    std::cout << "  steps (ms):";
+    for (const auto& [name, ms] : on->steps) {
+        std::cout << " " << name << "=" << ms;
+    }
+    std::cout << "\n";
     return 0;
 }
 
@@ -52,6 +57,7 @@ int report_switch_off(agent::device_agent& device) {
     for (const auto& uri : off->kept) {
         std::cout << "  kept: " << uri << "\n";
     }
+    std::cout << "  steps (ms): switch-off=" << off->milliseconds << "\n";
     return 0;
 }
 

@@ -97,6 +97,11 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
         if (servers.empty()) {
             servers = "*"; // a device whose accounts come from its smart card: whichever server it has one with
         }
+        if (!tree->exists("./DMAcc")) { // a device whose accounts are all to come from its card
+            if (auto made = tree->install_interior("./DMAcc"); !made) {
+                return std::move(made).err();
+            }
+        }
         // Accounts come from the device (its configuration, a bootstrap), never from a server's Add.
         if (auto only_read = tree->set_access_types("./DMAcc", {dm_command::get}); !only_read) {
             return std::move(only_read).err();

@@ -3,6 +3,8 @@
 #include "mcprov/agent/device_agent.hpp"
 #include "mcprov/agent/smart_card.hpp"
 
+#include <chrono>
+
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <openssl/bio.h>
@@ -195,6 +197,13 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
         return make_error(errc::invalid_argument, "a device with a card is known by its IMEI: device.id IMEI:<15 digits>");
     std::lock_guard lock(mutex_);
     const auto& card_cfg = *config_.card;
+    std::vector<std::pair<std::string, double>> steps;
+    auto mark = std::chrono::steady_clock::now();
+    auto step = [&](std::string name) {
+        const auto now = std::chrono::steady_clock::now();
+        steps.emplace_back(std::move(name), std::chrono::duration<double, std::milli>(now - mark).count());
+        mark = now;
+    };
 
     // 1. The card: ICCID, PIN1, IMSI.
     auto channel = connect_pcsc_card(card_cfg.reader, card_cfg.wait_ms);
@@ -219,6 +228,7 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
     if (!imsi)
         return std::move(imsi).err();
 
+    step("card");
     // 2. The (device, card) pair onto the network, before anything of the card is used.
     auto ch = network.begin(*imei, *imsi, *iccid);
     for (int round = 0; ch; ++round) {
@@ -243,9 +253,10 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
     if (!ch)
         return std::move(ch).err();
     log_->info("{}: card {} (IMSI {}) authenticated by the network", config_.device_id(), *iccid, *imsi);
+    step("network");
 
     // 3. The card's objects: DF_MCS, then the DM bootstrap (which may be encrypted for a device class).
-    switch_on_outcome outcome{.iccid = *iccid, .imsi = *imsi, .inserted = {}, .not_used = {}, .sessions = {}};
+    switch_on_outcome outcome{.iccid = *iccid, .imsi = *imsi, .inserted = {}, .not_used = {}, .sessions = {}, .steps = {}};
     std::vector<card_object> objects;
     auto take = [&](result<card_contents> contents, std::string_view what) -> result<void> {
         if (!contents) {
@@ -280,6 +291,7 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
         return std::move(bootstrap).err();
     }
 
+    step("objects");
     // 4. Device policy: locked nodes, and what the card wants the user to agree to.
     std::vector<card_object> used;
     for (auto& o : objects) {
@@ -330,8 +342,10 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
         outcome.inserted.push_back(o.uri);
     log_->info("{}: card {}: {} object(s) in the tree", config_.device_id(), *iccid, outcome.inserted.size());
 
+    step("tree");
     // 6. The applications, then the DM servers whose account came from the card.
     publish_mc_configuration();
+    step("applications");
     std::vector<std::string> servers;
     for (const auto& uri : outcome.inserted)
         if (uri.starts_with("./DMAcc/"))
@@ -347,11 +361,14 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
         }
         outcome.sessions.push_back(server);
     }
+    step("sessions");
+    outcome.steps = std::move(steps);
     return outcome;
 }
 
 result<switch_off_outcome> device_agent::switch_off() {
     std::lock_guard lock(mutex_);
+    const auto start = std::chrono::steady_clock::now();
     switch_off_outcome outcome;
     auto stored = documents_->get(card_key(config_.device_id()));
     if (!stored) {
@@ -380,6 +397,7 @@ result<switch_off_outcome> device_agent::switch_off() {
     log_->info("{}: switched off: card {}'s objects withdrawn ({}), kept ({})", config_.device_id(), state->iccid,
                outcome.withdrawn.size(), outcome.kept.size());
     publish_mc_configuration();
+    outcome.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return outcome;
 }
 

@@ -75,11 +75,14 @@ struct switch_on_outcome {
     std::vector<std::string> inserted;  // the URIs of the card's objects now in the tree
     std::vector<std::string> not_used;  // objects the device did not use, each with the reason
     std::vector<std::string> sessions;  // the DM servers whose account came from the card and that were called
+    // How long each step took, in order (card, network, objects, tree, applications, sessions), milliseconds.
+    std::vector<std::pair<std::string, double>> steps;
 };
 
 struct switch_off_outcome {
     std::vector<std::string> withdrawn;
     std::vector<std::string> kept; // persistent
+    double milliseconds = 0;       // the tree and the applications
 };
 
 // The network's switch-on authentication as the device reaches it.
