@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "mcprov/devkit/smart_cards.hpp"
 #include "mcprov/devkit/local_deployment.hpp"
 #include "mcprov/migration/served_profile.hpp"
 #include "mcprov/support/log.hpp"
@@ -17,6 +18,7 @@ struct dev_options {
     std::string dir;
     int port = 8443;
     bool prepare_only = false;
+    bool no_smart_cards = false;
 };
 
 int run_dev(const dev_options& options) {
@@ -45,6 +47,13 @@ int run_dev(const dev_options& options) {
     if (auto prepared = deployment.prepare(); !prepared) {
         std::cerr << "mcprov dev: " << prepared.err().message << "\n";
         return 1;
+    }
+    const devkit::smart_cards cards{dir, a, options.port + devkit::local_deployment::port_count};
+    if (!options.no_smart_cards) {
+        if (auto prepared = cards.prepare(); !prepared) {
+            std::cerr << "mcprov dev: smart cards: " << prepared.err().message << "\n";
+            return 1;
+        }
     }
     if (options.prepare_only) {
         std::cout << dir.string() << "\n";
@@ -111,6 +120,21 @@ int run_dev(const dev_options& options) {
     std::cout << "\n" << alice_id << " visits " << b.id << ", just now: " << b.id
               << " adapted each of her profiles from " << a.id << " with its template (mcprov cmc shows the same):\n"
               << *migrated;
+    std::unique_ptr<devkit::running_smart_cards> running_cards;
+    if (!options.no_smart_cards) {
+        std::cout << "\nSmart card dynamic provisioning (osmo-hlr on " << cards.hlr_address()
+                  << ", pcscd with the vpcd reader \"mcprov dev vpcd\", the operator's DM server " << cards.dms_url()
+                  << ", files " << cards.dir().string() << "); just now:\n";
+        auto started = cards.start();
+        auto shown = started ? cards.demonstrate(**started) : support::result<std::string>(started.err());
+        if (!shown) {
+            std::cout << "  not shown: " << shown.err().message << "\n";
+        } else {
+            std::cout << *shown << "  # the smartphone's tree, with what card B brought\n  mcprov agent --config "
+                      << (cards.dir() / "device" / "agent.toml").string() << " tree\n";
+            running_cards = std::move(*started);
+        }
+    }
     std::cout << "\nTry:\n"
               << "  export ALICE=" << *at_home << "\n"
               << "  export ALICE_AT_B=" << *visiting << "\n"
@@ -172,6 +196,7 @@ int run_dev(const dev_options& options) {
             std::cerr << failure << "\n";
         }
     }
+    running_cards.reset();
     (*running)->stop();
     return 0;
 }
@@ -186,13 +211,18 @@ command add_dev_command(CLI::App& parent) {
         "key, example users, migration agreement with the other and templates for the other's visitors; and\n"
         "two security domains of mcx-a (police, fire), each with its KMS, showing one key establishment\n"
         "across them that policy allows and one it refuses; and mcx-a's DM server with two devices (an MC\n"
-        "handset, provisioned with its MCS UE initial configuration, and a corporate device).");
+        "handset, provisioned with its MCS UE initial configuration, and a corporate device); and, unless\n"
+        "--no-smart-cards, a device switched on with smart card A, off, and on with card B, authenticated by an\n"
+        "operator's DM server with osmo-hlr, the cards in pcscd's vpcd reader (docs/smart-card-provisioning.md).");
     cmd->add_option("--dir", options->dir, "new or empty directory for its files (default: a fresh temporary one)");
     cmd->add_option("--port", options->port,
                     "first of nine ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, the KMSs of mcx-a's\n"
                     "security domains police and fire, mcx-a's DM server and its two devices' push endpoints")
         ->capture_default_str()
         ->check(CLI::Range(1024, 65530));
+    cmd->add_flag("--no-smart-cards", options->no_smart_cards,
+                  "leave out the smart cards (osmo-hlr, pcscd and the operator's DM server on the three ports after\n"
+                  "the nine: pcscd's socket is the machine's, so only one runs at a time)");
     cmd->add_flag("--prepare-only", options->prepare_only,
                   "write the two systems' files and databases, print the directory and exit");
     return [options] { return run_dev(*options); };

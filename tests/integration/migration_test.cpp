@@ -694,7 +694,7 @@ TEST_F(migration, when_the_partner_is_killed_during_a_burst_then_every_stored_pr
 TEST(dev_process, when_dev_runs_then_a_visitor_gets_its_adapted_profile_and_cmc_checks_it) {
     temp_dir dir;
     auto port = std::to_string(two_systems::free_port_run());
-    child_process dev(MCPROV_BINARY, {"dev", "--port", port, "--dir", (dir.path() / "dev").string()},
+    child_process dev(MCPROV_BINARY, {"dev", "--no-smart-cards", "--port", port, "--dir", (dir.path() / "dev").string()},
                       dir.path() / "dev-run");
     ASSERT_FALSE(dev.wait_for_output("Ctrl-C stops it").empty()) << dev.out() << dev.err();
     auto visiting = dev.wait_for_output(R"(export ALICE_AT_B=(\S+))");

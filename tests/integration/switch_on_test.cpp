@@ -549,5 +549,25 @@ TEST_F(switch_on_deployment, when_the_device_dies_during_switch_on_then_the_tree
     EXPECT_EQ(leaf("./Vendor/acme/Proxy"), std::nullopt);
 }
 
+TEST(switch_on_dev, when_mcprov_dev_runs_then_a_device_is_switched_on_with_card_a_off_and_on_with_card_b) {
+    testing::temp_dir dir;
+    const auto port = std::to_string(20000 + ::getpid() % 20000);
+    child_process dev(MCPROV_BINARY, {"dev", "--port", port, "--dir", (dir.path() / "dev").string()},
+                      dir.path() / "dev-run");
+    ASSERT_FALSE(dev.wait_for_output("Ctrl-C stops it", 120s).empty()) << dev.out() << dev.err();
+    const auto out = dev.out();
+    dev.signal(SIGTERM);
+    EXPECT_EQ(dev.wait(), 0);
+    EXPECT_NE(out.find("switched on with card A (8949000000000000017, IMSI 001010000000017), authenticated by the "
+                       "network; in the tree: ./MCS/UEInitConfig ./Vendor/acme/APN ./Vendor/acme/Proxy"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("its MC client now: Police of A (card A)"), std::string::npos) << out;
+    EXPECT_NE(out.find("kept: ./Vendor/acme/APN; its MC client again: Police of A (the device's own)"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("its MC client now: Police of A (card B)"), std::string::npos) << out;
+}
+
 } // namespace
 } // namespace mcprov::testing

@@ -26,6 +26,27 @@ TEST(agent_config, when_the_example_file_is_parsed_then_it_is_valid) {
     EXPECT_EQ(c->accounts[0].account.client.type, "DIGEST");
     ASSERT_TRUE(c->push);
     EXPECT_EQ(c->push->port, 9100);
+    ASSERT_TRUE(c->card);
+    EXPECT_EQ(c->card->reader, "mcprov vpcd");
+    EXPECT_EQ(c->card->pin, "1234");
+    EXPECT_EQ(c->card->locked, std::vector<std::string>{"./Vendor/acme/Corporate"});
+    EXPECT_EQ(c->card->device_class, "mcx-handset");
+}
+
+TEST(agent_config, when_the_card_slot_is_misconfigured_then_the_error_names_the_key) {
+    testing::temp_dir dir;
+    const std::string base = "[device]\nid = \"IMEI:352099001761481\"\n[store]\npath = \"a.db\"\n[card]\n";
+    for (const auto& [card, key] : {std::pair{std::string("pin = \"12\"\nnetwork = \"https://n/\"\n"), "pin"},
+                                    {"network = \"ftp://n/\"\n", "network"},
+                                    {"pin = \"1234\"\n", "network"},
+                                    {"network = \"https://n/\"\nlocked = [\"DMAcc\"]\n", "locked"},
+                                    {"network = \"https://n/\"\ndevice_class = \"x\"\n", "device_class"}}) {
+        auto c = parse_agent_config(base + card, "agent.toml", dir.path());
+        ASSERT_FALSE(c.has_value()) << card;
+        EXPECT_NE(c.err().message.find(key), std::string::npos) << c.err().message;
+    }
+    // With a card slot, the DM accounts may all come from the card.
+    EXPECT_TRUE(parse_agent_config(base + "network = \"https://n/\"\n", "agent.toml", dir.path()).has_value());
 }
 
 TEST(agent_config, when_an_account_is_unusable_then_the_error_names_it) {

@@ -38,6 +38,10 @@ TEST(dms_config, when_the_example_file_is_parsed_then_it_is_valid_and_shows_the_
     EXPECT_EQ(c->session.server_id, "dms.mcx-a.example.org");
     EXPECT_EQ(c->session.scheme, auth_scheme::md5);
     EXPECT_EQ(c->dm_path, "/dm");
+    ASSERT_TRUE(c->hlr.has_value());
+    EXPECT_EQ(c->hlr->host, "127.0.0.1");
+    EXPECT_EQ(c->hlr->port, 4222);
+    EXPECT_EQ(c->hlr->timeout, std::chrono::milliseconds(5000));
     EXPECT_FALSE(c->mc);
 }
 
