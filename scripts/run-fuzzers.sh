@@ -15,7 +15,8 @@ run_one() {
   local name=$1 corpus="$work/$1" seeds="$root/tests/fuzz/corpus/${1%_fuzzer}"
   mkdir -p "$corpus"
   [ -d "$seeds" ] && cp -r "$seeds"/. "$corpus"/
-  if "$build/tests/fuzz/$name" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+  # -timeout: an input that takes 30 s is a hang, reported at once rather than after libFuzzer's default 20 minutes.
+  if "$build/tests/fuzz/$name" -max_total_time="$seconds" -timeout=30 -max_len=65536 -rss_limit_mb=2048 \
        -artifact_prefix="$artifacts/$name-" -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
     echo ok >"$work/$name.status"
   else

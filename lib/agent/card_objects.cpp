@@ -155,7 +155,7 @@ result<std::vector<std::string>> install_tnds(management_tree& tree, std::string
             return make_error(errc::invalid_argument, "TNDS: a node without a proper NodeName");
         const auto path = child(node, "Path");
         const std::string at = path && !path.trimmed_text().empty() ? path.trimmed_text() : std::string(base);
-        if (at.empty() || at[0] != '.')
+        if (!at.starts_with("./") && at != ".")
             return make_error(errc::invalid_argument, "TNDS: node " + node_name + " has no place in the tree");
         const std::string uri = join(at, node_name);
         if (auto installed = install_node(tree, node, uri, 1, tree_limits{}); !installed)
@@ -184,8 +184,8 @@ result<card_contents> objects_from_dm_bootstrap(std::string_view wbxml, const ob
             const auto flags = read_emi(command.meta.emi, item.meta.emi);
             const std::string type = item.meta.type.value_or(command.meta.type.value_or(""));
             const std::string format = item.meta.format.value_or(command.meta.format.value_or("chr"));
-            if (target.empty() || target[0] != '.') {
-                contents.ignored.push_back("an item without a target in the tree");
+            if (!target.starts_with("./") || target.find("//") != std::string::npos) {
+                contents.ignored.push_back("an item without a target in the tree (./...)");
                 continue;
             }
             std::string data = item.data.value_or("");

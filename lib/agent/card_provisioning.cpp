@@ -22,13 +22,15 @@ bool flag(const json::object& o, std::string_view k) {
     return v && v->is_bool() && v->as_bool();
 }
 
+// "./A/B" -> "./A" -> "."; anything without a '/' is a child of the root.
 std::string parent_of(std::string_view uri) {
-    return std::string(uri.substr(0, uri.rfind('/')));
+    const auto slash = uri.rfind('/');
+    return slash == std::string_view::npos ? std::string(".") : std::string(uri.substr(0, slash));
 }
 
 // Remembers the interior nodes missing on the way to `uri` (not uri itself), which putting it in will make.
 void note_missing_parents(const management_tree& tree, std::string_view uri, card_state& state) {
-    for (std::string at = parent_of(uri); at.size() > 1 && !tree.exists(at); at = parent_of(at))
+    for (std::string at = parent_of(uri); at != "." && at.size() > 1 && !tree.exists(at); at = parent_of(at))
         if (std::find(state.created.begin(), state.created.end(), at) == state.created.end())
             state.created.push_back(at);
 }
@@ -190,6 +192,8 @@ result<void> withdraw(management_tree& tree, card_state& state, bool keep_persis
 result<void> insert(management_tree& tree, card_state& state, const std::vector<card_object>& objects) {
     auto ota = persist_nodes(tree, state);
     for (const auto& object : objects) {
+        if (!object.uri.starts_with("./") || object.uri.find("//") != std::string::npos)
+            return make_error(errc::invalid_argument, "'" + object.uri + "' is not a node's URI (./...)");
         if (object.uri.starts_with(smart_card_node))
             return make_error(errc::invalid_argument, object.uri + ": the card may not write the device's own record of it");
         inserted_object io{.uri = object.uri, .source = object.source, .persistent = object.persistent,
