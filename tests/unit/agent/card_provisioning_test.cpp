@@ -78,6 +78,18 @@ TEST(objects_from_dm_bootstrap, when_encrypted_for_a_class_the_device_has_no_key
     EXPECT_NE(contents->ignored[0].find("secure-x"), std::string::npos) << contents->ignored[0];
 }
 
+TEST(objects_from_dm_bootstrap, when_an_item_targets_no_node_uri_then_it_is_reported_and_insertion_refuses_such_objects) {
+    const auto contents = objects_from_dm_bootstrap(bootstrap({add(".ItemDetail", "x"), add("./A//B", "y")}), nullptr);
+    ASSERT_TRUE(contents.has_value());
+    EXPECT_TRUE(contents->objects.empty());
+    EXPECT_EQ(contents->ignored.size(), 2u);
+    management_tree tree;
+    card_state state;
+    const card_object forged{.uri = ".ItemDetail", .subtree = "{}", .source = "dm_bootstrap", .persistent = false,
+                             .needs_confirmation = false, .device_class = {}};
+    EXPECT_FALSE(insert(tree, state, {forged}).has_value());
+}
+
 TEST(objects_from_dm_bootstrap, when_not_a_dm_message_then_refused_whole) {
     EXPECT_FALSE(objects_from_dm_bootstrap("\x03\x01\x6a\x00", nullptr).has_value());
     EXPECT_FALSE(objects_from_dm_bootstrap(std::string(300 * 1024, 'x'), nullptr).has_value());
