@@ -225,6 +225,16 @@ result<void> device_agent::save() {
           boost::json::serialize(boost::json::object{{"operations", std::move(ops)}, {"reports", std::move(reports)}})}});
 }
 
+store::document_key card_state_key(const std::string& device) {
+    return {std::string(agent_auid), device, "card.json"};
+}
+
+// The tree and the smart card's state, together: one transaction.
+result<void> device_agent::save_with_card(const management_tree& tree, const std::string& card_state) {
+    return documents_->write_all(
+        {{tree_key(config_.device_id()), tree.to_json()}, {card_state_key(config_.device_id()), card_state}});
+}
+
 std::string device_agent::tree_json() const {
     std::lock_guard lock(mutex_);
     return tree_.to_json();

@@ -24,11 +24,6 @@ using support::errc;
 using support::make_error;
 using support::result;
 
-constexpr std::string_view agent_auid = "org.mcprov.dm-agent";
-
-store::document_key card_key(const std::string& device) {
-    return {std::string(agent_auid), device, "card.json"};
-}
 
 std::string text(const json::object& o, std::string_view k) {
     const auto* v = o.if_contains(k);
@@ -174,12 +169,6 @@ result<std::string> device_agent::decrypt_object(std::string_view device_class, 
     return std::string(data, static_cast<std::size_t>(n));
 }
 
-result<void> device_agent::save_with_card(const management_tree& tree, const std::string& card_state) {
-    return documents_->write_all(
-        {{{std::string(agent_auid), config_.device_id(), "tree.json"}, tree.to_json()},
-         {card_key(config_.device_id()), card_state}});
-}
-
 result<switch_on_outcome> device_agent::switch_on() {
     if (!config_.card)
         return make_error(errc::not_found, "this device has no [card] slot configured");
@@ -320,7 +309,7 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
     // 5. Into the tree, over a copy: a previous card's objects out first, persistent ones included (a different card
     // never sees them; the same card brings its own again).
     card_state state;
-    if (auto stored = documents_->get(card_key(config_.device_id())); stored) {
+    if (auto stored = documents_->get(card_state_key(config_.device_id())); stored) {
         auto read = card_state_from_json(stored->content);
         if (!read)
             return std::move(read).err();
@@ -370,7 +359,7 @@ result<switch_off_outcome> device_agent::switch_off() {
     std::lock_guard lock(mutex_);
     const auto start = std::chrono::steady_clock::now();
     switch_off_outcome outcome;
-    auto stored = documents_->get(card_key(config_.device_id()));
+    auto stored = documents_->get(card_state_key(config_.device_id()));
     if (!stored) {
         if (stored.err().code == errc::not_found)
             return outcome;

@@ -1,5 +1,7 @@
 #include <mcprov/aka/authentication.hpp>
 
+#include "octets.hpp"
+
 #include <openssl/crypto.h>
 
 namespace mcprov::aka {
@@ -7,13 +9,6 @@ namespace {
 
 using support::errc;
 using support::make_error;
-
-std::string xor_of(std::string_view a, std::string_view b) {
-    std::string out(a);
-    for (std::size_t i = 0; i < out.size() && i < b.size(); ++i)
-        out[i] = static_cast<char>(out[i] ^ b[i]);
-    return out;
-}
 
 bool same(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

@@ -1,5 +1,7 @@
 #include <mcprov/aka/milenage.hpp>
 
+#include "octets.hpp"
+
 #include <openssl/evp.h>
 
 #include <memory>
@@ -23,13 +25,6 @@ std::string aes128_encrypt_block(std::string_view key, std::string_view block) {
         n != 16)
         std::abort(); // AES-128 on a 16-octet block cannot fail short of a broken crypto library
     out.resize(16);
-    return out;
-}
-
-std::string xor_of(std::string_view a, std::string_view b) {
-    std::string out(a);
-    for (std::size_t i = 0; i < out.size() && i < b.size(); ++i)
-        out[i] = static_cast<char>(out[i] ^ b[i]);
     return out;
 }
 

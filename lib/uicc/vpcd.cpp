@@ -102,7 +102,6 @@ vpcd_slot::~vpcd_slot() {
 }
 
 void vpcd_slot::stop() {
-    stopping_ = true;
     ::shutdown(fd_, SHUT_RDWR);
 }
 

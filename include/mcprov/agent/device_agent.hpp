@@ -101,6 +101,9 @@ public:
                                                              const std::optional<std::string>& res,
                                                              const std::optional<std::string>& auts) = 0;
 };
+// Where the device keeps its smart card's state (org.mcprov.dm-agent/<DevId>/card.json).
+store::document_key card_state_key(const std::string& device);
+
 // Over HTTPS to the DMS's /dms/v1/switch-on (docs/dms.md). Errors: unavailable, unauthenticated, forbidden.
 support::result<std::unique_ptr<network_attachment>> create_http_network_attachment(const card_config& card);
 

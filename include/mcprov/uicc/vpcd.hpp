@@ -3,7 +3,6 @@
 #include <mcprov/support/result.hpp>
 #include <mcprov/uicc/uicc.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -39,7 +38,6 @@ private:
     uicc& card_;
     int fd_;
     save_function save_;
-    std::atomic<bool> stopping_{false};
     std::uint64_t commands_ = 0;
 };
 
