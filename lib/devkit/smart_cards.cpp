@@ -309,6 +309,12 @@ result<std::unique_ptr<running_smart_cards>> smart_cards::start() const {
     running->pcscd = spawn({"pcscd", "-f", "-d", "-c", (dir() / "reader.conf").string()}, dir() / "pcscd.log");
     if (auto up = wait_for(running->pcscd, dir() / "pcscd.log", "daemon ready", "pcscd"); !up)
         return std::move(up).err();
+    if (auto log = support::read_file(dir() / "pcscd.log");
+        log && log->find("Could not initialize connection to virtual ICC") != std::string::npos)
+        return make_error(errc::conflict, "pcscd could not open the virtual reader's ports " +
+                                              std::to_string(first_port + 1) + " and " +
+                                              std::to_string(first_port + 2) + " (in use?); see " +
+                                              (dir() / "pcscd.log").string());
 
     auto config = dms::load_dms_config(dir() / "dms.toml");
     if (!config)
