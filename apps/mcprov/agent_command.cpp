@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "mcprov/agent/device_agent.hpp"
 #include "mcprov/store/document_store.hpp"
+#include "mcprov/support/clock.hpp"
 #include "mcprov/support/log.hpp"
 #include "serve.hpp"
 
@@ -61,7 +62,20 @@ int report_switch_off(agent::device_agent& device) {
     return 0;
 }
 
-int run_agent(const agent_options& options, bool print_tree, bool switch_on, bool switch_off) {
+int report_gba_bootstrap(agent::device_agent& device) {
+    auto session = device.gba_bootstrap();
+    if (!session) {
+        std::cerr << "mcprov agent: gba-bootstrap: " << session.err().message << "\n";
+        return session.err().code == support::errc::unauthenticated || session.err().code == support::errc::forbidden
+                   ? 3
+                   : 1;
+    }
+    std::cout << "bootstrapped: B-TID " << session->btid << " for " << session->impi << ", key valid until "
+              << support::format_utc(session->lifetime) << "\n";
+    return 0;
+}
+
+int run_agent(const agent_options& options, bool print_tree, bool switch_on, bool switch_off, bool bootstrap) {
     auto config = agent::load_agent_config(options.config);
     if (!config) {
         std::cerr << "mcprov agent: " << config.err().message << "\n";
@@ -96,6 +110,9 @@ int run_agent(const agent_options& options, bool print_tree, bool switch_on, boo
     }
     if (switch_off) {
         return report_switch_off(*device);
+    }
+    if (bootstrap) {
+        return report_gba_bootstrap(*device);
     }
     if (!options.session_with.empty()) {
         auto done = device->run_session(options.session_with);
@@ -161,7 +178,15 @@ command add_agent_command(CLI::App& parent) {
     auto* off = cmd->add_subcommand("switch-off", "mcprov agent --config FILE switch-off\nWithdraw the card's objects "
                                                   "from the tree and the applications, but for those that persist.");
     off->fallthrough();
-    return [options, tree, on, off] { return run_agent(*options, tree->parsed(), on->parsed(), off->parsed()); };
+    auto* bootstrap = cmd->add_subcommand(
+        "gba-bootstrap", "mcprov agent --config FILE gba-bootstrap\nBootstrap with the GBA server of [card] bsf "
+                         "(TS 33.220): the card answers\nthe BSF's challenge (HTTP Digest AKA) and the device keeps "
+                         "the B-TID and its key for\nthe servers that ask for them. Exit status 0 done, 3 the card or "
+                         "the BSF refused, 1 other failure.");
+    bootstrap->fallthrough();
+    return [options, tree, on, off, bootstrap] {
+        return run_agent(*options, tree->parsed(), on->parsed(), off->parsed(), bootstrap->parsed());
+    };
 }
 
 } // namespace mcprov::app

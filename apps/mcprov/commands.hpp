@@ -19,5 +19,6 @@ command add_lookup_command(CLI::App& parent);
 command add_dms_command(CLI::App& parent);
 command add_agent_command(CLI::App& parent);
 command add_card_command(CLI::App& parent);
+command add_bsf_command(CLI::App& parent);
 
 } // namespace mcprov::app

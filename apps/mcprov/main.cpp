@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
                        mcprov::app::add_keygen_command, mcprov::app::add_cmc_command,
                        mcprov::app::add_kms_command, mcprov::app::add_kmc_command,
                        mcprov::app::add_lookup_command, mcprov::app::add_dms_command,
-                       mcprov::app::add_agent_command, mcprov::app::add_card_command}) {
+                       mcprov::app::add_agent_command, mcprov::app::add_card_command,
+                       mcprov::app::add_bsf_command}) {
         auto run = adder(app);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(run));
     }

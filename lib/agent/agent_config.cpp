@@ -19,7 +19,7 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
     r.only_keys("", {"device", "store", "account", "push", "ui", "firmware", "mc_client", "card", "log"});
-    r.only_keys("card", {"reader", "pin", "network", "ca", "wait_ms", "locked", "device_class", "class_key"});
+    r.only_keys("card", {"reader", "pin", "network", "ca", "wait_ms", "locked", "device_class", "class_key", "bsf"});
     r.only_keys("mc_client", {"directory"});
     r.only_keys("firmware", {"directory", "ca", "max_package_bytes"});
     r.only_keys("device", {"id", "manufacturer", "model", "language", "type", "oem", "firmware_version",
@@ -99,6 +99,9 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
             card.ca = r.path("card", "ca");
         }
         card.wait_ms = static_cast<unsigned>(r.integer("card", "wait_ms", 10'000, 0, 600'000));
+        card.bsf = r.string("card", "bsf", "");
+        if (!card.bsf.empty() && !card.bsf.starts_with("https://") && !card.bsf.starts_with("http://"))
+            r.fail_at("card", "bsf", "card.bsf must be the http(s) URL of the GBA bootstrapping server");
         card.locked = r.strings("card", "locked");
         for (const auto& node : card.locked) {
             if (!node.starts_with("./") || node.find("//") != std::string::npos) {

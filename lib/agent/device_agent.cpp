@@ -229,6 +229,10 @@ store::document_key card_state_key(const std::string& device) {
     return {std::string(agent_auid), device, "card.json"};
 }
 
+store::document_key gba_session_key(const std::string& device) {
+    return {std::string(agent_auid), device, "gba.json"};
+}
+
 // The tree and the smart card's state, together: one transaction.
 result<void> device_agent::save_with_card(const management_tree& tree, const std::string& card_state) {
     return documents_->write_all(

@@ -296,6 +296,21 @@ support::result<std::string> usim_card::read_imsi() {
     return iso7816::decode_imsi(*content);
 }
 
+support::result<unsigned> usim_card::read_mnc_length() {
+    if (auto selected = select_usim(); !selected)
+        return std::move(selected).err();
+    if (auto selected = select_fid(iso7816::fid::ef_ad); !selected)
+        return std::move(selected).err();
+    auto content = read_transparent(16);
+    if (!content)
+        return std::move(content).err();
+    // TS 31.102 clause 4.2.18: the fourth octet's low nibble, when the file has it.
+    const unsigned length = content->size() >= 4 ? static_cast<unsigned char>((*content)[3]) & 0x0fu : 0u;
+    if (length != 2 && length != 3)
+        return make_error(errc::invalid_argument, "EF_AD does not give the MNC's length (2 or 3)");
+    return length;
+}
+
 support::result<std::optional<unsigned>> usim_card::pin_tries_left() {
     auto answer = exchange({.cla = 0, .ins = iso7816::ins::verify, .p1 = 0, .p2 = 0x01, .data = {}, .le = std::nullopt});
     if (!answer)

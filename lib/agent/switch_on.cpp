@@ -130,6 +130,24 @@ result<std::unique_ptr<network_attachment>> create_http_network_attachment(const
     return std::unique_ptr<network_attachment>(new http_network_attachment(card.network, std::move(*client)));
 }
 
+result<void> device_agent::unlock_card(usim_card& card, const std::string& iccid) {
+    auto tries = card.pin_tries_left();
+    if (!tries)
+        return std::move(tries).err();
+    if (!*tries)
+        return {}; // verified already, or disabled
+    if (**tries == 0)
+        return make_error(errc::forbidden, "PIN1 of card " + iccid + " is blocked: unblock it with the PUK");
+    auto pin = card_pin(iccid);
+    if (!pin)
+        return std::move(pin).err();
+    if (auto verified = card.verify_pin(*pin); !verified) {
+        log_->warn("{}: card {}: {}", config_.device_id(), iccid, verified.err().message);
+        return verified;
+    }
+    return {};
+}
+
 result<std::string> device_agent::card_pin(const std::string& iccid) {
     if (config_.card->pin)
         return *config_.card->pin;
@@ -202,17 +220,8 @@ result<switch_on_outcome> device_agent::switch_on(network_attachment& network) {
     auto iccid = card.read_iccid();
     if (!iccid)
         return std::move(iccid).err();
-    if (auto tries = card.pin_tries_left(); tries && *tries) {
-        if (**tries == 0)
-            return make_error(errc::forbidden, "PIN1 of card " + *iccid + " is blocked: unblock it with the PUK");
-        auto pin = card_pin(*iccid);
-        if (!pin)
-            return std::move(pin).err();
-        if (auto verified = card.verify_pin(*pin); !verified) {
-            log_->warn("{}: card {}: {}", config_.device_id(), *iccid, verified.err().message);
-            return std::move(verified).err();
-        }
-    }
+    if (auto unlocked = unlock_card(card, *iccid); !unlocked)
+        return std::move(unlocked).err();
     auto imsi = card.read_imsi();
     if (!imsi)
         return std::move(imsi).err();

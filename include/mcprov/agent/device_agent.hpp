@@ -10,6 +10,7 @@
 
 #include "mcprov/agent/dm_account.hpp"
 #include "mcprov/agent/firmware_update.hpp"
+#include "mcprov/agent/gba_bootstrapping.hpp"
 #include "mcprov/agent/management_tree.hpp"
 #include "mcprov/agent/user_interaction.hpp"
 #include "mcprov/http/client.hpp"
@@ -40,6 +41,7 @@ struct card_config {
     std::vector<std::string> locked; // corporate policy: nodes (and what is below them) the card may not provide
     std::string device_class;        // selected provisioning: the class whose encrypted objects this device may open
     std::optional<std::filesystem::path> class_key; // that class's private key (PEM)
+    std::string bsf; // the GBA bootstrapping server (https://...); empty: the device does not bootstrap
 };
 
 // Everything `mcprov agent` reads from its TOML file (docs/agent.md).
@@ -103,6 +105,8 @@ public:
 };
 // Where the device keeps its smart card's state (org.mcprov.dm-agent/<DevId>/card.json).
 store::document_key card_state_key(const std::string& device);
+// Where the device keeps its GBA session (org.mcprov.dm-agent/<DevId>/gba.json).
+store::document_key gba_session_key(const std::string& device);
 
 // Over HTTPS to the DMS's /dms/v1/switch-on (docs/dms.md). Errors: unavailable, unauthenticated, forbidden.
 support::result<std::unique_ptr<network_attachment>> create_http_network_attachment(const card_config& card);
@@ -151,6 +155,11 @@ public:
     // network), forbidden (PIN blocked), invalid_argument (a card whose files are malformed), too_large.
     support::result<switch_on_outcome> switch_on(); // to [card] network, over HTTPS
     support::result<switch_on_outcome> switch_on(network_attachment& network);
+    // GBA bootstrapping (TS 33.220) with the card in the [card] reader and the BSF of [card] bsf: ICCID, PIN1 when
+    // the card asks for it, IMSI and the MNC's length (the IMPI), then HTTP Digest AKA over Ub. The session (B-TID,
+    // Ks, lifetime) replaces the previous one in the store (gba_session_key), for the NAFs the device talks to.
+    // Errors: not_found (no [card] or no bsf), those of gba_bootstrapping::run, and the card's.
+    support::result<gba_session> gba_bootstrap();
     // Switch-off: the card's objects leave the tree and the applications, but for those that persist.
     support::result<switch_off_outcome> switch_off();
 
@@ -166,6 +175,8 @@ private:
     void publish_mc_configuration();
     support::result<void> save_with_card(const management_tree& tree, const std::string& card_state);
     support::result<std::string> card_pin(const std::string& iccid);
+    // PIN1 when the card asks for it: from [card] pin, or the user (alert 1102).
+    support::result<void> unlock_card(usim_card& card, const std::string& iccid);
     support::result<std::string> decrypt_object(std::string_view device_class, std::string_view enveloped) const;
     // Carries out the accepted firmware operations, then reports every result not yet delivered.
     support::result<unsigned> finish_firmware(const std::string& server_id);

@@ -36,6 +36,8 @@ public:
 
     support::result<std::string> read_iccid();
     support::result<std::string> read_imsi();
+    // The length of the IMSI's MNC, 2 or 3, from EF_AD (TS 31.102 clause 4.2.18).
+    support::result<unsigned> read_mnc_length();
     support::result<void> verify_pin(std::string_view digits);
     // PIN1's remaining tries (VERIFY without data); nullopt when it is already verified or disabled.
     support::result<std::optional<unsigned>> pin_tries_left();
