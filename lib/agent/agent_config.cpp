@@ -91,7 +91,7 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
                 r.fail_at("card", "pin", "card.pin must be 4 to 8 digits");
             }
         }
-        card.network = r.string("card", "network", "", true);
+        card.network = r.string("card", "network", "");
         if (!card.network.empty() && !card.network.starts_with("https://") && !card.network.starts_with("http://")) {
             r.fail_at("card", "network", "card.network must be the http(s) URL of the switch-on authentication");
         }

@@ -190,6 +190,8 @@ result<std::string> device_agent::decrypt_object(std::string_view device_class, 
 result<switch_on_outcome> device_agent::switch_on() {
     if (!config_.card)
         return make_error(errc::not_found, "this device has no [card] slot configured");
+    if (config_.card->network.empty())
+        return make_error(errc::not_found, "this device has no switch-on authentication ([card] network)");
     auto network = create_http_network_attachment(*config_.card);
     if (!network)
         return std::move(network).err();

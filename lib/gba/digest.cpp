@@ -29,6 +29,10 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+bool control(char c) {
+    return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+}
+
 bool token_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
@@ -68,15 +72,10 @@ result<std::map<std::string, std::string>> digest_parameters(std::string_view va
                     closed = true;
                     break;
                 }
-                if (c == '\\') {
-                    if (at == value.size())
-                        break;
-                    parameter.push_back(value[at++]);
-                } else if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+                const char taken = c == '\\' && at < value.size() ? value[at++] : c;
+                if (control(taken))
                     return make_error(errc::invalid_argument, std::string(what) + ": a control character in " + name);
-                } else {
-                    parameter.push_back(c);
-                }
+                parameter.push_back(taken);
             }
             if (!closed)
                 return make_error(errc::invalid_argument, std::string(what) + ": " + name + " is not terminated");
@@ -183,6 +182,8 @@ result<digest_credentials> parse_digest_credentials(std::string_view value) {
         return make_error(errc::invalid_argument, "Authorization: response must be 32 hex digits");
     if (!c.qop.empty() && (c.nc.size() != 8 || !hex(c.nc) || c.cnonce.empty()))
         return make_error(errc::invalid_argument, "Authorization: with qop, nc (8 hex digits) and cnonce are required");
+    if (c.qop.empty() && (!c.nc.empty() || !c.cnonce.empty()))
+        return make_error(errc::invalid_argument, "Authorization: nc and cnonce go with qop (RFC 2617 section 3.2.2)");
     return c;
 }
 

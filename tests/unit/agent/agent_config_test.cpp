@@ -38,15 +38,16 @@ TEST(agent_config, when_the_card_slot_is_misconfigured_then_the_error_names_the_
     const std::string base = "[device]\nid = \"IMEI:352099001761481\"\n[store]\npath = \"a.db\"\n[card]\n";
     for (const auto& [card, key] : {std::pair{std::string("pin = \"12\"\nnetwork = \"https://n/\"\n"), "pin"},
                                     {"network = \"ftp://n/\"\n", "network"},
-                                    {"pin = \"1234\"\n", "network"},
+                                    {"bsf = \"ftp://b/\"\n", "bsf"},
                                     {"network = \"https://n/\"\nlocked = [\"DMAcc\"]\n", "locked"},
                                     {"network = \"https://n/\"\ndevice_class = \"x\"\n", "device_class"}}) {
         auto c = parse_agent_config(base + card, "agent.toml", dir.path());
         ASSERT_FALSE(c.has_value()) << card;
         EXPECT_NE(c.err().message.find(key), std::string::npos) << c.err().message;
     }
-    // With a card slot, the DM accounts may all come from the card.
+    // With a card slot, the DM accounts may all come from the card; a device that only bootstraps has no network.
     EXPECT_TRUE(parse_agent_config(base + "network = \"https://n/\"\n", "agent.toml", dir.path()).has_value());
+    EXPECT_TRUE(parse_agent_config(base + "bsf = \"https://b/\"\n", "agent.toml", dir.path()).has_value());
 }
 
 TEST(agent_config, when_an_account_is_unusable_then_the_error_names_it) {

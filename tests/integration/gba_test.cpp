@@ -1,0 +1,285 @@
+// GBA end to end (TS 33.220): a device (`mcprov agent gba-bootstrap`) with its card in the real pcscd's vpcd reader
+// (`mcprov card insert`) bootstraps with `mcprov bsf`, which authenticates it with HTTP Digest AKA and vectors from the
+// real osmo-hlr over GSUP; a NAF then gets from the BSF over Zn the key the device derives.
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "../unit/temp_dir.hpp"
+#include "child_process.hpp"
+#include "mcprov/gba/bootstrapping.hpp"
+#include "mcprov/gba/digest.hpp"
+#include "mcprov/gba/key_derivation.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/file.hpp"
+#include "osmo_hlr.hpp"
+#include "pcscd.hpp"
+
+namespace mcprov::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+
+const std::string device = "IMEI:352099001761481";
+const std::string imsi = "001010000000017";
+const std::string impi = "001010000000017@ims.mnc001.mcc001.3gppnetwork.org";
+const std::string naf = "dms.operator.example";
+
+struct command_result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+class gba_deployment : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto ca = http::create_certificate_authority("test CA", 24h).value();
+        auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"},
+                                            http::certificate_usage::server, 24h)
+                        .value();
+        auto nafs = http::create_certificate_authority("NAFs", 24h).value();
+        auto dms = http::issue_certificate(nafs, naf, {naf}, {}, http::certificate_usage::client, 24h).value();
+        auto other = http::issue_certificate(nafs, "cms.operator.example", {"cms.operator.example"}, {},
+                                             http::certificate_usage::client, 24h)
+                         .value();
+        write("ca.pem", ca.certificate_pem);
+        write("bsf.crt", cert.certificate_pem);
+        write("bsf.key", cert.private_key_pem);
+        write("nafs.pem", nafs.certificate_pem);
+        write("naf.crt", dms.certificate_pem);
+        write("naf.key", dms.private_key_pem);
+        write("other.crt", other.certificate_pem);
+        write("other.key", other.private_key_pem);
+        hlr_ = std::make_unique<osmo_hlr>(dir_.path());
+        ASSERT_TRUE(hlr_->ready()) << hlr_->log();
+        pcscd_ = std::make_unique<pcscd_with_vpcd>(dir_.path());
+        ASSERT_TRUE(pcscd_->ready()) << pcscd_->log();
+        write("bsf.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
+                          "[tls]\ncertificate = \"bsf.crt\"\nprivate_key = \"bsf.key\"\nclient_ca = \"nafs.pem\"\n"
+                          "[store]\npath = \"bsf.db\"\n"
+                          "[hlr]\ngsup = \"" + hlr_->address() + ":4222\"\n"
+                          "[bsf]\nname = \"bsf.mnc001.mcc001.pub.3gppnetwork.org\"\n"
+                          "[zn]\nnafs = [\"" + naf + "\"]\n");
+        bsf_ = std::make_unique<child_process>(MCPROV_BINARY, std::vector<std::string>{"bsf", "--config", path("bsf.toml")},
+                                               dir_.path() / "bsf");
+        const auto port = bsf_->wait_for_output(R"(on https://127\.0\.0\.1:(\d+)/)");
+        ASSERT_FALSE(port.empty()) << bsf_->err();
+        bsf_url_ = "https://127.0.0.1:" + port + "/";
+        build_card();
+    }
+
+    void TearDown() override {
+        if (card_) {
+            card_->signal(SIGTERM);
+            card_->wait();
+        }
+    }
+
+    void write(const std::string& name, const std::string& text) {
+        ASSERT_TRUE(support::write_file(dir_.path() / name, text));
+    }
+    std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
+
+    command_result run(std::vector<std::string> args) {
+        static int n = 0;
+        child_process p(MCPROV_BINARY, args, dir_.path() / ("command-" + std::to_string(n++)));
+        auto status = p.wait(60s);
+        return {status.value_or(-1), p.out(), p.err()};
+    }
+
+    void build_card(const std::string& extra = {}) {
+        write("card.toml", "[card]\niccid = \"8949000000000000017\"\nimsi = \"" + imsi +
+                               "\"\nk = \"8b7d5c3a1e0f9a2b4c6d8e0f1a2b3c4d\"\nopc = \"0a1b2c3d4e5f60718293a4b5c6d7e8f9\"\n"
+                               "pin = \"1234\"\npuk = \"12345678\"\n" + extra);
+        auto built = run({"card", "build", "--description", path("card.toml"), "--image", path("card.json")});
+        ASSERT_EQ(built.status, 0) << built.err;
+    }
+    void provision_in_hlr() {
+        auto done = run({"card", "hlr", "--image", path("card.json"), "--vty", hlr_->address() + ":4258"});
+        ASSERT_EQ(done.status, 0) << done.err << hlr_->log();
+    }
+    void insert() {
+        card_ = std::make_unique<child_process>(
+            MCPROV_BINARY,
+            std::vector<std::string>{"card", "insert", "--image", path("card.json"), "--reader",
+                                     "127.0.0.1:" + std::to_string(pcscd_->port())},
+            dir_.path() / ("insert-" + std::to_string(++inserts_)));
+    }
+    void write_device(const std::string& pin = "1234") {
+        write("device.toml", "[device]\nid = \"" + device + "\"\n[store]\npath = \"device.db\"\n"
+                             "[card]\nreader = \"mcprov vpcd\"\npin = \"" + pin + "\"\nca = \"ca.pem\"\n"
+                             "bsf = \"" + bsf_url_ + "\"\n");
+    }
+    command_result bootstrap() { return run({"agent", "--config", path("device.toml"), "gba-bootstrap"}); }
+
+    // The session the device keeps (B-TID, Ks, RAND), read from its store as the device's own code would.
+    json::object device_session() {
+        auto documents = store::open_store("sqlite:" + path("device.db"), support::create_system_clock()).value();
+        auto stored = documents->get({"org.mcprov.dm-agent", device, "gba.json"});
+        EXPECT_TRUE(stored.has_value());
+        return stored ? json::parse(stored->content).as_object() : json::object{};
+    }
+
+    support::result<http::response> zn(const std::string& btid, const std::string& as = "naf",
+                                       const std::string& naf_fqdn = naf) {
+        http::client_options options;
+        options.ca_file = path("ca.pem");
+        if (!as.empty()) {
+            options.certificate_chain = path(as + ".crt");
+            options.private_key = path(as + ".key");
+        }
+        return http::fetch({.method = bhttp::verb::post,
+                            .url = bsf_url_ + "zn/v1/bootstrapping-info",
+                            .headers = {{"Content-Type", "application/json"}},
+                            .body = gba::format_zn_request(
+                                {.btid = btid, .naf_id = gba::naf_id(naf_fqdn, gba::ua_protocol::http_digest)})},
+                           options);
+    }
+
+    support::result<http::response> ub(const std::string& authorization) {
+        http::client_options options;
+        options.ca_file = path("ca.pem");
+        return http::fetch({.method = bhttp::verb::get, .url = bsf_url_, .headers = {{"Authorization", authorization}},
+                            .body = {}},
+                           options);
+    }
+
+    testing::temp_dir dir_;
+    std::unique_ptr<osmo_hlr> hlr_;
+    std::unique_ptr<pcscd_with_vpcd> pcscd_;
+    std::unique_ptr<child_process> bsf_;
+    std::unique_ptr<child_process> card_;
+    std::string bsf_url_;
+    int inserts_ = 0;
+};
+
+TEST_F(gba_deployment, when_the_device_bootstraps_with_its_card_then_a_naf_gets_from_the_bsf_the_key_the_device_derives) {
+    provision_in_hlr();
+    insert();
+    write_device();
+    auto done = bootstrap();
+    ASSERT_EQ(done.status, 0) << done.err << bsf_->err();
+    EXPECT_NE(done.out.find("bootstrapped: B-TID "), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("@bsf.mnc001.mcc001.pub.3gppnetwork.org for " + impi), std::string::npos) << done.out;
+
+    const auto session = device_session();
+    const std::string btid(session.at("btid").as_string());
+    const auto ks = support::hex_decode(std::string(session.at("ks").as_string())).value();
+    const auto rand = support::hex_decode(std::string(session.at("rand").as_string())).value();
+    auto answer = zn(btid);
+    ASSERT_TRUE(answer.has_value()) << answer.err().message;
+    ASSERT_EQ(answer->result_int(), 200) << answer->body();
+    auto parsed = gba::parse_zn_answer(answer->body());
+    ASSERT_TRUE(parsed.has_value()) << parsed.err().message;
+    EXPECT_EQ(parsed->impi, impi);
+    EXPECT_EQ(parsed->ks_naf,
+              gba::ks_naf(ks, rand, impi, gba::naf_id(naf, gba::ua_protocol::http_digest)));
+    EXPECT_EQ(support::format_utc(parsed->key_lifetime), std::string(session.at("lifetime").as_string()));
+}
+
+TEST_F(gba_deployment, when_the_card_is_ahead_of_the_hlr_then_they_resynchronise_and_the_bootstrap_succeeds) {
+    provision_in_hlr();
+    auto image = json::parse(*support::read_file(dir_.path() / "card.json")).as_object();
+    json::array seq;
+    for (int i = 0; i < 32; ++i)
+        seq.emplace_back(100000);
+    image["sqn"] = json::object{{"ind_bits", 5}, {"highest", std::uint64_t{100000} << 5}, {"seq_by_ind", seq}};
+    write("card.json", json::serialize(image));
+    insert();
+    write_device();
+    auto done = bootstrap();
+    ASSERT_EQ(done.status, 0) << done.err << bsf_->err();
+}
+
+TEST_F(gba_deployment, when_the_pin_is_wrong_or_blocked_then_the_card_is_never_asked_and_nothing_is_bootstrapped) {
+    provision_in_hlr();
+    insert();
+    write_device("9999");
+    auto wrong = bootstrap();
+    EXPECT_EQ(wrong.status, 3);
+    EXPECT_NE(wrong.err.find("2 tries left"), std::string::npos) << wrong.err;
+    (void)bootstrap();
+    (void)bootstrap();
+    write_device("1234");
+    auto blocked = bootstrap();
+    EXPECT_EQ(blocked.status, 3);
+    EXPECT_NE(blocked.err.find("blocked"), std::string::npos) << blocked.err;
+    EXPECT_EQ(bsf_->err().find("bootstrapped"), std::string::npos);
+}
+
+TEST_F(gba_deployment, when_the_hlr_does_not_know_the_subscription_then_the_bsf_refuses_it) {
+    insert();
+    write_device();
+    auto refused = bootstrap();
+    EXPECT_EQ(refused.status, 3);
+    EXPECT_NE(refused.err.find("403"), std::string::npos) << refused.err;
+}
+
+TEST_F(gba_deployment, when_a_client_answers_without_the_card_then_it_is_refused_and_the_nonce_is_not_taken_twice) {
+    provision_in_hlr();
+    gba::digest_credentials c{.username = impi, .realm = "bsf", .nonce = {}, .uri = "/", .response = {},
+                              .algorithm = {}, .cnonce = {}, .nc = {}, .qop = {}, .opaque = {}, .auts = std::nullopt};
+    auto first = ub(gba::format_digest_credentials(c));
+    ASSERT_TRUE(first.has_value()) << first.err().message;
+    ASSERT_EQ(first->result_int(), 401) << first->body();
+    auto challenge = gba::parse_digest_challenge((*first)[bhttp::field::www_authenticate]);
+    ASSERT_TRUE(challenge.has_value());
+    EXPECT_EQ(challenge->algorithm, "AKAv1-MD5");
+    EXPECT_EQ(challenge->qop, "auth-int");
+    EXPECT_EQ(challenge->realm, "bsf.mnc001.mcc001.pub.3gppnetwork.org");
+    c.realm = challenge->realm;
+    c.nonce = challenge->nonce;
+    c.algorithm = "AKAv1-MD5";
+    c.qop = "auth-int";
+    c.nc = "00000001";
+    c.cnonce = "guess";
+    c.response = gba::digest_response(c, "not the RES", "GET", "");
+    auto wrong = ub(gba::format_digest_credentials(c));
+    ASSERT_TRUE(wrong.has_value());
+    EXPECT_EQ(wrong->result_int(), 403) << wrong->body();
+    auto replayed = ub(gba::format_digest_credentials(c));
+    ASSERT_TRUE(replayed.has_value());
+    EXPECT_EQ(replayed->result_int(), 401);
+    auto fresh = gba::parse_digest_challenge((*replayed)[bhttp::field::www_authenticate]);
+    ASSERT_TRUE(fresh.has_value());
+    EXPECT_NE(fresh->nonce, c.nonce);
+    // Malformed credentials: 400, with what is wrong.
+    auto malformed = ub("Digest username=\"" + impi + "\", realm=");
+    ASSERT_TRUE(malformed.has_value());
+    EXPECT_EQ(malformed->result_int(), 400);
+}
+
+TEST_F(gba_deployment, when_a_naf_asks_without_its_certificate_for_another_naf_or_an_unknown_btid_then_it_is_refused) {
+    provision_in_hlr();
+    insert();
+    write_device();
+    ASSERT_EQ(bootstrap().status, 0);
+    const std::string btid(device_session().at("btid").as_string());
+    auto anonymous = zn(btid, "");
+    ASSERT_TRUE(anonymous.has_value());
+    EXPECT_EQ(anonymous->result_int(), 401);
+    auto other = zn(btid, "other");
+    ASSERT_TRUE(other.has_value());
+    EXPECT_EQ(other->result_int(), 403);
+    auto not_its_own = zn(btid, "naf", "cms.operator.example");
+    ASSERT_TRUE(not_its_own.has_value());
+    EXPECT_EQ(not_its_own->result_int(), 403);
+    auto unknown = zn("AAAAAAAAAAAAAAAAAAAAAA==@bsf.mnc001.mcc001.pub.3gppnetwork.org");
+    ASSERT_TRUE(unknown.has_value());
+    EXPECT_EQ(unknown->result_int(), 404);
+    // Bootstrapped again, the old B-TID is gone.
+    ASSERT_EQ(bootstrap().status, 0);
+    auto old = zn(btid);
+    ASSERT_TRUE(old.has_value());
+    EXPECT_EQ(old->result_int(), 404);
+}
+
+} // namespace
+} // namespace mcprov::testing
