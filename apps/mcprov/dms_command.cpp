@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "mcprov/dms/audit.hpp"
+#include "mcprov/dms/charging.hpp"
 #include "mcprov/dms/dm_interface.hpp"
 #include "mcprov/dms/dms_config.hpp"
 #include "mcprov/http/server.hpp"
@@ -33,6 +34,13 @@ struct dms_options {
     bool notify = false;
     std::string user;
     bool replace = false;
+    std::string imsi;
+    std::uint64_t credit = 0;
+    std::string currency = "EUR";
+    std::string subscription;
+    std::string audited_device;
+    std::string device; // the one device of enroll, jobs, cancel and show
+    std::string format = "jsonl";
 };
 
 int run_server(const dms_options& options) {
@@ -72,11 +80,23 @@ int run_server(const dms_options& options) {
         hlr = std::move(made).value();
         log->info("switch-on authentication with the HLR at {}:{} (GSUP)", config->hlr->host, config->hlr->port);
     }
+    std::shared_ptr<dms::zn_client> zn;
+    if (config->zn) {
+        auto made = dms::create_zn_client(*config->zn, config->session.server_id);
+        if (!made) {
+            std::cerr << "mcprov dms: [gba]: " << made.err().message << "\n";
+            return 2;
+        }
+        zn = std::move(made).value();
+        log->info("subscriber authentication with the BSF at {} (Zn, as NAF {})", config->zn->bsf,
+                  config->session.server_id);
+    }
+    auto gate = std::make_shared<dms::operation_gate>(zn, config->subscribers, config->session.server_id);
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
                                  config->mc, config->client_certificates,
                                  config->mc_ue},
-        std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value(), hlr);
+        std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value(), hlr, gate);
     auto server = http::create_server(config->server, handler);
     if (!server) {
         std::cerr << "mcprov dms: " << server.err().message << "\n";
@@ -313,6 +333,102 @@ int run_show(const dms_options& options) {
     return 0;
 }
 
+int run_prepaid(const dms_options& options) {
+    auto ctx = open(options, "prepaid");
+    if (!ctx) {
+        return 2;
+    }
+    auto account = options.credit > 0 ? dms::credit_prepaid(*ctx->documents, options.imsi, options.credit,
+                                                            options.currency)
+                                      : dms::read_prepaid(*ctx->documents, options.imsi);
+    if (!account) {
+        return fail("prepaid", account.err());
+    }
+    if (options.credit > 0) {
+        (void)ctx->documents->write_all(dms::audit_writes({.time = std::chrono::system_clock::now(),
+                                                           .actor = ctx->actor,
+                                                           .action = "credited",
+                                                           .device = "IMSI:" + options.imsi,
+                                                           .detail = std::to_string(options.credit) + " " +
+                                                                     options.currency + " (minor units) to prepaid",
+                                                           .subscription = {}}));
+    }
+    std::cout << json::serialize(json::object{{"imsi", options.imsi},
+                                              {"balance", account->balance},
+                                              {"currency", account->currency}})
+              << "\n";
+    return 0;
+}
+
+int run_charges(const dms_options& options) {
+    auto ctx = open(options, "charges");
+    if (!ctx) {
+        return 2;
+    }
+    auto charges = dms::charges_of(*ctx->documents, options.imsi);
+    if (!charges) {
+        return fail("charges", charges.err());
+    }
+    for (const auto& c : *charges) {
+        std::cout << json::serialize(json::object{{"time", support::format_utc(c.time)},
+                                                  {"imsi", c.imsi},
+                                                  {"job", c.job},
+                                                  {"amount", c.amount},
+                                                  {"currency", c.currency},
+                                                  {"means", c.means},
+                                                  {"reference", c.reference},
+                                                  {"description", c.description}})
+                  << "\n";
+    }
+    return 0;
+}
+
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) {
+        return text;
+    }
+    std::string out = "\"";
+    for (char ch : text) {
+        out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    }
+    return out + "\"";
+}
+
+int run_audit(const dms_options& options) {
+    auto ctx = open(options, "audit");
+    if (!ctx) {
+        return 2;
+    }
+    if (options.audited_device.empty() == options.subscription.empty()) {
+        std::cerr << "mcprov dms audit: give a DEVICE or --subscription IMSI\n";
+        return 2;
+    }
+    auto records = options.subscription.empty() ? dms::read_audit(*ctx->documents, options.audited_device)
+                                                : dms::read_subscription_audit(*ctx->documents, options.subscription);
+    if (!records) {
+        return fail("audit", records.err());
+    }
+    if (options.format == "csv") {
+        std::cout << "time,actor,action,device,subscription,detail\r\n";
+    }
+    for (const auto& r : *records) {
+        if (options.format == "csv") {
+            std::cout << support::format_utc(r.time) << "," << csv_field(r.actor) << "," << csv_field(r.action) << ","
+                      << csv_field(r.device) << "," << csv_field(r.subscription) << "," << csv_field(r.detail)
+                      << "\r\n";
+        } else {
+            std::cout << json::serialize(json::object{{"time", support::format_utc(r.time)},
+                                                      {"actor", r.actor},
+                                                      {"action", r.action},
+                                                      {"device", r.device},
+                                                      {"subscription", r.subscription},
+                                                      {"detail", r.detail}})
+                      << "\n";
+        }
+    }
+    return 0;
+}
+
 } // namespace
 
 command add_dms_command(CLI::App& parent) {
@@ -331,7 +447,7 @@ command add_dms_command(CLI::App& parent) {
                   "The server's password towards it (SRVCRED) is generated unless given; both are printed as JSON,\n"
                   "for the device's DMAcc. Exit status: 0 enrolled, 3 enrolled already, 1 or 2 nothing done.");
     enroll->fallthrough();
-    enroll->add_option("device", options->devices, "the device's id")->required()->expected(1);
+    enroll->add_option("device", options->device, "the device's id")->required();
     enroll->add_option("--client-secret", options->client_secret, "the device's password (8 to 256 bytes)")
         ->required();
     enroll->add_option("--client-name", options->client_name, "the device's user name (default: its id)");
@@ -371,22 +487,58 @@ command add_dms_command(CLI::App& parent) {
                                              "Print a device's jobs (or one), pending then finished, as JSON lines,\n"
                                              "with every command's status and results.");
     jobs->fallthrough();
-    jobs->add_option("device", options->devices, "the device's id")->required()->expected(1);
+    jobs->add_option("device", options->device, "the device's id")->required();
     jobs->add_option("job", options->job_id, "one job's id");
 
     auto* cancel = dms->add_subcommand("cancel", "mcprov dms --config FILE cancel DEVICE JOB\n"
                                                  "Withdraw a job not yet sent. Exit status 3 when it was sent already.");
     cancel->fallthrough();
-    cancel->add_option("device", options->devices, "the device's id")->required()->expected(1);
+    cancel->add_option("device", options->device, "the device's id")->required();
     cancel->add_option("job", options->job_id, "the job's id")->required();
 
     auto* show = dms->add_subcommand("show", "mcprov dms --config FILE show DEVICE\n"
                                              "Print a device's inventory (DevInfo, last session, jobs) and audit "
                                              "trail as JSON.");
     show->fallthrough();
-    show->add_option("device", options->devices, "the device's id")->required()->expected(1);
+    show->add_option("device", options->device, "the device's id")->required();
+
+    auto* prepaid = dms->add_subcommand(
+        "prepaid", "mcprov dms --config FILE prepaid IMSI [--credit AMOUNT [--currency EUR]]\n"
+                   "Print a subscription's prepaid balance (minor units), after crediting AMOUNT to it (an account\n"
+                   "is opened in the currency at its first credit). Exit status 3: no account.");
+    prepaid->fallthrough();
+    prepaid->add_option("imsi", options->imsi, "the subscription's IMSI")->required();
+    prepaid->add_option("--credit", options->credit, "minor units (cents) to add");
+    prepaid->add_option("--currency", options->currency, "ISO 4217 code of a new account (default EUR)");
+
+    auto* charges = dms->add_subcommand("charges", "mcprov dms --config FILE charges IMSI\n"
+                                                   "Print what was charged to a subscription, as JSON lines, oldest "
+                                                   "first.");
+    charges->fallthrough();
+    charges->add_option("imsi", options->imsi, "the subscription's IMSI")->required();
+
+    auto* audit = dms->add_subcommand(
+        "audit", "mcprov dms --config FILE audit (DEVICE | --subscription IMSI) [--format jsonl|csv]\n"
+                 "Export the audit records of a device or a subscription, oldest first: who was identified, how\n"
+                 "authenticated, what was consented to and charged, what operators did (docs/dms.md).");
+    audit->fallthrough();
+    audit->add_option("device", options->audited_device, "the device's id");
+    audit->add_option("--subscription", options->subscription, "the subscription's IMSI");
+    audit->add_option("--format", options->format, "jsonl (default) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
 
     return [=] {
+        if (!options->device.empty()) {
+            options->devices = {options->device};
+        }
+        if (prepaid->parsed()) {
+            return run_prepaid(*options);
+        }
+        if (charges->parsed()) {
+            return run_charges(*options);
+        }
+        if (audit->parsed()) {
+            return run_audit(*options);
+        }
         if (enroll->parsed()) {
             return run_enroll(*options);
         }

@@ -365,6 +365,8 @@ command client_session::ask_user(const syncml::message& in, const command& c) {
         return status_for(in, c, dm_status::bad_request);
     }
     const auto reply = ui_->ask(prompt);
+    if (code == 1101 && confirmations_)
+        confirmations_(prompt.text, reply.status == ui_status::ok);
     auto status = status_for(in, c, reply.status);
     for (const auto& v : reply.values) {
         status.items.push_back({.data = v});

@@ -1,5 +1,7 @@
 #include "mcprov/agent/device_agent.hpp"
 
+#include "mcprov/gba/dm_proof.hpp"
+
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -112,6 +114,22 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
         // The MC services' objects (TS 24.483) go below ./MCS: every server of the device's may manage them.
         if (auto made = tree->install_interior("./MCS", {}, "Add=" + servers + "&Delete=" + servers + "&Get=" +
                                                                 servers + "&Replace=" + servers);
+            !made) {
+            return std::move(made).err();
+        }
+    }
+    // A device that bootstraps with GBA lets its servers ask for the subscriber or the user (docs/agent.md, "GBA").
+    if (config.card && !config.card->bsf.empty() && !tree->exists(gba::dm_gba_node)) {
+        if (auto made = tree->install_interior(gba::dm_gba_node, {}, "Get=*"); !made) {
+            return std::move(made).err();
+        }
+        if (auto made = tree->install_leaf(gba::dm_authenticate_node,
+                                           {.format = "null", .type = "text/plain", .data = {}}, "Exec=*&Get=*");
+            !made) {
+            return std::move(made).err();
+        }
+        if (auto made = tree->install_leaf(gba::dm_proof_node, {.format = "chr", .type = "text/plain", .data = {}},
+                                           "Get=*");
             !made) {
             return std::move(made).err();
         }
@@ -408,7 +426,12 @@ result<session_outcome> device_agent::session_with(const std::string& server_id,
     session_outcome outcome{server_id, session_id, 0, false, 0};
     client_session session(tree_, server_id, config_.device_id(), session_id, alert, ui_.get());
     session.set_limits(config_.max_message_bytes, config_.max_object_bytes);
+    last_confirmation_.reset();
+    session.set_confirmation_observer(
+        [this](const std::string& text, bool confirmed) { last_confirmation_.emplace(text, confirmed); });
     session.set_exec_handler([&](const syncml::command& c, const syncml::item& i) {
+        if (i.target.value_or("") == gba::dm_authenticate_node)
+            return authenticate_for(server_id, i);
         auto decision = accept_firmware_exec(tree_, i.target.value_or(""), server_id, c.correlator);
         if (decision.accepted) {
             operations_.emplace_back(server_id, *decision.accepted);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "mcprov/agent/device_agent.hpp"
+#include "mcprov/gba/dm_proof.hpp"
 #include "mcprov/support/clock.hpp"
 
 #include <boost/beast/http.hpp>
@@ -127,23 +128,90 @@ std::string ks_naf_of(const gba_session& session, std::string_view naf_fqdn, std
 
 namespace mcprov::agent {
 
+namespace json = boost::json;
 using support::errc;
 using support::make_error;
 
+namespace {
+
+json::object session_json(const gba_session& s) {
+    return {{"btid", s.btid},
+            {"impi", s.impi},
+            {"rand", support::hex_encode(s.rand)},
+            {"ks", support::hex_encode(s.ks)},
+            {"lifetime", support::format_utc(s.lifetime)}};
+}
+
+std::optional<gba_session> session_from(std::string_view content) {
+    boost::system::error_code ec;
+    const auto v = json::parse(content, ec);
+    if (ec || !v.is_object())
+        return std::nullopt;
+    const auto& o = v.as_object();
+    auto text = [&](std::string_view k) {
+        const auto* f = o.if_contains(k);
+        return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    const auto rand = support::hex_decode(text("rand"));
+    const auto ks = support::hex_decode(text("ks"));
+    const auto lifetime = support::parse_utc(text("lifetime"));
+    if (!rand || !ks || !lifetime)
+        return std::nullopt;
+    return gba_session{.btid = text("btid"), .impi = text("impi"), .rand = *rand, .ks = *ks, .lifetime = *lifetime};
+}
+
+std::string percent_free(std::string text) {
+    for (auto& c : text)
+        if (c == '&' || c == '=' || static_cast<unsigned char>(c) < 0x20)
+            c = ' ';
+    return text;
+}
+
+} // namespace
+
 support::result<gba_session> device_agent::gba_bootstrap() {
+    std::lock_guard lock(mutex_);
+    return bootstrap_with_card(std::nullopt);
+}
+
+support::result<gba_session> device_agent::bootstrap_with_card(const std::optional<std::string>& purpose) {
     if (!config_.card || config_.card->bsf.empty())
         return make_error(errc::not_found, "this device has no GBA bootstrapping server ([card] bsf)");
-    std::lock_guard lock(mutex_);
     const auto& card_cfg = *config_.card;
     auto channel = connect_pcsc_card(card_cfg.reader, card_cfg.wait_ms);
     if (!channel)
         return std::move(channel).err();
     usim_card card(**channel);
+    if (purpose) {
+        // The user, not the device, must know the PIN: whatever the card verified before is forgotten.
+        if (auto reset = (*channel)->reset(); !reset)
+            return std::move(reset).err();
+    }
     auto iccid = card.read_iccid();
     if (!iccid)
         return std::move(iccid).err();
-    if (auto unlocked = unlock_card(card, *iccid); !unlocked)
+    if (purpose) {
+        auto tries = card.pin_tries_left();
+        if (!tries)
+            return std::move(tries).err();
+        if (!*tries)
+            return make_error(errc::forbidden, "the PIN of card " + *iccid + " is disabled: the card cannot "
+                                               "authenticate its user");
+        if (**tries == 0)
+            return make_error(errc::forbidden, "PIN1 of card " + *iccid + " is blocked: unblock it with the PUK");
+        const auto reply = ui_->ask({.alert = 1102,
+                                     .text = "Enter the PIN of your card " + *iccid + " to authorise: " + *purpose,
+                                     .options = {{"IT", "N"}, {"ET", "P"}},
+                                     .choices = {}});
+        if (reply.status != ui_status::ok || reply.values.empty())
+            return make_error(errc::unauthenticated, "the user did not enter the card's PIN");
+        if (auto verified = card.verify_pin(reply.values.front()); !verified) {
+            log_->warn("{}: card {}: the user's PIN: {}", config_.device_id(), *iccid, verified.err().message);
+            return std::move(verified).err();
+        }
+    } else if (auto unlocked = unlock_card(card, *iccid); !unlocked) {
         return std::move(unlocked).err();
+    }
     auto imsi = card.read_imsi();
     if (!imsi)
         return std::move(imsi).err();
@@ -164,17 +232,66 @@ support::result<gba_session> device_agent::gba_bootstrap() {
         log_->warn("{}: GBA bootstrap of card {}: {}", config_.device_id(), *iccid, session.err().message);
         return session;
     }
-    const std::string stored = boost::json::serialize(boost::json::object{
-        {"btid", session->btid},
-        {"impi", session->impi},
-        {"rand", support::hex_encode(session->rand)},
-        {"ks", support::hex_encode(session->ks)},
-        {"lifetime", support::format_utc(session->lifetime)}});
-    if (auto written = documents_->write_all({{gba_session_key(config_.device_id()), stored}}); !written)
+    if (auto written = documents_->write_all(
+            {{gba_session_key(config_.device_id()), json::serialize(session_json(*session))}});
+        !written)
         return std::move(written).err();
-    log_->info("{}: card {} bootstrapped: B-TID {} until {}", config_.device_id(), *iccid, session->btid,
-               support::format_utc(session->lifetime));
+    log_->info("{}: card {} bootstrapped{}: B-TID {} until {}", config_.device_id(), *iccid,
+               purpose ? " by its user's PIN" : "", session->btid, support::format_utc(session->lifetime));
     return session;
+}
+
+unsigned device_agent::authenticate_for(const std::string& server_id, const syncml::item& item) {
+    const std::string proof_node(gba::dm_proof_node);
+    auto answer = [&](unsigned status, const std::string& proof) {
+        (void)tree_.install_leaf(proof_node, {.format = "chr", .type = "text/plain", .data = proof}, "Get=*");
+        return status;
+    };
+    auto refuse = [&](const support::error& e) {
+        log_->warn("{}: authentication asked by {} not given: {}", config_.device_id(), server_id, e.message);
+        const unsigned status = e.code == errc::unauthenticated ? 401
+                                : e.code == errc::forbidden     ? 403
+                                : e.code == errc::unavailable   ? 503
+                                : e.code == errc::not_found     ? 406
+                                                                : 500;
+        return answer(status, "error=" + percent_free(e.message));
+    };
+    auto request = gba::parse_dm_authentication_request(item.data.value_or(""));
+    if (!request)
+        return answer(400, "error=" + percent_free(request.err().message));
+    std::optional<gba_session> session;
+    if (request->level == gba::authentication_level::user) {
+        const std::string purpose = last_confirmation_ ? last_confirmation_->first : "a request of " + server_id;
+        auto fresh = bootstrap_with_card(purpose);
+        if (!fresh)
+            return refuse(fresh.err());
+        session = std::move(*fresh);
+    } else {
+        // A session still valid for a while serves; otherwise the card bootstraps again.
+        if (auto stored = documents_->get(gba_session_key(config_.device_id())); stored)
+            if (auto s = session_from(stored->content);
+                s && s->lifetime > std::chrono::system_clock::now() + std::chrono::minutes(1))
+                session = std::move(*s);
+        if (!session) {
+            auto fresh = bootstrap_with_card(std::nullopt);
+            if (!fresh)
+                return refuse(fresh.err());
+            session = std::move(*fresh);
+        }
+    }
+    gba::dm_proof proof{.btid = session->btid,
+                        .level = request->level,
+                        .nonce = request->nonce,
+                        .confirmation_sha256 = last_confirmation_ ? support::sha256(last_confirmation_->first) : "",
+                        .answer = !last_confirmation_         ? gba::user_answer::none
+                                  : last_confirmation_->second ? gba::user_answer::yes
+                                                               : gba::user_answer::no,
+                        .mac = {}};
+    proof.mac = gba::dm_proof_mac(ks_naf_of(*session, server_id, gba::ua_dm_proof), config_.device_id(), server_id,
+                                  proof);
+    log_->info("{}: {} authentication for {} with B-TID {}", config_.device_id(), gba::to_string(request->level),
+               server_id, session->btid);
+    return answer(200, gba::format_dm_proof(proof));
 }
 
 } // namespace mcprov::agent

@@ -43,6 +43,14 @@ public:
         return iso7816::parse_response(std::string_view(reinterpret_cast<const char*>(answer.data()), length));
     }
 
+    support::result<void> reset() override {
+        const LONG rc = SCardReconnect(card_, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                                       SCARD_RESET_CARD, &protocol_);
+        if (rc != SCARD_S_SUCCESS)
+            return make_error(errc::unavailable, "card in " + reader_ + ": reset: " + pcsc_text(rc));
+        return {};
+    }
+
 private:
     SCARDCONTEXT context_;
     SCARDHANDLE card_;

@@ -19,18 +19,33 @@ std::string text_of(const json::object& o, std::string_view k) {
 
 } // namespace
 
-store::document_write audit_write(const audit_record& r) {
-    static const auto log = support::logger("dms.audit");
-    log->info("{} {} {} {}", r.device, r.actor, r.action, r.detail);
-    return {{std::string(audit_auid), r.device, job_queue::new_id(r.time) + ".json"},
-            json::serialize(json::object{{"time", support::format_utc(r.time)},
-                                         {"actor", r.actor},
-                                         {"action", r.action},
-                                         {"detail", r.detail}})};
+std::string record_json(const audit_record& r) {
+    json::object o{{"time", support::format_utc(r.time)}, {"actor", r.actor}, {"action", r.action},
+                   {"device", r.device}, {"detail", r.detail}};
+    if (!r.subscription.empty())
+        o["subscription"] = r.subscription;
+    return json::serialize(o);
 }
 
-support::result<std::vector<audit_record>> read_audit(const store::document_store& documents, std::string_view device) {
-    auto docs = documents.list_documents(audit_auid, device);
+store::document_write audit_write(const audit_record& r) {
+    static const auto log = support::logger("dms.audit");
+    log->info("{} {} {} {}{}", r.device, r.actor, r.action, r.detail,
+              r.subscription.empty() ? std::string() : " (subscription " + r.subscription + ")");
+    return {{std::string(audit_auid), r.device, job_queue::new_id(r.time) + ".json"}, record_json(r)};
+}
+
+std::vector<store::document_write> audit_writes(const audit_record& r) {
+    std::vector<store::document_write> out{audit_write(r)};
+    if (!r.subscription.empty())
+        out.push_back({{std::string(audit_auid), "IMSI:" + r.subscription, out.front().key.name}, record_json(r)});
+    return out;
+}
+
+namespace {
+
+support::result<std::vector<audit_record>> records_of(const store::document_store& documents, std::string_view xui,
+                                                      std::string_view device) {
+    auto docs = documents.list_documents(audit_auid, xui);
     if (!docs) {
         return std::move(docs).err();
     }
@@ -42,10 +57,24 @@ support::result<std::vector<audit_record>> read_audit(const store::document_stor
             continue;
         }
         const auto& o = v.as_object();
+        const auto stored_device = text_of(o, "device");
         out.push_back({support::parse_utc(text_of(o, "time")).value_or(std::chrono::system_clock::time_point{}),
-                       text_of(o, "actor"), text_of(o, "action"), std::string(device), text_of(o, "detail")});
+                       text_of(o, "actor"), text_of(o, "action"),
+                       stored_device.empty() ? std::string(device) : stored_device, text_of(o, "detail"),
+                       text_of(o, "subscription")});
     }
     return out; // names begin with the time: list_documents orders them
+}
+
+} // namespace
+
+support::result<std::vector<audit_record>> read_audit(const store::document_store& documents, std::string_view device) {
+    return records_of(documents, device, device);
+}
+
+support::result<std::vector<audit_record>> read_subscription_audit(const store::document_store& documents,
+                                                                   std::string_view imsi) {
+    return records_of(documents, "IMSI:" + std::string(imsi), {});
 }
 
 } // namespace mcprov::dms

@@ -19,7 +19,9 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     }
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "hlr", "log"});
+    r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "hlr", "gba", "subscribers", "corporation", "log"});
+    r.only_keys("gba", {"bsf", "certificate", "private_key", "ca", "timeout_ms"});
+    r.only_keys("subscribers", {"home_networks"});
     r.only_keys("hlr", {"gsup", "unit_name", "timeout_ms"});
     r.only_keys("mc", {"domain", "name", "hplmn", "idms_auth_endpoint", "idms_token_endpoint", "http_proxy", "gms",
                        "cms", "kms", "gms_uri", "group_creation_xui", "gms_xcap_root_uri", "cms_xcap_root_uri",
@@ -58,6 +60,53 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
         hlr.unit_name = r.string("hlr", "unit_name", "mcprov-dms");
         hlr.timeout = std::chrono::milliseconds(r.integer("hlr", "timeout_ms", 5000, 100, 60000));
         c.hlr = hlr;
+    }
+    if (root["gba"]) {
+        zn_config zn;
+        zn.bsf = r.string("gba", "bsf", "", true);
+        if (!zn.bsf.empty() && !zn.bsf.starts_with("https://") && !zn.bsf.starts_with("http://")) {
+            r.fail_at("gba", "bsf", "gba.bsf must be the BSF's http(s) URL");
+        }
+        zn.certificate = r.path("gba", "certificate");
+        zn.private_key = r.path("gba", "private_key");
+        if (root["gba"]["ca"]) {
+            zn.ca = r.path("gba", "ca");
+        }
+        zn.timeout = std::chrono::milliseconds(r.integer("gba", "timeout_ms", 5000, 100, 60000));
+        c.zn = zn;
+    }
+    c.subscribers.home_networks = r.strings("subscribers", "home_networks");
+    for (const auto& plmn : c.subscribers.home_networks) {
+        if (plmn.size() < 5 || plmn.size() > 6 || plmn.find_first_not_of("0123456789") != std::string::npos) {
+            r.fail_at("subscribers", "home_networks", "subscribers.home_networks holds MCC+MNC, 5 or 6 digits");
+        }
+    }
+    if (const auto* corporations = root["corporation"].as_array()) {
+        std::size_t index = 0;
+        for (const auto& node : *corporations) {
+            ++index;
+            if (!node.is_table()) {
+                r.fail_at("", "corporation", "[[corporation]] must be tables");
+                break;
+            }
+            support::config_reader cr(*node.as_table(), source_name, base_dir,
+                                      "corporation[" + std::to_string(index) + "].");
+            cr.only_keys("", {"name", "devices", "subscriptions"});
+            corporation corp{.name = cr.string("", "name", "", true),
+                             .devices = cr.strings("", "devices"),
+                             .subscriptions = cr.strings("", "subscriptions")};
+            for (const auto& p : corp.subscriptions) {
+                const auto digits = p.ends_with('*') ? p.substr(0, p.size() - 1) : p;
+                if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) {
+                    cr.fail_at("", "subscriptions", "subscriptions holds IMSIs, or prefixes ending in '*'");
+                }
+            }
+            if (!cr.ok()) {
+                r.adopt(cr.take_error());
+                break;
+            }
+            c.subscribers.corporations.push_back(std::move(corp));
+        }
     }
     const auto scheme = r.string("dm", "auth", "md5");
     if (scheme == "md5") {

@@ -89,6 +89,15 @@ result<std::vector<job>> queue_jobs(job_queue& jobs, const std::vector<std::stri
     const auto batch = devices.size() > 1 ? job_queue::new_id(now) : std::string();
     std::vector<job> made;
     for (const auto& d : devices) {
+        if (request.gate) {
+            auto both = gated_jobs(request, d, actor, now, syncml::random_nonce);
+            for (auto& j : both) {
+                j.batch = batch;
+            }
+            made.push_back(std::move(both[1]));
+            made.push_back(std::move(both[0]));
+            continue;
+        }
         job j = request;
         j.id = job_queue::new_id(now);
         j.batch = batch;
@@ -192,8 +201,10 @@ json::value device_json(std::string_view device, const device_inventory& invento
 dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::document_store> documents,
                            std::shared_ptr<support::clock> clock,
                            std::shared_ptr<const identity::access_token_verifier> verifier,
-                           std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr)
-    : config_(std::move(config)), documents_(documents), clock_(clock), session_(config_.session, documents, clock),
+                           std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr,
+                           std::shared_ptr<const operation_gate> gate)
+    : config_(std::move(config)), documents_(documents), clock_(clock),
+      session_(config_.session, documents, clock, syncml::random_nonce, std::move(gate)),
       registry_(documents), jobs_(documents), notifier_(config_.session.server_id, documents, std::move(push_client)),
       switch_on_(documents, std::move(hlr), clock), pipeline_(std::make_shared<http::pipeline>("dms")) {
     using bhttp::verb;

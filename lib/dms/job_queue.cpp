@@ -8,6 +8,7 @@
 #include "mcprov/dms/audit.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/xml/writer.hpp"
 
 namespace mcprov::dms {
@@ -225,12 +226,91 @@ std::string time_text(std::chrono::system_clock::time_point t) {
     return support::format_utc(t);
 }
 
+
+json::value gate_json(const job_gate& g) {
+    json::object o{{"level", g.level}, {"entitlement", g.entitlement}};
+    if (!g.confirmation.empty())
+        o["confirmation"] = g.confirmation;
+    if (g.charge)
+        o["charge"] = json::object{{"amount", g.charge->amount},
+                                   {"currency", g.charge->currency},
+                                   {"description", g.charge->description},
+                                   {"means", g.charge->means}};
+    if (!g.for_job.empty())
+        o["for_job"] = g.for_job;
+    if (!g.nonce.empty())
+        o["nonce"] = support::base64_encode(g.nonce);
+    if (!g.decision.empty())
+        o["decision"] = g.decision;
+    if (!g.subscription.empty())
+        o["subscription"] = g.subscription;
+    return o;
+}
+
+// An operator's gate ({"level", "confirmation", "entitlement", "charge"}), or (stored) a gate job's with its state.
+result<job_gate> gate_from(const json::value& v, bool stored) {
+    if (!v.is_object())
+        return make_error(errc::invalid_argument, "gate must be an object (level, confirmation, entitlement, charge)");
+    const auto& o = v.as_object();
+    if (auto only = stored ? only_members(o, {"level", "confirmation", "entitlement", "charge", "for_job", "nonce",
+                                              "decision", "subscription"},
+                                          "gate")
+                           : only_members(o, {"level", "confirmation", "entitlement", "charge"}, "gate");
+        !only)
+        return std::move(only).err();
+    job_gate g;
+    g.level = text_or_empty(o, "level");
+    if (g.level != "subscriber" && g.level != "user")
+        return make_error(errc::invalid_argument, "gate.level must be subscriber or user");
+    auto confirmation = optional_text(o, "confirmation", "gate", 4096);
+    if (!confirmation)
+        return std::move(confirmation).err();
+    g.confirmation = confirmation->value_or("");
+    g.entitlement = member(o, "entitlement") ? text_or_empty(o, "entitlement") : std::string("any");
+    if (g.entitlement != "any" && g.entitlement != "home" && g.entitlement != "corporate")
+        return make_error(errc::invalid_argument, "gate.entitlement must be any, home or corporate");
+    if (const auto* charge = member(o, "charge"); charge && !charge->is_null()) {
+        if (!charge->is_object())
+            return make_error(errc::invalid_argument, "gate.charge must be an object (amount, currency, description, "
+                                                      "means)");
+        const auto& c = charge->as_object();
+        if (auto only = only_members(c, {"amount", "currency", "description", "means"}, "gate.charge"); !only)
+            return std::move(only).err();
+        charge_request r;
+        const auto* amount = member(c, "amount");
+        if (!amount || !amount->is_int64() || amount->as_int64() <= 0 || amount->as_int64() > 100'000'000)
+            return make_error(errc::invalid_argument, "gate.charge.amount must be 1 to 100000000 (minor units)");
+        r.amount = static_cast<std::uint64_t>(amount->as_int64());
+        r.currency = text_or_empty(c, "currency");
+        if (r.currency.size() != 3 || !std::all_of(r.currency.begin(), r.currency.end(),
+                                                   [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+            return make_error(errc::invalid_argument, "gate.charge.currency must be an ISO 4217 code such as EUR");
+        auto description = optional_text(c, "description", "gate.charge", 256);
+        if (!description)
+            return std::move(description).err();
+        r.description = description->value_or("");
+        r.means = text_or_empty(c, "means");
+        if (r.means != "bill" && r.means != "prepaid" && r.means != "card")
+            return make_error(errc::invalid_argument, "gate.charge.means must be bill, prepaid or card");
+        g.charge = std::move(r);
+    }
+    if (stored) {
+        g.for_job = text_or_empty(o, "for_job");
+        g.nonce = support::base64_decode(text_or_empty(o, "nonce")).value_or("");
+        g.decision = text_or_empty(o, "decision");
+        g.subscription = text_or_empty(o, "subscription");
+    }
+    return g;
+}
+
 } // namespace
 
 std::string_view to_string(job_state state) {
     switch (state) {
     case job_state::queued:
         return "queued";
+    case job_state::held:
+        return "held";
     case job_state::sent:
         return "sent";
     case job_state::accepted:
@@ -246,7 +326,7 @@ std::string_view to_string(job_state state) {
 }
 
 std::optional<job_state> job_state_from(std::string_view text) {
-    for (auto s : {job_state::queued, job_state::sent, job_state::accepted, job_state::done, job_state::failed,
+    for (auto s : {job_state::queued, job_state::held, job_state::sent, job_state::accepted, job_state::done, job_state::failed,
                    job_state::cancelled}) {
         if (to_string(s) == text) {
             return s;
@@ -296,6 +376,15 @@ json::value to_json(const job& j) {
     if (j.finished) {
         o["finished"] = time_text(*j.finished);
     }
+    if (j.gate) {
+        o["gate"] = gate_json(*j.gate);
+    }
+    if (!j.held_by.empty()) {
+        o["held_by"] = j.held_by;
+    }
+    if (!j.reason.empty()) {
+        o["reason"] = j.reason;
+    }
     return o;
 }
 
@@ -307,12 +396,20 @@ result<job> job_request_from_json(const json::value& v) {
     job j;
     // What the admin API's bodies carry besides the job itself (devices of a batch, notify) is theirs to read; a stored
     // job carries the server's own members.
-    if (auto only = only_members(o, {"commands", "atomic", "firmware", "devices", "notify", "id", "batch", "device",
-                                     "requested_by", "state", "outcomes", "atomic_status", "session_id", "created",
-                                     "finished"},
+    if (auto only = only_members(o, {"commands", "atomic", "firmware", "devices", "notify", "gate", "id", "batch",
+                                     "device", "requested_by", "state", "outcomes", "atomic_status", "session_id",
+                                     "created", "finished", "held_by", "reason"},
                                  "the job");
         !only) {
         return std::move(only).err();
+    }
+    // A stored job carries its id; an operator's request never does.
+    if (const auto* gate = member(o, "gate"); gate && !gate->is_null()) {
+        auto g = gate_from(*gate, member(o, "id") != nullptr);
+        if (!g) {
+            return std::move(g).err();
+        }
+        j.gate = std::move(g).value();
     }
     if (const auto* firmware = member(o, "firmware"); firmware && !firmware->is_null()) {
         if (!firmware->is_object() || member(o, "commands") || member(o, "atomic")) {
@@ -391,6 +488,8 @@ result<job> job_from_json(const json::value& v) {
     j->device = text_or_empty(o, "device");
     j->requested_by = text_or_empty(o, "requested_by");
     j->session_id = text_or_empty(o, "session_id");
+    j->held_by = text_or_empty(o, "held_by");
+    j->reason = text_or_empty(o, "reason");
     auto state = job_state_from(text_or_empty(o, "state"));
     if (!state || j->id.empty() || j->device.empty()) {
         return make_error(errc::invalid_argument, "a stored job lacks its id, device or state");

@@ -348,9 +348,10 @@ std::string_view session_key_of(std::string_view target) {
 }
 
 management_session::management_session(session_config config, std::shared_ptr<store::document_store> documents,
-                                       std::shared_ptr<support::clock> clock, std::function<std::string()> nonces)
+                                       std::shared_ptr<support::clock> clock, std::function<std::string()> nonces,
+                                       std::shared_ptr<const operation_gate> gate)
     : config_(std::move(config)), documents_(std::move(documents)), clock_(std::move(clock)),
-      authentication_(config_.scheme, nonces), nonces_(std::move(nonces)) {}
+      authentication_(config_.scheme, nonces), nonces_(std::move(nonces)), gate_(std::move(gate)) {}
 
 result<session_reply> management_session::run(const incoming_message& in) {
     const auto& m = in.message;
@@ -767,6 +768,28 @@ result<session_reply> management_session::run(const incoming_message& in) {
             }
             std::erase_if(session.sent, [&](const sent_command& s) { return s.job == j.id; });
             touch(j);
+            if (j.gate && j.gate->decision.empty()) {
+                if (auto* held = job_by_id(j.gate->for_job); held && held->state == job_state::held) {
+                    auto decision = gate_ ? gate_->judge(j, *held, tx, now)
+                                          : gate_decision{.passed = false,
+                                                          .reason = "this server judges no gates",
+                                                          .subscription = {},
+                                                          .writes = {}};
+                    j.gate->decision = decision.passed ? "passed" : "refused";
+                    j.gate->subscription = decision.subscription;
+                    if (decision.passed) {
+                        held->state = job_state::queued;
+                    } else {
+                        held->state = job_state::failed;
+                        held->reason = decision.reason;
+                        held->finished = now;
+                    }
+                    touch(*held);
+                    for (auto& w : decision.writes) {
+                        writes.push_back(std::move(w));
+                    }
+                }
+            }
         }
 
         const bool expired = now - session.started > config_.max_session_duration ||

@@ -204,15 +204,8 @@ switch_on_authentication::answer(const std::string& attempt, const std::optional
         return std::move(checked).err();
     const card_pairing pairing{.time = clock_->now(), .imei = imei, .imsi = imsi, .iccid = iccid};
     auto recorded = documents_->transact([&](store::transaction& t) -> result<void> {
-        auto device = t.get(device_key(imei));
-        if (!device)
-            return std::move(device).err();
-        auto subscription = t.get(subscription_key(imsi));
-        if (!subscription)
-            return std::move(subscription).err();
-        for (auto [key, current] : {std::pair{device_key(imei), *device}, std::pair{subscription_key(imsi), *subscription}})
-            if (auto put = t.put(key, appended(current, pairing)); !put)
-                return std::move(put).err();
+        if (auto added = record_pairing(t, pairing); !added)
+            return added;
         if (auto removed = t.remove(attempt_key(imsi)); !removed)
             return std::move(removed).err();
         return {};
@@ -221,6 +214,20 @@ switch_on_authentication::answer(const std::string& attempt, const std::optional
         return std::move(recorded).err();
     support::logger("dms")->info("switch-on: card {} (IMSI {}) authenticated in device IMEI {}", iccid, imsi, imei);
     return std::variant<card_pairing, challenge>(pairing);
+}
+
+result<void> record_pairing(store::transaction& t, const card_pairing& pairing) {
+    auto device = t.get(device_key(pairing.imei));
+    if (!device)
+        return std::move(device).err();
+    auto subscription = t.get(subscription_key(pairing.imsi));
+    if (!subscription)
+        return std::move(subscription).err();
+    for (auto [key, current] :
+         {std::pair{device_key(pairing.imei), *device}, std::pair{subscription_key(pairing.imsi), *subscription}})
+        if (auto put = t.put(key, appended(current, pairing)); !put)
+            return std::move(put).err();
+    return {};
 }
 
 result<std::vector<card_pairing>> pairings_of_device(const store::document_store& documents, const std::string& imei) {

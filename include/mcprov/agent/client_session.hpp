@@ -51,6 +51,11 @@ public:
     void set_exec_handler(std::function<unsigned(const syncml::command&, const syncml::item&)> handler) {
         exec_ = std::move(handler);
     }
+    // Told of every confirmation (Alert 1101) the user answered in this session: its text, and whether the user
+    // confirmed.
+    void set_confirmation_observer(std::function<void(const std::string& text, bool confirmed)> observer) {
+        confirmations_ = std::move(observer);
+    }
     // A Generic Alert (1226) to send in package 1, after the session's alert: a report of an earlier operation.
     void add_report(syncml::command alert) { reports_.push_back(std::move(alert)); }
     // Whether the server took the reports (its Status 200 for each).
@@ -99,6 +104,7 @@ private:
     std::optional<large_object> incoming_;
     std::vector<syncml::command> outbox_;
     std::function<unsigned(const syncml::command&, const syncml::item&)> exec_;
+    std::function<void(const std::string&, bool)> confirmations_;
     std::vector<syncml::command> reports_;
     bool reports_delivered_ = false;
     std::string package1_msg_id_;

@@ -177,6 +177,14 @@ private:
     support::result<std::string> card_pin(const std::string& iccid);
     // PIN1 when the card asks for it: from [card] pin, or the user (alert 1102).
     support::result<void> unlock_card(usim_card& card, const std::string& iccid);
+    // A bootstrap with the card; with `purpose`, the user authenticates: the card is reset and the PIN asked of the
+    // user (never [card] pin) for that purpose.
+    support::result<gba_session> bootstrap_with_card(const std::optional<std::string>& purpose);
+    // The Exec of ./Vendor/mcprov/GBA/Authenticate by `server_id`: its status; the proof (or why there is none) in
+    // ./Vendor/mcprov/GBA/Proof.
+    unsigned authenticate_for(const std::string& server_id, const syncml::item& request);
+    // The session's last confirmation (Alert 1101): its text and whether the user said yes.
+    std::optional<std::pair<std::string, bool>> last_confirmation_;
     support::result<std::string> decrypt_object(std::string_view device_class, std::string_view enveloped) const;
     // Carries out the accepted firmware operations, then reports every result not yet delivered.
     support::result<unsigned> finish_firmware(const std::string& server_id);

@@ -16,6 +16,10 @@ class card_channel {
 public:
     virtual ~card_channel() = default;
     virtual support::result<iso7816::response_apdu> transmit(const iso7816::command_apdu& command) = 0;
+    // A warm reset: the card starts afresh, its PIN no longer verified. Errors: unavailable.
+    virtual support::result<void> reset() {
+        return support::make_error(support::errc::unavailable, "this card slot cannot reset its card");
+    }
 };
 
 // The card in a PC/SC reader (pcsc-lite's pcscd): the first reader whose name contains `reader_name` (any reader when

@@ -8,6 +8,7 @@
 #include "mcprov/dms/device_registry.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/dms/management_session.hpp"
+#include "mcprov/dms/operation_gate.hpp"
 #include "mcprov/dms/switch_on_authentication.hpp"
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -49,7 +50,8 @@ public:
     dm_interface(dm_interface_config config, std::shared_ptr<store::document_store> documents,
                  std::shared_ptr<support::clock> clock,
                  std::shared_ptr<const identity::access_token_verifier> verifier,
-                 std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr = nullptr);
+                 std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr = nullptr,
+                 std::shared_ptr<const operation_gate> gate = nullptr);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
@@ -84,8 +86,9 @@ private:
 };
 
 // Queues one job per device with the same commands and a shared batch id (the admin API's POST /dms/v1/jobs, and
-// `mcprov dms queue`). All or nothing: an unknown device fails the batch. Returns the jobs. Errors: invalid_argument,
-// not_found, io.
+// `mcprov dms queue`); a request with a gate queues, per device, the operation held and its gate job (gated_jobs), the
+// operation first in what is returned. All or nothing: an unknown device fails the batch. Returns the jobs. Errors:
+// invalid_argument, not_found, io.
 support::result<std::vector<job>> queue_jobs(job_queue& jobs, const std::vector<std::string>& devices,
                                              const job& request, std::string_view actor,
                                              std::chrono::system_clock::time_point now);

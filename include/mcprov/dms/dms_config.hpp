@@ -6,6 +6,7 @@
 #include "mcprov/dms/management_session.hpp"
 #include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
+#include "mcprov/dms/operation_gate.hpp"
 #include "mcprov/gsup/hlr_client.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -31,6 +32,10 @@ struct dms_config {
     std::optional<mcs_mo::ue_configuration> mc_ue;
     // [hlr]: the HLR the switch-on authentication asks for vectors (GSUP); unset: devices cannot switch on here.
     std::optional<gsup::hlr_address> hlr;
+    // [gba]: the BSF this server, as a NAF, asks for the keys of B-TIDs (Zn); unset: no subscriber authentication.
+    std::optional<zn_config> zn;
+    // [subscribers] and [[corporation]]: who is entitled to what.
+    subscriber_policy subscribers;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 };

@@ -44,6 +44,7 @@ struct command_outcome {
 
 enum class job_state {
     queued,   // waiting for the device's next session
+    held,     // waiting for its gate (the job that authenticates the subscriber or the user) to let it through
     sent,     // in a session under way
     accepted, // an Exec the device accepted (202): its result comes later, in a Generic Alert with the job's id
     done,     // every command answered with a 2xx status
@@ -52,6 +53,35 @@ enum class job_state {
 };
 std::string_view to_string(job_state state);
 std::optional<job_state> job_state_from(std::string_view text);
+
+// What an operation costs the subscriber, and how it is paid.
+struct charge_request {
+    std::uint64_t amount = 0; // in the currency's minor unit (cents)
+    std::string currency{};   // ISO 4217, e.g. EUR
+    std::string description{};
+    std::string means{}; // bill (a charging record on the subscription's bill), prepaid (the balance the DMS keeps),
+                         // card (a payment by card through the payment gateway)
+
+    friend bool operator==(const charge_request&, const charge_request&) = default;
+};
+
+// What an operation needs before it runs (docs/subscriber-authentication.md): the subscriber, or the user, authenticated
+// by GBA in the session; optionally the user's confirmation (Alert 1101) of `confirmation`; a subscription entitled to
+// it; a payment. A gate is a job of its own (its commands: the Alert, the Exec of ./Vendor/mcprov/GBA/Authenticate,
+// the Get of ./Vendor/mcprov/GBA/Proof) that holds the operation's job until its answers are judged.
+struct job_gate {
+    std::string for_job{};      // the held job it lets through
+    std::string level{};        // subscriber or user
+    std::string confirmation{}; // the text the user confirms; empty: none
+    std::string entitlement{};  // any, home (the operator's own subscribers) or corporate (the device's corporation's)
+    std::optional<charge_request> charge{};
+    std::string nonce{}; // raw: the server's, in the Exec
+    // The decision, once the answers are judged.
+    std::string decision{};     // empty: pending; passed; refused
+    std::string subscription{}; // the IMSI authenticated
+
+    friend bool operator==(const job_gate&, const job_gate&) = default;
+};
 
 // Work an operator queued for one device: commands carried out at the device's next session, in order, in one
 // SyncML Atomic when `atomic` (all or none, OMA DM 1.2 clause 6.6.3), else in a Sequence when there are several.
@@ -68,6 +98,9 @@ struct job {
     std::string session_id{};                // the session that carried it out
     std::chrono::system_clock::time_point created{};
     std::optional<std::chrono::system_clock::time_point> finished{};
+    std::optional<job_gate> gate{}; // a gate job: what it checks, and its decision
+    std::string held_by{};          // a held job: the gate job it waits for
+    std::string reason{};           // why a job failed when no command's status says it (a gate's refusal)
 
     bool finished_state() const { return state == job_state::done || state == job_state::failed || state == job_state::cancelled; }
 };

@@ -9,6 +9,7 @@
 
 #include "mcprov/dms/client_authentication.hpp"
 #include "mcprov/dms/device_registry.hpp"
+#include "mcprov/dms/operation_gate.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/syncml/message.hpp"
@@ -75,12 +76,16 @@ struct session_reply {
 //    answered with Alert 1222 (send the rest).
 //  - A 401 or 407 from the device for the server's header (DM Security: the device authenticates the server) gives
 //    the server a nonce to answer with; the commands of that message are sent again, at most twice.
+//  - A gate job (job::gate) once answered is judged (operation_gate) in the same transaction: the job it holds is
+//    queued, and sent in the same reply, or fails with the gate's reason.
 //  - One transaction per message: a crash leaves the message either wholly taken or not at all (then the device's
 //    retransmission is taken afresh), and a job is never half done.
 class management_session {
 public:
+    // `gate` judges the gate jobs (operation_gate); without one, a gate job's held job fails.
     management_session(session_config config, std::shared_ptr<store::document_store> documents,
-                       std::shared_ptr<support::clock> clock, std::function<std::string()> nonces = syncml::random_nonce);
+                       std::shared_ptr<support::clock> clock, std::function<std::string()> nonces = syncml::random_nonce,
+                       std::shared_ptr<const operation_gate> gate = nullptr);
 
     // Errors: the store's (io), internal (a stored session that does not decode).
     support::result<session_reply> run(const incoming_message& in);
@@ -91,6 +96,7 @@ private:
     std::shared_ptr<support::clock> clock_;
     client_authentication authentication_;
     std::function<std::string()> nonces_;
+    std::shared_ptr<const operation_gate> gate_;
 };
 
 } // namespace mcprov::dms

@@ -72,6 +72,9 @@ support::result<std::vector<card_pairing>> pairings_of_device(const store::docum
 support::result<std::vector<card_pairing>> pairings_of_subscription(const store::document_store& documents,
                                                                      const std::string& imsi);
 
+// Adds a pairing to the histories of its device and its subscription, in the transaction. Errors: io.
+support::result<void> record_pairing(store::transaction& tx, const card_pairing& pairing);
+
 // Whether `imei` is 15 digits whose last is the Luhn check digit of the first 14 (TS 23.003 Annex B).
 bool valid_imei(std::string_view imei);
 

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mcprov/dms/job.hpp"
+#include "mcprov/gba/bootstrapping.hpp"
+#include "mcprov/store/document_store.hpp"
+#include "mcprov/support/result.hpp"
+
+namespace mcprov::dms {
+
+// The DMS as a NAF: its requests to the BSF over Zn (docs/bsf.md), for the key of a B-TID under NAF_Id = ServerID ||
+// the DM proof's Ua protocol identifier.
+class zn_client {
+public:
+    virtual ~zn_client() = default;
+    // Errors: not_found (the BSF does not know the B-TID, or its key expired), forbidden (the BSF refuses this NAF),
+    // unavailable.
+    virtual support::result<gba::zn_answer> bootstrapping_info(const std::string& btid) = 0;
+};
+
+struct zn_config {
+    std::string bsf;                       // https://bsf.../ (its Zn resource is below it)
+    std::filesystem::path certificate;     // the DMS's client certificate, naming its ServerID
+    std::filesystem::path private_key;
+    std::optional<std::filesystem::path> ca; // trusted for the BSF's certificate
+    std::chrono::milliseconds timeout{5000};
+};
+
+support::result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id);
+
+// A corporate customer: its devices take only its own subscriptions.
+struct corporation {
+    std::string name;
+    std::vector<std::string> devices;       // DevIds
+    std::vector<std::string> subscriptions; // IMSIs, or IMSI prefixes ending in '*'
+};
+
+// What an operator decides about the subscribers behind DM operations ([subscribers], docs/dms.md).
+struct subscriber_policy {
+    std::vector<std::string> home_networks; // MCC+MNC of the operator's own subscriptions ("00101")
+    std::vector<corporation> corporations;
+};
+
+// The corporation that owns a device, if any.
+const corporation* corporation_of(const subscriber_policy& policy, std::string_view device);
+// Whether an IMSI is one of the operator's own (its MCC+MNC is a home network).
+bool home_subscription(const subscriber_policy& policy, std::string_view imsi);
+
+// The two jobs of an operator's gated request (docs/subscriber-authentication.md): the gate job (the user's
+// confirmation, then the Exec of ./Vendor/mcprov/GBA/Authenticate with a fresh nonce, then the Get of the proof),
+// and the operation held until the gate passes. `request` has its gate set; both get ids, device and times.
+std::vector<job> gated_jobs(const job& request, const std::string& device, std::string_view actor,
+                            std::chrono::system_clock::time_point now, const std::function<std::string()>& nonces);
+
+// What the gate decided: the held job goes on, or fails with the reason; the writes (audit records, the pairing
+// learned, a charge) go into the session's transaction.
+struct gate_decision {
+    bool passed = false;
+    std::string reason;
+    std::string subscription; // the IMSI authenticated, when one was
+    std::vector<store::document_write> writes;
+};
+
+// Judges a gate job's answers (docs/subscriber-authentication.md): the user's confirmation; the proof, verified with
+// Ks_NAF from the BSF (its B-TID known and its key current, its MAC over this gate's nonce, level and confirmation and
+// the device's id; for the user level, a bootstrap made after the gate was queued); the subscription it identifies
+// (the IMSI of the IMPI) entitled to the operation; the charge. Every step is an audit record.
+class operation_gate {
+public:
+    operation_gate(std::shared_ptr<zn_client> zn, subscriber_policy policy, std::string server_id);
+
+    gate_decision judge(const job& gate, const job& held, store::transaction& tx,
+                        std::chrono::system_clock::time_point now) const;
+
+private:
+    std::shared_ptr<zn_client> zn_;
+    subscriber_policy policy_;
+    std::string server_id_;
+};
+
+} // namespace mcprov::dms

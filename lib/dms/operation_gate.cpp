@@ -1,0 +1,253 @@
+#include "mcprov/dms/operation_gate.hpp"
+
+#include <algorithm>
+
+#include <boost/beast/http.hpp>
+#include <openssl/crypto.h>
+
+#include "mcprov/dms/audit.hpp"
+#include "mcprov/dms/charging.hpp"
+#include "mcprov/dms/switch_on_authentication.hpp"
+#include "mcprov/gba/dm_proof.hpp"
+#include "mcprov/gba/key_derivation.hpp"
+#include "mcprov/http/client.hpp"
+#include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/log.hpp"
+
+namespace mcprov::dms {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using support::errc;
+using support::make_error;
+using support::result;
+using syncml::command_name;
+
+class https_zn_client final : public zn_client {
+public:
+    https_zn_client(std::unique_ptr<http::client> client, std::string url, std::string naf_id)
+        : client_(std::move(client)), url_(std::move(url)), naf_id_(std::move(naf_id)) {}
+
+    result<gba::zn_answer> bootstrapping_info(const std::string& btid) override {
+        auto res = client_->fetch({.method = bhttp::verb::post,
+                                   .url = url_,
+                                   .headers = {{"Content-Type", "application/json"}},
+                                   .body = gba::format_zn_request({.btid = btid, .naf_id = naf_id_})});
+        if (!res)
+            return make_error(errc::unavailable, "the BSF: " + res.err().message);
+        const auto status = res->result_int();
+        const std::string detail = "the BSF answered " + std::to_string(status) + " for B-TID " + btid;
+        if (status == 404)
+            return make_error(errc::not_found, detail + ": unknown, or its key expired");
+        if (status == 401 || status == 403)
+            return make_error(errc::forbidden, detail + ": this server is not one of its NAFs");
+        if (status != 200)
+            return make_error(errc::unavailable, detail);
+        auto answer = gba::parse_zn_answer(res->body());
+        if (!answer)
+            return make_error(errc::unavailable, "the BSF's answer: " + answer.err().message);
+        return answer;
+    }
+
+private:
+    std::unique_ptr<http::client> client_;
+    std::string url_;
+    std::string naf_id_;
+};
+
+// The gate job's answers, by what the command was.
+const command_outcome* outcome_of(const job& gate, command_name name) {
+    for (std::size_t k = 0; k < gate.commands.size() && k < gate.outcomes.size(); ++k)
+        if (gate.commands[k].name == name)
+            return &gate.outcomes[k];
+    return nullptr;
+}
+
+std::string money(std::uint64_t amount, const std::string& currency) {
+    return std::to_string(amount / 100) + "." + (amount % 100 < 10 ? "0" : "") + std::to_string(amount % 100) + " " +
+           currency;
+}
+
+bool imsi_matches(std::string_view imsi, std::string_view pattern) {
+    if (pattern.ends_with('*'))
+        return imsi.starts_with(pattern.substr(0, pattern.size() - 1));
+    return imsi == pattern;
+}
+
+} // namespace
+
+result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id) {
+    http::client_options options;
+    options.ca_file = config.ca;
+    options.certificate_chain = config.certificate;
+    options.private_key = config.private_key;
+    options.timeout = std::chrono::duration_cast<std::chrono::seconds>(config.timeout);
+    if (options.timeout.count() < 1)
+        options.timeout = std::chrono::seconds(1);
+    auto client = http::create_client(options);
+    if (!client)
+        return std::move(client).err();
+    std::string url = config.bsf;
+    if (!url.ends_with('/'))
+        url += '/';
+    return std::unique_ptr<zn_client>(new https_zn_client(std::move(client).value(), url + "zn/v1/bootstrapping-info",
+                                                          gba::naf_id(server_id, gba::ua_dm_proof)));
+}
+
+const corporation* corporation_of(const subscriber_policy& policy, std::string_view device) {
+    for (const auto& c : policy.corporations)
+        if (std::find(c.devices.begin(), c.devices.end(), device) != c.devices.end())
+            return &c;
+    return nullptr;
+}
+
+bool home_subscription(const subscriber_policy& policy, std::string_view imsi) {
+    return std::any_of(policy.home_networks.begin(), policy.home_networks.end(),
+                       [&](const std::string& plmn) { return imsi.starts_with(plmn); });
+}
+
+std::vector<job> gated_jobs(const job& request, const std::string& device, std::string_view actor,
+                            std::chrono::system_clock::time_point now, const std::function<std::string()>& nonces) {
+    job held = request;
+    held.gate.reset();
+    held.id = job_queue::new_id(now);
+    held.device = device;
+    held.requested_by = std::string(actor);
+    held.created = now;
+    held.state = job_state::held;
+
+    job gate;
+    gate.id = job_queue::new_id(now);
+    gate.batch = request.batch;
+    gate.device = device;
+    gate.requested_by = std::string(actor);
+    gate.created = now;
+    gate.state = job_state::queued;
+    gate.gate = *request.gate;
+    gate.gate->for_job = held.id;
+    gate.gate->nonce = nonces();
+    held.held_by = gate.id;
+    const auto level = gate.gate->level == "user" ? gba::authentication_level::user
+                                                  : gba::authentication_level::subscriber;
+    if (!gate.gate->confirmation.empty())
+        gate.commands.push_back({.name = command_name::alert,
+                                 .alert = 1101,
+                                 .options = "MINDT=120",
+                                 .text = gate.gate->confirmation});
+    gate.commands.push_back({.name = command_name::exec,
+                             .target = std::string(gba::dm_authenticate_node),
+                             .data = gba::format_dm_authentication_request({.level = level, .nonce = gate.gate->nonce})});
+    gate.commands.push_back({.name = command_name::get, .target = std::string(gba::dm_proof_node)});
+    return {gate, held};
+}
+
+operation_gate::operation_gate(std::shared_ptr<zn_client> zn, subscriber_policy policy, std::string server_id)
+    : zn_(std::move(zn)), policy_(std::move(policy)), server_id_(std::move(server_id)) {}
+
+gate_decision operation_gate::judge(const job& gate, const job& held, store::transaction& tx,
+                                    std::chrono::system_clock::time_point now) const {
+    gate_decision d;
+    const auto& g = *gate.gate;
+    auto record = [&](std::string action, std::string detail) {
+        for (auto& w : audit_writes({.time = now,
+                                     .actor = d.subscription.empty() ? "device" : "subscriber:" + d.subscription,
+                                     .action = std::move(action),
+                                     .device = gate.device,
+                                     .detail = std::move(detail),
+                                     .subscription = d.subscription}))
+            d.writes.push_back(std::move(w));
+    };
+    auto refuse = [&](std::string reason) {
+        d.passed = false;
+        d.reason = std::move(reason);
+        record("refused", "job " + held.id + ": " + d.reason);
+        return d;
+    };
+
+    // 1. The user's confirmation, when one was asked.
+    if (!g.confirmation.empty()) {
+        const auto* alert = outcome_of(gate, command_name::alert);
+        const unsigned status = alert ? alert->status : 0;
+        if (status == 304)
+            return refuse("the user declined: \"" + g.confirmation + "\"");
+        if (status != 200)
+            return refuse("the user did not confirm (status " + std::to_string(status) + ")");
+    }
+    // 2. The proof the device wrote, or why it wrote none.
+    const auto* exec = outcome_of(gate, command_name::exec);
+    const auto* got = outcome_of(gate, command_name::get);
+    const std::string proof_text =
+        got && !got->results.empty() ? got->results.front().data.value_or("") : std::string();
+    if (proof_text.starts_with("error="))
+        return refuse("the device did not authenticate the " + g.level + ": " + proof_text.substr(6));
+    if (!exec || exec->status != 200)
+        return refuse("the device did not authenticate the " + g.level + " (status " +
+                      std::to_string(exec ? exec->status : 0) + ")");
+    auto proof = gba::parse_dm_proof(proof_text);
+    if (!proof)
+        return refuse("the device's proof: " + proof.err().message);
+    if (proof->nonce != g.nonce || std::string(gba::to_string(proof->level)) != g.level)
+        return refuse("the proof answers another request (nonce or level)");
+    const std::string asked = g.confirmation.empty() ? std::string() : support::sha256(g.confirmation);
+    if (proof->confirmation_sha256 != asked)
+        return refuse("the proof covers another confirmation than the one asked");
+    if (!g.confirmation.empty() && proof->answer != gba::user_answer::yes)
+        return refuse("the proof does not carry the user's yes");
+    if (!zn_)
+        return refuse("this server has no BSF to verify the proof with ([gba])");
+    auto key = zn_->bootstrapping_info(proof->btid);
+    if (!key)
+        return refuse("B-TID " + proof->btid + ": " + key.err().message);
+    const auto expected = gba::dm_proof_mac(key->ks_naf, gate.device, server_id_, *proof);
+    if (expected.size() != proof->mac.size() ||
+        CRYPTO_memcmp(expected.data(), proof->mac.data(), expected.size()) != 0)
+        return refuse("the proof's MAC does not verify with the key of B-TID " + proof->btid);
+    if (proof->level == gba::authentication_level::user && key->bootstrap_time + std::chrono::seconds(1) < gate.created)
+        return refuse("the user level needs a bootstrap made for this request; B-TID " + proof->btid + " is from " +
+                      support::format_utc(key->bootstrap_time));
+    auto imsi = gba::imsi_of_impi(key->impi);
+    if (!imsi)
+        return refuse("the BSF's IMPI " + key->impi + " is not an IMSI's");
+
+    // 3. Identified: the subscription behind the device, from the network, never from what the device says.
+    d.subscription = *imsi;
+    record("identified", "IMPI " + key->impi + " by B-TID " + proof->btid);
+    if (gate.device.starts_with("IMEI:") && valid_imei(gate.device.substr(5)))
+        if (auto paired = record_pairing(tx, {.time = now, .imei = gate.device.substr(5), .imsi = *imsi, .iccid = {}});
+            !paired)
+            return refuse("the pairing could not be kept: " + paired.err().message);
+    record("authenticated", std::string(g.level == "user" ? "the user: PIN verified by the card, then "
+                                                          : "the subscriber: ") +
+                                "GBA (" + key->authentication + "), B-TID " + proof->btid + " bootstrapped " +
+                                support::format_utc(key->bootstrap_time));
+    if (!g.confirmation.empty())
+        record("consented", "\"" + g.confirmation + "\": yes, proof MAC " + support::base64_encode(proof->mac));
+
+    // 4. Entitled.
+    if (g.entitlement == "home" && !home_subscription(policy_, *imsi))
+        return refuse("the subscription " + *imsi + " is not one of this operator's");
+    if (const auto* owner = corporation_of(policy_, gate.device); owner && g.entitlement == "corporate") {
+        if (std::none_of(owner->subscriptions.begin(), owner->subscriptions.end(),
+                         [&](const std::string& p) { return imsi_matches(*imsi, p); }))
+            return refuse("the device belongs to " + owner->name + ", whose subscriptions " + *imsi + " is not one of");
+    } else if (g.entitlement == "corporate") {
+        return refuse("the device belongs to no corporation");
+    }
+
+    // 5. Charged, once per job.
+    if (g.charge) {
+        auto charged = charge_in(tx, *imsi, held.id, *g.charge, now);
+        if (!charged)
+            return refuse("not charged: " + charged.err().message);
+        for (auto& w : charged->second)
+            d.writes.push_back(std::move(w));
+        record("charged", money(g.charge->amount, g.charge->currency) + " by " + g.charge->means + " for job " +
+                              held.id + (g.charge->description.empty() ? "" : ": " + g.charge->description));
+    }
+    d.passed = true;
+    record("allowed", "job " + held.id);
+    return d;
+}
+
+} // namespace mcprov::dms

@@ -1,0 +1,267 @@
+// Seed 003 end to end: an operation that needs the subscriber or the user behind a device. The DM server (`mcprov
+// dms`, a NAF) holds the operation until the device (`mcprov agent`, its card in the real pcscd's vpcd reader)
+// proves in the session, with a key from a GBA bootstrap (`mcprov bsf`, vectors from the real osmo-hlr), who the
+// subscriber is, and that the user entered the card's PIN and confirmed; the server verifies the proof with the key
+// the BSF gives it over Zn, identifies the subscription, checks its entitlement, charges it, and keeps every decision.
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "../unit/temp_dir.hpp"
+#include "child_process.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/identity/access_token.hpp"
+#include "mcprov/support/file.hpp"
+#include "osmo_hlr.hpp"
+#include "pcscd.hpp"
+
+namespace mcprov::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+const std::string device = "IMEI:352099001761481";
+const std::string imsi = "001010000000017";
+const std::string operator_id = "dms.operator.example";
+
+struct command_result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+class subscriber_deployment : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto ca = http::create_certificate_authority("test CA", 24h).value();
+        auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"},
+                                            http::certificate_usage::server, 24h)
+                        .value();
+        auto nafs = http::create_certificate_authority("NAFs", 24h).value();
+        auto naf = http::issue_certificate(nafs, operator_id, {operator_id}, {}, http::certificate_usage::client, 24h)
+                       .value();
+        write("ca.pem", ca.certificate_pem);
+        write("server.crt", cert.certificate_pem);
+        write("server.key", cert.private_key_pem);
+        write("nafs.pem", nafs.certificate_pem);
+        write("naf.crt", naf.certificate_pem);
+        write("naf.key", naf.private_key_pem);
+        write("idms.pub", identity::public_key_pem_from_private(identity::generate_p256_private_key_pem().value()).value());
+        hlr_ = std::make_unique<osmo_hlr>(dir_.path());
+        ASSERT_TRUE(hlr_->ready()) << hlr_->log();
+        pcscd_ = std::make_unique<pcscd_with_vpcd>(dir_.path());
+        ASSERT_TRUE(pcscd_->ready()) << pcscd_->log();
+        write("bsf.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
+                          "[tls]\ncertificate = \"server.crt\"\nprivate_key = \"server.key\"\nclient_ca = \"nafs.pem\"\n"
+                          "[store]\npath = \"bsf.db\"\n[hlr]\ngsup = \"" + hlr_->address() + ":4222\"\n"
+                          "[bsf]\nname = \"bsf.mnc001.mcc001.pub.3gppnetwork.org\"\n"
+                          "[zn]\nnafs = [\"" + operator_id + "\"]\n");
+        bsf_url_ = "https://127.0.0.1:" + start("bsf", R"(on https://127\.0\.0\.1:(\d+)/)") + "/";
+        write_card();
+        provision_in_hlr();
+        insert();
+    }
+
+    void TearDown() override {
+        for (auto& s : servers_) {
+            s->signal(SIGTERM);
+            s->wait();
+        }
+    }
+
+    void write(const std::string& name, const std::string& text) {
+        ASSERT_TRUE(support::write_file(dir_.path() / name, text));
+    }
+    std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
+
+    std::string start(const std::string& what, const std::string& ready) {
+        auto p = std::make_unique<child_process>(
+            MCPROV_BINARY, std::vector<std::string>{what, "--config", path(what + ".toml")}, dir_.path() / what);
+        const auto port = p->wait_for_output(ready);
+        EXPECT_FALSE(port.empty()) << p->err();
+        servers_.push_back(std::move(p));
+        return port;
+    }
+
+    command_result run(std::vector<std::string> args) {
+        static int n = 0;
+        child_process p(MCPROV_BINARY, args, dir_.path() / ("command-" + std::to_string(n++)));
+        auto status = p.wait(60s);
+        return {status.value_or(-1), p.out(), p.err()};
+    }
+    command_result dms(std::vector<std::string> args) {
+        args.insert(args.begin(), {"dms", "--config", path("dms.toml")});
+        return run(args);
+    }
+    command_result agent(std::vector<std::string> args) {
+        args.insert(args.begin(), {"agent", "--config", path("device.toml")});
+        return run(args);
+    }
+
+    void write_card() {
+        write("card.toml", "[card]\niccid = \"8949000000000000017\"\nimsi = \"" + imsi +
+                               "\"\nk = \"8b7d5c3a1e0f9a2b4c6d8e0f1a2b3c4d\"\nopc = \"0a1b2c3d4e5f60718293a4b5c6d7e8f9\"\n"
+                               "pin = \"1234\"\npuk = \"12345678\"\n");
+        auto built = run({"card", "build", "--description", path("card.toml"), "--image", path("card.json")});
+        ASSERT_EQ(built.status, 0) << built.err;
+    }
+    void provision_in_hlr() {
+        auto done = run({"card", "hlr", "--image", path("card.json"), "--vty", hlr_->address() + ":4258"});
+        ASSERT_EQ(done.status, 0) << done.err << hlr_->log();
+    }
+    void insert() {
+        servers_.push_back(std::make_unique<child_process>(
+            MCPROV_BINARY,
+            std::vector<std::string>{"card", "insert", "--image", path("card.json"), "--reader",
+                                     "127.0.0.1:" + std::to_string(pcscd_->port())},
+            dir_.path() / "insert"));
+    }
+
+    // The operator's DM server, a NAF of the BSF; `extra` adds to its configuration.
+    void start_dms(const std::string& extra = "[subscribers]\nhome_networks = [\"00101\"]\n") {
+        write("dms.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
+                          "[tls]\ncertificate = \"server.crt\"\nprivate_key = \"server.key\"\n"
+                          "[store]\npath = \"dms.db\"\n"
+                          "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"dms\"\npublic_key = \"idms.pub\"\n"
+                          "[dm]\nserver_id = \"" + operator_id + "\"\n"
+                          "[gba]\nbsf = \"" + bsf_url_ + "\"\ncertificate = \"naf.crt\"\nprivate_key = \"naf.key\"\n"
+                          "ca = \"ca.pem\"\n" + extra);
+        dms_url_ = "https://127.0.0.1:" + start("dms", R"(on https://127\.0\.0\.1:(\d+)/dm)");
+        ASSERT_EQ(dms({"enroll", device, "--client-secret", "device-secret", "--server-secret", "operator-secret"})
+                      .status,
+                  0);
+    }
+
+    // The device: its account with the operator's server, its card slot with the BSF; the user's answers.
+    void write_device(const std::string& users_pin = "1234", const std::string& confirm = "yes") {
+        write("device.toml", "[device]\nid = \"" + device + "\"\n[store]\npath = \"device.db\"\n"
+                             "[[account]]\nserver_id = \"" + operator_id + "\"\naddress = \"" + dms_url_ + "/dm\"\n"
+                             "client_secret = \"device-secret\"\nserver_secret = \"operator-secret\"\nca = \"ca.pem\"\n"
+                             "[ui]\nconfirm = \"" + confirm + "\"\ntext = \"" + users_pin + "\"\n"
+                             "[card]\nreader = \"mcprov vpcd\"\npin = \"1234\"\nca = \"ca.pem\"\nbsf = \"" + bsf_url_ +
+                             "\"\n");
+    }
+
+    // An operation (a Replace of a leaf of the device's), held by a gate.
+    std::string queue_gated(const std::string& gate) {
+        write("job.json", R"({"commands":[{"command":"add","target":"./Vendor/acme/Tariff","data":"gold"}],"gate":)" +
+                              gate + "}");
+        auto queued = dms({"queue", device, "--job", path("job.json")});
+        EXPECT_EQ(queued.status, 0) << queued.err;
+        return queued.out.substr(queued.out.find(' ') + 1, queued.out.find('\n') - queued.out.find(' ') - 1);
+    }
+
+    json::object job(const std::string& id) {
+        auto shown = dms({"jobs", device, id});
+        EXPECT_EQ(shown.status, 0) << shown.err;
+        return json::parse(shown.out).as_object();
+    }
+    std::string audit_of_subscription() { return dms({"audit", "--subscription", imsi}).out; }
+    bool device_has_tariff() { return agent({"tree"}).out.find("\"Tariff\"") != std::string::npos; }
+
+    testing::temp_dir dir_;
+    std::unique_ptr<osmo_hlr> hlr_;
+    std::unique_ptr<pcscd_with_vpcd> pcscd_;
+    std::vector<std::unique_ptr<child_process>> servers_;
+    std::string bsf_url_;
+    std::string dms_url_;
+};
+
+const std::string user_confirms_and_pays =
+    R"({"level":"user","confirmation":"Install the gold tariff for 4.99 EUR?","entitlement":"home",)"
+    R"("charge":{"amount":499,"currency":"EUR","description":"gold tariff","means":"prepaid"}})";
+
+TEST_F(subscriber_deployment, when_the_user_confirms_and_enters_the_pin_then_the_operation_runs_and_is_charged_once) {
+    start_dms();
+    write_device();
+    ASSERT_EQ(dms({"prepaid", imsi, "--credit", "1000", "--currency", "EUR"}).status, 0);
+    const auto id = queue_gated(user_confirms_and_pays);
+    auto session = agent({"--session", operator_id});
+    ASSERT_EQ(session.status, 0) << session.err;
+    auto done = job(id);
+    EXPECT_EQ(done.at("state").as_string(), "done") << json::serialize(done);
+    EXPECT_TRUE(device_has_tariff());
+    auto balance = json::parse(dms({"prepaid", imsi}).out).as_object();
+    EXPECT_EQ(balance.at("balance").as_int64(), 501);
+    const auto trail = audit_of_subscription();
+    for (const auto* action : {"\"identified\"", "\"authenticated\"", "\"consented\"", "\"charged\"", "\"allowed\""})
+        EXPECT_NE(trail.find(action), std::string::npos) << action << "\n" << trail;
+    EXPECT_NE(trail.find("PIN verified by the card"), std::string::npos) << trail;
+
+    // Another session charges nothing more.
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    EXPECT_EQ(json::parse(dms({"prepaid", imsi}).out).as_object().at("balance").as_int64(), 501);
+    auto charges = dms({"charges", imsi});
+    EXPECT_EQ(std::count(charges.out.begin(), charges.out.end(), '\n'), 1) << charges.out;
+    // The pairing learned from the authenticated session.
+    EXPECT_NE(dms({"show", device}).out.find("identified"), std::string::npos);
+}
+
+TEST_F(subscriber_deployment, when_the_users_pin_is_wrong_then_nothing_runs_and_nothing_is_charged) {
+    start_dms();
+    write_device("0000");
+    ASSERT_EQ(dms({"prepaid", imsi, "--credit", "1000"}).status, 0);
+    const auto id = queue_gated(user_confirms_and_pays);
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto refused = job(id);
+    EXPECT_EQ(refused.at("state").as_string(), "failed");
+    const std::string reason(refused.at("reason").as_string());
+    EXPECT_NE(reason.find("did not authenticate the user"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("tries left"), std::string::npos) << reason;
+    EXPECT_FALSE(device_has_tariff());
+    EXPECT_EQ(json::parse(dms({"prepaid", imsi}).out).as_object().at("balance").as_int64(), 1000);
+}
+
+TEST_F(subscriber_deployment, when_the_user_declines_then_the_operation_is_refused_without_a_charge) {
+    start_dms();
+    write_device("1234", "no");
+    ASSERT_EQ(dms({"prepaid", imsi, "--credit", "1000"}).status, 0);
+    const auto id = queue_gated(user_confirms_and_pays);
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto refused = job(id);
+    EXPECT_EQ(refused.at("state").as_string(), "failed");
+    EXPECT_NE(std::string(refused.at("reason").as_string()).find("declined"), std::string::npos);
+    EXPECT_EQ(json::parse(dms({"prepaid", imsi}).out).as_object().at("balance").as_int64(), 1000);
+}
+
+TEST_F(subscriber_deployment, when_the_prepaid_balance_does_not_cover_it_then_it_is_refused_and_nothing_runs) {
+    start_dms();
+    write_device();
+    ASSERT_EQ(dms({"prepaid", imsi, "--credit", "100"}).status, 0);
+    const auto id = queue_gated(user_confirms_and_pays);
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto refused = job(id);
+    EXPECT_EQ(refused.at("state").as_string(), "failed");
+    EXPECT_NE(std::string(refused.at("reason").as_string()).find("does not cover"), std::string::npos);
+    EXPECT_FALSE(device_has_tariff());
+}
+
+TEST_F(subscriber_deployment, when_the_subscription_is_not_the_operators_then_a_home_only_operation_is_refused) {
+    start_dms("[subscribers]\nhome_networks = [\"26201\"]\n");
+    write_device();
+    const auto id = queue_gated(R"({"level":"subscriber","entitlement":"home"})");
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto refused = job(id);
+    EXPECT_EQ(refused.at("state").as_string(), "failed");
+    EXPECT_NE(std::string(refused.at("reason").as_string()).find("not one of this operator's"), std::string::npos);
+    // Identified all the same, and on the record.
+    EXPECT_NE(audit_of_subscription().find("\"refused\""), std::string::npos);
+}
+
+TEST_F(subscriber_deployment, when_the_subscriber_level_is_enough_then_the_bill_is_charged_without_asking_the_user) {
+    start_dms();
+    write_device("0000", "no"); // the user would refuse: nobody asks
+    const auto id = queue_gated(R"({"level":"subscriber","charge":{"amount":99,"currency":"EUR","means":"bill"}})");
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    EXPECT_EQ(job(id).at("state").as_string(), "done");
+    EXPECT_TRUE(device_has_tariff());
+    auto charges = dms({"charges", imsi});
+    EXPECT_NE(charges.out.find("\"means\":\"bill\""), std::string::npos) << charges.out;
+    // The audit export as CSV, for the operator's tools.
+    auto csv = dms({"audit", "--subscription", imsi, "--format", "csv"});
+    EXPECT_EQ(csv.out.rfind("time,actor,action,device,subscription,detail\r\n", 0), 0u) << csv.out;
+    EXPECT_NE(csv.out.find(",charged,"), std::string::npos) << csv.out;
+}
+
+} // namespace
+} // namespace mcprov::testing
