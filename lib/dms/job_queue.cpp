@@ -232,10 +232,16 @@ json::value gate_json(const job_gate& g) {
     if (!g.confirmation.empty())
         o["confirmation"] = g.confirmation;
     if (g.charge)
+    {
+        json::array waived;
+        for (const auto& w : g.charge->waived_for)
+            waived.emplace_back(w);
         o["charge"] = json::object{{"amount", g.charge->amount},
                                    {"currency", g.charge->currency},
                                    {"description", g.charge->description},
-                                   {"means", g.charge->means}};
+                                   {"means", g.charge->means},
+                                   {"waived_for", std::move(waived)}};
+    }
     if (!g.for_job.empty())
         o["for_job"] = g.for_job;
     if (!g.nonce.empty())
@@ -274,7 +280,8 @@ result<job_gate> gate_from(const json::value& v, bool stored) {
             return make_error(errc::invalid_argument, "gate.charge must be an object (amount, currency, description, "
                                                       "means)");
         const auto& c = charge->as_object();
-        if (auto only = only_members(c, {"amount", "currency", "description", "means"}, "gate.charge"); !only)
+        if (auto only = only_members(c, {"amount", "currency", "description", "means", "waived_for"}, "gate.charge");
+            !only)
             return std::move(only).err();
         charge_request r;
         const auto* amount = member(c, "amount");
@@ -292,6 +299,19 @@ result<job_gate> gate_from(const json::value& v, bool stored) {
         r.means = text_or_empty(c, "means");
         if (r.means != "bill" && r.means != "prepaid" && r.means != "card")
             return make_error(errc::invalid_argument, "gate.charge.means must be bill, prepaid or card");
+        if (const auto* waived = member(c, "waived_for"); waived && !waived->is_null()) {
+            if (!waived->is_array() || waived->as_array().size() > 256)
+                return make_error(errc::invalid_argument, "gate.charge.waived_for must be an array of IMSI patterns");
+            for (const auto& w : waived->as_array()) {
+                const std::string_view p = w.is_string() ? std::string_view(w.as_string()) : std::string_view();
+                const auto digits = p.ends_with('*') ? p.substr(0, p.size() - 1) : p;
+                if (digits.empty() || digits.size() > 15 ||
+                    digits.find_first_not_of("0123456789") != std::string_view::npos)
+                    return make_error(errc::invalid_argument,
+                                      "gate.charge.waived_for holds IMSIs, or prefixes ending in '*'");
+                r.waived_for.emplace_back(p);
+            }
+        }
         g.charge = std::move(r);
     }
     if (stored) {

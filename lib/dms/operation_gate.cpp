@@ -236,7 +236,12 @@ gate_decision operation_gate::judge(const job& gate, const job& held, store::tra
     }
 
     // 5. Charged, once per job.
-    if (g.charge) {
+    const bool waived = g.charge && std::any_of(g.charge->waived_for.begin(), g.charge->waived_for.end(),
+                                                [&](const std::string& p) { return imsi_matches(*imsi, p); });
+    if (waived)
+        record("not charged", money(g.charge->amount, g.charge->currency) + " for job " + held.id +
+                                  ": included in the subscription");
+    if (g.charge && !waived) {
         auto charged = charge_in(tx, *imsi, held.id, *g.charge, now);
         if (!charged)
             return refuse("not charged: " + charged.err().message);

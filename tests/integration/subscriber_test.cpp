@@ -8,8 +8,11 @@
 
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
+#include "mcprov/http/responses.hpp"
+#include "mcprov/http/server.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/support/file.hpp"
 #include "osmo_hlr.hpp"
 #include "pcscd.hpp"
@@ -138,6 +141,7 @@ protected:
                              "[[account]]\nserver_id = \"" + operator_id + "\"\naddress = \"" + dms_url_ + "/dm\"\n"
                              "client_secret = \"device-secret\"\nserver_secret = \"operator-secret\"\nca = \"ca.pem\"\n"
                              "[ui]\nconfirm = \"" + confirm + "\"\ntext = \"" + users_pin + "\"\n"
+                             "[firmware]\nca = \"ca.pem\"\ndirectory = \"firmware\"\n"
                              "[card]\nreader = \"mcprov vpcd\"\npin = \"1234\"\nca = \"ca.pem\"\nbsf = \"" + bsf_url_ +
                              "\"\n");
     }
@@ -261,6 +265,59 @@ TEST_F(subscriber_deployment, when_the_subscriber_level_is_enough_then_the_bill_
     auto csv = dms({"audit", "--subscription", imsi, "--format", "csv"});
     EXPECT_EQ(csv.out.rfind("time,actor,action,device,subscription,detail\r\n", 0), 0u) << csv.out;
     EXPECT_NE(csv.out.find(",charged,"), std::string::npos) << csv.out;
+}
+
+// Serves one firmware package over HTTPS, as a vendor's download server would.
+class package_server final : public http::handler {
+public:
+    explicit package_server(std::string package) : package_(std::move(package)) {}
+    http::response handle(http::request&& req, const http::peer_info&) override {
+        auto res = http::make_response(boost::beast::http::status::ok, req.version());
+        res.set(boost::beast::http::field::content_type, "application/octet-stream");
+        res.body() = package_;
+        return res;
+    }
+
+private:
+    std::string package_;
+};
+
+TEST_F(subscriber_deployment, when_a_firmware_update_needs_the_user_then_it_is_authenticated_confirmed_paid_and_installed) {
+    start_dms();
+    write_device();
+    ASSERT_EQ(dms({"prepaid", imsi, "--credit", "500"}).status, 0);
+    const std::string package(50000, 'F');
+    http::server_config config;
+    config.tls = http::tls_config{dir_.path() / "server.crt", dir_.path() / "server.key", {}};
+    auto server = http::create_server(config, std::make_shared<package_server>(package)).value();
+    const auto url = "https://127.0.0.1:" + std::to_string(server->port()) + "/fw-2.0.bin";
+    write("job.json", R"({"firmware":{"url":")" + url + R"(","version":"2.0","sha256":")" +
+                          support::hex_encode(support::sha256(package)) +
+                          R"("},"gate":{"level":"user","confirmation":"Update to firmware 2.0 for 1.99 EUR?",)"
+                          R"("charge":{"amount":199,"currency":"EUR","means":"prepaid","description":"firmware 2.0"}}})");
+    auto queued = dms({"queue", device, "--job", path("job.json")});
+    ASSERT_EQ(queued.status, 0) << queued.err;
+    const auto id = queued.out.substr(queued.out.find(' ') + 1, queued.out.find('\n') - queued.out.find(' ') - 1);
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto done = job(id);
+    EXPECT_EQ(done.at("state").as_string(), "done") << json::serialize(done);
+    EXPECT_NE(agent({"tree"}).out.find(support::base64_encode("2.0")), std::string::npos);
+    EXPECT_EQ(json::parse(dms({"prepaid", imsi}).out).as_object().at("balance").as_int64(), 301);
+    server->stop();
+    server->wait();
+}
+
+TEST_F(subscriber_deployment, when_a_bug_fix_is_for_home_subscribers_then_it_is_traced_against_the_subscription_and_free_for_plans_that_include_it) {
+    start_dms();
+    write_device();
+    const auto id = queue_gated(R"({"level":"subscriber","entitlement":"home","charge":{"amount":99,"currency":"EUR",)"
+                                R"("means":"bill","description":"fix","waived_for":["00101*"]}})");
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    EXPECT_EQ(job(id).at("state").as_string(), "done");
+    EXPECT_EQ(dms({"charges", imsi}).out, "");
+    const auto trail = audit_of_subscription();
+    EXPECT_NE(trail.find("included in the subscription"), std::string::npos) << trail;
+    EXPECT_NE(trail.find("\"allowed\",\"device\":\"" + device), std::string::npos) << trail;
 }
 
 } // namespace

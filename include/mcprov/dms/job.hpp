@@ -61,6 +61,8 @@ struct charge_request {
     std::string description{};
     std::string means{}; // bill (a charging record on the subscription's bill), prepaid (the balance the DMS keeps),
                          // card (a payment by card through the payment gateway)
+    // Subscriptions whose plan includes the operation (IMSIs, or prefixes ending in '*'): not charged.
+    std::vector<std::string> waived_for{};
 
     friend bool operator==(const charge_request&, const charge_request&) = default;
 };
