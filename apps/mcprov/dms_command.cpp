@@ -94,8 +94,7 @@ int run_server(const dms_options& options) {
     auto gate = std::make_shared<dms::operation_gate>(zn, config->subscribers, config->session.server_id);
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
-                                 config->mc, config->client_certificates,
-                                 config->mc_ue},
+                                 config->mc, config->client_certificates, config->mc_ue, config->subscribers},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value(), hlr, gate);
     auto server = http::create_server(config->server, handler);
     if (!server) {

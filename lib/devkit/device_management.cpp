@@ -119,7 +119,7 @@ result<std::unique_ptr<running_device_management>> device_management::start() co
     }
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, true, config->mc,
-                                 config->client_certificates, config->mc_ue},
+                                 config->client_certificates, config->mc_ue, config->subscribers},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value());
     auto server = http::create_server(config->server, handler);
     if (!server) {

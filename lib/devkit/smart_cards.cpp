@@ -330,7 +330,7 @@ result<std::unique_ptr<running_smart_cards>> smart_cards::start() const {
     running->hlr_client = std::move(*hlr_client);
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, true, config->mc,
-                                 config->client_certificates, config->mc_ue},
+                                 config->client_certificates, config->mc_ue, config->subscribers},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value(),
         running->hlr_client);
     auto server = http::create_server(config->server, handler);

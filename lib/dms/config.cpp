@@ -1,5 +1,7 @@
 #include "mcprov/dms/dms_config.hpp"
 
+#include <boost/json.hpp>
+
 #include "mcprov/http/server_config_reader.hpp"
 #include "mcprov/store/store_config.hpp"
 #include "mcprov/support/config_reader.hpp"
@@ -19,9 +21,11 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     }
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "hlr", "gba", "subscribers", "corporation", "log"});
+    r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "hlr", "gba", "subscribers", "corporation",
+                     "used_device", "log"});
     r.only_keys("gba", {"bsf", "certificate", "private_key", "ca", "timeout_ms"});
     r.only_keys("subscribers", {"home_networks"});
+    r.only_keys("used_device", {"job", "level", "confirm"});
     r.only_keys("hlr", {"gsup", "unit_name", "timeout_ms"});
     r.only_keys("mc", {"domain", "name", "hplmn", "idms_auth_endpoint", "idms_token_endpoint", "http_proxy", "gms",
                        "cms", "kms", "gms_uri", "group_creation_xui", "gms_xcap_root_uri", "cms_xcap_root_uri",
@@ -106,6 +110,34 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
                 break;
             }
             c.subscribers.corporations.push_back(std::move(corp));
+        }
+    }
+    if (root["used_device"]) {
+        const auto file = r.path("used_device", "job");
+        job_gate gate{.level = r.string("used_device", "level", "subscriber"),
+                      .confirmation = r.string("used_device", "confirm", ""),
+                      .entitlement = "any",
+                      .charge = std::nullopt};
+        if (gate.level != "subscriber" && gate.level != "user") {
+            r.fail_at("used_device", "level", "used_device.level must be subscriber or user");
+        }
+        if (!file.empty()) {
+            auto content = support::read_file(file, 4 << 20);
+            boost::system::error_code ec;
+            const auto v = content ? boost::json::parse(*content, ec) : boost::json::value();
+            auto request =
+                content && !ec ? job_request_from_json(v) : result<job>(make_error(errc::invalid_argument, ""));
+            if (!content || ec || !request || request->gate) {
+                r.fail_at("used_device", "job",
+                          "used_device.job must be a job's JSON file without a gate (docs/dms.md): " +
+                              (!content ? content.err().message
+                               : ec  ? ec.message()
+                               : !request ? request.err().message
+                                          : std::string("it has one")));
+            } else {
+                request->gate = gate;
+                c.subscribers.used_device = std::move(request).value();
+            }
         }
     }
     const auto scheme = r.string("dm", "auth", "md5");

@@ -206,7 +206,7 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
     : config_(std::move(config)), documents_(documents), clock_(clock),
       session_(config_.session, documents, clock, syncml::random_nonce, std::move(gate)),
       registry_(documents), jobs_(documents), notifier_(config_.session.server_id, documents, std::move(push_client)),
-      switch_on_(documents, std::move(hlr), clock), pipeline_(std::make_shared<http::pipeline>("dms")) {
+      switch_on_(documents, std::move(hlr), clock, config_.subscribers), pipeline_(std::make_shared<http::pipeline>("dms")) {
     using bhttp::verb;
     auto bearer =
         http::bearer_authentication([verifier = std::move(verifier)](std::string_view text) -> result<http::caller> {

@@ -14,6 +14,7 @@
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/support/log.hpp"
+#include "mcprov/syncml/credentials.hpp"
 
 namespace mcprov::dms {
 namespace {
@@ -142,6 +143,33 @@ std::vector<job> gated_jobs(const job& request, const std::string& device, std::
     return {gate, held};
 }
 
+result<std::vector<store::document_write>> first_use_writes(store::transaction& tx, const subscriber_policy& policy,
+                                                            const std::string& device,
+                                                            std::chrono::system_clock::time_point now) {
+    std::vector<store::document_write> out;
+    if (!policy.used_device)
+        return out;
+    auto enrolled = tx.get({"org.mcprov.dm-device", device, "credentials.json"});
+    if (!enrolled)
+        return std::move(enrolled).err();
+    if (!*enrolled)
+        return out;
+    job request = *policy.used_device;
+    if (request.gate)
+        request.gate->entitlement = corporation_of(policy, device) ? "corporate" : "any";
+    for (const auto& j : gated_jobs(request, device, "policy:used-device", now, syncml::random_nonce))
+        for (auto& w : job_queue::writes(j))
+            out.push_back(std::move(w));
+    for (auto& w : audit_writes({.time = now,
+                                 .actor = "policy:used-device",
+                                 .action = "queue",
+                                 .device = device,
+                                 .detail = "the used-device configuration: first use with a new subscription",
+                                 .subscription = {}}))
+        out.push_back(std::move(w));
+    return out;
+}
+
 operation_gate::operation_gate(std::shared_ptr<zn_client> zn, subscriber_policy policy, std::string server_id)
     : zn_(std::move(zn)), policy_(std::move(policy)), server_id_(std::move(server_id)) {}
 
@@ -213,10 +241,22 @@ gate_decision operation_gate::judge(const job& gate, const job& held, store::tra
     // 3. Identified: the subscription behind the device, from the network, never from what the device says.
     d.subscription = *imsi;
     record("identified", "IMPI " + key->impi + " by B-TID " + proof->btid);
-    if (gate.device.starts_with("IMEI:") && valid_imei(gate.device.substr(5)))
-        if (auto paired = record_pairing(tx, {.time = now, .imei = gate.device.substr(5), .imsi = *imsi, .iccid = {}});
-            !paired)
+    if (gate.device.starts_with("IMEI:") && valid_imei(gate.device.substr(5))) {
+        auto paired = record_pairing(tx, {.time = now, .imei = gate.device.substr(5), .imsi = *imsi, .iccid = {}});
+        if (!paired)
             return refuse("the pairing could not be kept: " + paired.err().message);
+        if (*paired) {
+            record("paired", "first use of the device with subscription " + *imsi);
+            // The used-device configuration, unless this gate is that configuration's own.
+            if (held.requested_by != "policy:used-device") {
+                auto more = first_use_writes(tx, policy_, gate.device, now);
+                if (!more)
+                    return refuse("the used-device configuration could not be queued: " + more.err().message);
+                for (auto& w : *more)
+                    d.writes.push_back(std::move(w));
+            }
+        }
+    }
     record("authenticated", std::string(g.level == "user" ? "the user: PIN verified by the card, then "
                                                           : "the subscriber: ") +
                                 "GBA (" + key->authentication + "), B-TID " + proof->btid + " bootstrapped " +

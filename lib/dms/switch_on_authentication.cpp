@@ -1,5 +1,9 @@
 #include "mcprov/dms/switch_on_authentication.hpp"
 
+#include <algorithm>
+
+#include "mcprov/dms/audit.hpp"
+
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
 
@@ -103,8 +107,8 @@ bool valid_imei(std::string_view imei) {
 
 switch_on_authentication::switch_on_authentication(std::shared_ptr<store::document_store> documents,
                                                    std::shared_ptr<gsup::hlr_client> hlr,
-                                                   std::shared_ptr<support::clock> clock)
-    : documents_(std::move(documents)), hlr_(std::move(hlr)), clock_(std::move(clock)) {}
+                                                   std::shared_ptr<support::clock> clock, subscriber_policy policy)
+    : documents_(std::move(documents)), hlr_(std::move(hlr)), clock_(std::move(clock)), policy_(std::move(policy)) {}
 
 result<switch_on_authentication::challenge> switch_on_authentication::begin(const std::string& imei,
                                                                           const std::string& imsi,
@@ -202,10 +206,34 @@ switch_on_authentication::answer(const std::string& attempt, const std::optional
                             : result<void>(make_error(errc::unavailable, "no HLR configured"));
         !checked)
         return std::move(checked).err();
+    const std::string device = "IMEI:" + imei;
+    if (const auto* owner = corporation_of(policy_, device);
+        owner && std::none_of(owner->subscriptions.begin(), owner->subscriptions.end(), [&](const std::string& p) {
+            return p.ends_with('*') ? imsi.starts_with(p.substr(0, p.size() - 1)) : imsi == p;
+        })) {
+        (void)documents_->write_all(audit_writes({.time = clock_->now(),
+                                                  .actor = "subscriber:" + imsi,
+                                                  .action = "refused",
+                                                  .device = device,
+                                                  .detail = "switch-on: the device is " + owner->name +
+                                                            "'s, the subscription is not",
+                                                  .subscription = imsi}));
+        (void)documents_->write_all({{attempt_key(imsi), std::nullopt}});
+        return make_error(errc::forbidden, "this device is " + owner->name + "'s: it takes only its subscriptions");
+    }
     const card_pairing pairing{.time = clock_->now(), .imei = imei, .imsi = imsi, .iccid = iccid};
     auto recorded = documents_->transact([&](store::transaction& t) -> result<void> {
-        if (auto added = record_pairing(t, pairing); !added)
-            return added;
+        auto added = record_pairing(t, pairing);
+        if (!added)
+            return std::move(added).err();
+        if (*added) {
+            auto first_use = first_use_writes(t, policy_, device, pairing.time);
+            if (!first_use)
+                return std::move(first_use).err();
+            for (const auto& w : *first_use)
+                if (auto done = w.content ? t.put(w.key, *w.content).has_value() : t.remove(w.key).has_value(); !done)
+                    return make_error(errc::io, "the used-device configuration could not be queued");
+        }
         if (auto removed = t.remove(attempt_key(imsi)); !removed)
             return std::move(removed).err();
         return {};
@@ -216,10 +244,12 @@ switch_on_authentication::answer(const std::string& attempt, const std::optional
     return std::variant<card_pairing, challenge>(pairing);
 }
 
-result<void> record_pairing(store::transaction& t, const card_pairing& pairing) {
+result<bool> record_pairing(store::transaction& t, const card_pairing& pairing) {
     auto device = t.get(device_key(pairing.imei));
     if (!device)
         return std::move(device).err();
+    const auto before = *device ? read_pairings((*device)->content) : std::vector<card_pairing>{};
+    const bool fresh = before.empty() || before.back().imsi != pairing.imsi;
     auto subscription = t.get(subscription_key(pairing.imsi));
     if (!subscription)
         return std::move(subscription).err();
@@ -227,7 +257,7 @@ result<void> record_pairing(store::transaction& t, const card_pairing& pairing) 
          {std::pair{device_key(pairing.imei), *device}, std::pair{subscription_key(pairing.imsi), *subscription}})
         if (auto put = t.put(key, appended(current, pairing)); !put)
             return std::move(put).err();
-    return {};
+    return fresh;
 }
 
 result<std::vector<card_pairing>> pairings_of_device(const store::document_store& documents, const std::string& imei) {

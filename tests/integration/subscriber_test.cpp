@@ -143,7 +143,7 @@ protected:
                              "[ui]\nconfirm = \"" + confirm + "\"\ntext = \"" + users_pin + "\"\n"
                              "[firmware]\nca = \"ca.pem\"\ndirectory = \"firmware\"\n"
                              "[card]\nreader = \"mcprov vpcd\"\npin = \"1234\"\nca = \"ca.pem\"\nbsf = \"" + bsf_url_ +
-                             "\"\n");
+                             "\"\nnetwork = \"" + dms_url_ + "/dms/v1/switch-on\"\n");
     }
 
     // An operation (a Replace of a leaf of the device's), held by a gate.
@@ -318,6 +318,44 @@ TEST_F(subscriber_deployment, when_a_bug_fix_is_for_home_subscribers_then_it_is_
     const auto trail = audit_of_subscription();
     EXPECT_NE(trail.find("included in the subscription"), std::string::npos) << trail;
     EXPECT_NE(trail.find("\"allowed\",\"device\":\"" + device), std::string::npos) << trail;
+}
+
+TEST_F(subscriber_deployment, when_a_used_device_is_first_used_with_a_subscription_then_its_stale_configuration_is_overridden_after_the_subscriber_confirms) {
+    write("used-device.json", R"({"commands":[{"command":"replace","target":"./Vendor/acme/APN","data":"operator.apn"}]})");
+    start_dms("[hlr]\ngsup = \"" + hlr_->address() + ":4222\"\n"
+              "[used_device]\njob = \"used-device.json\"\nconfirm = \"Configure this device for the operator?\"\n");
+    write_device();
+    // The device as it came, second-hand: a stale APN.
+    write("stale.json", R"({"commands":[{"command":"add","target":"./Vendor/acme/APN","data":"stale.apn"}]})");
+    ASSERT_EQ(dms({"queue", device, "--job", path("stale.json")}).status, 0);
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    ASSERT_NE(agent({"tree"}).out.find(support::base64_encode("stale.apn")), std::string::npos);
+
+    // First use with the subscription: the network authenticates the pair, the operator's configuration follows.
+    auto on = agent({"switch-on"});
+    ASSERT_EQ(on.status, 0) << on.err;
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    const auto tree = agent({"tree"}).out;
+    EXPECT_NE(tree.find(support::base64_encode("operator.apn")), std::string::npos) << tree;
+    const auto trail = dms({"audit", device}).out;
+    EXPECT_NE(trail.find("policy:used-device"), std::string::npos) << trail;
+    EXPECT_NE(trail.find("consented"), std::string::npos) << trail;
+
+    // The same subscription again is no first use: nothing more is queued.
+    ASSERT_EQ(agent({"switch-off"}).status, 0);
+    ASSERT_EQ(agent({"switch-on"}).status, 0);
+    auto jobs = dms({"jobs", device});
+    EXPECT_EQ(jobs.out.find("\"state\":\"queued\""), std::string::npos) << jobs.out;
+}
+
+TEST_F(subscriber_deployment, when_a_corporate_device_is_switched_on_with_another_subscription_then_it_is_refused) {
+    start_dms("[hlr]\ngsup = \"" + hlr_->address() + ":4222\"\n"
+              "[[corporation]]\nname = \"acme\"\ndevices = [\"" + device + "\"]\nsubscriptions = [\"26201*\"]\n");
+    write_device();
+    auto on = agent({"switch-on"});
+    EXPECT_EQ(on.status, 3);
+    EXPECT_NE(on.err.find("acme"), std::string::npos) << on.err;
+    EXPECT_NE(dms({"audit", device}).out.find("\"refused\""), std::string::npos);
 }
 
 } // namespace

@@ -26,6 +26,7 @@ struct dm_interface_config {
     std::optional<mcs_mo::ue_initial_configuration> mc; // what POST .../mc-configuration provisions
     std::string client_certificates = "off";        // dms_config::client_certificates
     std::optional<mcs_mo::ue_configuration> mc_ue; // provisioned with mc, when set
+    subscriber_policy subscribers;                 // dms_config::subscribers, for the switch-on authentication
 };
 
 // The DM server's HTTP interface (docs/dms.md), its routes on one http::pipeline:

@@ -46,7 +46,18 @@ struct corporation {
 struct subscriber_policy {
     std::vector<std::string> home_networks; // MCC+MNC of the operator's own subscriptions ("00101")
     std::vector<corporation> corporations;
+    // Seed 003 5.1.4, [used_device]: the configuration a device gets at its first use with a subscription (a new
+    // IMEI-IMSI pairing the network authenticated), held by its gate (level, confirmation); the entitlement is the
+    // device's corporation's when it has one.
+    std::optional<job> used_device{};
 };
+
+// What a new pairing brings: the gated used-device jobs for the device, when the policy has them and the device is
+// enrolled (nothing otherwise). Errors: io.
+support::result<std::vector<store::document_write>> first_use_writes(store::transaction& tx,
+                                                                     const subscriber_policy& policy,
+                                                                     const std::string& device,
+                                                                     std::chrono::system_clock::time_point now);
 
 // The corporation that owns a device, if any.
 const corporation* corporation_of(const subscriber_policy& policy, std::string_view device);

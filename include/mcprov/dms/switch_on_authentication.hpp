@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "mcprov/dms/operation_gate.hpp"
 #include "mcprov/gsup/hlr_client.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
@@ -41,8 +42,10 @@ public:
     static constexpr std::chrono::seconds challenge_lifetime{120};
     static constexpr std::size_t history_length = 64;
 
+    // `policy`: a corporate device takes only its corporation's subscriptions; a new pairing queues the used-device
+    // configuration.
     switch_on_authentication(std::shared_ptr<store::document_store> documents, std::shared_ptr<gsup::hlr_client> hlr,
-                             std::shared_ptr<support::clock> clock);
+                             std::shared_ptr<support::clock> clock, subscriber_policy policy = {});
 
     // Errors: invalid_argument (an IMEI that is not 15 digits with a valid check digit, an IMSI or ICCID that is not
     // digits), forbidden (the HLR does not know the subscription: said the same way whatever the reason), unavailable
@@ -51,7 +54,7 @@ public:
 
     // The card's answer: RES, or AUTS after a synchronisation failure. Errors: not_found (no such attempt, or it
     // expired), unauthenticated (RES does not match), conflict (a second AUTS in one attempt), forbidden (the HLR
-    // refused the IMEI), unavailable.
+    // refused the IMEI; a corporation's device with another subscription), unavailable.
     support::result<std::variant<card_pairing, challenge>> answer(const std::string& attempt,
                                                                   const std::optional<std::string>& res,
                                                                   const std::optional<std::string>& auts);
@@ -64,6 +67,7 @@ private:
     std::shared_ptr<store::document_store> documents_;
     std::shared_ptr<gsup::hlr_client> hlr_;
     std::shared_ptr<support::clock> clock_;
+    subscriber_policy policy_;
 };
 
 // The pairings a device (by IMEI) or a subscription (by IMSI) has been in, oldest first. Errors: io.
@@ -72,8 +76,9 @@ support::result<std::vector<card_pairing>> pairings_of_device(const store::docum
 support::result<std::vector<card_pairing>> pairings_of_subscription(const store::document_store& documents,
                                                                      const std::string& imsi);
 
-// Adds a pairing to the histories of its device and its subscription, in the transaction. Errors: io.
-support::result<void> record_pairing(store::transaction& tx, const card_pairing& pairing);
+// Adds a pairing to the histories of its device and its subscription, in the transaction; whether it is new: the
+// device's latest pairing was with another subscription, or it had none. Errors: io.
+support::result<bool> record_pairing(store::transaction& tx, const card_pairing& pairing);
 
 // Whether `imei` is 15 digits whose last is the Luhn check digit of the first 14 (TS 23.003 Annex B).
 bool valid_imei(std::string_view imei);
