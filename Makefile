@@ -44,12 +44,13 @@ test: fuzz
 # `build` builds the Google Benchmark programs too; naming them makes a missing one (CMake leaves them out when it
 # finds no Google Benchmark) fail here, before the first run, rather than in bench/kms.sh.
 bench: build
-	@cmake --build $(BUILD) -j $(JOBS) --target mikey_keys_bench mikey_message_bench kms_response_bench dm_sessions_bench
+	@cmake --build $(BUILD) -j $(JOBS) --target mikey_keys_bench mikey_message_bench kms_response_bench dm_sessions_bench gba_bench
 	@bash bench/profile_get.sh $(BUILD)
 	@bash bench/migration.sh $(BUILD)
 	@bash bench/kms.sh $(BUILD)
 	@bash bench/dm.sh $(BUILD)
 	@bash bench/switch_on.sh $(BUILD)
+	@bash bench/gba.sh $(BUILD)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -132,6 +132,15 @@ int run_dev(const dev_options& options) {
         } else {
             std::cout << *shown << "  # the smartphone's tree, with what card B brought\n  mcprov agent --config "
                       << (cards.dir() / "device" / "agent.toml").string() << " tree\n";
+            std::cout << "\nThe subscriber and the user behind an operation (the BSF " << cards.bsf_url()
+                      << ", GBA with card B); just now:\n";
+            auto subscriber = cards.demonstrate_subscriber(**started);
+            if (!subscriber) {
+                std::cout << "  not shown: " << subscriber.err().message << "\n";
+            } else {
+                std::cout << *subscriber << "  # every decision about card B's subscriber\n  mcprov dms --config "
+                          << (cards.dir() / "dms.toml").string() << " audit --subscription 001010000000025\n";
+            }
             running_cards = std::move(*started);
         }
     }
@@ -221,8 +230,8 @@ command add_dev_command(CLI::App& parent) {
         ->capture_default_str()
         ->check(CLI::Range(1024, 65530));
     cmd->add_flag("--no-smart-cards", options->no_smart_cards,
-                  "leave out the smart cards (osmo-hlr, pcscd and the operator's DM server on the three ports after\n"
-                  "the nine: pcscd's socket is the machine's, so only one runs at a time)");
+                  "leave out the smart cards (osmo-hlr, pcscd, the operator's DM server and its BSF on the four ports\n"
+                  "after the nine: pcscd's socket is the machine's, so only one runs at a time)");
     cmd->add_flag("--prepare-only", options->prepare_only,
                   "write the two systems' files and databases, print the directory and exit");
     return [options] { return run_dev(*options); };

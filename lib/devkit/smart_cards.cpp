@@ -14,6 +14,11 @@
 #include <unistd.h>
 
 #include "mcprov/agent/smart_card.hpp"
+#include "mcprov/bsf/bsf_service.hpp"
+#include "mcprov/dms/charging.hpp"
+#include "mcprov/http/responses.hpp"
+#include "mcprov/http/tls.hpp"
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/dms/dm_interface.hpp"
 #include "mcprov/dms/dms_config.hpp"
 #include "mcprov/gsup/hlr_vty.hpp"
@@ -143,6 +148,34 @@ const std::vector<card_data>& cards() {
     return list;
 }
 
+// The device's user: confirms, and types the PIN the demonstration gives.
+class scripted_user final : public agent::user_interaction {
+public:
+    explicit scripted_user(std::shared_ptr<std::string> pin) : pin_(std::move(pin)) {}
+    agent::user_reply ask(const agent::user_prompt& prompt) override {
+        if (prompt.alert == 1102)
+            return {.status = agent::ui_status::ok, .values = {*pin_}};
+        return {.status = agent::ui_status::ok, .values = {}};
+    }
+
+private:
+    std::shared_ptr<std::string> pin_;
+};
+
+// The firmware packages' download server.
+class package_server final : public http::handler {
+public:
+    http::response handle(http::request&& req, const http::peer_info&) override {
+        auto res = http::make_response(boost::beast::http::status::ok, req.version());
+        res.set(boost::beast::http::field::content_type, "application/octet-stream");
+        res.body() = package(std::string(req.target()));
+        return res;
+    }
+    static std::string package(const std::string& name) { return "firmware image " + name; }
+};
+
+constexpr std::string_view bsf_name = "bsf.mnc001.mcc001.pub.3gppnetwork.org";
+
 constexpr std::string_view bootstrap_a = R"(<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD>
 <VerProto>DM/1.2</VerProto><SessionID>0</SessionID><MsgID>1</MsgID><Target><LocURI>*</LocURI></Target>
 <Source><LocURI>card issuer</LocURI></Source></SyncHdr><SyncBody>
@@ -200,6 +233,17 @@ result<void> smart_cards::prepare() const {
                                          "\n");
         !w)
         return w;
+    // The DM server is a NAF of the BSF: its client certificate, from a CA of the BSF's NAFs, names its ServerID.
+    auto naf_ca = http::create_certificate_authority("mcprov dev NAFs", std::chrono::hours(24 * 365));
+    auto naf = naf_ca ? http::issue_certificate(*naf_ca, server_id(system), {server_id(system)}, {},
+                                                http::certificate_usage::client, std::chrono::hours(24 * 365))
+                      : support::result<http::certificate_and_key>(naf_ca.err());
+    if (!naf)
+        return std::move(naf).err();
+    for (auto [name, text] : {std::pair{"nafs-ca.pem", naf_ca->certificate_pem}, std::pair{"naf.crt", naf->certificate_pem},
+                              std::pair{"naf.key", naf->private_key_pem}})
+        if (auto w = support::write_file(dir() / name, text); !w)
+            return w;
     std::ostringstream dms;
     dms << "[server]\nlisten = \"127.0.0.1:" << first_port << "\"\n\n"
         << "[tls]\ncertificate = \"" << sys << "cms.crt\"\nprivate_key = \"" << sys << "cms.key\"\n\n"
@@ -208,6 +252,8 @@ result<void> smart_cards::prepare() const {
         << "\"\npublic_key = \"" << sys << "idms.pub.pem\"\n\n"
         << "[dm]\nserver_id = \"" << server_id(system) << "\"\nauth = \"md5\"\n\n"
         << "[hlr]\ngsup = \"" << hlr << ":4222\"\n\n"
+        << "[gba]\nbsf = \"" << bsf_url() << "\"\ncertificate = \"naf.crt\"\nprivate_key = \"naf.key\"\nca = \"" << sys
+        << "ca.pem\"\n\n[subscribers]\nhome_networks = [\"00101\"]\n\n"
         << "[mc]\ndomain = \"" << system.id << "\"\nname = \"Police of A (the device's own)\"\n"
         << "cms_xcap_root_uri = \"https://cms." << system.id << "/xcap\"\n"
         << "idms_auth_endpoint = \"https://idms." << system.id << "/authorize\"\n"
@@ -242,8 +288,10 @@ result<void> smart_cards::prepare() const {
         "[[account]]\nserver_id = \"" + server_id(system) + "\"\naddress = \"" + dms_url() + "/dm\"\n"
         "client_secret = \"smartphone-secret\"\nserver_secret = \"operator-secret\"\nca = \"../" + sys + "ca.pem\"\n\n"
         "[card]\nreader = \"" + reader_name + "\"\npin = \"1234\"\nnetwork = \"" + dms_url() +
-            "/dms/v1/switch-on\"\nca = \"../" + sys + "ca.pem\"\nlocked = [\"./Vendor/acme/Corporate\"]\n\n"
-        "[ui]\nconfirm = \"yes\"\n\n[log]\nlevel = \"warn\"\n");
+            "/dms/v1/switch-on\"\nca = \"../" + sys + "ca.pem\"\nlocked = [\"./Vendor/acme/Corporate\"]\n"
+        "bsf = \"" + bsf_url() + "\"\n\n"
+        "[firmware]\nca = \"../" + sys + "ca.pem\"\ndirectory = \"firmware\"\n\n"
+        "[ui]\nconfirm = \"yes\"\ntext = \"1234\"\n\n[log]\nlevel = \"warn\"\n");
 }
 
 void running_smart_cards::remove_card() {
@@ -277,10 +325,12 @@ result<void> running_smart_cards::insert_card(const fs::path& image_file) {
 void running_smart_cards::stop() {
     remove_card();
     device.reset();
-    if (dms) {
-        dms->stop();
-        dms->wait();
-        dms.reset();
+    for (auto* server : {&dms, &bsf, &packages}) {
+        if (*server) {
+            (*server)->stop();
+            (*server)->wait();
+            server->reset();
+        }
     }
     hlr_client.reset();
     end(pcscd);
@@ -328,11 +378,47 @@ result<std::unique_ptr<running_smart_cards>> smart_cards::start() const {
         return make_error(errc::internal, "the operator's DM server cannot start" +
                                               (hlr_client ? std::string() : ": " + hlr_client.err().message));
     running->hlr_client = std::move(*hlr_client);
+    // The BSF, on the same HLR client (a process has one), with its own store.
+    auto bsf_store = store::open_store("sqlite:" + (dir() / "bsf.db").string(), clock);
+    if (!bsf_store)
+        return std::move(bsf_store).err();
+    std::shared_ptr<store::document_store> bsf_documents = std::move(bsf_store).value();
+    auto ub = std::make_shared<bsf::bootstrapping_procedure>(
+        bsf::bootstrapping_settings{.name = std::string(bsf_name),
+                                    .key_lifetime = std::chrono::hours(12),
+                                    .challenge_lifetime = std::chrono::seconds(60)},
+        bsf_documents, running->hlr_client, clock);
+    auto zn = std::make_shared<bsf::bootstrapping_info_request>(std::vector<std::string>{server_id(system)},
+                                                                bsf_documents, clock);
+    http::server_config bsf_server;
+    bsf_server.port = static_cast<std::uint16_t>(first_port + 3);
+    bsf_server.tls = config->server.tls;
+    bsf_server.tls->client_cas = {dir() / "nafs-ca.pem"};
+    bsf_server.tls->client_certificate_required = false;
+    auto bsf = http::create_server(bsf_server, bsf::create_bsf_pipeline(ub, zn));
+    if (!bsf)
+        return make_error(bsf.err().code, "the BSF: " + bsf.err().message);
+    running->bsf = std::move(*bsf);
+    http::server_config packages;
+    packages.tls = config->server.tls;
+    auto package_server_made = http::create_server(packages, std::make_shared<package_server>());
+    if (!package_server_made)
+        return make_error(package_server_made.err().code, "the package server: " + package_server_made.err().message);
+    running->packages = std::move(*package_server_made);
+
+    std::shared_ptr<dms::zn_client> zn_client;
+    if (config->zn) {
+        auto made = dms::create_zn_client(*config->zn, config->session.server_id);
+        if (!made)
+            return std::move(made).err();
+        zn_client = std::move(made).value();
+    }
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, true, config->mc,
                                  config->client_certificates, config->mc_ue, config->subscribers},
         std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value(),
-        running->hlr_client);
+        running->hlr_client,
+        std::make_shared<dms::operation_gate>(zn_client, config->subscribers, config->session.server_id));
     auto server = http::create_server(config->server, handler);
     if (!server)
         return make_error(server.err().code, "operator's DMS: " + server.err().message);
@@ -345,7 +431,7 @@ result<std::unique_ptr<running_smart_cards>> smart_cards::start() const {
     if (!store)
         return std::move(store).err();
     auto device = agent::device_agent::create(*agent_config, std::move(*store),
-                                              agent::create_unattended_interaction(agent_config->policy).value());
+                                              std::make_unique<scripted_user>(running->users_pin));
     if (!device)
         return std::move(device).err();
     running->device = std::move(*device);
@@ -393,6 +479,59 @@ result<std::string> smart_cards::demonstrate(running_smart_cards& running) const
             for (const auto& uri : off->kept)
                 out << " " << uri;
             out << "; its MC client again: " << name_in_mc_client() << "\n";
+        }
+    }
+    return out.str();
+}
+
+result<std::string> smart_cards::demonstrate_subscriber(running_smart_cards& running) const {
+    std::ostringstream out;
+    auto config = dms::load_dms_config(dir() / "dms.toml");
+    if (!config)
+        return std::move(config).err();
+    auto documents = store::open_store(config->store_url, support::create_system_clock());
+    if (!documents)
+        return std::move(documents).err();
+    const auto& card_b = cards().at(1);
+    auto credited = dms::credit_prepaid(**documents, card_b.imsi, 500, "EUR");
+    if (!credited)
+        return std::move(credited).err();
+    out << "  card B's subscription " << card_b.imsi << " has 5.00 EUR prepaid\n";
+    dms::job_queue jobs(*documents);
+    for (const auto& [version, pin] : {std::pair{"2.0", "1234"}, std::pair{"3.0", "9999"}}) {
+        const std::string url = "https://127.0.0.1:" + std::to_string(running.packages->port()) + "/fw-" + version;
+        const std::string confirmation = std::string("Update to firmware ") + version + " for 1.99 EUR?";
+        auto request = dms::job_request_from_json(boost::json::value{
+            {"firmware", {{"url", url}, {"version", version},
+                          {"sha256", support::hex_encode(support::sha256(package_server::package("/fw-" +
+                                                                                                std::string(version))))}}},
+            {"gate", {{"level", "user"},
+                      {"confirmation", confirmation},
+                      {"entitlement", "home"},
+                      {"charge", {{"amount", 199}, {"currency", "EUR"}, {"means", "prepaid"},
+                                  {"description", std::string("firmware ") + version}}}}}});
+        if (!request)
+            return std::move(request).err();
+        auto queued = dms::queue_jobs(jobs, {device_id}, *request, "mcprov dev", std::chrono::system_clock::now());
+        if (!queued)
+            return std::move(queued).err();
+        *running.users_pin = pin;
+        if (auto session = running.device->run_session(server_id(system)); !session)
+            return make_error(session.err().code, "the session: " + session.err().message);
+        auto done = jobs.find(device_id, queued->front().id);
+        if (!done)
+            return std::move(done).err();
+        out << "  firmware " << version << ": the user was asked \"" << confirmation << "\", said yes and typed PIN "
+            << pin << ": ";
+        if (done->state == dms::job_state::done) {
+            auto balance = dms::read_prepaid(**documents, card_b.imsi);
+            out << "authenticated by the card and GBA, 1.99 EUR charged (prepaid now "
+                << (balance ? std::to_string(balance->balance / 100) + "." +
+                                  (balance->balance % 100 < 10 ? "0" : "") + std::to_string(balance->balance % 100)
+                            : std::string("?"))
+                << " EUR), installed\n";
+        } else {
+            out << "refused: " << done->reason << "\n";
         }
     }
     return out.str();

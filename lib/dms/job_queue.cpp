@@ -236,7 +236,7 @@ json::value gate_json(const job_gate& g) {
         json::array waived;
         for (const auto& w : g.charge->waived_for)
             waived.emplace_back(w);
-        o["charge"] = json::object{{"amount", g.charge->amount},
+        o["charge"] = json::object{{"amount", static_cast<std::int64_t>(g.charge->amount)},
                                    {"currency", g.charge->currency},
                                    {"description", g.charge->description},
                                    {"means", g.charge->means},

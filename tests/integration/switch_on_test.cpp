@@ -567,6 +567,14 @@ TEST(switch_on_dev, when_mcprov_dev_runs_then_a_device_is_switched_on_with_card_
               std::string::npos)
         << out;
     EXPECT_NE(out.find("its MC client now: Police of A (card B)"), std::string::npos) << out;
+    EXPECT_NE(out.find("firmware 2.0: the user was asked \"Update to firmware 2.0 for 1.99 EUR?\", said yes and typed "
+                       "PIN 1234: authenticated by the card and GBA, 1.99 EUR charged (prepaid now 3.01 EUR), installed"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("firmware 3.0: the user was asked \"Update to firmware 3.0 for 1.99 EUR?\", said yes and typed "
+                       "PIN 9999: refused: the device did not authenticate the user: "),
+              std::string::npos)
+        << out;
 }
 
 } // namespace

@@ -28,6 +28,11 @@ std::string example_in(const std::filesystem::path& folder, bool with_mc) {
     for (std::sregex_iterator it(replaced.begin(), replaced.end(), file_name), end; it != end; ++it) {
         (void)support::write_file(std::filesystem::path((*it)[1].str()), "key");
     }
+    const std::regex job_file("\"([^\"\n]+\\.json)\"");
+    for (std::sregex_iterator it(replaced.begin(), replaced.end(), job_file), end; it != end; ++it) {
+        (void)support::write_file(std::filesystem::path((*it)[1].str()),
+                                  R"({"commands":[{"command":"replace","target":"./Vendor/acme/APN","data":"a"}]})");
+    }
     return replaced;
 }
 
@@ -38,6 +43,13 @@ TEST(dms_config, when_the_example_file_is_parsed_then_it_is_valid_and_shows_the_
     EXPECT_EQ(c->session.server_id, "dms.mcx-a.example.org");
     EXPECT_EQ(c->session.scheme, auth_scheme::md5);
     EXPECT_EQ(c->dm_path, "/dm");
+    ASSERT_TRUE(c->zn.has_value());
+    EXPECT_EQ(c->subscribers.home_networks, std::vector<std::string>{"00101"});
+    ASSERT_EQ(c->subscribers.corporations.size(), 1u);
+    EXPECT_EQ(c->subscribers.corporations.front().name, "acme");
+    ASSERT_TRUE(c->subscribers.used_device.has_value());
+    ASSERT_TRUE(c->subscribers.used_device->gate.has_value());
+    EXPECT_EQ(c->subscribers.used_device->gate->confirmation, "Configure this device for the operator?");
     ASSERT_TRUE(c->hlr.has_value());
     EXPECT_EQ(c->hlr->host, "127.0.0.1");
     EXPECT_EQ(c->hlr->port, 4222);
@@ -64,6 +76,12 @@ TEST(dms_config, when_a_key_is_wrong_then_the_error_names_it) {
           {"[dm]\nserver_id = \"s\"\nserver_uri = \"https://x/dm?a=b\"\n", "dm.server_uri"},
           {"[dm]\nserver_id = \"s\"\nclient_certificates = \"required\"\n", "dm.client_certificates"},
           {"[dm]\nserver_id = \"s\"\n[mc]\ndomain = \"d\"\n", "mc."},
+          {"[dm]\nserver_id = \"s\"\n[gba]\nbsf = \"ftp://b\"\ncertificate = \"idms.pub\"\nprivate_key = \"idms.pub\"\n",
+           "gba.bsf"},
+          {"[dm]\nserver_id = \"s\"\n[subscribers]\nhome_networks = [\"001\"]\n", "subscribers.home_networks"},
+          {"[dm]\nserver_id = \"s\"\n[[corporation]]\nname = \"c\"\nsubscriptions = [\"12a\"]\n", "subscriptions"},
+          {"[dm]\nserver_id = \"s\"\n[used_device]\njob = \"idms.pub\"\n", "used_device.job"},
+          {"[dm]\nserver_id = \"s\"\n[used_device]\njob = \"idms.pub\"\nlevel = \"device\"\n", "used_device.level"},
           {"[dm]\n", "dm.server_id"}}) {
         auto c = parse_dms_config(base + extra, "dms.toml", dir.path());
         ASSERT_FALSE(c) << extra;

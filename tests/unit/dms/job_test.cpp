@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "mcprov/dms/job.hpp"
+#include "mcprov/dms/operation_gate.hpp"
 #include "mcprov/store/document_store.hpp"
 
 namespace mcprov::dms {
@@ -69,6 +70,50 @@ TEST(job_queue, when_a_device_is_not_enrolled_then_nothing_of_the_batch_is_queue
     ASSERT_FALSE(queued);
     EXPECT_EQ(queued.err().code, support::errc::not_found);
     EXPECT_TRUE(jobs.list("IMEI:1")->empty()) << "all or nothing";
+}
+
+} // namespace
+} // namespace mcprov::dms
+
+namespace mcprov::dms {
+namespace {
+
+TEST(job_gate_request, when_a_gate_is_malformed_then_the_error_names_what) {
+    const std::string commands = R"("commands":[{"command":"get","target":"./DevInfo/Mod"}])";
+    for (const auto& [gate, what] :
+         {std::pair{R"({"level":"device"})", "gate.level"},
+          {R"({"level":"user","entitlement":"all"})", "gate.entitlement"},
+          {R"({"level":"user","charge":{"amount":0,"currency":"EUR","means":"bill"}})", "gate.charge.amount"},
+          {R"({"level":"user","charge":{"amount":5,"currency":"euro","means":"bill"}})", "gate.charge.currency"},
+          {R"({"level":"user","charge":{"amount":5,"currency":"EUR","means":"cash"}})", "gate.charge.means"},
+          {R"({"level":"user","charge":{"amount":5,"currency":"EUR","means":"bill","waived_for":["12x"]}})",
+           "waived_for"},
+          {R"({"level":"user","nonce":"AAAA"})", "unknown member 'nonce'"}}) {
+        auto j = job_request_from_json(boost::json::parse("{" + commands + R"(,"gate":)" + gate + "}"));
+        ASSERT_FALSE(j.has_value()) << gate;
+        EXPECT_NE(j.err().message.find(what), std::string::npos) << j.err().message;
+    }
+}
+
+TEST(job_gate_request, when_a_gated_request_is_queued_then_the_gate_and_the_held_job_round_trip_through_json) {
+    auto request = job_request_from_json(boost::json::parse(
+        R"({"commands":[{"command":"get","target":"./DevInfo/Mod"}],"gate":{"level":"user","confirmation":"OK?",)"
+        R"("entitlement":"home","charge":{"amount":5,"currency":"EUR","means":"prepaid","waived_for":["001*"]}}})"));
+    ASSERT_TRUE(request.has_value()) << request.err().message;
+    auto jobs = gated_jobs(*request, "IMEI:1", "op", std::chrono::system_clock::time_point(std::chrono::hours(1)),
+                           [] { return std::string(16, 'n'); });
+    ASSERT_EQ(jobs.size(), 2u);
+    EXPECT_EQ(jobs[1].state, job_state::held);
+    EXPECT_EQ(jobs[1].held_by, jobs[0].id);
+    EXPECT_EQ(jobs[0].gate->for_job, jobs[1].id);
+    EXPECT_EQ(jobs[0].commands.size(), 3u); // the confirmation, the Exec, the Get
+    for (const auto& j : jobs) {
+        auto back = job_from_json(to_json(j));
+        ASSERT_TRUE(back.has_value()) << back.err().message;
+        EXPECT_EQ(back->gate, j.gate);
+        EXPECT_EQ(back->held_by, j.held_by);
+        EXPECT_EQ(back->state, j.state);
+    }
 }
 
 } // namespace
