@@ -20,5 +20,7 @@ command add_dms_command(CLI::App& parent);
 command add_agent_command(CLI::App& parent);
 command add_card_command(CLI::App& parent);
 command add_bsf_command(CLI::App& parent);
+command add_pc_agent_command(CLI::App& parent);
+command add_payment_gateway_command(CLI::App& parent);
 
 } // namespace mcprov::app

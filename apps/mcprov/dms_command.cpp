@@ -92,10 +92,24 @@ int run_server(const dms_options& options) {
                   config->session.server_id);
     }
     auto gate = std::make_shared<dms::operation_gate>(zn, config->subscribers, config->session.server_id);
+    std::shared_ptr<dms::payment_gateway> gateway;
+    if (config->gateway) {
+        auto made = dms::create_payment_gateway_client(*config->gateway);
+        if (!made) {
+            std::cerr << "mcprov dms: [gateway]: " << made.err().message << "\n";
+            return 2;
+        }
+        gateway = std::move(made).value();
+    }
+    std::shared_ptr<store::document_store> store = std::move(documents).value();
+    auto purchases = config->offers.empty()
+                         ? nullptr
+                         : std::make_shared<dms::subscriber_purchase>(store, clock, zn, gateway, config->offers,
+                                                                      config->session.server_id);
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
                                  config->mc, config->client_certificates, config->mc_ue, config->subscribers},
-        std::move(documents).value(), clock, std::move(verifier).value(), std::move(push_client).value(), hlr, gate);
+        store, clock, std::move(verifier).value(), std::move(push_client).value(), hlr, gate, purchases);
     auto server = http::create_server(config->server, handler);
     if (!server) {
         std::cerr << "mcprov dms: " << server.err().message << "\n";

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
                        mcprov::app::add_kms_command, mcprov::app::add_kmc_command,
                        mcprov::app::add_lookup_command, mcprov::app::add_dms_command,
                        mcprov::app::add_agent_command, mcprov::app::add_card_command,
-                       mcprov::app::add_bsf_command}) {
+                       mcprov::app::add_bsf_command, mcprov::app::add_pc_agent_command,
+                       mcprov::app::add_payment_gateway_command}) {
         auto run = adder(app);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(run));
     }

@@ -548,6 +548,23 @@ public:
                         .path = "/push",
                         .handle = [this](http::call& c) { return take(c); },
                         .max_body_bytes = syncml::max_notification_bytes});
+        // The local link: a PC agent next to the device (seed 003 5.1.5), on the loopback only.
+        pipeline_->add({.name = "local-device",
+                        .methods = {bhttp::verb::get},
+                        .path = "/local/v1/device",
+                        .handle = [this](http::call& c) { return describe(c); }});
+        pipeline_->add({.name = "local-proof",
+                        .methods = {bhttp::verb::post},
+                        .path = "/local/v1/proof",
+                        .handle = [this](http::call& c) { return prove(c); },
+                        .max_body_bytes = 8192,
+                        .may_wait = true});
+        pipeline_->add({.name = "local-session",
+                        .methods = {bhttp::verb::post},
+                        .path = "/local/v1/session",
+                        .handle = [this](http::call& c) { return open_session(c); },
+                        .max_body_bytes = 1024,
+                        .may_wait = true});
     }
     ~push_handler() override {
         worker_.request_stop();
@@ -580,6 +597,65 @@ private:
         wake_.notify_one();
         auto res = http::make_response(bhttp::status::accepted, c.req.version());
         return res;
+    }
+
+    static result<void> loopback_only(const http::call& c) {
+        if (!c.peer.address.starts_with("127.") && c.peer.address != "::1")
+            return make_error(errc::forbidden, "the local link takes requests from this machine only");
+        return {};
+    }
+
+    static result<boost::json::object> json_of(const http::call& c) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(c.req.body(), ec);
+        if (ec || !v.is_object())
+            return make_error(errc::invalid_argument, "the body must be a JSON object");
+        return std::move(v.as_object());
+    }
+
+    static std::string text_of(const boost::json::object& o, std::string_view k) {
+        const auto* v = o.if_contains(k);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    }
+
+    result<http::response> describe(http::call& c) {
+        if (auto local = loopback_only(c); !local)
+            return std::move(local).err();
+        boost::json::object o;
+        for (const auto& [k, v] : agent_->device_info())
+            o[k] = v;
+        return http::json_response(o, c.req.version());
+    }
+
+    // {"server_id", "request": "<level=...&nonce=...>", "confirmation", "pin"} -> {"proof"}
+    result<http::response> prove(http::call& c) {
+        if (auto local = loopback_only(c); !local)
+            return std::move(local).err();
+        auto o = json_of(c);
+        if (!o)
+            return std::move(o).err();
+        auto request = gba::parse_dm_authentication_request(text_of(*o, "request"));
+        if (!request)
+            return std::move(request).err();
+        auto proof = agent_->proof_for(text_of(*o, "server_id"), *request, text_of(*o, "confirmation"),
+                                       text_of(*o, "pin"));
+        if (!proof)
+            return std::move(proof).err();
+        return http::json_response(boost::json::object{{"proof", *proof}}, c.req.version());
+    }
+
+    // {"server_id"}: a session with that server now.
+    result<http::response> open_session(http::call& c) {
+        if (auto local = loopback_only(c); !local)
+            return std::move(local).err();
+        auto o = json_of(c);
+        if (!o)
+            return std::move(o).err();
+        auto done = agent_->run_session(text_of(*o, "server_id"));
+        if (!done)
+            return std::move(done).err();
+        return http::json_response(boost::json::object{{"session", done->session_id}, {"messages", done->messages}},
+                                   c.req.version());
     }
 
     void work(std::stop_token stop) {

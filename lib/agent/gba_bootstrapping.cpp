@@ -174,7 +174,8 @@ support::result<gba_session> device_agent::gba_bootstrap() {
     return bootstrap_with_card(std::nullopt);
 }
 
-support::result<gba_session> device_agent::bootstrap_with_card(const std::optional<std::string>& purpose) {
+support::result<gba_session> device_agent::bootstrap_with_card(const std::optional<std::string>& purpose,
+                                                               const std::optional<std::string>& users_pin) {
     if (!config_.card || config_.card->bsf.empty())
         return make_error(errc::not_found, "this device has no GBA bootstrapping server ([card] bsf)");
     const auto& card_cfg = *config_.card;
@@ -199,13 +200,19 @@ support::result<gba_session> device_agent::bootstrap_with_card(const std::option
                                                "authenticate its user");
         if (**tries == 0)
             return make_error(errc::forbidden, "PIN1 of card " + *iccid + " is blocked: unblock it with the PUK");
-        const auto reply = ui_->ask({.alert = 1102,
-                                     .text = "Enter the PIN of your card " + *iccid + " to authorise: " + *purpose,
-                                     .options = {{"IT", "N"}, {"ET", "P"}},
-                                     .choices = {}});
-        if (reply.status != ui_status::ok || reply.values.empty())
-            return make_error(errc::unauthenticated, "the user did not enter the card's PIN");
-        if (auto verified = card.verify_pin(reply.values.front()); !verified) {
+        std::string pin;
+        if (users_pin) {
+            pin = *users_pin;
+        } else {
+            const auto reply = ui_->ask({.alert = 1102,
+                                         .text = "Enter the PIN of your card " + *iccid + " to authorise: " + *purpose,
+                                         .options = {{"IT", "N"}, {"ET", "P"}},
+                                         .choices = {}});
+            if (reply.status != ui_status::ok || reply.values.empty())
+                return make_error(errc::unauthenticated, "the user did not enter the card's PIN");
+            pin = reply.values.front();
+        }
+        if (auto verified = card.verify_pin(pin); !verified) {
             log_->warn("{}: card {}: the user's PIN: {}", config_.device_id(), *iccid, verified.err().message);
             return std::move(verified).err();
         }
@@ -279,19 +286,41 @@ unsigned device_agent::authenticate_for(const std::string& server_id, const sync
             session = std::move(*fresh);
         }
     }
-    gba::dm_proof proof{.btid = session->btid,
-                        .level = request->level,
-                        .nonce = request->nonce,
-                        .confirmation_sha256 = last_confirmation_ ? support::sha256(last_confirmation_->first) : "",
-                        .answer = !last_confirmation_         ? gba::user_answer::none
-                                  : last_confirmation_->second ? gba::user_answer::yes
-                                                               : gba::user_answer::no,
-                        .mac = {}};
-    proof.mac = gba::dm_proof_mac(ks_naf_of(*session, server_id, gba::ua_dm_proof), config_.device_id(), server_id,
-                                  proof);
+    const auto proof = make_proof(server_id, *session, *request, last_confirmation_);
     log_->info("{}: {} authentication for {} with B-TID {}", config_.device_id(), gba::to_string(request->level),
                server_id, session->btid);
-    return answer(200, gba::format_dm_proof(proof));
+    return answer(200, proof);
+}
+
+std::string device_agent::make_proof(const std::string& server_id, const gba_session& session,
+                                     const gba::dm_authentication_request& request,
+                                     const std::optional<std::pair<std::string, bool>>& confirmation) const {
+    gba::dm_proof proof{.btid = session.btid,
+                        .level = request.level,
+                        .nonce = request.nonce,
+                        .confirmation_sha256 = confirmation ? support::sha256(confirmation->first) : "",
+                        .answer = !confirmation         ? gba::user_answer::none
+                                  : confirmation->second ? gba::user_answer::yes
+                                                         : gba::user_answer::no,
+                        .mac = {}};
+    proof.mac = gba::dm_proof_mac(ks_naf_of(session, server_id, gba::ua_dm_proof), config_.device_id(), server_id,
+                                  proof);
+    return gba::format_dm_proof(proof);
+}
+
+support::result<std::string> device_agent::proof_for(const std::string& server_id,
+                                                    const gba::dm_authentication_request& request,
+                                                    const std::string& confirmation, const std::string& pin) {
+    std::lock_guard lock(mutex_);
+    auto session = request.level == gba::authentication_level::user ? bootstrap_with_card(confirmation, pin)
+                                                                      : bootstrap_with_card(std::nullopt);
+    if (!session)
+        return std::move(session).err();
+    log_->info("{}: {} authentication for {} through the local link, B-TID {}", config_.device_id(),
+               gba::to_string(request.level), server_id, session->btid);
+    return make_proof(server_id, *session, request,
+                      confirmation.empty() ? std::nullopt
+                                           : std::optional<std::pair<std::string, bool>>(std::pair{confirmation, true}));
 }
 
 } // namespace mcprov::agent

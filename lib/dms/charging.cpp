@@ -82,7 +82,7 @@ std::string money(std::uint64_t amount, const std::string& currency) {
 
 result<std::pair<charge_record, std::vector<store::document_write>>>
 charge_in(store::transaction& tx, const std::string& imsi, const std::string& job, const charge_request& request,
-          std::chrono::system_clock::time_point now) {
+          std::chrono::system_clock::time_point now, const std::string& reference) {
     auto existing = tx.get(charge_key(imsi, job));
     if (!existing)
         return std::move(existing).err();
@@ -95,7 +95,7 @@ charge_in(store::transaction& tx, const std::string& imsi, const std::string& jo
                          .currency = request.currency,
                          .description = request.description,
                          .means = request.means,
-                         .reference = {},
+                         .reference = reference,
                          .time = now};
     std::vector<store::document_write> writes;
     if (request.means == "prepaid") {
@@ -113,8 +113,10 @@ charge_in(store::transaction& tx, const std::string& imsi, const std::string& jo
                                                    ") does not cover " + money(request.amount, request.currency));
         writes.push_back({prepaid_key(imsi), account_json({.balance = account->balance - request.amount,
                                                           .currency = account->currency})});
-    } else if (request.means != "bill") {
-        return make_error(errc::forbidden, "payment by " + request.means + " is not available on this server");
+    } else if (request.means == "card" ? reference.empty() : request.means != "bill") {
+        return make_error(errc::forbidden, request.means == "card"
+                                               ? "a payment by card is made by the card's holder (a PC agent)"
+                                               : "payment by " + request.means + " is not available on this server");
     }
     writes.push_back({charge_key(imsi, job), record_json(record)});
     support::logger("dms.charging")->info("{}: {} charged by {} for job {}: {}", imsi, money(record.amount,

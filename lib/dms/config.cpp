@@ -22,7 +22,8 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
     r.only_keys("", {"server", "tls", "store", "auth", "dm", "mc", "hlr", "gba", "subscribers", "corporation",
-                     "used_device", "log"});
+                     "used_device", "gateway", "offer", "log"});
+    r.only_keys("gateway", {"url", "ca", "api_key_file", "timeout_ms"});
     r.only_keys("gba", {"bsf", "certificate", "private_key", "ca", "timeout_ms"});
     r.only_keys("subscribers", {"home_networks"});
     r.only_keys("used_device", {"job", "level", "confirm"});
@@ -138,6 +139,68 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
                 request->gate = gate;
                 c.subscribers.used_device = std::move(request).value();
             }
+        }
+    }
+    if (root["gateway"]) {
+        payment_gateway_config g;
+        g.url = r.string("gateway", "url", "", true);
+        if (!g.url.empty() && !g.url.starts_with("https://") && !g.url.starts_with("http://")) {
+            r.fail_at("gateway", "url", "gateway.url must be the payment gateway's http(s) URL");
+        }
+        if (root["gateway"]["ca"]) {
+            g.ca = r.path("gateway", "ca");
+        }
+        const auto key_file = r.path("gateway", "api_key_file");
+        g.timeout = std::chrono::milliseconds(r.integer("gateway", "timeout_ms", 5000, 100, 60000));
+        if (!key_file.empty()) {
+            auto key = support::read_secret_file(key_file);
+            if (!key) {
+                r.fail_at("gateway", "api_key_file", "gateway.api_key_file: " + key.err().message);
+            } else {
+                g.api_key = *key;
+                while (!g.api_key.empty() && (g.api_key.back() == '\n' || g.api_key.back() == '\r')) {
+                    g.api_key.pop_back();
+                }
+            }
+        }
+        c.gateway = g;
+    }
+    if (const auto* offers = root["offer"].as_array()) {
+        std::size_t index = 0;
+        for (const auto& node : *offers) {
+            ++index;
+            if (!node.is_table()) {
+                r.fail_at("", "offer", "[[offer]] must be tables");
+                break;
+            }
+            support::config_reader orr(*node.as_table(), source_name, base_dir, "offer[" + std::to_string(index) + "].");
+            orr.only_keys("", {"id", "description", "amount", "currency", "job"});
+            offer o;
+            o.id = orr.string("", "id", "", true);
+            o.description = orr.string("", "description", "", true);
+            o.amount = static_cast<std::uint64_t>(orr.integer("", "amount", 0, 0, 100'000'000));
+            o.currency = orr.string("", "currency", "EUR");
+            if (o.currency.size() != 3) {
+                orr.fail_at("", "currency", "currency is an ISO 4217 code such as EUR");
+            }
+            const auto file = orr.path("", "job");
+            if (!file.empty()) {
+                auto content = support::read_file(file, 4 << 20);
+                boost::system::error_code ec;
+                const auto v = content ? boost::json::parse(*content, ec) : boost::json::value();
+                auto request =
+                    content && !ec ? job_request_from_json(v) : result<job>(make_error(errc::invalid_argument, ""));
+                if (!content || ec || !request || request->gate) {
+                    orr.fail_at("", "job", "job must be a job's JSON file without a gate");
+                } else {
+                    o.request = std::move(request).value();
+                }
+            }
+            if (!orr.ok()) {
+                r.adopt(orr.take_error());
+                break;
+            }
+            c.offers.push_back(std::move(o));
         }
     }
     const auto scheme = r.string("dm", "auth", "md5");

@@ -1,5 +1,7 @@
 #include "mcprov/dms/dm_interface.hpp"
 
+#include "mcprov/gba/dm_proof.hpp"
+
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/json.hpp>
 
@@ -202,11 +204,12 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
                            std::shared_ptr<support::clock> clock,
                            std::shared_ptr<const identity::access_token_verifier> verifier,
                            std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr,
-                           std::shared_ptr<const operation_gate> gate)
+                           std::shared_ptr<const operation_gate> gate,
+                           std::shared_ptr<subscriber_purchase> purchases)
     : config_(std::move(config)), documents_(documents), clock_(clock),
       session_(config_.session, documents, clock, syncml::random_nonce, std::move(gate)),
       registry_(documents), jobs_(documents), notifier_(config_.session.server_id, documents, std::move(push_client)),
-      switch_on_(documents, std::move(hlr), clock, config_.subscribers), pipeline_(std::make_shared<http::pipeline>("dms")) {
+      switch_on_(documents, std::move(hlr), clock, config_.subscribers), purchases_(std::move(purchases)), pipeline_(std::make_shared<http::pipeline>("dms")) {
     using bhttp::verb;
     auto bearer =
         http::bearer_authentication([verifier = std::move(verifier)](std::string_view text) -> result<http::caller> {
@@ -260,6 +263,21 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
                     .path = "/dms/v1/switch-on/{attempt}",
                     .handle = [this](http::call& c) { return answer_switch_on(c); },
                     .max_body_bytes = 1024});
+    pipeline_->add({.name = "offers",
+                    .methods = {verb::get},
+                    .path = "/dms/v1/offers",
+                    .handle = [this](http::call& c) { return list_offers(c); }});
+    pipeline_->add({.name = "purchase",
+                    .methods = {verb::post},
+                    .path = "/dms/v1/purchases",
+                    .handle = [this](http::call& c) { return open_purchase(c); },
+                    .max_body_bytes = 4096});
+    pipeline_->add({.name = "purchase-complete",
+                    .methods = {verb::post},
+                    .path = "/dms/v1/purchases/{purchase}",
+                    .handle = [this](http::call& c) { return complete_purchase(c); },
+                    .max_body_bytes = 8192,
+                    .may_wait = true});
     pipeline_->add({.name = "stats",
                     .methods = {verb::get},
                     .path = "/stats",
@@ -415,6 +433,93 @@ json::value challenge_json(const switch_on_authentication::challenge& ch) {
 }
 
 } // namespace
+
+namespace {
+
+json::object purchase_json(const purchase_outcome& p) {
+    json::array jobs;
+    for (const auto& j : p.jobs) {
+        jobs.emplace_back(j);
+    }
+    json::object o{{"purchase", p.id},           {"state", p.state},
+                   {"device", p.device},         {"amount", static_cast<std::int64_t>(p.amount)},
+                   {"currency", p.currency},     {"means", p.means},
+                   {"confirmation", p.confirmation}};
+    if (p.state == "open") {
+        o["request"] =
+            gba::format_dm_authentication_request({.level = gba::authentication_level::user, .nonce = p.nonce});
+    } else {
+        o["jobs"] = std::move(jobs);
+        o["subscription"] = p.subscription;
+        if (!p.reference.empty()) {
+            o["reference"] = p.reference;
+        }
+    }
+    return o;
+}
+
+} // namespace
+
+result<http::response> dm_interface::list_offers(http::call& c) {
+    json::array offers;
+    for (const auto& o : purchases_ ? purchases_->offers() : std::vector<offer>{}) {
+        offers.push_back(json::object{{"id", o.id},
+                                      {"description", o.description},
+                                      {"amount", static_cast<std::int64_t>(o.amount)},
+                                      {"currency", o.currency}});
+    }
+    return http::json_response(json::object{{"offers", std::move(offers)}, {"server_id", config_.session.server_id}},
+                               c.req.version());
+}
+
+// {"device", "offers": [ids], "means"} -> 201 the purchase, with the confirmation and the request to prove.
+result<http::response> dm_interface::open_purchase(http::call& c) {
+    if (!purchases_) {
+        return make_error(errc::unavailable, "this server sells nothing ([[offer]])");
+    }
+    auto body = json_body(c.req);
+    if (!body) {
+        return std::move(body).err();
+    }
+    if (!body->is_object()) {
+        return make_error(errc::invalid_argument, "a purchase is a JSON object with device, offers and means");
+    }
+    const auto& o = body->as_object();
+    std::vector<std::string> chosen;
+    if (const auto* a = o.if_contains("offers"); a && a->is_array()) {
+        for (const auto& id : a->as_array()) {
+            if (id.is_string()) {
+                chosen.emplace_back(id.as_string());
+            }
+        }
+    }
+    auto p = purchases_->open(text_member(o, "device"), chosen, text_member(o, "means"));
+    if (!p) {
+        return std::move(p).err();
+    }
+    return created(purchase_json(*p), c.req.version());
+}
+
+// {"proof", "card_token"} -> the purchase, done; the same again answers the same.
+result<http::response> dm_interface::complete_purchase(http::call& c) {
+    if (!purchases_) {
+        return make_error(errc::unavailable, "this server sells nothing ([[offer]])");
+    }
+    auto body = json_body(c.req);
+    if (!body) {
+        return std::move(body).err();
+    }
+    if (!body->is_object()) {
+        return make_error(errc::invalid_argument, "a purchase's completion is a JSON object with proof");
+    }
+    const auto& o = body->as_object();
+    auto p = purchases_->complete(std::string(c.params.get("purchase")), text_member(o, "proof"),
+                                  text_member(o, "card_token"));
+    if (!p) {
+        return std::move(p).err();
+    }
+    return http::json_response(purchase_json(*p), c.req.version());
+}
 
 result<http::response> dm_interface::begin_switch_on(http::call& c) {
     auto body = json_body(c.req);

@@ -170,6 +170,44 @@ result<std::vector<store::document_write>> first_use_writes(store::transaction& 
     return out;
 }
 
+result<verified_subscriber> verify_proof(zn_client* zn, std::string_view server_id, std::string_view device,
+                                         std::string_view proof_text, const proof_request& asked) {
+    auto refuse = [](std::string why) { return make_error(errc::unauthenticated, std::move(why)); };
+    if (proof_text.starts_with("error="))
+        return refuse("the device did not authenticate the " + asked.level + ": " + std::string(proof_text.substr(6)));
+    auto proof = gba::parse_dm_proof(proof_text);
+    if (!proof)
+        return refuse("the device's proof: " + proof.err().message);
+    if (proof->nonce != asked.nonce || std::string(gba::to_string(proof->level)) != asked.level)
+        return refuse("the proof answers another request (nonce or level)");
+    const std::string confirmation = asked.confirmation.empty() ? std::string() : support::sha256(asked.confirmation);
+    if (proof->confirmation_sha256 != confirmation)
+        return refuse("the proof covers another confirmation than the one asked");
+    if (!asked.confirmation.empty() && proof->answer != gba::user_answer::yes)
+        return refuse("the proof does not carry the user's yes");
+    if (!zn)
+        return refuse("this server has no BSF to verify the proof with ([gba])");
+    auto key = zn->bootstrapping_info(proof->btid);
+    if (!key)
+        return refuse("B-TID " + proof->btid + ": " + key.err().message);
+    const auto expected = gba::dm_proof_mac(key->ks_naf, device, server_id, *proof);
+    if (expected.size() != proof->mac.size() ||
+        CRYPTO_memcmp(expected.data(), proof->mac.data(), expected.size()) != 0)
+        return refuse("the proof's MAC does not verify with the key of B-TID " + proof->btid);
+    if (proof->level == gba::authentication_level::user && key->bootstrap_time + std::chrono::seconds(1) < asked.issued)
+        return refuse("the user level needs a bootstrap made for this request; B-TID " + proof->btid + " is from " +
+                      support::format_utc(key->bootstrap_time));
+    auto imsi = gba::imsi_of_impi(key->impi);
+    if (!imsi)
+        return refuse("the BSF's IMPI " + key->impi + " is not an IMSI's");
+    return verified_subscriber{.impi = key->impi,
+                               .imsi = *imsi,
+                               .btid = proof->btid,
+                               .authentication = key->authentication,
+                               .bootstrap_time = key->bootstrap_time,
+                               .mac = proof->mac};
+}
+
 operation_gate::operation_gate(std::shared_ptr<zn_client> zn, subscriber_policy policy, std::string server_id)
     : zn_(std::move(zn)), policy_(std::move(policy)), server_id_(std::move(server_id)) {}
 
@@ -212,35 +250,17 @@ gate_decision operation_gate::judge(const job& gate, const job& held, store::tra
     if (!exec || exec->status != 200)
         return refuse("the device did not authenticate the " + g.level + " (status " +
                       std::to_string(exec ? exec->status : 0) + ")");
-    auto proof = gba::parse_dm_proof(proof_text);
-    if (!proof)
-        return refuse("the device's proof: " + proof.err().message);
-    if (proof->nonce != g.nonce || std::string(gba::to_string(proof->level)) != g.level)
-        return refuse("the proof answers another request (nonce or level)");
-    const std::string asked = g.confirmation.empty() ? std::string() : support::sha256(g.confirmation);
-    if (proof->confirmation_sha256 != asked)
-        return refuse("the proof covers another confirmation than the one asked");
-    if (!g.confirmation.empty() && proof->answer != gba::user_answer::yes)
-        return refuse("the proof does not carry the user's yes");
-    if (!zn_)
-        return refuse("this server has no BSF to verify the proof with ([gba])");
-    auto key = zn_->bootstrapping_info(proof->btid);
-    if (!key)
-        return refuse("B-TID " + proof->btid + ": " + key.err().message);
-    const auto expected = gba::dm_proof_mac(key->ks_naf, gate.device, server_id_, *proof);
-    if (expected.size() != proof->mac.size() ||
-        CRYPTO_memcmp(expected.data(), proof->mac.data(), expected.size()) != 0)
-        return refuse("the proof's MAC does not verify with the key of B-TID " + proof->btid);
-    if (proof->level == gba::authentication_level::user && key->bootstrap_time + std::chrono::seconds(1) < gate.created)
-        return refuse("the user level needs a bootstrap made for this request; B-TID " + proof->btid + " is from " +
-                      support::format_utc(key->bootstrap_time));
-    auto imsi = gba::imsi_of_impi(key->impi);
-    if (!imsi)
-        return refuse("the BSF's IMPI " + key->impi + " is not an IMSI's");
+    auto verified = verify_proof(zn_.get(), server_id_, gate.device, proof_text,
+                                 {.level = g.level, .nonce = g.nonce, .confirmation = g.confirmation,
+                                  .issued = gate.created});
+    if (!verified)
+        return refuse(verified.err().message);
+    const auto& key = *verified;
+    const auto imsi = std::optional<std::string>(verified->imsi);
 
     // 3. Identified: the subscription behind the device, from the network, never from what the device says.
     d.subscription = *imsi;
-    record("identified", "IMPI " + key->impi + " by B-TID " + proof->btid);
+    record("identified", "IMPI " + key.impi + " by B-TID " + key.btid);
     if (gate.device.starts_with("IMEI:") && valid_imei(gate.device.substr(5))) {
         auto paired = record_pairing(tx, {.time = now, .imei = gate.device.substr(5), .imsi = *imsi, .iccid = {}});
         if (!paired)
@@ -259,10 +279,10 @@ gate_decision operation_gate::judge(const job& gate, const job& held, store::tra
     }
     record("authenticated", std::string(g.level == "user" ? "the user: PIN verified by the card, then "
                                                           : "the subscriber: ") +
-                                "GBA (" + key->authentication + "), B-TID " + proof->btid + " bootstrapped " +
-                                support::format_utc(key->bootstrap_time));
+                                "GBA (" + key.authentication + "), B-TID " + key.btid + " bootstrapped " +
+                                support::format_utc(key.bootstrap_time));
     if (!g.confirmation.empty())
-        record("consented", "\"" + g.confirmation + "\": yes, proof MAC " + support::base64_encode(proof->mac));
+        record("consented", "\"" + g.confirmation + "\": yes, proof MAC " + support::base64_encode(key.mac));
 
     // 4. Entitled.
     if (g.entitlement == "home" && !home_subscription(policy_, *imsi))

@@ -3,6 +3,8 @@
 // proves in the session, with a key from a GBA bootstrap (`mcprov bsf`, vectors from the real osmo-hlr), who the
 // subscriber is, and that the user entered the card's PIN and confirmed; the server verifies the proof with the key
 // the BSF gives it over Zn, identifies the subscription, checks its entitlement, charges it, and keeps every decision.
+#include <sys/stat.h>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -136,8 +138,9 @@ protected:
     }
 
     // The device: its account with the operator's server, its card slot with the BSF; the user's answers.
-    void write_device(const std::string& users_pin = "1234", const std::string& confirm = "yes") {
-        write("device.toml", "[device]\nid = \"" + device + "\"\n[store]\npath = \"device.db\"\n"
+    void write_device(const std::string& users_pin = "1234", const std::string& confirm = "yes",
+                      const std::string& extra = {}) {
+        write("device.toml", "[device]\nid = \"" + device + "\"\n[store]\npath = \"device.db\"\n" + extra +
                              "[[account]]\nserver_id = \"" + operator_id + "\"\naddress = \"" + dms_url_ + "/dm\"\n"
                              "client_secret = \"device-secret\"\nserver_secret = \"operator-secret\"\nca = \"ca.pem\"\n"
                              "[ui]\nconfirm = \"" + confirm + "\"\ntext = \"" + users_pin + "\"\n"
@@ -356,6 +359,100 @@ TEST_F(subscriber_deployment, when_a_corporate_device_is_switched_on_with_anothe
     EXPECT_EQ(on.status, 3);
     EXPECT_NE(on.err.find("acme"), std::string::npos) << on.err;
     EXPECT_NE(dms({"audit", device}).out.find("\"refused\""), std::string::npos);
+}
+
+// Seed 003 5.1.5: the device's local link (the agent listening), a test payment gateway, the operator's offers.
+class pc_deployment : public subscriber_deployment {
+protected:
+    void start_all(const std::string& gateway_timeout_ms = "5000") {
+        write("api.key", "merchant-key\n");
+        ASSERT_EQ(::chmod(path("api.key").c_str(), 0600), 0);
+        auto gateway = std::make_unique<child_process>(
+            MCPROV_BINARY,
+            std::vector<std::string>{"payment-gateway", "--listen", "127.0.0.1:0", "--certificate", path("server.crt"),
+                                     "--private-key", path("server.key"), "--store", path("gateway.db"),
+                                     "--api-key-file", path("api.key")},
+            dir_.path() / "gateway");
+        const auto port = gateway->wait_for_output(R"(test payment gateway on https://127\.0\.0\.1:(\d+)/)");
+        ASSERT_FALSE(port.empty()) << gateway->err();
+        servers_.push_back(std::move(gateway));
+        gateway_url_ = "https://127.0.0.1:" + port + "/";
+        write("game.json", R"({"commands":[{"command":"add","target":"./Vendor/acme/Game","data":"on"}]})");
+        start_dms("[subscribers]\nhome_networks = [\"00101\"]\n"
+                  "[gateway]\nurl = \"" + gateway_url_ + "\"\nca = \"ca.pem\"\napi_key_file = \"api.key\"\n"
+                  "timeout_ms = " + gateway_timeout_ms + "\n"
+                  "[[offer]]\nid = \"game\"\ndescription = \"the game service\"\namount = 299\ncurrency = \"EUR\"\n"
+                  "job = \"game.json\"\n");
+        write_device("0000", "no", "[push]\nlisten = \"127.0.0.1:0\"\n");
+        auto daemon = std::make_unique<child_process>(
+            MCPROV_BINARY, std::vector<std::string>{"agent", "--config", path("device.toml")}, dir_.path() / "device");
+        const auto link = daemon->wait_for_output(R"(notifications on http://127\.0\.0\.1:(\d+)/push)");
+        ASSERT_FALSE(link.empty()) << daemon->err();
+        servers_.push_back(std::move(daemon));
+        link_ = "http://127.0.0.1:" + link;
+    }
+
+    command_result pc_agent(const std::string& means, const std::string& pin = "1234",
+                            const std::string& card = "4111111111111111") {
+        write("pc.toml", "[device]\nlink = \"" + link_ + "\"\n[dms]\nurl = \"" + dms_url_ + "\"\nca = \"ca.pem\"\n"
+                         "[gateway]\nurl = \"" + gateway_url_ + "\"\nca = \"ca.pem\"\n"
+                         "[user]\nconsent = \"yes\"\noffers = [\"game\"]\nmeans = \"" + means + "\"\npin = \"" + pin +
+                         "\"\ncard_number = \"" + card + "\"\ncard_expiry = \"12/39\"\ncard_cvc = \"123\"\n");
+        return run({"pc-agent", "--config", path("pc.toml")});
+    }
+
+    std::size_t charges() {
+        const auto out = dms({"charges", imsi}).out;
+        return static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n'));
+    }
+
+    std::string gateway_url_;
+    std::string link_;
+};
+
+TEST_F(pc_deployment, when_the_user_buys_through_the_pc_and_pays_by_card_then_the_device_is_provisioned_and_charged_once) {
+    start_all();
+    auto done = pc_agent("card");
+    ASSERT_EQ(done.status, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("found " + device), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("Buy the game service for 2.99 EUR, paid by card?"), std::string::npos) << done.out;
+    EXPECT_NE(agent({"tree"}).out.find("\"Game\""), std::string::npos);
+    auto charged = dms({"charges", imsi}).out;
+    EXPECT_NE(charged.find("\"means\":\"card\""), std::string::npos) << charged;
+    EXPECT_NE(charged.find("\"reference\":\"pay_"), std::string::npos) << charged;
+    EXPECT_EQ(charges(), 1u);
+    EXPECT_NE(audit_of_subscription().find("through a PC agent"), std::string::npos);
+}
+
+TEST_F(pc_deployment, when_the_bank_answers_late_then_the_purchase_is_completed_again_and_paid_once) {
+    start_all("1000");
+    auto done = pc_agent("card", "1234", "4000000000000119");
+    ASSERT_EQ(done.status, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("trying again"), std::string::npos) << done.out;
+    EXPECT_EQ(charges(), 1u);
+}
+
+TEST_F(pc_deployment, when_the_card_is_declined_or_the_pin_wrong_then_nothing_is_provisioned_or_charged) {
+    start_all();
+    auto declined = pc_agent("card", "1234", "4000000000000002");
+    EXPECT_EQ(declined.status, 3) << declined.out << declined.err;
+    EXPECT_NE(declined.err.find("card declined"), std::string::npos) << declined.err;
+    auto wrong_pin = pc_agent("prepaid", "9999");
+    EXPECT_EQ(wrong_pin.status, 3) << wrong_pin.out << wrong_pin.err;
+    EXPECT_NE(wrong_pin.err.find("tries left"), std::string::npos) << wrong_pin.err;
+    EXPECT_EQ(charges(), 0u);
+    EXPECT_EQ(agent({"tree"}).out.find("\"Game\""), std::string::npos);
+}
+
+TEST_F(pc_deployment, when_the_user_pays_from_prepaid_then_the_balance_is_debited_after_authentication_and_agreement) {
+    start_all();
+    ASSERT_EQ(dms({"prepaid", imsi, "--credit", "1000"}).status, 0);
+    auto done = pc_agent("prepaid");
+    ASSERT_EQ(done.status, 0) << done.out << done.err;
+    EXPECT_EQ(json::parse(dms({"prepaid", imsi}).out).as_object().at("balance").as_int64(), 701);
+    auto bill = pc_agent("bill");
+    ASSERT_EQ(bill.status, 0) << bill.out << bill.err;
+    EXPECT_EQ(charges(), 2u);
 }
 
 } // namespace

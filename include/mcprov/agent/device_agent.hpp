@@ -13,6 +13,7 @@
 #include "mcprov/agent/gba_bootstrapping.hpp"
 #include "mcprov/agent/management_tree.hpp"
 #include "mcprov/agent/user_interaction.hpp"
+#include "mcprov/gba/dm_proof.hpp"
 #include "mcprov/http/client.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -160,6 +161,14 @@ public:
     // Ks, lifetime) replaces the previous one in the store (gba_session_key), for the NAFs the device talks to.
     // Errors: not_found (no [card] or no bsf), those of gba_bootstrapping::run, and the card's.
     support::result<gba_session> gba_bootstrap();
+    // The local link (a PC agent next to the device, seed 003 5.1.5): the proof a DM server asks for, made for the
+    // PC's user, who consented to `confirmation` and typed the card's PIN on the PC (user level: the card is reset
+    // and verifies it; then a fresh bootstrap). Errors: those of gba_bootstrap, and the card's (a wrong PIN:
+    // unauthenticated with the tries left).
+    support::result<std::string> proof_for(const std::string& server_id, const gba::dm_authentication_request& request,
+                                           const std::string& confirmation, const std::string& pin);
+    // DevInfo's leaves (DevId, Man, Mod, DmV, Lang) and the device's DM servers.
+    std::map<std::string, std::string> device_info() const { return config_.dev_info; }
     // Switch-off: the card's objects leave the tree and the applications, but for those that persist.
     support::result<switch_off_outcome> switch_off();
 
@@ -179,7 +188,12 @@ private:
     support::result<void> unlock_card(usim_card& card, const std::string& iccid);
     // A bootstrap with the card; with `purpose`, the user authenticates: the card is reset and the PIN asked of the
     // user (never [card] pin) for that purpose.
-    support::result<gba_session> bootstrap_with_card(const std::optional<std::string>& purpose);
+    support::result<gba_session> bootstrap_with_card(const std::optional<std::string>& purpose,
+                                                     const std::optional<std::string>& users_pin = std::nullopt);
+    // The proof of `request` for `server_id`, from `session`, covering a confirmation and its answer.
+    std::string make_proof(const std::string& server_id, const gba_session& session,
+                           const gba::dm_authentication_request& request,
+                           const std::optional<std::pair<std::string, bool>>& confirmation) const;
     // The Exec of ./Vendor/mcprov/GBA/Authenticate by `server_id`: its status; the proof (or why there is none) in
     // ./Vendor/mcprov/GBA/Proof.
     unsigned authenticate_for(const std::string& server_id, const syncml::item& request);

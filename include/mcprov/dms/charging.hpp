@@ -30,13 +30,13 @@ struct prepaid_account {
     std::string currency;
 };
 
-// Charges `request` for `job` to `imsi` in the transaction: a bill record, or a prepaid debit (refused, with the
-// balance, when it does not cover the amount or is in another currency). A job already charged is not charged again:
-// its record is returned and nothing is written. Errors: forbidden (the balance does not cover it; the means is not
-// available), io.
+// Charges `request` for `job` to `imsi` in the transaction: a bill record, a prepaid debit (refused, with the
+// balance, when it does not cover the amount or is in another currency), or the record of a card payment the gateway
+// captured (`reference`: its id). A job already charged is not charged again: its record is returned and nothing is
+// written. Errors: forbidden (the balance does not cover it; card without a captured payment), io.
 support::result<std::pair<charge_record, std::vector<store::document_write>>>
 charge_in(store::transaction& tx, const std::string& imsi, const std::string& job, const charge_request& request,
-          std::chrono::system_clock::time_point now);
+          std::chrono::system_clock::time_point now, const std::string& reference = {});
 
 // An operator tops up (or opens) a prepaid account. Errors: invalid_argument (another currency than the account's),
 // io.

@@ -9,6 +9,7 @@
 #include "mcprov/dms/job.hpp"
 #include "mcprov/dms/management_session.hpp"
 #include "mcprov/dms/operation_gate.hpp"
+#include "mcprov/dms/purchase.hpp"
 #include "mcprov/dms/switch_on_authentication.hpp"
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -42,6 +43,8 @@ struct dm_interface_config {
 //   switch-on    POST /dms/v1/switch-on, POST /dms/v1/switch-on/{attempt}: a device's switch-on authentication with its
 //                card (switch_on_authentication; JSON, octets in hex, no token: the card is the credential), when
 //                the server has an HLR.
+//   purchases    GET /dms/v1/offers, POST /dms/v1/purchases, POST /dms/v1/purchases/{id}: a PC agent's purchase for a
+//                device (subscriber_purchase; JSON, no token: the device's proof is the credential).
 //   cards        GET /dms/v1/devices/{id}/cards: the cards (ICCID, IMSI) the network authenticated in the device, by
 //                its IMEI (administrators).
 //   stats        GET /stats: the routes' counters (administrators).
@@ -52,7 +55,8 @@ public:
                  std::shared_ptr<support::clock> clock,
                  std::shared_ptr<const identity::access_token_verifier> verifier,
                  std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr = nullptr,
-                 std::shared_ptr<const operation_gate> gate = nullptr);
+                 std::shared_ptr<const operation_gate> gate = nullptr,
+                 std::shared_ptr<subscriber_purchase> purchases = nullptr);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
@@ -74,6 +78,9 @@ private:
     support::result<http::response> begin_switch_on(http::call& c);
     support::result<http::response> answer_switch_on(http::call& c);
     support::result<http::response> list_cards(http::call& c);
+    support::result<http::response> list_offers(http::call& c);
+    support::result<http::response> open_purchase(http::call& c);
+    support::result<http::response> complete_purchase(http::call& c);
 
     dm_interface_config config_;
     std::shared_ptr<store::document_store> documents_;
@@ -83,6 +90,7 @@ private:
     job_queue jobs_;
     device_notifier notifier_;
     switch_on_authentication switch_on_;
+    std::shared_ptr<subscriber_purchase> purchases_;
     std::shared_ptr<http::pipeline> pipeline_;
 };
 

@@ -7,6 +7,7 @@
 #include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 #include "mcprov/dms/operation_gate.hpp"
+#include "mcprov/dms/purchase.hpp"
 #include "mcprov/gsup/hlr_client.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -36,6 +37,9 @@ struct dms_config {
     std::optional<zn_config> zn;
     // [subscribers] and [[corporation]]: who is entitled to what.
     subscriber_policy subscribers;
+    // [gateway]: the payment gateway for card payments; [[offer]]: what subscribers may buy through a PC agent.
+    std::optional<payment_gateway_config> gateway;
+    std::vector<offer> offers;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 };

@@ -70,6 +70,31 @@ bool home_subscription(const subscriber_policy& policy, std::string_view imsi);
 std::vector<job> gated_jobs(const job& request, const std::string& device, std::string_view actor,
                             std::chrono::system_clock::time_point now, const std::function<std::string()>& nonces);
 
+// What a proof must answer: the level and nonce asked, the confirmation's text ("" none), and when the request was
+// made (a user-level proof needs a bootstrap made after it).
+struct proof_request {
+    std::string level;
+    std::string nonce;
+    std::string confirmation;
+    std::chrono::system_clock::time_point issued;
+};
+
+// The subscriber a proof verified.
+struct verified_subscriber {
+    std::string impi;
+    std::string imsi;
+    std::string btid;
+    std::string authentication; // the BSF's words for how it authenticated the subscriber
+    std::chrono::system_clock::time_point bootstrap_time;
+    std::string mac; // raw: the proof's, for the records
+};
+
+// Verifies the device's proof (docs/subscriber-authentication.md) with Ks_NAF from the BSF. Errors: unauthenticated,
+// with the reason (the device's own "error=..." reason, a proof for another request, an unknown or expired B-TID, a
+// MAC that does not verify, a user-level proof from an older bootstrap, no BSF).
+support::result<verified_subscriber> verify_proof(zn_client* zn, std::string_view server_id, std::string_view device,
+                                                  std::string_view proof_text, const proof_request& asked);
+
 // What the gate decided: the held job goes on, or fails with the reason; the writes (audit records, the pairing
 // learned, a charge) go into the session's transaction.
 struct gate_decision {
