@@ -664,38 +664,65 @@ result<job> job_queue::cancel(std::string_view device, std::string_view id, std:
                               std::string_view actor) {
     job out;
     auto done = documents_->transact([&](store::transaction& tx) -> result<void> {
-        auto doc = tx.get({std::string(device_auid), std::string(device),
-                           std::string(job_prefix) + std::string(id) + std::string(json_suffix)});
-        if (!doc) {
-            return std::move(doc).err();
+        // A pending job of the device, by id.
+        auto pending = [&](std::string_view job_id) -> result<std::optional<job>> {
+            auto doc = tx.get({std::string(device_auid), std::string(device),
+                               std::string(job_prefix) + std::string(job_id) + std::string(json_suffix)});
+            if (!doc) {
+                return std::move(doc).err();
+            }
+            if (!*doc) {
+                return std::optional<job>{};
+            }
+            boost::system::error_code ec;
+            auto v = json::parse((*doc)->content, ec);
+            auto j = ec ? result<job>(make_error(errc::internal, "a stored job is not JSON")) : job_from_json(v);
+            if (!j) {
+                return std::move(j).err();
+            }
+            return std::optional<job>(std::move(j).value());
+        };
+        auto j = pending(id);
+        if (!j) {
+            return std::move(j).err();
         }
-        if (!*doc) {
+        if (!*j) {
             auto finished = tx.get({std::string(history_auid), std::string(device), std::string(id) + ".json"});
             if (finished && *finished) {
                 return make_error(errc::conflict, "job " + std::string(id) + " is finished already");
             }
             return make_error(errc::not_found, "no job " + std::string(id) + " for device " + std::string(device));
         }
-        boost::system::error_code ec;
-        auto v = json::parse((*doc)->content, ec);
-        auto j = ec ? result<job>(make_error(errc::internal, "a stored job is not JSON")) : job_from_json(v);
-        if (!j) {
-            return std::move(j).err();
-        }
-        if (j->state != job_state::queued) {
-            return make_error(errc::conflict, "job " + std::string(id) + " is in a session under way");
-        }
-        j->state = job_state::cancelled;
-        j->finished = now;
-        auto all = writes(*j);
-        all.push_back(audit_write({now, std::string(actor), "cancel", j->device, j->id}));
-        for (const auto& w : all) {
-            auto applied = w.content ? tx.put(w.key, *w.content).has_value() : tx.remove(w.key).has_value();
-            if (!applied) {
-                return make_error(errc::io, "the job could not be moved to the history");
+        // A gate and the operation it holds go together.
+        std::vector<job> both{std::move(**j)};
+        const std::string partner = both.front().gate ? both.front().gate->for_job : both.front().held_by;
+        if (!partner.empty()) {
+            auto other = pending(partner);
+            if (!other) {
+                return std::move(other).err();
+            }
+            if (*other) {
+                both.push_back(std::move(**other));
             }
         }
-        out = std::move(j).value();
+        for (auto& each : both) {
+            if (each.state != job_state::queued && each.state != job_state::held) {
+                return make_error(errc::conflict, "job " + each.id + " is in a session under way");
+            }
+        }
+        for (auto& each : both) {
+            each.state = job_state::cancelled;
+            each.finished = now;
+            auto all = writes(each);
+            all.push_back(audit_write({now, std::string(actor), "cancel", each.device, each.id, {}}));
+            for (const auto& w : all) {
+                auto applied = w.content ? tx.put(w.key, *w.content).has_value() : tx.remove(w.key).has_value();
+                if (!applied) {
+                    return make_error(errc::io, "the job could not be moved to the history");
+                }
+            }
+        }
+        out = std::move(both.front());
         return {};
     });
     if (!done) {

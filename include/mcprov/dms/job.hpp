@@ -132,7 +132,8 @@ public:
     support::result<std::vector<job>> list(std::string_view device) const;
     // Errors: not_found.
     support::result<job> find(std::string_view device, std::string_view id) const;
-    // A queued job is withdrawn (cancelled, to the history); conflict for one already sent or finished.
+    // A queued (or held) job is withdrawn (cancelled, to the history), with its gate or the operation its gate holds;
+    // conflict for one already sent or finished.
     support::result<job> cancel(std::string_view device, std::string_view id, std::chrono::system_clock::time_point now,
                                 std::string_view actor);
 

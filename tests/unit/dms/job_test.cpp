@@ -118,3 +118,28 @@ TEST(job_gate_request, when_a_gated_request_is_queued_then_the_gate_and_the_held
 
 } // namespace
 } // namespace mcprov::dms
+
+namespace mcprov::dms {
+namespace {
+
+TEST(job_gate_request, when_a_held_operation_is_cancelled_then_its_gate_goes_with_it) {
+    std::shared_ptr<store::document_store> documents = store::create_memory_document_store();
+    ASSERT_TRUE(documents->write_all({{{"org.mcprov.dm-device", "IMEI:1", "credentials.json"}, "{}"}}).has_value());
+    job_queue jobs(documents);
+    auto request = job_request_from_json(boost::json::parse(
+        R"({"commands":[{"command":"get","target":"./DevInfo/Mod"}],"gate":{"level":"subscriber"}})"));
+    ASSERT_TRUE(request.has_value());
+    const auto now = std::chrono::system_clock::time_point(std::chrono::hours(1));
+    auto both = gated_jobs(*request, "IMEI:1", "op", now, [] { return std::string(16, 'n'); });
+    ASSERT_TRUE(jobs.queue_all(both).has_value());
+    auto cancelled = jobs.cancel("IMEI:1", both[1].id, now, "op");
+    ASSERT_TRUE(cancelled.has_value()) << cancelled.err().message;
+    auto listed = jobs.list("IMEI:1");
+    ASSERT_TRUE(listed.has_value());
+    ASSERT_EQ(listed->size(), 2u);
+    for (const auto& j : *listed)
+        EXPECT_EQ(j.state, job_state::cancelled) << j.id;
+}
+
+} // namespace
+} // namespace mcprov::dms
