@@ -96,10 +96,31 @@ result<dms_config> parse_dms_config(std::string_view text, const std::string& so
             }
             support::config_reader cr(*node.as_table(), source_name, base_dir,
                                       "corporation[" + std::to_string(index) + "].");
-            cr.only_keys("", {"name", "devices", "subscriptions"});
+            cr.only_keys("", {"name", "devices", "subscriptions", "customisation_version", "customisation_job",
+                              "customisation_confirm"});
             corporation corp{.name = cr.string("", "name", "", true),
                              .devices = cr.strings("", "devices"),
-                             .subscriptions = cr.strings("", "subscriptions")};
+                             .subscriptions = cr.strings("", "subscriptions"),
+                             .customisation_version = cr.string("", "customisation_version", ""),
+                             .customisation = std::nullopt};
+            if (node.as_table()->contains("customisation_job")) {
+                const auto file = cr.path("", "customisation_job");
+                auto content = support::read_file(file, 4 << 20);
+                boost::system::error_code ec;
+                const auto v = content ? boost::json::parse(*content, ec) : boost::json::value();
+                auto request =
+                    content && !ec ? job_request_from_json(v) : result<job>(make_error(errc::invalid_argument, ""));
+                if (!content || ec || !request || request->gate || corp.customisation_version.empty()) {
+                    cr.fail_at("", "customisation_job",
+                               "customisation_job must be a job's JSON file without a gate, with customisation_version");
+                } else {
+                    request->gate = job_gate{.level = "subscriber",
+                                             .confirmation = cr.string("", "customisation_confirm", ""),
+                                             .entitlement = "corporate",
+                                             .charge = std::nullopt};
+                    corp.customisation = std::move(request).value();
+                }
+            }
             for (const auto& p : corp.subscriptions) {
                 const auto digits = p.ends_with('*') ? p.substr(0, p.size() - 1) : p;
                 if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) {

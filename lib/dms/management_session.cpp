@@ -1,5 +1,7 @@
 #include "mcprov/dms/management_session.hpp"
 
+#include "mcprov/dms/audit.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -582,6 +584,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
         }
         bool device_aborted = false;
         bool inventory_changed = false;
+        bool firmware_reported = false; // the device answered a Get of ./DevDetail/FwV
         // Alert 1222 from the device: it asks for the next message of this server's package.
         const bool asks_next = std::any_of(m.commands.begin(), m.commands.end(), [](const command& c) {
             return c.name == command_name::alert && c.data == "1222";
@@ -684,6 +687,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
                             i.data && inventory->dev_info.size() < 256) {
                             inventory->dev_info[*i.source] = *i.data;
                             inventory_changed = true;
+                            firmware_reported = firmware_reported || *i.source == "./DevDetail/FwV";
                         }
                     }
                     touch(*j);
@@ -821,6 +825,21 @@ result<session_reply> management_session::run(const incoming_message& in) {
             // The device's package is complete: what it left unanswered will not be answered.
             requeue_unanswered();
             session.sent.clear();
+            // The firmware version the device reported may call for its corporation's customisation, sent at once.
+            if (gate_ && firmware_reported) {
+                for (auto& j : gate_->customisation_for(device_id, *inventory, jobs, now)) {
+                    for (auto& w : audit_writes({.time = now,
+                                                 .actor = j.requested_by,
+                                                 .action = "queue",
+                                                 .device = device_id,
+                                                 .detail = "job " + j.id + ": the corporation's customisation",
+                                                 .subscription = {}})) {
+                        writes.push_back(std::move(w));
+                    }
+                    jobs.push_back(std::move(j));
+                    touch(jobs.back());
+                }
+            }
             ends = !send_jobs(session, jobs, config_, reply.message, next_cmd_id, m.header.msg_id, now, touch);
         }
 

@@ -211,6 +211,23 @@ result<verified_subscriber> verify_proof(zn_client* zn, std::string_view server_
 operation_gate::operation_gate(std::shared_ptr<zn_client> zn, subscriber_policy policy, std::string server_id)
     : zn_(std::move(zn)), policy_(std::move(policy)), server_id_(std::move(server_id)) {}
 
+std::vector<job> operation_gate::customisation_for(const std::string& device, const device_inventory& inventory,
+                                                  const std::vector<job>& pending,
+                                                  std::chrono::system_clock::time_point now) const {
+    const auto* owner = corporation_of(policy_, device);
+    if (!owner || !owner->customisation || owner->customisation_version.empty())
+        return {};
+    const auto reported = inventory.dev_info.find("./DevDetail/FwV");
+    if (reported == inventory.dev_info.end() || reported->second == owner->customisation_version)
+        return {};
+    const std::string actor = "policy:corporate-customisation";
+    if (std::any_of(pending.begin(), pending.end(), [&](const job& j) { return j.requested_by == actor; }))
+        return {};
+    support::logger("dms")->info("{}: {}'s device reports firmware {}, its customisation is {}: correcting it", device,
+                                 owner->name, reported->second, owner->customisation_version);
+    return gated_jobs(*owner->customisation, device, actor, now, syncml::random_nonce);
+}
+
 gate_decision operation_gate::judge(const job& gate, const job& held, store::transaction& tx,
                                     std::chrono::system_clock::time_point now) const {
     gate_decision d;

@@ -361,6 +361,24 @@ TEST_F(subscriber_deployment, when_a_corporate_device_is_switched_on_with_anothe
     EXPECT_NE(dms({"audit", device}).out.find("\"refused\""), std::string::npos);
 }
 
+TEST_F(subscriber_deployment, when_a_corporate_device_is_not_customised_then_the_session_corrects_it_after_authenticating_the_subscription) {
+    write("customise.json", R"({"commands":[{"command":"add","target":"./Vendor/acme/Customised","data":"acme"}]})");
+    start_dms("[[corporation]]\nname = \"acme\"\ndevices = [\"" + device + "\"]\nsubscriptions = [\"00101*\"]\n"
+              "customisation_version = \"2.0-acme\"\ncustomisation_job = \"customise.json\"\n");
+    write_device();
+    // Its first session reports its firmware (1.0): the corporation's customisation follows in the same session.
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    EXPECT_NE(agent({"tree"}).out.find(support::base64_encode("acme")), std::string::npos);
+    const auto trail = dms({"audit", device}).out;
+    EXPECT_NE(trail.find("policy:corporate-customisation"), std::string::npos) << trail;
+    EXPECT_NE(trail.find("\"allowed\""), std::string::npos) << trail;
+    // Nothing more once it is queued: another session adds no job.
+    const auto before = dms({"jobs", device}).out;
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    const auto after = dms({"jobs", device}).out;
+    EXPECT_EQ(std::count(before.begin(), before.end(), '\n'), std::count(after.begin(), after.end(), '\n')) << after;
+}
+
 // Seed 003 5.1.5: the device's local link (the agent listening), a test payment gateway, the operator's offers.
 class pc_deployment : public subscriber_deployment {
 protected:

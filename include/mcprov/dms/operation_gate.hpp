@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mcprov/dms/device_registry.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/gba/bootstrapping.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -40,6 +41,11 @@ struct corporation {
     std::string name;
     std::vector<std::string> devices;       // DevIds
     std::vector<std::string> subscriptions; // IMSIs, or IMSI prefixes ending in '*'
+    // Seed 003 5.3.1 B: the firmware version (./DevDetail/FwV) of the corporation's customisation, and the job that
+    // customises a device that reports another; held by a gate that authenticates the subscription (entitlement
+    // corporate), with the user's confirmation when `customisation_confirm` is set.
+    std::string customisation_version{};
+    std::optional<job> customisation{};
 };
 
 // What an operator decides about the subscribers behind DM operations ([subscribers], docs/dms.md).
@@ -114,6 +120,12 @@ public:
 
     gate_decision judge(const job& gate, const job& held, store::transaction& tx,
                         std::chrono::system_clock::time_point now) const;
+
+    // Seed 003 5.3.1 B: a corporation's device that reports (a Get of ./DevDetail/FwV answered) another firmware
+    // version than the corporation's customisation gets the customisation's gated jobs, unless they are pending
+    // already (`pending`: the device's pending jobs). Empty when nothing is to be done.
+    std::vector<job> customisation_for(const std::string& device, const device_inventory& inventory,
+                                       const std::vector<job>& pending, std::chrono::system_clock::time_point now) const;
 
 private:
     std::shared_ptr<zn_client> zn_;
