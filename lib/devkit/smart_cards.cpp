@@ -526,10 +526,8 @@ result<std::string> smart_cards::demonstrate_subscriber(running_smart_cards& run
         if (done->state == dms::job_state::done) {
             auto balance = dms::read_prepaid(**documents, card_b.imsi);
             out << "authenticated by the card and GBA, 1.99 EUR charged (prepaid now "
-                << (balance ? std::to_string(balance->balance / 100) + "." +
-                                  (balance->balance % 100 < 10 ? "0" : "") + std::to_string(balance->balance % 100)
-                            : std::string("?"))
-                << " EUR), installed\n";
+                << (balance ? dms::format_money(balance->balance, balance->currency) : std::string("?"))
+                << "), installed\n";
         } else {
             out << "refused: " << done->reason << "\n";
         }

@@ -73,12 +73,12 @@ std::string account_json(const prepaid_account& a) {
     return json::serialize(json::object{{"balance", a.balance}, {"currency", a.currency}});
 }
 
-std::string money(std::uint64_t amount, const std::string& currency) {
+} // namespace
+
+std::string format_money(std::uint64_t amount, const std::string& currency) {
     return std::to_string(amount / 100) + "." + (amount % 100 < 10 ? "0" : "") + std::to_string(amount % 100) + " " +
            currency;
 }
-
-} // namespace
 
 result<std::pair<charge_record, std::vector<store::document_write>>>
 charge_in(store::transaction& tx, const std::string& imsi, const std::string& job, const charge_request& request,
@@ -109,8 +109,8 @@ charge_in(store::transaction& tx, const std::string& imsi, const std::string& jo
             return make_error(errc::forbidden, "the prepaid account is in " + account->currency + ", the charge in " +
                                                    request.currency);
         if (account->balance < request.amount)
-            return make_error(errc::forbidden, "the prepaid balance (" + money(account->balance, account->currency) +
-                                                   ") does not cover " + money(request.amount, request.currency));
+            return make_error(errc::forbidden, "the prepaid balance (" + format_money(account->balance, account->currency) +
+                                                   ") does not cover " + format_money(request.amount, request.currency));
         writes.push_back({prepaid_key(imsi), account_json({.balance = account->balance - request.amount,
                                                           .currency = account->currency})});
     } else if (request.means == "card" ? reference.empty() : request.means != "bill") {
@@ -119,7 +119,7 @@ charge_in(store::transaction& tx, const std::string& imsi, const std::string& jo
                                                : "payment by " + request.means + " is not available on this server");
     }
     writes.push_back({charge_key(imsi, job), record_json(record)});
-    support::logger("dms.charging")->info("{}: {} charged by {} for job {}: {}", imsi, money(record.amount,
+    support::logger("dms.charging")->info("{}: {} charged by {} for job {}: {}", imsi, format_money(record.amount,
                                                                                              record.currency),
                                           record.means, job, record.description);
     return std::pair{record, std::move(writes)};

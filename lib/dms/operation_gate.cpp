@@ -65,11 +65,6 @@ const command_outcome* outcome_of(const job& gate, command_name name) {
     return nullptr;
 }
 
-std::string money(std::uint64_t amount, const std::string& currency) {
-    return std::to_string(amount / 100) + "." + (amount % 100 < 10 ? "0" : "") + std::to_string(amount % 100) + " " +
-           currency;
-}
-
 bool imsi_matches(std::string_view imsi, std::string_view pattern) {
     if (pattern.ends_with('*'))
         return imsi.starts_with(pattern.substr(0, pattern.size() - 1));
@@ -273,17 +268,17 @@ gate_decision operation_gate::judge(const job& gate, const job& held, store::tra
     if (!verified)
         return refuse(verified.err().message);
     const auto& key = *verified;
-    const auto imsi = std::optional<std::string>(verified->imsi);
+    const std::string& imsi = verified->imsi;
 
     // 3. Identified: the subscription behind the device, from the network, never from what the device says.
-    d.subscription = *imsi;
+    d.subscription = imsi;
     record("identified", "IMPI " + key.impi + " by B-TID " + key.btid);
     if (gate.device.starts_with("IMEI:") && valid_imei(gate.device.substr(5))) {
-        auto paired = record_pairing(tx, {.time = now, .imei = gate.device.substr(5), .imsi = *imsi, .iccid = {}});
+        auto paired = record_pairing(tx, {.time = now, .imei = gate.device.substr(5), .imsi = imsi, .iccid = {}});
         if (!paired)
             return refuse("the pairing could not be kept: " + paired.err().message);
         if (*paired) {
-            record("paired", "first use of the device with subscription " + *imsi);
+            record("paired", "first use of the device with subscription " + imsi);
             // The used-device configuration, unless this gate is that configuration's own.
             if (held.requested_by != "policy:used-device") {
                 auto more = first_use_writes(tx, policy_, gate.device, now);
@@ -302,29 +297,29 @@ gate_decision operation_gate::judge(const job& gate, const job& held, store::tra
         record("consented", "\"" + g.confirmation + "\": yes, proof MAC " + support::base64_encode(key.mac));
 
     // 4. Entitled.
-    if (g.entitlement == "home" && !home_subscription(policy_, *imsi))
-        return refuse("the subscription " + *imsi + " is not one of this operator's");
+    if (g.entitlement == "home" && !home_subscription(policy_, imsi))
+        return refuse("the subscription " + imsi + " is not one of this operator's");
     if (const auto* owner = corporation_of(policy_, gate.device); owner && g.entitlement == "corporate") {
         if (std::none_of(owner->subscriptions.begin(), owner->subscriptions.end(),
-                         [&](const std::string& p) { return imsi_matches(*imsi, p); }))
-            return refuse("the device belongs to " + owner->name + ", whose subscriptions " + *imsi + " is not one of");
+                         [&](const std::string& p) { return imsi_matches(imsi, p); }))
+            return refuse("the device belongs to " + owner->name + ", whose subscriptions " + imsi + " is not one of");
     } else if (g.entitlement == "corporate") {
         return refuse("the device belongs to no corporation");
     }
 
     // 5. Charged, once per job.
     const bool waived = g.charge && std::any_of(g.charge->waived_for.begin(), g.charge->waived_for.end(),
-                                                [&](const std::string& p) { return imsi_matches(*imsi, p); });
+                                                [&](const std::string& p) { return imsi_matches(imsi, p); });
     if (waived)
-        record("not charged", money(g.charge->amount, g.charge->currency) + " for job " + held.id +
+        record("not charged", format_money(g.charge->amount, g.charge->currency) + " for job " + held.id +
                                   ": included in the subscription");
     if (g.charge && !waived) {
-        auto charged = charge_in(tx, *imsi, held.id, *g.charge, now);
+        auto charged = charge_in(tx, imsi, held.id, *g.charge, now);
         if (!charged)
             return refuse("not charged: " + charged.err().message);
         for (auto& w : charged->second)
             d.writes.push_back(std::move(w));
-        record("charged", money(g.charge->amount, g.charge->currency) + " by " + g.charge->means + " for job " +
+        record("charged", format_money(g.charge->amount, g.charge->currency) + " by " + g.charge->means + " for job " +
                               held.id + (g.charge->description.empty() ? "" : ": " + g.charge->description));
     }
     d.passed = true;

@@ -29,11 +29,6 @@ std::string text(const json::object& o, std::string_view k) {
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-std::string money(std::uint64_t amount, const std::string& currency) {
-    return std::to_string(amount / 100) + "." + (amount % 100 < 10 ? "0" : "") + std::to_string(amount % 100) + " " +
-           currency;
-}
-
 std::string to_json_text(const purchase_outcome& p, std::chrono::system_clock::time_point created) {
     json::array jobs;
     for (const auto& j : p.jobs)
@@ -120,7 +115,7 @@ result<purchase_outcome> subscriber_purchase::open(const std::string& device, co
         items += (items.empty() ? "" : ", ") + found->description;
         p.jobs.push_back(found->id); // the offers until the jobs are queued
     }
-    p.confirmation = "Buy " + items + " for " + money(p.amount, p.currency) + ", paid by " + means + "?";
+    p.confirmation = "Buy " + items + " for " + format_money(p.amount, p.currency) + ", paid by " + means + "?";
     if (auto saved = save(p); !saved)
         return std::move(saved).err();
     return p;
@@ -221,7 +216,7 @@ result<purchase_outcome> subscriber_purchase::finish(purchase_outcome p, const v
             return std::move(charged).err();
         for (auto& w : charged->second)
             writes.push_back(std::move(w));
-        record("charged", money(p.amount, p.currency) + " by " + p.means + " for purchase " + p.id +
+        record("charged", format_money(p.amount, p.currency) + " by " + p.means + " for purchase " + p.id +
                               (reference.empty() ? "" : " (payment " + reference + ")"));
         for (const auto& id : offer_ids) {
             const auto o = std::find_if(offers_.begin(), offers_.end(), [&](const offer& x) { return x.id == id; });
@@ -251,7 +246,7 @@ result<purchase_outcome> subscriber_purchase::finish(purchase_outcome p, const v
         return std::move(done).err();
     }
     support::logger("dms")->info("{}: purchase {} by subscription {}: {} by {}", p.device, p.id, p.subscription,
-                                 money(p.amount, p.currency), p.means);
+                                 format_money(p.amount, p.currency), p.means);
     return p;
 }
 

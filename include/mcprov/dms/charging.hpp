@@ -30,6 +30,9 @@ struct prepaid_account {
     std::string currency;
 };
 
+// An amount in minor units as people read it: 199, EUR -> "1.99 EUR".
+std::string format_money(std::uint64_t amount, const std::string& currency);
+
 // Charges `request` for `job` to `imsi` in the transaction: a bill record, a prepaid debit (refused, with the
 // balance, when it does not cover the amount or is in another currency), or the record of a card payment the gateway
 // captured (`reference`: its id). A job already charged is not charged again: its record is returned and nothing is
