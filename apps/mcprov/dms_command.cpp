@@ -383,15 +383,19 @@ int run_charges(const dms_options& options) {
         return fail("charges", charges.err());
     }
     for (const auto& c : *charges) {
-        std::cout << json::serialize(json::object{{"time", support::format_utc(c.time)},
-                                                  {"imsi", c.imsi},
-                                                  {"job", c.job},
-                                                  {"amount", c.amount},
-                                                  {"currency", c.currency},
-                                                  {"means", c.means},
-                                                  {"reference", c.reference},
-                                                  {"description", c.description}})
-                  << "\n";
+        json::object line{{"time", support::format_utc(c.time)},
+                          {"imsi", c.imsi},
+                          {"job", c.job},
+                          {"amount", c.amount},
+                          {"currency", c.currency},
+                          {"means", c.means},
+                          {"reference", c.reference},
+                          {"description", c.description}};
+        if (c.refunded) {
+            line["refunded"] = support::format_utc(*c.refunded);
+            line["refund_reason"] = c.refund_reason;
+        }
+        std::cout << json::serialize(line) << "\n";
     }
     return 0;
 }

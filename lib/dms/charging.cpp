@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/dms/audit.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/log.hpp"
 
@@ -35,14 +36,19 @@ std::uint64_t number(const json::object& o, std::string_view k) {
 }
 
 std::string record_json(const charge_record& r) {
-    return json::serialize(json::object{{"job", r.job},
-                                        {"imsi", r.imsi},
-                                        {"amount", r.amount},
-                                        {"currency", r.currency},
-                                        {"description", r.description},
-                                        {"means", r.means},
-                                        {"reference", r.reference},
-                                        {"time", support::format_utc(r.time)}});
+    json::object o{{"job", r.job},
+                   {"imsi", r.imsi},
+                   {"amount", static_cast<std::int64_t>(r.amount)},
+                   {"currency", r.currency},
+                   {"description", r.description},
+                   {"means", r.means},
+                   {"reference", r.reference},
+                   {"time", support::format_utc(r.time)}};
+    if (r.refunded) {
+        o["refunded"] = support::format_utc(*r.refunded);
+        o["refund_reason"] = r.refund_reason;
+    }
+    return json::serialize(o);
 }
 
 std::optional<charge_record> record_from(std::string_view content) {
@@ -58,7 +64,9 @@ std::optional<charge_record> record_from(std::string_view content) {
                          .description = text(o, "description"),
                          .means = text(o, "means"),
                          .reference = text(o, "reference"),
-                         .time = support::parse_utc(text(o, "time")).value_or(std::chrono::system_clock::time_point{})};
+                         .time = support::parse_utc(text(o, "time")).value_or(std::chrono::system_clock::time_point{}),
+                         .refunded = o.contains("refunded") ? support::parse_utc(text(o, "refunded")) : std::nullopt,
+                         .refund_reason = text(o, "refund_reason")};
 }
 
 std::optional<prepaid_account> account_from(std::string_view content) {
@@ -70,7 +78,7 @@ std::optional<prepaid_account> account_from(std::string_view content) {
 }
 
 std::string account_json(const prepaid_account& a) {
-    return json::serialize(json::object{{"balance", a.balance}, {"currency", a.currency}});
+    return json::serialize(json::object{{"balance", static_cast<std::int64_t>(a.balance)}, {"currency", a.currency}});
 }
 
 } // namespace
@@ -123,6 +131,57 @@ charge_in(store::transaction& tx, const std::string& imsi, const std::string& jo
                                                                                              record.currency),
                                           record.means, job, record.description);
     return std::pair{record, std::move(writes)};
+}
+
+using refund_of = std::optional<std::pair<charge_record, std::vector<store::document_write>>>;
+
+result<refund_of> refund_in(store::transaction& tx, const std::string& imsi, const std::string& job, const std::string& reason,
+          std::chrono::system_clock::time_point now) {
+    auto existing = tx.get(charge_key(imsi, job));
+    if (!existing)
+        return std::move(existing).err();
+    auto record = *existing ? record_from((*existing)->content) : std::nullopt;
+    if (!record || record->refunded)
+        return refund_of{};
+    record->refunded = now;
+    record->refund_reason = reason;
+    std::vector<store::document_write> writes{{charge_key(imsi, job), record_json(*record)}};
+    if (record->means == "prepaid") {
+        auto stored = tx.get(prepaid_key(imsi));
+        if (!stored)
+            return std::move(stored).err();
+        auto account = *stored ? account_from((*stored)->content) : std::nullopt;
+        if (!account || account->currency != record->currency)
+            return make_error(errc::internal, "the prepaid account of " + imsi + " does not take back " +
+                                                  format_money(record->amount, record->currency));
+        writes.push_back({prepaid_key(imsi), account_json({.balance = account->balance + record->amount,
+                                                          .currency = account->currency})});
+    }
+    support::logger("dms.charging")->info("{}: {} refunded ({}) for job {}: {}", imsi,
+                                          format_money(record->amount, record->currency), record->means, job, reason);
+    return refund_of{std::pair{*record, std::move(writes)}};
+}
+
+result<std::vector<store::document_write>> refund_writes(store::transaction& tx, const job& j, const std::string& reason,
+                                                         std::chrono::system_clock::time_point now) {
+    if (j.subscription.empty())
+        return std::vector<store::document_write>{};
+    auto refund = refund_in(tx, j.subscription, j.id, reason, now);
+    if (!refund)
+        return std::move(refund).err();
+    if (!*refund)
+        return std::vector<store::document_write>{};
+    auto writes = std::move((*refund)->second);
+    const auto& r = (*refund)->first;
+    for (auto& w : audit_writes({.time = now,
+                                 .actor = "dms",
+                                 .action = "refunded",
+                                 .device = j.device,
+                                 .detail = format_money(r.amount, r.currency) + " by " + r.means + " for job " + j.id +
+                                           ": " + reason,
+                                 .subscription = j.subscription}))
+        writes.push_back(std::move(w));
+    return writes;
 }
 
 result<prepaid_account> credit_prepaid(store::document_store& documents, const std::string& imsi, std::uint64_t amount,

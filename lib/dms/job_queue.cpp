@@ -7,6 +7,8 @@
 
 #include "mcprov/dms/audit.hpp"
 #include "mcprov/dms/job.hpp"
+
+#include "mcprov/dms/charging.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/xml/writer.hpp"
@@ -405,6 +407,9 @@ json::value to_json(const job& j) {
     if (!j.reason.empty()) {
         o["reason"] = j.reason;
     }
+    if (!j.subscription.empty()) {
+        o["subscription"] = j.subscription;
+    }
     return o;
 }
 
@@ -418,7 +423,7 @@ result<job> job_request_from_json(const json::value& v) {
     // job carries the server's own members.
     if (auto only = only_members(o, {"commands", "atomic", "firmware", "devices", "notify", "gate", "id", "batch",
                                      "device", "requested_by", "state", "outcomes", "atomic_status", "session_id",
-                                     "created", "finished", "held_by", "reason"},
+                                     "created", "finished", "held_by", "reason", "subscription"},
                                  "the job");
         !only) {
         return std::move(only).err();
@@ -510,6 +515,7 @@ result<job> job_from_json(const json::value& v) {
     j->session_id = text_or_empty(o, "session_id");
     j->held_by = text_or_empty(o, "held_by");
     j->reason = text_or_empty(o, "reason");
+    j->subscription = text_or_empty(o, "subscription");
     auto state = job_state_from(text_or_empty(o, "state"));
     if (!state || j->id.empty() || j->device.empty()) {
         return make_error(errc::invalid_argument, "a stored job lacks its id, device or state");
@@ -715,6 +721,11 @@ result<job> job_queue::cancel(std::string_view device, std::string_view id, std:
             each.finished = now;
             auto all = writes(each);
             all.push_back(audit_write({now, std::string(actor), "cancel", each.device, each.id, {}}));
+            auto refund = refund_writes(tx, each, "cancelled by " + std::string(actor), now);
+            if (!refund) {
+                return std::move(refund).err();
+            }
+            all.insert(all.end(), refund->begin(), refund->end());
             for (const auto& w : all) {
                 auto applied = w.content ? tx.put(w.key, *w.content).has_value() : tx.remove(w.key).has_value();
                 if (!applied) {

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/dms/charging.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/support/log.hpp"
@@ -706,6 +707,9 @@ result<session_reply> management_session::run(const incoming_message& in) {
                         }
                         const auto result = number(c.items.front().data.value_or("")).value_or(0);
                         j->state = result >= 200 && result < 300 ? job_state::done : job_state::failed;
+                        if (j->state == job_state::failed) {
+                            j->reason = "the device reported result " + std::to_string(result);
+                        }
                         j->finished = now;
                         touch(*j);
                     }
@@ -783,6 +787,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
                     j.gate->subscription = decision.subscription;
                     if (decision.passed) {
                         held->state = job_state::queued;
+                        held->subscription = decision.subscription;
                     } else {
                         held->state = job_state::failed;
                         held->reason = decision.reason;
@@ -844,8 +849,18 @@ result<session_reply> management_session::run(const incoming_message& in) {
         }
 
         for (const auto& id : touched) {
-            for (auto& w : job_queue::writes(*job_by_id(id))) {
+            const auto& j = *job_by_id(id);
+            for (auto& w : job_queue::writes(j)) {
                 writes.push_back(std::move(w));
+            }
+            if (j.state == job_state::failed) {
+                auto refund = refund_writes(tx, j, j.reason.empty() ? "the device did not carry it out" : j.reason, now);
+                if (!refund) {
+                    return std::move(refund).err();
+                }
+                for (auto& w : *refund) {
+                    writes.push_back(std::move(w));
+                }
             }
         }
         if (ends) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct charge_record {
     std::string means;     // bill, prepaid, card
     std::string reference; // the payment's reference at the gateway (card)
     std::chrono::system_clock::time_point time{};
+    // Set when the operation paid for did not happen: the bill shows the credit, a prepaid debit went back to the
+    // balance, a card payment is due back to the card (the operator refunds it at the gateway under `reference`).
+    std::optional<std::chrono::system_clock::time_point> refunded{};
+    std::string refund_reason{};
 };
 
 // A subscription's prepaid balance, kept by the DMS (org.mcprov.dm-prepaid/<IMSI>/balance.json).
@@ -40,6 +45,19 @@ std::string format_money(std::uint64_t amount, const std::string& currency);
 support::result<std::pair<charge_record, std::vector<store::document_write>>>
 charge_in(store::transaction& tx, const std::string& imsi, const std::string& job, const charge_request& request,
           std::chrono::system_clock::time_point now, const std::string& reference = {});
+
+// The charge of `job` to `imsi` given back, in the transaction, because the operation failed or was cancelled after
+// it was charged (`reason`): the record marked refunded, a prepaid amount credited back. Once: a job not charged, or
+// already refunded, writes nothing (nullopt). Errors: io.
+support::result<std::optional<std::pair<charge_record, std::vector<store::document_write>>>>
+refund_in(store::transaction& tx, const std::string& imsi, const std::string& job, const std::string& reason,
+          std::chrono::system_clock::time_point now);
+
+// What a job that failed or was cancelled after its gate charged it gives back, with the audit record ("refunded")
+// kept with its device and its subscription: the writes of refund_in, none when the job was not charged.
+support::result<std::vector<store::document_write>> refund_writes(store::transaction& tx, const job& j,
+                                                                  const std::string& reason,
+                                                                  std::chrono::system_clock::time_point now);
 
 // An operator tops up (or opens) a prepaid account. Errors: invalid_argument (another currency than the account's),
 // io.

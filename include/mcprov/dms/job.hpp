@@ -103,6 +103,8 @@ struct job {
     std::optional<job_gate> gate{}; // a gate job: what it checks, and its decision
     std::string held_by{};          // a held job: the gate job it waits for
     std::string reason{};           // why a job failed when no command's status says it (a gate's refusal)
+    std::string subscription{};     // a held job let through: the subscription (IMSI) its gate authenticated and
+                                    // charged, if it charged; what it charged is refunded should the job fail
 
     bool finished_state() const { return state == job_state::done || state == job_state::failed || state == job_state::cancelled; }
 };

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/dms/charging.hpp"
 #include "mcprov/dms/job.hpp"
 #include "mcprov/dms/operation_gate.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -139,6 +140,40 @@ TEST(job_gate_request, when_a_held_operation_is_cancelled_then_its_gate_goes_wit
     ASSERT_EQ(listed->size(), 2u);
     for (const auto& j : *listed)
         EXPECT_EQ(j.state, job_state::cancelled) << j.id;
+}
+
+TEST(job_gate_request, when_an_operation_its_gate_charged_is_cancelled_then_the_charge_is_given_back) {
+    std::shared_ptr<store::document_store> documents = store::create_memory_document_store();
+    ASSERT_TRUE(documents->write_all({{{"org.mcprov.dm-device", "IMEI:1", "credentials.json"}, "{}"}}).has_value());
+    ASSERT_TRUE(credit_prepaid(*documents, "001010000000017", 500, "EUR").has_value());
+    job_queue jobs(documents);
+    const auto now = std::chrono::system_clock::time_point(std::chrono::hours(1));
+    job let_through{.id = job_queue::new_id(now),
+                    .device = "IMEI:1",
+                    .requested_by = "op",
+                    .commands = {{.name = syncml::command_name::get, .target = "./DevInfo/Mod"}},
+                    .created = now,
+                    .subscription = "001010000000017"};
+    ASSERT_TRUE(documents
+                    ->transact([&](store::transaction& tx) -> support::result<void> {
+                        auto charged = charge_in(tx, "001010000000017", let_through.id,
+                                                 {.amount = 200, .currency = "EUR", .description = "d",
+                                                  .means = "prepaid", .waived_for = {}},
+                                                 now);
+                        if (!charged)
+                            return std::move(charged).err();
+                        for (const auto& w : charged->second)
+                            (void)tx.put(w.key, *w.content);
+                        return {};
+                    })
+                    .has_value());
+    ASSERT_TRUE(jobs.queue(let_through).has_value());
+    ASSERT_EQ(read_prepaid(*documents, "001010000000017").value().balance, 300u);
+
+    ASSERT_TRUE(jobs.cancel("IMEI:1", let_through.id, now, "op").has_value());
+    EXPECT_EQ(read_prepaid(*documents, "001010000000017").value().balance, 500u);
+    EXPECT_EQ(charges_of(*documents, "001010000000017").value().at(0).refund_reason, "cancelled by op");
+    EXPECT_EQ(jobs.find("IMEI:1", let_through.id).value().subscription, "001010000000017");
 }
 
 } // namespace

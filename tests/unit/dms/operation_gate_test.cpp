@@ -161,5 +161,58 @@ TEST_F(operation_gate_test, when_the_same_job_is_judged_twice_then_the_prepaid_b
     EXPECT_EQ(charges_of(*documents, "001010000000017").value().size(), 1u);
 }
 
+TEST_F(operation_gate_test, when_a_charged_job_fails_then_its_prepaid_charge_is_given_back_once_and_recorded) {
+    const std::string imsi = "001010000000017";
+    ASSERT_TRUE(credit_prepaid(*documents, imsi, 1000, "EUR").has_value());
+    const job_gate g{.level = "subscriber", .confirmation = {}, .entitlement = "any",
+                     .charge = charge_request{.amount = 300, .currency = "EUR", .description = "x", .means = "prepaid"}};
+    auto jobs = answered(g);
+    auto d = judge(jobs);
+    ASSERT_TRUE(d.passed) << d.reason;
+    ASSERT_TRUE(documents->write_all(d.writes).has_value());
+    ASSERT_EQ(read_prepaid(*documents, imsi).value().balance, 700u);
+
+    auto failed = jobs.second;
+    failed.state = job_state::failed;
+    failed.subscription = d.subscription;
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(documents
+                        ->transact([&](store::transaction& tx) -> support::result<void> {
+                            auto writes = refund_writes(tx, failed, "the device reported result 1405", now + 1min);
+                            if (!writes)
+                                return std::move(writes).err();
+                            EXPECT_EQ(writes->empty(), i == 1);
+                            for (const auto& w : *writes)
+                                if (auto put = tx.put(w.key, *w.content); !put)
+                                    return std::move(put).err();
+                            return {};
+                        })
+                        .has_value());
+    }
+    EXPECT_EQ(read_prepaid(*documents, imsi).value().balance, 1000u);
+    const auto charges = charges_of(*documents, imsi).value();
+    ASSERT_EQ(charges.size(), 1u);
+    EXPECT_EQ(charges[0].refunded, now + 1min);
+    EXPECT_EQ(charges[0].refund_reason, "the device reported result 1405");
+    const auto records = read_subscription_audit(*documents, imsi).value();
+    ASSERT_FALSE(records.empty());
+    EXPECT_EQ(records.back().action, "refunded");
+    EXPECT_EQ(records.back().detail, "3.00 EUR by prepaid for job " + failed.id + ": the device reported result 1405");
+}
+
+TEST_F(operation_gate_test, when_a_job_let_through_without_a_charge_fails_then_nothing_is_refunded) {
+    auto jobs = answered({.level = "subscriber", .confirmation = {}, .entitlement = "any", .charge = std::nullopt});
+    auto d = judge(jobs);
+    ASSERT_TRUE(d.passed) << d.reason;
+    auto failed = jobs.second;
+    failed.subscription = d.subscription;
+    ASSERT_TRUE(documents
+                    ->transact([&](store::transaction& tx) -> support::result<void> {
+                        EXPECT_TRUE(refund_writes(tx, failed, "failed", now).value().empty());
+                        return {};
+                    })
+                    .has_value());
+}
+
 } // namespace
 } // namespace mcprov::dms
