@@ -18,10 +18,11 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     }
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"device", "store", "account", "push", "ui", "firmware", "mc_client", "card", "log"});
+    r.only_keys("", {"device", "store", "account", "push", "ui", "firmware", "applications", "mc_client", "card", "log"});
     r.only_keys("card", {"reader", "pin", "network", "ca", "wait_ms", "locked", "device_class", "class_key", "bsf"});
     r.only_keys("mc_client", {"directory"});
     r.only_keys("firmware", {"directory", "ca", "max_package_bytes"});
+    r.only_keys("applications", {"directory"});
     r.only_keys("device", {"id", "manufacturer", "model", "language", "type", "oem", "firmware_version",
                            "software_version", "hardware_version", "max_message_bytes", "max_object_bytes"});
     r.only_keys("store", {"url", "path"});
@@ -52,6 +53,8 @@ result<agent_config> parse_agent_config(std::string_view text, const std::string
     c.mc_client_directory =
         root["mc_client"]["directory"] ? r.path("mc_client", "directory") : base_dir / "mc-client";
     c.firmware.directory = root["firmware"]["directory"] ? r.path("firmware", "directory") : base_dir / "firmware";
+    c.applications.directory =
+        root["applications"]["directory"] ? r.path("applications", "directory") : base_dir / "applications";
     if (root["firmware"]["ca"]) {
         c.firmware.ca = r.path("firmware", "ca");
         if (!std::filesystem::is_regular_file(*c.firmware.ca)) {

@@ -118,6 +118,16 @@ result<std::unique_ptr<device_agent>> device_agent::create(const agent_config& c
             return std::move(made).err();
         }
     }
+    // Applications (SCOMO) came after the first devices: a tree stored before gets the object too.
+    if (!tree->exists("./SCOMO")) {
+        std::string servers;
+        for (const auto& a : config.accounts) {
+            servers += (servers.empty() ? "" : "+") + a.account.server_id;
+        }
+        if (auto made = install_software_object(*tree, servers.empty() ? "*" : servers); !made) {
+            return std::move(made).err();
+        }
+    }
     // A device that bootstraps with GBA lets its servers ask for the subscriber or the user (docs/agent.md, "GBA").
     if (config.card && !config.card->bsf.empty() && !tree->exists(gba::dm_gba_node)) {
         if (auto made = tree->install_interior(gba::dm_gba_node, {}, "Get=*"); !made) {
@@ -204,9 +214,15 @@ result<void> device_agent::load_firmware_state() {
             if (op.is_object()) {
                 const auto& oo = op.as_object();
                 operations_.emplace_back(text_of(oo, "server"),
-                                         firmware_operation{text_of(oo, "node"), text_of(oo, "operation"),
-                                                            optional_text(oo, "correlator"), text_of(oo, "url"),
-                                                            text_of(oo, "digest"), text_of(oo, "version")});
+                                         deferred_operation{.node = text_of(oo, "node"),
+                                                            .operation = text_of(oo, "operation"),
+                                                            .correlator = optional_text(oo, "correlator"),
+                                                            .url = text_of(oo, "url"),
+                                                            .digest = text_of(oo, "digest"),
+                                                            .version = text_of(oo, "version"),
+                                                            .package_id = text_of(oo, "package_id"),
+                                                            .name = text_of(oo, "name"),
+                                                            .description = text_of(oo, "description")});
             }
         }
     }
@@ -223,8 +239,15 @@ result<void> device_agent::load_firmware_state() {
 result<void> device_agent::save() {
     boost::json::array ops;
     for (const auto& [server, op] : operations_) {
-        boost::json::object o{{"server", server},   {"node", op.node},     {"operation", op.operation},
-                              {"url", op.url},        {"digest", op.digest}, {"version", op.version}};
+        boost::json::object o{{"server", server},
+                              {"node", op.node},
+                              {"operation", op.operation},
+                              {"url", op.url},
+                              {"digest", op.digest},
+                              {"version", op.version},
+                              {"package_id", op.package_id},
+                              {"name", op.name},
+                              {"description", op.description}};
         if (op.correlator) {
             o["correlator"] = *op.correlator;
         }
@@ -372,7 +395,10 @@ result<unsigned> device_agent::finish_firmware(const std::string& server_id) {
         // Done one at a time, each kept with its report as soon as it is done.
         while (!operations_.empty()) {
             auto [server, op] = operations_.front();
-            auto alert = carry_out_firmware_operation(tree_, op, config_.firmware, *firmware_client_);
+            auto alert = op.node.starts_with("./SCOMO/")
+                             ? carry_out_software_operation(tree_, op, config_.applications,
+                                                            config_.firmware.max_package_bytes, *firmware_client_)
+                             : carry_out_firmware_operation(tree_, op, config_.firmware, *firmware_client_);
             operations_.erase(operations_.begin());
             reports_.emplace_back(server, std::move(alert));
             if (auto saved = save(); !saved) {
@@ -432,7 +458,10 @@ result<session_outcome> device_agent::session_with(const std::string& server_id,
     session.set_exec_handler([&](const syncml::command& c, const syncml::item& i) {
         if (i.target.value_or("") == gba::dm_authenticate_node)
             return authenticate_for(server_id, i);
-        auto decision = accept_firmware_exec(tree_, i.target.value_or(""), server_id, c.correlator);
+        const auto target = i.target.value_or("");
+        auto decision = target.starts_with("./SCOMO/")
+                            ? accept_software_exec(tree_, target, server_id, c.correlator, config_.applications)
+                            : accept_firmware_exec(tree_, target, server_id, c.correlator);
         if (decision.accepted) {
             operations_.emplace_back(server_id, *decision.accepted);
         }

@@ -100,7 +100,7 @@ exec_decision accept_firmware_exec(const management_tree& tree, std::string_view
     if (operation == "Update" ? state != "40" && state != "50" && state != "70" : !at_rest) {
         return {405, std::nullopt}; // not in this state
     }
-    firmware_operation op{node, operation, correlator};
+    deferred_operation op{node, operation, correlator};
     if (operation != "Update") {
         op.url = leaf(tree, node + "/" + operation + "/PkgURL");
     }
@@ -109,7 +109,7 @@ exec_decision accept_firmware_exec(const management_tree& tree, std::string_view
     return {202, std::move(op)};
 }
 
-syncml::command carry_out_firmware_operation(management_tree& tree, const firmware_operation& op,
+syncml::command carry_out_firmware_operation(management_tree& tree, const deferred_operation& op,
                                              const firmware_config& config, http::client& client) {
     static const auto log = support::logger("agent");
     auto report = [&](unsigned code) {

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <tuple>
 
 #include <boost/json.hpp>
 #include <openssl/rand.h>
@@ -325,6 +326,29 @@ result<job_gate> gate_from(const json::value& v, bool stored) {
     return g;
 }
 
+// A package to download: its http(s) URL, its SHA-256 (lower-case hex) and its version. Errors: invalid_argument
+// naming `what`'s member.
+result<std::tuple<std::string, std::string, std::string>> package_from(const json::object& o, const std::string& what) {
+    const auto url = text_or_empty(o, "url");
+    const auto version = text_or_empty(o, "version");
+    auto digest = text_or_empty(o, "sha256");
+    if (!url.starts_with("https://") && !url.starts_with("http://")) {
+        return make_error(errc::invalid_argument, what + ".url must be the package's http(s) URL");
+    }
+    if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        return make_error(errc::invalid_argument, what + ".sha256 must be the package's SHA-256 in hex");
+    }
+    std::transform(digest.begin(), digest.end(), digest.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (url.size() > 2048 || !xml::is_xml_text(url)) {
+        return make_error(errc::invalid_argument, what + ".url must be at most 2048 bytes of text");
+    }
+    if (version.empty() || version.size() > 256 || !xml::is_xml_text(version)) {
+        return make_error(errc::invalid_argument, what + ".version must be 1 to 256 bytes of text");
+    }
+    return std::tuple{url, digest, version};
+}
+
 } // namespace
 
 std::string_view to_string(job_state state) {
@@ -421,7 +445,7 @@ result<job> job_request_from_json(const json::value& v) {
     job j;
     // What the admin API's bodies carry besides the job itself (devices of a batch, notify) is theirs to read; a stored
     // job carries the server's own members.
-    if (auto only = only_members(o, {"commands", "atomic", "firmware", "devices", "notify", "gate", "id", "batch",
+    if (auto only = only_members(o, {"commands", "atomic", "firmware", "application", "devices", "notify", "gate", "id", "batch",
                                      "device", "requested_by", "state", "outcomes", "atomic_status", "session_id",
                                      "created", "finished", "held_by", "reason", "subscription"},
                                  "the job");
@@ -437,7 +461,7 @@ result<job> job_request_from_json(const json::value& v) {
         j.gate = std::move(g).value();
     }
     if (const auto* firmware = member(o, "firmware"); firmware && !firmware->is_null()) {
-        if (!firmware->is_object() || member(o, "commands") || member(o, "atomic")) {
+        if (!firmware->is_object() || member(o, "commands") || member(o, "atomic") || member(o, "application")) {
             return make_error(errc::invalid_argument, "firmware must be an object (url, version, sha256, node), "
                                                       "and a firmware job has no other commands");
         }
@@ -445,25 +469,13 @@ result<job> job_request_from_json(const json::value& v) {
         if (auto only = only_members(f, {"url", "version", "sha256", "node"}, "firmware"); !only) {
             return std::move(only).err();
         }
-        const auto url = text_or_empty(f, "url");
-        const auto version = text_or_empty(f, "version");
-        auto digest = text_or_empty(f, "sha256");
+        auto package = package_from(f, "firmware");
+        if (!package) {
+            return std::move(package).err();
+        }
+        const auto& [url, digest, version] = *package;
         const auto node = member(f, "node") ? text_or_empty(f, "node") : std::string("./FUMO/fw");
-        if (!url.starts_with("https://") && !url.starts_with("http://")) {
-            return make_error(errc::invalid_argument, "firmware.url must be the package's http(s) URL");
-        }
-        if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-            return make_error(errc::invalid_argument, "firmware.sha256 must be the package's SHA-256 in hex");
-        }
-        std::transform(digest.begin(), digest.end(), digest.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         const bool fumo_node = node.starts_with("./FUMO/") && node.size() > 7 && node.find('/', 7) == std::string::npos;
-        if (url.size() > 2048 || !xml::is_xml_text(url)) {
-            return make_error(errc::invalid_argument, "firmware.url must be at most 2048 bytes of text");
-        }
-        if (version.empty() || version.size() > 256 || !xml::is_xml_text(version)) {
-            return make_error(errc::invalid_argument, "firmware.version must be 1 to 256 bytes of text");
-        }
         if (!fumo_node || !valid_uri(node)) {
             return make_error(errc::invalid_argument, "firmware.node must be a FUMO object, ./FUMO/<x>");
         }
@@ -471,6 +483,55 @@ result<job> job_request_from_json(const json::value& v) {
                       {.name = command_name::replace, .target = node + "/DownloadAndUpdate/PkgURL", .data = url},
                       {.name = command_name::replace, .target = node + "/Ext/PkgDigest", .data = digest},
                       {.name = command_name::exec, .target = node + "/DownloadAndUpdate"}};
+        return j;
+    }
+    if (const auto* application = member(o, "application"); application && !application->is_null()) {
+        if (!application->is_object() || member(o, "commands") || member(o, "atomic")) {
+            return make_error(errc::invalid_argument,
+                              "application must be an object (id, name, version, url, sha256, description, inactive), "
+                              "and an application job has no other commands");
+        }
+        const auto& a = application->as_object();
+        if (auto only = only_members(a, {"id", "name", "version", "url", "sha256", "description", "inactive"},
+                                     "application");
+            !only) {
+            return std::move(only).err();
+        }
+        auto package = package_from(a, "application");
+        if (!package) {
+            return std::move(package).err();
+        }
+        const auto& [url, digest, version] = *package;
+        const auto id = text_or_empty(a, "id");
+        const auto name = member(a, "name") ? text_or_empty(a, "name") : id;
+        const auto description = text_or_empty(a, "description");
+        const auto* inactive = member(a, "inactive");
+        if (id.empty() || id.size() > 64 || id.front() == '.' ||
+            id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                std::string::npos) {
+            return make_error(errc::invalid_argument,
+                              "application.id must be 1 to 64 letters, digits, '.', '-' or '_', not starting with '.'");
+        }
+        if (name.empty() || name.size() > 256 || !xml::is_xml_text(name) || description.size() > 1024 ||
+            !xml::is_xml_text(description)) {
+            return make_error(errc::invalid_argument,
+                              "application.name must be 1 to 256 and description at most 1024 bytes of text");
+        }
+        if (inactive && !inactive->is_bool()) {
+            return make_error(errc::invalid_argument, "application.inactive must be true or false");
+        }
+        // SCOMO 1.0: the delivery package under ./SCOMO/Download, then its installation (docs/dms.md).
+        const auto node = "./SCOMO/Download/" + id;
+        j.commands = {{.name = command_name::add, .target = node, .format = "node"},
+                      {.name = command_name::add, .target = node + "/PkgID", .data = id},
+                      {.name = command_name::add, .target = node + "/Name", .data = name},
+                      {.name = command_name::add, .target = node + "/PkgURL", .data = url},
+                      {.name = command_name::add, .target = node + "/Description", .data = description},
+                      {.name = command_name::add, .target = node + "/Ext/PkgDigest", .data = digest},
+                      {.name = command_name::add, .target = node + "/Ext/PkgVersion", .data = version},
+                      {.name = command_name::exec,
+                       .target = node + "/Operations/" +
+                                 (inactive && inactive->as_bool() ? "DownloadInstallInactive" : "DownloadInstall")}};
         return j;
     }
     if (const auto* atomic = member(o, "atomic"); atomic && !atomic->is_null()) {

@@ -331,6 +331,17 @@ bool send_jobs(session_state& session, std::vector<job>& jobs, const session_con
     return taken > 0;
 }
 
+// The result code of a Generic Alert's item: FUMO's is the item's data; SCOMO's is in <ResultCode> (with the
+// component's <Identifier>). 0 when there is none.
+unsigned reported_result(std::string_view data) {
+    constexpr std::string_view open = "<ResultCode>";
+    if (const auto at = data.find(open); at != std::string_view::npos) {
+        data = data.substr(at + open.size());
+        data = data.substr(0, data.find('<'));
+    }
+    return number(data).value_or(0);
+}
+
 } // namespace
 
 std::string_view session_key_of(std::string_view target) {
@@ -705,8 +716,10 @@ result<session_reply> management_session::run(const incoming_message& in) {
                                 j->outcomes[k].results = c.items;
                             }
                         }
-                        const auto result = number(c.items.front().data.value_or("")).value_or(0);
-                        j->state = result >= 200 && result < 300 ? job_state::done : job_state::failed;
+                        const auto result = reported_result(c.items.front().data.value_or(""));
+                        j->state = (result >= 200 && result < 300) || (result >= 1200 && result < 1300)
+                                       ? job_state::done
+                                       : job_state::failed;
                         if (j->state == job_state::failed) {
                             j->reason = "the device reported result " + std::to_string(result);
                         }

@@ -12,6 +12,7 @@
 #include "mcprov/agent/firmware_update.hpp"
 #include "mcprov/agent/gba_bootstrapping.hpp"
 #include "mcprov/agent/management_tree.hpp"
+#include "mcprov/agent/software_component.hpp"
 #include "mcprov/agent/user_interaction.hpp"
 #include "mcprov/gba/dm_proof.hpp"
 #include "mcprov/http/client.hpp"
@@ -52,7 +53,8 @@ struct agent_config {
     std::vector<account_config> accounts;
     std::uint64_t max_message_bytes = 64 * 1024;  // its MaxMsgSize: larger messages come in several
     std::uint64_t max_object_bytes = 4 << 20;     // its MaxObjSize: the largest object it takes in chunks
-    firmware_config firmware;                     // [firmware]: directory, ca
+    firmware_config firmware;                     // [firmware]: directory, ca (for applications' packages too)
+    software_config applications;                 // [applications]: directory
     // [mc_client] directory: where the device's MC client reads its configuration (ue-init-config.xml, the
     // TS 24.484 document the MCS UE initial configuration MO mirrors).
     std::filesystem::path mc_client_directory;
@@ -213,7 +215,7 @@ private:
     management_tree tree_;
     std::unique_ptr<user_interaction> ui_;
     std::map<std::string, std::unique_ptr<http::client>> clients_; // by server id
-    std::vector<std::pair<std::string, firmware_operation>> operations_; // (server id, op) accepted, not carried out
+    std::vector<std::pair<std::string, deferred_operation>> operations_; // (server id, op) accepted, not carried out
     std::vector<std::pair<std::string, syncml::command>> reports_; // (server id, Generic Alert) not yet delivered
     mutable std::mutex mutex_; // one session at a time
     std::shared_ptr<spdlog::logger> log_;

@@ -27,16 +27,19 @@ inline constexpr int update_failed_no_data = 80;
 inline constexpr int update_successful_no_data = 100;
 } // namespace fumo_state
 
-// An Exec accepted for later: which operation of which object, and the correlator the report carries back.
-// The object's values are taken when the Exec is accepted: a later Replace in the same session (another job) does not
-// change what this operation downloads.
-struct firmware_operation {
-    std::string node;       // the FUMO object, e.g. ./FUMO/fw
-    std::string operation;  // Download, Update or DownloadAndUpdate
+// An Exec accepted for later (a firmware update, an application's installation): which operation of which object,
+// and the correlator the report carries back. The object's values are taken when the Exec is accepted: a later Replace
+// in the same session (another job) does not change what this operation downloads.
+struct deferred_operation {
+    std::string node;       // the FUMO object (./FUMO/fw) or the SCOMO package (./SCOMO/Download/<x>)
+    std::string operation;  // FUMO: Download, Update or DownloadAndUpdate; SCOMO: DownloadInstall(Inactive)
     std::optional<std::string> correlator;
     std::string url{};
     std::string digest{};
     std::string version{};
+    std::string package_id{}; // SCOMO: PkgID, Name and Description
+    std::string name{};
+    std::string description{};
 };
 
 // The device's firmware: where packages go and what installing one means here (the package is kept as the device's
@@ -56,7 +59,7 @@ support::result<void> install_firmware_object(management_tree& tree, std::string
 // state allows it; else the status to answer (404 not such a node, 405 not an operation, 425 not allowed).
 struct exec_decision {
     unsigned status = 0;
-    std::optional<firmware_operation> accepted;
+    std::optional<deferred_operation> accepted;
 };
 exec_decision accept_firmware_exec(const management_tree& tree, std::string_view uri, std::string_view server_id,
                                    const std::optional<std::string>& correlator);
@@ -64,7 +67,7 @@ exec_decision accept_firmware_exec(const management_tree& tree, std::string_view
 // Carries the operation out: download over HTTPS (PkgURL), check the SHA-256 against Ext/PkgDigest, install; the
 // object's State follows each step. Returns the Generic Alert that reports it (Data: the FUMO result code, 200 on
 // success). Never fails: a failure is a result code.
-syncml::command carry_out_firmware_operation(management_tree& tree, const firmware_operation& op,
+syncml::command carry_out_firmware_operation(management_tree& tree, const deferred_operation& op,
                                              const firmware_config& config, http::client& client);
 
 } // namespace mcprov::agent

@@ -27,6 +27,39 @@ TEST(job_request, when_every_command_kind_is_asked_then_each_is_read) {
     EXPECT_EQ(j->commands[1].format, "int");
 }
 
+TEST(job_request, when_an_application_is_asked_then_its_package_is_added_under_scomo_and_installed) {
+    auto j = request(R"({"application":{"id":"com.example.diag","name":"Diagnostics","version":"2.0",
+        "url":"https://apps.example/diag.pkg","sha256":"ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"}})");
+    ASSERT_TRUE(j) << j.err().message;
+    ASSERT_EQ(j->commands.size(), 8u);
+    EXPECT_EQ(j->commands[0].target, "./SCOMO/Download/com.example.diag");
+    EXPECT_EQ(j->commands[0].format, "node");
+    EXPECT_EQ(j->commands[5].target, "./SCOMO/Download/com.example.diag/Ext/PkgDigest");
+    EXPECT_EQ(j->commands[5].data, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+    EXPECT_EQ(j->commands[7].name, syncml::command_name::exec);
+    EXPECT_EQ(j->commands[7].target, "./SCOMO/Download/com.example.diag/Operations/DownloadInstall");
+    auto inactive = request(R"({"application":{"id":"a","version":"1","inactive":true,
+        "url":"https://apps.example/a","sha256":"0000000000000000000000000000000000000000000000000000000000000000"}})");
+    ASSERT_TRUE(inactive) << inactive.err().message;
+    EXPECT_EQ(inactive->commands.back().target, "./SCOMO/Download/a/Operations/DownloadInstallInactive");
+
+    for (const auto* bad : {R"({"application":{"id":"../x","version":"1","url":"https://a/b","sha256":"00"}})",
+                            R"({"application":{"id":"a/b","version":"1","url":"https://a/b",
+                                "sha256":"0000000000000000000000000000000000000000000000000000000000000000"}})",
+                            R"({"application":{"id":"a","version":"1","url":"ftp://a/b",
+                                "sha256":"0000000000000000000000000000000000000000000000000000000000000000"}})",
+                            R"({"application":{"id":"a","version":"1","url":"https://a/b","run":true,
+                                "sha256":"0000000000000000000000000000000000000000000000000000000000000000"}})",
+                            R"({"application":{"id":"a","version":"1","url":"https://a/b",
+                                "sha256":"0000000000000000000000000000000000000000000000000000000000000000"},
+                                "commands":[{"command":"get","target":"./DevInfo/Mod"}]})"}) {
+        auto refused = request(bad);
+        ASSERT_FALSE(refused) << bad;
+        EXPECT_EQ(refused.err().code, support::errc::invalid_argument);
+        EXPECT_NE(refused.err().message.find("application"), std::string::npos) << refused.err().message;
+    }
+}
+
 TEST(job_request, when_a_request_is_malformed_then_invalid_argument_says_what) {
     for (const auto* text : {
              R"({"atomc":true,"commands":[{"command":"get","target":"./A"}]})",           // a misspelt member
