@@ -10,6 +10,7 @@
 #include "mcprov/dms/audit.hpp"
 #include "mcprov/dms/charging.hpp"
 #include "mcprov/dms/dm_interface.hpp"
+#include "mcprov/dms/help_desk.hpp"
 #include "mcprov/dms/dms_config.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -41,6 +42,13 @@ struct dms_options {
     std::string audited_device;
     std::string device; // the one device of enroll, jobs, cancel and show
     std::string format = "jsonl";
+    std::string agent;                // help-desk: the help desk's agent
+    std::string application_id;       // help-desk install: the application
+    std::string application_name;
+    std::string application_version;
+    std::string application_url;
+    std::string application_sha256;
+    std::string application_description;
 };
 
 int run_server(const dms_options& options) {
@@ -448,6 +456,92 @@ int run_audit(const dms_options& options) {
 
 } // namespace
 
+int run_help_desk_query(const dms_options& options) {
+    auto ctx = open(options, "help-desk query");
+    if (!ctx) {
+        return 2;
+    }
+    dms::job_queue jobs(ctx->documents);
+    auto made = dms::queue_jobs(jobs, options.devices, dms::help_desk_query(), ctx->actor + " (help desk: " + options.agent + ")",
+                                std::chrono::system_clock::now());
+    if (!made) {
+        return fail("help-desk query", made.err());
+    }
+    std::cout << made->front().device << " " << made->front().id << "\n";
+    return options.notify ? run_notify(options, options.devices) : 0;
+}
+
+int run_help_desk_report(const dms_options& options) {
+    auto ctx = open(options, "help-desk report");
+    if (!ctx) {
+        return 2;
+    }
+    dms::job_queue jobs(ctx->documents);
+    std::optional<dms::job> query;
+    if (!options.job_id.empty()) {
+        auto j = jobs.find(options.devices.front(), options.job_id);
+        if (!j) {
+            return fail("help-desk report", j.err());
+        }
+        query = std::move(j).value();
+    } else {
+        auto all = jobs.list(options.devices.front());
+        if (!all) {
+            return fail("help-desk report", all.err());
+        }
+        query = dms::latest_help_desk_query(*all);
+        if (!query) {
+            std::cerr << "mcprov dms help-desk report: no help-desk query for " << options.devices.front() << "\n";
+            return 3;
+        }
+    }
+    auto answers = dms::help_desk_report(*query);
+    if (!answers) {
+        return fail("help-desk report", answers.err());
+    }
+    json::object nodes;
+    for (const auto& a : *answers) {
+        nodes[a.node] = a.value ? json::value(*a.value) : json::value(json::object{{"missing", a.missing}});
+    }
+    std::cout << json::serialize(json::object{{"device", query->device},
+                                              {"job", query->id},
+                                              {"state", std::string(dms::to_string(query->state))},
+                                              {"nodes", std::move(nodes)}})
+              << "\n";
+    return 0;
+}
+
+int run_help_desk_install(const dms_options& options) {
+    auto ctx = open(options, "help-desk install");
+    if (!ctx) {
+        return 2;
+    }
+    json::object application{{"id", options.application_id},
+                             {"version", options.application_version},
+                             {"url", options.application_url},
+                             {"sha256", options.application_sha256}};
+    if (!options.application_name.empty()) {
+        application["name"] = options.application_name;
+    }
+    if (!options.application_description.empty()) {
+        application["description"] = options.application_description;
+    }
+    auto request = dms::help_desk_installation(application, options.agent);
+    if (!request) {
+        std::cerr << "mcprov dms help-desk install: " << request.err().message << "\n";
+        return 2;
+    }
+    dms::job_queue jobs(ctx->documents);
+    auto made = dms::queue_jobs(jobs, options.devices, *request, ctx->actor + " (help desk: " + options.agent + ")",
+                                std::chrono::system_clock::now());
+    if (!made) {
+        return fail("help-desk install", made.err());
+    }
+    // The operation first, then its gate.
+    std::cout << made->front().device << " " << made->front().id << " held by " << made->back().id << "\n";
+    return options.notify ? run_notify(options, options.devices) : 0;
+}
+
 command add_dms_command(CLI::App& parent) {
     auto options = std::make_shared<dms_options>();
     auto* dms = parent.add_subcommand(
@@ -543,9 +637,54 @@ command add_dms_command(CLI::App& parent) {
     audit->add_option("--subscription", options->subscription, "the subscription's IMSI");
     audit->add_option("--format", options->format, "jsonl (default) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
 
+    auto* help_desk = dms->add_subcommand(
+        "help-desk", "mcprov dms --config FILE help-desk (query | report | install) DEVICE ...\n"
+                     "Help-desk problem determination (docs/subscriber-authentication.md, \"Help desk\"): query the\n"
+                     "device, read what it reported, install an application once its authenticated user allows it.");
+    help_desk->require_subcommand(1);
+    auto* hd_query = help_desk->add_subcommand(
+        "query", "mcprov dms --config FILE help-desk query DEVICE --agent NAME [--notify]\n"
+                 "Queue the help desk's query (device type, make, model, serial, firmware, software and hardware\n"
+                 "versions, capabilities, installed applications, MC configuration); prints the job's id.");
+    hd_query->fallthrough();
+    hd_query->add_option("device", options->device, "the device's id")->required();
+    hd_query->add_option("--agent", options->agent, "the help desk's agent (recorded as who asked)")->required();
+    hd_query->add_flag("--notify", options->notify, "notify the device so that it calls in now");
+    auto* hd_report = help_desk->add_subcommand(
+        "report", "mcprov dms --config FILE help-desk report DEVICE [JOB]\n"
+                  "Print what the device answered to the newest help-desk query (or JOB), node by node, as JSON.\n"
+                  "Exit status 3: no query for the device.");
+    hd_report->fallthrough();
+    hd_report->add_option("device", options->device, "the device's id")->required();
+    hd_report->add_option("job", options->job_id, "the query's job id");
+    auto* hd_install = help_desk->add_subcommand(
+        "install", "mcprov dms --config FILE help-desk install DEVICE --agent NAME --id ID --version V --url URL\n"
+                   "        --sha256 HEX [--name NAME] [--description TEXT] [--notify]\n"
+                   "Queue the installation of an application (SCOMO DownloadInstall) held until the device's user\n"
+                   "allows it, knowing the card's PIN (a user-level gate); prints the job's id and its gate's.");
+    hd_install->fallthrough();
+    hd_install->add_option("device", options->device, "the device's id")->required();
+    hd_install->add_option("--agent", options->agent, "the help desk's agent (named to the user)")->required();
+    hd_install->add_option("--id", options->application_id, "the application's package id")->required();
+    hd_install->add_option("--version", options->application_version, "its version")->required();
+    hd_install->add_option("--url", options->application_url, "where the device downloads it (http(s))")->required();
+    hd_install->add_option("--sha256", options->application_sha256, "the package's SHA-256, hex")->required();
+    hd_install->add_option("--name", options->application_name, "the name the user sees (default: the id)");
+    hd_install->add_option("--description", options->application_description, "what it does");
+    hd_install->add_flag("--notify", options->notify, "notify the device so that it calls in now");
+
     return [=] {
         if (!options->device.empty()) {
             options->devices = {options->device};
+        }
+        if (hd_query->parsed()) {
+            return run_help_desk_query(*options);
+        }
+        if (hd_report->parsed()) {
+            return run_help_desk_report(*options);
+        }
+        if (hd_install->parsed()) {
+            return run_help_desk_install(*options);
         }
         if (prepaid->parsed()) {
             return run_prepaid(*options);

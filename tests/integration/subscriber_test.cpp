@@ -310,6 +310,82 @@ TEST_F(subscriber_deployment, when_a_firmware_update_needs_the_user_then_it_is_a
     server->wait();
 }
 
+TEST_F(subscriber_deployment, when_a_paid_firmware_update_fails_at_the_device_then_the_charge_is_given_back) {
+    start_dms();
+    write_device();
+    ASSERT_EQ(dms({"prepaid", imsi, "--credit", "500"}).status, 0);
+    http::server_config config;
+    config.tls = http::tls_config{dir_.path() / "server.crt", dir_.path() / "server.key", {}};
+    auto server = http::create_server(config, std::make_shared<package_server>("not the package")).value();
+    const auto url = "https://127.0.0.1:" + std::to_string(server->port()) + "/fw-2.0.bin";
+    write("job.json", R"({"firmware":{"url":")" + url + R"(","version":"2.0","sha256":")" + std::string(64, 'a') +
+                          R"("},"gate":{"level":"subscriber",)"
+                          R"("charge":{"amount":199,"currency":"EUR","means":"prepaid","description":"firmware 2.0"}}})");
+    auto queued = dms({"queue", device, "--job", path("job.json")});
+    ASSERT_EQ(queued.status, 0) << queued.err;
+    const auto id = queued.out.substr(queued.out.find(' ') + 1, queued.out.find('\n') - queued.out.find(' ') - 1);
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto failed = job(id);
+    EXPECT_EQ(failed.at("state").as_string(), "failed") << json::serialize(failed);
+    EXPECT_EQ(failed.at("reason").as_string(), "the device reported result 402");
+    EXPECT_EQ(json::parse(dms({"prepaid", imsi}).out).as_object().at("balance").as_int64(), 500);
+    auto charge = json::parse(dms({"charges", imsi}).out).as_object();
+    EXPECT_EQ(charge.at("refund_reason").as_string(), "the device reported result 402");
+    EXPECT_NE(audit_of_subscription().find("\"refunded\""), std::string::npos);
+    server->stop();
+    server->wait();
+}
+
+TEST_F(subscriber_deployment, when_the_help_desk_has_an_application_installed_then_only_the_authenticated_users_yes_installs_it) {
+    start_dms();
+    write_device();
+    auto queried = dms({"help-desk", "query", device, "--agent", "Sam"});
+    ASSERT_EQ(queried.status, 0) << queried.err;
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto report = json::parse(dms({"help-desk", "report", device}).out).as_object();
+    const auto& nodes = report.at("nodes").as_object();
+    EXPECT_EQ(nodes.at("./DevInfo/DevId").as_string(), device) << json::serialize(report);
+    EXPECT_EQ(nodes.at("./DevDetail/FwV").as_string(), "1.0");
+    EXPECT_EQ(nodes.at("./SCOMO/Inventory/Deployed").as_string(), "");
+    EXPECT_EQ(nodes.at("./MCS").as_string(), "");
+
+    const std::string package(20000, 'D');
+    http::server_config config;
+    config.tls = http::tls_config{dir_.path() / "server.crt", dir_.path() / "server.key", {}};
+    auto server = http::create_server(config, std::make_shared<package_server>(package)).value();
+    const auto url = "https://127.0.0.1:" + std::to_string(server->port()) + "/diag.pkg";
+    auto install = [&](const std::string& app) {
+        auto queued = dms({"help-desk", "install", device, "--agent", "Sam", "--id", app, "--name", "Diagnostics",
+                           "--version", "1.2", "--url", url, "--sha256", support::hex_encode(support::sha256(package))});
+        EXPECT_EQ(queued.status, 0) << queued.err;
+        return queued.out.substr(queued.out.find(' ') + 1, queued.out.find(" held") - queued.out.find(' ') - 1);
+    };
+    // The user says no: nothing is installed.
+    write_device("1234", "no");
+    const auto declined = install("com.example.nodiag");
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    EXPECT_EQ(job(declined).at("state").as_string(), "failed");
+    // The user says yes and enters the card's PIN: installed, and the device acknowledges it.
+    write_device();
+    const auto id = install("com.example.diag");
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    auto done = job(id);
+    EXPECT_EQ(done.at("state").as_string(), "done") << json::serialize(done);
+    EXPECT_NE(json::serialize(done).find("<ResultCode>1200</ResultCode>"), std::string::npos);
+    ASSERT_EQ(dms({"help-desk", "query", device, "--agent", "Sam"}).status, 0);
+    ASSERT_EQ(agent({"--session", operator_id}).status, 0);
+    report = json::parse(dms({"help-desk", "report", device}).out).as_object();
+    EXPECT_EQ(report.at("nodes").at("./SCOMO/Inventory/Deployed").as_string(), "com.example.diag");
+
+    const auto trail = audit_of_subscription();
+    EXPECT_NE(trail.find("The help desk (Sam) asks to install Diagnostics 1.2 on this device. Allow?"),
+              std::string::npos) << trail;
+    EXPECT_NE(trail.find("PIN verified by the card"), std::string::npos) << trail;
+    EXPECT_NE(dms({"audit", device}).out.find("help desk: Sam"), std::string::npos);
+    server->stop();
+    server->wait();
+}
+
 TEST_F(subscriber_deployment, when_a_bug_fix_is_for_home_subscribers_then_it_is_traced_against_the_subscription_and_free_for_plans_that_include_it) {
     start_dms();
     write_device();
