@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "mcprov/agent/client_session.hpp"
+#include "mcprov/agent/local_link.hpp"
 #include "mcprov/mcs_mo/ue_configuration.hpp"
 #include "mcprov/mcs_mo/ue_initial_configuration.hpp"
 #include "mcprov/support/file.hpp"
@@ -634,17 +635,12 @@ private:
         return {};
     }
 
-    static result<boost::json::object> json_of(const http::call& c) {
+    static result<boost::json::value> json_of(const http::call& c) {
         boost::system::error_code ec;
         auto v = boost::json::parse(c.req.body(), ec);
-        if (ec || !v.is_object())
+        if (ec)
             return make_error(errc::invalid_argument, "the body must be a JSON object");
-        return std::move(v.as_object());
-    }
-
-    static std::string text_of(const boost::json::object& o, std::string_view k) {
-        const auto* v = o.if_contains(k);
-        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+        return v;
     }
 
     result<http::response> describe(http::call& c) {
@@ -660,14 +656,13 @@ private:
     result<http::response> prove(http::call& c) {
         if (auto local = loopback_only(c); !local)
             return std::move(local).err();
-        auto o = json_of(c);
-        if (!o)
-            return std::move(o).err();
-        auto request = gba::parse_dm_authentication_request(text_of(*o, "request"));
-        if (!request)
-            return std::move(request).err();
-        auto proof = agent_->proof_for(text_of(*o, "server_id"), *request, text_of(*o, "confirmation"),
-                                       text_of(*o, "pin"));
+        auto body = json_of(c);
+        if (!body)
+            return std::move(body).err();
+        auto asked = local_proof_request_from_json(*body);
+        if (!asked)
+            return std::move(asked).err();
+        auto proof = agent_->proof_for(asked->server_id, asked->request, asked->confirmation, asked->pin);
         if (!proof)
             return std::move(proof).err();
         return http::json_response(boost::json::object{{"proof", *proof}}, c.req.version());
@@ -677,10 +672,13 @@ private:
     result<http::response> open_session(http::call& c) {
         if (auto local = loopback_only(c); !local)
             return std::move(local).err();
-        auto o = json_of(c);
-        if (!o)
-            return std::move(o).err();
-        auto done = agent_->run_session(text_of(*o, "server_id"));
+        auto body = json_of(c);
+        if (!body)
+            return std::move(body).err();
+        auto server = local_session_request_from_json(*body);
+        if (!server)
+            return std::move(server).err();
+        auto done = agent_->run_session(*server);
         if (!done)
             return std::move(done).err();
         return http::json_response(boost::json::object{{"session", done->session_id}, {"messages", done->messages}},

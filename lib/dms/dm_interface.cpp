@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "mcprov/dms/audit.hpp"
+#include "mcprov/dms/purchase_messages.hpp"
 #include "mcprov/http/responses.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -481,19 +482,11 @@ result<http::response> dm_interface::open_purchase(http::call& c) {
     if (!body) {
         return std::move(body).err();
     }
-    if (!body->is_object()) {
-        return make_error(errc::invalid_argument, "a purchase is a JSON object with device, offers and means");
+    auto request = purchase_request_from_json(*body);
+    if (!request) {
+        return std::move(request).err();
     }
-    const auto& o = body->as_object();
-    std::vector<std::string> chosen;
-    if (const auto* a = o.if_contains("offers"); a && a->is_array()) {
-        for (const auto& id : a->as_array()) {
-            if (id.is_string()) {
-                chosen.emplace_back(id.as_string());
-            }
-        }
-    }
-    auto p = purchases_->open(text_member(o, "device"), chosen, text_member(o, "means"));
+    auto p = purchases_->open(request->device, request->offers, request->means);
     if (!p) {
         return std::move(p).err();
     }
@@ -509,12 +502,11 @@ result<http::response> dm_interface::complete_purchase(http::call& c) {
     if (!body) {
         return std::move(body).err();
     }
-    if (!body->is_object()) {
-        return make_error(errc::invalid_argument, "a purchase's completion is a JSON object with proof");
+    auto completion = purchase_completion_from_json(*body);
+    if (!completion) {
+        return std::move(completion).err();
     }
-    const auto& o = body->as_object();
-    auto p = purchases_->complete(std::string(c.params.get("purchase")), text_member(o, "proof"),
-                                  text_member(o, "card_token"));
+    auto p = purchases_->complete(std::string(c.params.get("purchase")), completion->proof, completion->card_token);
     if (!p) {
         return std::move(p).err();
     }

@@ -3,6 +3,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "mcprov/dms/purchase_messages.hpp"
 #include "mcprov/http/client.hpp"
 
 namespace mcprov::dms {
@@ -32,24 +33,7 @@ public:
                                                                         {"description", description}})});
         if (!res)
             return make_error(errc::unavailable, "the payment gateway: " + res.err().message);
-        boost::system::error_code ec;
-        const auto v = json::parse(res->body(), ec);
-        const auto* o = !ec && v.is_object() ? &v.as_object() : nullptr;
-        auto text = [&](std::string_view k) {
-            const auto* f = o ? o->if_contains(k) : nullptr;
-            return f && f->is_string() ? std::string(f->as_string()) : std::string();
-        };
-        if (res->result() == bhttp::status::payment_required)
-            return make_error(errc::forbidden, "declined: " + (text("reason").empty() ? "by the card's bank"
-                                                                                      : text("reason")));
-        if (res->result_int() >= 500)
-            return make_error(errc::unavailable, "the payment gateway answered " + std::to_string(res->result_int()));
-        if (res->result_int() != 200 && res->result_int() != 201)
-            return make_error(errc::invalid_argument, "the payment gateway refused the request (" +
-                                                          std::to_string(res->result_int()) + "): " + text("detail"));
-        if (text("status") != "captured" || text("id").empty())
-            return make_error(errc::invalid_argument, "the payment gateway's answer does not read");
-        return captured_payment{.id = text("id")};
+        return captured_payment_from(res->result_int(), res->body());
     }
 
 private:
