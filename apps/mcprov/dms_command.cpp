@@ -11,6 +11,7 @@
 #include "mcprov/dms/charging.hpp"
 #include "mcprov/dms/dm_interface.hpp"
 #include "mcprov/dms/help_desk.hpp"
+#include "mcprov/dms/switch_on_authentication.hpp"
 #include "mcprov/dms/dms_config.hpp"
 #include "mcprov/http/server.hpp"
 #include "mcprov/store/document_store.hpp"
@@ -456,6 +457,41 @@ int run_audit(const dms_options& options) {
 
 } // namespace
 
+int run_cards(const dms_options& options) {
+    auto ctx = open(options, "cards");
+    if (!ctx) {
+        return 2;
+    }
+    if (options.subscription.empty() == options.audited_device.empty()) {
+        std::cerr << "mcprov dms cards: give a device (IMEI:<15 digits>) or --subscription IMSI\n";
+        return 2;
+    }
+    if (!options.subscription.empty()) {
+        auto pairings = dms::pairings_of_subscription(*ctx->documents, options.subscription);
+        if (!pairings) {
+            return fail("cards", pairings.err());
+        }
+        json::array devices;
+        for (const auto& p : *pairings) {
+            devices.push_back(json::object{
+                {"time", support::format_utc(p.time)}, {"imei", p.imei}, {"imsi", p.imsi}, {"iccid", p.iccid}});
+        }
+        std::cout << json::serialize(json::object{{"imsi", options.subscription}, {"devices", std::move(devices)}})
+                  << "\n";
+        return 0;
+    }
+    if (!options.audited_device.starts_with("IMEI:")) {
+        std::cerr << "mcprov dms cards: cards are known by IMEI: the device must be IMEI:<15 digits>\n";
+        return 2;
+    }
+    auto pairings = dms::pairings_of_device(*ctx->documents, options.audited_device.substr(5));
+    if (!pairings) {
+        return fail("cards", pairings.err());
+    }
+    std::cout << json::serialize(dms::cards_json(options.audited_device, *pairings)) << "\n";
+    return 0;
+}
+
 int run_help_desk_query(const dms_options& options) {
     auto ctx = open(options, "help-desk query");
     if (!ctx) {
@@ -637,6 +673,14 @@ command add_dms_command(CLI::App& parent) {
     audit->add_option("--subscription", options->subscription, "the subscription's IMSI");
     audit->add_option("--format", options->format, "jsonl (default) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
 
+    auto* cards = dms->add_subcommand(
+        "cards", "mcprov dms --config FILE cards (DEVICE | --subscription IMSI)\n"
+                 "Print the (device, card) pairings the network authenticated, oldest first: the cards that were in\n"
+                 "a device (IMEI:<15 digits>), or the devices a subscription was in, as JSON.");
+    cards->fallthrough();
+    cards->add_option("device", options->audited_device, "the device's id, IMEI:<15 digits>");
+    cards->add_option("--subscription", options->subscription, "the subscription's IMSI");
+
     auto* help_desk = dms->add_subcommand(
         "help-desk", "mcprov dms --config FILE help-desk (query | report | install) DEVICE ...\n"
                      "Help-desk problem determination (docs/subscriber-authentication.md, \"Help desk\"): query the\n"
@@ -676,6 +720,9 @@ command add_dms_command(CLI::App& parent) {
     return [=] {
         if (!options->device.empty()) {
             options->devices = {options->device};
+        }
+        if (cards->parsed()) {
+            return run_cards(*options);
         }
         if (hd_query->parsed()) {
             return run_help_desk_query(*options);

@@ -419,6 +419,13 @@ TEST_F(subscriber_deployment, when_a_used_device_is_first_used_with_a_subscripti
     const auto trail = dms({"audit", device}).out;
     EXPECT_NE(trail.find("policy:used-device"), std::string::npos) << trail;
     EXPECT_NE(trail.find("consented"), std::string::npos) << trail;
+    // The pairing the network authenticated, from either side.
+    auto in_device = json::parse(dms({"cards", device}).out).as_object().at("cards").as_array();
+    ASSERT_FALSE(in_device.empty());
+    EXPECT_EQ(in_device.back().at("imsi").as_string(), imsi);
+    auto of_subscription = json::parse(dms({"cards", "--subscription", imsi}).out).as_object().at("devices").as_array();
+    ASSERT_FALSE(of_subscription.empty());
+    EXPECT_EQ(of_subscription.back().at("imei").as_string(), device.substr(5));
 
     // The same subscription again is no first use: nothing more is queued.
     ASSERT_EQ(agent({"switch-off"}).status, 0);
