@@ -5,19 +5,14 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "../unit/temp_dir.hpp"
-#include "child_process.hpp"
+#include "gba_network.hpp"
 #include "mcprov/gba/bootstrapping.hpp"
 #include "mcprov/gba/digest.hpp"
 #include "mcprov/gba/key_derivation.hpp"
 #include "mcprov/http/client.hpp"
-#include "mcprov/http/tls.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
-#include "mcprov/support/file.hpp"
-#include "osmo_hlr.hpp"
-#include "pcscd.hpp"
 
 namespace mcprov::testing {
 namespace {
@@ -26,92 +21,13 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 namespace bhttp = boost::beast::http;
 
-const std::string device = "IMEI:352099001761481";
-const std::string imsi = "001010000000017";
+const std::string& device = subscriber_device;
+const std::string& imsi = subscriber_imsi;
 const std::string impi = "001010000000017@ims.mnc001.mcc001.3gppnetwork.org";
-const std::string naf = "dms.operator.example";
+const std::string& naf = operator_naf;
 
-struct command_result {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-class gba_deployment : public ::testing::Test {
+class gba_deployment : public gba_network {
 protected:
-    void SetUp() override {
-        auto ca = http::create_certificate_authority("test CA", 24h).value();
-        auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"},
-                                            http::certificate_usage::server, 24h)
-                        .value();
-        auto nafs = http::create_certificate_authority("NAFs", 24h).value();
-        auto dms = http::issue_certificate(nafs, naf, {naf}, {}, http::certificate_usage::client, 24h).value();
-        auto other = http::issue_certificate(nafs, "cms.operator.example", {"cms.operator.example"}, {},
-                                             http::certificate_usage::client, 24h)
-                         .value();
-        write("ca.pem", ca.certificate_pem);
-        write("bsf.crt", cert.certificate_pem);
-        write("bsf.key", cert.private_key_pem);
-        write("nafs.pem", nafs.certificate_pem);
-        write("naf.crt", dms.certificate_pem);
-        write("naf.key", dms.private_key_pem);
-        write("other.crt", other.certificate_pem);
-        write("other.key", other.private_key_pem);
-        hlr_ = std::make_unique<osmo_hlr>(dir_.path());
-        ASSERT_TRUE(hlr_->ready()) << hlr_->log();
-        pcscd_ = std::make_unique<pcscd_with_vpcd>(dir_.path());
-        ASSERT_TRUE(pcscd_->ready()) << pcscd_->log();
-        write("bsf.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
-                          "[tls]\ncertificate = \"bsf.crt\"\nprivate_key = \"bsf.key\"\nclient_ca = \"nafs.pem\"\n"
-                          "[store]\npath = \"bsf.db\"\n"
-                          "[hlr]\ngsup = \"" + hlr_->address() + ":4222\"\n"
-                          "[bsf]\nname = \"bsf.mnc001.mcc001.pub.3gppnetwork.org\"\n"
-                          "[zn]\nnafs = [\"" + naf + "\"]\n");
-        bsf_ = std::make_unique<child_process>(MCPROV_BINARY, std::vector<std::string>{"bsf", "--config", path("bsf.toml")},
-                                               dir_.path() / "bsf");
-        const auto port = bsf_->wait_for_output(R"(on https://127\.0\.0\.1:(\d+)/)");
-        ASSERT_FALSE(port.empty()) << bsf_->err();
-        bsf_url_ = "https://127.0.0.1:" + port + "/";
-        build_card();
-    }
-
-    void TearDown() override {
-        if (card_) {
-            card_->signal(SIGTERM);
-            card_->wait();
-        }
-    }
-
-    void write(const std::string& name, const std::string& text) {
-        ASSERT_TRUE(support::write_file(dir_.path() / name, text));
-    }
-    std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
-
-    command_result run(std::vector<std::string> args) {
-        static int n = 0;
-        child_process p(MCPROV_BINARY, args, dir_.path() / ("command-" + std::to_string(n++)));
-        auto status = p.wait(60s);
-        return {status.value_or(-1), p.out(), p.err()};
-    }
-
-    void build_card(const std::string& extra = {}) {
-        write("card.toml", "[card]\niccid = \"8949000000000000017\"\nimsi = \"" + imsi +
-                               "\"\nk = \"8b7d5c3a1e0f9a2b4c6d8e0f1a2b3c4d\"\nopc = \"0a1b2c3d4e5f60718293a4b5c6d7e8f9\"\n"
-                               "pin = \"1234\"\npuk = \"12345678\"\n" + extra);
-        auto built = run({"card", "build", "--description", path("card.toml"), "--image", path("card.json")});
-        ASSERT_EQ(built.status, 0) << built.err;
-    }
-    void provision_in_hlr() {
-        auto done = run({"card", "hlr", "--image", path("card.json"), "--vty", hlr_->address() + ":4258"});
-        ASSERT_EQ(done.status, 0) << done.err << hlr_->log();
-    }
-    void insert() {
-        card_ = std::make_unique<child_process>(
-            MCPROV_BINARY,
-            std::vector<std::string>{"card", "insert", "--image", path("card.json"), "--reader",
-                                     "127.0.0.1:" + std::to_string(pcscd_->port())},
-            dir_.path() / ("insert-" + std::to_string(++inserts_)));
-    }
     void write_device(const std::string& pin = "1234") {
         write("device.toml", "[device]\nid = \"" + device + "\"\n[store]\npath = \"device.db\"\n"
                              "[card]\nreader = \"mcprov vpcd\"\npin = \"" + pin + "\"\nca = \"ca.pem\"\n"
@@ -151,13 +67,6 @@ protected:
                            options);
     }
 
-    testing::temp_dir dir_;
-    std::unique_ptr<osmo_hlr> hlr_;
-    std::unique_ptr<pcscd_with_vpcd> pcscd_;
-    std::unique_ptr<child_process> bsf_;
-    std::unique_ptr<child_process> card_;
-    std::string bsf_url_;
-    int inserts_ = 0;
 };
 
 TEST_F(gba_deployment, when_the_device_bootstraps_with_its_card_then_a_naf_gets_from_the_bsf_the_key_the_device_derives) {
@@ -165,7 +74,7 @@ TEST_F(gba_deployment, when_the_device_bootstraps_with_its_card_then_a_naf_gets_
     insert();
     write_device();
     auto done = bootstrap();
-    ASSERT_EQ(done.status, 0) << done.err << bsf_->err();
+    ASSERT_EQ(done.status, 0) << done.err << bsf_log();
     EXPECT_NE(done.out.find("bootstrapped: B-TID "), std::string::npos) << done.out;
     EXPECT_NE(done.out.find("@bsf.mnc001.mcc001.pub.3gppnetwork.org for " + impi), std::string::npos) << done.out;
 
@@ -195,7 +104,7 @@ TEST_F(gba_deployment, when_the_card_is_ahead_of_the_hlr_then_they_resynchronise
     insert();
     write_device();
     auto done = bootstrap();
-    ASSERT_EQ(done.status, 0) << done.err << bsf_->err();
+    ASSERT_EQ(done.status, 0) << done.err << bsf_log();
 }
 
 TEST_F(gba_deployment, when_the_pin_is_wrong_or_blocked_then_the_card_is_never_asked_and_nothing_is_bootstrapped) {
@@ -211,7 +120,7 @@ TEST_F(gba_deployment, when_the_pin_is_wrong_or_blocked_then_the_card_is_never_a
     auto blocked = bootstrap();
     EXPECT_EQ(blocked.status, 3);
     EXPECT_NE(blocked.err.find("blocked"), std::string::npos) << blocked.err;
-    EXPECT_EQ(bsf_->err().find("bootstrapped"), std::string::npos);
+    EXPECT_EQ(bsf_log().find("bootstrapped"), std::string::npos);
 }
 
 TEST_F(gba_deployment, when_the_hlr_does_not_know_the_subscription_then_the_bsf_refuses_it) {

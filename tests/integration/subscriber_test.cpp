@@ -8,16 +8,11 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "../unit/temp_dir.hpp"
-#include "child_process.hpp"
+#include "gba_network.hpp"
 #include "mcprov/http/responses.hpp"
 #include "mcprov/http/server.hpp"
-#include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
 #include "mcprov/support/encoding.hpp"
-#include "mcprov/support/file.hpp"
-#include "osmo_hlr.hpp"
-#include "pcscd.hpp"
 
 namespace mcprov::testing {
 namespace {
@@ -25,75 +20,22 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-const std::string device = "IMEI:352099001761481";
-const std::string imsi = "001010000000017";
-const std::string operator_id = "dms.operator.example";
+const std::string& device = subscriber_device;
+const std::string& imsi = subscriber_imsi;
+const std::string& operator_id = operator_naf;
 
-struct command_result {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-class subscriber_deployment : public ::testing::Test {
+class subscriber_deployment : public gba_network {
 protected:
     void SetUp() override {
-        auto ca = http::create_certificate_authority("test CA", 24h).value();
-        auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"},
-                                            http::certificate_usage::server, 24h)
-                        .value();
-        auto nafs = http::create_certificate_authority("NAFs", 24h).value();
-        auto naf = http::issue_certificate(nafs, operator_id, {operator_id}, {}, http::certificate_usage::client, 24h)
-                       .value();
-        write("ca.pem", ca.certificate_pem);
-        write("server.crt", cert.certificate_pem);
-        write("server.key", cert.private_key_pem);
-        write("nafs.pem", nafs.certificate_pem);
-        write("naf.crt", naf.certificate_pem);
-        write("naf.key", naf.private_key_pem);
-        write("idms.pub", identity::public_key_pem_from_private(identity::generate_p256_private_key_pem().value()).value());
-        hlr_ = std::make_unique<osmo_hlr>(dir_.path());
-        ASSERT_TRUE(hlr_->ready()) << hlr_->log();
-        pcscd_ = std::make_unique<pcscd_with_vpcd>(dir_.path());
-        ASSERT_TRUE(pcscd_->ready()) << pcscd_->log();
-        write("bsf.toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
-                          "[tls]\ncertificate = \"server.crt\"\nprivate_key = \"server.key\"\nclient_ca = \"nafs.pem\"\n"
-                          "[store]\npath = \"bsf.db\"\n[hlr]\ngsup = \"" + hlr_->address() + ":4222\"\n"
-                          "[bsf]\nname = \"bsf.mnc001.mcc001.pub.3gppnetwork.org\"\n"
-                          "[zn]\nnafs = [\"" + operator_id + "\"]\n");
-        bsf_url_ = "https://127.0.0.1:" + start("bsf", R"(on https://127\.0\.0\.1:(\d+)/)") + "/";
-        write_card();
+        gba_network::SetUp();
+        if (HasFatalFailure())
+            return;
         provision_in_hlr();
         insert();
+        write("idms.pub",
+              identity::public_key_pem_from_private(identity::generate_p256_private_key_pem().value()).value());
     }
 
-    void TearDown() override {
-        for (auto& s : servers_) {
-            s->signal(SIGTERM);
-            s->wait();
-        }
-    }
-
-    void write(const std::string& name, const std::string& text) {
-        ASSERT_TRUE(support::write_file(dir_.path() / name, text));
-    }
-    std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
-
-    std::string start(const std::string& what, const std::string& ready) {
-        auto p = std::make_unique<child_process>(
-            MCPROV_BINARY, std::vector<std::string>{what, "--config", path(what + ".toml")}, dir_.path() / what);
-        const auto port = p->wait_for_output(ready);
-        EXPECT_FALSE(port.empty()) << p->err();
-        servers_.push_back(std::move(p));
-        return port;
-    }
-
-    command_result run(std::vector<std::string> args) {
-        static int n = 0;
-        child_process p(MCPROV_BINARY, args, dir_.path() / ("command-" + std::to_string(n++)));
-        auto status = p.wait(60s);
-        return {status.value_or(-1), p.out(), p.err()};
-    }
     command_result dms(std::vector<std::string> args) {
         args.insert(args.begin(), {"dms", "--config", path("dms.toml")});
         return run(args);
@@ -101,25 +43,6 @@ protected:
     command_result agent(std::vector<std::string> args) {
         args.insert(args.begin(), {"agent", "--config", path("device.toml")});
         return run(args);
-    }
-
-    void write_card() {
-        write("card.toml", "[card]\niccid = \"8949000000000000017\"\nimsi = \"" + imsi +
-                               "\"\nk = \"8b7d5c3a1e0f9a2b4c6d8e0f1a2b3c4d\"\nopc = \"0a1b2c3d4e5f60718293a4b5c6d7e8f9\"\n"
-                               "pin = \"1234\"\npuk = \"12345678\"\n");
-        auto built = run({"card", "build", "--description", path("card.toml"), "--image", path("card.json")});
-        ASSERT_EQ(built.status, 0) << built.err;
-    }
-    void provision_in_hlr() {
-        auto done = run({"card", "hlr", "--image", path("card.json"), "--vty", hlr_->address() + ":4258"});
-        ASSERT_EQ(done.status, 0) << done.err << hlr_->log();
-    }
-    void insert() {
-        servers_.push_back(std::make_unique<child_process>(
-            MCPROV_BINARY,
-            std::vector<std::string>{"card", "insert", "--image", path("card.json"), "--reader",
-                                     "127.0.0.1:" + std::to_string(pcscd_->port())},
-            dir_.path() / "insert"));
     }
 
     // The operator's DM server, a NAF of the BSF; `extra` adds to its configuration.
@@ -166,11 +89,6 @@ protected:
     std::string audit_of_subscription() { return dms({"audit", "--subscription", imsi}).out; }
     bool device_has_tariff() { return agent({"tree"}).out.find("\"Tariff\"") != std::string::npos; }
 
-    testing::temp_dir dir_;
-    std::unique_ptr<osmo_hlr> hlr_;
-    std::unique_ptr<pcscd_with_vpcd> pcscd_;
-    std::vector<std::unique_ptr<child_process>> servers_;
-    std::string bsf_url_;
     std::string dms_url_;
 };
 
@@ -476,7 +394,7 @@ protected:
             dir_.path() / "gateway");
         const auto port = gateway->wait_for_output(R"(test payment gateway on https://127\.0\.0\.1:(\d+)/)");
         ASSERT_FALSE(port.empty()) << gateway->err();
-        servers_.push_back(std::move(gateway));
+        processes_.push_back(std::move(gateway));
         gateway_url_ = "https://127.0.0.1:" + port + "/";
         write("game.json", R"({"commands":[{"command":"add","target":"./Vendor/acme/Game","data":"on"}]})");
         start_dms("[subscribers]\nhome_networks = [\"00101\"]\n"
@@ -489,7 +407,7 @@ protected:
             MCPROV_BINARY, std::vector<std::string>{"agent", "--config", path("device.toml")}, dir_.path() / "device");
         const auto link = daemon->wait_for_output(R"(notifications on http://127\.0\.0\.1:(\d+)/push)");
         ASSERT_FALSE(link.empty()) << daemon->err();
-        servers_.push_back(std::move(daemon));
+        processes_.push_back(std::move(daemon));
         link_ = "http://127.0.0.1:" + link;
     }
 
