@@ -1,4 +1,5 @@
 #include "mcprov/agent/card_provisioning.hpp"
+#include "mcprov/support/json.hpp"
 
 #include <boost/json.hpp>
 
@@ -11,11 +12,6 @@ namespace json = boost::json;
 using support::errc;
 using support::make_error;
 using support::result;
-
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 bool flag(const json::object& o, std::string_view k) {
     const auto* v = o.if_contains(k);
@@ -134,7 +130,7 @@ result<card_state> card_state_from_json(std::string_view content) {
     if (ec || !v.is_object())
         return make_error(errc::invalid_argument, "the stored card state does not read");
     const auto& o = v.as_object();
-    card_state state{.iccid = text(o, "iccid"), .imsi = text(o, "imsi"), .switched_on = flag(o, "switched_on"),
+    card_state state{.iccid = support::json_text(o, "iccid"), .imsi = support::json_text(o, "imsi"), .switched_on = flag(o, "switched_on"),
                      .objects = {}, .created = {}};
     if (const auto* created = o.if_contains("created"); created && created->is_array())
         for (const auto& c : created->as_array())
@@ -147,10 +143,10 @@ result<card_state> card_state_from_json(std::string_view content) {
         if (!e.is_object())
             return make_error(errc::invalid_argument, "a stored card object is not an object");
         const auto& eo = e.as_object();
-        inserted_object io{.uri = text(eo, "uri"), .source = text(eo, "source"), .persistent = flag(eo, "persistent"),
+        inserted_object io{.uri = support::json_text(eo, "uri"), .source = support::json_text(eo, "source"), .persistent = flag(eo, "persistent"),
                            .shadow = std::nullopt};
         if (eo.contains("shadow"))
-            io.shadow = text(eo, "shadow");
+            io.shadow = support::json_text(eo, "shadow");
         if (io.uri.empty() || io.uri[0] != '.')
             return make_error(errc::invalid_argument, "a stored card object without its URI");
         state.objects.push_back(std::move(io));

@@ -17,6 +17,7 @@
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/http/responses.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/syncml/credentials.hpp"
 #include "mcprov/syncml/notification.hpp"
 
@@ -170,11 +171,6 @@ boost::json::object alert_json(const syncml::command& a) {
     return o;
 }
 
-std::string text_of(const boost::json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 std::optional<std::string> optional_text(const boost::json::object& o, std::string_view k) {
     const auto* v = o.if_contains(k);
     return v && v->is_string() ? std::optional<std::string>(std::string(v->as_string())) : std::nullopt;
@@ -184,11 +180,11 @@ syncml::command alert_from(const boost::json::object& o) {
     syncml::command a{.name = syncml::command_name::alert, .data = "1226"};
     a.correlator = optional_text(o, "correlator");
     syncml::item i;
-    i.source = text_of(o, "source");
-    i.meta.type = text_of(o, "type");
-    i.meta.format = text_of(o, "format");
-    i.meta.mark = text_of(o, "mark");
-    i.data = text_of(o, "data");
+    i.source = support::json_text(o, "source");
+    i.meta.type = support::json_text(o, "type");
+    i.meta.format = support::json_text(o, "format");
+    i.meta.mark = support::json_text(o, "mark");
+    i.data = support::json_text(o, "data");
     a.items.push_back(std::move(i));
     return a;
 }
@@ -214,23 +210,23 @@ result<void> device_agent::load_firmware_state() {
         for (const auto& op : ops->as_array()) {
             if (op.is_object()) {
                 const auto& oo = op.as_object();
-                operations_.emplace_back(text_of(oo, "server"),
-                                         deferred_operation{.node = text_of(oo, "node"),
-                                                            .operation = text_of(oo, "operation"),
+                operations_.emplace_back(support::json_text(oo, "server"),
+                                         deferred_operation{.node = support::json_text(oo, "node"),
+                                                            .operation = support::json_text(oo, "operation"),
                                                             .correlator = optional_text(oo, "correlator"),
-                                                            .url = text_of(oo, "url"),
-                                                            .digest = text_of(oo, "digest"),
-                                                            .version = text_of(oo, "version"),
-                                                            .package_id = text_of(oo, "package_id"),
-                                                            .name = text_of(oo, "name"),
-                                                            .description = text_of(oo, "description")});
+                                                            .url = support::json_text(oo, "url"),
+                                                            .digest = support::json_text(oo, "digest"),
+                                                            .version = support::json_text(oo, "version"),
+                                                            .package_id = support::json_text(oo, "package_id"),
+                                                            .name = support::json_text(oo, "name"),
+                                                            .description = support::json_text(oo, "description")});
             }
         }
     }
     if (const auto* reports = o.if_contains("reports"); reports && reports->is_array()) {
         for (const auto& r : reports->as_array()) {
             if (r.is_object()) {
-                reports_.emplace_back(text_of(r.as_object(), "server"), alert_from(r.as_object()));
+                reports_.emplace_back(support::json_text(r.as_object(), "server"), alert_from(r.as_object()));
             }
         }
     }

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/support/json.hpp"
+
 namespace mcprov::agent {
 namespace {
 
@@ -12,18 +14,8 @@ using support::errc;
 using support::make_error;
 using support::result;
 
-// A string member within `max` bytes (absent: empty); nullopt when it is there and not such a string.
-std::optional<std::string> text(const json::object& o, std::string_view key, std::size_t max) {
-    const auto* v = o.if_contains(key);
-    if (!v || v->is_null())
-        return std::string();
-    if (!v->is_string() || v->as_string().size() > max)
-        return std::nullopt;
-    return std::string(v->as_string());
-}
-
 result<std::string> server_id_of(const json::object& o) {
-    auto id = text(o, "server_id", 256);
+    auto id = support::json_bounded_text(o, "server_id", 256);
     if (!id || id->empty())
         return make_error(errc::invalid_argument, "server_id must be the DM server's ServerID (1 to 256 bytes)");
     return std::move(*id);
@@ -38,16 +30,16 @@ result<local_proof_request> local_proof_request_from_json(const json::value& v) 
     auto server = server_id_of(o);
     if (!server)
         return std::move(server).err();
-    auto asked = text(o, "request", 512);
+    auto asked = support::json_bounded_text(o, "request", 512);
     if (!asked)
         return make_error(errc::invalid_argument, "request must be the DM server's request (at most 512 bytes)");
     auto request = gba::parse_dm_authentication_request(*asked);
     if (!request)
         return std::move(request).err();
-    auto confirmation = text(o, "confirmation", 1024);
+    auto confirmation = support::json_bounded_text(o, "confirmation", 1024);
     if (!confirmation)
         return make_error(errc::invalid_argument, "confirmation must be at most 1024 bytes of text");
-    auto pin = text(o, "pin", 8);
+    auto pin = support::json_bounded_text(o, "pin", 8);
     if (!pin || (!pin->empty() && (pin->size() < 4 || !std::all_of(pin->begin(), pin->end(), [](char c) {
                                        return c >= '0' && c <= '9';
                                    }))))

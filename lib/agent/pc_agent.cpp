@@ -8,6 +8,7 @@
 #include "mcprov/http/client.hpp"
 #include "mcprov/support/config_reader.hpp"
 #include "mcprov/support/file.hpp"
+#include "mcprov/support/json.hpp"
 
 namespace mcprov::agent {
 namespace {
@@ -17,11 +18,6 @@ namespace json = boost::json;
 using support::errc;
 using support::make_error;
 using support::result;
-
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 // A JSON exchange; a non-2xx answer becomes an error with the peer's detail.
 result<json::object> exchange(http::client& client, bhttp::verb method, const std::string& url,
@@ -42,7 +38,7 @@ result<json::object> exchange(http::client& client, bhttp::verb method, const st
     if (status >= 200 && status < 300)
         return o;
     const std::string detail = std::string(who) + " answered " + std::to_string(status) + ": " +
-                               (text(o, "detail").empty() ? res->body().substr(0, 200) : text(o, "detail"));
+                               (support::json_text(o, "detail").empty() ? res->body().substr(0, 200) : support::json_text(o, "detail"));
     const auto code = status == 401   ? errc::unauthenticated
                       : status == 402 || status == 403 ? errc::forbidden
                       : status == 404 ? errc::not_found
@@ -107,23 +103,23 @@ result<pc_purchase> provision_through_pc(const pc_agent_config& config, const pc
         return make_error(device.err().code == errc::unavailable ? errc::not_found : device.err().code,
                           "no device on the local link: " + device.err().message);
     pc_purchase out;
-    out.device = text(*device, "DevId");
-    progress << "found " << out.device << " (" << text(*device, "Man") << " " << text(*device, "Mod") << ")\n";
+    out.device = support::json_text(*device, "DevId");
+    progress << "found " << out.device << " (" << support::json_text(*device, "Man") << " " << support::json_text(*device, "Mod") << ")\n";
 
     // 2. The user's consent, then the offers of the operator's server.
     auto offers = exchange(**server, bhttp::verb::get, config.dms + "/dms/v1/offers", std::nullopt, "the DM server");
     if (!offers)
         return std::move(offers).err();
-    const std::string server_id = text(*offers, "server_id");
+    const std::string server_id = support::json_text(*offers, "server_id");
     if (ask("Provision " + out.device + " with " + server_id + "? (yes/no)", config.consent) != "yes")
         return make_error(errc::forbidden, "the user declined to provision the device");
     std::ostringstream listing;
     if (const auto* list = offers->if_contains("offers"); list && list->is_array())
         for (const auto& o : list->as_array())
             if (o.is_object())
-                listing << "  " << text(o.as_object(), "id") << ": " << text(o.as_object(), "description") << " ("
+                listing << "  " << support::json_text(o.as_object(), "id") << ": " << support::json_text(o.as_object(), "description") << " ("
                         << o.as_object().at("amount").to_number<std::int64_t>() << " "
-                        << text(o.as_object(), "currency") << " minor units)\n";
+                        << support::json_text(o.as_object(), "currency") << " minor units)\n";
     progress << "offers of " << server_id << ":\n" << listing.str();
     std::string joined;
     for (const auto& o : config.offers)
@@ -140,14 +136,14 @@ result<pc_purchase> provision_through_pc(const pc_agent_config& config, const pc
                            "the DM server");
     if (!opened)
         return std::move(opened).err();
-    out.purchase = text(*opened, "purchase");
-    out.confirmation = text(*opened, "confirmation");
+    out.purchase = support::json_text(*opened, "purchase");
+    out.confirmation = support::json_text(*opened, "confirmation");
     if (ask(out.confirmation + " (yes/no)", config.consent) != "yes")
         return make_error(errc::forbidden, "the user declined: " + out.confirmation);
     const auto pin = ask("The PIN of the card in " + out.device + ":", config.pin);
     auto proof = exchange(**local, bhttp::verb::post, config.link + "/local/v1/proof",
                           json::object{{"server_id", server_id},
-                                       {"request", text(*opened, "request")},
+                                       {"request", support::json_text(*opened, "request")},
                                        {"confirmation", out.confirmation},
                                        {"pin", pin}},
                           "the device");
@@ -170,23 +166,23 @@ result<pc_purchase> provision_through_pc(const pc_agent_config& config, const pc
                                   "the payment gateway");
         if (!tokenised)
             return std::move(tokenised).err();
-        token = text(*tokenised, "token");
-        progress << "card ending " << text(*tokenised, "last4") << " given to the payment gateway\n";
+        token = support::json_text(*tokenised, "token");
+        progress << "card ending " << support::json_text(*tokenised, "last4") << " given to the payment gateway\n";
     }
 
     // 5. The purchase completed: again when the gateway did not answer (the same purchase pays once).
     result<json::object> done = make_error(errc::unavailable, "not tried");
     for (int attempt = 0; attempt < 3; ++attempt) {
         done = exchange(**server, bhttp::verb::post, config.dms + "/dms/v1/purchases/" + out.purchase,
-                        json::object{{"proof", text(*proof, "proof")}, {"card_token", token}}, "the DM server");
+                        json::object{{"proof", support::json_text(*proof, "proof")}, {"card_token", token}}, "the DM server");
         if (done || done.err().code != errc::unavailable)
             break;
         progress << "no answer from the payment: " << done.err().message << "; trying again\n";
     }
     if (!done)
         return std::move(done).err();
-    out.subscription = text(*done, "subscription");
-    out.reference = text(*done, "reference");
+    out.subscription = support::json_text(*done, "subscription");
+    out.reference = support::json_text(*done, "reference");
     if (const auto* jobs = done->if_contains("jobs"); jobs && jobs->is_array())
         for (const auto& j : jobs->as_array())
             if (j.is_string())
@@ -199,7 +195,7 @@ result<pc_purchase> provision_through_pc(const pc_agent_config& config, const pc
                             json::object{{"server_id", server_id}}, "the device");
     if (!session)
         return std::move(session).err();
-    progress << "the device's session " << text(*session, "session") << " with " << server_id << " provisioned it\n";
+    progress << "the device's session " << support::json_text(*session, "session") << " with " << server_id << " provisioned it\n";
     return out;
 }
 

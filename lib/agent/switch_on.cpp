@@ -13,6 +13,7 @@
 
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/support/file.hpp"
+#include "mcprov/support/json.hpp"
 
 // The device's smart card at switch-on and switch-off (seed 004; docs/agent.md, "Smart card").
 namespace mcprov::agent {
@@ -24,11 +25,6 @@ using support::errc;
 using support::make_error;
 using support::result;
 
-
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 class http_network_attachment final : public network_attachment {
 public:
@@ -62,12 +58,12 @@ public:
 
 private:
     static result<challenge> challenge_of(const json::object& o) {
-        const auto rand = support::hex_decode(text(o, "rand"));
-        const auto autn = support::hex_decode(text(o, "autn"));
-        if (text(o, "attempt").empty() || !rand || rand->size() != 16 || !autn ||
+        const auto rand = support::hex_decode(support::json_text(o, "rand"));
+        const auto autn = support::hex_decode(support::json_text(o, "autn"));
+        if (support::json_text(o, "attempt").empty() || !rand || rand->size() != 16 || !autn ||
             autn->size() != 16)
             return make_error(errc::invalid_argument, "the network's challenge is malformed");
-        return challenge{text(o, "attempt"), *rand, *autn};
+        return challenge{support::json_text(o, "attempt"), *rand, *autn};
     }
 
     result<json::object> post(const std::string& url, const json::object& body) {
@@ -81,7 +77,7 @@ private:
             return make_error(errc::unavailable, "the network's switch-on authentication: " + res.err().message);
         boost::system::error_code ec;
         const auto v = json::parse(res->body(), ec);
-        const std::string detail = !ec && v.is_object() ? text(v.as_object(), "detail") : std::string();
+        const std::string detail = !ec && v.is_object() ? support::json_text(v.as_object(), "detail") : std::string();
         switch (res->result()) {
         case bhttp::status::ok:
             if (ec || !v.is_object())

@@ -8,6 +8,7 @@
 #include "mcprov/gba/key_derivation.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::bsf {
@@ -17,11 +18,6 @@ namespace json = boost::json;
 using support::errc;
 using support::make_error;
 using support::result;
-
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -62,11 +58,11 @@ result<gba::zn_answer> bootstrapping_info_request::run(const gba::zn_request& re
     if (ec || !v.is_object())
         return make_error(errc::internal, "a stored bootstrapping session does not read");
     const auto& session = v.as_object();
-    const auto created = support::parse_utc(text(session, "created"));
-    const auto expires = support::parse_utc(text(session, "expires"));
-    const auto ks = support::hex_decode(text(session, "ks"));
-    const auto impi = text(session, "impi");
-    if (text(session, "btid") != request.btid)
+    const auto created = support::parse_utc(support::json_text(session, "created"));
+    const auto expires = support::parse_utc(support::json_text(session, "expires"));
+    const auto ks = support::hex_decode(support::json_text(session, "ks"));
+    const auto impi = support::json_text(session, "impi");
+    if (support::json_text(session, "btid") != request.btid)
         return make_error(errc::not_found, "unknown B-TID");
     if (!created || !expires || !ks)
         return make_error(errc::internal, "a stored bootstrapping session does not read");

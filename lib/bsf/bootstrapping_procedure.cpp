@@ -6,6 +6,7 @@
 #include "mcprov/aka/authentication.hpp"
 #include "mcprov/gba/key_derivation.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::bsf {
@@ -15,11 +16,6 @@ namespace json = boost::json;
 using support::errc;
 using support::make_error;
 using support::result;
-
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 bool equal_in_constant_time(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -99,14 +95,14 @@ result<bootstrapping_procedure::outcome> bootstrapping_procedure::run(const gba:
         if (!ec && v.is_object())
             pending = std::move(v.as_object());
     }
-    const auto expires = pending ? support::parse_utc(text(*pending, "expires")) : std::nullopt;
-    if (!pending || text(*pending, "nonce") != presented.nonce || text(*pending, "impi") != impi)
+    const auto expires = pending ? support::parse_utc(support::json_text(*pending, "expires")) : std::nullopt;
+    if (!pending || support::json_text(*pending, "nonce") != presented.nonce || support::json_text(*pending, "impi") != impi)
         return challenge(*imsi, impi, std::nullopt, "a nonce this BSF did not give, or gave and took back");
     if (!expires || clock_->now() > *expires)
         return challenge(*imsi, impi, std::nullopt, "the challenge expired");
-    const auto xres = support::hex_decode(text(*pending, "xres"));
-    const auto ck = support::hex_decode(text(*pending, "ck"));
-    const auto ik = support::hex_decode(text(*pending, "ik"));
+    const auto xres = support::hex_decode(support::json_text(*pending, "xres"));
+    const auto ck = support::hex_decode(support::json_text(*pending, "ck"));
+    const auto ik = support::hex_decode(support::json_text(*pending, "ik"));
     auto parts = gba::split_aka_nonce(presented.nonce);
     if (!xres || !ck || !ik || !parts)
         return make_error(errc::internal, "a stored challenge does not read");
@@ -151,7 +147,7 @@ result<bootstrapping_procedure::outcome> bootstrapping_procedure::run(const gba:
         if (*previous) {
             boost::system::error_code ec;
             const auto v = json::parse((*previous)->content, ec);
-            const auto old_rand = !ec && v.is_object() ? support::hex_decode(text(v.as_object(), "rand")) : std::nullopt;
+            const auto old_rand = !ec && v.is_object() ? support::hex_decode(support::json_text(v.as_object(), "rand")) : std::nullopt;
             if (old_rand)
                 if (auto removed = t.remove(session_key(*old_rand)); !removed)
                     return std::move(removed).err();

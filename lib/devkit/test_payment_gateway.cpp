@@ -13,6 +13,7 @@
 #include "mcprov/http/pipeline.hpp"
 #include "mcprov/http/responses.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::devkit {
@@ -43,11 +44,6 @@ bool luhn(std::string_view digits) {
     return sum % 10 == 0;
 }
 
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 result<json::object> body_of(const http::request& req) {
     boost::system::error_code ec;
     auto v = json::parse(req.body(), ec);
@@ -72,10 +68,10 @@ public:
         auto o = body_of(c.req);
         if (!o)
             return std::move(o).err();
-        std::string number = text(*o, "number");
+        std::string number = support::json_text(*o, "number");
         std::erase(number, ' ');
-        const auto expiry = text(*o, "expiry");
-        const auto cvc = text(*o, "cvc");
+        const auto expiry = support::json_text(*o, "expiry");
+        const auto cvc = support::json_text(*o, "cvc");
         if (number.size() < 12 || number.size() > 19 ||
             number.find_first_not_of("0123456789") != std::string::npos || !luhn(number))
             return make_error(errc::schema_invalid, "the card number is not valid");
@@ -120,12 +116,12 @@ public:
         if (!o)
             return std::move(o).err();
         const auto* amount = o->if_contains("amount");
-        if (!amount || !amount->is_int64() || amount->as_int64() <= 0 || text(*o, "currency").size() != 3)
+        if (!amount || !amount->is_int64() || amount->as_int64() <= 0 || support::json_text(*o, "currency").size() != 3)
             return make_error(errc::invalid_argument, "amount (minor units) and currency are required");
-        auto card = documents_->get({"org.mcprov.test-gateway", text(*o, "token"), "card.json"});
+        auto card = documents_->get({"org.mcprov.test-gateway", support::json_text(*o, "token"), "card.json"});
         if (!card)
             return make_error(errc::not_found, "no such token");
-        const auto number = text(json::parse(card->content).as_object(), "number");
+        const auto number = support::json_text(json::parse(card->content).as_object(), "number");
         json::object result;
         bhttp::status status = bhttp::status::created;
         if (number == "4000000000000002" || number == "4000000000009995") {
@@ -134,14 +130,14 @@ public:
                       {"reason", number == "4000000000000002" ? "card declined" : "insufficient funds"}};
         } else {
             result = {{"id", random_id("pay_")}, {"status", "captured"}, {"amount", amount->as_int64()},
-                      {"currency", text(*o, "currency")}};
+                      {"currency", support::json_text(*o, "currency")}};
         }
         auto stored = result;
         stored["http_status"] = static_cast<std::int64_t>(status);
         if (auto w = documents_->write_all({{payment_key, json::serialize(stored)}}); !w)
             return std::move(w).err();
-        support::logger("gateway")->info("payment {}: {} {} {}", key, text(result, "status"), amount->as_int64(),
-                                         text(*o, "currency"));
+        support::logger("gateway")->info("payment {}: {} {} {}", key, support::json_text(result, "status"), amount->as_int64(),
+                                         support::json_text(*o, "currency"));
         if (number == "4000000000000119")
             std::this_thread::sleep_for(std::chrono::seconds(3)); // a bank that answers late
         return answer(status, result, c.req.version());

@@ -4,6 +4,7 @@
 
 #include "mcprov/dms/audit.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::dms {
@@ -24,10 +25,6 @@ store::document_key prepaid_key(const std::string& imsi) {
     return {std::string(prepaid_auid), imsi, "balance.json"};
 }
 
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 std::uint64_t number(const json::object& o, std::string_view k) {
     const auto* v = o.if_contains(k);
     return v && v->is_int64() && v->as_int64() >= 0 ? static_cast<std::uint64_t>(v->as_int64())
@@ -57,16 +54,16 @@ std::optional<charge_record> record_from(std::string_view content) {
     if (ec || !v.is_object())
         return std::nullopt;
     const auto& o = v.as_object();
-    return charge_record{.job = text(o, "job"),
-                         .imsi = text(o, "imsi"),
+    return charge_record{.job = support::json_text(o, "job"),
+                         .imsi = support::json_text(o, "imsi"),
                          .amount = number(o, "amount"),
-                         .currency = text(o, "currency"),
-                         .description = text(o, "description"),
-                         .means = text(o, "means"),
-                         .reference = text(o, "reference"),
-                         .time = support::parse_utc(text(o, "time")).value_or(std::chrono::system_clock::time_point{}),
-                         .refunded = o.contains("refunded") ? support::parse_utc(text(o, "refunded")) : std::nullopt,
-                         .refund_reason = text(o, "refund_reason")};
+                         .currency = support::json_text(o, "currency"),
+                         .description = support::json_text(o, "description"),
+                         .means = support::json_text(o, "means"),
+                         .reference = support::json_text(o, "reference"),
+                         .time = support::parse_utc(support::json_text(o, "time")).value_or(std::chrono::system_clock::time_point{}),
+                         .refunded = o.contains("refunded") ? support::parse_utc(support::json_text(o, "refunded")) : std::nullopt,
+                         .refund_reason = support::json_text(o, "refund_reason")};
 }
 
 std::optional<prepaid_account> account_from(std::string_view content) {
@@ -74,7 +71,7 @@ std::optional<prepaid_account> account_from(std::string_view content) {
     const auto v = json::parse(content, ec);
     if (ec || !v.is_object())
         return std::nullopt;
-    return prepaid_account{.balance = number(v.as_object(), "balance"), .currency = text(v.as_object(), "currency")};
+    return prepaid_account{.balance = number(v.as_object(), "balance"), .currency = support::json_text(v.as_object(), "currency")};
 }
 
 std::string account_json(const prepaid_account& a) {

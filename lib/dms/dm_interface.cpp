@@ -10,6 +10,7 @@
 #include "mcprov/http/responses.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/support/log.hpp"
 #include "mcprov/syncml/credentials.hpp"
 
@@ -53,11 +54,6 @@ http::response created(const json::value& body, unsigned version) {
     auto res = http::json_response(body, version);
     res.result(bhttp::status::created);
     return res;
-}
-
-std::string text_member(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 // The CN of a one-line RFC 2253 subject ("CN=IMEI:493005100592800,O=Police"); empty when it has none.
@@ -364,19 +360,19 @@ result<http::response> dm_interface::enroll(http::call& c) {
     }
     const auto& o = body->as_object();
     device_credentials creds;
-    const auto device = text_member(o, "device");
-    creds.client_name = text_member(o, "client_name");
+    const auto device = support::json_text(o, "device");
+    creds.client_name = support::json_text(o, "client_name");
     if (creds.client_name.empty()) {
         creds.client_name = device;
     }
-    creds.client_secret = text_member(o, "client_secret");
+    creds.client_secret = support::json_text(o, "client_secret");
     creds.server_name = config_.session.server_id;
-    creds.server_secret = text_member(o, "server_secret");
+    creds.server_secret = support::json_text(o, "server_secret");
     const bool generated = creds.server_secret.empty();
     if (generated) {
         creds.server_secret = support::base64url_encode(syncml::random_nonce());
     }
-    creds.push_url = text_member(o, "push_url");
+    creds.push_url = support::json_text(o, "push_url");
     if (auto done = enroll_device(registry_, jobs_, device, creds, c.who.id, clock_->now()); !done) {
         return std::move(done).err();
     }
@@ -522,7 +518,7 @@ result<http::response> dm_interface::begin_switch_on(http::call& c) {
         return make_error(errc::invalid_argument, "a switch-on is a JSON object with imei, imsi and iccid");
     }
     const auto& o = body->as_object();
-    auto ch = switch_on_.begin(text_member(o, "imei"), text_member(o, "imsi"), text_member(o, "iccid"));
+    auto ch = switch_on_.begin(support::json_text(o, "imei"), support::json_text(o, "imsi"), support::json_text(o, "iccid"));
     if (!ch) {
         return std::move(ch).err();
     }
@@ -544,7 +540,7 @@ result<http::response> dm_interface::answer_switch_on(http::call& c) {
         if (!o.contains(key)) {
             continue;
         }
-        *out = support::hex_decode(text_member(o, key));
+        *out = support::hex_decode(support::json_text(o, key));
         if (!*out) {
             return make_error(errc::invalid_argument, std::string(key) + " must be hex octets");
         }

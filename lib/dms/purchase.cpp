@@ -9,6 +9,7 @@
 #include "mcprov/dms/switch_on_authentication.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/support/log.hpp"
 #include "mcprov/syncml/credentials.hpp"
 
@@ -22,11 +23,6 @@ using support::result;
 
 store::document_key purchase_key(const std::string& id) {
     return {"org.mcprov.dm-purchase", id, "purchase.json"};
-}
-
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 std::string to_json_text(const purchase_outcome& p, std::chrono::system_clock::time_point created) {
@@ -54,25 +50,25 @@ std::optional<std::pair<purchase_outcome, std::chrono::system_clock::time_point>
     if (ec || !v.is_object())
         return std::nullopt;
     const auto& o = v.as_object();
-    purchase_outcome p{.id = text(o, "id"),
-                       .state = text(o, "state"),
-                       .reason = text(o, "reason"),
-                       .device = text(o, "device"),
-                       .subscription = text(o, "subscription"),
+    purchase_outcome p{.id = support::json_text(o, "id"),
+                       .state = support::json_text(o, "state"),
+                       .reason = support::json_text(o, "reason"),
+                       .device = support::json_text(o, "device"),
+                       .subscription = support::json_text(o, "subscription"),
                        .amount = 0,
-                       .currency = text(o, "currency"),
-                       .means = text(o, "means"),
-                       .reference = text(o, "reference"),
+                       .currency = support::json_text(o, "currency"),
+                       .means = support::json_text(o, "means"),
+                       .reference = support::json_text(o, "reference"),
                        .jobs = {},
-                       .confirmation = text(o, "confirmation"),
-                       .nonce = support::base64_decode(text(o, "nonce")).value_or("")};
+                       .confirmation = support::json_text(o, "confirmation"),
+                       .nonce = support::base64_decode(support::json_text(o, "nonce")).value_or("")};
     if (const auto* a = o.if_contains("amount"); a && a->is_int64() && a->as_int64() > 0)
         p.amount = static_cast<std::uint64_t>(a->as_int64());
     if (const auto* jobs = o.if_contains("jobs"); jobs && jobs->is_array())
         for (const auto& j : jobs->as_array())
             if (j.is_string())
                 p.jobs.emplace_back(j.as_string());
-    const auto created = support::parse_utc(text(o, "created"));
+    const auto created = support::parse_utc(support::json_text(o, "created"));
     if (!created)
         return std::nullopt;
     return std::pair{std::move(p), *created};

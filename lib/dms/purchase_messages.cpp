@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "mcprov/support/json.hpp"
+
 namespace mcprov::dms {
 namespace {
 
@@ -11,16 +13,6 @@ namespace json = boost::json;
 using support::errc;
 using support::make_error;
 using support::result;
-
-// A string member within `max` bytes (absent: empty); nullopt when it is there and not such a string.
-std::optional<std::string> text(const json::object& o, std::string_view key, std::size_t max) {
-    const auto* v = o.if_contains(key);
-    if (!v || v->is_null())
-        return std::string();
-    if (!v->is_string() || v->as_string().size() > max)
-        return std::nullopt;
-    return std::string(v->as_string());
-}
 
 // What a peer says, as a log line may carry it.
 std::string printable(std::string text) {
@@ -48,7 +40,7 @@ result<purchase_request> purchase_request_from_json(const json::value& v) {
     if (auto known = only(o, {"device", "offers", "means"}, "a purchase"); !known)
         return std::move(known).err();
     purchase_request r;
-    auto device = text(o, "device", 128);
+    auto device = support::json_bounded_text(o, "device", 128);
     if (!device || device->empty())
         return make_error(errc::invalid_argument, "device must be the device's id (1 to 128 bytes)");
     r.device = std::move(*device);
@@ -60,7 +52,7 @@ result<purchase_request> purchase_request_from_json(const json::value& v) {
             return make_error(errc::invalid_argument, "offers must hold offers' ids (1 to 64 bytes)");
         r.offers.emplace_back(id.as_string());
     }
-    auto means = text(o, "means", 16);
+    auto means = support::json_bounded_text(o, "means", 16);
     if (!means || (*means != "bill" && *means != "prepaid" && *means != "card"))
         return make_error(errc::invalid_argument, "means must be bill, prepaid or card");
     r.means = std::move(*means);
@@ -73,10 +65,10 @@ result<purchase_completion> purchase_completion_from_json(const json::value& v) 
     const auto& o = v.as_object();
     if (auto known = only(o, {"proof", "card_token"}, "a purchase's completion"); !known)
         return std::move(known).err();
-    auto proof = text(o, "proof", 4096);
+    auto proof = support::json_bounded_text(o, "proof", 4096);
     if (!proof || proof->empty())
         return make_error(errc::invalid_argument, "proof must be the device's proof (1 to 4096 bytes)");
-    auto token = text(o, "card_token", 256);
+    auto token = support::json_bounded_text(o, "card_token", 256);
     if (!token)
         return make_error(errc::invalid_argument, "card_token must be the gateway's token (at most 256 bytes)");
     return purchase_completion{.proof = std::move(*proof), .card_token = std::move(*token)};
@@ -89,7 +81,7 @@ result<captured_payment> captured_payment_from(unsigned status, std::string_view
     const auto v = body.size() <= 64 * 1024 ? json::parse(body, ec, {}, options) : json::value();
     const json::object empty;
     const auto& o = !ec && v.is_object() ? v.as_object() : empty;
-    auto said = [&](std::string_view k) { return printable(text(o, k, 4096).value_or("")); };
+    auto said = [&](std::string_view k) { return printable(support::json_bounded_text(o, k, 4096).value_or("")); };
     if (status == 402)
         return make_error(errc::forbidden, "declined: " + (said("reason").empty() ? "by the card's bank" : said("reason")));
     if (status >= 500)
@@ -97,8 +89,8 @@ result<captured_payment> captured_payment_from(unsigned status, std::string_view
     if (status != 200 && status != 201)
         return make_error(errc::invalid_argument, "the payment gateway refused the request (" + std::to_string(status) +
                                                       "): " + said("detail"));
-    const auto id = text(o, "id", 256).value_or("");
-    if (text(o, "status", 64).value_or("") != "captured" || id.empty())
+    const auto id = support::json_bounded_text(o, "id", 256).value_or("");
+    if (support::json_bounded_text(o, "status", 64).value_or("") != "captured" || id.empty())
         return make_error(errc::invalid_argument, "the payment gateway's answer does not read");
     return captured_payment{.id = id};
 }

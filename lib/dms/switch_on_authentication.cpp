@@ -9,6 +9,7 @@
 
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
+#include "mcprov/support/json.hpp"
 #include "mcprov/support/log.hpp"
 #include "mcprov/syncml/credentials.hpp"
 
@@ -37,11 +38,6 @@ store::document_key subscription_key(const std::string& imsi) {
     return {std::string(pairing_auid), "IMSI:" + imsi, "pairings.json"};
 }
 
-std::string text(const json::object& o, std::string_view k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 json::object pairing_json(const card_pairing& p) {
     return {{"time", support::format_utc(p.time)}, {"imei", p.imei}, {"imsi", p.imsi}, {"iccid", p.iccid}};
 }
@@ -57,9 +53,9 @@ std::vector<card_pairing> read_pairings(std::string_view content) {
         if (!e.is_object())
             continue;
         const auto& o = e.as_object();
-        const auto when = support::parse_utc(text(o, "time"));
-        out.push_back({.time = when.value_or(std::chrono::system_clock::time_point{}), .imei = text(o, "imei"),
-                       .imsi = text(o, "imsi"), .iccid = text(o, "iccid")});
+        const auto when = support::parse_utc(support::json_text(o, "time"));
+        out.push_back({.time = when.value_or(std::chrono::system_clock::time_point{}), .imei = support::json_text(o, "imei"),
+                       .imsi = support::json_text(o, "imsi"), .iccid = support::json_text(o, "iccid")});
     }
     return out;
 }
@@ -170,12 +166,12 @@ switch_on_authentication::answer(const std::string& attempt, const std::optional
     if (ec || !v.is_object())
         return make_error(errc::internal, "a stored switch-on attempt does not read");
     const auto& o = v.as_object();
-    const auto expires = support::parse_utc(text(o, "expires"));
-    if (text(o, "attempt") != attempt || !expires || clock_->now() > *expires)
+    const auto expires = support::parse_utc(support::json_text(o, "expires"));
+    if (support::json_text(o, "attempt") != attempt || !expires || clock_->now() > *expires)
         return make_error(errc::not_found, "no such switch-on attempt, or it expired");
-    const std::string imei = text(o, "imei"), iccid = text(o, "iccid");
-    const auto rand = support::hex_decode(text(o, "rand"));
-    const auto xres = support::hex_decode(text(o, "xres"));
+    const std::string imei = support::json_text(o, "imei"), iccid = support::json_text(o, "iccid");
+    const auto rand = support::hex_decode(support::json_text(o, "rand"));
+    const auto xres = support::hex_decode(support::json_text(o, "xres"));
     if (!rand || !xres)
         return make_error(errc::internal, "a stored switch-on attempt does not read");
 
