@@ -11,20 +11,22 @@ packages=(
   openssl curl wrk nginx-light bc sqlite3
   postgresql
   pcscd libpcsclite-dev vsmartcard-vpcd osmo-hlr libosmo-gsup-client-dev libosmocore-dev libosmocore-utils
+  libsofia-sip-ua-dev sip-tester kamailio
 )
 
 # pcscd's socket (/run/pcscd/pcscd.comm) is the machine's: the tests and `mcprov dev` start pcscd with their own
-# virtual readers, so a pcscd that systemd starts (Debian's pcscd.socket) is stopped and disabled.
-stop_system_pcscd() {
+# virtual readers, so a pcscd that systemd starts (Debian's pcscd.socket) is stopped and disabled; so is the
+# Kamailio that Debian's package starts on port 5060: the tests run their own.
+stop_system_daemons() {
     command -v systemctl >/dev/null 2>&1 || return 0
     local state
     state=$(systemctl is-system-running 2>/dev/null || true)
     case "$state" in running | degraded | starting) ;; *) return 0 ;; esac
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    for unit in pcscd.socket pcscd.service; do
+    for unit in pcscd.socket pcscd.service kamailio.service; do
         if systemctl is-enabled --quiet "$unit" 2>/dev/null || systemctl is-active --quiet "$unit" 2>/dev/null; then
-            echo "setup: stopping and disabling $unit (mcprov's tests and mcprov dev run their own pcscd)"
+            echo "setup: stopping and disabling $unit (mcprov's tests and mcprov dev run their own)"
             $sudo systemctl disable --now "$unit" >/dev/null 2>&1 || true
         fi
     done
@@ -35,7 +37,7 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-    stop_system_pcscd
+    stop_system_daemons
     exit 0
 fi
 
@@ -45,4 +47,4 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-stop_system_pcscd
+stop_system_daemons
