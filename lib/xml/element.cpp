@@ -112,6 +112,29 @@ bool element::is(std::string_view ns, std::string_view name) const noexcept {
     return matches(raw(*this), ns, name);
 }
 
+support::result<std::string> element::serialize(std::size_t max_bytes) const {
+    const xmlNodePtr self = raw(*this);
+    if (self == nullptr) {
+        return std::string();
+    }
+    xmlBufferPtr buffer = xmlBufferCreate();
+    if (buffer == nullptr) {
+        return make_error(errc::internal, "out of memory");
+    }
+    const int size = xmlNodeDump(buffer, self->doc, self, 0, 0);
+    std::string out = size < 0 ? std::string() : std::string(reinterpret_cast<const char*>(xmlBufferContent(buffer)),
+                                                             static_cast<std::size_t>(xmlBufferLength(buffer)));
+    xmlBufferFree(buffer);
+    if (size < 0) {
+        return make_error(errc::internal, "the element cannot be serialised");
+    }
+    if (out.size() > max_bytes) {
+        return make_error(errc::too_large, std::string(local_name()) + " is longer than " + std::to_string(max_bytes) +
+                                               " bytes");
+    }
+    return out;
+}
+
 std::string element::text() const {
     const xmlNodePtr self = raw(*this);
     std::string out;

@@ -384,8 +384,11 @@ support::error refused(std::string message) {
 
 // The signature's shape, checked before xmlsec runs so that a refusal says precisely what is wrong; the xmlsec
 // context is restricted the same way (defence in depth).
-result<xmlNodePtr> check_shape(xmlNodePtr root) {
-    const auto signatures = find_signatures(root);
+result<xmlNodePtr> check_shape(xmlNodePtr root, const signature_options& options) {
+    auto signatures = find_signatures(root);
+    if (options.embedded_signatures) {
+        std::erase_if(signatures, [root](xmlNodePtr s) { return s->parent != root; });
+    }
     if (signatures.empty()) {
         return refused("no signature");
     }
@@ -537,7 +540,8 @@ result<void> check_chain(X509* signer, xmlSecKeyDataPtr x509_data, const std::ve
 
 } // namespace
 
-result<std::string> sign_enveloped(std::string_view document_xml, const signing_key& key) {
+result<std::string> sign_enveloped(std::string_view document_xml, const signing_key& key,
+                                   const signature_options& options) {
     if (const auto& init = initialize_xmlsec(); !init.ok) {
         return make_error(errc::internal, init.message);
     }
@@ -546,7 +550,9 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
         return std::move(doc).err();
     }
     xmlNodePtr root = detail::libxml_node(doc->root());
-    if (!find_signatures(root).empty()) {
+    const auto existing = find_signatures(root);
+    if (std::any_of(existing.begin(), existing.end(),
+                    [&](xmlNodePtr s) { return !options.embedded_signatures || s->parent == root; })) {
         return make_error(errc::invalid_argument, "the document is already signed");
     }
     auto private_key = read_private_key(key.private_key_pem);
@@ -596,8 +602,9 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
     }
 
     // The template: <ds:Signature> with one reference to the whole document, the last child of the root.
+    const auto c14n = options.inclusive_c14n ? xmlSecTransformInclC14NId : xmlSecTransformExclC14NId;
     xmlNodePtr signature = xmlSecTmplSignatureCreateNsPref(
-        detail::libxml_doc(*doc), xmlSecTransformExclC14NId,
+        detail::libxml_doc(*doc), c14n,
         is_ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id, nullptr, xml_chars("ds"));
     if (signature == nullptr) {
         return failed("cannot create the signature template");
@@ -611,7 +618,7 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
     xmlNodePtr key_info = xmlSecTmplSignatureEnsureKeyInfo(signature, nullptr);
     xmlNodePtr x509_node = key_info == nullptr ? nullptr : xmlSecTmplKeyInfoAddX509Data(key_info);
     if (reference == nullptr || xmlSecTmplReferenceAddTransform(reference, xmlSecTransformEnvelopedId) == nullptr ||
-        xmlSecTmplReferenceAddTransform(reference, xmlSecTransformExclC14NId) == nullptr || x509_node == nullptr ||
+        xmlSecTmplReferenceAddTransform(reference, c14n) == nullptr || x509_node == nullptr ||
         xmlSecTmplX509DataAddCertificate(x509_node) == nullptr) {
         return failed("cannot fill the signature template");
     }
@@ -632,7 +639,8 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
     return out;
 }
 
-result<verified_signature> verify_enveloped(std::string_view document_xml, std::string_view trusted_ca_pem) {
+result<verified_signature> verify_enveloped(std::string_view document_xml, std::string_view trusted_ca_pem,
+                                            const signature_options& options) {
     if (const auto& init = initialize_xmlsec(); !init.ok) {
         return make_error(errc::internal, init.message);
     }
@@ -644,7 +652,7 @@ result<verified_signature> verify_enveloped(std::string_view document_xml, std::
     if (!doc) {
         return std::move(doc).err();
     }
-    auto signature = check_shape(detail::libxml_node(doc->root()));
+    auto signature = check_shape(detail::libxml_node(doc->root()), options);
     if (!signature) {
         return std::move(signature).err();
     }

@@ -275,6 +275,27 @@ writer& writer::attribute_in(std::string_view ns, std::string_view local_name, s
     return *this;
 }
 
+writer& writer::fragment(std::string_view serialized_element) {
+    if (error_) {
+        return *this;
+    }
+    if (stack_.empty()) {
+        fail("a fragment outside the root element");
+        return *this;
+    }
+    if (!serialized_element.starts_with('<') || !serialized_element.ends_with('>')) {
+        fail("a fragment in " + stack_.back().qname + " is not an element");
+        return *this;
+    }
+    close_start_tag();
+    stack_.back().has_children = true;
+    if (!stack_.back().has_text) {
+        new_line(stack_.size());
+    }
+    out_.append(serialized_element);
+    return *this;
+}
+
 writer& writer::text(std::string_view value) {
     if (error_) {
         return *this;

@@ -58,6 +58,10 @@ public:
     // The character data of the element's own text and CDATA children only, not of its descendants.
     std::string own_text() const;
 
+    // The element and everything below it as XML text (no declaration), with the namespace declarations it makes
+    // itself; over max_bytes: too_large.
+    support::result<std::string> serialize(std::size_t max_bytes) const;
+
     // The value of the attribute without namespace called local_name.
     std::optional<std::string> attribute(std::string_view local_name) const;
     // The value of the attribute in namespace ns ("" = without namespace) called local_name.

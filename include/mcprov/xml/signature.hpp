@@ -13,13 +13,24 @@ struct signing_key {
     std::string certificate_chain_pem; // PEM, the signer's certificate first, then intermediates
 };
 
+// How a signature is made and which documents may carry it.
+struct signature_options {
+    // SignedInfo and the reference canonicalised with C14N 1.0 (REC-xml-c14n-20010315, what TS 33.180 D.4.2 asks of
+    // KMS Redirect Responses) instead of exclusive C14N.
+    bool inclusive_c14n = false;
+    // The document may hold signatures of its own deeper down (a signed document it embeds): only the signature that
+    // is a child of the root element is made or checked; the embedded ones are covered by its digest as they are.
+    bool embedded_signatures = false;
+};
+
 // Appends an enveloped XML signature (RFC 3275 / XMLDSig 1.0) as the last child of the root element: one reference
 // URI="" with the enveloped-signature transform then exclusive C14N, SHA-256 digest, ECDSA-SHA256 signature
 // (RSA-SHA256 for an RSA key), SignedInfo canonicalised with exclusive C14N, and the certificate chain in
 // KeyInfo/X509Data. Returns the serialised signed document (UTF-8, with XML declaration).
 // Errors: the parse errors of xml::parse, invalid_argument (key or certificate unusable, key and certificate do not
 // match, document already signed), internal. Safe to call from several threads at once.
-support::result<std::string> sign_enveloped(std::string_view document_xml, const signing_key& key);
+support::result<std::string> sign_enveloped(std::string_view document_xml, const signing_key& key,
+                                            const signature_options& options = {});
 
 struct verified_signature {
     std::string signer_subject;         // one-line RFC 2253 subject of the signing certificate
@@ -35,6 +46,7 @@ struct verified_signature {
 // Errors: not_well_formed / too_large (from parsing), invalid_argument (trusted_ca_pem holds no usable certificate),
 // unauthenticated with a precise message ("no signature", "more than one signature", "the signature does not
 // verify: ...", "the signer's certificate is not trusted: ...", ...). Safe to call from several threads at once.
-support::result<verified_signature> verify_enveloped(std::string_view document_xml, std::string_view trusted_ca_pem);
+support::result<verified_signature> verify_enveloped(std::string_view document_xml, std::string_view trusted_ca_pem,
+                                                     const signature_options& options = {});
 
 } // namespace mcprov::xml

@@ -62,6 +62,10 @@ public:
     writer& end();
     // start(local_name), text(value) when not empty, end().
     writer& leaf(std::string_view local_name, std::string_view value);
+    // An element serialised elsewhere (element::serialize() of a parsed document), as a child of the current element,
+    // byte for byte: what a document embeds without changing it (a signed element). It declares its own namespaces.
+    // Whoever reads the document parses it whole, which catches a fragment that is not one element.
+    writer& fragment(std::string_view serialized_element);
 
     // The document, once exactly one root element was written and ended.
     // Errors: invalid_argument (the first mistake, or elements left open / no root), too_large.
