@@ -16,6 +16,7 @@ command add_cmc_command(CLI::App& parent);
 command add_kms_command(CLI::App& parent);
 command add_kmc_command(CLI::App& parent);
 command add_lookup_command(CLI::App& parent);
+command add_sip_as_command(CLI::App& parent);
 command add_dms_command(CLI::App& parent);
 command add_agent_command(CLI::App& parent);
 command add_card_command(CLI::App& parent);

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     for (auto adder : {mcprov::app::add_cms_command, mcprov::app::add_dev_command, mcprov::app::add_token_command,
                        mcprov::app::add_keygen_command, mcprov::app::add_cmc_command,
                        mcprov::app::add_kms_command, mcprov::app::add_kmc_command,
-                       mcprov::app::add_lookup_command, mcprov::app::add_dms_command,
+                       mcprov::app::add_lookup_command, mcprov::app::add_sip_as_command, mcprov::app::add_dms_command,
                        mcprov::app::add_agent_command, mcprov::app::add_card_command,
                        mcprov::app::add_bsf_command, mcprov::app::add_pc_agent_command,
                        mcprov::app::add_payment_gateway_command}) {

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mcprov/lookup/security_domain_lookup.hpp"
+#include "mcprov/sip_as/security_domain_check.hpp"
+#include "mcprov/support/log.hpp"
+#include "mcprov/support/result.hpp"
+#include "mcprov/xml/signature.hpp"
+
+namespace mcprov::sip_as {
+
+// Everything `mcprov sip-as` reads from its TOML file (docs/sip-as.md).
+struct sip_as_config {
+    std::string listen_address = "127.0.0.1";
+    std::uint16_t listen_port = 5060;            // UDP and TCP
+    std::string uri;                              // this server's SIP URI, the RedirectorUri of its KRRs
+    std::string next_hop;                         // sip:host:port requests go on to; empty: their Request-URI
+    path_policy policy;                           // [policy] allowed_kms
+    std::vector<lookup::domain_policy> domains;   // [[domain]]: the lookup's domains, given here
+    std::optional<xml::signing_key> krr_key;      // [krr] certificate, private_key: KRRs are signed
+    std::string krr_trusted_ca_pem;               // [krr] trusted_ca: downstream KRRs must verify against it
+    std::string log_level = "info";
+    support::log_format log_format = support::log_format::text;
+};
+
+support::result<sip_as_config> load_sip_as_config(const std::filesystem::path& file);
+support::result<sip_as_config> parse_sip_as_config(std::string_view text, const std::string& source_name,
+                                                   const std::filesystem::path& base_dir);
+
+// What the server did, for its logs and tests.
+struct sip_as_counters {
+    std::atomic<std::uint64_t> forwarded{0};  // requests sent on
+    std::atomic<std::uint64_t> redirected{0}; // 488 with this server's KRR
+    std::atomic<std::uint64_t> narrowed{0};   // downstream KRRs narrowed
+    std::atomic<std::uint64_t> refused{0};    // 4xx/5xx for a request or a KRR that does not read
+};
+
+// The transaction-stateful SIP application server (sofia-sip NTA) over UDP and TCP. run() serves until stop() (from
+// any thread, or a signal handler); every callback runs on the thread in run().
+class sip_application_server {
+public:
+    virtual ~sip_application_server() = default;
+    virtual void run() = 0;
+    virtual void stop() = 0;
+    virtual const sip_as_counters& counters() const = 0;
+};
+
+// Errors: unavailable (the address cannot be bound), invalid_argument.
+support::result<std::unique_ptr<sip_application_server>> create_sip_application_server(const sip_as_config& config);
+
+} // namespace mcprov::sip_as

@@ -1,0 +1,276 @@
+// Seed 002 in the signalling path: `mcprov sip-as` between real SIP endpoints (SIPp, the Debian sip-tester) over UDP.
+// The caller's INVITE carries its MIKEY I_MESSAGE in the SDP of a multipart/mixed body, as an MCPTT private call does;
+// the application server lets it through to the callee, answers 488 with a KMS Redirect Response, or narrows the KRR
+// the callee's side answered.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "../unit/temp_dir.hpp"
+#include "child_process.hpp"
+#include "mcprov/kms_interface/kms_redirect_response.hpp"
+#include "mcprov/mikey/i_message.hpp"
+#include "mcprov/support/encoding.hpp"
+#include "mcprov/support/file.hpp"
+
+namespace mcprov::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string police = "kms.police.example.org";
+const std::string fire = "kms.fire.example.org";
+const std::string ambulance = "kms.ambulance.example.org";
+
+// A port free for both UDP and TCP on the loopback.
+std::uint16_t free_sip_port() {
+    for (;;) {
+        int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t n = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+        int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
+        const bool free = ::bind(tcp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(tcp);
+        ::close(fd);
+        if (free)
+            return ntohs(a.sin_port);
+    }
+}
+
+// An I_MESSAGE from alice to `responder`, signed under `kmsi`, encapsulated under `kmsr` (the AS reads the KMS URIs
+// and the parties; the keys are not its business).
+std::string i_message(const std::string& responder, const std::string& kmsi, const std::string& kmsr) {
+    mikey::i_message m;
+    m.t = {.type = mikey::timestamp_type::ntp_utc, .value = 0xE8F0A0B000000000ULL};
+    m.rand = std::string(16, '\x5a');
+    m.identities = {{.role = mikey::id_role::initiator, .type = mikey::id_type::uri, .data = "sip:alice@example.org"},
+                    {.role = mikey::id_role::responder, .type = mikey::id_type::uri, .data = responder},
+                    {.role = mikey::id_role::initiator_kms, .type = mikey::id_type::uri, .data = kmsi},
+                    {.role = mikey::id_role::responder_kms, .type = mikey::id_type::uri, .data = kmsr}};
+    m.sakke.data = "\x04" + std::string(272, '\x11');
+    m.sign.signature = std::string(129, '\x22');
+    return support::base64_encode(mikey::encode_i_message(m).value());
+}
+
+// The caller's INVITE (multipart/mixed: SDP with the key-mgmt line, mcptt-info), and what it expects back: a
+// `status`, whose message must match `expect` when given.
+std::string caller(const std::string& to, const std::string& mikey_base64, int status, const std::string& expect = {}) {
+    std::string check;
+    if (!expect.empty()) {
+        std::string escaped;
+        for (char c : expect)
+            escaped += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
+        check = "<action><ereg regexp=\"" + escaped + "\" search_in=\"msg\" check_it=\"true\" assign_to=\"seen\"/>"
+                                                     "</action>";
+    }
+    std::string s = R"(<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="caller">
+  <send retrans="500"><![CDATA[
+INVITE )" + to + R"( SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:alice@example.org>;tag=[pid]SIPpTag00[call_number]
+To: <)" + to + R"(>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:alice@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: multipart/mixed;boundary=boundary1
+Content-Length: [len]
+
+--boundary1
+Content-Type: application/sdp
+
+v=0
+o=alice 53655765 2353687637 IN IP4 [local_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio [media_port] RTP/SAVP 0
+a=key-mgmt:mikey )" + mikey_base64 + R"(
+--boundary1
+Content-Type: application/vnd.3gpp.mcptt-info+xml
+
+<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><session-type>private</session-type></mcptt-Params></mcpttinfo>
+--boundary1--
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response=")" + std::to_string(status) + "\"" + (status == 200 ? " rrs=\"true\"" : "") + ">" + check + R"(</recv>
+)";
+    if (status == 200) {
+        s += R"(  <send><![CDATA[
+ACK )" + to + R"( SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:alice@example.org>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+)";
+    } else {
+        s += R"(  <send><![CDATA[
+ACK )" + to + R"( SIP/2.0
+[last_Via:]
+From: <sip:alice@example.org>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+)";
+    }
+    if (!expect.empty())
+        s += "  <Reference variables=\"seen\"/>\n";
+    return s + "</scenario>\n";
+}
+
+// The callee's side: answers the INVITE with `status` (a 488 with `krr` as its body), then takes the ACK.
+std::string callee(int status, const std::string& krr = {}) {
+    const std::string phrase = status == 200 ? "OK" : "Not Acceptable Here";
+    std::string headers = status == 200 ? "Contact: <sip:bob@[local_ip]:[local_port]>\nContent-Length: 0\n"
+                                        : "Content-Type: " + std::string(kms_interface::krr_media_type) +
+                                              "\nContent-Length: [len]\n";
+    return R"(<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="callee">
+  <recv request="INVITE" crlf="true"/>
+  <send><![CDATA[
+SIP/2.0 )" + std::to_string(status) + " " + phrase + R"(
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+)" + headers + "\n" + krr + R"(
+]]></send>
+  <recv request="ACK" crlf="true"/>
+</scenario>
+)";
+}
+
+class sip_as_deployment : public ::testing::Test {
+protected:
+    void SetUp() override {
+        as_port_ = free_sip_port();
+        callee_port_ = free_sip_port();
+        caller_port_ = free_sip_port();
+    }
+    void TearDown() override {
+        for (auto& p : processes_) {
+            p->signal(SIGTERM);
+            p->wait();
+        }
+    }
+
+    void write(const std::string& name, const std::string& text) {
+        ASSERT_TRUE(support::write_file(dir_.path() / name, text));
+    }
+    std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
+
+    // The AS in front of the callee: police and fire permit each other, ambulance permits none; bob is in police and
+    // ambulance, carol in fire.
+    void start_as(const std::string& allowed = "[]") {
+        write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(as_port_) + "\"\n"
+                             "[as]\nuri = \"sip:as.example.org\"\nnext_hop = \"sip:127.0.0.1:" +
+                                 std::to_string(callee_port_) + "\"\n"
+                             "[policy]\nallowed_kms = " + allowed + "\n"
+                             "[[domain]]\nkms_uri = \"" + police + "\"\nmembers = [\"sip:alice@example.org\", "
+                             "\"sip:bob@example.org\"]\npermitted_external = [\"" + fire + "\"]\n"
+                             "[[domain]]\nkms_uri = \"" + fire + "\"\nmembers = [\"sip:carol@example.org\"]\n"
+                             "permitted_external = [\"" + police + "\"]\n"
+                             "[[domain]]\nkms_uri = \"" + ambulance + "\"\nmembers = [\"sip:bob@example.org\"]\n");
+        auto p = std::make_unique<child_process>(MCPROV_BINARY,
+                                                 std::vector<std::string>{"sip-as", "--config", path("sip-as.toml")},
+                                                 dir_.path() / "sip-as");
+        ASSERT_FALSE(p->wait_for_output("listening on").empty()) << p->err();
+        as_ = p.get();
+        processes_.push_back(std::move(p));
+    }
+
+    child_process* start_callee(const std::string& scenario) {
+        write("callee.xml", scenario);
+        processes_.push_back(std::make_unique<child_process>(
+            "/usr/bin/sipp", std::vector<std::string>{"-sf", path("callee.xml"), "-m", "1", "-i", "127.0.0.1", "-p",
+                                                      std::to_string(callee_port_), "-t", "u1", "-nostdin",
+                                                      "-timeout", "20s", "-timeout_error"},
+            dir_.path() / "callee"));
+        return processes_.back().get();
+    }
+
+    // The caller's call through the AS; SIPp's exit status (0: every step as the scenario expects).
+    int call(const std::string& scenario) {
+        write("caller.xml", scenario);
+        child_process p("/usr/bin/sipp",
+                        {"-sf", path("caller.xml"), "-m", "1", "-i", "127.0.0.1", "-p", std::to_string(caller_port_),
+                         "-t", "u1", "-nostdin", "-timeout", "20s", "-timeout_error", "-trace_err", "-error_file",
+                         path("caller-errors.log"), "127.0.0.1:" + std::to_string(as_port_)},
+                        dir_.path() / "caller");
+        const int status = p.wait(30s).value_or(-1);
+        if (status != 0) {
+            auto errors = support::read_file(dir_.path() / "caller-errors.log");
+            ADD_FAILURE() << "the caller: " << (errors ? *errors : std::string()) << "\n"
+                          << p.out() << "\nthe AS: " << as_->err();
+        }
+        return status;
+    }
+
+    temp_dir dir_;
+    std::uint16_t as_port_ = 0;
+    std::uint16_t callee_port_ = 0;
+    std::uint16_t caller_port_ = 0;
+    child_process* as_ = nullptr;
+    std::vector<std::unique_ptr<child_process>> processes_;
+};
+
+TEST_F(sip_as_deployment, when_the_domains_are_the_callees_then_the_call_goes_through) {
+    start_as();
+    auto* bob = start_callee(callee(200));
+    EXPECT_EQ(call(caller("sip:bob@example.org", i_message("sip:bob@example.org", police, police), 200)), 0);
+    EXPECT_EQ(bob->wait(20s), 0) << bob->out();
+}
+
+TEST_F(sip_as_deployment, when_the_responders_kms_is_not_the_callees_then_the_as_answers_488_with_a_krr) {
+    start_as();
+    EXPECT_EQ(call(caller("sip:carol@example.org", i_message("sip:carol@example.org", police, police), 488,
+                          "application/vnd.3gpp.kmsredirectresponse\\+xml.*<RejectedKmsUri Role=.responder.>" + police +
+                              ".*<KmsUri>" + fire + "</KmsUri>")),
+              0);
+}
+
+TEST_F(sip_as_deployment, when_the_callees_side_redirects_to_a_domain_this_as_refuses_then_it_narrows_the_krr) {
+    start_as("[\"" + police + "\", \"" + fire + "\"]");
+    const kms_interface::kms_redirect_response theirs{.time = std::chrono::system_clock::now(),
+                                                      .redirector = "sip:bob@example.org",
+                                                      .initiator = "sip:alice@example.org",
+                                                      .responder = "sip:bob@example.org",
+                                                      .role = kms_interface::krr_role::responder,
+                                                      .rejected_kms = police,
+                                                      .acceptable = {fire, ambulance},
+                                                      .reason = "bob refuses police here",
+                                                      .embedded = std::nullopt};
+    auto* bob = start_callee(callee(488, kms_interface::encode_kms_redirect_response(theirs).value()));
+    EXPECT_EQ(call(caller("sip:bob@example.org", i_message("sip:bob@example.org", police, police), 488,
+                          "<RedirectorUri>sip:as.example.org</RedirectorUri>.*<KmsUri>" + fire +
+                              "</KmsUri>[[:space:]]*</AcceptableKmsUris>.*<EmbeddedKrr>")),
+              0);
+    EXPECT_EQ(bob->wait(20s), 0) << bob->out();
+}
+
+TEST_F(sip_as_deployment, when_the_key_mgmt_line_is_not_base64_then_the_as_answers_400_and_says_why) {
+    start_as();
+    EXPECT_EQ(call(caller("sip:bob@example.org", "!!!not-base64!!!", 400, "Warning: 399 as.example.org .*not base64")),
+              0);
+}
+
+} // namespace
+} // namespace mcprov::testing
