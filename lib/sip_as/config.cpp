@@ -17,7 +17,8 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
     }
     const auto& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"server", "as", "policy", "domain", "krr", "log"});
+    r.only_keys("", {"server", "as", "policy", "domain", "follow", "lookup", "krr", "log"});
+    r.only_keys("lookup", {"token_file", "refresh_seconds"});
     r.only_keys("server", {"listen"});
     r.only_keys("as", {"uri", "next_hop"});
     r.only_keys("policy", {"allowed_kms"});
@@ -82,6 +83,38 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
             }
             c.domains.push_back(std::move(d));
         }
+    }
+    if (const auto* followed = root["follow"].as_array()) {
+        std::size_t index = 0;
+        for (const auto& node : *followed) {
+            ++index;
+            if (!node.is_table()) {
+                r.fail_at("", "follow", "[[follow]] must be tables");
+                break;
+            }
+            support::config_reader fr(*node.as_table(), source_name, base_dir,
+                                      "follow[" + std::to_string(index) + "].");
+            fr.only_keys("", {"kms", "ca"});
+            lookup::followed_kms k;
+            k.url = fr.string("", "kms", "", true);
+            if (!k.url.empty() && (!k.url.starts_with("https://") || k.url.back() == '/')) {
+                fr.fail_at("", "kms", "follow[" + std::to_string(index) + "].kms must be an https URL without a '/' "
+                                      "at the end");
+            }
+            k.ca = fr.path("", "ca");
+            if (!fr.ok()) {
+                r.adopt(fr.take_error());
+                break;
+            }
+            c.followed.push_back(std::move(k));
+        }
+        if (r.ok() && !c.followed.empty()) {
+            c.token_file = r.path("lookup", "token_file");
+        }
+    }
+    c.refresh = std::chrono::seconds(r.integer("lookup", "refresh_seconds", 30, 1, 3600));
+    if (r.ok() && c.domains.empty() && c.followed.empty()) {
+        r.fail_at("", "domain", "the lookup needs its domains: [[domain]] (given here) or [[follow]] (a KMS's policy)");
     }
     r.log_settings(c.log_level, c.log_format);
     if (!r.ok()) {

@@ -23,6 +23,7 @@ struct mcprov_sip_as_forward;
 
 #include "mcprov/mikey/i_message.hpp"
 #include "mcprov/sip/mikey_in_body.hpp"
+#include "mcprov/support/clock.hpp"
 
 using namespace mcprov;
 using support::errc;
@@ -64,6 +65,9 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
           check(lookup, config.policy), log(support::logger("sip-as")) {
         for (const auto& d : config.domains)
             lookup->update(d);
+        if (!config.followed.empty())
+            follower = std::make_unique<lookup::policy_follower>(config.followed, config.token_file, config.refresh,
+                                                                 lookup, support::create_system_clock());
         const auto host = config.uri.substr(config.uri.find(':') + 1);
         warning_agent = host.substr(0, host.find_first_of(";>"));
     }
@@ -306,6 +310,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
 
     sip_as::sip_as_config config;
     std::shared_ptr<lookup::security_domain_lookup> lookup;
+    std::unique_ptr<lookup::policy_follower> follower;
     sip_as::security_domain_check check;
     std::shared_ptr<spdlog::logger> log;
     std::string warning_agent;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "mcprov/lookup/lookup_service.hpp"
 #include "mcprov/lookup/security_domain_lookup.hpp"
 #include "mcprov/sip_as/security_domain_check.hpp"
 #include "mcprov/support/log.hpp"
@@ -24,6 +26,9 @@ struct sip_as_config {
     std::string next_hop;                         // sip:host:port requests go on to; empty: their Request-URI
     path_policy policy;                           // [policy] allowed_kms
     std::vector<lookup::domain_policy> domains;   // [[domain]]: the lookup's domains, given here
+    std::vector<lookup::followed_kms> followed;   // [[follow]]: KMSs whose policies the lookup follows
+    std::filesystem::path token_file;             // [lookup] token_file: presented to the followed KMSs
+    std::chrono::seconds refresh{30};             // [lookup] refresh_seconds
     std::optional<xml::signing_key> krr_key;      // [krr] certificate, private_key: KRRs are signed
     std::string krr_trusted_ca_pem;               // [krr] trusted_ca: downstream KRRs must verify against it
     std::string log_level = "info";
