@@ -10,6 +10,7 @@
 
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
+#include "kamailio.hpp"
 #include "mcprov/kms_interface/kms_redirect_response.hpp"
 #include "mcprov/mikey/i_message.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -208,12 +209,13 @@ protected:
     }
 
     // The caller's call through the AS; SIPp's exit status (0: every step as the scenario expects).
-    int call(const std::string& scenario) {
+    int call(const std::string& scenario) { return call(scenario, as_port_); }
+    int call(const std::string& scenario, std::uint16_t port) {
         write("caller.xml", scenario);
         child_process p("/usr/bin/sipp",
                         {"-sf", path("caller.xml"), "-m", "1", "-i", "127.0.0.1", "-p", std::to_string(caller_port_),
                          "-t", "u1", "-nostdin", "-timeout", "20s", "-timeout_error", "-trace_err", "-error_file",
-                         path("caller-errors.log"), "127.0.0.1:" + std::to_string(as_port_)},
+                         path("caller-errors.log"), "127.0.0.1:" + std::to_string(port)},
                         dir_.path() / "caller");
         const int status = p.wait(30s).value_or(-1);
         if (status != 0) {
@@ -270,6 +272,36 @@ TEST_F(sip_as_deployment, when_the_key_mgmt_line_is_not_base64_then_the_as_answe
     start_as();
     EXPECT_EQ(call(caller("sip:bob@example.org", "!!!not-base64!!!", 400, "Warning: 399 as.example.org .*not base64")),
               0);
+}
+
+TEST_F(sip_as_deployment, when_kamailio_surrounds_the_as_then_redirects_and_narrowed_krrs_reach_the_caller_through_it) {
+    start_as("[\"" + police + "\", \"" + fire + "\"]");
+    const auto kamailio_port = free_sip_port();
+    kamailio proxy(dir_.path(), kamailio_port, "sip:127.0.0.1:" + std::to_string(as_port_));
+    ASSERT_TRUE(proxy.ready()) << proxy.log();
+    // The AS's own redirect, through Kamailio.
+    EXPECT_EQ(call(caller("sip:carol@example.org", i_message("sip:carol@example.org", police, police), 488,
+                          "<RedirectorUri>sip:as.example.org</RedirectorUri>.*<KmsUri>" + fire + "</KmsUri>"),
+                   kamailio_port),
+              0)
+        << proxy.log();
+    // The callee's side redirects; the AS narrows; Kamailio relays it to the caller.
+    const kms_interface::kms_redirect_response theirs{.time = std::chrono::system_clock::now(),
+                                                      .redirector = "sip:bob@example.org",
+                                                      .initiator = "sip:alice@example.org",
+                                                      .responder = "sip:bob@example.org",
+                                                      .role = kms_interface::krr_role::responder,
+                                                      .rejected_kms = police,
+                                                      .acceptable = {fire, ambulance},
+                                                      .reason = {},
+                                                      .embedded = std::nullopt};
+    auto* bob = start_callee(callee(488, kms_interface::encode_kms_redirect_response(theirs).value()));
+    EXPECT_EQ(call(caller("sip:bob@example.org", i_message("sip:bob@example.org", police, police), 488,
+                          "<EmbeddedKrr>"),
+                   kamailio_port),
+              0)
+        << proxy.log();
+    EXPECT_EQ(bob->wait(20s), 0) << bob->out();
 }
 
 } // namespace
