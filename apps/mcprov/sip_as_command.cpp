@@ -45,7 +45,7 @@ int run_sip_as(const std::string& config_file) {
 command add_sip_as_command(CLI::App& parent) {
     auto config = std::make_shared<std::string>();
     auto* cmd = parent.add_subcommand(
-        "sip-as", "Run a SIP application server (a transaction-stateful proxy, UDP and TCP) that enforces security\n"
+        "sip-as", "Run a SIP application server (a transaction-stateful proxy, UDP, TCP and TLS) that enforces security\n"
                   "domains on private calls: an INVITE or MESSAGE whose MIKEY I_MESSAGE uses a KMS the target or\n"
                   "this server's policy does not accept is answered 488 with a KMS Redirect Response (TS 33.180\n"
                   "5.2.8, D.4); KRRs from downstream are narrowed by the same policy. See docs/sip-as.md.");

@@ -17,7 +17,8 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
     }
     const auto& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"server", "as", "policy", "domain", "follow", "lookup", "krr", "log"});
+    r.only_keys("", {"server", "tls", "as", "policy", "domain", "follow", "lookup", "krr", "log"});
+    r.only_keys("tls", {"listen", "certificate", "private_key"});
     r.only_keys("lookup", {"token_file", "refresh_seconds"});
     r.only_keys("server", {"listen"});
     r.only_keys("as", {"uri", "next_hop"});
@@ -31,6 +32,25 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
         c.listen_port = listen->second;
         if (c.listen_port == 0) {
             r.fail_at("server", "listen", "server.listen needs a port: SIP peers are configured with it");
+        }
+    }
+    if (root["tls"]) {
+        if (auto listen = r.listen("tls", "listen", "127.0.0.1:5061")) {
+            if (listen->first != c.listen_address || listen->second == 0 || listen->second == c.listen_port) {
+                r.fail_at("tls", "listen", "tls.listen must be server.listen's address with a port of its own");
+            }
+            c.tls_port = listen->second;
+        }
+        const auto certificate = r.path("tls", "certificate");
+        const auto key = r.path("tls", "private_key");
+        auto chain = support::read_file(certificate, 1 << 20);
+        auto pem = support::read_file(key, 1 << 20);
+        if (r.ok() && (!chain || !pem)) {
+            r.fail_at("tls", !chain ? "certificate" : "private_key",
+                      "tls: cannot read " + (!chain ? certificate.string() : key.string()));
+        } else if (chain && pem) {
+            c.tls_certificate_pem = *chain;
+            c.tls_private_key_pem = *pem;
         }
     }
     c.uri = r.string("as", "uri", "", true);

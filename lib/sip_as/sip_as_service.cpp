@@ -17,13 +17,18 @@ struct mcprov_sip_as_forward;
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_util.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
+
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "mcprov/mikey/i_message.hpp"
 #include "mcprov/sip/mikey_in_body.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/support/file.hpp"
 
 using namespace mcprov;
 using support::errc;
@@ -93,11 +98,38 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
                                  NTATAG_UA(0), NTATAG_CANCEL_487(0), NTATAG_SERVER_RPORT(1), TAG_END());
         if (!agent)
             return make_error(errc::unavailable, "cannot listen on " + bind + " (UDP and TCP)");
+        if (config.tls_port) {
+            if (auto tls = add_tls(); !tls)
+                return tls;
+        }
         leg = nta_leg_tcreate(agent, &mcprov_sip_as_server::on_request, this, NTATAG_NO_DIALOG(1), TAG_END());
         if (!leg)
             return make_error(errc::internal, "sofia-sip: no default leg");
         log->info("listening on {} (udp, tcp) as {}, requests on to {}", bind, config.uri,
                   config.next_hop.empty() ? "their Request-URI" : config.next_hop);
+        return {};
+    }
+
+    // sofia-sip reads its TLS credentials from a folder (agent.pem: key and chain; cafile.pem): they are written to a
+    // private one for as long as the transport takes to load them, then removed.
+    result<void> add_tls() {
+        std::error_code ec;
+        std::string pattern = (std::filesystem::temp_directory_path(ec) / "mcprov-sip-as-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr)
+            return make_error(errc::io, "cannot make a private folder for the TLS credentials");
+        const std::filesystem::path folder(pattern);
+        const bool written = support::write_file(folder / "agent.pem",
+                                                 config.tls_private_key_pem + "\n" + config.tls_certificate_pem) &&
+                             support::write_file(folder / "cafile.pem", config.tls_certificate_pem);
+        const std::string bind = "sips:" + config.listen_address + ":" + std::to_string(*config.tls_port);
+        const int added = written ? nta_agent_add_tport(agent, reinterpret_cast<const url_string_t*>(bind.c_str()),
+                                                        TPTAG_CERTIFICATE(folder.c_str()),
+                                                        TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE), TAG_END())
+                                  : -1;
+        std::filesystem::remove_all(folder, ec);
+        if (added != 0)
+            return make_error(errc::unavailable, "cannot listen on " + bind + " (TLS)");
+        log->info("listening on {} (tls)", bind);
         return {};
     }
 

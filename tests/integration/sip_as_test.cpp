@@ -2,7 +2,9 @@
 // The caller's INVITE carries its MIKEY I_MESSAGE in the SDP of a multipart/mixed body, as an MCPTT private call does;
 // the application server lets it through to the callee, answers 488 with a KMS Redirect Response, or narrows the KRR
 // the callee's side answered.
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
 #include "kamailio.hpp"
+#include "mcprov/http/tls.hpp"
 #include "mcprov/kms_interface/kms_redirect_response.hpp"
 #include "mcprov/mikey/i_message.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -42,6 +45,46 @@ std::uint16_t free_sip_port() {
         if (free)
             return ntohs(a.sin_port);
     }
+}
+
+// One request over TLS to 127.0.0.1:`port`, the server's certificate checked against `ca_file`: the first response's
+// status line, or what went wrong.
+std::string request_over_tls(std::uint16_t port, const std::string& ca_file, const std::string& request) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string out;
+    SSL* ssl = nullptr;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        out = "no connection";
+    } else {
+        ssl = SSL_new(ctx);
+        SSL_set_fd(ssl, fd);
+        SSL_set1_host(ssl, "localhost");
+        if (SSL_connect(ssl) != 1) {
+            out = "no TLS handshake";
+        } else {
+            SSL_write(ssl, request.data(), static_cast<int>(request.size()));
+            char buffer[4096];
+            while (out.find("\r\n") == std::string::npos) {
+                const int n = SSL_read(ssl, buffer, sizeof buffer);
+                if (n <= 0)
+                    break;
+                out.append(buffer, static_cast<std::size_t>(n));
+            }
+            out = out.substr(0, out.find("\r\n"));
+        }
+    }
+    if (ssl)
+        SSL_free(ssl);
+    ::close(fd);
+    SSL_CTX_free(ctx);
+    return out;
 }
 
 // An I_MESSAGE from alice to `responder`, signed under `kmsi`, encapsulated under `kmsr` (the AS reads the KMS URIs
@@ -180,8 +223,8 @@ protected:
 
     // The AS in front of the callee: police and fire permit each other, ambulance permits none; bob is in police and
     // ambulance, carol in fire.
-    void start_as(const std::string& allowed = "[]") {
-        write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(as_port_) + "\"\n"
+    void start_as(const std::string& allowed = "[]", const std::string& extra = {}) {
+        write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(as_port_) + "\"\n" + extra +
                              "[as]\nuri = \"sip:as.example.org\"\nnext_hop = \"sip:127.0.0.1:" +
                                  std::to_string(callee_port_) + "\"\n"
                              "[policy]\nallowed_kms = " + allowed + "\n"
@@ -302,6 +345,27 @@ TEST_F(sip_as_deployment, when_kamailio_surrounds_the_as_then_redirects_and_narr
               0)
         << proxy.log();
     EXPECT_EQ(bob->wait(20s), 0) << bob->out();
+}
+
+TEST_F(sip_as_deployment, when_a_caller_comes_over_tls_then_the_as_answers_it_there) {
+    auto ca = http::create_certificate_authority("SIP CA", 24h).value();
+    auto cert = http::issue_certificate(ca, "localhost", {"localhost"}, {"127.0.0.1"}, http::certificate_usage::server,
+                                        24h)
+                    .value();
+    write("ca.pem", ca.certificate_pem);
+    write("as.crt", cert.certificate_pem);
+    write("as.key", cert.private_key_pem);
+    const auto tls_port = free_sip_port();
+    start_as("[]", "[tls]\nlisten = \"127.0.0.1:" + std::to_string(tls_port) +
+                       "\"\ncertificate = \"as.crt\"\nprivate_key = \"as.key\"\n");
+    const std::string body = "v=0\r\no=alice 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=key-mgmt:mikey !!!\r\n";
+    const std::string invite = "INVITE sip:bob@example.org SIP/2.0\r\n"
+                               "Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-1\r\n"
+                               "From: <sip:alice@example.org>;tag=1\r\nTo: <sip:bob@example.org>\r\n"
+                               "Call-ID: tls-1@127.0.0.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+                               "Contact: <sips:alice@127.0.0.1:5999>\r\nContent-Type: application/sdp\r\n"
+                               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    EXPECT_EQ(request_over_tls(tls_port, path("ca.pem"), invite), "SIP/2.0 400 Bad Request") << as_->err();
 }
 
 } // namespace

@@ -22,6 +22,10 @@ namespace mcprov::sip_as {
 struct sip_as_config {
     std::string listen_address = "127.0.0.1";
     std::uint16_t listen_port = 5060;            // UDP and TCP
+    // [tls]: SIP over TLS (sips:) on its own port, with this server's certificate chain and key (PEM text).
+    std::optional<std::uint16_t> tls_port;
+    std::string tls_certificate_pem;
+    std::string tls_private_key_pem;
     std::string uri;                              // this server's SIP URI, the RedirectorUri of its KRRs
     std::string next_hop;                         // sip:host:port requests go on to; empty: their Request-URI
     path_policy policy;                           // [policy] allowed_kms
