@@ -147,10 +147,12 @@ Content-Type: application/vnd.3gpp.mcptt-info+xml
   <recv response="180" optional="true"/>
   <recv response=")" + std::to_string(status) + "\"" + (status == 200 ? " rrs=\"true\"" : "") + ">" + check + R"(</recv>
 )";
-    if (status == 200) {
-        s += R"(  <send><![CDATA[
+    // A 2xx is ACKed in a transaction of its own (a new branch); another final response with the INVITE's Via.
+    const std::string via = status == 200 ? "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]"
+                                          : "[last_Via:]";
+    s += R"(  <send><![CDATA[
 ACK )" + to + R"( SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+)" + via + R"(
 From: <sip:alice@example.org>;tag=[pid]SIPpTag00[call_number]
 [last_To:]
 Call-ID: [call_id]
@@ -160,20 +162,6 @@ Content-Length: 0
 
 ]]></send>
 )";
-    } else {
-        s += R"(  <send><![CDATA[
-ACK )" + to + R"( SIP/2.0
-[last_Via:]
-From: <sip:alice@example.org>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-)";
-    }
     if (!expect.empty())
         s += "  <Reference variables=\"seen\"/>\n";
     return s + "</scenario>\n";
