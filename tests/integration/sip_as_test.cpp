@@ -211,22 +211,27 @@ protected:
 
     // The AS in front of the callee: police and fire permit each other, ambulance permits none; bob is in police and
     // ambulance, carol in fire.
+    static std::string all_domains() {
+        return "[[domain]]\nkms_uri = \"" + police + "\"\nmembers = [\"sip:alice@example.org\", "
+               "\"sip:bob@example.org\"]\npermitted_external = [\"" + fire + "\"]\n"
+               "[[domain]]\nkms_uri = \"" + fire + "\"\nmembers = [\"sip:carol@example.org\"]\n"
+               "permitted_external = [\"" + police + "\"]\n"
+               "[[domain]]\nkms_uri = \"" + ambulance + "\"\nmembers = [\"sip:bob@example.org\"]\n";
+    }
     void start_as(const std::string& allowed = "[]", const std::string& extra = {}) {
-        write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(as_port_) + "\"\n" + extra +
-                             "[as]\nuri = \"sip:as.example.org\"\nnext_hop = \"sip:127.0.0.1:" +
-                                 std::to_string(callee_port_) + "\"\n"
-                             "[policy]\nallowed_kms = " + allowed + "\n"
-                             "[[domain]]\nkms_uri = \"" + police + "\"\nmembers = [\"sip:alice@example.org\", "
-                             "\"sip:bob@example.org\"]\npermitted_external = [\"" + fire + "\"]\n"
-                             "[[domain]]\nkms_uri = \"" + fire + "\"\nmembers = [\"sip:carol@example.org\"]\n"
-                             "permitted_external = [\"" + police + "\"]\n"
-                             "[[domain]]\nkms_uri = \"" + ambulance + "\"\nmembers = [\"sip:bob@example.org\"]\n");
-        auto p = std::make_unique<child_process>(MCPROV_BINARY,
-                                                 std::vector<std::string>{"sip-as", "--config", path("sip-as.toml")},
-                                                 dir_.path() / "sip-as");
-        ASSERT_FALSE(p->wait_for_output("listening on").empty()) << p->err();
-        as_ = p.get();
+        as_ = start_server("sip-as", as_port_, callee_port_, "sip:as.example.org", allowed, all_domains() + extra);
+    }
+    child_process* start_server(const std::string& name, std::uint16_t port, std::uint16_t next_hop,
+                                const std::string& uri, const std::string& allowed, const std::string& rest) {
+        // [tls] (in `rest`) must follow [server]: TOML tables are written after the plain ones here.
+        write(name + ".toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(port) + "\"\n"
+                              "[as]\nuri = \"" + uri + "\"\nnext_hop = \"sip:127.0.0.1:" + std::to_string(next_hop) +
+                              "\"\n[policy]\nallowed_kms = " + allowed + "\n" + rest);
+        auto p = std::make_unique<child_process>(
+            MCPROV_BINARY, std::vector<std::string>{"sip-as", "--config", path(name + ".toml")}, dir_.path() / name);
+        EXPECT_FALSE(p->wait_for_output("listening on").empty()) << p->err();
         processes_.push_back(std::move(p));
+        return processes_.back().get();
     }
 
     child_process* start_callee(const std::string& scenario) {
@@ -354,6 +359,21 @@ TEST_F(sip_as_deployment, when_a_caller_comes_over_tls_then_the_as_answers_it_th
                                "Contact: <sips:alice@127.0.0.1:5999>\r\nContent-Type: application/sdp\r\n"
                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     EXPECT_EQ(request_over_tls(tls_port, path("ca.pem"), invite), "SIP/2.0 400 Bad Request") << as_->err();
+}
+
+TEST_F(sip_as_deployment, when_the_terminating_as_redirects_then_the_originating_as_narrows_its_krr_by_embedding_it) {
+    // The terminating system's AS knows bob; the originating one knows only carol (so it lets the call through) and
+    // allows police and fire on its path.
+    const auto terminating_port = free_sip_port();
+    start_server("terminating", terminating_port, callee_port_, "sip:as.terminating.example.org", "[]", all_domains());
+    as_ = start_server("originating", as_port_, terminating_port, "sip:as.originating.example.org",
+                       "[\"" + police + "\", \"" + fire + "\"]",
+                       "[[domain]]\nkms_uri = \"" + fire + "\"\nmembers = [\"sip:carol@example.org\"]\n");
+    EXPECT_EQ(call(caller("sip:bob@example.org", i_message("sip:bob@example.org", police, fire), 488,
+                          "<RedirectorUri>sip:as.originating.example.org</RedirectorUri>.*<AcceptableKmsUris>"
+                          "[[:space:]]*<KmsUri>" + police + "</KmsUri>[[:space:]]*</AcceptableKmsUris>.*"
+                          "<RedirectorUri>sip:as.terminating.example.org</RedirectorUri>.*<KmsUri>" + ambulance)),
+              0);
 }
 
 } // namespace
