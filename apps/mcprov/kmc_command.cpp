@@ -4,6 +4,8 @@
 #include "mcprov/kmc/key_establishment.hpp"
 #include "mcprov/kmc/key_material_fetch.hpp"
 #include "mcprov/kmc/key_material_folder.hpp"
+#include "mcprov/kmc/private_call.hpp"
+#include "mcprov/support/file.hpp"
 #include "mcprov/mikey/user_identifier.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/encoding.hpp"
@@ -40,6 +42,11 @@ struct kmc_options {
     std::uint64_t offset = 0;
     std::uint64_t number = 0;
     bool report = false;
+    std::string proxy;        // call: the application server
+    std::uint16_t port = 0;   // answer: where to listen
+    unsigned calls = 1;       // answer: how many calls
+    unsigned rounds = 4;      // call: INVITEs at most
+    std::string trusted_ca;   // call: KRRs must verify against it
 };
 
 // Messages carry text from peers and from messages that did not verify: written with support::printable, so that
@@ -177,6 +184,72 @@ int run_verify(const kmc_options& o) {
     return 0;
 }
 
+// Seed 002 steps 1 and 7: a private call through the application server, following its redirects.
+int run_call(const kmc_options& o) {
+    kmc::private_call_request request{.held = {}, .to = o.to, .responder_kms = o.to_kms, .proxy = o.proxy,
+                                      .max_rounds = o.rounds, .trusted_ca_pem = {}};
+    std::vector<std::string> dirs{o.dir};
+    dirs.insert(dirs.end(), o.also.begin(), o.also.end());
+    for (const auto& d : dirs) {
+        auto material = kmc::key_material_folder(d).load();
+        if (!material) {
+            return fail("call", material.err());
+        }
+        request.held.push_back(std::move(material).value());
+    }
+    if (!o.trusted_ca.empty()) {
+        auto pem = support::read_file(o.trusted_ca, 1 << 20);
+        if (!pem) {
+            return fail("call", make_error(errc::invalid_argument, "--trusted-ca: " + pem.err().message));
+        }
+        request.trusted_ca_pem = *pem;
+    }
+    auto outcome = kmc::place_private_call(request);
+    if (!outcome) {
+        return fail("call", outcome.err());
+    }
+    for (const auto& line : outcome->rounds) {
+        std::cout << support::printable(line) << "\n";
+    }
+    if (!outcome->established) {
+        std::cerr << "mcprov kmc call: " << support::printable(outcome->why) << "\n";
+        return exit_refused;
+    }
+    std::cout << "established with " << request.held[outcome->keys.material].own.kms_uri << " keys, "
+              << outcome->keys.responder_kms << " for " << o.to << "\n";
+    return 0;
+}
+
+// Seed 002 step 4: the terminating client.
+int run_answer(const kmc_options& o) {
+    auto material = kmc::key_material_folder(o.dir).load();
+    if (!material) {
+        return fail("answer", material.err());
+    }
+    std::unique_ptr<kmc::kms_client> client;
+    if (o.report) {
+        auto made = kmc::kms_client::create({o.kms, o.ca, o.token, material->keys.user_uri, std::chrono::seconds(10)});
+        if (!made) {
+            return fail("answer", made.err());
+        }
+        client = std::move(made).value();
+    }
+    auto answered = kmc::answer_private_calls(
+        *material, o.port, o.calls, std::chrono::seconds(60),
+        [&](const kmc::answered_call& call) {
+            std::cout << support::printable(call.from) << ": " << call.status
+                      << (call.why.empty() ? "" : " (" + support::printable(call.why) + ")")
+                      << (call.reported ? ", the use of " + support::printable(call.initiator_kms) + " reported"
+                                        : std::string())
+                      << std::endl;
+        },
+        [&] { std::cout << "listening on sip:127.0.0.1:" << o.port << std::endl; }, client.get());
+    if (!answered) {
+        return fail("answer", answered.err());
+    }
+    return 0;
+}
+
 int run_uid(const kmc_options& o) {
     if (o.period == 0) {
         return fail("uid", make_error(errc::invalid_argument, "--period must be at least 1"));
@@ -244,6 +317,31 @@ command add_kmc_command(CLI::App& parent) {
     verify->add_option("--message", o->message, "the I_MESSAGE in base64")->required();
     verify->add_option("--time", o->time, "the time to check against, RFC 3339 UTC (default: now)");
 
+    auto* call = kmc->add_subcommand(
+        "call", "Place a private call to --to through the application server --proxy, the I_MESSAGE in the INVITE's\n"
+                "SDP; follow its KMS Redirect Responses with another domain this user holds keys for (--dir, --also),\n"
+                "or refuse and say why (exit status 4). Prints each attempt. See docs/kmc.md.");
+    call->add_option("--dir", o->dir, "what `kmc fetch` stored: the keys that sign first")->required();
+    call->add_option("--also", o->also, "the user's keys in another security domain it belongs to");
+    call->add_option("--to", o->to, "the called user's URI")->required();
+    call->add_option("--to-kms", o->to_kms, "the responder's KMS URI of the first attempt (default: the caller's own)");
+    call->add_option("--proxy", o->proxy, "the application server, sip:host:port")->required();
+    call->add_option("--rounds", o->rounds, "INVITEs at most (default 4)");
+    call->add_option("--trusted-ca", o->trusted_ca, "KMS Redirect Responses must verify against these CAs (PEM)");
+
+    auto* answer = kmc->add_subcommand(
+        "answer", "Answer private calls on 127.0.0.1:--port for the user of --dir: an I_MESSAGE it can process is\n"
+                  "accepted (200); one under another KMS than its own, or signed in a domain its domain does not\n"
+                  "permit, is refused with 488 and a KMS Redirect Response. Prints each call.");
+    answer->add_option("--dir", o->dir, "what `kmc fetch` stored")->required();
+    answer->add_option("--port", o->port, "the UDP port to listen on")->required();
+    answer->add_option("--calls", o->calls, "how many calls to answer (default 1)");
+    answer->add_flag("--report", o->report,
+                     "report each use of an external domain to the user's KMS (needs --kms, --ca and --token)");
+    answer->add_option("--kms", o->kms, "the user's KMS, https://host:port (with --report)");
+    answer->add_option("--ca", o->ca, "CA trusted for the KMS (with --report)");
+    answer->add_option("--token", o->token, "the user's access token (with --report)");
+
     auto* uid = kmc->add_subcommand("uid", "Print the MIKEY-SAKKE UID (TS 33.180 F.2.1) in hex.");
     uid->add_option("--user", o->user, "the user's URI")->required();
     uid->add_option("--kms-uri", o->kms_uri, "the KMS URI")->required();
@@ -257,6 +355,12 @@ command add_kmc_command(CLI::App& parent) {
         }
         if (send->parsed()) {
             return run_send(*o);
+        }
+        if (call->parsed()) {
+            return run_call(*o);
+        }
+        if (answer->parsed()) {
+            return run_answer(*o);
         }
         if (receive->parsed()) {
             if (o->report && (o->kms.empty() || o->ca.empty() || o->token.empty())) {

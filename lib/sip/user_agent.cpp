@@ -59,6 +59,17 @@ std::string url_text(const url_t* url) {
     return out;
 }
 
+// A header's value as it was sent (the Content-Type with its parameters: a multipart's boundary).
+std::string header_text(const sip_header_t* h) {
+    if (!h)
+        return {};
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    char* s = sip_header_as_string(home, h);
+    std::string out = s ? s : "";
+    su_home_deinit(home);
+    return out;
+}
+
 result<void> start(mcprov_sip_call& c, const std::string& bind) {
     if (su_init() != 0)
         return make_error(errc::internal, "sofia-sip does not initialise");
@@ -123,7 +134,7 @@ int on_request(mcprov_sip_call* c, nta_leg_t*, nta_incoming_t* irq, sip_t const*
         mcprov::sip::incoming_call call{
             .from = sip->sip_from ? url_text(sip->sip_from->a_url) : "",
             .to = sip->sip_to ? url_text(sip->sip_to->a_url) : "",
-            .content_type = sip->sip_content_type && sip->sip_content_type->c_type ? sip->sip_content_type->c_type : "",
+            .content_type = header_text(reinterpret_cast<const sip_header_t*>(sip->sip_content_type)),
             .body = text_of(sip->sip_payload)};
         const auto a = (*c->answer)(call);
         ++c->answered;

@@ -4,6 +4,10 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -590,6 +594,65 @@ TEST(kms_key_files, when_a_private_key_file_is_readable_by_others_then_mcprov_km
     EXPECT_EQ(issued.wait(60s), 0) << issued.err();
     const auto token = issued.out();
     EXPECT_EQ(std::count(token.begin(), token.end(), '.'), 2) << token;
+}
+
+// A UDP port free on the loopback.
+std::uint16_t free_udp_port() {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t n = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+TEST_F(kms_two_domains, when_the_callee_refuses_the_callers_domain_then_the_caller_retries_in_one_it_holds_or_gives_up) {
+    permit("police", "fire"); // fire does not permit police
+    for (const auto& [user, domain] : {std::pair{alice, "police"}, {bob, "fire"}, {dave, "fire"}, {dave, "police"}})
+        ASSERT_EQ(fetch(user, domain).status, 0);
+    // Bob answers (step 4); the application server in front of him lets the calls through (it knows only police).
+    const auto bob_port = free_udp_port();
+    child_process bobs_client(MCPROV_BINARY,
+                              {"kmc", "answer", "--dir", keys_dir(bob, "fire"), "--port", std::to_string(bob_port),
+                               "--calls", "3"},
+                              dir_.path() / "bob-answers");
+    ASSERT_FALSE(bobs_client.wait_for_output("listening on").empty()) << bobs_client.err();
+    const auto as_port = free_udp_port();
+    write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(as_port) +
+                             "\"\n[as]\nuri = \"sip:as.police.example.org\"\nnext_hop = \"sip:127.0.0.1:" +
+                             std::to_string(bob_port) +
+                             "\"\n[[domain]]\nkms_uri = \"kms.police.example.org\"\nmembers = [\"" + alice +
+                             "\"]\n");
+    child_process as(MCPROV_BINARY, {"sip-as", "--config", path("sip-as.toml")}, dir_.path() / "sip-as");
+    ASSERT_FALSE(as.wait_for_output("listening on").empty()) << as.err();
+    const std::string proxy = "sip:127.0.0.1:" + std::to_string(as_port);
+
+    // Dave signs with his police keys; bob's fire domain does not permit police: bob redirects to fire, and dave,
+    // who holds fire keys too, calls again with them (step 7, accepted).
+    auto dave_calls = run({"kmc", "call", "--dir", keys_dir(dave, "police"), "--also", keys_dir(dave, "fire"), "--to",
+                           bob, "--to-kms", "kms.fire.example.org", "--proxy", proxy});
+    EXPECT_EQ(dave_calls.status, 0) << dave_calls.out << dave_calls.err << bobs_client.out() << as.err();
+    EXPECT_NE(dave_calls.out.find("redirected by " + bob + " (initiator KMS kms.police.example.org; offered: "
+                                  "kms.fire.example.org)"),
+              std::string::npos)
+        << dave_calls.out;
+    EXPECT_NE(dave_calls.out.find("established with kms.fire.example.org keys"), std::string::npos) << dave_calls.out;
+
+    // Alice holds only police keys: she gives up and says why (step 7, refused).
+    auto alice_calls = run({"kmc", "call", "--dir", keys_dir(alice, "police"), "--to", bob, "--to-kms",
+                            "kms.fire.example.org", "--proxy", proxy});
+    EXPECT_EQ(alice_calls.status, 4) << alice_calls.out << alice_calls.err;
+    EXPECT_NE(alice_calls.err.find("holds no keys"), std::string::npos) << alice_calls.err;
+
+    EXPECT_EQ(bobs_client.wait(std::chrono::seconds(20)), 0) << bobs_client.err();
+    const auto answers = bobs_client.out();
+    EXPECT_EQ(std::count(answers.begin(), answers.end(), '\n'), 4) << answers; // listening, then three calls
+    EXPECT_NE(answers.find(dave + ": 200"), std::string::npos) << answers;
+    as.signal(SIGTERM);
+    as.wait();
 }
 
 } // namespace
