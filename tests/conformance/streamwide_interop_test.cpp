@@ -196,6 +196,18 @@ TEST(streamwide_interop, when_the_libraries_kms_responses_are_decoded_then_their
     // their reading is checked.
     EXPECT_EQ(sets[0].user_id, mikey::mikey_sakke_uid("alice@org.com", "localhost:8080", 2'592'000, 0, 625));
     EXPECT_EQ(sets[0].user_signing_key_ssk, octets("D31C6FD21791D92D0BC721B50125C2B83450F4727EC5A845853AD30E023C34F3"));
+
+    // What mcprov reads of them it writes (keys typed KeyContentType) and reads back the same.
+    for (const auto* response : {&*init, &*prov}) {
+        auto written = kms_interface::encode_kms_response(*response);
+        ASSERT_TRUE(written) << written.err().message;
+        EXPECT_EQ(kms_interface::decode_kms_response(*written).value(), *response);
+    }
+    const auto bob_keys = key_set("bob-keyset.xml");
+    auto written = kms_interface::encode_kms_key_set(bob_keys);
+    ASSERT_TRUE(written) << written.err().message;
+    EXPECT_NE(written->find("<UserDecryptKey xsi:type=\"KeyContentType\">"), std::string::npos);
+    EXPECT_EQ(kms_interface::decode_kms_key_set(*written).value(), bob_keys);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
