@@ -37,6 +37,8 @@ struct kmc_options {
     std::vector<std::string> certificates;
     std::vector<std::string> also; // other folders of the same user, one per further domain it belongs to
     std::string key_set;
+    std::string from;             // the initiator's URI as the signalling names it (receive, verify)
+    bool hide_identities = false; // send: IDRuidi and IDRuidr instead of IDRi and IDRr
     std::string kms_uri;
     std::uint64_t period = 0;
     std::uint64_t offset = 0;
@@ -111,13 +113,31 @@ int run_send(const kmc_options& o) {
     if (!now) {
         return fail("send", now.err());
     }
-    auto built = kmc::send_i_message(*material, o.to, o.to_kms, *now);
+    auto built = kmc::send_i_message(*material, o.to, o.to_kms, *now,
+                                     o.hide_identities ? mikey::identity_form::uid : mikey::identity_form::uri);
     if (!built) {
         return fail("send", built.err());
     }
     std::cout << "I_MESSAGE " << support::base64_encode(built->bytes) << "\n";
     std::cout << "SSV " << support::hex_encode(built->ssv) << "\n";
     return 0;
+}
+
+// --from: the initiator's URI as the signalling names it, which must be the one the message was signed for (the
+// check of TS 33.180 5.2.6 for a message that hides its initiator, and a plain comparison for one that names it).
+result<void> confirm_from(const kmc_options& o, mikey::received_i_message& received) {
+    if (o.from.empty()) {
+        return {};
+    }
+    return mikey::confirm_initiator(received, o.from);
+}
+
+// The initiator as the message and --from establish it: its URI, or the UID of a hidden initiator.
+std::string initiator_text(const mikey::received_i_message& received) {
+    if (received.initiator_uri.empty()) {
+        return "UID " + support::hex_encode(received.initiator_uid) + " (identity hidden, not confirmed)";
+    }
+    return support::printable(received.initiator_uri);
 }
 
 int run_receive(const kmc_options& o) {
@@ -137,8 +157,11 @@ int run_receive(const kmc_options& o) {
     if (!received) {
         return fail("receive", received.err());
     }
-    std::cout << "from " << support::printable(received->initiator_uri) << " ("
-              << support::printable(received->initiator_kms_uri) << ")\n";
+    if (auto confirmed = confirm_from(o, *received); !confirmed) {
+        return fail("receive", confirmed.err());
+    }
+    std::cout << "from " << initiator_text(*received) << " (" << support::printable(received->initiator_kms_uri)
+              << ")\n";
     std::cout << "SSV " << support::hex_encode(received->ssv) << "\n";
     if (o.report && kmc::uses_external_domain(*material, *received)) {
         auto client =
@@ -179,6 +202,9 @@ int run_verify(const kmc_options& o) {
     auto received = kmc::verify_i_message(std::move(keys).value(), std::move(certificates), *bytes, *now);
     if (!received) {
         return fail("verify", received.err());
+    }
+    if (auto confirmed = confirm_from(o, *received); !confirmed) {
+        return fail("verify", confirmed.err());
     }
     std::cout << support::hex_encode(received->ssv) << "\n";
     return 0;
@@ -287,6 +313,9 @@ command add_kmc_command(CLI::App& parent) {
     send->add_option("--to", o->to, "the responder's URI")->required();
     send->add_option("--to-kms", o->to_kms, "the responder's KMS URI (default: the sender's own)");
     send->add_option("--time", o->time, "the message time, RFC 3339 UTC (default: now)");
+    send->add_flag("--hide-identities", o->hide_identities,
+                   "name sender and responder by their UIDs (IDRuidi, IDRuidr: TS 33.180 E.7)\n"
+                   "instead of their URIs");
     send->add_option("--also", o->also,
                      "another folder `kmc fetch` stored for the same user in another domain it\n"
                      "belongs to: that domain's certificate is usable too");
@@ -296,6 +325,9 @@ command add_kmc_command(CLI::App& parent) {
     receive->add_option("--dir", o->dir, "what `kmc fetch` stored")->required();
     receive->add_option("--message", o->message, "the I_MESSAGE in base64")->required();
     receive->add_option("--time", o->time, "the time to check against, RFC 3339 UTC (default: now)");
+    receive->add_option("--from", o->from,
+                        "the sender's URI as the signalling names it: the message must be signed\n"
+                        "for it (confirms a sender the message hides behind its UID)");
     receive->add_flag("--report", o->report,
                       "report the use of an external domain to the user's KMS (needs --kms,\n"
                       "--ca and --token)");
@@ -316,6 +348,9 @@ command add_kmc_command(CLI::App& parent) {
         ->check(CLI::ExistingFile);
     verify->add_option("--message", o->message, "the I_MESSAGE in base64")->required();
     verify->add_option("--time", o->time, "the time to check against, RFC 3339 UTC (default: now)");
+    verify->add_option("--from", o->from,
+                       "the sender's URI: the message must be signed for it (confirms a sender\n"
+                       "the message hides behind its UID)");
 
     auto* call = kmc->add_subcommand(
         "call", "Place a private call to --to through the application server --proxy, the I_MESSAGE in the INVITE's\n"

@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "mcprov/support/encoding.hpp"
+
 namespace mcprov::kmc {
 
 using support::errc;
@@ -11,7 +13,8 @@ using support::result;
 
 result<mikey::built_i_message> send_i_message(const key_material& sender, std::string_view responder_uri,
                                               std::string_view responder_kms_uri,
-                                              std::chrono::system_clock::time_point time) {
+                                              std::chrono::system_clock::time_point time,
+                                              mikey::identity_form identities) {
     auto responder =
         usable_certificate(sender, responder_kms_uri.empty() ? sender.own.kms_uri : responder_kms_uri, time);
     if (!responder) {
@@ -25,6 +28,7 @@ result<mikey::built_i_message> send_i_message(const key_material& sender, std::s
     request.responder_uri = std::string(responder_uri);
     request.responder_kms = identity_of(*responder);
     request.time = time;
+    request.identities = identities;
     return mikey::build_i_message(request);
 }
 
@@ -71,7 +75,9 @@ result<bool> report_external_domain_use(kms_client& kms, const key_material& res
     if (!uses_external_domain(responder, received)) {
         return false;
     }
-    if (auto reported = kms.report_use(received.initiator_kms_uri, received.initiator_uri, used_at); !reported) {
+    const auto peer =
+        received.initiator_uri.empty() ? support::hex_encode(received.initiator_uid) : received.initiator_uri;
+    if (auto reported = kms.report_use(received.initiator_kms_uri, peer, used_at); !reported) {
         return std::move(reported).err();
     }
     return true;

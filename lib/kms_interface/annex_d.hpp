@@ -101,7 +101,8 @@ result<std::string> checked(xml::writer& w);
 
 // too_large for a document of `size` bytes, more than max_document_bytes.
 support::error document_too_large(std::size_t size);
-// Parses with the Annex D limits, checks that the root element is one of `roots` (in the KMS namespace), validates.
+// Parses with the Annex D limits, checks that the root element is one of `roots` (in the KMS namespace), types the
+// keys of key sets that carry no xsi:type as plain key content (KeyContentType), validates.
 result<xml::document> load(std::string_view bytes, std::initializer_list<std::string_view> roots);
 
 bool in_kms_namespace(xml::element e);

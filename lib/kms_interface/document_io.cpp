@@ -44,6 +44,36 @@ result<std::string> checked(xml::writer& w) {
     return text;
 }
 
+namespace {
+
+// The key elements of a KmsKeySet, whose schema type (abstractKeyContentType) is abstract.
+constexpr std::string_view key_elements[] = {"UserDecryptKey", "UserSigningKeySSK", "UserPubTokenPVT"};
+
+// Key elements that carry no xsi:type, as some KMSs write them, hold plain key content: they are typed
+// KeyContentType here (the QName with the prefix the element's own name uses for the KMS namespace), so that the
+// schema takes them as it takes mcprov's own. A key with an xsi:type keeps it, whatever it says.
+result<void> type_plain_keys(xml::document& doc, xml::element e) {
+    if (is_kms(e, "KmsKeySet")) {
+        for (xml::element key : e.children()) {
+            const bool is_key = in_kms_namespace(key) && std::find(std::begin(key_elements), std::end(key_elements),
+                                                                   key.local_name()) != std::end(key_elements);
+            if (!is_key || key.attribute(xsi_namespace, "type")) {
+                continue;
+            }
+            const std::string prefix(key.prefix());
+            const std::string type = prefix.empty() ? "KeyContentType" : prefix + ":KeyContentType";
+            MCPROV_TRY(doc.set_attribute_in(key, xsi_namespace, "type", type, "xsi"));
+        }
+        return {};
+    }
+    for (xml::element child : e.children()) {
+        MCPROV_TRY(type_plain_keys(doc, child));
+    }
+    return {};
+}
+
+} // namespace
+
 result<xml::document> load(std::string_view bytes, std::initializer_list<std::string_view> roots) {
     if (bytes.size() > max_document_bytes) {
         return document_too_large(bytes.size());
@@ -64,6 +94,7 @@ result<xml::document> load(std::string_view bytes, std::initializer_list<std::st
                                                       ", expected " + names + " of " +
                                                       std::string(kms_interface_namespace));
     }
+    MCPROV_TRY(type_plain_keys(*doc, doc->root()));
     auto annex_d = kms_interface_schema();
     if (!annex_d) {
         return std::move(annex_d).err();

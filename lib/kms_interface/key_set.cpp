@@ -1,6 +1,6 @@
 // KmsKeySet (TS 33.180 D.3.3): one user's keys for one key period, alone or inside KmsKeyProv. mcprov carries the
-// keys in the clear (xsi:type="KeyContentType"); keys encrypted under a transport key (the D.1 security extension)
-// are refused.
+// keys in the clear (xsi:type="KeyContentType"); keys without xsi:type were typed so when the document was loaded
+// (document_io.cpp); keys encrypted under a transport key (the D.1 security extension) are refused.
 #include "annex_d.hpp"
 
 namespace mcprov::kms_interface::detail {
@@ -70,8 +70,8 @@ struct key_set_reading : kms_key_set {
     bool has_period = false;
 };
 
-// UserDecryptKey, UserSigningKeySSK, UserPubTokenPVT: KeyContentType (hexBinary) only. The xsi:type QName resolves
-// where the key element stands.
+// UserDecryptKey, UserSigningKeySSK, UserPubTokenPVT: KeyContentType (hexBinary) only, which load() has also made of
+// the keys that had no xsi:type. The xsi:type QName resolves where the key element stands.
 template <auto member, octet_field field>
 result<void> read_key(key_set_reading& k, xml::element e, const std::string& path) {
     const std::string qname(trim(e.attribute(xsi_namespace, "type").value_or("")));

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
 
 namespace mcprov::mikey {
 namespace {
@@ -53,8 +54,66 @@ std::string period_text(std::uint64_t number, std::string_view kms_uri) {
         }                                                                                                              \
     } while (false)
 
-// The TS 33.180 profile of the payloads (E.1.2, E.3): what the codec reads but this endpoint does not take.
-support::result<void> check_profile(const i_message& m) {
+// The parties as the message names them (TS 33.180 Annex E): each by URI (IDRi, IDRr), by UID (IDRuidi, IDRuidr,
+// the identity hiding of E.7), or both; and their KMSs (IDRkmsi, IDRkmsr). Pointers into the decoded message.
+struct named_parties {
+    const std::string* initiator_uri = nullptr; // IDRi
+    const std::string* initiator_uid = nullptr; // IDRuidi
+    const std::string* responder_uri = nullptr; // IDRr
+    const std::string* responder_uid = nullptr; // IDRuidr
+    const std::string* initiator_kms_uri = nullptr;
+    const std::string* responder_kms_uri = nullptr;
+};
+
+std::string uid_text(std::string_view uid) {
+    return "UID " + support::hex_encode(uid);
+}
+
+// An IDR payload that holds a URI: of ID Type URI and not empty.
+support::result<const std::string*> uri_payload(const i_message& m, id_role role, std::string_view name) {
+    const auto* id = m.find_identity(role);
+    if (!id) {
+        return nullptr;
+    }
+    if (id->type != id_type::uri) {
+        return refuse(errc::invalid_argument, "its " + std::string(name) + " is of ID Type " +
+                                                  std::to_string(static_cast<unsigned>(id->type)) + ", not URI (1)");
+    }
+    if (id->data.empty()) {
+        return refuse(errc::invalid_argument, "its " + std::string(name) + " is empty");
+    }
+    return &id->data;
+}
+
+// An IDR payload that holds a UID (E.7): 32 octets, of ID Type URI (as Streamwide's library writes it) or byte string.
+support::result<const std::string*> uid_payload(const i_message& m, id_role role, std::string_view name) {
+    const auto* id = m.find_identity(role);
+    if (!id) {
+        return nullptr;
+    }
+    if (id->type != id_type::uri && id->type != id_type::byte_string) {
+        return refuse(errc::invalid_argument, "its " + std::string(name) + " is of ID Type " +
+                                                  std::to_string(static_cast<unsigned>(id->type)) +
+                                                  ", not URI (1) or byte string (2)");
+    }
+    if (id->data.size() != uid_size) {
+        return refuse(errc::invalid_argument, "its " + std::string(name) + " holds " + std::to_string(id->data.size()) +
+                                                  " octets, not a UID of " + std::to_string(uid_size) +
+                                                  " (TS 33.180 F.2.1)");
+    }
+    return &id->data;
+}
+
+#define MIKEY_TAKE(var, expr)                                                                                          \
+    auto var##_result_ = (expr);                                                                                       \
+    if (!var##_result_) {                                                                                              \
+        return std::move(var##_result_).err();                                                                         \
+    }                                                                                                                  \
+    auto var = std::move(var##_result_).value()
+
+// The TS 33.180 profile of the payloads (E.1.2, E.2 to E.4, E.7): what the codec reads but this endpoint does not
+// take.
+support::result<named_parties> check_profile(const i_message& m) {
     if (m.header.v) {
         return refuse(errc::invalid_argument,
                       "the V bit asks for a verification message, which MIKEY-SAKKE never sends (TS 33.180 E.1.2)");
@@ -64,26 +123,26 @@ support::result<void> check_profile(const i_message& m) {
                                                   std::to_string(static_cast<unsigned>(m.t.type)) +
                                                   ", not NTP-UTC (0)");
     }
-    if (m.find_identity(id_role::initiator_uid) || m.find_identity(id_role::responder_uid)) {
-        return refuse(errc::invalid_argument,
-                      "it hides identities (IDRuidi/IDRuidr, TS 33.180 E.7), which this endpoint does not support");
+    MIKEY_TAKE(initiator_uri, uri_payload(m, id_role::initiator, "IDRi"));
+    MIKEY_TAKE(initiator_uid, uid_payload(m, id_role::initiator_uid, "IDRuidi"));
+    if (!initiator_uri && !initiator_uid) {
+        return refuse(errc::invalid_argument, "it has no IDRi payload (nor an IDRuidi, TS 33.180 E.7)");
     }
-    for (const auto& [role, name] :
-         {std::pair{id_role::initiator, "IDRi"}, std::pair{id_role::responder, "IDRr"},
-          std::pair{id_role::initiator_kms, "IDRkmsi"}, std::pair{id_role::responder_kms, "IDRkmsr"}}) {
-        const auto* id = m.find_identity(role);
-        if (!id) {
-            return refuse(errc::invalid_argument, std::string("it has no ") + name + " payload");
-        }
-        if (id->type != id_type::uri) {
-            return refuse(errc::invalid_argument, std::string("its ") + name + " is of ID Type " +
-                                                      std::to_string(static_cast<unsigned>(id->type)) +
-                                                      ", not URI (1)");
-        }
-        if (id->data.empty()) {
-            return refuse(errc::invalid_argument, std::string("its ") + name + " is empty");
-        }
+    MIKEY_TAKE(responder_uri, uri_payload(m, id_role::responder, "IDRr"));
+    MIKEY_TAKE(responder_uid, uid_payload(m, id_role::responder_uid, "IDRuidr"));
+    if (!responder_uri && !responder_uid) {
+        return refuse(errc::invalid_argument, "it has no IDRr payload (nor an IDRuidr, TS 33.180 E.7)");
     }
+    MIKEY_TAKE(initiator_kms, uri_payload(m, id_role::initiator_kms, "IDRkmsi"));
+    if (!initiator_kms) {
+        return refuse(errc::invalid_argument, "it has no IDRkmsi payload");
+    }
+    MIKEY_TAKE(responder_kms, uri_payload(m, id_role::responder_kms, "IDRkmsr"));
+    if (!responder_kms) {
+        return refuse(errc::invalid_argument, "it has no IDRkmsr payload");
+    }
+    const named_parties parties{initiator_uri, initiator_uid, responder_uri,
+                                responder_uid, initiator_kms, responder_kms};
     if (m.sakke.params != sakke_params_set_1) {
         return refuse(errc::invalid_argument, "SAKKE params " + std::to_string(m.sakke.params) +
                                                   " is not parameter set 1 (RFC 6509 Appendix A)");
@@ -105,7 +164,7 @@ support::result<void> check_profile(const i_message& m) {
         return refuse(errc::invalid_argument, "an ECCSI signature of " + std::to_string(m.sign.signature.size()) +
                                                   " octets, not " + std::to_string(eccsi_signature_size));
     }
-    return {};
+    return parties;
 }
 
 } // namespace
@@ -185,12 +244,19 @@ support::result<built_i_message> build_i_message(const i_message_request& reques
     m.header.cs_map = request.cs_map;
     m.t = timestamp{timestamp_type::ntp_utc, *ntp};
     m.rand = std::move(*rand);
-    m.identities = {
-        identity{id_role::initiator, id_type::uri, request.initiator_uri},
-        identity{id_role::responder, id_type::uri, request.responder_uri},
-        identity{id_role::initiator_kms, id_type::uri, request.initiator_kms.uri},
-        identity{id_role::responder_kms, id_type::uri, request.responder_kms.uri},
-    };
+    if (request.identities == identity_form::uid) {
+        m.identities = {
+            identity{id_role::initiator_uid, id_type::byte_string, initiator_uid},
+            identity{id_role::responder_uid, id_type::byte_string, responder_uid},
+        };
+    } else {
+        m.identities = {
+            identity{id_role::initiator, id_type::uri, request.initiator_uri},
+            identity{id_role::responder, id_type::uri, request.responder_uri},
+        };
+    }
+    m.identities.push_back(identity{id_role::initiator_kms, id_type::uri, request.initiator_kms.uri});
+    m.identities.push_back(identity{id_role::responder_kms, id_type::uri, request.responder_kms.uri});
     m.policies = request.policies;
     m.sakke = sakke_payload{sakke_params_set_1, id_scheme_3gpp_hashed_uid, encapsulation->encapsulated};
     // A placeholder of the signature's size: the signature covers everything before it, its length field included.
@@ -222,11 +288,12 @@ support::result<received_i_message> process_i_message(std::string_view bytes, co
         return std::move(decoded).err();
     }
     const auto& m = *decoded;
-    MIKEY_TRY(check_profile(m));
-    const auto& initiator_uri = m.find_identity(id_role::initiator)->data;
-    const auto& initiator_kms_uri = m.find_identity(id_role::initiator_kms)->data;
-    const auto& responder_uri = m.find_identity(id_role::responder)->data;
-    const auto& responder_kms_uri = m.find_identity(id_role::responder_kms)->data;
+    MIKEY_TAKE(parties, check_profile(m));
+    const auto& initiator_kms_uri = *parties.initiator_kms_uri;
+    const auto& responder_kms_uri = *parties.responder_kms_uri;
+    // The initiator as the message names it, for what is said of it before the signature has verified.
+    const std::string initiator_name =
+        parties.initiator_uri ? *parties.initiator_uri : uid_text(*parties.initiator_uid);
 
     if (!trust) {
         return support::make_error(errc::internal, "no KMS trust function to look up " + initiator_kms_uri);
@@ -269,40 +336,57 @@ support::result<received_i_message> process_i_message(std::string_view bytes, co
                                                  "; the current period is " + std::to_string(*current));
     }
 
-    // 6. The signature, over everything before the Signature field, by the initiator's UID for that period.
-    const auto initiator_uid = mikey_sakke_uid(initiator_uri, initiator_kms_uri, kms->periods.period_seconds,
-                                               kms->periods.offset_seconds, *period);
+    // 6. The signature, over everything before the Signature field, by the initiator's UID: that of IDRi for that
+    // period, or IDRuidi as the message gives it (E.7).
+    std::string initiator_uid;
+    if (parties.initiator_uri) {
+        initiator_uid = mikey_sakke_uid(*parties.initiator_uri, initiator_kms_uri, kms->periods.period_seconds,
+                                        kms->periods.offset_seconds, *period);
+        if (parties.initiator_uid && *parties.initiator_uid != initiator_uid) {
+            return refuse(errc::unauthenticated, "its IDRuidi " + uid_text(*parties.initiator_uid) +
+                                                     " is not the UID of its IDRi " + *parties.initiator_uri + " in " +
+                                                     period_text(*period, initiator_kms_uri));
+        }
+    } else {
+        initiator_uid = *parties.initiator_uid;
+    }
     if (auto verified = eccsi_verify(kms->keys, initiator_uid, signed_portion(bytes, m), m.sign.signature); !verified) {
         if (verified.err().code == errc::internal) {
             return std::move(verified).err();
         }
-        return refuse(errc::unauthenticated, "its signature does not verify for " + initiator_uri + " in " +
+        return refuse(errc::unauthenticated, "its signature does not verify for " + initiator_name + " in " +
                                                  period_text(*period, initiator_kms_uri) + " (" +
                                                  verified.err().message + ")");
     }
 
-    // 7. Meant for this responder.
-    if (responder_uri != responder.uri) {
-        return refuse(errc::forbidden, "it is for " + responder_uri + ", not for this responder " + responder.uri);
+    // 7. Meant for this responder: its URI, its KMS, its UID for the key period of the message time.
+    if (parties.responder_uri && *parties.responder_uri != responder.uri) {
+        return refuse(errc::forbidden,
+                      "it is for " + *parties.responder_uri + ", not for this responder " + responder.uri);
     }
     if (responder_kms_uri != responder.kms.uri) {
         return refuse(errc::forbidden, "it encapsulates to KMS " + responder_kms_uri +
                                            ", not to this responder's KMS " + responder.kms.uri);
     }
-
-    // 8. The SSV, with the RSK of the responder's key period of the message time.
     auto responder_period = key_period_number(time, responder.kms.periods);
     if (!responder_period) {
         return refuse(errc::invalid_argument, "its time has no key period of this responder's KMS " +
                                                   responder.kms.uri + ": " + responder_period.err().message);
     }
+    const auto responder_uid = mikey_sakke_uid(responder.uri, responder.kms.uri, responder.kms.periods.period_seconds,
+                                               responder.kms.periods.offset_seconds, *responder_period);
+    if (parties.responder_uid && *parties.responder_uid != responder_uid) {
+        return refuse(errc::forbidden, "it is for " + uid_text(*parties.responder_uid) + ", not for this responder " +
+                                           responder.uri + " (" + uid_text(responder_uid) + " in " +
+                                           period_text(*responder_period, responder.kms.uri) + ")");
+    }
+
+    // 8. The SSV, with the RSK of the responder's key period of the message time.
     if (*responder_period != responder.key_period) {
         return refuse(errc::unauthenticated, "it encapsulates to " + period_text(*responder_period, responder.kms.uri) +
                                                  ", but this responder holds keys for key period " +
                                                  std::to_string(responder.key_period));
     }
-    const auto responder_uid = mikey_sakke_uid(responder.uri, responder.kms.uri, responder.kms.periods.period_seconds,
-                                               responder.kms.periods.offset_seconds, *responder_period);
     auto ssv = sakke_decapsulate(responder.kms.keys, responder_uid, responder.keys.rsk, m.sakke.data);
     if (!ssv) {
         if (ssv.err().code == errc::internal) {
@@ -315,12 +399,28 @@ support::result<received_i_message> process_i_message(std::string_view bytes, co
 
     received_i_message received;
     received.ssv = std::move(*ssv);
-    received.initiator_uri = initiator_uri;
+    received.initiator_uri = parties.initiator_uri ? *parties.initiator_uri : std::string();
+    received.initiator_uid = std::move(initiator_uid);
     received.initiator_kms_uri = initiator_kms_uri;
+    received.initiator_periods = kms->periods;
     received.key_period = *period;
     received.time = time;
     received.message = std::move(*decoded);
     return received;
+}
+
+support::result<void> confirm_initiator(received_i_message& received, std::string_view uri) {
+    const auto uid = mikey_sakke_uid(uri, received.initiator_kms_uri, received.initiator_periods.period_seconds,
+                                     received.initiator_periods.offset_seconds, received.key_period);
+    if (uid.empty() || uid != received.initiator_uid) {
+        return support::make_error(
+            errc::unauthenticated,
+            "MIKEY-SAKKE I_MESSAGE not confirmed: its initiator " +
+                (received.initiator_uri.empty() ? uid_text(received.initiator_uid) : received.initiator_uri) +
+                " is not " + std::string(uri) + " in " + period_text(received.key_period, received.initiator_kms_uri));
+    }
+    received.initiator_uri = std::string(uri);
+    return {};
 }
 
 } // namespace mcprov::mikey

@@ -523,6 +523,53 @@ support::result<void> document::set_attribute(element e, std::string_view local_
     return {};
 }
 
+support::result<void> document::set_attribute_in(element e, std::string_view ns, std::string_view local_name,
+                                                 std::string_view value, std::string_view prefix) {
+    xmlNodePtr node = detail::libxml_node(e);
+    if (node == nullptr || node->doc != detail::libxml_doc(*this) || node->type != XML_ELEMENT_NODE) {
+        return invalid("set_attribute_in: not an element of this document");
+    }
+    if (auto problem = detail::ncname_problem(local_name)) {
+        return invalid("attribute name: " + *problem);
+    }
+    if (auto problem = detail::ncname_problem(prefix)) {
+        return invalid("namespace prefix: " + *problem);
+    }
+    if (prefix == "xmlns" || prefix == "xml") {
+        return invalid("prefix \"" + std::string(prefix) + "\" cannot be declared here");
+    }
+    if (ns.empty()) {
+        return invalid("set_attribute_in: an attribute in no namespace is set with set_attribute");
+    }
+    if (auto problem = detail::text_problem(ns)) {
+        return invalid("namespace: " + *problem);
+    }
+    if (auto problem = detail::text_problem(value)) {
+        return invalid("attribute " + std::string(local_name) + ": " + *problem);
+    }
+    const std::string uri(ns);
+    xmlNsPtr binding = xmlSearchNsByHref(node->doc, node, as_xml(uri));
+    if (binding != nullptr && binding->prefix == nullptr) {
+        binding = nullptr; // a default namespace does not apply to attributes
+    }
+    if (binding == nullptr) {
+        std::string free_prefix(prefix);
+        for (unsigned n = 1; xmlSearchNs(node->doc, node, as_xml(free_prefix)) != nullptr; ++n) {
+            free_prefix = std::string(prefix) + std::to_string(n);
+        }
+        binding = xmlNewNs(node, as_xml(uri), as_xml(free_prefix));
+        if (binding == nullptr) {
+            return make_error(errc::internal, "cannot declare namespace");
+        }
+    }
+    const std::string name(local_name);
+    const std::string v(value);
+    if (xmlSetNsProp(node, binding, as_xml(name), as_xml(v)) == nullptr) {
+        return make_error(errc::internal, "cannot set the attribute");
+    }
+    return {};
+}
+
 support::result<void> document::remove_attribute(element e, std::string_view local_name) {
     xmlNodePtr node = detail::libxml_node(e);
     if (node == nullptr || node->doc != detail::libxml_doc(*this) || node->type != XML_ELEMENT_NODE) {

@@ -108,6 +108,12 @@ std::string_view element::namespace_uri() const noexcept {
     return self == nullptr || self->ns == nullptr ? std::string_view{} : as_view(self->ns->href);
 }
 
+std::string_view element::prefix() const noexcept {
+    const xmlNodePtr self = raw(*this);
+    return self == nullptr || self->ns == nullptr || self->ns->prefix == nullptr ? std::string_view{}
+                                                                                 : as_view(self->ns->prefix);
+}
+
 bool element::is(std::string_view ns, std::string_view name) const noexcept {
     return matches(raw(*this), ns, name);
 }

@@ -271,6 +271,35 @@ TEST_F(kms_two_domains, when_another_implementation_checks_with_files_then_verif
     EXPECT_EQ(uid.out, "7619874b3c7c14ce4700a47b78278ff02a8d77b109ed2db2766dbe72d36f8078\n");
 }
 
+TEST_F(kms_two_domains, when_identities_are_hidden_then_the_receiver_prints_the_uid_until_from_confirms_the_sender) {
+    permit("police", "fire");
+    permit("fire", "police");
+    ASSERT_EQ(fetch(alice, "police").status, 0);
+    ASSERT_EQ(fetch(bob, "fire").status, 0);
+    auto sent = send(alice, "police", bob, "fire", {"--hide-identities"});
+    ASSERT_EQ(sent.status, 0) << sent.err;
+    const auto message = field(sent.out, "I_MESSAGE");
+    const auto bytes = support::base64_decode(message).value();
+    EXPECT_EQ(bytes.find(alice), std::string::npos) << "the sender's URI is not in the message";
+    EXPECT_EQ(bytes.find(bob), std::string::npos);
+
+    auto anonymous = receive(bob, "fire", message);
+    ASSERT_EQ(anonymous.status, 0) << anonymous.err;
+    EXPECT_EQ(field(anonymous.out, "SSV"), field(sent.out, "SSV"));
+    EXPECT_NE(anonymous.out.find("from UID "), std::string::npos) << anonymous.out;
+    EXPECT_NE(anonymous.out.find("(identity hidden, not confirmed) (kms.police.example.org)"), std::string::npos)
+        << anonymous.out;
+
+    auto confirmed = receive(bob, "fire", message, {"--from", alice});
+    ASSERT_EQ(confirmed.status, 0) << confirmed.err;
+    EXPECT_NE(confirmed.out.find("from " + alice + " (kms.police.example.org)"), std::string::npos) << confirmed.out;
+
+    auto impostor = receive(bob, "fire", message, {"--from", dave});
+    EXPECT_EQ(impostor.status, 1) << impostor.err;
+    EXPECT_NE(impostor.err.find("not confirmed"), std::string::npos) << impostor.err;
+    EXPECT_EQ(impostor.out.find("SSV"), std::string::npos) << "nothing printed for a sender not confirmed";
+}
+
 TEST_F(kms_two_domains, when_a_message_names_an_identity_with_a_terminal_escape_then_kmc_does_not_print_it_raw) {
     permit("police", "fire");
     permit("fire", "police");

@@ -18,12 +18,14 @@ namespace mcprov::kmc {
 inline constexpr std::chrono::seconds allowed_clock_skew{60};
 
 // An I_MESSAGE from the user of `sender` to `responder_uri`, whose keys come from the KMS `responder_kms_uri` (empty:
-// the sender's own), at `time`. The responder's KMS certificate must be usable by the sender (usable_certificate:
-// its own, or a permitted external one not revoked and valid at `time`). Errors: usable_certificate's (forbidden),
-// mikey::build_i_message's.
+// the sender's own), at `time`, naming both parties as `identities` says: by URI (TS 33.180 E.2 to E.4, what every
+// receiver reads) or by UID only (E.7 identity hiding). The responder's KMS certificate must be usable by the sender
+// (usable_certificate: its own, or a permitted external one not revoked and valid at `time`). Errors:
+// usable_certificate's (forbidden), mikey::build_i_message's.
 support::result<mikey::built_i_message> send_i_message(const key_material& sender, std::string_view responder_uri,
                                                        std::string_view responder_kms_uri,
-                                                       std::chrono::system_clock::time_point time);
+                                                       std::chrono::system_clock::time_point time,
+                                                       mikey::identity_form identities = mikey::identity_form::uri);
 
 // An I_MESSAGE processed by the user of `responder` at `now`: mikey::process_i_message with the responder's keys,
 // trusting the KMSs usable_certificate allows, within allowed_clock_skew. Errors: process_i_message's (the initiator's
@@ -46,7 +48,8 @@ support::result<mikey::received_i_message> verify_i_message(kms_interface::kms_k
 bool uses_external_domain(const key_material& responder, const mikey::received_i_message& received);
 
 // Reports to the responder's KMS that it used the initiator's security domain, when that is not its own
-// (uses_external_domain). Returns whether it reported. Errors: kms_client::report_use's.
+// (uses_external_domain), with the initiator's URI as the peer, or, when the message hid it and nothing confirmed it
+// (mikey::confirm_initiator), its UID in lower-case hex. Returns whether it reported. Errors: kms_client::report_use's.
 support::result<bool> report_external_domain_use(kms_client& kms, const key_material& responder,
                                                  const mikey::received_i_message& received,
                                                  std::chrono::system_clock::time_point used_at);

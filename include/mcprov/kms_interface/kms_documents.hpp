@@ -105,7 +105,8 @@ struct kms_certificate {
     bool operator==(const kms_certificate&) const = default;
 };
 
-// One user's keys for one key period (D.3.3, element KmsKeySet), carried in the clear (xsi:type="KeyContentType").
+// One user's keys for one key period (D.3.3, element KmsKeySet), carried in the clear: written with
+// xsi:type="KeyContentType"; read with it or without any xsi:type (plain key content, as some KMSs write it).
 struct kms_key_set {
     std::string id;                       // Id attribute; empty: none
     std::string kms_uri;                  // KmsUri
@@ -210,8 +211,9 @@ support::result<kms_certificate> decode_kms_certificate(std::string_view documen
 
 // A KmsKeySet document (root element KmsKeySet).
 support::result<std::string> encode_kms_key_set(const kms_key_set& key_set);
-// Root element KmsKeySet. Keys carried encrypted under a transport key (xsi:type="EncKeyContentType", the security
-// extension of D.1) are refused with invalid_argument: mcprov holds no TrK.
+// Root element KmsKeySet. A key element without xsi:type is plain key content (hexBinary), as if it said
+// KeyContentType; so it is in a KmsKeySet inside a KmsResponse. Keys carried encrypted under a transport key
+// (xsi:type="EncKeyContentType", the security extension of D.1) are refused with invalid_argument: mcprov holds no TrK.
 support::result<kms_key_set> decode_kms_key_set(std::string_view document);
 
 // A KmsRequest document (Version 1.1.0).

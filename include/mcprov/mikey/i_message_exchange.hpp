@@ -27,6 +27,18 @@ struct kms_identity {
     key_period_parameters periods;
 };
 
+// How an I_MESSAGE names its initiator and responder (TS 33.180 Annex E).
+enum class identity_form {
+    // IDRi and IDRr carry their MC service IDs (URIs), as E.2, E.3 and E.4 (GMK, PCK, CSK) say: what every receiver
+    // reads, and what build_i_message writes unless asked otherwise.
+    uri,
+    // IDRuidi (8) and IDRuidr (9) carry their UIDs (F.2.1) instead: the identity hiding of E.7 (clause 5.2.6). The
+    // receiver verifies the signature for the UID and learns the initiator's URI elsewhere (confirm_initiator).
+    // build_i_message writes the 32 octets with ID Type byte string (2); process_i_message also takes them with ID
+    // Type URI (1), as Streamwide's MIKEY-SAKKE library writes them.
+    uid,
+};
+
 struct i_message_request {
     std::string initiator_uri;  // IDRi, e.g. the initiator's MC service ID
     kms_identity initiator_kms; // IDRkmsi
@@ -40,6 +52,7 @@ struct i_message_request {
     crypto_session_map cs_map;             // #CS 0 in an empty map by default: the default security profile applies
     std::vector<security_policy> policies; // SP payloads
     std::optional<std::string> ssv;        // ssv_size octets; absent, a fresh random one
+    identity_form identities = identity_form::uri; // IDRi and IDRr, or IDRuidi and IDRuidr
 };
 
 struct built_i_message {
@@ -70,28 +83,42 @@ struct responder_credentials {
 
 struct received_i_message {
     std::string ssv;
-    std::string initiator_uri;     // IDRi, authenticated by the signature
-    std::string initiator_kms_uri; // IDRkmsi
-    std::uint64_t key_period = 0;  // the initiator KMS's key period the message was signed in
+    // IDRi, authenticated by the signature. Empty when the message names its initiator by UID only (IDRuidi): the
+    // initiator is then known by `initiator_uid` until confirm_initiator binds a URI to it.
+    std::string initiator_uri;
+    std::string initiator_uid;               // the UID the signature verified for (IDRuidi, or the UID of IDRi)
+    std::string initiator_kms_uri;           // IDRkmsi
+    key_period_parameters initiator_periods; // the key periods of that KMS, as `trust` gave them
+    std::uint64_t key_period = 0;            // the initiator KMS's key period the message was signed in
     std::chrono::system_clock::time_point time;
     i_message message; // everything else (CSB ID, crypto sessions, policies, extensions)
 };
 
 // Checks, in this order, each refusal with its own message:
 //  1. the message decodes (invalid_argument, the decoder's message);
-//  2. it is the TS 33.180 profile: V = 0, an NTP-UTC timestamp, IDRi, IDRr, IDRkmsi and IDRkmsr present as URIs (no
-//     identity hiding), SAKKE parameter set 1 and ID scheme 2, an ECCSI signature of 129 octets, SAKKE data of 273
-//     (invalid_argument);
+//  2. it is the TS 33.180 profile: V = 0, an NTP-UTC timestamp; the initiator named by IDRi (a URI) or IDRuidi (a
+//     UID of 32 octets, ID Type URI or byte string) or both, the responder by IDRr or IDRuidr or both (Annex E.7);
+//     IDRkmsi and IDRkmsr present as URIs; SAKKE parameter set 1 and ID scheme 2, an ECCSI signature of 129 octets,
+//     SAKKE data of 273 (invalid_argument);
 //  3. `trust` knows the IDRkmsi KMS (its error, unchanged);
 //  4. the message time lies within `allowed_skew` of `now` (unauthenticated);
 //  5. the initiator KMS's key period of the message time is the current one at `now`: an older one has expired, a
 //     later one has not begun (unauthenticated);
-//  6. the signature verifies for the UID of IDRi under IDRkmsi in that key period (unauthenticated);
-//  7. IDRr and IDRkmsr name this responder and its KMS (forbidden: the message is someone else's);
+//  6. the signature verifies under IDRkmsi for the initiator's UID: the UID of IDRi in that key period, or IDRuidi as
+//     it stands; with both, IDRuidi must be the UID of IDRi (unauthenticated);
+//  7. the message names this responder and its KMS: IDRr its URI, IDRkmsr its KMS, IDRuidr its UID for the key
+//     period of the message time (forbidden: the message is someone else's);
 //  8. the responder's keys are for the key period of the message time under its KMS (unauthenticated), and the SAKKE
 //     data decapsulates with its RSK (unauthenticated).
+// A message that names its initiator by IDRuidi only is authenticated as coming from that UID: who holds it is
+// confirmed with confirm_initiator once the initiator's URI is known (from the signalling, TS 33.180 5.2.6).
 support::result<received_i_message> process_i_message(std::string_view bytes, const responder_credentials& responder,
                                                       const kms_trust& trust, std::chrono::system_clock::time_point now,
                                                       std::chrono::seconds allowed_skew);
+
+// TS 33.180 5.2.6 and E.7: whether `uri` is the initiator of a received message, i.e. its UID under the initiator's
+// KMS in the key period the message was signed in is the UID the signature verified for. On success initiator_uri is
+// `uri`. unauthenticated when it is not (and `received` is left as it was).
+support::result<void> confirm_initiator(received_i_message& received, std::string_view uri);
 
 } // namespace mcprov::mikey

@@ -56,6 +56,11 @@ public:
                                                    std::string_view text = {}, std::string_view prefix = {});
     // Sets (adds or replaces) the attribute without namespace called local_name.
     support::result<void> set_attribute(element e, std::string_view local_name, std::string_view value);
+    // Sets (adds or replaces) the attribute local_name in namespace ns (not empty), e.g. xsi:type. A prefix bound to ns
+    // where the element stands is used; otherwise the element declares ns with `prefix`, or, when that prefix is bound
+    // to another namespace there, with `prefix` followed by the smallest number that makes it free ("xsi1").
+    support::result<void> set_attribute_in(element e, std::string_view ns, std::string_view local_name,
+                                           std::string_view value, std::string_view prefix);
     // Removes that attribute; no error when there is none.
     support::result<void> remove_attribute(element e, std::string_view local_name);
     // Replaces everything inside the element (children and text) with the text.

@@ -45,6 +45,7 @@ public:
 
     std::string_view local_name() const noexcept;
     std::string_view namespace_uri() const noexcept; // "" when the element has no namespace
+    std::string_view prefix() const noexcept;        // the prefix of its name, "" when it has none
     bool is(std::string_view ns, std::string_view local_name) const noexcept;
 
     // The character data of the element and all its descendants (text and CDATA) in document order, as XPath's

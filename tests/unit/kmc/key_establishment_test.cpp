@@ -2,6 +2,7 @@
 
 #include "fake_kms.hpp"
 #include "mcprov/kmc/key_establishment.hpp"
+#include "mcprov/support/encoding.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::kmc::testing {
@@ -146,6 +147,24 @@ TEST_F(key_establishment_test, when_the_initiator_is_of_an_external_domain_then_
 
     kms.errors["report"] = support::make_error(errc::unavailable, "the KMS refused the use report (400)");
     EXPECT_FALSE(report_external_domain_use(kms, bobs, *received, t0));
+}
+
+TEST_F(key_establishment_test, when_identities_are_hidden_then_the_use_is_reported_with_the_uid_until_confirmed) {
+    auto bobs = bob_material();
+    auto sent = send_i_message(alice_material(), bob, "kms.fire.example.org", t0, mikey::identity_form::uid);
+    ASSERT_TRUE(sent) << sent.err().message;
+    EXPECT_EQ(sent->bytes.find(alice), std::string::npos);
+    auto received = receive_i_message(bobs, sent->bytes, t0);
+    ASSERT_TRUE(received) << received.err().message;
+    EXPECT_EQ(received->ssv, sent->ssv);
+    EXPECT_EQ(received->initiator_uri, "");
+    fake_kms_client kms(*fire_, bob);
+    ASSERT_TRUE(report_external_domain_use(kms, bobs, *received, t0));
+    ASSERT_TRUE(mikey::confirm_initiator(*received, alice));
+    ASSERT_TRUE(report_external_domain_use(kms, bobs, *received, t0));
+    ASSERT_EQ(kms.reports.size(), 2u);
+    EXPECT_EQ(kms.reports[0].peer_uri, support::hex_encode(received->initiator_uid));
+    EXPECT_EQ(kms.reports[1].peer_uri, alice);
 }
 
 TEST_F(key_establishment_test, when_the_initiator_is_of_the_own_domain_then_nothing_is_reported) {

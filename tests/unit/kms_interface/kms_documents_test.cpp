@@ -602,9 +602,66 @@ TEST(kms_documents, when_keys_are_encrypted_under_a_transport_key_then_they_are_
                  "KmsKeySet/UserDecryptKey: the key is encrypted under a transport key");
 }
 
-TEST(kms_documents, when_a_key_has_no_xsi_type_then_the_schema_refuses_it) {
+// Key elements without xsi:type, as some KMSs write them (the interface schema makes their type abstract): plain key
+// content, read as KeyContentType.
+std::string without_key_types(std::string text) {
+    for (const auto* key : {"UserDecryptKey", "UserSigningKeySSK", "UserPubTokenPVT"}) {
+        std::string typed = std::string("<") + key + " xsi:type=\"KeyContentType\">";
+        for (auto at = text.find(typed); at != std::string::npos; at = text.find(typed, at)) {
+            text.replace(at, typed.size(), std::string("<") + key + ">");
+        }
+    }
+    return text;
+}
+
+TEST(kms_documents, when_keys_carry_no_xsi_type_then_they_are_read_as_plain_key_content) {
+    const auto original = sample_key_set();
+    auto text = without_key_types(*encode_kms_key_set(original));
+    replace_once(text, " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"", "");
+    ASSERT_EQ(text.find("xsi"), std::string::npos) << text;
+    auto decoded = decode_kms_key_set(text);
+    ASSERT_TRUE(decoded) << decoded.err().message;
+    EXPECT_EQ(*decoded, original);
+    // One key typed, the others not.
+    auto mixed = *encode_kms_key_set(original);
+    replace_once(mixed, "<UserSigningKeySSK xsi:type=\"KeyContentType\">", "<UserSigningKeySSK>");
+    decoded = decode_kms_key_set(mixed);
+    ASSERT_TRUE(decoded) << decoded.err().message;
+    EXPECT_EQ(*decoded, original);
+}
+
+TEST(kms_documents, when_untyped_keys_stand_under_a_prefixed_namespace_then_they_are_read_too) {
+    const auto original = sample_key_set();
+    // The KMS namespace under the prefix k, and xsi bound to another namespace: the type must name k:KeyContentType
+    // and find another prefix for the XML Schema instance namespace.
+    std::string text = without_key_types(*encode_kms_key_set(original));
+    replace_once(text,
+                 "<KmsKeySet xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" "
+                 "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
+                 "<k:KmsKeySet xmlns:k=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" xmlns:xsi=\"urn:example:not-xsi\"");
+    for (const auto* name : {"KmsUri", "CertUri", "Issuer", "UserUri", "UserID", "ValidFrom", "ValidTo", "KeyPeriodNo",
+                             "Revoked", "UserDecryptKey", "UserSigningKeySSK", "UserPubTokenPVT"}) {
+        replace_once(text, std::string("<") + name + ">", std::string("<k:") + name + ">");
+        replace_once(text, std::string("</") + name + ">", std::string("</k:") + name + ">");
+    }
+    replace_once(text, "</KmsKeySet>", "</k:KmsKeySet>");
+    auto decoded = decode_kms_key_set(text);
+    ASSERT_TRUE(decoded) << decoded.err().message << "\n" << text;
+    EXPECT_EQ(*decoded, original);
+}
+
+TEST(kms_documents, when_key_sets_in_a_response_carry_untyped_keys_then_every_one_is_read) {
+    const auto k = sample_key_set();
+    const auto response = sample_response(kms_key_prov{{k, sample_key_set(1515)}});
+    auto decoded = decode_kms_response(without_key_types(*encode_kms_response(response)));
+    ASSERT_TRUE(decoded) << decoded.err().message;
+    EXPECT_EQ(*decoded, response);
+}
+
+TEST(kms_documents, when_a_key_names_a_type_that_is_not_key_content_then_it_is_still_refused) {
     auto text = *encode_kms_key_set(sample_key_set());
-    replace_once(text, "<UserSigningKeySSK xsi:type=\"KeyContentType\">", "<UserSigningKeySSK>");
+    replace_once(text, "<UserSigningKeySSK xsi:type=\"KeyContentType\">",
+                 "<UserSigningKeySSK xsi:type=\"abstractKeyContentType\">");
     expect_error(decode_kms_key_set(text), errc::schema_invalid, "UserSigningKeySSK");
 }
 

@@ -5,6 +5,7 @@
 
 #include "mcprov/mikey/i_message_exchange.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/support/encoding.hpp"
 
 namespace mcprov::mikey {
 namespace {
@@ -116,6 +117,32 @@ protected:
         auto encoded = encode_i_message(m);
         EXPECT_TRUE(encoded) << encoded.err().message;
         return *encoded;
+    }
+
+    static std::string uid_of(const kms_state& kms, const std::string& user, std::uint64_t period) {
+        return mikey_sakke_uid(user, kms.identity.uri, kms.identity.periods.period_seconds,
+                               kms.identity.periods.offset_seconds, period);
+    }
+
+    // A message built by Alice, changed, and signed again with her keys: a message another implementation could have
+    // sent, whose signature holds.
+    template <class F> static std::string resigned(F change, const i_message_request& r = request()) {
+        auto m = *decode_i_message(built(r));
+        change(m);
+        auto encoded = encode_i_message(m);
+        EXPECT_TRUE(encoded) << encoded.err().message;
+        auto bytes = *encoded;
+        const std::string_view to_sign(bytes.data(), bytes.size() - eccsi_signature_size);
+        auto signature = eccsi_sign(w_->a.identity.keys, uid_of(w_->a, alice, w_->period_a), w_->alice_keys, to_sign);
+        EXPECT_TRUE(signature) << signature.err().message;
+        bytes.replace(bytes.size() - eccsi_signature_size, eccsi_signature_size, *signature);
+        return bytes;
+    }
+
+    static i_message_request hidden_request() {
+        auto r = request();
+        r.identities = identity_form::uid;
+        return r;
     }
 
     static void expect_refused(const support::result<received_i_message>& r, errc code, std::string_view message) {
@@ -300,10 +327,17 @@ TEST_F(mikey_i_message_exchange, when_message_leaves_the_ts_33180_profile_then_e
                    prefix + "its IDRi is of ID Type 0, not URI (1)");
     expect_refused(process(altered([](i_message& m) { m.identities[1].data.clear(); })), errc::invalid_argument,
                    prefix + "its IDRr is empty");
-    expect_refused(process(altered([](i_message& m) { m.identities[0].role = id_role::initiator_uid; })),
-                   errc::invalid_argument,
-                   prefix + "it hides identities (IDRuidi/IDRuidr, TS 33.180 E.7), which this endpoint does not "
-                            "support");
+    expect_refused(process(altered([](i_message& m) { m.identities.erase(m.identities.begin()); })),
+                   errc::invalid_argument, prefix + "it has no IDRi payload (nor an IDRuidi, TS 33.180 E.7)");
+    expect_refused(process(altered([](i_message& m) { m.identities.erase(m.identities.begin() + 1); })),
+                   errc::invalid_argument, prefix + "it has no IDRr payload (nor an IDRuidr, TS 33.180 E.7)");
+    expect_refused(
+        process(altered([](i_message& m) { m.identities[0].role = id_role::initiator_uid; })), errc::invalid_argument,
+        prefix + "its IDRuidi holds " + std::to_string(alice.size()) + " octets, not a UID of 32 (TS 33.180 F.2.1)");
+    expect_refused(process(altered([](i_message& m) {
+                       m.identities[1] = identity{id_role::responder_uid, id_type::nai, std::string(32, 'u')};
+                   })),
+                   errc::invalid_argument, prefix + "its IDRuidr is of ID Type 0, not URI (1) or byte string (2)");
     expect_refused(process(altered([](i_message& m) { m.sakke.params = 2; })), errc::invalid_argument,
                    prefix + "SAKKE params 2 is not parameter set 1 (RFC 6509 Appendix A)");
     expect_refused(process(altered([](i_message& m) { m.sakke.id_scheme = id_scheme_tel_uri_monthly; })),
@@ -315,6 +349,114 @@ TEST_F(mikey_i_message_exchange, when_message_leaves_the_ts_33180_profile_then_e
                    prefix + "S type 1 is not ECCSI (2, RFC 6509 section 4.3)");
     expect_refused(process(altered([](i_message& m) { m.sign.signature.pop_back(); })), errc::invalid_argument,
                    prefix + "an ECCSI signature of 128 octets, not 129");
+}
+
+TEST_F(mikey_i_message_exchange, when_identities_are_hidden_then_the_uids_travel_and_bob_confirms_alice_later) {
+    auto message = build_i_message(hidden_request());
+    ASSERT_TRUE(message) << message.err().message;
+    const auto alice_uid = uid_of(w_->a, alice, w_->period_a);
+    const auto bob_uid = uid_of(w_->b, bob, w_->period_b);
+    auto m = decode_i_message(message->bytes);
+    ASSERT_TRUE(m) << m.err().message;
+    ASSERT_EQ(m->identities.size(), 4u);
+    EXPECT_EQ(m->identities[0], (identity{id_role::initiator_uid, id_type::byte_string, alice_uid}));
+    EXPECT_EQ(m->identities[1], (identity{id_role::responder_uid, id_type::byte_string, bob_uid}));
+    EXPECT_EQ(m->identities[2], (identity{id_role::initiator_kms, id_type::uri, "kms.a.example.org"}));
+    EXPECT_EQ(m->identities[3], (identity{id_role::responder_kms, id_type::uri, "kms.b.example.org"}));
+    EXPECT_EQ(message->bytes.find(alice), std::string::npos) << "no URI in the message";
+    EXPECT_EQ(message->bytes.find(bob), std::string::npos);
+
+    auto received = process(message->bytes);
+    ASSERT_TRUE(received) << received.err().message;
+    EXPECT_EQ(received->ssv, message->ssv);
+    EXPECT_EQ(received->initiator_uri, "") << "nothing has said who holds the UID yet";
+    EXPECT_EQ(received->initiator_uid, alice_uid);
+    EXPECT_EQ(received->initiator_kms_uri, "kms.a.example.org");
+    EXPECT_EQ(received->key_period, w_->period_a);
+
+    auto claimed = *received;
+    auto wrong = confirm_initiator(claimed, carol);
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.err().code, errc::unauthenticated);
+    EXPECT_EQ(wrong.err().message, "MIKEY-SAKKE I_MESSAGE not confirmed: its initiator UID " +
+                                       support::hex_encode(alice_uid) + " is not " + carol + " in key period " +
+                                       std::to_string(w_->period_a) + " of KMS kms.a.example.org");
+    EXPECT_EQ(claimed.initiator_uri, "");
+    ASSERT_TRUE(confirm_initiator(claimed, alice));
+    EXPECT_EQ(claimed.initiator_uri, alice);
+}
+
+TEST_F(mikey_i_message_exchange, when_a_message_names_its_initiator_by_uri_then_confirming_compares_the_uri) {
+    auto received = process(built());
+    ASSERT_TRUE(received) << received.err().message;
+    EXPECT_EQ(received->initiator_uid, uid_of(w_->a, alice, w_->period_a));
+    EXPECT_EQ(confirm_initiator(*received, carol).err().message,
+              "MIKEY-SAKKE I_MESSAGE not confirmed: its initiator " + alice + " is not " + carol + " in key period " +
+                  std::to_string(w_->period_a) + " of KMS kms.a.example.org");
+    EXPECT_TRUE(confirm_initiator(*received, alice));
+}
+
+TEST_F(mikey_i_message_exchange, when_a_hidden_message_is_for_another_uid_then_it_is_refused_as_not_ours) {
+    const auto bytes = built(hidden_request());
+    responder_credentials carol_credentials{carol, w_->b.identity, w_->carol_keys, w_->period_b};
+    expect_refused(process(bytes, t0, carol_credentials), errc::forbidden,
+                   "MIKEY-SAKKE I_MESSAGE refused: it is for UID " +
+                       support::hex_encode(uid_of(w_->b, bob, w_->period_b)) + ", not for this responder " + carol +
+                       " (UID " + support::hex_encode(uid_of(w_->b, carol, w_->period_b)) + " in key period " +
+                       std::to_string(w_->period_b) + " of KMS kms.b.example.org)");
+    // Bob's UID of the day before: a message for keys he no longer holds names another UID.
+    const auto stale = uid_of(w_->b, bob, w_->period_b - 1);
+    auto r = process(resigned([&](i_message& m) { m.identities[1].data = stale; }, hidden_request()));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.err().code, errc::forbidden) << r.err().message;
+}
+
+TEST_F(mikey_i_message_exchange, when_uids_come_with_id_type_uri_or_beside_the_uris_then_they_are_taken) {
+    // ID Type URI (1) holding the 32 octets, as Streamwide's library writes IDRuidi and IDRuidr.
+    auto as_uri = process(resigned(
+        [](i_message& m) {
+            m.identities[0].type = id_type::uri;
+            m.identities[1].type = id_type::uri;
+        },
+        hidden_request()));
+    ASSERT_TRUE(as_uri) << as_uri.err().message;
+    EXPECT_EQ(as_uri->initiator_uid, uid_of(w_->a, alice, w_->period_a));
+
+    // Both forms at once: the URIs and the UIDs, which must agree.
+    const auto alice_uid = uid_of(w_->a, alice, w_->period_a);
+    const auto bob_uid = uid_of(w_->b, bob, w_->period_b);
+    auto both = process(resigned([&](i_message& m) {
+        m.identities.push_back(identity{id_role::initiator_uid, id_type::byte_string, alice_uid});
+        m.identities.push_back(identity{id_role::responder_uid, id_type::byte_string, bob_uid});
+    }));
+    ASSERT_TRUE(both) << both.err().message;
+    EXPECT_EQ(both->initiator_uri, alice);
+
+    const auto carol_uid = uid_of(w_->b, carol, w_->period_b);
+    expect_refused(process(resigned([&](i_message& m) {
+                       m.identities.push_back(identity{id_role::initiator_uid, id_type::byte_string, carol_uid});
+                   })),
+                   errc::unauthenticated,
+                   "MIKEY-SAKKE I_MESSAGE refused: its IDRuidi UID " + support::hex_encode(carol_uid) +
+                       " is not the UID of its IDRi " + alice + " in key period " + std::to_string(w_->period_a) +
+                       " of KMS kms.a.example.org");
+    auto wrong_responder = process(resigned([&](i_message& m) {
+        m.identities.push_back(identity{id_role::responder_uid, id_type::byte_string, carol_uid});
+    }));
+    ASSERT_FALSE(wrong_responder);
+    EXPECT_EQ(wrong_responder.err().code, errc::forbidden) << wrong_responder.err().message;
+}
+
+TEST_F(mikey_i_message_exchange, when_a_hidden_initiator_claims_another_uid_then_the_signature_is_refused) {
+    // Alice signs but names Carol's UID: the signature is checked for the UID the message names.
+    const auto carol_uid = uid_of(w_->b, carol, w_->period_b);
+    auto r = process(resigned([&](i_message& m) { m.identities[0].data = carol_uid; }, hidden_request()));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.err().code, errc::unauthenticated);
+    const std::string expected = "MIKEY-SAKKE I_MESSAGE refused: its signature does not verify for UID " +
+                                 support::hex_encode(carol_uid) + " in key period " + std::to_string(w_->period_a) +
+                                 " of KMS kms.a.example.org (";
+    EXPECT_EQ(r.err().message.substr(0, expected.size()), expected) << r.err().message;
 }
 
 TEST_F(mikey_i_message_exchange, when_initiator_keys_are_not_for_the_period_of_the_message_then_build_refuses) {

@@ -251,6 +251,65 @@ TEST(xml_document_edit, when_attribute_is_set_then_hostile_values_survive_the_ro
     EXPECT_EQ(doc.root().attribute("b"), std::nullopt);
 }
 
+TEST(xml_element, when_prefix_is_read_then_the_names_own_prefix_comes_back) {
+    auto doc = parsed(sample);
+    EXPECT_EQ(doc.root().prefix(), "a");
+    EXPECT_EQ(doc.root().first_child("", "none").prefix(), "");
+    auto with_default = parsed(R"(<r xmlns="urn:d"/>)");
+    EXPECT_EQ(with_default.root().prefix(), "");
+    EXPECT_EQ(element{}.prefix(), "");
+}
+
+constexpr std::string_view xsi = "http://www.w3.org/2001/XMLSchema-instance";
+
+TEST(xml_document_edit, when_namespaced_attribute_is_set_without_a_binding_then_the_element_declares_one) {
+    auto doc = parsed(R"(<r xmlns="urn:a"><k>00</k></r>)");
+    element k = doc.root().first_child();
+    ASSERT_TRUE(doc.set_attribute_in(k, xsi, "type", "KeyContentType", "xsi"));
+    EXPECT_EQ(k.attribute(xsi, "type"), "KeyContentType");
+    EXPECT_NE(
+        doc.serialize().find(R"(<k xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="KeyContentType">)"),
+        std::string::npos)
+        << doc.serialize();
+    auto again = parsed(doc.serialize());
+    EXPECT_EQ(again.root().first_child().attribute(xsi, "type"), "KeyContentType");
+}
+
+TEST(xml_document_edit, when_namespaced_attribute_is_set_with_a_binding_in_scope_then_it_is_used_or_replaced) {
+    auto doc = parsed(R"(<r xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><k i:type="old"/></r>)");
+    element k = doc.root().first_child();
+    ASSERT_TRUE(doc.set_attribute_in(k, xsi, "type", "new", "xsi"));
+    EXPECT_EQ(k.attribute(xsi, "type"), "new");
+    EXPECT_NE(doc.serialize().find(R"(<k i:type="new"/>)"), std::string::npos) << doc.serialize();
+}
+
+TEST(xml_document_edit, when_the_prefix_is_bound_elsewhere_or_the_namespace_is_only_default_then_a_free_one_is_taken) {
+    // "xsi" is bound to another namespace, "xsi1" too; the namespace itself is only the default one, which an
+    // attribute cannot use.
+    auto doc = parsed(R"(<xsi:r xmlns:xsi="urn:a" xmlns:xsi1="urn:b">)"
+                      R"(<k xmlns="http://www.w3.org/2001/XMLSchema-instance"/></xsi:r>)");
+    element k = doc.root().first_child();
+    ASSERT_TRUE(doc.set_attribute_in(k, xsi, "type", "T", "xsi"));
+    EXPECT_NE(doc.serialize().find(R"(xmlns:xsi2="http://www.w3.org/2001/XMLSchema-instance" xsi2:type="T")"),
+              std::string::npos)
+        << doc.serialize();
+    auto again = parsed(doc.serialize());
+    EXPECT_EQ(again.root().first_child().attribute(xsi, "type"), "T");
+    EXPECT_EQ(again.root().namespace_uri(), ns_a) << "the element's own binding is untouched";
+}
+
+TEST(xml_document_edit, when_namespaced_attribute_is_invalid_then_invalid_argument_and_nothing_changes) {
+    auto doc = parsed("<r/>");
+    const std::string before = doc.serialize();
+    EXPECT_FALSE(doc.set_attribute_in(doc.root(), "", "type", "v", "p")) << "no namespace";
+    EXPECT_FALSE(doc.set_attribute_in(doc.root(), xsi, "a:b", "v", "p"));
+    EXPECT_FALSE(doc.set_attribute_in(doc.root(), xsi, "type", "v", ""));
+    EXPECT_FALSE(doc.set_attribute_in(doc.root(), xsi, "type", "v", "xmlns"));
+    EXPECT_FALSE(doc.set_attribute_in(doc.root(), xsi, "type", "\x01", "xsi"));
+    EXPECT_FALSE(doc.set_attribute_in(element{}, xsi, "type", "v", "xsi"));
+    EXPECT_EQ(doc.serialize(), before);
+}
+
 TEST(xml_document_edit, when_text_is_set_then_the_content_is_replaced_and_escaped) {
     auto doc = parsed("<r><x>a<y/>b</x></r>");
     element x = doc.root().first_child();
