@@ -51,6 +51,7 @@ bench: build
 	@bash bench/dm.sh $(BUILD)
 	@bash bench/switch_on.sh $(BUILD)
 	@bash bench/gba.sh $(BUILD)
+	@bash bench/sip_as.sh $(BUILD)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

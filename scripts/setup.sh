@@ -11,7 +11,7 @@ packages=(
   openssl curl wrk nginx-light bc sqlite3
   postgresql
   pcscd libpcsclite-dev vsmartcard-vpcd osmo-hlr libosmo-gsup-client-dev libosmocore-dev libosmocore-utils
-  libsofia-sip-ua-dev sip-tester kamailio
+  libsofia-sip-ua-dev sip-tester kamailio iproute2
 )
 
 # pcscd's socket (/run/pcscd/pcscd.comm) is the machine's: the tests and `mcprov dev` start pcscd with their own

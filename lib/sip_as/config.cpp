@@ -20,7 +20,7 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
     r.only_keys("", {"server", "tls", "as", "policy", "domain", "follow", "lookup", "krr", "log"});
     r.only_keys("tls", {"listen", "certificate", "private_key"});
     r.only_keys("lookup", {"token_file", "refresh_seconds"});
-    r.only_keys("server", {"listen"});
+    r.only_keys("server", {"listen", "udp_mtu"});
     r.only_keys("as", {"uri", "next_hop"});
     r.only_keys("policy", {"allowed_kms"});
     r.only_keys("krr", {"certificate", "private_key", "trusted_ca"});
@@ -53,6 +53,7 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
             c.tls_private_key_pem = *pem;
         }
     }
+    c.udp_mtu = static_cast<unsigned>(r.integer("server", "udp_mtu", 1300, 512, 65535));
     c.uri = r.string("as", "uri", "", true);
     if (!c.uri.empty() && !c.uri.starts_with("sip:") && !c.uri.starts_with("sips:")) {
         r.fail_at("as", "uri", "as.uri must be a sip: or sips: URI");

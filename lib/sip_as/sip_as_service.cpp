@@ -95,7 +95,8 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
             return make_error(errc::internal, "sofia-sip: no event loop");
         const std::string bind = "sip:" + config.listen_address + ":" + std::to_string(config.listen_port);
         agent = nta_agent_create(root, reinterpret_cast<const url_string_t*>(bind.c_str()), nullptr, nullptr,
-                                 NTATAG_UA(0), NTATAG_CANCEL_487(0), NTATAG_SERVER_RPORT(1), TAG_END());
+                                 NTATAG_UA(0), NTATAG_CANCEL_487(0), NTATAG_SERVER_RPORT(1),
+                                 NTATAG_UDP_MTU(config.udp_mtu), TAG_END());
         if (!agent)
             return make_error(errc::unavailable, "cannot listen on " + bind + " (UDP and TCP)");
         if (config.tls_port) {

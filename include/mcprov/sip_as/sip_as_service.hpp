@@ -22,6 +22,9 @@ namespace mcprov::sip_as {
 struct sip_as_config {
     std::string listen_address = "127.0.0.1";
     std::uint16_t listen_port = 5060;            // UDP and TCP
+    // Requests larger than this go on over TCP rather than UDP (RFC 3261 18.1.1's 1300 bytes by default); a next hop
+    // that takes UDP only needs it raised.
+    unsigned udp_mtu = 1300;
     // [tls]: SIP over TLS (sips:) on its own port, with this server's certificate chain and key (PEM text).
     std::optional<std::uint16_t> tls_port;
     std::string tls_certificate_pem;
