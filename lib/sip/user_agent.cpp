@@ -11,12 +11,16 @@ struct mcprov_sip_call;
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_wait.h>
 
+#include "mcprov/sip/sofia_text.hpp"
+
 #include <optional>
 #include <vector>
 
 using mcprov::support::errc;
 using mcprov::support::make_error;
 using mcprov::support::result;
+using mcprov::sip::header_text;
+using mcprov::sip::url_text;
 
 // One call's state, for the callbacks.
 struct mcprov_sip_call {
@@ -49,25 +53,6 @@ namespace {
 
 std::string text_of(const msg_payload_t* pl) {
     return pl && pl->pl_data ? std::string(pl->pl_data, pl->pl_len) : std::string();
-}
-
-std::string url_text(const url_t* url) {
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    char* s = url ? url_as_string(home, url) : nullptr;
-    std::string out = s ? s : "";
-    su_home_deinit(home);
-    return out;
-}
-
-// A header's value as it was sent (the Content-Type with its parameters: a multipart's boundary).
-std::string header_text(const sip_header_t* h) {
-    if (!h)
-        return {};
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    char* s = sip_header_as_string(home, h);
-    std::string out = s ? s : "";
-    su_home_deinit(home);
-    return out;
 }
 
 result<void> start(mcprov_sip_call& c, const std::string& bind) {

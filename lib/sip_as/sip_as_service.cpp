@@ -27,6 +27,7 @@ struct mcprov_sip_as_forward;
 
 #include "mcprov/mikey/i_message.hpp"
 #include "mcprov/sip/mikey_in_body.hpp"
+#include "mcprov/sip/sofia_text.hpp"
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/file.hpp"
 
@@ -44,15 +45,6 @@ std::string warning_text(std::string text) {
     std::replace_if(text.begin(), text.end(), [](char c) { return c == '"' || static_cast<unsigned char>(c) < 0x20; },
                     '\'');
     return text;
-}
-
-std::string as_text(su_home_t* home, const sip_header_t* h) {
-    if (h == nullptr)
-        return {};
-    char* s = sip_header_as_string(home, h);
-    std::string out = s ? s : "";
-    su_free(home, s);
-    return out;
 }
 
 } // namespace
@@ -158,11 +150,9 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
         if (!sip || !sip->sip_request)
             return 400;
         const auto method = sip->sip_request->rq_method;
-        su_home_t home[1] = {SU_HOME_INIT(home)};
-        const std::string target = url_text(home, sip->sip_request->rq_url);
-        const std::string from = sip->sip_from ? url_text(home, sip->sip_from->a_url) : std::string();
+        const std::string target = sip::url_text(sip->sip_request->rq_url);
+        const std::string from = sip->sip_from ? sip::url_text(sip->sip_from->a_url) : std::string();
         const std::string call_id = sip->sip_call_id && sip->sip_call_id->i_id ? sip->sip_call_id->i_id : "";
-        su_home_deinit(home);
 
         if (method == sip_method_ack) {
             // The ACK of a 2xx is a transaction of its own: sent on as it is.
@@ -174,9 +164,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
 
         if ((method == sip_method_invite || method == sip_method_message) && sip->sip_payload &&
             sip->sip_payload->pl_len > 0) {
-            su_home_t h[1] = {SU_HOME_INIT(h)};
-            const std::string type = as_text(h, reinterpret_cast<const sip_header_t*>(sip->sip_content_type));
-            su_home_deinit(h);
+            const std::string type = sip::header_text(reinterpret_cast<const sip_header_t*>(sip->sip_content_type));
             const std::string_view body(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
             auto found = sip::find_i_messages(type, body);
             if (!found) {
@@ -203,15 +191,6 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
             }
         }
         return forward(irq, sip);
-    }
-
-    static std::string url_text(su_home_t* home, const url_t* url) {
-        if (!url)
-            return {};
-        char* s = url_as_string(home, url);
-        std::string out = s ? s : "";
-        su_free(home, s);
-        return out;
     }
 
     int redirect(nta_incoming_t* irq, const sip_as::domain_verdict& verdict, const sip_as::key_management_parties& p,

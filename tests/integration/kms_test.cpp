@@ -4,10 +4,6 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -16,6 +12,7 @@
 #include "../unit/store/postgres_server.hpp"
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
+#include "sip_port.hpp"
 #include "mcprov/http/client.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -625,31 +622,18 @@ TEST(kms_key_files, when_a_private_key_file_is_readable_by_others_then_mcprov_km
     EXPECT_EQ(std::count(token.begin(), token.end(), '.'), 2) << token;
 }
 
-// A UDP port free on the loopback.
-std::uint16_t free_udp_port() {
-    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t n = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
 TEST_F(kms_two_domains, when_the_callee_refuses_the_callers_domain_then_the_caller_retries_in_one_it_holds_or_gives_up) {
     permit("police", "fire"); // fire does not permit police
     for (const auto& [user, domain] : {std::pair{alice, "police"}, {bob, "fire"}, {dave, "fire"}, {dave, "police"}})
         ASSERT_EQ(fetch(user, domain).status, 0);
     // Bob answers (step 4); the application server in front of him lets the calls through (it knows only police).
-    const auto bob_port = free_udp_port();
+    const auto bob_port = free_sip_port();
     child_process bobs_client(MCPROV_BINARY,
                               {"kmc", "answer", "--dir", keys_dir(bob, "fire"), "--port", std::to_string(bob_port),
                                "--calls", "3"},
                               dir_.path() / "bob-answers");
     ASSERT_FALSE(bobs_client.wait_for_output("listening on").empty()) << bobs_client.err();
-    const auto as_port = free_udp_port();
+    const auto as_port = free_sip_port();
     write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(as_port) +
                              "\"\n[as]\nuri = \"sip:as.police.example.org\"\nnext_hop = \"sip:127.0.0.1:" +
                              std::to_string(bob_port) +

@@ -13,6 +13,7 @@
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
 #include "kamailio.hpp"
+#include "sip_port.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/kms_interface/kms_redirect_response.hpp"
 #include "mcprov/mikey/i_message.hpp"
@@ -27,25 +28,6 @@ using namespace std::chrono_literals;
 const std::string police = "kms.police.example.org";
 const std::string fire = "kms.fire.example.org";
 const std::string ambulance = "kms.ambulance.example.org";
-
-// A port free for both UDP and TCP on the loopback.
-std::uint16_t free_sip_port() {
-    for (;;) {
-        int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        socklen_t n = sizeof a;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-        int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
-        const bool free = ::bind(tcp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        ::close(tcp);
-        ::close(fd);
-        if (free)
-            return ntohs(a.sin_port);
-    }
-}
 
 // One request over TLS to 127.0.0.1:`port`, the server's certificate checked against `ca_file`: the first response's
 // status line, or what went wrong.

@@ -59,7 +59,8 @@ TEST(redirect_policy, when_nothing_offered_is_held_or_untried_then_the_client_re
     auto unknown = follow_redirect(alice(), first, krr(krr_role::responder, {"kms.other.example.org"}), {first}, now);
     EXPECT_FALSE(unknown.retry);
     EXPECT_NE(unknown.why.find("kms.other.example.org"), std::string::npos) << unknown.why;
-    // A redirect back to what was tried already is a loop: refused.
+    // A redirect to a KMS already tried with these keys is taken with other held keys when they may use it, and
+    // refused once every combination was tried (servers that keep redirecting cannot keep the client going round).
     auto loop = follow_redirect(alice(), {0, fire}, krr(krr_role::responder, {police}), {first, {0, fire}}, now);
     EXPECT_TRUE(loop.retry); // police through the fire keys is new
     EXPECT_EQ(*loop.retry, (call_keys{1, police}));

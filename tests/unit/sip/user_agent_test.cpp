@@ -1,30 +1,15 @@
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <future>
 
+#include "../../integration/sip_port.hpp"
 #include "mcprov/sip/user_agent.hpp"
 
 namespace mcprov::sip {
 namespace {
 
-std::uint16_t free_udp_port() {
-    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t n = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
 TEST(user_agent, when_the_callee_answers_then_the_caller_gets_its_status_and_body_and_the_call_ends) {
-    const auto port = free_udp_port();
+    const auto port = testing::free_sip_port();
     std::vector<incoming_call> seen;
     std::promise<void> listening;
     auto callee = std::async(std::launch::async, [&] {
