@@ -70,6 +70,11 @@ int run_dev(const dev_options& options) {
         std::cerr << "mcprov dev: key establishment: " << key_establishment.err().message << "\n";
         return 1;
     }
+    auto calls = deployment.sip().demonstrate();
+    if (!calls) {
+        std::cerr << "mcprov dev: private calls: " << calls.err().message << "\n";
+        return 1;
+    }
     auto managed = deployment.devices().demonstrate((*running)->devices());
     if (!managed) {
         std::cerr << "mcprov dev: device management: " << managed.err().message << "\n";
@@ -104,6 +109,11 @@ int run_dev(const dev_options& options) {
         std::cout << "  security domain " << domains.kms_uri(domain) << "   KMS " << domains.url(domain) << "   files "
                   << domains.dir(domain).string() << "\n";
     }
+    const auto& sip = deployment.sip();
+    for (const auto* sys : {&a, &b}) {
+        std::cout << "  application server of " << sys->id << "   " << sip.proxy(*sys) << " (udp, tcp)   files "
+                  << sip.config(*sys).parent_path().string() << "\n";
+    }
     const auto& dm = deployment.devices();
     std::cout << "  DM server of " << a.id << "   " << dm.url() << "   files " << dm.dir().string() << "\n";
     std::cout << "  users of " << a.id << ": ";
@@ -114,6 +124,11 @@ int run_dev(const dev_options& options) {
               << ": alice in police, bob in fire, carol in both; police permits "
                  "fire, fire permits nobody. Key establishment across them, just now:\n"
               << *key_establishment;
+    std::cout << "\nPrivate calls through the application servers (mcx-a's follows both KMSs; " << b.id
+              << "'s, in front of it for visitors, allows only police); the called user's client answers on "
+                 "sip:127.0.0.1:"
+              << sip.callee_port() << "; just now:\n"
+              << *calls;
     std::cout << "\nDevice management of " << a.id << ": an MC handset and a corporate device, enrolled with its DM "
                  "server; just now:\n"
               << *managed;
@@ -182,6 +197,10 @@ int run_dev(const dev_options& options) {
               << domains.kms_uri("fire") << " --mc-id " << a.user_id(users[2]) << " --scope " << devkit::key_scope
               << ")\"\n"
               << "  mcprov kms --config " << (domains.dir("fire") / "kms.toml").string() << " external\n"
+              << "  # bob answers, carol calls him through " << a.id << "'s application server (docs/kmc.md)\n"
+              << "  mcprov kmc answer --dir bob-fire --port " << sip.callee_port() << " --calls 1 &\n"
+              << "  mcprov kmc call --dir carol-fire --to " << a.user_id(users[1]) << " --proxy " << sip.proxy(a)
+              << "\n"
               << "  # device management (docs/dms.md, docs/agent.md): queue a job for the corporate device, notify it\n"
               << "  # (package 0: it calls in at once), then read the job's result and the device's inventory\n"
               << "  echo '{\"commands\":[{\"command\":\"get\",\"target\":\"./DevDetail/FwV\"},"
@@ -219,19 +238,22 @@ command add_dev_command(CLI::App& parent) {
         "Run the local deployment on loopback: two MC systems (mcx-a, mcx-b), each a CMS with its own CA, token\n"
         "key, example users, migration agreement with the other and templates for the other's visitors; and\n"
         "two security domains of mcx-a (police, fire), each with its KMS, showing one key establishment\n"
-        "across them that policy allows and one it refuses; and mcx-a's DM server with two devices (an MC\n"
+        "across them that policy allows and one it refuses; and an application server per system in the\n"
+        "signalling path, showing a private call that goes through, one redirected and retried in the offered\n"
+        "domain, and one refused (docs/sip-as.md); and mcx-a's DM server with two devices (an MC\n"
         "handset, provisioned with its MCS UE initial configuration, and a corporate device); and, unless\n"
         "--no-smart-cards, a device switched on with smart card A, off, and on with card B, authenticated by an\n"
         "operator's DM server with osmo-hlr, the cards in pcscd's vpcd reader (docs/smart-card-provisioning.md).");
     cmd->add_option("--dir", options->dir, "new or empty directory for its files (default: a fresh temporary one)");
     cmd->add_option("--port", options->port,
-                    "first of nine ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, the KMSs of mcx-a's\n"
-                    "security domains police and fire, mcx-a's DM server and its two devices' push endpoints")
+                    "first of twelve ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, the KMSs of mcx-a's\n"
+                    "security domains police and fire, mcx-a's DM server and its two devices' push endpoints, then\n"
+                    "(UDP and TCP) the application servers of mcx-a and mcx-b and the called user's client")
         ->capture_default_str()
         ->check(CLI::Range(1024, 65530));
     cmd->add_flag("--no-smart-cards", options->no_smart_cards,
                   "leave out the smart cards (osmo-hlr, pcscd, the operator's DM server and its BSF on the four ports\n"
-                  "after the nine: pcscd's socket is the machine's, so only one runs at a time)");
+                  "after the twelve: pcscd's socket is the machine's, so only one runs at a time)");
     cmd->add_flag("--prepare-only", options->prepare_only,
                   "write the two systems' files and databases, print the directory and exit");
     return [options] { return run_dev(*options); };

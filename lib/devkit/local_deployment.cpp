@@ -72,7 +72,8 @@ result<void> seed(const fs::path& database_file, const mc_system& sys, const mc_
 
 local_deployment::local_deployment(fs::path root, int first_port)
     : root_(std::move(root)), first_port_(first_port), domains_{root_ / system_a().label, system_a(), first_port + 4},
-      devices_{root_ / system_a().label, system_a(), "https://127.0.0.1:" + std::to_string(first_port), first_port + 6} {}
+      devices_{root_ / system_a().label, system_a(), "https://127.0.0.1:" + std::to_string(first_port), first_port + 6},
+      sip_{domains_, system_b(), root_ / system_b().label, first_port + 9} {}
 
 result<void> local_deployment::prepare() const {
     const std::chrono::hours validity(24 * 30);
@@ -119,6 +120,9 @@ result<void> local_deployment::prepare() const {
     if (auto prepared = domains_.prepare(); !prepared) {
         return prepared;
     }
+    if (auto prepared = sip_.prepare(); !prepared) {
+        return prepared;
+    }
     return devices_.prepare();
 }
 
@@ -148,18 +152,27 @@ result<std::unique_ptr<running_deployment>> local_deployment::start() const {
         }
         return std::move(kms).err();
     }
-    auto devices = devices_.start();
-    if (!devices) {
+    auto stop_started = [&] {
         for (auto& started : running) {
             started->stop();
         }
         for (auto& k : *kms) {
             k->server->stop();
         }
+    };
+    auto sip = sip_.start();
+    if (!sip) {
+        stop_started();
+        return std::move(sip).err();
+    }
+    auto devices = devices_.start();
+    if (!devices) {
+        (*sip)->stop();
+        stop_started();
         return make_error(devices.err().code, "device management: " + devices.err().message);
     }
-    return std::make_unique<running_deployment>(std::move(running), std::move(kms).value(), std::move(devices).value(),
-                                                root_);
+    return std::make_unique<running_deployment>(std::move(running), std::move(kms).value(), std::move(sip).value(),
+                                                std::move(devices).value(), root_);
 }
 
 result<std::string> local_deployment::token(const mc_system& issuer_system, const std::string& audience,
@@ -249,6 +262,9 @@ std::vector<std::string> running_deployment::reload_templates() {
 void running_deployment::stop() {
     if (devices_) {
         devices_->stop();
+    }
+    if (sip_) {
+        sip_->stop();
     }
     for (auto& k : kms_) {
         k->server->stop();

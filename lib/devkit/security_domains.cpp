@@ -118,7 +118,7 @@ result<std::vector<std::unique_ptr<kms::kms_server>>> security_domains::start() 
     return out;
 }
 
-result<std::string> security_domains::demonstrate() const {
+result<kmc::key_material> security_domains::key_material(const std::string& who, const std::string& domain) const {
     auto key = support::read_file(system_dir / "idms.key.pem");
     if (!key) {
         return std::move(key).err();
@@ -127,34 +127,34 @@ result<std::string> security_domains::demonstrate() const {
     if (!issuer) {
         return std::move(issuer).err();
     }
-    auto material_of = [&](const std::string& who, const std::string& domain) -> result<kmc::key_material> {
-        identity::token_request r;
-        r.issuer = system.issuer();
-        r.subject = who;
-        r.audience = {kms_uri(domain)};
-        r.mc_id = who;
-        r.mcptt_id = who;
-        r.scopes = {key_scope};
-        auto token = (*issuer)->issue(r);
-        if (!token) {
-            return std::move(token).err();
-        }
-        auto client =
-            kmc::kms_client::create({url(domain), system_dir / "ca.pem", *token, who, std::chrono::seconds(10)});
-        if (!client) {
-            return std::move(client).err();
-        }
-        auto fetched = kmc::fetch_key_material(**client);
-        if (!fetched) {
-            return std::move(fetched).err();
-        }
-        return std::move(fetched->material);
-    };
+    identity::token_request r;
+    r.issuer = system.issuer();
+    r.subject = who;
+    r.audience = {kms_uri(domain)};
+    r.mc_id = who;
+    r.mcptt_id = who;
+    r.scopes = {key_scope};
+    auto token = (*issuer)->issue(r);
+    if (!token) {
+        return std::move(token).err();
+    }
+    auto client = kmc::kms_client::create({url(domain), system_dir / "ca.pem", *token, who, std::chrono::seconds(10)});
+    if (!client) {
+        return std::move(client).err();
+    }
+    auto fetched = kmc::fetch_key_material(**client);
+    if (!fetched) {
+        return std::move(fetched).err();
+    }
+    return std::move(fetched->material);
+}
+
+result<std::string> security_domains::demonstrate() const {
     const auto& [alice, bob, carol] = members_of_system(system);
-    auto alice_police = material_of(alice, "police");
-    auto bob_fire = material_of(bob, "fire");
-    auto carol_fire = material_of(carol, "fire");
-    auto carol_police = material_of(carol, "police");
+    auto alice_police = key_material(alice, "police");
+    auto bob_fire = key_material(bob, "fire");
+    auto carol_fire = key_material(carol, "fire");
+    auto carol_police = key_material(carol, "police");
     for (const auto* m : {&alice_police, &bob_fire, &carol_fire, &carol_police}) {
         if (!*m) {
             return m->err();

@@ -19,7 +19,7 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
     support::config_reader r(root, source_name, base_dir);
     r.only_keys("", {"server", "tls", "as", "policy", "domain", "follow", "lookup", "krr", "log"});
     r.only_keys("tls", {"listen", "certificate", "private_key"});
-    r.only_keys("lookup", {"token_file", "refresh_seconds"});
+    r.only_keys("lookup", {"service", "ca", "token_file", "refresh_seconds"});
     r.only_keys("server", {"listen", "udp_mtu"});
     r.only_keys("as", {"uri", "next_hop"});
     r.only_keys("policy", {"allowed_kms"});
@@ -134,8 +134,22 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
         }
     }
     c.refresh = std::chrono::seconds(r.integer("lookup", "refresh_seconds", 30, 1, 3600));
-    if (r.ok() && c.domains.empty() && c.followed.empty()) {
-        r.fail_at("", "domain", "the lookup needs its domains: [[domain]] (given here) or [[follow]] (a KMS's policy)");
+    if (root["lookup"]["service"]) {
+        lookup::central_lookup_options central;
+        central.url = r.string("lookup", "service", "", true);
+        if (!central.url.starts_with("https://") || central.url.back() == '/') {
+            r.fail_at("lookup", "service", "lookup.service must be an https URL without a '/' at the end");
+        } else if (!c.domains.empty() || !c.followed.empty()) {
+            r.fail_at("lookup", "service", "lookup.service is the lookup: leave out [[domain]] and [[follow]]");
+        }
+        central.ca = r.path("lookup", "ca");
+        central.token_file = r.path("lookup", "token_file");
+        central.cache_for = c.refresh;
+        c.central = std::move(central);
+    }
+    if (r.ok() && c.domains.empty() && c.followed.empty() && !c.central) {
+        r.fail_at("", "domain", "the lookup needs its domains: [[domain]] (given here), [[follow]] (a KMS's policy) "
+                                "or lookup.service (the central lookup)");
     }
     r.log_settings(c.log_level, c.log_format);
     if (!r.ok()) {

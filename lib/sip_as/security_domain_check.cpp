@@ -40,14 +40,18 @@ bool path_policy::allows(std::string_view kms_uri) const {
     return allowed_kms.empty() || contains(allowed_kms, kms_uri);
 }
 
-security_domain_check::security_domain_check(std::shared_ptr<const lookup::security_domain_lookup> lookup,
+security_domain_check::security_domain_check(std::shared_ptr<const lookup::user_domains> lookup,
                                              path_policy policy)
     : lookup_(std::move(lookup)), policy_(std::move(policy)) {}
 
-domain_verdict security_domain_check::judge(const key_management_parties& p) const {
-    const auto domains = lookup_->lookup(p.responder);
+result<domain_verdict> security_domain_check::judge(const key_management_parties& p) const {
+    auto found = lookup_->domains_of(p.responder);
+    if (!found) {
+        return std::move(found).err();
+    }
+    const auto& domains = *found;
     if (domains.empty()) {
-        return {};
+        return domain_verdict{};
     }
     const auto responders = std::find_if(domains.begin(), domains.end(),
                                          [&](const lookup::supported_domain& d) { return d.kms_uri == p.responder_kms; });
@@ -89,7 +93,7 @@ domain_verdict security_domain_check::judge(const key_management_parties& p) con
         }
         return v;
     }
-    return {};
+    return domain_verdict{};
 }
 
 result<krr_narrowing_outcome> narrow_krr(std::string_view received, const path_policy& policy,

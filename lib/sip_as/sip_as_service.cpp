@@ -60,6 +60,14 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
     explicit mcprov_sip_as_server(sip_as::sip_as_config c)
         : config(std::move(c)), lookup(std::make_shared<lookup::security_domain_lookup>()),
           check(lookup, config.policy), log(support::logger("sip-as")) {
+        if (config.central) {
+            auto central = lookup::create_central_lookup(*config.central);
+            if (!central) {
+                setup_error = central.err();
+                return;
+            }
+            check = sip_as::security_domain_check(std::move(central).value(), config.policy);
+        }
         for (const auto& d : config.domains)
             lookup->update(d);
         if (!config.followed.empty())
@@ -80,6 +88,8 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
     }
 
     result<void> start() {
+        if (setup_error)
+            return *setup_error;
         if (su_init() != 0)
             return make_error(errc::internal, "sofia-sip does not initialise");
         root = su_root_create(this);
@@ -98,6 +108,17 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
         leg = nta_leg_tcreate(agent, &mcprov_sip_as_server::on_request, this, NTATAG_NO_DIALOG(1), TAG_END());
         if (!leg)
             return make_error(errc::internal, "sofia-sip: no default leg");
+        if (follower) {
+            // Judged from the first request on: the followed KMSs are asked before this server says it listens.
+            const auto answered = follower->refresh_now();
+            if (answered < config.followed.size())
+                log->warn("{} of {} followed KMS(s) answered; the others are asked again every {} s", answered,
+                          config.followed.size(), config.refresh.count());
+        }
+        log->info("security domains from {}",
+                  config.central     ? "the central lookup " + config.central->url
+                  : follower         ? std::to_string(config.followed.size()) + " followed KMS(s)"
+                                     : std::to_string(config.domains.size()) + " domain(s) of the configuration");
         log->info("listening on {} (udp, tcp) as {}, requests on to {}", bind, config.uri,
                   config.next_hop.empty() ? "their Request-URI" : config.next_hop);
         return {};
@@ -185,8 +206,13 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
                     return refuse(irq, SIP_400_BAD_REQUEST, parties.err().message);
                 }
                 auto verdict = check.judge(*parties);
-                if (!verdict.forward) {
-                    return redirect(irq, verdict, *parties, call_id);
+                if (!verdict) {
+                    log->error("{} [{}] to {}: not judged: {}", from, call_id, parties->responder,
+                               verdict.err().message);
+                    return refuse(irq, SIP_503_SERVICE_UNAVAILABLE, "the security-domain lookup cannot answer");
+                }
+                if (!verdict->forward) {
+                    return redirect(irq, *verdict, *parties, call_id);
                 }
             }
         }
@@ -324,6 +350,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
     std::shared_ptr<lookup::security_domain_lookup> lookup;
     std::unique_ptr<lookup::policy_follower> follower;
     sip_as::security_domain_check check;
+    std::optional<support::error> setup_error;
     std::shared_ptr<spdlog::logger> log;
     std::string warning_agent;
     sip_as::sip_as_counters counts;

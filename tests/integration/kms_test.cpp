@@ -13,6 +13,7 @@
 #include "../unit/temp_dir.hpp"
 #include "child_process.hpp"
 #include "sip_port.hpp"
+#include "sipp_scenarios.hpp"
 #include "mcprov/http/client.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/identity/access_token.hpp"
@@ -177,6 +178,32 @@ protected:
         std::vector<std::string> args{"kmc", "receive", "--dir", keys_dir(user, domain), "--message", message};
         args.insert(args.end(), extra.begin(), extra.end());
         return run(args);
+    }
+
+    // `mcprov kmc answer` for `user` with their keys of `domain`, answering `calls` calls on `port`; listening when
+    // it returns.
+    std::unique_ptr<child_process> answering(const std::string& user, const std::string& domain, unsigned calls,
+                                             std::uint16_t port) {
+        auto p = std::make_unique<child_process>(
+            MCPROV_BINARY,
+            std::vector<std::string>{"kmc", "answer", "--dir", keys_dir(user, domain), "--port", std::to_string(port),
+                                     "--calls", std::to_string(calls)},
+            dir_.path() / ("answers-" + std::to_string(port)));
+        EXPECT_FALSE(p->wait_for_output("listening on").empty()) << p->err();
+        return p;
+    }
+
+    // `mcprov sip-as` (sip:as.example.org) on `port` in front of 127.0.0.1:`next_hop`, its lookup given by `lookup`
+    // (TOML: [[domain]], [[follow]] or [lookup]); listening when it returns.
+    std::unique_ptr<child_process> application_server(std::uint16_t port, std::uint16_t next_hop,
+                                                      const std::string& lookup) {
+        write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(port) +
+                                 "\"\n[as]\nuri = \"sip:as.example.org\"\nnext_hop = \"sip:127.0.0.1:" +
+                                 std::to_string(next_hop) + "\"\n" + lookup);
+        auto p = std::make_unique<child_process>(
+            MCPROV_BINARY, std::vector<std::string>{"sip-as", "--config", path("sip-as.toml")}, dir_.path() / "sip-as");
+        EXPECT_FALSE(p->wait_for_output("listening on").empty()) << p->err();
+        return p;
     }
 
     static std::string field(const std::string& out, const std::string& name) {
@@ -628,26 +655,17 @@ TEST_F(kms_two_domains, when_the_callee_refuses_the_callers_domain_then_the_call
         ASSERT_EQ(fetch(user, domain).status, 0);
     // Bob answers (step 4); the application server in front of him lets the calls through (it knows only police).
     const auto bob_port = free_sip_port();
-    child_process bobs_client(MCPROV_BINARY,
-                              {"kmc", "answer", "--dir", keys_dir(bob, "fire"), "--port", std::to_string(bob_port),
-                               "--calls", "3"},
-                              dir_.path() / "bob-answers");
-    ASSERT_FALSE(bobs_client.wait_for_output("listening on").empty()) << bobs_client.err();
+    auto bobs_client = answering(bob, "fire", 3, bob_port);
     const auto as_port = free_sip_port();
-    write("sip-as.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(as_port) +
-                             "\"\n[as]\nuri = \"sip:as.police.example.org\"\nnext_hop = \"sip:127.0.0.1:" +
-                             std::to_string(bob_port) +
-                             "\"\n[[domain]]\nkms_uri = \"kms.police.example.org\"\nmembers = [\"" + alice +
-                             "\"]\n");
-    child_process as(MCPROV_BINARY, {"sip-as", "--config", path("sip-as.toml")}, dir_.path() / "sip-as");
-    ASSERT_FALSE(as.wait_for_output("listening on").empty()) << as.err();
+    auto as = application_server(as_port, bob_port,
+                                 "[[domain]]\nkms_uri = \"kms.police.example.org\"\nmembers = [\"" + alice + "\"]\n");
     const std::string proxy = "sip:127.0.0.1:" + std::to_string(as_port);
 
     // Dave signs with his police keys; bob's fire domain does not permit police: bob redirects to fire, and dave,
     // who holds fire keys too, calls again with them (step 7, accepted).
     auto dave_calls = run({"kmc", "call", "--dir", keys_dir(dave, "police"), "--also", keys_dir(dave, "fire"), "--to",
                            bob, "--to-kms", "kms.fire.example.org", "--proxy", proxy});
-    EXPECT_EQ(dave_calls.status, 0) << dave_calls.out << dave_calls.err << bobs_client.out() << as.err();
+    EXPECT_EQ(dave_calls.status, 0) << dave_calls.out << dave_calls.err << bobs_client->out() << as->err();
     EXPECT_NE(dave_calls.out.find("redirected by " + bob + " (initiator KMS kms.police.example.org; offered: "
                                   "kms.fire.example.org)"),
               std::string::npos)
@@ -660,12 +678,131 @@ TEST_F(kms_two_domains, when_the_callee_refuses_the_callers_domain_then_the_call
     EXPECT_EQ(alice_calls.status, 4) << alice_calls.out << alice_calls.err;
     EXPECT_NE(alice_calls.err.find("holds no keys"), std::string::npos) << alice_calls.err;
 
-    EXPECT_EQ(bobs_client.wait(std::chrono::seconds(20)), 0) << bobs_client.err();
-    const auto answers = bobs_client.out();
+    EXPECT_EQ(bobs_client->wait(std::chrono::seconds(20)), 0) << bobs_client->err();
+    const auto answers = bobs_client->out();
     EXPECT_EQ(std::count(answers.begin(), answers.end(), '\n'), 4) << answers; // listening, then three calls
     EXPECT_NE(answers.find(dave + ": 200"), std::string::npos) << answers;
-    as.signal(SIGTERM);
-    as.wait();
+    as->signal(SIGTERM);
+    as->wait();
+}
+
+TEST_F(kms_two_domains, when_the_application_server_asks_the_central_lookup_then_it_redirects_by_it_and_refuses_what_it_cannot_judge) {
+    permit("police", "fire"); // fire does not permit police
+    for (const auto& [user, domain] : {std::pair{alice, "police"}, {bob, "fire"}, {dave, "fire"}, {dave, "police"}})
+        ASSERT_EQ(fetch(user, domain).status, 0);
+    write("lookup.token", token("sip:lookup@example.org", "mcprov:kms:lookup"));
+    write("lookup.toml", "[server]\nlisten = \"127.0.0.1:0\"\n[tls]\ncertificate = \"kms.crt\"\nprivate_key = \"kms.key\"\n"
+                         "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"kms\"\npublic_key = \"idms.pub\"\n"
+                         "[lookup]\ntoken_file = \"lookup.token\"\n"
+                         "[[domain]]\nkms = \"" + url_["police"] + "\"\nca = \"ca.pem\"\n"
+                         "[[domain]]\nkms = \"" + url_["fire"] + "\"\nca = \"ca.pem\"\n");
+    auto lookup = std::make_unique<child_process>(MCPROV_BINARY, std::vector<std::string>{"lookup", "--config",
+                                                                                          path("lookup.toml")},
+                                                  dir_.path() / "lookup");
+    const auto lookup_port = lookup->wait_for_output(R"(lookup of 2 domain\(s\) on https://127\.0\.0\.1:(\d+))");
+    ASSERT_FALSE(lookup_port.empty()) << lookup->err();
+    // The lookup has fetched both policies once it says it is healthy.
+    http::client_options tls;
+    tls.ca_file = path("ca.pem");
+    const std::string health = "https://127.0.0.1:" + lookup_port + "/healthz";
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (http::fetch({boost::beast::http::verb::get, health, {}, ""}, tls).value().result_int() != 200 &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(100ms);
+    }
+
+    const auto bob_port = free_sip_port();
+    auto bobs_client = answering(bob, "fire", 1, bob_port);
+    write("as.token", token("sip:as@example.org", "mcprov:kms:lookup"));
+    const auto as_port = free_sip_port();
+    auto as = application_server(as_port, bob_port,
+                                 "[lookup]\nservice = \"https://127.0.0.1:" + lookup_port +
+                                     "\"\nca = \"ca.pem\"\ntoken_file = \"as.token\"\n");
+    const std::string proxy = "sip:127.0.0.1:" + std::to_string(as_port);
+
+    // Dave calls bob under police's key, signed with police: the central lookup says bob is in fire, so the AS offers
+    // fire for the responder; fire does not permit police, so it then offers fire for the initiator; dave's fire keys
+    // get through.
+    auto dave_calls = run({"kmc", "call", "--dir", keys_dir(dave, "police"), "--also", keys_dir(dave, "fire"), "--to",
+                           bob, "--to-kms", "kms.police.example.org", "--proxy", proxy});
+    EXPECT_EQ(dave_calls.status, 0) << dave_calls.out << dave_calls.err << as->err();
+    EXPECT_NE(dave_calls.out.find("redirected by sip:as.example.org (responder KMS kms.police.example.org; offered: "
+                                  "kms.fire.example.org)"),
+              std::string::npos)
+        << dave_calls.out;
+    EXPECT_NE(dave_calls.out.find("redirected by sip:as.example.org (initiator KMS kms.police.example.org; offered: "
+                                  "kms.fire.example.org)"),
+              std::string::npos)
+        << dave_calls.out;
+    EXPECT_NE(dave_calls.out.find("established with kms.fire.example.org keys"), std::string::npos) << dave_calls.out;
+    EXPECT_EQ(bobs_client->wait(std::chrono::seconds(20)), 0) << bobs_client->err();
+
+    // Without the lookup, the AS judges bob by its last answer: alice, who holds only police keys, is redirected as
+    // dave was and gives up; a responder it has no answer for is not let through unjudged.
+    lookup->signal(SIGTERM);
+    lookup->wait();
+    auto alice_calls = run({"kmc", "call", "--dir", keys_dir(alice, "police"), "--to", bob, "--to-kms",
+                            "kms.police.example.org", "--proxy", proxy});
+    EXPECT_EQ(alice_calls.status, 4) << alice_calls.out << alice_calls.err;
+    EXPECT_NE(alice_calls.out.find("redirected by sip:as.example.org (initiator KMS kms.police.example.org; offered: "
+                                   "kms.fire.example.org)"),
+              std::string::npos)
+        << alice_calls.out << as->err();
+    auto unjudged = run({"kmc", "call", "--dir", keys_dir(dave, "police"), "--to", alice, "--proxy", proxy});
+    EXPECT_EQ(unjudged.status, 4) << unjudged.out << unjudged.err;
+    EXPECT_NE(unjudged.err.find("refused with 503: the security-domain lookup cannot answer"),
+              std::string::npos)
+        << unjudged.err;
+    as->signal(SIGTERM);
+    as->wait();
+    EXPECT_NE(as->err().find("not judged: the central lookup https://127.0.0.1:" + lookup_port + " cannot answer"),
+              std::string::npos)
+        << as->err();
+}
+
+TEST_F(kms_two_domains, when_sipp_carries_the_i_messages_of_mcprov_kmc_through_the_as_then_it_redirects_or_the_callee_accepts) {
+    permit("police", "fire"); // fire does not permit police
+    for (const auto& [user, domain] : {std::pair{bob, "fire"}, {dave, "fire"}, {dave, "police"}})
+        ASSERT_EQ(fetch(user, domain).status, 0);
+    const auto bob_port = free_sip_port();
+    auto bobs_client = answering(bob, "fire", 1, bob_port);
+    // The AS follows both KMSs itself.
+    write("as.token", token("sip:as@example.org", "mcprov:kms:lookup"));
+    const auto as_port = free_sip_port();
+    auto as = application_server(as_port, bob_port,
+                                 "[lookup]\ntoken_file = \"as.token\"\n[[follow]]\nkms = \"" + url_["police"] +
+                                     "\"\nca = \"ca.pem\"\n[[follow]]\nkms = \"" + url_["fire"] + "\"\nca = \"ca.pem\"\n");
+    EXPECT_NE(as->err().find("security domains from 2 followed KMS(s)"), std::string::npos) << as->err();
+    const auto caller_port = free_sip_port();
+    auto sipp = [&](const std::string& scenario) {
+        static int n = 0;
+        const auto name = "caller-" + std::to_string(n++);
+        write(name + ".xml", scenario);
+        child_process p("/usr/bin/sipp",
+                        {"-sf", path(name + ".xml"), "-m", "1", "-i", "127.0.0.1", "-p", std::to_string(caller_port),
+                         "-t", "u1", "-nostdin", "-timeout", "20s", "-timeout_error", "-trace_err", "-error_file",
+                         path(name + "-errors.log"), "127.0.0.1:" + std::to_string(as_port)},
+                        dir_.path() / name);
+        const int status = p.wait(30s).value_or(-1);
+        auto errors = support::read_file(dir_.path() / (name + "-errors.log"));
+        EXPECT_EQ(status, 0) << (errors ? *errors : std::string()) << p.out() << "\nthe AS: " << as->err();
+    };
+
+    // Dave's I_MESSAGE signed in police, to bob under fire: the AS finds police not permitted by fire (step 3).
+    auto police_signed = field(send(dave, "police", bob, "fire").out, "I_MESSAGE");
+    ASSERT_FALSE(police_signed.empty());
+    sipp(caller(bob, police_signed, 488,
+                "<RejectedKmsUri Role=.initiator.>kms.police.example.org</RejectedKmsUri>.*"
+                "<KmsUri>kms.fire.example.org</KmsUri>",
+                dave));
+    // Signed in fire: the AS lets it through, bob's client verifies it with its keys and accepts the call.
+    auto fire_signed = field(send(dave, "fire", bob, "fire").out, "I_MESSAGE");
+    ASSERT_FALSE(fire_signed.empty());
+    sipp(caller(bob, fire_signed, 200, {}, dave, true));
+    EXPECT_EQ(bobs_client->wait(std::chrono::seconds(20)), 0) << bobs_client->err();
+    EXPECT_NE(bobs_client->out().find(dave + ": 200"), std::string::npos) << bobs_client->out();
+    as->signal(SIGTERM);
+    as->wait();
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "child_process.hpp"
 #include "kamailio.hpp"
 #include "sip_port.hpp"
+#include "sipp_scenarios.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/kms_interface/kms_redirect_response.hpp"
 #include "mcprov/mikey/i_message.hpp"
@@ -69,9 +71,55 @@ std::string request_over_tls(std::uint16_t port, const std::string& ca_file, con
     return out;
 }
 
+// One request over UDP to 127.0.0.1:`port` from a socket of its own (`{port}` in the request: that socket's port);
+// the final response (provisional ones skipped), or what went wrong.
+std::string request_over_udp(std::uint16_t port, std::string request) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t n = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+    for (auto at = request.find("{port}"); at != std::string::npos; at = request.find("{port}"))
+        request.replace(at, 6, std::to_string(ntohs(a.sin_port)));
+    a.sin_port = htons(port);
+    ::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    std::string out = "no final response";
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, 20'000) == 1) {
+        char buffer[65536];
+        const auto got = ::recv(fd, buffer, sizeof buffer, 0);
+        if (got <= 0)
+            break;
+        std::string response(buffer, static_cast<std::size_t>(got));
+        if (!response.starts_with("SIP/2.0 1")) {
+            out = std::move(response);
+            break;
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+// A request's text with `body` of `type`, from alice to `to`, sent from 127.0.0.1:{port}.
+std::string request_text(const std::string& method, const std::string& to, const std::string& type,
+                         const std::string& body) {
+    return method + " " + to + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-" + method + "-{port}\r\n"
+           "From: <sip:alice@example.org>;tag=a1\r\nTo: <" + to + ">\r\nCall-ID: " + method + "-{port}@127.0.0.1\r\n"
+           "CSeq: 1 " + method + "\r\nMax-Forwards: 70\r\nContact: <sip:alice@127.0.0.1:{port}>\r\n"
+           "Content-Type: " + type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The body of a response's text.
+std::string body_of(const std::string& response) {
+    const auto at = response.find("\r\n\r\n");
+    return at == std::string::npos ? std::string() : response.substr(at + 4);
+}
+
 // An I_MESSAGE from alice to `responder`, signed under `kmsi`, encapsulated under `kmsr` (the AS reads the KMS URIs
-// and the parties; the keys are not its business).
-std::string i_message(const std::string& responder, const std::string& kmsi, const std::string& kmsr) {
+// and the parties; the keys are not its business). i_message() gives it in base64, for a key-mgmt line.
+std::string i_message_octets(const std::string& responder, const std::string& kmsi, const std::string& kmsr) {
     mikey::i_message m;
     m.t = {.type = mikey::timestamp_type::ntp_utc, .value = 0xE8F0A0B000000000ULL};
     m.rand = std::string(16, '\x5a');
@@ -81,95 +129,16 @@ std::string i_message(const std::string& responder, const std::string& kmsi, con
                     {.role = mikey::id_role::responder_kms, .type = mikey::id_type::uri, .data = kmsr}};
     m.sakke.data = "\x04" + std::string(272, '\x11');
     m.sign.signature = std::string(129, '\x22');
-    return support::base64_encode(mikey::encode_i_message(m).value());
+    return mikey::encode_i_message(m).value();
+}
+std::string i_message(const std::string& responder, const std::string& kmsi, const std::string& kmsr) {
+    return support::base64_encode(i_message_octets(responder, kmsi, kmsr));
 }
 
-// The caller's INVITE (multipart/mixed: SDP with the key-mgmt line, mcptt-info), and what it expects back: a
-// `status`, whose message must match `expect` when given.
-std::string caller(const std::string& to, const std::string& mikey_base64, int status, const std::string& expect = {}) {
-    std::string check;
-    if (!expect.empty()) {
-        std::string escaped;
-        for (char c : expect)
-            escaped += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
-        check = "<action><ereg regexp=\"" + escaped + "\" search_in=\"msg\" check_it=\"true\" assign_to=\"seen\"/>"
-                                                     "</action>";
-    }
-    std::string s = R"(<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="caller">
-  <send retrans="500"><![CDATA[
-INVITE )" + to + R"( SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:alice@example.org>;tag=[pid]SIPpTag00[call_number]
-To: <)" + to + R"(>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:alice@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: multipart/mixed;boundary=boundary1
-Content-Length: [len]
-
---boundary1
-Content-Type: application/sdp
-
-v=0
-o=alice 53655765 2353687637 IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/SAVP 0
-a=key-mgmt:mikey )" + mikey_base64 + R"(
---boundary1
-Content-Type: application/vnd.3gpp.mcptt-info+xml
-
-<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><session-type>private</session-type></mcptt-Params></mcpttinfo>
---boundary1--
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response=")" + std::to_string(status) + "\"" + (status == 200 ? " rrs=\"true\"" : "") + ">" + check + R"(</recv>
-)";
-    // A 2xx is ACKed in a transaction of its own (a new branch); another final response with the INVITE's Via.
-    const std::string via = status == 200 ? "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]"
-                                          : "[last_Via:]";
-    s += R"(  <send><![CDATA[
-ACK )" + to + R"( SIP/2.0
-)" + via + R"(
-From: <sip:alice@example.org>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-)";
-    if (!expect.empty())
-        s += "  <Reference variables=\"seen\"/>\n";
-    return s + "</scenario>\n";
-}
-
-// The callee's side: answers the INVITE with `status` (a 488 with `krr` as its body), then takes the ACK.
-std::string callee(int status, const std::string& krr = {}) {
-    const std::string phrase = status == 200 ? "OK" : "Not Acceptable Here";
-    std::string headers = status == 200 ? "Contact: <sip:bob@[local_ip]:[local_port]>\nContent-Length: 0\n"
-                                        : "Content-Type: " + std::string(kms_interface::krr_media_type) +
-                                              "\nContent-Length: [len]\n";
-    return R"(<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="callee">
-  <recv request="INVITE" crlf="true"/>
-  <send><![CDATA[
-SIP/2.0 )" + std::to_string(status) + " " + phrase + R"(
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-)" + headers + "\n" + krr + R"(
-]]></send>
-  <recv request="ACK" crlf="true"/>
-</scenario>
-)";
+// An INVITE's SDP with the I_MESSAGE in its key-mgmt line.
+std::string sdp_with(const std::string& mikey_base64) {
+    return "v=0\r\no=alice 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=audio 4000 RTP/SAVP 0\r\na=key-mgmt:mikey " + mikey_base64 + "\r\n";
 }
 
 class sip_as_deployment : public ::testing::Test {
@@ -223,6 +192,7 @@ protected:
                                                       std::to_string(callee_port_), "-t", "u1", "-nostdin",
                                                       "-timeout", "20s", "-timeout_error"},
             dir_.path() / "callee"));
+        EXPECT_TRUE(udp_port_taken_within(callee_port_, std::chrono::seconds(10))) << processes_.back()->err();
         return processes_.back().get();
     }
 
@@ -356,6 +326,92 @@ TEST_F(sip_as_deployment, when_the_terminating_as_redirects_then_the_originating
                           "[[:space:]]*<KmsUri>" + police + "</KmsUri>[[:space:]]*</AcceptableKmsUris>.*"
                           "<RedirectorUri>sip:as.terminating.example.org</RedirectorUri>.*<KmsUri>" + ambulance)),
               0);
+}
+
+TEST_F(sip_as_deployment, when_a_message_carries_an_application_mikey_body_then_the_as_judges_it_as_an_invites) {
+    start_as();
+    // The I_MESSAGE of a MESSAGE (application/mikey, binary): under carol's wrong KMS, a KRR; under bob's, through.
+    auto refused = request_over_udp(as_port_, request_text("MESSAGE", "sip:carol@example.org", "application/mikey",
+                                                           i_message_octets("sip:carol@example.org", police, police)));
+    ASSERT_TRUE(refused.starts_with("SIP/2.0 488 ")) << refused << as_->err();
+    auto krr = kms_interface::decode_kms_redirect_response(body_of(refused));
+    ASSERT_TRUE(krr) << krr.err().message << "\n" << refused;
+    EXPECT_EQ(krr->krr.rejected_kms, police);
+    EXPECT_EQ(krr->krr.acceptable, (std::vector<std::string>{fire}));
+
+    auto* bob = start_callee(message_callee());
+    auto through = request_over_udp(as_port_, request_text("MESSAGE", "sip:bob@example.org", "application/mikey",
+                                                           i_message_octets("sip:bob@example.org", police, police)));
+    EXPECT_TRUE(through.starts_with("SIP/2.0 200 ")) << through << as_->err();
+    EXPECT_EQ(bob->wait(20s), 0) << bob->out();
+
+    // A MESSAGE whose MIKEY is cut short is refused for what it is.
+    auto cut = i_message_octets("sip:bob@example.org", police, police);
+    cut.resize(cut.size() / 2);
+    auto truncated = request_over_udp(as_port_, request_text("MESSAGE", "sip:bob@example.org", "application/mikey", cut));
+    EXPECT_TRUE(truncated.starts_with("SIP/2.0 400 ")) << truncated;
+    EXPECT_NE(truncated.find("Warning: 399 as.example.org \"the I_MESSAGE does not decode"), std::string::npos)
+        << truncated;
+}
+
+TEST_F(sip_as_deployment, when_both_servers_sign_their_krrs_then_the_caller_verifies_the_chain_and_a_forged_one_is_refused) {
+    auto ca = http::create_certificate_authority("MC system CA", 24h).value();
+    auto other_ca = http::create_certificate_authority("another CA", 24h).value();
+    auto issue = [&](const http::certificate_and_key& by, const std::string& name) {
+        return http::issue_certificate(by, name, {}, {}, http::certificate_usage::client, 24h).value();
+    };
+    const auto terminating_cert = issue(ca, "as.terminating.example.org");
+    const auto originating_cert = issue(ca, "as.originating.example.org");
+    const auto forger = issue(other_ca, "as.forger.example.org");
+    write("ca.pem", ca.certificate_pem);
+    write("terminating.crt", terminating_cert.certificate_pem);
+    write("terminating.key", terminating_cert.private_key_pem);
+    write("originating.crt", originating_cert.certificate_pem);
+    write("originating.key", originating_cert.private_key_pem);
+    const std::string signing = "[krr]\ncertificate = \"%.crt\"\nprivate_key = \"%.key\"\ntrusted_ca = \"ca.pem\"\n";
+    auto krr_section = [&](const std::string& name) {
+        auto s = signing;
+        for (auto at = s.find('%'); at != std::string::npos; at = s.find('%'))
+            s.replace(at, 1, name);
+        return s;
+    };
+    const auto terminating_port = free_sip_port();
+    start_server("terminating", terminating_port, callee_port_, "sip:as.terminating.example.org", "[]",
+                 all_domains() + krr_section("terminating"));
+    as_ = start_server("originating", as_port_, terminating_port, "sip:as.originating.example.org",
+                       "[\"" + police + "\", \"" + fire + "\"]",
+                       "[[domain]]\nkms_uri = \"" + fire + "\"\nmembers = [\"sip:carol@example.org\"]\n" +
+                           krr_section("originating"));
+
+    // Steps 3, 5 and 6 signed: the terminating AS's KRR, narrowed and signed again by the originating one; the
+    // caller verifies both signatures against the system's CA.
+    auto answer = request_over_udp(as_port_, request_text("INVITE", "sip:bob@example.org", "application/sdp",
+                                                          sdp_with(i_message("sip:bob@example.org", police, fire))));
+    ASSERT_TRUE(answer.starts_with("SIP/2.0 488 ")) << answer << as_->err();
+    auto signers = kms_interface::verify_kms_redirect_response(body_of(answer), ca.certificate_pem);
+    ASSERT_TRUE(signers) << signers.err().message << "\n" << body_of(answer);
+    ASSERT_EQ(signers->subjects.size(), 2u);
+    EXPECT_NE(signers->subjects[0].find("as.originating.example.org"), std::string::npos) << signers->subjects[0];
+    EXPECT_NE(signers->subjects[1].find("as.terminating.example.org"), std::string::npos) << signers->subjects[1];
+    EXPECT_FALSE(kms_interface::verify_kms_redirect_response(body_of(answer), other_ca.certificate_pem));
+
+    // A KRR from downstream signed under another CA is not passed on: 502, and why.
+    const kms_interface::kms_redirect_response forged{.time = std::chrono::system_clock::now(),
+                                                      .redirector = "sip:bob@example.org",
+                                                      .initiator = "sip:alice@example.org",
+                                                      .responder = "sip:bob@example.org",
+                                                      .role = kms_interface::krr_role::responder,
+                                                      .rejected_kms = police,
+                                                      .acceptable = {ambulance},
+                                                      .reason = {},
+                                                      .embedded = std::nullopt};
+    auto* callee_side = start_callee(callee(
+        488, kms_interface::sign_kms_redirect_response(forged, {forger.private_key_pem, forger.certificate_pem}).value()));
+    // The terminating AS lets alice's call to sip:zoe through (it does not know her); the callee's side forges.
+    EXPECT_EQ(call(caller("sip:zoe@example.org", i_message("sip:zoe@example.org", police, police), 502,
+                          "Warning: 399 as.terminating.example.org .*KMS Redirect Response from downstream")),
+              0);
+    EXPECT_EQ(callee_side->wait(20s), 0) << callee_side->out();
 }
 
 } // namespace

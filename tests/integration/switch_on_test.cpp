@@ -563,6 +563,24 @@ TEST(switch_on_dev, when_mcprov_dev_runs_then_a_device_is_switched_on_with_card_
               std::string::npos)
         << out;
     EXPECT_NE(out.find("its MC client now: Police of A (card A)"), std::string::npos) << out;
+    // The signalling path: through, redirected twice then established, narrowed to nothing and given up.
+    EXPECT_NE(out.find("INVITE signed in kms.fire.mcx-a.example.org to sip:alice@police.mcx-a.example.org under "
+                       "kms.police.mcx-a.example.org: 200 (established)\n      established; the callee's client: 200, "
+                       "the caller's domain is external to the callee's"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("INVITE signed in kms.police.mcx-a.example.org to sip:bob@fire.mcx-a.example.org under "
+                       "kms.fire.mcx-a.example.org: 488, redirected by sip:as.mcx-a.example.org (initiator KMS "
+                       "kms.police.mcx-a.example.org; offered: kms.fire.mcx-a.example.org)\n      INVITE signed in "
+                       "kms.fire.mcx-a.example.org to sip:bob@fire.mcx-a.example.org under "
+                       "kms.fire.mcx-a.example.org: 200 (established)"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("redirected by sip:as.mcx-b.example.org (responder KMS kms.police.mcx-a.example.org; offered: "
+                       "none)\n      not established: the redirect from sip:as.mcx-b.example.org offers no security "
+                       "domain"),
+              std::string::npos)
+        << out;
     EXPECT_NE(out.find("kept: ./Vendor/acme/APN; its MC client again: Police of A (the device's own)"),
               std::string::npos)
         << out;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mcprov/devkit/example_data.hpp"
+#include "mcprov/kmc/key_material.hpp"
 #include "mcprov/kms/kms_server.hpp"
 #include "mcprov/support/result.hpp"
 
@@ -28,6 +29,8 @@ struct security_domains {
     // Writes each domain's master key, kms.toml, certificate.xml and database with its members and permitted domains.
     support::result<void> prepare() const;
     support::result<std::vector<std::unique_ptr<kms::kms_server>>> start() const;
+    // A member's key material from the domain's running KMS (a token of the system's IdMS, then the KMS's answers).
+    support::result<kmc::key_material> key_material(const std::string& user, const std::string& domain) const;
     // Runs the two key establishments (carol of fire to alice of police: agreed; bob of fire to alice: refused by
     // policy) against the running KMSs, and describes them, a line each.
     support::result<std::string> demonstrate() const;

@@ -52,15 +52,15 @@ struct domain_verdict {
 // the initiator's KMS first). Then the initiator's KMS must be the responder's KMS or an external domain that domain
 // permits, and allowed here, else a redirect for the initiator's role lists the responder's KMS and the external
 // domains it permits that are allowed here. A responder the lookup does not know is let through: this server cannot
-// judge it, a server or client further on will.
+// judge it, a server or client further on will. Errors: those of the lookup (unavailable: this server cannot judge).
 class security_domain_check {
 public:
-    security_domain_check(std::shared_ptr<const lookup::security_domain_lookup> lookup, path_policy policy);
-    domain_verdict judge(const key_management_parties& parties) const;
+    security_domain_check(std::shared_ptr<const lookup::user_domains> lookup, path_policy policy);
+    support::result<domain_verdict> judge(const key_management_parties& parties) const;
     const path_policy& policy() const { return policy_; }
 
 private:
-    std::shared_ptr<const lookup::security_domain_lookup> lookup_;
+    std::shared_ptr<const lookup::user_domains> lookup_;
     path_policy policy_;
 };
 

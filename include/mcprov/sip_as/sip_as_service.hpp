@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "mcprov/lookup/central_lookup.hpp"
 #include "mcprov/lookup/lookup_service.hpp"
 #include "mcprov/lookup/security_domain_lookup.hpp"
 #include "mcprov/sip_as/security_domain_check.hpp"
@@ -36,6 +37,8 @@ struct sip_as_config {
     std::vector<lookup::followed_kms> followed;   // [[follow]]: KMSs whose policies the lookup follows
     std::filesystem::path token_file;             // [lookup] token_file: presented to the followed KMSs
     std::chrono::seconds refresh{30};             // [lookup] refresh_seconds
+    // [lookup] service, ca (token_file, refresh_seconds as the cache's time): the central lookup service instead
+    std::optional<lookup::central_lookup_options> central;
     std::optional<xml::signing_key> krr_key;      // [krr] certificate, private_key: KRRs are signed
     std::string krr_trusted_ca_pem;               // [krr] trusted_ca: downstream KRRs must verify against it
     std::string log_level = "info";
@@ -51,7 +54,7 @@ struct sip_as_counters {
     std::atomic<std::uint64_t> forwarded{0};  // requests sent on
     std::atomic<std::uint64_t> redirected{0}; // 488 with this server's KRR
     std::atomic<std::uint64_t> narrowed{0};   // downstream KRRs narrowed
-    std::atomic<std::uint64_t> refused{0};    // 4xx/5xx for a request or a KRR that does not read
+    std::atomic<std::uint64_t> refused{0};    // 4xx/5xx for a request or a KRR that does not read, or unjudged
 };
 
 // The transaction-stateful SIP application server (sofia-sip NTA) over UDP and TCP. run() serves until stop() (from

@@ -51,7 +51,7 @@ TEST(example_data, when_templates_are_written_for_a_primary_then_police_and_ever
     EXPECT_EQ(templates[1].name, "mcx-a.xml");
 }
 
-TEST(local_deployment, when_ports_start_at_p_then_the_cmss_kmss_dms_and_devices_take_the_next_nine) {
+TEST(local_deployment, when_ports_start_at_p_then_the_cmss_kmss_dms_devices_and_sip_servers_take_the_next_twelve) {
     const local_deployment d("/nowhere", 30000);
     EXPECT_EQ(d.xcap_port(system_a()), 30000);
     EXPECT_EQ(d.cscm_port(system_a()), 30001);
@@ -62,7 +62,10 @@ TEST(local_deployment, when_ports_start_at_p_then_the_cmss_kmss_dms_and_devices_
     EXPECT_EQ(d.base(system_b()), "https://127.0.0.1:30002");
     EXPECT_EQ(d.dir(system_b()), fs::path("/nowhere/mcx-b"));
     EXPECT_EQ(d.devices().url(), "https://127.0.0.1:30006/dm");
-    EXPECT_EQ(local_deployment::port_count, 9);
+    EXPECT_EQ(d.sip().proxy(system_a()), "sip:127.0.0.1:30009");
+    EXPECT_EQ(d.sip().proxy(system_b()), "sip:127.0.0.1:30010");
+    EXPECT_EQ(d.sip().callee_port(), 30011);
+    EXPECT_EQ(local_deployment::port_count, 12);
 }
 
 TEST(local_deployment, when_prepared_then_the_dms_has_its_mc_configuration_and_both_devices_are_enrolled) {

@@ -25,29 +25,51 @@ key_management_parties call(const std::string& from, const std::string& to, cons
     return {.initiator = from, .responder = to, .initiator_kms = kmsi, .responder_kms = kmsr};
 }
 
+domain_verdict judged(const security_domain_check& check, const key_management_parties& parties) {
+    auto v = check.judge(parties);
+    EXPECT_TRUE(v) << v.err().message;
+    return v ? *v : domain_verdict{};
+}
+
+// A lookup that cannot answer, as the central service does when it cannot be reached.
+class unreachable_lookup final : public lookup::user_domains {
+public:
+    support::result<std::vector<lookup::supported_domain>> domains_of(std::string_view) const override {
+        return support::make_error(support::errc::unavailable, "the central lookup cannot answer: connection refused");
+    }
+};
+
+TEST(security_domain_check, when_the_lookup_cannot_answer_then_the_check_says_so_rather_than_let_it_through) {
+    security_domain_check check(std::make_shared<unreachable_lookup>(), {});
+    auto v = check.judge(call("sip:alice@example.org", "sip:bob@example.org", police, police));
+    ASSERT_FALSE(v);
+    EXPECT_EQ(v.err().code, support::errc::unavailable);
+    EXPECT_NE(v.err().message.find("connection refused"), std::string::npos);
+}
+
 TEST(security_domain_check, when_both_kmss_are_the_responders_or_permitted_then_the_request_goes_on) {
     security_domain_check check(domains(), {});
-    EXPECT_TRUE(check.judge(call("sip:alice@example.org", "sip:bob@example.org", police, police)).forward);
-    EXPECT_TRUE(check.judge(call("sip:carol@example.org", "sip:bob@example.org", fire, police)).forward);
+    EXPECT_TRUE(judged(check, call("sip:alice@example.org", "sip:bob@example.org", police, police)).forward);
+    EXPECT_TRUE(judged(check, call("sip:carol@example.org", "sip:bob@example.org", fire, police)).forward);
     // A responder this lookup does not know is another server's to judge.
-    EXPECT_TRUE(check.judge(call("sip:alice@example.org", "sip:zoe@other.example", police, police)).forward);
+    EXPECT_TRUE(judged(check, call("sip:alice@example.org", "sip:zoe@other.example", police, police)).forward);
 }
 
 TEST(security_domain_check, when_the_responder_is_not_in_the_responder_kms_then_its_domains_are_offered) {
     security_domain_check check(domains(), {});
-    auto v = check.judge(call("sip:alice@example.org", "sip:carol@example.org", police, police));
+    auto v = judged(check, call("sip:alice@example.org", "sip:carol@example.org", police, police));
     EXPECT_FALSE(v.forward);
     EXPECT_EQ(v.role, krr_role::responder);
     EXPECT_EQ(v.rejected_kms, police);
     EXPECT_EQ(v.acceptable, (std::vector<std::string>{fire}));
     // Bob is in two domains: the one that accepts the initiator's KMS comes first.
-    v = check.judge(call("sip:carol@example.org", "sip:bob@example.org", fire, fire));
+    v = judged(check, call("sip:carol@example.org", "sip:bob@example.org", fire, fire));
     EXPECT_EQ(v.acceptable, (std::vector<std::string>{police, ambulance}));
 }
 
 TEST(security_domain_check, when_the_responders_domain_does_not_permit_the_initiators_kms_then_its_own_are_offered) {
     security_domain_check check(domains(), {});
-    auto v = check.judge(call("sip:carol@example.org", "sip:dave@example.org", fire, ambulance));
+    auto v = judged(check, call("sip:carol@example.org", "sip:dave@example.org", fire, ambulance));
     EXPECT_FALSE(v.forward);
     EXPECT_EQ(v.role, krr_role::initiator);
     EXPECT_EQ(v.rejected_kms, fire);
@@ -57,12 +79,12 @@ TEST(security_domain_check, when_the_responders_domain_does_not_permit_the_initi
 
 TEST(security_domain_check, when_this_servers_policy_refuses_a_domain_then_it_redirects_to_what_it_allows) {
     security_domain_check check(domains(), {.allowed_kms = {police}});
-    EXPECT_TRUE(check.judge(call("sip:alice@example.org", "sip:bob@example.org", police, police)).forward);
-    auto v = check.judge(call("sip:carol@example.org", "sip:bob@example.org", fire, police));
+    EXPECT_TRUE(judged(check, call("sip:alice@example.org", "sip:bob@example.org", police, police)).forward);
+    auto v = judged(check, call("sip:carol@example.org", "sip:bob@example.org", fire, police));
     EXPECT_FALSE(v.forward);
     EXPECT_EQ(v.role, krr_role::initiator);
     EXPECT_EQ(v.acceptable, (std::vector<std::string>{police}));
-    v = check.judge(call("sip:alice@example.org", "sip:bob@example.org", police, ambulance));
+    v = judged(check, call("sip:alice@example.org", "sip:bob@example.org", police, ambulance));
     EXPECT_EQ(v.role, krr_role::responder);
     EXPECT_EQ(v.acceptable, (std::vector<std::string>{police}));
 }
@@ -87,7 +109,7 @@ TEST(krr_narrowing, when_a_downstream_krr_offers_a_domain_this_server_refuses_th
     const auto now = std::chrono::system_clock::time_point(1'800'000'000s);
     security_domain_check terminating(domains(), {});
     const auto parties = call("sip:carol@example.org", "sip:bob@example.org", fire, fire);
-    auto verdict = terminating.judge(parties);
+    auto verdict = judged(terminating, parties);
     auto received = redirect_krr(verdict, parties, "sip:as.terminating.example.org", now, std::nullopt);
     ASSERT_TRUE(received) << received.err().message;
 
