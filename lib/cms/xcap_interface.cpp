@@ -146,6 +146,7 @@ public:
         };
         p.add(http::health_route());
         admin_route("stats", "/stats", &xcap_interface::serve_stats);
+        p.add(http::metrics_route(p.metrics(), bearer, administrators));
         admin_route("migration-serving", "/migration/serving", &xcap_interface::serve_serving_register);
         admin_route("migration-visitors", "/migration/visitors", &xcap_interface::serve_visitors);
         const auto root = config_.xcap_root_path == "/" ? std::string() : config_.xcap_root_path;

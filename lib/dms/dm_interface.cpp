@@ -275,6 +275,7 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
                     .handle = [this](http::call& c) { return complete_purchase(c); },
                     .max_body_bytes = 8192,
                     .may_wait = true});
+    pipeline_->add(http::metrics_route(pipeline_->metrics(), bearer, admin));
     pipeline_->add({.name = "stats",
                     .methods = {verb::get},
                     .path = "/stats",

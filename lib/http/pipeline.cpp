@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <stdexcept>
 
 #include <boost/beast/http.hpp>
@@ -224,32 +225,66 @@ route health_route() {
             .max_body_bytes = 0};
 }
 
+route metrics_route(std::shared_ptr<const support::metrics_registry> metrics, authentication authenticate,
+                    authoriser authorise) {
+    return {.name = "metrics",
+            .methods = {bhttp::verb::get},
+            .path = "/metrics",
+            .authenticate = std::move(authenticate),
+            .authorise = std::move(authorise),
+            .handle = [metrics = std::move(metrics)](call& c) -> support::result<response> {
+                auto res = make_response(bhttp::status::ok, c.req.version());
+                res.set(bhttp::field::content_type, std::string(support::metrics_registry::content_type));
+                res.body() = metrics->exposition();
+                return res;
+            },
+            .max_body_bytes = 0};
+}
+
 // ---- the pipeline ----
 
 namespace {
 
 constexpr std::size_t logged_target_bytes = 256;
 
-struct atomic_counters {
-    std::atomic<std::uint64_t> requests{0};
-    std::array<std::atomic<std::uint64_t>, 5> by_class{};
-    std::atomic<std::uint64_t> errors{0};
-    std::atomic<std::uint64_t> exceptions{0};
+// One route's series in the pipeline's metrics registry (docs/operations.md).
+struct route_series {
+    support::counter* requests;
+    std::array<support::counter*, 5> by_class;
+    support::counter* errors;
+    support::counter* exceptions;
+    support::histogram* duration;
+
+    route_series(support::metrics_registry& m, const std::string& server, const std::string& route) {
+        const support::metric_labels labels{{"server", server}, {"route", route}};
+        requests = &m.counter_of("mcprov_http_requests_total", "HTTP requests, by server and route", labels);
+        for (unsigned i = 0; i < by_class.size(); ++i) {
+            auto with_class = labels;
+            with_class.emplace_back("class", std::to_string(i + 1) + "xx");
+            by_class[i] = &m.counter_of("mcprov_http_responses_total", "HTTP answers, by status class", with_class);
+        }
+        errors = &m.counter_of("mcprov_http_errors_total", "HTTP answers made from an error, refusals included",
+                               labels);
+        exceptions = &m.counter_of("mcprov_http_exceptions_total", "Exceptions a route's guard caught", labels);
+        duration = &m.histogram_of("mcprov_http_request_duration_seconds",
+                                   "Time from routing a request to its answer (its body already read)",
+                                   support::latency_buckets(), labels);
+    }
 
     route_counters snapshot() const {
         route_counters c;
-        c.requests = requests.load();
+        c.requests = requests->value();
         for (std::size_t i = 0; i < by_class.size(); ++i) {
-            c.by_class[i] = by_class[i].load();
+            c.by_class[i] = by_class[i]->value();
         }
-        c.errors = errors.load();
-        c.exceptions = exceptions.load();
+        c.errors = errors->value();
+        c.exceptions = exceptions->value();
         return c;
     }
     void count_answer(const response& res) {
         auto hundreds = static_cast<unsigned>(res.result_int()) / 100;
         if (hundreds >= 1 && hundreds <= 5) {
-            ++by_class[hundreds - 1];
+            by_class[hundreds - 1]->inc();
         }
     }
 };
@@ -267,9 +302,10 @@ bool allows(const std::vector<bhttp::verb>& methods, bhttp::verb m) {
 struct pipeline::entry {
     route r;
     path_pattern pattern;
-    atomic_counters counters;
+    route_series counters;
 
-    explicit entry(route from) : r(std::move(from)), pattern(r.path) {}
+    entry(route from, support::metrics_registry& m, const std::string& server)
+        : r(std::move(from)), pattern(r.path), counters(m, server, r.name) {}
 };
 
 struct pipeline::match {
@@ -279,11 +315,13 @@ struct pipeline::match {
     bool path_matched = false;
 };
 
-pipeline::pipeline(std::string module) : log_(support::logger(module)) {
+pipeline::pipeline(std::string module, std::shared_ptr<support::metrics_registry> metrics)
+    : module_(std::move(module)), log_(support::logger(module_)),
+      metrics_(metrics ? std::move(metrics) : std::make_shared<support::metrics_registry>()) {
     route r;
     r.name = std::string(unrouted);
     r.path = "/*";
-    unrouted_ = std::make_unique<entry>(std::move(r));
+    unrouted_ = std::make_unique<entry>(std::move(r), *metrics_, module_);
 }
 
 pipeline::~pipeline() = default;
@@ -300,7 +338,7 @@ pipeline& pipeline::add(route r) {
             throw std::invalid_argument("route name '" + r.name + "' is used twice");
         }
     }
-    routes_.push_back(std::make_unique<entry>(std::move(r)));
+    routes_.push_back(std::make_unique<entry>(std::move(r), *metrics_, module_));
     return *this;
 }
 
@@ -342,7 +380,7 @@ namespace {
 class run {
 public:
     run(const std::shared_ptr<spdlog::logger>& lines, const route& r, const request& req, const peer_info& peer,
-        atomic_counters& counters)
+        route_series& counters)
         : log_(lines), r_(r), req_(req), peer_(peer), counters_(counters) {}
 
     // Screening: a refusal, or nullopt to go on and read the body.
@@ -383,7 +421,7 @@ public:
     // The answer to an error, through the route's error policy; `status` overrides the table's (for 405, which no
     // errc names).
     response fail(support::error e, std::optional<bhttp::status> status = std::nullopt) {
-        ++counters_.errors;
+        counters_.errors->inc();
         if (is_private(e.code)) {
             log_->error("{} {} {} [{}]: {}: {}", who(), std::string(req_.method_string()),
                         support::printable(req_.target(), logged_target_bytes), r_.name, support::to_string(e.code),
@@ -407,8 +445,8 @@ public:
 
     // The answer when something threw: a generic 500 in the route's own style if its policy can make one.
     response guard(const char* what) {
-        ++counters_.exceptions;
-        ++counters_.errors;
+        counters_.exceptions->inc();
+        counters_.errors->inc();
         log_->error("{} {} {} [{}]: the route threw: {}", who(), std::string(req_.method_string()),
                     support::printable(req_.target(), logged_target_bytes), r_.name, support::printable(what));
         error_context ctx{support::error{errc::internal, "internal error"}, bhttp::status::internal_server_error, req_,
@@ -461,7 +499,7 @@ private:
     const route& r_;
     const request& req_;
     const peer_info& peer_;
-    atomic_counters& counters_;
+    route_series& counters_;
     const route_params* params_ = nullptr;
     caller who_;
     const caller* who_p_ = nullptr;
@@ -482,7 +520,7 @@ const char* what_of(std::exception_ptr e) {
 namespace {
 
 response unrouted_answer(const std::shared_ptr<spdlog::logger>& lines, const route& r, const request& req,
-                         const peer_info& peer, atomic_counters& counters, bool path_matched,
+                         const peer_info& peer, route_series& counters, bool path_matched,
                          const std::vector<bhttp::verb>& allowed) {
     run one(lines, r, req, peer, counters);
     if (!path_matched) {
@@ -498,9 +536,10 @@ response unrouted_answer(const std::shared_ptr<spdlog::logger>& lines, const rou
 } // namespace
 
 response pipeline::handle(request&& req, const peer_info& peer) {
+    const auto started = std::chrono::steady_clock::now();
     auto m = find(req);
     entry& e = m.found ? *m.found : *unrouted_;
-    ++e.counters.requests;
+    e.counters.requests->inc();
     run one(log_, e.r, req, peer, e.counters);
     one.set_params(m.params);
     response res;
@@ -510,6 +549,7 @@ response pipeline::handle(request&& req, const peer_info& peer) {
         res = one.guard(what_of(std::current_exception()));
     }
     e.counters.count_answer(res);
+    e.counters.duration->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     return res;
 }
 
@@ -526,7 +566,7 @@ std::optional<response> pipeline::screen(const request& req, const peer_info& pe
     }
     if (res) {
         // A refused request is counted here: its body is never read and handle() never sees it.
-        ++e.counters.requests;
+        e.counters.requests->inc();
         e.counters.count_answer(*res);
     }
     return res;

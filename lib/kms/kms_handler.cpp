@@ -164,6 +164,7 @@ void kms_handler::add_routes() {
                         .errors = [this](const http::error_context& ctx) { return kms_refusal(ctx); }});
     };
     pipeline_->add(http::health_route());
+    pipeline_->add(http::metrics_route(pipeline_->metrics(), bearer(verifier_), any_scope_of({access_.admin_scope})));
     pipeline_->add({.name = "stats",
                     .methods = {verb::get},
                     .path = "/stats",

@@ -805,5 +805,27 @@ TEST_F(kms_two_domains, when_sipp_carries_the_i_messages_of_mcprov_kmc_through_t
     as->wait();
 }
 
+TEST_F(kms_two_domains, when_an_administrator_reads_the_metrics_then_each_route_is_counted_and_timed) {
+    ASSERT_EQ(fetch(alice, "police").status, 0);
+    EXPECT_EQ(get("police", "/metrics", "").result_int(), 401);
+    EXPECT_EQ(get("police", "/metrics", token(alice)).result_int(), 403);
+    auto res = get("police", "/metrics", token("sip:admin@example.org", "mcprov:kms:admin"));
+    ASSERT_EQ(res.result_int(), 200) << res.body();
+    EXPECT_EQ(res[boost::beast::http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+    const auto& text = res.body();
+    // kmc fetch: init, keyprov, certcache, one each.
+    for (const auto* route : {"init", "keyprov", "certcache"}) {
+        EXPECT_NE(text.find("mcprov_http_responses_total{server=\"kms\",route=\"" + std::string(route) +
+                            "\",class=\"2xx\"} 1\n"),
+                  std::string::npos)
+            << route << "\n" << text;
+        EXPECT_NE(text.find("mcprov_http_request_duration_seconds_count{server=\"kms\",route=\"" + std::string(route) +
+                            "\"} 1\n"),
+                  std::string::npos)
+            << route << "\n" << text;
+    }
+    EXPECT_NE(text.find("mcprov_http_errors_total{server=\"kms\",route=\"metrics\"} 2\n"), std::string::npos) << text;
+}
+
 } // namespace
 } // namespace mcprov::testing

@@ -38,6 +38,7 @@
 
 #include "mcprov/http/router.hpp"
 #include "mcprov/http/server.hpp"
+#include "mcprov/support/metrics.hpp"
 #include "mcprov/support/result.hpp"
 
 namespace spdlog {
@@ -145,6 +146,10 @@ struct route {
 
 // The route every mcprov listener has: GET /healthz, no credentials, "ok" as text/plain (a load balancer's check).
 route health_route();
+// GET /metrics: `metrics` in the Prometheus text format, for callers `authenticate` and `authorise` let in (a server's
+// administrators).
+route metrics_route(std::shared_ptr<const support::metrics_registry> metrics, authentication authenticate,
+                    authoriser authorise);
 
 // What one route (or the pipeline's unrouted requests) has seen.
 struct route_counters {
@@ -159,8 +164,9 @@ struct route_counters {
 
 class pipeline final : public handler {
 public:
-    // `module` names the logger ("cms", "kms") the pipeline's log lines go to.
-    explicit pipeline(std::string module = "http");
+    // `module` names the logger ("cms", "kms") the pipeline's log lines go to, and the `server` label of its metrics
+    // in `metrics` (shared by the pipelines of a process; a registry of its own when none is given).
+    explicit pipeline(std::string module = "http", std::shared_ptr<support::metrics_registry> metrics = nullptr);
     ~pipeline() override;
     pipeline(const pipeline&) = delete;
     pipeline& operator=(const pipeline&) = delete;
@@ -176,7 +182,12 @@ public:
     std::optional<response> screen(const request& req, const peer_info& peer) override;
     bool may_wait(const request& req) const override;
 
-    // The counters of one route, by name ("(unrouted)" for 404 and 405 answers); zeros for an unknown name.
+    // The registry its routes' series are in: mcprov_http_requests_total, _responses_total (by class), _errors_total,
+    // _exceptions_total and _request_duration_seconds, labelled server and route.
+    const std::shared_ptr<support::metrics_registry>& metrics() const { return metrics_; }
+
+    // The counters of one route, by name ("(unrouted)" for 404 and 405 answers); zeros for an unknown name. They are
+    // read from the metrics registry.
     route_counters counters(std::string_view route_name) const;
     // Every route's counters, for a /stats resource: {"<route>": {"requests": n, "2xx": n, ..., "errors": n,
     // "exceptions": n}, ...}.
@@ -189,7 +200,9 @@ private:
     struct match;
     match find(const request& req) const;
 
+    std::string module_;
     std::shared_ptr<spdlog::logger> log_; // looked up once: the registry takes a lock
+    std::shared_ptr<support::metrics_registry> metrics_;
     std::vector<std::unique_ptr<entry>> routes_;
     std::unique_ptr<entry> unrouted_;
 };

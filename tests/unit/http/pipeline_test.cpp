@@ -356,6 +356,44 @@ TEST_F(pipeline_test, when_stats_are_read_then_every_route_is_listed_with_its_co
     EXPECT_EQ(p_->counters("no such route").requests, 0u);
 }
 
+TEST_F(pipeline_test, when_metrics_are_exposed_then_the_counters_are_the_registrys_and_only_administrators_read_them) {
+    p_->add(metrics_route(p_->metrics(), bearer_authentication(verify_token),
+                          [](const caller& c, const request&) { return c.require_scope("admin"); }));
+    (void)p_->handle(make_request(verb::get, "/healthz"), peer);
+    (void)p_->handle(make_request(verb::get, "/fail/conflict"), peer);
+    EXPECT_EQ(p_->handle(make_request(verb::get, "/metrics"), peer).result(), status::unauthorized);
+    EXPECT_EQ(p_->handle(make_request(verb::get, "/metrics", "alice"), peer).result(), status::forbidden);
+    auto res = p_->handle(make_request(verb::get, "/metrics", "admin"), peer);
+    ASSERT_EQ(res.result(), status::ok);
+    EXPECT_EQ(res[bhttp::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+    const auto& text = res.body();
+    EXPECT_TRUE(contains(text, "# TYPE mcprov_http_requests_total counter\n")) << text;
+    EXPECT_TRUE(contains(text, "mcprov_http_requests_total{server=\"pipeline-test\",route=\"health\"} 1\n")) << text;
+    EXPECT_TRUE(contains(text, "mcprov_http_responses_total{server=\"pipeline-test\",route=\"failing\",class=\"4xx\"} "
+                               "1\n"))
+        << text;
+    EXPECT_TRUE(contains(text, "mcprov_http_errors_total{server=\"pipeline-test\",route=\"metrics\"} 2\n")) << text;
+    EXPECT_TRUE(contains(text, "mcprov_http_request_duration_seconds_count{server=\"pipeline-test\",route=\"health\"} "
+                               "1\n"))
+        << text;
+    // The counters the pipeline reports are the registry's.
+    EXPECT_EQ(p_->counters("failing").errors,
+              p_->metrics()->counter_of("mcprov_http_errors_total", "", {{"server", "pipeline-test"}, {"route", "failing"}})
+                  .value());
+}
+
+TEST(pipeline_routes, when_two_pipelines_share_a_registry_then_each_is_its_own_server_in_it) {
+    auto shared = std::make_shared<support::metrics_registry>();
+    pipeline cms("cms", shared);
+    pipeline cscm("cscm", shared);
+    cms.add(health_route());
+    cscm.add(health_route());
+    (void)cms.handle(make_request(verb::get, "/healthz"), peer);
+    const auto text = shared->exposition();
+    EXPECT_TRUE(contains(text, "mcprov_http_requests_total{server=\"cms\",route=\"healthz\"} 1\n")) << text;
+    EXPECT_TRUE(contains(text, "mcprov_http_requests_total{server=\"cscm\",route=\"healthz\"} 0\n")) << text;
+}
+
 TEST(pipeline_routes, when_a_route_is_malformed_then_adding_it_throws) {
     pipeline p;
     auto ok = [](call&) -> support::result<response> { return make_error(errc::internal, "x"); };
