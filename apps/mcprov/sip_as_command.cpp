@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "mcprov/http/pipeline.hpp"
 #include "mcprov/sip_as/sip_as_service.hpp"
 #include "mcprov/support/log.hpp"
 #include "serve.hpp"
@@ -24,6 +25,24 @@ int run_sip_as(const std::string& config_file) {
         std::cerr << "mcprov sip-as: " << server.err().message << "\n";
         return 1;
     }
+    std::unique_ptr<http::server> metrics;
+    if (config->metrics_listen) {
+        auto p = std::make_shared<http::pipeline>("sip-as", (*server)->metrics());
+        p->add(http::health_route());
+        p->add(http::metrics_route((*server)->metrics(), http::no_authentication(), {}));
+        http::server_config listen;
+        listen.address = config->metrics_listen->first;
+        listen.port = config->metrics_listen->second;
+        listen.threads = 1;
+        listen.waiting_threads = 0;
+        auto made = http::create_server(listen, p);
+        if (!made) {
+            std::cerr << "mcprov sip-as: metrics: " << made.err().message << "\n";
+            return 1;
+        }
+        metrics = std::move(made).value();
+        log->info("metrics on http://{}:{}/metrics", listen.address, metrics->port());
+    }
     // The SIP stack runs on this thread; signals are taken on another, which asks it to stop.
     std::thread signals([&] {
         int signal = 0;
@@ -35,8 +54,10 @@ int run_sip_as(const std::string& config_file) {
     (*server)->run();
     signals.join();
     const auto& c = (*server)->counters();
-    log->info("stopped: {} forwarded, {} redirected, {} narrowed, {} refused", c.forwarded.load(), c.redirected.load(),
-              c.narrowed.load(), c.refused.load());
+    if (metrics)
+        metrics->stop();
+    log->info("stopped: {} forwarded, {} redirected, {} narrowed, {} refused", c.forwarded.value(),
+              c.redirected.value(), c.narrowed.value(), c.refused.value());
     return 0;
 }
 

@@ -153,6 +153,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
     }
     void stop() override { stopping.store(true); }
     const sip_as::sip_as_counters& counters() const override { return counts; }
+    const std::shared_ptr<support::metrics_registry>& metrics() const override { return registry; }
 
     // ---- requests ----
 
@@ -161,7 +162,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
     }
 
     int refuse(nta_incoming_t* irq, int status, const char* phrase, const std::string& why) {
-        ++counts.refused;
+        counts.refused.inc();
         const std::string warning = "399 " + warning_agent + " \"" + warning_text(why) + "\"";
         nta_incoming_treply(irq, status, phrase, SIPTAG_WARNING_STR(warning.c_str()), TAG_END());
         return status;
@@ -226,7 +227,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
             log->error("{} [{}]: the KRR cannot be made: {}", p.initiator, call_id, body.err().message);
             return refuse(irq, SIP_500_INTERNAL_SERVER_ERROR, "the KMS Redirect Response cannot be made");
         }
-        ++counts.redirected;
+        counts.redirected.inc();
         log->info("{} [{}] to {}: {} KMS {} refused ({}); KRR offers {}", p.initiator, call_id, p.responder,
                   kms_interface::to_string(verdict.role), verdict.rejected_kms, verdict.reason,
                   verdict.acceptable.empty() ? std::string("none") : join(verdict.acceptable));
@@ -283,7 +284,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
         }
         if (sip->sip_request->rq_method == sip_method_invite)
             nta_incoming_bind(irq, &mcprov_sip_as_server::on_cancel, f);
-        ++counts.forwarded;
+        counts.forwarded.inc();
         return 0;
     }
 
@@ -337,7 +338,7 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
         }
         if (!outcome->narrowed)
             return false;
-        ++counts.narrowed;
+        counts.narrowed.inc();
         log->info("a KMS Redirect Response from downstream narrowed to {}",
                   outcome->acceptable.empty() ? std::string("none") : join(outcome->acceptable));
         const std::string media(kms_interface::krr_media_type);
@@ -353,7 +354,8 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
     std::optional<support::error> setup_error;
     std::shared_ptr<spdlog::logger> log;
     std::string warning_agent;
-    sip_as::sip_as_counters counts;
+    std::shared_ptr<support::metrics_registry> registry = std::make_shared<support::metrics_registry>();
+    sip_as::sip_as_counters counts{*registry};
     std::atomic<bool> stopping{false};
     su_root_t* root = nullptr;
     nta_agent_t* agent = nullptr;
@@ -361,6 +363,14 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
 };
 
 namespace mcprov::sip_as {
+
+sip_as_counters::sip_as_counters(support::metrics_registry& m)
+    : forwarded(m.counter_of("mcprov_sip_as_requests_total", "SIP requests, by what the application server did",
+                             {{"outcome", "forwarded"}})),
+      redirected(m.counter_of("mcprov_sip_as_requests_total", "", {{"outcome", "redirected"}})),
+      refused(m.counter_of("mcprov_sip_as_requests_total", "", {{"outcome", "refused"}})),
+      narrowed(m.counter_of("mcprov_sip_as_krr_narrowed_total",
+                            "KMS Redirect Responses from downstream narrowed by this server's policy")) {}
 
 result<std::unique_ptr<sip_application_server>> create_sip_application_server(const sip_as_config& config) {
     auto server = std::make_unique<mcprov_sip_as_server>(config);

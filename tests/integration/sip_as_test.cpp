@@ -16,6 +16,7 @@
 #include "kamailio.hpp"
 #include "sip_port.hpp"
 #include "sipp_scenarios.hpp"
+#include "mcprov/http/client.hpp"
 #include "mcprov/http/tls.hpp"
 #include "mcprov/kms_interface/kms_redirect_response.hpp"
 #include "mcprov/mikey/i_message.hpp"
@@ -254,6 +255,26 @@ TEST_F(sip_as_deployment, when_the_callees_side_redirects_to_a_domain_this_as_re
                               "</KmsUri>[[:space:]]*</AcceptableKmsUris>.*<EmbeddedKrr>")),
               0);
     EXPECT_EQ(bob->wait(20s), 0) << bob->out();
+}
+
+TEST_F(sip_as_deployment, when_calls_are_forwarded_redirected_and_refused_then_the_metrics_count_each) {
+    start_as("[]", "[metrics]\nlisten = \"127.0.0.1:0\"\n");
+    const auto port = as_->wait_for_output(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
+    ASSERT_FALSE(port.empty()) << as_->err();
+    auto* bob = start_callee(callee(200));
+    EXPECT_EQ(call(caller("sip:bob@example.org", i_message("sip:bob@example.org", police, police), 200)), 0);
+    EXPECT_EQ(bob->wait(20s), 0) << bob->out();
+    EXPECT_EQ(call(caller("sip:carol@example.org", i_message("sip:carol@example.org", police, police), 488)), 0);
+    EXPECT_EQ(call(caller("sip:bob@example.org", "!!!", 400)), 0);
+    auto metrics = http::fetch({boost::beast::http::verb::get, "http://127.0.0.1:" + port + "/metrics", {}, ""});
+    ASSERT_TRUE(metrics) << metrics.err().message;
+    const auto& text = metrics->body();
+    // One INVITE forwarded (the ACK of its 2xx is relayed without a transaction, uncounted), one redirected, one
+    // refused.
+    EXPECT_NE(text.find("mcprov_sip_as_requests_total{outcome=\"forwarded\"} 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_sip_as_requests_total{outcome=\"redirected\"} 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_sip_as_requests_total{outcome=\"refused\"} 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_sip_as_krr_narrowed_total 0\n"), std::string::npos) << text;
 }
 
 TEST_F(sip_as_deployment, when_the_key_mgmt_line_is_not_base64_then_the_as_answers_400_and_says_why) {

@@ -14,6 +14,7 @@
 #include "mcprov/lookup/security_domain_lookup.hpp"
 #include "mcprov/sip_as/security_domain_check.hpp"
 #include "mcprov/support/log.hpp"
+#include "mcprov/support/metrics.hpp"
 #include "mcprov/support/result.hpp"
 #include "mcprov/xml/signature.hpp"
 
@@ -41,6 +42,8 @@ struct sip_as_config {
     std::optional<lookup::central_lookup_options> central;
     std::optional<xml::signing_key> krr_key;      // [krr] certificate, private_key: KRRs are signed
     std::string krr_trusted_ca_pem;               // [krr] trusted_ca: downstream KRRs must verify against it
+    // [metrics] listen: GET /metrics (and /healthz) over plain HTTP on this loopback address, without credentials.
+    std::optional<std::pair<std::string, std::uint16_t>> metrics_listen;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 };
@@ -49,12 +52,14 @@ support::result<sip_as_config> load_sip_as_config(const std::filesystem::path& f
 support::result<sip_as_config> parse_sip_as_config(std::string_view text, const std::string& source_name,
                                                    const std::filesystem::path& base_dir);
 
-// What the server did, for its logs and tests.
+// What the server did: series of its metrics registry (mcprov_sip_as_requests_total by outcome,
+// mcprov_sip_as_krr_narrowed_total; docs/operations.md).
 struct sip_as_counters {
-    std::atomic<std::uint64_t> forwarded{0};  // requests sent on
-    std::atomic<std::uint64_t> redirected{0}; // 488 with this server's KRR
-    std::atomic<std::uint64_t> narrowed{0};   // downstream KRRs narrowed
-    std::atomic<std::uint64_t> refused{0};    // 4xx/5xx for a request or a KRR that does not read, or unjudged
+    explicit sip_as_counters(support::metrics_registry& m);
+    support::counter& forwarded;  // requests sent on
+    support::counter& redirected; // 488 with this server's KRR
+    support::counter& refused;    // 4xx/5xx for a request or a KRR that does not read, or unjudged
+    support::counter& narrowed;   // downstream KRRs narrowed
 };
 
 // The transaction-stateful SIP application server (sofia-sip NTA) over UDP and TCP. run() serves until stop() (from
@@ -65,6 +70,7 @@ public:
     virtual void run() = 0;
     virtual void stop() = 0;
     virtual const sip_as_counters& counters() const = 0;
+    virtual const std::shared_ptr<support::metrics_registry>& metrics() const = 0;
 };
 
 // Errors: unavailable (the address cannot be bound), invalid_argument.
