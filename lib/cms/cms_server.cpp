@@ -49,6 +49,7 @@ result<std::unique_ptr<cms_server>> create_cms(const cms_config& config,
     }
     cms->database = std::make_shared<mc_service_user_database>(documents);
     cms->xcap = create_xcap_interface(config.xcap, cms->database, std::move(verifier).value(), cms->migration);
+    cms->xcap->add(http::readiness_route({{"store", [documents] { return store::probe(*documents); }}}, "cms"));
     auto server = http::create_server(config.server, cms->xcap);
     if (!server) {
         return std::move(server).err();

@@ -223,6 +223,7 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
         return c.require_scope(scope);
     };
     pipeline_->add(http::health_route());
+    pipeline_->add(http::readiness_route({{"store", [documents] { return store::probe(*documents); }}}, "dms"));
     pipeline_->add({.name = "syncml",
                     .methods = {verb::post},
                     .path = config_.dm_path,

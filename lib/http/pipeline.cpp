@@ -225,6 +225,32 @@ route health_route() {
             .max_body_bytes = 0};
 }
 
+route readiness_route(std::vector<readiness_check> checks, const std::string& module) {
+    return {.name = "readyz",
+            .methods = {bhttp::verb::get},
+            .path = "/readyz",
+            .handle = [checks = std::move(checks), log = support::logger(module)](call& c) -> support::result<response> {
+                boost::json::object results;
+                bool ready = true;
+                for (const auto& [name, check] : checks) {
+                    auto passed = check();
+                    if (!passed) {
+                        ready = false;
+                        log->warn("not ready: {}: {}", name, support::printable(passed.err().message));
+                    }
+                    results[name] = passed ? "ok" : "unavailable";
+                }
+                auto res = json_response(boost::json::object{{"ready", ready}, {"checks", std::move(results)}},
+                                         c.req.version());
+                if (!ready) {
+                    res.result(bhttp::status::service_unavailable);
+                }
+                return res;
+            },
+            .max_body_bytes = 0,
+            .may_wait = true};
+}
+
 route metrics_route(std::shared_ptr<const support::metrics_registry> metrics, authentication authenticate,
                     authoriser authorise) {
     return {.name = "metrics",

@@ -22,7 +22,7 @@ result<std::shared_ptr<security_domain>> open_security_domain(const kms_config& 
 result<std::unique_ptr<kms_server>> create_kms(const kms_config& config,
                                                std::shared_ptr<store::document_store> documents,
                                                std::shared_ptr<support::clock> clock) {
-    auto domain = open_security_domain(config, std::move(documents), clock);
+    auto domain = open_security_domain(config, documents, clock);
     if (!domain) {
         return std::move(domain).err();
     }
@@ -52,6 +52,7 @@ result<std::unique_ptr<kms_server>> create_kms(const kms_config& config,
     out->domain = *domain;
     out->handler = std::make_shared<kms_handler>(*domain, config.access, std::move(verifier).value(),
                                                  xml::signing_key{std::move(*key), std::move(*chain)});
+    out->handler->add(http::readiness_route({{"store", [documents] { return store::probe(*documents); }}}, "kms"));
     auto server = http::create_server(config.server, out->handler);
     if (!server) {
         return std::move(server).err();

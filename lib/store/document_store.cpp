@@ -299,6 +299,14 @@ bool entity_tag_list_matches(std::string_view field_value, std::string_view etag
     return false;
 }
 
+result<void> probe(const document_store& store) {
+    auto read = store.get({"mcprov.probe", "", "readiness"});
+    if (read || read.err().code == errc::not_found) {
+        return {};
+    }
+    return std::move(read).err();
+}
+
 std::string redact_url(std::string_view url) {
     std::string out(url);
     // user:password@ in the authority of a URI.

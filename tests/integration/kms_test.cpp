@@ -805,8 +805,11 @@ TEST_F(kms_two_domains, when_sipp_carries_the_i_messages_of_mcprov_kmc_through_t
     as->wait();
 }
 
-TEST_F(kms_two_domains, when_an_administrator_reads_the_metrics_then_each_route_is_counted_and_timed) {
+TEST_F(kms_two_domains, when_asked_whether_it_is_ready_and_what_it_did_then_readyz_answers_anyone_and_metrics_an_administrator) {
     ASSERT_EQ(fetch(alice, "police").status, 0);
+    auto ready = get("police", "/readyz", "");
+    EXPECT_EQ(ready.result_int(), 200);
+    EXPECT_EQ(ready.body(), R"({"ready":true,"checks":{"store":"ok"}})");
     EXPECT_EQ(get("police", "/metrics", "").result_int(), 401);
     EXPECT_EQ(get("police", "/metrics", token(alice)).result_int(), 403);
     auto res = get("police", "/metrics", token("sip:admin@example.org", "mcprov:kms:admin"));

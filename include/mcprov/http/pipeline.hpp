@@ -146,6 +146,17 @@ struct route {
 
 // The route every mcprov listener has: GET /healthz, no credentials, "ok" as text/plain (a load balancer's check).
 route health_route();
+// What a server needs in order to serve (its store, a peer): whether it answers now. Errors are logged, never answered.
+struct readiness_check {
+    std::string name; // "store"
+    std::function<support::result<void>()> check;
+};
+// GET /readyz, no credentials (a load balancer's or an orchestrator's check): 200 {"ready": true, "checks":
+// {"store": "ok", ...}} when every check passes, 503 with "unavailable" for those that do not; the reason is logged to
+// `module`'s logger, never answered. /healthz says the process is alive; /readyz that it can serve. The checks run on
+// the server's waiting threads: a store that hangs holds none of the connection threads.
+route readiness_route(std::vector<readiness_check> checks, const std::string& module);
+
 // GET /metrics: `metrics` in the Prometheus text format, for callers `authenticate` and `authorise` let in (a server's
 // administrators).
 route metrics_route(std::shared_ptr<const support::metrics_registry> metrics, authentication authenticate,

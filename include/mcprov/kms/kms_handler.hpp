@@ -38,6 +38,8 @@ public:
     // What GET /stats serves: the KMS's counters and, under "routes", the pipeline's.
     boost::json::object stats() const;
     const http::pipeline& pipeline() const { return *pipeline_; }
+    // A route more (the server's readiness), before the server starts.
+    void add(http::route r) { pipeline_->add(std::move(r)); }
 
 private:
     struct counters {

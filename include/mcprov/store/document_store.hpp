@@ -160,6 +160,10 @@ bool entity_tag_list_matches(std::string_view field_value, std::string_view etag
 support::result<std::shared_ptr<document_store>> open_store(std::string_view url, std::shared_ptr<support::clock> clock,
                                                             const std::filesystem::path& base_dir = {});
 
+// Whether the store answers now (a server's readiness): a read of a document that never exists. Errors: those of the
+// store (unavailable, io).
+support::result<void> probe(const document_store& store);
+
 // The URL with any password replaced by "***", for messages and logs.
 std::string redact_url(std::string_view url);
 

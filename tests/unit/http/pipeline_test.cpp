@@ -382,6 +382,32 @@ TEST_F(pipeline_test, when_metrics_are_exposed_then_the_counters_are_the_registr
                   .value());
 }
 
+TEST(pipeline_routes, when_a_readiness_check_fails_then_readyz_is_503_naming_it_without_the_reason) {
+    bool store_up = true;
+    pipeline p("readiness-test");
+    p.add(health_route());
+    p.add(readiness_route({{"store",
+                            [&]() -> support::result<void> {
+                                if (store_up)
+                                    return {};
+                                return make_error(errc::unavailable, "connection to 10.0.0.7:5432 refused");
+                            }},
+                           {"hlr", []() -> support::result<void> { return {}; }}},
+                          "readiness-test"));
+    auto ready = p.handle(make_request(verb::get, "/readyz"), peer);
+    EXPECT_EQ(ready.result(), status::ok);
+    EXPECT_EQ(boost::json::parse(ready.body()),
+              boost::json::parse(R"({"ready":true,"checks":{"store":"ok","hlr":"ok"}})"));
+    store_up = false;
+    auto not_ready = p.handle(make_request(verb::get, "/readyz"), peer);
+    EXPECT_EQ(not_ready.result(), status::service_unavailable);
+    EXPECT_EQ(boost::json::parse(not_ready.body()),
+              boost::json::parse(R"({"ready":false,"checks":{"store":"unavailable","hlr":"ok"}})"));
+    EXPECT_FALSE(contains(not_ready.body(), "10.0.0.7"));
+    // Alive all the same.
+    EXPECT_EQ(p.handle(make_request(verb::get, "/healthz"), peer).result(), status::ok);
+}
+
 TEST(pipeline_routes, when_two_pipelines_share_a_registry_then_each_is_its_own_server_in_it) {
     auto shared = std::make_shared<support::metrics_registry>();
     pipeline cms("cms", shared);

@@ -50,6 +50,16 @@ TEST_F(open_store_test, when_url_is_memory_then_a_fresh_store_each_time) {
     EXPECT_EQ(second.value()->get(alice).err().code, errc::not_found);
 }
 
+TEST_F(open_store_test, when_a_store_answers_then_the_readiness_probe_passes_and_leaves_nothing_behind) {
+    auto opened = open_store("sqlite:probe.db", clock, dir.path());
+    ASSERT_TRUE(opened) << opened.err().message;
+    EXPECT_TRUE(probe(**opened));
+    EXPECT_TRUE(probe(*create_memory_document_store()));
+    auto users = opened.value()->list_users("mcprov.probe");
+    ASSERT_TRUE(users);
+    EXPECT_TRUE(users->empty());
+}
+
 TEST_F(open_store_test, when_the_scheme_is_unknown_then_invalid_argument_naming_it) {
     auto opened = open_store("mysql://root:hunter2@db/cms", clock);
     ASSERT_FALSE(opened);
