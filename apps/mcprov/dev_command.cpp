@@ -246,11 +246,12 @@ command add_dev_command(CLI::App& parent) {
         "operator's DM server with osmo-hlr, the cards in pcscd's vpcd reader (docs/smart-card-provisioning.md).");
     cmd->add_option("--dir", options->dir, "new or empty directory for its files (default: a fresh temporary one)");
     cmd->add_option("--port", options->port,
-                    "first of twelve ports: mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, the KMSs of mcx-a's\n"
-                    "security domains police and fire, mcx-a's DM server and its two devices' push endpoints, then\n"
+                    "first of twelve ports (1024 to 65520): mcx-a's CMS and CSCM-x, mcx-b's CMS and CSCM-x, the\n"
+                    "KMSs of mcx-a's security domains police and fire, mcx-a's DM server and its two devices' push\n"
+                    "endpoints, then\n"
                     "(UDP and TCP) the application servers of mcx-a and mcx-b and the called user's client")
         ->capture_default_str()
-        ->check(CLI::Range(1024, 65530));
+        ->check(CLI::Range(1024, 65520)); // sixteen ports with the smart cards
     cmd->add_flag("--no-smart-cards", options->no_smart_cards,
                   "leave out the smart cards (osmo-hlr, pcscd, the operator's DM server and its BSF on the four ports\n"
                   "after the twelve: pcscd's socket is the machine's, so only one runs at a time)");

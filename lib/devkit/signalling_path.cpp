@@ -157,7 +157,12 @@ result<std::unique_ptr<running_signalling_path>> signalling_path::start() const 
         auto ready = started->get_future();
         auto& slot = running->servers.emplace_back();
         slot.thread = std::thread([config = *loaded, started] {
-            auto server = sip_as::create_sip_application_server(config);
+            result<std::unique_ptr<sip_as::sip_application_server>> server = make_error(errc::internal, "not made");
+            try {
+                server = sip_as::create_sip_application_server(config);
+            } catch (const std::exception& e) {
+                server = make_error(errc::internal, e.what());
+            }
             if (!server) {
                 started->set_value(std::move(server).err());
                 return;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <mutex>
 #include <stdexcept>
 
 #include <boost/beast/http.hpp>
@@ -225,21 +226,74 @@ route health_route() {
             .max_body_bytes = 0};
 }
 
-route readiness_route(std::vector<readiness_check> checks, const std::string& module) {
+namespace {
+
+// The checks of a readiness route, run at most once an interval and one run at a time; a probe meanwhile gets the
+// last result.
+class readiness {
+public:
+    readiness(std::vector<readiness_check> checks, const std::string& module, std::chrono::milliseconds interval)
+        : checks_(std::move(checks)), log_(support::logger(module)), interval_(interval) {}
+
+    std::pair<bool, boost::json::object> now() {
+        std::unique_lock running(mutex_, std::try_to_lock);
+        if (!running) {
+            std::lock_guard last(last_mutex_);
+            if (ran_) {
+                return last_; // a run is under way: its predecessor's result
+            }
+        }
+        if (!running) {
+            running.lock(); // the very first run: wait for it
+        }
+        {
+            std::lock_guard last(last_mutex_);
+            if (ran_ && std::chrono::steady_clock::now() - last_run_ < interval_) {
+                return last_;
+            }
+        }
+        std::pair<bool, boost::json::object> out{true, {}};
+        for (const auto& [name, check] : checks_) {
+            support::result<void> passed;
+            try {
+                passed = check();
+            } catch (const std::exception& e) {
+                passed = make_error(errc::internal, e.what());
+            }
+            if (!passed) {
+                out.first = false;
+                log_->warn("not ready: {}: {}", name, support::printable(passed.err().message));
+            }
+            out.second[name] = passed ? "ok" : "unavailable";
+        }
+        std::lock_guard last(last_mutex_);
+        last_ = out;
+        last_run_ = std::chrono::steady_clock::now();
+        ran_ = true;
+        return out;
+    }
+
+private:
+    std::vector<readiness_check> checks_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::chrono::milliseconds interval_;
+    std::mutex mutex_; // held while the checks run
+    std::mutex last_mutex_;
+    std::pair<bool, boost::json::object> last_{false, {}};
+    std::chrono::steady_clock::time_point last_run_{};
+    bool ran_ = false;
+};
+
+} // namespace
+
+route readiness_route(std::vector<readiness_check> checks, const std::string& module,
+                      std::chrono::milliseconds interval) {
     return {.name = "readyz",
             .methods = {bhttp::verb::get},
             .path = "/readyz",
-            .handle = [checks = std::move(checks), log = support::logger(module)](call& c) -> support::result<response> {
-                boost::json::object results;
-                bool ready = true;
-                for (const auto& [name, check] : checks) {
-                    auto passed = check();
-                    if (!passed) {
-                        ready = false;
-                        log->warn("not ready: {}: {}", name, support::printable(passed.err().message));
-                    }
-                    results[name] = passed ? "ok" : "unavailable";
-                }
+            .handle = [state = std::make_shared<readiness>(std::move(checks), module, interval)](
+                          call& c) -> support::result<response> {
+                auto [ready, results] = state->now();
                 auto res = json_response(boost::json::object{{"ready", ready}, {"checks", std::move(results)}},
                                          c.req.version());
                 if (!ready) {
@@ -580,6 +634,7 @@ response pipeline::handle(request&& req, const peer_info& peer) {
 }
 
 std::optional<response> pipeline::screen(const request& req, const peer_info& peer) {
+    const auto started = std::chrono::steady_clock::now();
     auto m = find(req);
     entry& e = m.found ? *m.found : *unrouted_;
     run one(log_, e.r, req, peer, e.counters);
@@ -594,6 +649,7 @@ std::optional<response> pipeline::screen(const request& req, const peer_info& pe
         // A refused request is counted here: its body is never read and handle() never sees it.
         e.counters.requests->inc();
         e.counters.count_answer(*res);
+        e.counters.duration->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     return res;
 }

@@ -18,6 +18,7 @@ using support::result;
 using steady = std::chrono::steady_clock;
 
 constexpr std::size_t max_answer_bytes = 256 * 1024;
+constexpr auto retry_after = std::chrono::seconds(5);
 
 class central_lookup final : public user_domains {
 public:
@@ -31,24 +32,35 @@ public:
         if (cached != cache_.end() && now - cached->second.at < options_.cache_for) {
             return cached->second.domains;
         }
-        lock.unlock();
-        auto asked = ask(user);
-        lock.lock();
-        if (asked) {
-            if (cache_.size() >= options_.max_cached_users) {
-                cache_.clear();
+        // After a failure the service is not asked again for a while: each ask holds the caller (the SIP thread) for
+        // up to the timeout, and a service that is down would otherwise cost that on every request.
+        std::optional<support::error> failed;
+        if (now < quiet_until_) {
+            failed = last_failure_;
+        } else {
+            lock.unlock();
+            auto asked = ask(user);
+            lock.lock();
+            if (asked) {
+                if (cache_.size() >= options_.max_cached_users) {
+                    cache_.clear();
+                }
+                cache_.insert_or_assign(std::string(user), entry{*asked, now});
+                return asked;
             }
-            cache_.insert_or_assign(std::string(user), entry{*asked, now});
-            return asked;
+            failed = asked.err();
+            last_failure_ = asked.err();
+            quiet_until_ = steady::now() + retry_after;
+            log_->warn("the central lookup {} cannot answer: {}; asked again in {} s at the earliest", options_.url,
+                       support::printable(asked.err().message),
+                       std::chrono::duration_cast<std::chrono::seconds>(retry_after).count());
         }
         cached = cache_.find(user);
         if (cached != cache_.end() && now - cached->second.at < options_.keep_stale) {
-            log_->warn("the central lookup cannot answer ({}); {}'s domains as it last answered", asked.err().message,
-                       user);
             return cached->second.domains;
         }
         return make_error(errc::unavailable, "the central lookup " + options_.url + " cannot answer: " +
-                                                 asked.err().message);
+                                                 failed->message);
     }
 
 private:
@@ -84,6 +96,8 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     mutable std::mutex mutex_;
     mutable std::map<std::string, entry, std::less<>> cache_;
+    mutable steady::time_point quiet_until_{};
+    mutable support::error last_failure_{errc::unavailable, "not asked yet"};
 };
 
 } // namespace

@@ -161,8 +161,10 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
         return self->take(irq, sip);
     }
 
-    int refuse(nta_incoming_t* irq, int status, const char* phrase, const std::string& why) {
-        counts.refused.inc();
+    // A request's refusal (counted), or a response's (a downstream KRR: the request was counted as forwarded).
+    int refuse(nta_incoming_t* irq, int status, const char* phrase, const std::string& why, bool a_request = true) {
+        if (a_request)
+            counts.refused.inc();
         const std::string warning = "399 " + warning_agent + " \"" + warning_text(why) + "\"";
         nta_incoming_treply(irq, status, phrase, SIPTAG_WARNING_STR(warning.c_str()), TAG_END());
         return status;
@@ -333,7 +335,8 @@ struct mcprov_sip_as_server final : sip_as::sip_application_server {
                                           config.krr_key, config.krr_trusted_ca_pem);
         if (!outcome) {
             log->warn("a KMS Redirect Response from downstream is refused: {}", outcome.err().message);
-            refuse(f->irq, SIP_502_BAD_GATEWAY, "the KMS Redirect Response from downstream: " + outcome.err().message);
+            refuse(f->irq, SIP_502_BAD_GATEWAY, "the KMS Redirect Response from downstream: " + outcome.err().message,
+                   false);
             return true;
         }
         if (!outcome->narrowed)

@@ -70,9 +70,14 @@ std::string number(double v) {
 }
 
 void check_labels(const metric_labels& labels) {
-    for (const auto& [name, value] : labels) {
-        if (!valid_name(name, true)) {
-            throw std::invalid_argument("metric label name '" + name + "' is not allowed");
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (!valid_name(labels[i].first, true)) {
+            throw std::invalid_argument("metric label name '" + labels[i].first + "' is not allowed");
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (labels[j].first == labels[i].first) {
+                throw std::invalid_argument("metric label name '" + labels[i].first + "' is given twice");
+            }
         }
     }
 }
@@ -81,8 +86,10 @@ void check_labels(const metric_labels& labels) {
 
 histogram::histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)), buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
-    if (!std::is_sorted(bounds_.begin(), bounds_.end())) {
-        throw std::invalid_argument("histogram bounds must ascend");
+    for (std::size_t i = 0; i < bounds_.size(); ++i) {
+        if (!std::isfinite(bounds_[i]) || (i > 0 && !(bounds_[i - 1] < bounds_[i]))) {
+            throw std::invalid_argument("histogram bounds must be finite and strictly ascending");
+        }
     }
     for (std::size_t i = 0; i <= bounds_.size(); ++i) {
         buckets_[i].store(0);
@@ -92,7 +99,6 @@ histogram::histogram(std::vector<double> upper_bounds)
 void histogram::observe(double value) {
     const auto at = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
     buckets_[at].fetch_add(1, std::memory_order_relaxed);
-    count_.fetch_add(1, std::memory_order_relaxed);
     sum_.fetch_add(value, std::memory_order_relaxed);
 }
 
@@ -104,8 +110,7 @@ histogram::reading histogram::read() const {
         running += buckets_[i].load(std::memory_order_relaxed);
         r.cumulative.push_back(running);
     }
-    // Observations made while reading may be in count_ but not yet in a bucket: the buckets are what is reported.
-    r.count = running;
+    r.count = running; // the +Inf bucket, so that the two always agree
     r.sum = sum_.load(std::memory_order_relaxed);
     return r;
 }
@@ -191,6 +196,7 @@ void metrics_registry::add_collector(std::string_view name, std::string_view hel
     family_of(name, help, type == metric_type::counter ? counter_kind : gauge_kind).collectors.push_back(std::move(read));
 }
 
+// Collectors are called with the registry locked: they read their own values and must not call the registry.
 std::string metrics_registry::exposition() const {
     std::lock_guard lock(mutex_);
     std::string out;

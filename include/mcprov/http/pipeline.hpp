@@ -22,6 +22,7 @@
 
 #include <any>
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -153,9 +154,11 @@ struct readiness_check {
 };
 // GET /readyz, no credentials (a load balancer's or an orchestrator's check): 200 {"ready": true, "checks":
 // {"store": "ok", ...}} when every check passes, 503 with "unavailable" for those that do not; the reason is logged to
-// `module`'s logger, never answered. /healthz says the process is alive; /readyz that it can serve. The checks run on
-// the server's waiting threads: a store that hangs holds none of the connection threads.
-route readiness_route(std::vector<readiness_check> checks, const std::string& module);
+// `module`'s logger, never answered (a check that throws is unavailable). /healthz says the process is alive; /readyz
+// that it can serve. The checks run on the server's waiting threads, at most once an `interval` and one run at a time
+// (a probe meanwhile gets the last result), so that a flood of probes cannot reach the store or hold those threads.
+route readiness_route(std::vector<readiness_check> checks, const std::string& module,
+                      std::chrono::milliseconds interval = std::chrono::seconds(1));
 
 // GET /metrics: `metrics` in the Prometheus text format, for callers `authenticate` and `authorise` let in (a server's
 // administrators).

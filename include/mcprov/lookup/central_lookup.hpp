@@ -30,9 +30,9 @@ struct central_lookup_options {
 support::result<std::vector<supported_domain>> read_user_domains(std::string_view body);
 
 // The central lookup service as the source of user_domains: `GET /lookup/v1/users/{user}` on a keep-alive HTTPS
-// connection, each answer cached for `cache_for`. While the service cannot answer (unreachable, an error status, an
-// answer that does not read), a cached answer up to `keep_stale` old is used; without one, domains_of fails with
-// unavailable, naming why. Thread-safe.
+// connection, each answer cached for `cache_for`. When the service cannot answer (unreachable, an error status, an
+// answer that does not read), it is not asked again for 5 seconds; meanwhile a cached answer up to `keep_stale` old is
+// used, and without one domains_of fails at once with unavailable, naming why. Thread-safe.
 // Errors: invalid_argument (the URL or the CA file).
 support::result<std::shared_ptr<user_domains>> create_central_lookup(const central_lookup_options& options);
 

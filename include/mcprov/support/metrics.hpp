@@ -39,7 +39,7 @@ private:
 
 class histogram {
 public:
-    // `upper_bounds` ascending; +Inf is added.
+    // `upper_bounds` finite and strictly ascending (std::invalid_argument otherwise); +Inf is added.
     explicit histogram(std::vector<double> upper_bounds);
     void observe(double value);
 
@@ -54,7 +54,6 @@ public:
 private:
     std::vector<double> bounds_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_; // per bucket, not cumulative; the last is +Inf
-    std::atomic<std::uint64_t> count_{0};
     std::atomic<double> sum_{0};
 };
 
@@ -76,14 +75,16 @@ public:
     metrics_registry& operator=(const metrics_registry&) = delete;
 
     // The series of the family `name` with `labels`, made on first use and the same one afterwards; references stay
-    // valid as long as the registry. The first `help` of a family is kept. Throws std::invalid_argument for a name or
-    // label name the format does not allow, or a family asked for as another type (programming errors).
+    // valid as long as the registry. The first `help` of a family is kept; a family's series name their labels in one
+    // order. Throws std::invalid_argument for a name or label name the format does not allow, a label given twice, or
+    // a family asked for as another type (programming errors).
     counter& counter_of(std::string_view name, std::string_view help, const metric_labels& labels = {});
     gauge& gauge_of(std::string_view name, std::string_view help, const metric_labels& labels = {});
     histogram& histogram_of(std::string_view name, std::string_view help, const std::vector<double>& upper_bounds,
                             const metric_labels& labels = {});
 
-    // A family whose values live elsewhere (a server's connection counts): `read` is called on every exposition.
+    // A family whose values live elsewhere (a server's connection counts): `read` is called on every exposition, with
+    // the registry locked (it must not call the registry).
     void add_collector(std::string_view name, std::string_view help, metric_type type,
                        std::function<std::vector<metric_sample>()> read);
 

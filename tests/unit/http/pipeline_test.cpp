@@ -393,7 +393,7 @@ TEST(pipeline_routes, when_a_readiness_check_fails_then_readyz_is_503_naming_it_
                                 return make_error(errc::unavailable, "connection to 10.0.0.7:5432 refused");
                             }},
                            {"hlr", []() -> support::result<void> { return {}; }}},
-                          "readiness-test"));
+                          "readiness-test", std::chrono::milliseconds(0)));
     auto ready = p.handle(make_request(verb::get, "/readyz"), peer);
     EXPECT_EQ(ready.result(), status::ok);
     EXPECT_EQ(boost::json::parse(ready.body()),
@@ -406,6 +406,22 @@ TEST(pipeline_routes, when_a_readiness_check_fails_then_readyz_is_503_naming_it_
     EXPECT_FALSE(contains(not_ready.body(), "10.0.0.7"));
     // Alive all the same.
     EXPECT_EQ(p.handle(make_request(verb::get, "/healthz"), peer).result(), status::ok);
+}
+
+TEST(pipeline_routes, when_probes_come_faster_than_the_interval_then_the_checks_run_once_and_a_throw_is_unavailable) {
+    int runs = 0;
+    pipeline p("readiness-test");
+    p.add(readiness_route({{"store", [&]() -> support::result<void> {
+                               ++runs;
+                               throw std::runtime_error("driver fault");
+                           }}},
+                          "readiness-test", std::chrono::hours(1)));
+    for (int i = 0; i < 5; ++i) {
+        auto res = p.handle(make_request(verb::get, "/readyz"), peer);
+        EXPECT_EQ(res.result(), status::service_unavailable);
+        EXPECT_FALSE(contains(res.body(), "driver fault"));
+    }
+    EXPECT_EQ(runs, 1);
 }
 
 TEST(pipeline_routes, when_two_pipelines_share_a_registry_then_each_is_its_own_server_in_it) {

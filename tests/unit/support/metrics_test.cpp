@@ -75,6 +75,8 @@ TEST(metrics_registry, when_a_name_is_malformed_or_a_family_changes_type_then_it
     EXPECT_THROW(r.counter_of("a-b", ""), std::invalid_argument);
     EXPECT_THROW(r.counter_of("ok_total", "", {{"__reserved", "x"}}), std::invalid_argument);
     EXPECT_THROW(r.histogram_of("h", "", {1}, {{"le", "x"}}), std::invalid_argument);
+    EXPECT_THROW(r.histogram_of("h2", "", {1, 1}), std::invalid_argument);
+    EXPECT_THROW(r.counter_of("twice_total", "", {{"a", "1"}, {"a", "2"}}), std::invalid_argument);
     r.counter_of("x_total", "");
     EXPECT_THROW(r.gauge_of("x_total", ""), std::invalid_argument);
 }
