@@ -6,8 +6,9 @@
 
 #include "mcprov/http/client.hpp"
 #include "mcprov/support/encoding.hpp"
-#include "mcprov/support/file.hpp"
 #include "mcprov/support/log.hpp"
+
+#include "bearer_token.hpp"
 
 namespace mcprov::lookup {
 namespace {
@@ -70,12 +71,9 @@ private:
     };
 
     result<std::vector<supported_domain>> ask(std::string_view user) const {
-        auto token = support::read_file(options_.token_file, 64 * 1024);
+        auto token = read_bearer_token(options_.token_file);
         if (!token) {
             return make_error(errc::unavailable, "its token file: " + token.err().message);
-        }
-        while (!token->empty() && (token->back() == '\n' || token->back() == '\r' || token->back() == ' ')) {
-            token->pop_back();
         }
         http::client_request req{boost::beast::http::verb::get,
                                  options_.url + "/lookup/v1/users/" + support::percent_encode(user),

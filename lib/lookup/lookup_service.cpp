@@ -10,6 +10,8 @@
 #include "mcprov/support/encoding.hpp"
 #include "mcprov/support/file.hpp"
 
+#include "bearer_token.hpp"
+
 namespace mcprov::lookup {
 namespace {
 
@@ -85,7 +87,7 @@ policy_follower::~policy_follower() {
 
 std::size_t policy_follower::refresh_now() {
     std::lock_guard refreshing(refreshing_);
-    auto token = support::read_file(token_file_, 64 * 1024);
+    auto token = read_bearer_token(token_file_);
     std::size_t answered = 0;
     for (std::size_t i = 0; i < domains_.size(); ++i) {
         std::string error;
@@ -95,10 +97,7 @@ std::size_t policy_follower::refresh_now() {
         } else if (!clients_[i]) {
             error = "no client (see the log at start)";
         } else {
-            std::string bearer = *token;
-            while (!bearer.empty() && (bearer.back() == '\n' || bearer.back() == '\r' || bearer.back() == ' ')) {
-                bearer.pop_back();
-            }
+            const std::string& bearer = *token;
             http::client_request req{
                 bhttp::verb::get, domains_[i].url + "/kms/v1/policy", {{"Authorization", "Bearer " + bearer}}, ""};
             auto res = clients_[i]->fetch(req);
