@@ -48,6 +48,7 @@ protected:
                                             http::certificate_usage::server, std::chrono::hours(24))
                         .value();
         idms_key_ = identity::generate_p256_private_key_pem().value();
+        key_offset_seconds_ = offset_centring_now();
         write("ca.pem", ca.certificate_pem);
         write("kms.crt", cert.certificate_pem);
         write("kms.key", cert.private_key_pem);
@@ -71,12 +72,22 @@ protected:
 
     std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
 
+    // The one-hour key periods start half an hour before the fixture does, so that no test crosses a period boundary
+    // between fetching keys and using them.
+    static std::uint64_t offset_centring_now() {
+        constexpr std::uint64_t seconds_from_1900_to_1970 = 2208988800;
+        auto now = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+        return (now + seconds_from_1900_to_1970 + 1800) % 3600;
+    }
+
     void write_config(const std::string& domain, const std::string& master_key) {
         write(domain + ".toml", "[server]\nlisten = \"127.0.0.1:0\"\n"
                                 "[tls]\ncertificate = \"kms.crt\"\nprivate_key = \"kms.key\"\n"
                                 "[domain]\nkms_uri = \"kms." + domain + ".example.org\"\n"
                                 "master_key = \"" + master_key + "\"\n"
                                 "user_key_period_seconds = 3600\n"
+                                "user_key_offset_seconds = " + std::to_string(key_offset_seconds_) + "\n"
                                 + store_table(domain) +
                                 "[auth]\nissuer = \"https://idms.example.org\"\naudience = \"kms\"\n"
                                 "public_key = \"idms.pub\"\n");
@@ -242,6 +253,7 @@ protected:
 
     temp_dir dir_;
     std::string idms_key_;
+    std::uint64_t key_offset_seconds_ = 0;
     std::map<std::string, std::unique_ptr<child_process>> kms_;
     std::map<std::string, std::string> url_;
     std::map<std::string, std::string> store_url_;
@@ -413,7 +425,7 @@ TEST_F(kms_two_domains, when_an_i_message_is_tampered_or_late_then_it_is_refused
 
     // Sent in the last seconds of the current key period, received just after it: within the clock skew, but the
     // key period has expired.
-    auto periods = mikey::key_period_parameters{3600, 0};
+    auto periods = mikey::key_period_parameters{3600, key_offset_seconds_};
     auto current = mikey::key_period_number(std::chrono::system_clock::now(), periods).value();
     auto end = mikey::key_period_end(current, periods).value();
     auto late_sent = send(alice, "police", dave, "police", {"--time", support::format_utc(end - 10s)});
