@@ -14,7 +14,7 @@ LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_C_COMPILER_LAUNCHER=ccache -
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: setup configure build run test unit fuzz bench clean format
+.PHONY: setup configure build run test unit fuzz bench package clean format
 
 setup:
 	@bash scripts/setup.sh
@@ -52,6 +52,10 @@ bench: build
 	@bash bench/switch_on.sh $(BUILD)
 	@bash bench/gba.sh $(BUILD)
 	@bash bench/sip_as.sh $(BUILD)
+
+# The Debian package (packaging/CMakeLists.txt): $(BUILD)/packages/mcprov_<version>_<arch>.deb
+package: build
+	@cd $(BUILD) && cpack --config CPackConfig.cmake
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
