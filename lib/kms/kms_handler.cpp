@@ -131,9 +131,9 @@ http::response unrouted_answer(const http::error_context& ctx) {
 } // namespace
 
 kms_handler::kms_handler(std::shared_ptr<security_domain> domain, access_config access,
-                         std::shared_ptr<const identity::access_token_verifier> verifier, xml::signing_key signing_key)
+                         std::shared_ptr<const identity::access_token_verifier> verifier, xml::signer signer)
     : domain_(std::move(domain)), access_(std::move(access)), verifier_(std::move(verifier)),
-      signing_key_(std::move(signing_key)), init_(domain_), keyprov_(domain_),
+      signer_(std::move(signer)), init_(domain_), keyprov_(domain_),
       certcache_(store_of(domain_), domain_->config().kms_uri),
       use_report_(store_of(domain_), domain_->config().kms_uri, clock_of(domain_)),
       policy_(store_of(domain_), domain_->config().kms_uri), pipeline_(std::make_shared<http::pipeline>("kms")) {
@@ -346,7 +346,7 @@ result<http::response> kms_handler::kms_answer(const http::request& req, const s
             static_cast<unsigned>(to_code(known.value_or(kms_interface::kms_error_code::internal_error))));
     }
     auto encoded = kms_interface::encode_kms_response(response);
-    auto signed_response = encoded ? kms_interface::sign_kms_response(*encoded, signing_key_) : std::move(encoded);
+    auto signed_response = encoded ? kms_interface::sign_kms_response(*encoded, signer_) : std::move(encoded);
     if (!signed_response) {
         return make_error(errc::internal, "cannot build a KmsResponse: " + signed_response.err().message);
     }

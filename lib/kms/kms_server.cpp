@@ -42,8 +42,12 @@ result<std::unique_ptr<kms_server>> create_kms(const kms_config& config,
     probe.client_req_url = "https://" + config.domain.kms_uri + "/";
     probe.body = kms_interface::kms_error{500, "probe"};
     auto probe_xml = kms_interface::encode_kms_response(probe);
-    xml::signing_key signing{*key, *chain};
-    if (auto signed_probe = probe_xml ? kms_interface::sign_kms_response(*probe_xml, signing) : std::move(probe_xml);
+    auto signer = xml::signer::read({std::move(*key), std::move(*chain)});
+    if (!signer) {
+        return make_error(errc::invalid_argument,
+                          "the response signing certificate and key cannot sign: " + signer.err().message);
+    }
+    if (auto signed_probe = probe_xml ? kms_interface::sign_kms_response(*probe_xml, *signer) : std::move(probe_xml);
         !signed_probe) {
         return make_error(errc::invalid_argument,
                           "the response signing certificate and key cannot sign: " + signed_probe.err().message);
@@ -51,7 +55,7 @@ result<std::unique_ptr<kms_server>> create_kms(const kms_config& config,
     auto out = std::make_unique<kms_server>();
     out->domain = *domain;
     out->handler = std::make_shared<kms_handler>(*domain, config.access, std::move(verifier).value(),
-                                                 xml::signing_key{std::move(*key), std::move(*chain)});
+                                                 std::move(*signer));
     out->handler->add(http::readiness_route({{"store", [documents] { return store::probe(*documents); }}}, "kms"));
     auto server = http::create_server(config.server, out->handler);
     if (!server) {

@@ -176,7 +176,7 @@ result<std::string> encode_kms_redirect_response(const kms_redirect_response& kr
     return text;
 }
 
-result<std::string> sign_kms_redirect_response(const kms_redirect_response& krr, const xml::signing_key& key) {
+result<std::string> sign_kms_redirect_response(const kms_redirect_response& krr, const xml::signer& key) {
     auto text = encode_kms_redirect_response(krr);
     if (!text) {
         return text;

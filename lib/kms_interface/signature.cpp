@@ -5,7 +5,7 @@ namespace mcprov::kms_interface {
 
 using namespace detail;
 
-support::result<std::string> sign_kms_response(std::string_view document, const xml::signing_key& key) {
+support::result<std::string> sign_kms_response(std::string_view document, const xml::signer& key) {
     auto doc = load(document, {"SignedKmsResponse"});
     if (!doc) {
         return std::move(doc).err();

@@ -58,6 +58,10 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
                                                       "this system: " +
                                                       named.err().message);
     }
+    auto signer = xml::signer::read({std::move(*key), std::move(*chain)});
+    if (!signer) {
+        return make_error(errc::invalid_argument, "the signing certificate and key cannot sign: " + signer.err().message);
+    }
     auto client = cscm_client::create(cscm_client_config{setup.cscm.server.tls->certificate_chain,
                                                          setup.cscm.server.tls->private_key, setup.cscm.timeout},
                                       *agreements);
@@ -70,7 +74,7 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
         retrieval_config{config.system,
                          config.max_stale,
                          config.profile_validity,
-                         {std::move(*key), std::move(*chain)},
+                         std::move(*signer),
                          // a fetch and a delivery report, each with its deadline, and the work between them
                          2 * std::chrono::duration_cast<std::chrono::milliseconds>(setup.cscm.timeout) +
                              std::chrono::seconds(10)},

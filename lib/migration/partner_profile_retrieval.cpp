@@ -440,7 +440,7 @@ result<visitor_profile> partner_profile_retrieval::generate(const partner_agreem
     if (!stamped) {
         return std::move(stamped).err();
     }
-    auto signed_profile = xml::sign_enveloped(*stamped, config_.signing_key);
+    auto signed_profile = xml::sign_enveloped(*stamped, config_.signer);
     if (!signed_profile) {
         log()->error("{} [{}] signing: {}", who, cid, signed_profile.err().message);
         return make_error(errc::internal, "signing the profile failed");

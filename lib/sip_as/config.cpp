@@ -72,8 +72,10 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
         if (!chain || !pem) {
             r.fail_at("krr", !chain ? "certificate" : "private_key",
                       "krr: cannot read " + (!chain ? certificate.string() : key.string()));
+        } else if (auto signer = xml::signer::read({.private_key_pem = *pem, .certificate_chain_pem = *chain})) {
+            c.krr_key = std::move(*signer);
         } else {
-            c.krr_key = xml::signing_key{.private_key_pem = *pem, .certificate_chain_pem = *chain};
+            r.fail_at("krr", "private_key", "krr: cannot sign with " + key.string() + ": " + signer.err().message);
         }
     }
     if (root["krr"]["trusted_ca"]) {

@@ -98,7 +98,7 @@ result<domain_verdict> security_domain_check::judge(const key_management_parties
 
 result<krr_narrowing_outcome> narrow_krr(std::string_view received, const path_policy& policy,
                                          const std::string& redirector, std::chrono::system_clock::time_point now,
-                                         const std::optional<xml::signing_key>& key, std::string_view trusted_ca_pem) {
+                                         const std::optional<xml::signer>& key, std::string_view trusted_ca_pem) {
     auto read = kms_interface::decode_kms_redirect_response(received);
     if (!read) {
         return std::move(read).err();
@@ -139,7 +139,7 @@ result<krr_narrowing_outcome> narrow_krr(std::string_view received, const path_p
 
 result<std::string> redirect_krr(const domain_verdict& verdict, const key_management_parties& parties,
                                  const std::string& redirector, std::chrono::system_clock::time_point now,
-                                 const std::optional<xml::signing_key>& key) {
+                                 const std::optional<xml::signer>& key) {
     const kms_interface::kms_redirect_response krr{.time = now,
                                                    .redirector = redirector,
                                                    .initiator = parties.initiator,

@@ -540,10 +540,46 @@ result<void> check_chain(X509* signer, xmlSecKeyDataPtr x509_data, const std::ve
 
 } // namespace
 
+namespace detail {
+struct signer_material {
+    pkey_ptr private_key;
+    std::vector<x509_ptr> chain; // the signer's certificate first
+};
+} // namespace detail
+
+result<signer> signer::read(const signing_key& key) {
+    auto private_key = read_private_key(key.private_key_pem);
+    if (!private_key) {
+        return std::move(private_key).err();
+    }
+    auto chain = read_certificates(key.certificate_chain_pem, "the certificate chain");
+    if (!chain) {
+        return std::move(chain).err();
+    }
+    if (X509_check_private_key(chain->front().get(), private_key->get()) != 1) {
+        ERR_clear_error();
+        return make_error(errc::invalid_argument, "the first certificate of the chain does not match the private key");
+    }
+    return signer(std::make_shared<const detail::signer_material>(
+        detail::signer_material{std::move(*private_key), std::move(*chain)}));
+}
+
 result<std::string> sign_enveloped(std::string_view document_xml, const signing_key& key,
+                                   const signature_options& options) {
+    auto read = signer::read(key);
+    if (!read) {
+        return std::move(read).err();
+    }
+    return sign_enveloped(document_xml, *read, options);
+}
+
+result<std::string> sign_enveloped(std::string_view document_xml, const signer& key,
                                    const signature_options& options) {
     if (const auto& init = initialize_xmlsec(); !init.ok) {
         return make_error(errc::internal, init.message);
+    }
+    if (!key.has_key()) {
+        return make_error(errc::invalid_argument, "no signing key");
     }
     auto doc = parse(document_xml);
     if (!doc) {
@@ -555,36 +591,33 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
                     [&](xmlNodePtr s) { return !options.embedded_signatures || s->parent == root; })) {
         return make_error(errc::invalid_argument, "the document is already signed");
     }
-    auto private_key = read_private_key(key.private_key_pem);
-    if (!private_key) {
-        return std::move(private_key).err();
-    }
-    auto chain = read_certificates(key.certificate_chain_pem, "the certificate chain");
-    if (!chain) {
-        return std::move(chain).err();
-    }
-    X509* signer = chain->front().get();
-    if (X509_check_private_key(signer, private_key->get()) != 1) {
-        ERR_clear_error();
-        return make_error(errc::invalid_argument, "the first certificate of the chain does not match the private key");
-    }
-    if (X509_cmp_current_time(X509_get0_notAfter(signer)) <= 0) {
+    const auto& material = key.material();
+    X509* signer_certificate = material.chain.front().get();
+    if (X509_cmp_current_time(X509_get0_notAfter(signer_certificate)) <= 0) {
         return make_error(errc::invalid_argument, "the signer's certificate has expired");
     }
-    if (X509_cmp_current_time(X509_get0_notBefore(signer)) >= 0) {
+    if (X509_cmp_current_time(X509_get0_notBefore(signer_certificate)) >= 0) {
         return make_error(errc::invalid_argument, "the signer's certificate is not valid yet");
     }
-    const bool is_ec = EVP_PKEY_get_base_id(private_key->get()) == EVP_PKEY_EC;
+    // xmlsec takes ownership of what it is given: it gets references of its own to the signer's key and certificates.
+    EVP_PKEY_up_ref(material.private_key.get());
+    pkey_ptr private_key(material.private_key.get());
+    std::vector<x509_ptr> chain;
+    for (const auto& certificate : material.chain) {
+        X509_up_ref(certificate.get());
+        chain.emplace_back(certificate.get());
+    }
+    const bool is_ec = EVP_PKEY_get_base_id(private_key.get()) == EVP_PKEY_EC;
 
     error_scope errors;
     const auto failed = [&errors](std::string_view what) {
         return make_error(errc::internal, std::string(what) + ": " + errors.describe("unknown error"));
     };
-    key_data_ptr value(xmlSecOpenSSLEvpKeyAdopt(private_key->get()));
+    key_data_ptr value(xmlSecOpenSSLEvpKeyAdopt(private_key.get()));
     if (!value) {
         return failed("cannot use the private key");
     }
-    (void)private_key->release(); // now owned by value
+    (void)private_key.release(); // now owned by value
     key_ptr signing(xmlSecKeyCreate());
     if (!signing || xmlSecKeySetValue(signing.get(), value.get()) < 0) {
         return failed("cannot create the signing key");
@@ -594,7 +627,7 @@ result<std::string> sign_enveloped(std::string_view document_xml, const signing_
     if (x509_data == nullptr) {
         return failed("cannot attach the certificates to the signing key");
     }
-    for (auto& certificate : *chain) {
+    for (auto& certificate : chain) {
         if (xmlSecOpenSSLKeyDataX509AdoptCert(x509_data, certificate.get()) < 0) {
             return failed("cannot attach a certificate to the signing key");
         }

@@ -427,7 +427,9 @@ TEST_F(sip_as_deployment, when_both_servers_sign_their_krrs_then_the_caller_veri
                                                       .reason = {},
                                                       .embedded = std::nullopt};
     auto* callee_side = start_callee(callee(
-        488, kms_interface::sign_kms_redirect_response(forged, {forger.private_key_pem, forger.certificate_pem}).value()));
+        488, kms_interface::sign_kms_redirect_response(
+                 forged, xml::signer::read({forger.private_key_pem, forger.certificate_pem}).value())
+                 .value()));
     // The terminating AS lets alice's call to sip:zoe through (it does not know her); the callee's side forges.
     EXPECT_EQ(call(caller("sip:zoe@example.org", i_message("sip:zoe@example.org", police, police), 502,
                           "Warning: 399 as.terminating.example.org .*KMS Redirect Response from downstream")),

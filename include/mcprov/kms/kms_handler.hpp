@@ -30,7 +30,7 @@ namespace mcprov::kms {
 class kms_handler final : public http::handler {
 public:
     kms_handler(std::shared_ptr<security_domain> domain, access_config access,
-                std::shared_ptr<const identity::access_token_verifier> verifier, xml::signing_key signing_key);
+                std::shared_ptr<const identity::access_token_verifier> verifier, xml::signer signer);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
@@ -67,7 +67,7 @@ private:
     std::shared_ptr<security_domain> domain_;
     access_config access_;
     std::shared_ptr<const identity::access_token_verifier> verifier_;
-    xml::signing_key signing_key_;
+    xml::signer signer_;
     kms_init init_;
     key_provisioning keyprov_;
     certificate_cache certcache_;

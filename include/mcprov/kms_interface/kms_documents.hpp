@@ -232,7 +232,7 @@ support::result<kms_response> decode_kms_response(std::string_view document);
 // Signs an encoded SignedKmsResponse with xml::sign_enveloped: the ds:Signature becomes the last child of the root,
 // after the KmsResponse, which is where SignedKmsResponseType puts it. The result validates against the schema.
 // Errors: those of decoding (the input must be an unsigned SignedKmsResponse) and of xml::sign_enveloped.
-support::result<std::string> sign_kms_response(std::string_view document, const xml::signing_key& key);
+support::result<std::string> sign_kms_response(std::string_view document, const xml::signer& key);
 
 struct verified_kms_response {
     kms_response response;

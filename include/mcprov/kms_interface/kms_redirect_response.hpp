@@ -51,7 +51,7 @@ struct kms_redirect_response {
 // embedded KRR that does not read), too_large.
 support::result<std::string> encode_kms_redirect_response(const kms_redirect_response& krr);
 // The document signed as D.4.2 profiles it (an enveloped signature, C14N 1.0; the embedded KRR keeps its own).
-support::result<std::string> sign_kms_redirect_response(const kms_redirect_response& krr, const xml::signing_key& key);
+support::result<std::string> sign_kms_redirect_response(const kms_redirect_response& krr, const xml::signer& key);
 
 // A KRR read from untrusted bytes: parsed within the limits above, validated against the schema, its values taken.
 // Its signature (and the embedded ones) are not checked here: verify_kms_redirect_response does. Errors: too_large,

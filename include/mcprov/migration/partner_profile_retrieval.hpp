@@ -45,7 +45,7 @@ struct retrieval_config {
     std::string system;                       // this (the partner) MC system's identity
     std::chrono::seconds max_stale{86400};    // serve a stored copy this long after the primary last confirmed it
     std::chrono::seconds validity{86400};     // of the signed statement in each served profile
-    xml::signing_key signing_key;
+    xml::signer signer;                       // of the served profiles
     // How long one visitor's procedure may take (fetch, generate, store, report): the lease that keeps every other
     // request for the visitor, in this process or another on the same store, waiting for its stored result.
     std::chrono::milliseconds procedure_deadline{20000};

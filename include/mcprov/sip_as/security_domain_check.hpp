@@ -79,12 +79,12 @@ struct krr_narrowing_outcome {
 support::result<krr_narrowing_outcome> narrow_krr(std::string_view received, const path_policy& policy,
                                                   const std::string& redirector,
                                                   std::chrono::system_clock::time_point now,
-                                                  const std::optional<xml::signing_key>& key,
+                                                  const std::optional<xml::signer>& key,
                                                   std::string_view trusted_ca_pem);
 
 // This server's own KRR for a verdict that does not forward.
 support::result<std::string> redirect_krr(const domain_verdict& verdict, const key_management_parties& parties,
                                           const std::string& redirector, std::chrono::system_clock::time_point now,
-                                          const std::optional<xml::signing_key>& key);
+                                          const std::optional<xml::signer>& key);
 
 } // namespace mcprov::sip_as

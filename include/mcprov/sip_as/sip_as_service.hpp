@@ -40,7 +40,7 @@ struct sip_as_config {
     std::chrono::seconds refresh{30};             // [lookup] refresh_seconds
     // [lookup] service, ca (token_file, refresh_seconds as the cache's time): the central lookup service instead
     std::optional<lookup::central_lookup_options> central;
-    std::optional<xml::signing_key> krr_key;      // [krr] certificate, private_key: KRRs are signed
+    std::optional<xml::signer> krr_key;      // [krr] certificate, private_key: KRRs are signed
     std::string krr_trusted_ca_pem;               // [krr] trusted_ca: downstream KRRs must verify against it
     // [metrics] listen: GET /metrics (and /healthz) over plain HTTP on this loopback address, without credentials.
     std::optional<std::pair<std::string, std::uint16_t>> metrics_listen;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,28 @@ namespace mcprov::xml {
 struct signing_key {
     std::string private_key_pem;       // PKCS#8 or traditional PEM, unencrypted: EC P-256, or RSA of 2048 bits or more
     std::string certificate_chain_pem; // PEM, the signer's certificate first, then intermediates
+};
+
+namespace detail {
+struct signer_material;
+}
+
+// A signing key read once: its private key and certificates parsed and checked against each other, ready to sign
+// any number of documents. Reading a PEM key costs more than the signature itself, so a server that signs its
+// answers reads its key into a signer when it starts. Copies share the key; safe to use from several threads.
+class signer {
+public:
+    signer() = default; // no key: signs nothing (invalid_argument)
+
+    // Errors: invalid_argument (the key or a certificate unusable, the first certificate not the key's).
+    static support::result<signer> read(const signing_key& key);
+
+    bool has_key() const { return material_ != nullptr; }
+    const detail::signer_material& material() const { return *material_; } // with a key
+
+private:
+    explicit signer(std::shared_ptr<const detail::signer_material> material) : material_(std::move(material)) {}
+    std::shared_ptr<const detail::signer_material> material_;
 };
 
 // How a signature is made and which documents may carry it.
@@ -28,7 +51,10 @@ struct signature_options {
 // (RSA-SHA256 for an RSA key), SignedInfo canonicalised with exclusive C14N, and the certificate chain in
 // KeyInfo/X509Data. Returns the serialised signed document (UTF-8, with XML declaration).
 // Errors: the parse errors of xml::parse, invalid_argument (key or certificate unusable, key and certificate do not
-// match, document already signed), internal. Safe to call from several threads at once.
+// match, signer's certificate outside its validity, document already signed), internal. Safe to call from several threads at once.
+support::result<std::string> sign_enveloped(std::string_view document_xml, const signer& key,
+                                            const signature_options& options = {});
+// The same with a key read for this signature only.
 support::result<std::string> sign_enveloped(std::string_view document_xml, const signing_key& key,
                                             const signature_options& options = {});
 

@@ -48,7 +48,8 @@ protected:
     void SetUp() override {
         kms_domain_fixture::SetUp();
         handler_ =
-            std::make_shared<kms_handler>(domain_, access_config{}, std::make_shared<fixed_tokens>(), signing().key);
+            std::make_shared<kms_handler>(domain_, access_config{}, std::make_shared<fixed_tokens>(),
+                                              xml::signer::read(signing().key).value());
     }
 
     http::response send(verb method, std::string target, std::string token = {}, std::string body = {}) {

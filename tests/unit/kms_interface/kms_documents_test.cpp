@@ -776,8 +776,8 @@ const test_pki& pki() {
     return instance;
 }
 
-xml::signing_key signer_key() {
-    return {pki().signer.private_key_pem, pki().signer.certificate_pem};
+xml::signer signer_key() {
+    return xml::signer::read({pki().signer.private_key_pem, pki().signer.certificate_pem}).value();
 }
 
 TEST(kms_documents, when_a_response_is_signed_then_the_signature_follows_the_kms_response_and_verifies) {

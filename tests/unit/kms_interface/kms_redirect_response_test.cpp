@@ -52,8 +52,8 @@ const pki& keys() {
     return instance;
 }
 
-xml::signing_key key_of(const http::certificate_and_key& c) {
-    return {c.private_key_pem, c.certificate_pem};
+xml::signer key_of(const http::certificate_and_key& c) {
+    return xml::signer::read({c.private_key_pem, c.certificate_pem}).value();
 }
 
 TEST(kms_redirect_response, when_a_krr_is_encoded_then_it_reads_back_the_same) {

@@ -192,7 +192,7 @@ protected:
         auto other = http::create_certificate_authority("another CA", 48h);
         ASSERT_TRUE(other);
         pki = new test_pki{ca->certificate_pem, other->certificate_pem,
-                           xml::signing_key{leaf->private_key_pem, leaf->certificate_pem}};
+                           xml::signer::read({leaf->private_key_pem, leaf->certificate_pem}).value()};
     }
     static void TearDownTestSuite() {
         delete pki;
@@ -216,7 +216,7 @@ protected:
         config.system = this_system;
         config.max_stale = 1h;
         config.validity = 24h;
-        config.signing_key = pki->signing_key;
+        config.signer = pki->signer;
         retrieval = std::make_unique<partner_profile_retrieval>(
             config, documents, link, template_catalogue::create({police_template}).value(), clock);
     }
@@ -270,7 +270,7 @@ protected:
     struct test_pki {
         std::string ca_pem;
         std::string other_ca_pem;
-        xml::signing_key signing_key;
+        xml::signer signer;
     };
     static inline test_pki* pki = nullptr;
 
