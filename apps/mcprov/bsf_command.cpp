@@ -38,10 +38,21 @@ int run_bsf(const std::string& config_file) {
                                     .challenge_lifetime = config->challenge_lifetime},
         store, std::move(hlr).value(), clock);
     auto zn = std::make_shared<bsf::bootstrapping_info_request>(config->nafs, store, clock);
-    auto server = http::create_server(config->server, bsf::create_bsf_pipeline(ub, zn));
+    auto pipeline = bsf::create_bsf_pipeline(ub, zn, store);
+    auto server = http::create_server(config->server, pipeline);
     if (!server) {
         std::cerr << "mcprov bsf: " << server.err().message << "\n";
         return 1;
+    }
+    std::unique_ptr<http::server> metrics;
+    if (config->metrics_listen) {
+        auto made = serve_metrics("bsf", pipeline->metrics(), *config->metrics_listen);
+        if (!made) {
+            std::cerr << "mcprov bsf: metrics: " << made.err().message << "\n";
+            return 1;
+        }
+        metrics = std::move(made).value();
+        log->info("metrics on http://{}:{}/metrics", config->metrics_listen->first, metrics->port());
     }
     log->info("{}: BSF on {}://{}:{}/ (Ub), {} NAF(s) on Zn, vectors from the HLR at {}:{}, store {}", config->name,
               config->server.tls ? "https" : "http", config->server.address, (*server)->port(), config->nafs.size(),
@@ -52,6 +63,10 @@ int run_bsf(const std::string& config_file) {
     log->info("signal {}: finishing requests in flight, then stopping", signal);
     (*server)->stop();
     (*server)->wait();
+    if (metrics) {
+        metrics->stop();
+        metrics->wait();
+    }
     return 0;
 }
 

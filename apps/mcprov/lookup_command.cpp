@@ -29,7 +29,8 @@ int run_lookup(const std::string& config_file) {
     auto follower = std::make_shared<lookup::policy_follower>(config->domains, config->token_file, config->refresh,
                                                               lookup, clock);
     auto handler =
-        std::make_shared<lookup::lookup_handler>(lookup, follower, std::move(verifier).value(), config->scope);
+        std::make_shared<lookup::lookup_handler>(lookup, follower, std::move(verifier).value(), config->scope,
+                                                 config->admin_scope);
     auto server = http::create_server(config->server, handler);
     if (!server) {
         std::cerr << "mcprov lookup: " << server.err().message << "\n";

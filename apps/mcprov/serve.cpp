@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include "mcprov/http/pipeline.hpp"
+
 namespace mcprov::app {
 
 void block_termination_signals() {
@@ -22,6 +24,20 @@ int wait_for_signal() {
     int signal = 0;
     sigwait(&set, &signal);
     return signal;
+}
+
+support::result<std::unique_ptr<http::server>> serve_metrics(const std::string& server,
+                                                             std::shared_ptr<support::metrics_registry> metrics,
+                                                             const std::pair<std::string, std::uint16_t>& listen) {
+    auto p = std::make_shared<http::pipeline>(server, metrics);
+    p->add(http::health_route());
+    p->add(http::metrics_route(metrics, http::no_authentication(), {}));
+    http::server_config config;
+    config.address = listen.first;
+    config.port = listen.second;
+    config.threads = 1;
+    config.waiting_threads = 0;
+    return http::create_server(config, p);
 }
 
 } // namespace mcprov::app

@@ -27,21 +27,13 @@ int run_sip_as(const std::string& config_file) {
     }
     std::unique_ptr<http::server> metrics;
     if (config->metrics_listen) {
-        auto p = std::make_shared<http::pipeline>("sip-as", (*server)->metrics());
-        p->add(http::health_route());
-        p->add(http::metrics_route((*server)->metrics(), http::no_authentication(), {}));
-        http::server_config listen;
-        listen.address = config->metrics_listen->first;
-        listen.port = config->metrics_listen->second;
-        listen.threads = 1;
-        listen.waiting_threads = 0;
-        auto made = http::create_server(listen, p);
+        auto made = serve_metrics("sip-as", (*server)->metrics(), *config->metrics_listen);
         if (!made) {
             std::cerr << "mcprov sip-as: metrics: " << made.err().message << "\n";
             return 1;
         }
         metrics = std::move(made).value();
-        log->info("metrics on http://{}:{}/metrics", listen.address, metrics->port());
+        log->info("metrics on http://{}:{}/metrics", config->metrics_listen->first, metrics->port());
     }
     // The SIP stack runs on this thread; signals are taken on another, which asks it to stop.
     std::thread signals([&] {

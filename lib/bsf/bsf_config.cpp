@@ -31,7 +31,7 @@ result<bsf_config> parse_bsf_config(std::string_view text, const std::string& so
         return std::move(parsed).err();
     const toml::table& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
-    r.only_keys("", {"server", "tls", "store", "hlr", "bsf", "zn", "log"});
+    r.only_keys("", {"server", "tls", "store", "hlr", "bsf", "zn", "metrics", "log"});
     r.only_keys("store", {"url", "path"});
     r.only_keys("hlr", {"gsup", "unit_name", "timeout_ms"});
     r.only_keys("bsf", {"name", "key_lifetime_seconds", "challenge_lifetime_seconds"});
@@ -58,6 +58,7 @@ result<bsf_config> parse_bsf_config(std::string_view text, const std::string& so
         r.fail_at("zn", "nafs", "zn.nafs needs [tls] client_ca: the CA of the NAFs' client certificates");
     if (c.server.tls)
         c.server.tls->client_certificate_required = false; // devices on Ub have no certificate; NAFs on Zn must
+    c.metrics_listen = r.metrics_listen("127.0.0.1:9470");
     r.log_settings(c.log_level, c.log_format);
     if (!r.ok())
         return r.take_error();

@@ -395,7 +395,7 @@ result<std::unique_ptr<running_smart_cards>> smart_cards::start() const {
     bsf_server.tls = config->server.tls;
     bsf_server.tls->client_cas = {dir() / "nafs-ca.pem"};
     bsf_server.tls->client_certificate_required = false;
-    auto bsf = http::create_server(bsf_server, bsf::create_bsf_pipeline(ub, zn));
+    auto bsf = http::create_server(bsf_server, bsf::create_bsf_pipeline(ub, zn, bsf_documents));
     if (!bsf)
         return make_error(bsf.err().code, "the BSF: " + bsf.err().message);
     running->bsf = std::move(*bsf);

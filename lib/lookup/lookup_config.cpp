@@ -17,7 +17,8 @@ result<lookup_config> parse_lookup_config(std::string_view text, const std::stri
     }
     support::config_reader r(*root, source_name, base_dir);
     r.only_keys("", {"server", "tls", "auth", "lookup", "domain", "log"});
-    r.only_keys("auth", {"issuer", "audience", "public_key", "scope", "leeway_seconds", "max_token_lifetime_seconds"});
+    r.only_keys("auth", {"issuer", "audience", "public_key", "scope", "admin_scope", "leeway_seconds",
+                         "max_token_lifetime_seconds"});
     r.only_keys("lookup", {"token_file", "refresh_seconds"});
     r.only_keys("log", {"level", "format"});
     lookup_config c;
@@ -29,6 +30,7 @@ result<lookup_config> parse_lookup_config(std::string_view text, const std::stri
     c.verifier.max_lifetime =
         std::chrono::seconds(r.integer("auth", "max_token_lifetime_seconds", 86400, 60, 31 * 86400));
     c.scope = r.string("auth", "scope", c.scope);
+    c.admin_scope = r.string("auth", "admin_scope", c.admin_scope);
     c.token_file = r.path("lookup", "token_file");
     c.refresh = std::chrono::seconds(r.integer("lookup", "refresh_seconds", 30, 1, 3600));
     r.log_settings(c.log_level, c.log_format);

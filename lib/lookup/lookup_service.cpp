@@ -156,7 +156,8 @@ void policy_follower::loop() {
 
 lookup_handler::lookup_handler(std::shared_ptr<const security_domain_lookup> lookup,
                                std::shared_ptr<policy_follower> follower,
-                               std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope)
+                               std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope,
+                               std::string admin_scope)
     : lookup_(std::move(lookup)), follower_(std::move(follower)),
       pipeline_(std::make_shared<http::pipeline>("lookup")) {
     using bhttp::verb;
@@ -171,18 +172,44 @@ lookup_handler::lookup_handler(std::shared_ptr<const security_domain_lookup> loo
             c.scopes = std::move(token->scopes);
             return c;
         });
-    auto needs_scope = [scope = std::move(scope)](const http::caller& c, const http::request&) -> result<void> {
-        if (c.has_scope(scope)) {
-            return {};
-        }
-        return make_error(errc::forbidden, "the access token lacks the scope " + scope);
+    auto scope_check = [](std::string needed) {
+        return [needed = std::move(needed)](const http::caller& c, const http::request&) -> result<void> {
+            if (c.has_scope(needed)) {
+                return {};
+            }
+            return make_error(errc::forbidden, "the access token lacks the scope " + needed);
+        };
     };
+    auto needs_scope = scope_check(std::move(scope));
+    pipeline_->add(http::health_route());
     pipeline_->add({
-        .name = "healthz",
+        .name = "readyz",
         .methods = {verb::get},
-        .path = "/healthz",
-        .handle = [this](http::call& c) { return serve_health(c); },
+        .path = "/readyz",
+        .handle = [this](http::call& c) { return serve_readiness(c); },
     });
+    pipeline_->add(http::metrics_route(pipeline_->metrics(), bearer, scope_check(std::move(admin_scope))));
+    auto statuses = [follower = follower_] { return follower->statuses(); };
+    pipeline_->metrics()->add_collector(
+        "mcprov_lookup_kms_up", "1 when the followed KMS answered the last refresh, 0 otherwise",
+        support::metric_type::gauge, [statuses] {
+            std::vector<support::metric_sample> samples;
+            for (const auto& s : statuses()) {
+                samples.push_back({{{"kms", s.url}}, s.last_success && s.last_error.empty() ? 1.0 : 0.0});
+            }
+            return samples;
+        });
+    pipeline_->metrics()->add_collector(
+        "mcprov_lookup_kms_last_success_seconds", "When the followed KMS last answered (Unix time); 0: never",
+        support::metric_type::gauge, [statuses] {
+            std::vector<support::metric_sample> samples;
+            for (const auto& s : statuses()) {
+                samples.push_back({{{"kms", s.url}},
+                                   s.last_success ? std::chrono::duration<double>(s.last_success->time_since_epoch()).count()
+                                                  : 0.0});
+            }
+            return samples;
+        });
     pipeline_->add({.name = "users",
                     .methods = {verb::get},
                     .path = "/lookup/v1/users/*",
@@ -218,7 +245,7 @@ std::optional<http::response> lookup_handler::screen(const http::request& req, c
     return pipeline_->screen(req, peer);
 }
 
-result<http::response> lookup_handler::serve_health(const http::call& c) const {
+result<http::response> lookup_handler::serve_readiness(const http::call& c) const {
     json::array domains;
     bool all = true;
     for (const auto& s : follower_->statuses()) {
@@ -228,7 +255,7 @@ result<http::response> lookup_handler::serve_health(const http::call& c) const {
                                        {"last_success", s.last_success ? support::format_utc(*s.last_success) : ""},
                                        {"last_error", s.last_error}});
     }
-    auto res = http::json_response(json::object{{"domains", std::move(domains)}}, c.req.version());
+    auto res = http::json_response(json::object{{"ready", all}, {"domains", std::move(domains)}}, c.req.version());
     res.result(all ? bhttp::status::ok : bhttp::status::service_unavailable);
     return res;
 }

@@ -18,7 +18,6 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
     const auto& root = *parsed;
     support::config_reader r(root, source_name, base_dir);
     r.only_keys("", {"server", "tls", "as", "policy", "domain", "follow", "lookup", "krr", "metrics", "log"});
-    r.only_keys("metrics", {"listen"});
     r.only_keys("tls", {"listen", "certificate", "private_key"});
     r.only_keys("lookup", {"service", "ca", "token_file", "refresh_seconds"});
     r.only_keys("server", {"listen", "udp_mtu"});
@@ -154,12 +153,7 @@ result<sip_as_config> parse_sip_as_config(std::string_view text, const std::stri
         r.fail_at("", "domain", "the lookup needs its domains: [[domain]] (given here), [[follow]] (a KMS's policy) "
                                 "or lookup.service (the central lookup)");
     }
-    if (root["metrics"]["listen"]) {
-        c.metrics_listen = r.listen("metrics", "listen", "127.0.0.1:9460");
-        if (c.metrics_listen && !c.metrics_listen->first.starts_with("127.") && c.metrics_listen->first != "::1") {
-            r.fail_at("metrics", "listen", "metrics.listen must be a loopback address: /metrics takes no credentials");
-        }
-    }
+    c.metrics_listen = r.metrics_listen("127.0.0.1:9460");
     r.log_settings(c.log_level, c.log_format);
     if (!r.ok()) {
         return r.take_error();

@@ -103,6 +103,19 @@ std::optional<std::pair<std::string, std::uint16_t>> config_reader::listen(std::
     return out;
 }
 
+std::optional<std::pair<std::string, std::uint16_t>> config_reader::metrics_listen(const std::string& fallback) {
+    only_keys("metrics", {"listen"});
+    if (!root_["metrics"]["listen"]) {
+        return std::nullopt;
+    }
+    auto at = listen("metrics", "listen", fallback);
+    if (at && !at->first.starts_with("127.") && at->first != "::1") {
+        fail_at("metrics", "listen", "metrics.listen must be a loopback address: /metrics takes no credentials");
+        return std::nullopt;
+    }
+    return at;
+}
+
 void config_reader::log_settings(std::string& level, log_format& format) {
     level = string("log", "level", "info");
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -61,8 +61,11 @@ protected:
                           "[store]\npath = \"bsf.db\"\n"
                           "[hlr]\ngsup = \"" + hlr_->address() + ":4222\"\n"
                           "[bsf]\nname = \"bsf.mnc001.mcc001.pub.3gppnetwork.org\"\n"
-                          "[zn]\nnafs = [\"" + operator_naf + "\"]\n");
+                          "[zn]\nnafs = [\"" + operator_naf + "\"]\n"
+                          "[metrics]\nlisten = \"127.0.0.1:0\"\n");
         bsf_url_ = "https://127.0.0.1:" + start("bsf", R"(on https://127\.0\.0\.1:(\d+)/)") + "/";
+        bsf_metrics_url_ =
+            "http://127.0.0.1:" + processes_.front()->wait_for_output(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
         build_card();
     }
 
@@ -123,6 +126,7 @@ protected:
     std::unique_ptr<pcscd_with_vpcd> pcscd_;
     std::vector<std::unique_ptr<child_process>> processes_; // the BSF first
     std::string bsf_url_;
+    std::string bsf_metrics_url_; // its loopback metrics listener
 };
 
 } // namespace mcprov::testing

@@ -123,12 +123,24 @@ TEST_F(gba_deployment, when_the_pin_is_wrong_or_blocked_then_the_card_is_never_a
     EXPECT_EQ(bsf_log().find("bootstrapped"), std::string::npos);
 }
 
-TEST_F(gba_deployment, when_the_hlr_does_not_know_the_subscription_then_the_bsf_refuses_it) {
+TEST_F(gba_deployment, when_the_hlr_does_not_know_the_subscription_then_the_bsf_refuses_it_and_counts_the_refusal) {
     insert();
     write_device();
     auto refused = bootstrap();
     EXPECT_EQ(refused.status, 3);
     EXPECT_NE(refused.err.find("403"), std::string::npos) << refused.err;
+
+    http::client_options tls;
+    tls.ca_file = path("ca.pem");
+    auto ready = http::fetch({.method = bhttp::verb::get, .url = bsf_url_ + "readyz", .headers = {}, .body = {}}, tls);
+    ASSERT_TRUE(ready) << ready.err().message;
+    EXPECT_EQ(ready->result_int(), 200) << ready->body();
+    auto metrics = http::fetch({.method = bhttp::verb::get, .url = bsf_metrics_url_ + "/metrics", .headers = {}, .body = {}}, {});
+    ASSERT_TRUE(metrics) << metrics.err().message;
+    EXPECT_EQ(metrics->result_int(), 200);
+    EXPECT_NE(metrics->body().find(R"(mcprov_http_responses_total{server="bsf",route="ub",class="4xx"} 1)"),
+              std::string::npos)
+        << metrics->body();
 }
 
 TEST_F(gba_deployment, when_a_client_answers_without_the_card_then_it_is_refused_and_the_nonce_is_not_taken_twice) {

@@ -713,10 +713,10 @@ TEST_F(kms_two_domains, when_the_application_server_asks_the_central_lookup_then
                                                   dir_.path() / "lookup");
     const auto lookup_port = lookup->wait_for_output(R"(lookup of 2 domain\(s\) on https://127\.0\.0\.1:(\d+))");
     ASSERT_FALSE(lookup_port.empty()) << lookup->err();
-    // The lookup has fetched both policies once it says it is healthy.
+    // The lookup has fetched both policies once it says it is ready.
     http::client_options tls;
     tls.ca_file = path("ca.pem");
-    const std::string health = "https://127.0.0.1:" + lookup_port + "/healthz";
+    const std::string health = "https://127.0.0.1:" + lookup_port + "/readyz";
     auto deadline = std::chrono::steady_clock::now() + 20s;
     while (http::fetch({boost::beast::http::verb::get, health, {}, ""}, tls).value().result_int() != 200 &&
            std::chrono::steady_clock::now() < deadline) {

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mcprov/gsup/hlr_client.hpp"
@@ -23,6 +25,8 @@ struct bsf_config {
     std::chrono::seconds challenge_lifetime{60};
     // The NAFs that may ask for keys over Zn, by FQDN; each presents a client certificate naming its FQDN.
     std::vector<std::string> nafs;
+    // [metrics] listen: /metrics on this loopback address, without credentials.
+    std::optional<std::pair<std::string, std::uint16_t>> metrics_listen;
     std::string log_level = "info";
     support::log_format log_format = support::log_format::text;
 };

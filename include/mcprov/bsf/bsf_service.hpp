@@ -5,6 +5,7 @@
 #include "mcprov/bsf/bootstrapping_info_request.hpp"
 #include "mcprov/bsf/bootstrapping_procedure.hpp"
 #include "mcprov/http/pipeline.hpp"
+#include "mcprov/store/document_store.hpp"
 
 namespace mcprov::bsf {
 
@@ -13,7 +14,10 @@ namespace mcprov::bsf {
 //            200 with BootstrappingInfo and Authentication-Info, 403 when authentication fails
 //   zn       POST /zn/v1/bootstrapping-info: a NAF, by its client certificate, asks for Ks_NAF of a B-TID
 //   healthz  GET /healthz
+//   readyz   GET /readyz: whether `documents`, the store of Ub and Zn, answers
+// Its series (pipeline::metrics, server "bsf") are served by `mcprov bsf`'s metrics listener.
 std::shared_ptr<http::pipeline> create_bsf_pipeline(std::shared_ptr<bootstrapping_procedure> ub,
-                                                    std::shared_ptr<const bootstrapping_info_request> zn);
+                                                    std::shared_ptr<const bootstrapping_info_request> zn,
+                                                    std::shared_ptr<store::document_store> documents);
 
 } // namespace mcprov::bsf

@@ -32,6 +32,7 @@ struct lookup_config {
     http::server_config server;
     identity::verifier_config verifier; // callers' tokens; public_key_pem holds the key itself
     std::string scope = "mcprov:kms:lookup";
+    std::string admin_scope = "mcprov:lookup:admin"; // may read /metrics
     std::vector<followed_kms> domains;
     std::filesystem::path token_file; // the bearer token presented to the KMSs; read again on every refresh
     std::chrono::seconds refresh{30};
@@ -82,17 +83,20 @@ private:
     std::thread thread_;
 };
 
-// The lookup's HTTP interface (docs/lookup.md), its routes on one http::pipeline; every route but healthz needs a
-// bearer token with `scope`:
+// The lookup's HTTP interface (docs/lookup.md), its routes on one http::pipeline; every route but healthz and readyz
+// needs a bearer token with `scope` (metrics: `admin_scope`):
 //   users     GET /lookup/v1/users/{user URI, percent-encoded}: the domains that support the user, with what each
 //             permits
 //   decision  GET /lookup/v1/decision?initiator-domain=K&target=U: an application server's forward-or-redirect decision
-//   healthz   GET /healthz: 200 when every followed KMS has answered at least once, 503 otherwise, with each one's
-//   state resources GET of any other path: 404
+//   healthz   GET /healthz: alive
+//   readyz    GET /readyz: 200 when every followed KMS has answered at least once, 503 otherwise, with each one's state
+//   metrics   GET /metrics: the pipeline's series and each followed KMS's (mcprov_lookup_kms_up, ..._last_success)
+//   resources GET of any other path: 404
 class lookup_handler final : public http::handler {
 public:
     lookup_handler(std::shared_ptr<const security_domain_lookup> lookup, std::shared_ptr<policy_follower> follower,
-                   std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope);
+                   std::shared_ptr<const identity::access_token_verifier> verifier, std::string scope,
+                   std::string admin_scope = "mcprov:lookup:admin");
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;
@@ -100,7 +104,7 @@ public:
     const http::pipeline& pipeline() const { return *pipeline_; }
 
 private:
-    support::result<http::response> serve_health(const http::call& c) const;
+    support::result<http::response> serve_readiness(const http::call& c) const;
     support::result<http::response> serve_user(const http::call& c) const;
     support::result<http::response> serve_decision(const http::call& c) const;
 

@@ -41,6 +41,8 @@ public:
     // "address:port" or "[v6]:port".
     std::optional<std::pair<std::string, std::uint16_t>> listen(std::string_view table, std::string_view key,
                                                                const std::string& fallback);
+    // [metrics] listen, when present: a loopback address:port (what is served there takes no credentials).
+    std::optional<std::pair<std::string, std::uint16_t>> metrics_listen(const std::string& fallback);
 
     // [log] level (trace, debug, info, warn, error, critical, off; default info) and format (text or json).
     void log_settings(std::string& level, log_format& format);

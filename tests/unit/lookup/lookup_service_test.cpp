@@ -40,6 +40,9 @@ public:
         } else if (compact == "alice") {
             t.mc_id = "sip:alice@police.example.org";
             t.scopes = {"3gpp:mc:key_management_service"};
+        } else if (compact == "admin") {
+            t.mc_id = "sip:operator@example.org";
+            t.scopes = {"mcprov:lookup:admin"};
         } else if (compact == "boom") {
             throw std::runtime_error("the verifier threw");
         } else {
@@ -144,9 +147,10 @@ TEST_F(lookup_service_test, when_a_kms_answers_then_its_policy_is_followed_and_d
     EXPECT_EQ(lookup_->lookup("sip:alice@police.example.org"),
               (std::vector<supported_domain>{{"kms.police.example.org", {"kms.fire.example.org"}}}));
 
-    auto health = send(*handler(follower), verb::get, "/healthz");
-    EXPECT_EQ(health.result(), bhttp::status::ok);
-    EXPECT_TRUE(contains(health.body(), R"("last_success":"2026-11-29T12:00:00Z")")) << health.body();
+    auto ready = send(*handler(follower), verb::get, "/readyz");
+    EXPECT_EQ(ready.result(), bhttp::status::ok);
+    EXPECT_TRUE(contains(ready.body(), R"("ready":true)")) << ready.body();
+    EXPECT_TRUE(contains(ready.body(), R"("last_success":"2026-11-29T12:00:00Z")")) << ready.body();
 }
 
 TEST_F(lookup_service_test, when_the_token_cannot_be_read_then_the_last_known_policy_stays_with_the_error) {
@@ -161,11 +165,29 @@ TEST_F(lookup_service_test, when_the_token_cannot_be_read_then_the_last_known_po
     EXPECT_EQ(lookup_->lookup("sip:alice@police.example.org").size(), 1u);
 }
 
-TEST_F(lookup_service_test, when_no_kms_has_answered_yet_then_health_is_503) {
+TEST_F(lookup_service_test, when_no_kms_has_answered_yet_then_the_lookup_is_alive_but_not_ready) {
     auto follower = follow({{"https://127.0.0.1:1", dir_.path() / "missing-ca.pem"}});
-    auto health = send(*handler(follower), verb::get, "/healthz");
-    EXPECT_EQ(health.result(), bhttp::status::service_unavailable);
-    EXPECT_TRUE(contains(health.body(), R"("last_success":"")")) << health.body();
+    EXPECT_EQ(send(*handler(follower), verb::get, "/healthz").result(), bhttp::status::ok);
+    auto ready = send(*handler(follower), verb::get, "/readyz");
+    EXPECT_EQ(ready.result(), bhttp::status::service_unavailable);
+    EXPECT_TRUE(contains(ready.body(), R"("ready":false)")) << ready.body();
+    EXPECT_TRUE(contains(ready.body(), R"("last_success":"")")) << ready.body();
+}
+
+TEST_F(lookup_service_test, when_an_administrator_reads_the_metrics_then_each_followed_kms_is_up_or_down) {
+    policy_kms kms(dir_.path());
+    auto follower = follow({{kms.url, kms.ca_file}, {"https://127.0.0.1:1", dir_.path() / "missing-ca.pem"}});
+    EXPECT_EQ(follower->refresh_now(), 1u);
+    auto h = handler(follower);
+    EXPECT_EQ(send(*h, verb::get, "/metrics", "as").result(), bhttp::status::forbidden);
+    auto metrics = send(*h, verb::get, "/metrics", "admin");
+    ASSERT_EQ(metrics.result(), bhttp::status::ok) << metrics.body();
+    EXPECT_TRUE(contains(metrics.body(), "mcprov_lookup_kms_up{kms=\"" + kms.url + "\"} 1\n")) << metrics.body();
+    EXPECT_TRUE(contains(metrics.body(), "mcprov_lookup_kms_up{kms=\"https://127.0.0.1:1\"} 0\n")) << metrics.body();
+    EXPECT_TRUE(contains(metrics.body(), "mcprov_lookup_kms_last_success_seconds{kms=\"https://127.0.0.1:1\"} 0\n"))
+        << metrics.body();
+    EXPECT_TRUE(contains(metrics.body(), "mcprov_http_requests_total{server=\"lookup\",route=\"metrics\"} 2\n"))
+        << metrics.body();
 }
 
 class lookup_handler_test : public lookup_service_test {
