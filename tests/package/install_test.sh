@@ -45,7 +45,9 @@ echo "== installing $(basename "$deb")"
 as_root dpkg -i "$deb" >/dev/null || fail "dpkg -i $deb"
 
 echo "== what the package put on the machine"
-/usr/bin/mcprov --version | grep -q '^mcprov ' || fail "/usr/bin/mcprov --version"
+# Outputs are read whole before they are matched: `grep -q` leaving a pipe early would fail it under pipefail.
+version=$(/usr/bin/mcprov --version) || fail "/usr/bin/mcprov --version"
+[[ $version == "mcprov "* ]] || fail "/usr/bin/mcprov --version says $version"
 IFS=: read -r _ _ uid _ _ home shell < <(getent passwd mcprov) || fail "no user mcprov"
 [ "$uid" -lt 1000 ] || fail "mcprov is not a system user (uid $uid)"
 [ "$home" = /var/lib/mcprov ] || fail "mcprov's home is $home"
@@ -56,9 +58,10 @@ for server in "${servers[@]}"; do
     grep -qx "/etc/mcprov/$server.example.toml" /var/lib/dpkg/info/mcprov.conffiles || fail "$server.example.toml is not a conffile"
     [ "$(stat -c '%U:%G %a' "/etc/mcprov/$server")" = "root:mcprov 750" ] || fail "/etc/mcprov/$server is $(stat -c '%U:%G %a' "/etc/mcprov/$server")"
 done
-zcat /usr/share/man/man1/mcprov.1.gz | grep -q '^\.TH MCPROV 1' || fail "the man page has no title"
+zcat /usr/share/man/man1/mcprov.1.gz >"$work/mcprov.1" || fail "the man page does not unpack"
+grep -q '^\.TH MCPROV 1' "$work/mcprov.1" || fail "the man page has no title"
 for server in "${servers[@]}"; do
-    zcat /usr/share/man/man1/mcprov.1.gz | grep -q "^\.SS \"mcprov $server\"" || fail "the man page lacks mcprov $server"
+    grep -q "^\.SS \"mcprov $server\"" "$work/mcprov.1" || fail "the man page lacks mcprov $server"
 done
 
 echo "== systemd-analyze verify and security of every unit"
