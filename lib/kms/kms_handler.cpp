@@ -130,13 +130,23 @@ http::response unrouted_answer(const http::error_context& ctx) {
 
 } // namespace
 
+kms_handler::counters::counters(support::metrics_registry& m)
+    : init(m.counter_of("mcprov_kms_procedures_total", "KMS procedures completed, by procedure",
+                        {{"procedure", "init"}})),
+      key_sets_issued(m.counter_of("mcprov_kms_procedures_total", "", {{"procedure", "keyprov"}})),
+      cert_cache(m.counter_of("mcprov_kms_procedures_total", "", {{"procedure", "certcache"}})),
+      use_reports(m.counter_of("mcprov_kms_use_reports_total", "Clients' reports of external-domain use kept",
+                               {{"permitted", "yes"}})),
+      use_reports_not_permitted(m.counter_of("mcprov_kms_use_reports_total", "", {{"permitted", "no"}})) {}
+
 kms_handler::kms_handler(std::shared_ptr<security_domain> domain, access_config access,
                          std::shared_ptr<const identity::access_token_verifier> verifier, xml::signer signer)
     : domain_(std::move(domain)), access_(std::move(access)), verifier_(std::move(verifier)),
       signer_(std::move(signer)), init_(domain_), keyprov_(domain_),
       certcache_(store_of(domain_), domain_->config().kms_uri),
       use_report_(store_of(domain_), domain_->config().kms_uri, clock_of(domain_)),
-      policy_(store_of(domain_), domain_->config().kms_uri), pipeline_(std::make_shared<http::pipeline>("kms")) {
+      policy_(store_of(domain_), domain_->config().kms_uri), pipeline_(std::make_shared<http::pipeline>("kms")),
+      counters_(*pipeline_->metrics()) {
     add_routes();
 }
 
@@ -195,7 +205,7 @@ void kms_handler::add_routes() {
 }
 
 result<kms_handler::kms_message> kms_handler::serve_init(const http::call& c) {
-    ++counters_.init;
+    counters_.init.inc();
     return kms_message(init_.run(c.who.id));
 }
 
@@ -223,7 +233,7 @@ result<kms_handler::kms_message> kms_handler::serve_keyprov(const http::call& c)
     if (!key_sets) {
         return std::move(key_sets).err();
     }
-    ++counters_.key_sets_issued;
+    counters_.key_sets_issued.inc();
     return kms_message(std::move(key_sets).value());
 }
 
@@ -245,7 +255,7 @@ result<kms_handler::kms_message> kms_handler::serve_certcache(const http::call& 
     if (!cache) {
         return std::move(cache).err();
     }
-    ++counters_.cert_cache;
+    counters_.cert_cache.inc();
     return kms_message(std::move(cache).value());
 }
 
@@ -259,10 +269,7 @@ result<http::response> kms_handler::serve_use_report(const http::call& c) {
     if (!kept) {
         return std::move(kept).err();
     }
-    ++counters_.use_reports;
-    if (!kept->permitted) {
-        ++counters_.use_reports_not_permitted;
-    }
+    (kept->permitted ? counters_.use_reports : counters_.use_reports_not_permitted).inc();
     return http::make_response(bhttp::status::no_content, c.req.version());
 }
 
@@ -298,12 +305,12 @@ json::object kms_handler::stats() const {
         refused += c.at("errors").to_number<std::uint64_t>();
     }
     return {{"requests", requests},
-            {"init", counters_.init.load()},
-            {"key_sets_issued", counters_.key_sets_issued.load()},
-            {"cert_cache", counters_.cert_cache.load()},
+            {"init", counters_.init.value()},
+            {"key_sets_issued", counters_.key_sets_issued.value()},
+            {"cert_cache", counters_.cert_cache.value()},
             {"refused", refused},
-            {"use_reports", counters_.use_reports.load()},
-            {"use_reports_not_permitted", counters_.use_reports_not_permitted.load()},
+            {"use_reports", counters_.use_reports.value() + counters_.use_reports_not_permitted.value()},
+            {"use_reports_not_permitted", counters_.use_reports_not_permitted.value()},
             {"routes", std::move(routes)}};
 }
 

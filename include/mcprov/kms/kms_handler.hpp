@@ -42,12 +42,14 @@ public:
     void add(http::route r) { pipeline_->add(std::move(r)); }
 
 private:
+    // The procedures' outcomes, series of the pipeline's registry (docs/operations.md).
     struct counters {
-        std::atomic<std::uint64_t> init{0};
-        std::atomic<std::uint64_t> key_sets_issued{0};
-        std::atomic<std::uint64_t> cert_cache{0};
-        std::atomic<std::uint64_t> use_reports{0};
-        std::atomic<std::uint64_t> use_reports_not_permitted{0}; // reports of a domain the policy does not permit
+        explicit counters(support::metrics_registry& m);
+        support::counter& init;
+        support::counter& key_sets_issued;
+        support::counter& cert_cache;
+        support::counter& use_reports;               // permitted
+        support::counter& use_reports_not_permitted; // reports of a domain the policy does not permit
     };
 
     using kms_message = decltype(kms_interface::kms_response::body);
@@ -73,8 +75,8 @@ private:
     certificate_cache certcache_;
     external_domain_use_report use_report_;
     security_domain_policy policy_;
-    counters counters_;
     std::shared_ptr<http::pipeline> pipeline_;
+    counters counters_;
 };
 
 } // namespace mcprov::kms

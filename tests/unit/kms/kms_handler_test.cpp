@@ -97,6 +97,11 @@ TEST_F(kms_handler_test, when_a_member_asks_for_keyprov_then_a_signed_key_set_an
     EXPECT_EQ(prov->key_sets[0].user_uri, alice);
     EXPECT_EQ(handler_->stats().at("key_sets_issued").to_number<int>(), 1);
     EXPECT_EQ(route_counter("keyprov", "2xx"), 1u);
+    auto metrics = send(verb::get, "/metrics", "admin");
+    ASSERT_EQ(metrics.result(), bhttp::status::ok) << metrics.body();
+    EXPECT_NE(metrics.body().find("mcprov_kms_procedures_total{procedure=\"keyprov\"} 1\n"), std::string::npos)
+        << metrics.body();
+    EXPECT_NE(metrics.body().find("mcprov_kms_procedures_total{procedure=\"init\"} 0\n"), std::string::npos);
 }
 
 TEST_F(kms_handler_test, when_the_path_names_the_callers_uri_and_a_time_then_that_periods_keys_answer) {
