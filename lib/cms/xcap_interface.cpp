@@ -562,6 +562,75 @@ private:
         return http::json_response(body, c.req.version());
     }
 
+public:
+    // The counters of /stats as series of the pipeline's registry, read when /metrics is (docs/operations.md).
+    void add_metrics(const std::shared_ptr<xcap_interface>& self, support::metrics_registry& m) const {
+        using support::metric_sample;
+        using support::metric_type;
+        const auto one = [](const std::atomic<std::uint64_t>& v) {
+            return std::vector<metric_sample>{{{}, static_cast<double>(v.load())}};
+        };
+        m.add_collector("mcprov_cms_xcap_answers_total", "XCAP requests, by what the CMS did", metric_type::counter,
+                        [self] {
+                            const auto& st = self->stats_;
+                            std::vector<metric_sample> out;
+                            for (const auto& [outcome, value] :
+                                 {std::pair{"served", &st.documents_served}, {"not_modified", &st.not_modified},
+                                  {"unauthenticated", &st.unauthenticated}, {"forbidden", &st.forbidden},
+                                  {"not_found", &st.not_found}, {"written", &st.writes},
+                                  {"write_rejected", &st.writes_rejected}, {"deleted", &st.deletes}}) {
+                                out.push_back({{{"outcome", outcome}}, static_cast<double>(value->load())});
+                            }
+                            return out;
+                        });
+        if (!migration_) {
+            return;
+        }
+        m.add_collector("mcprov_migration_visitor_requests_total", "Visiting users' requests (procedure step 1)",
+                        metric_type::counter, [self, one] { return one(self->stats_.visitor_requests); });
+        m.add_collector("mcprov_migration_visitor_stale_total",
+                        "Visitors answered with a stored copy while their primary was unreachable",
+                        metric_type::counter, [self, one] { return one(self->stats_.visitor_stale); });
+        m.add_collector("mcprov_migration_visitor_refused_total", "Visitors' requests answered with an error",
+                        metric_type::counter, [self, one] { return one(self->stats_.visitor_refused); });
+        const auto services = migration_;
+        m.add_collector("mcprov_migration_cscm_requests_total", "Requests on the CSCM-x interface",
+                        metric_type::counter, [services, one] { return one(services->cscm.requests); });
+        m.add_collector("mcprov_migration_cscm_refused_peers_total",
+                        "CSCM-x requests from a certificate of no partner with an agreement", metric_type::counter,
+                        [services, one] { return one(services->cscm.refused_peers); });
+        m.add_collector("mcprov_migration_profiles_provided_total",
+                        "Migration profiles a partner fetched (steps 7-8), by answer", metric_type::counter,
+                        [services] {
+                            return std::vector<metric_sample>{
+                                {{{"answer", "profile"}}, static_cast<double>(services->cscm.profiles_provided.load())},
+                                {{{"answer", "not_modified"}}, static_cast<double>(services->cscm.not_modified.load())}};
+                        });
+        m.add_collector("mcprov_migration_delivery_reports_total", "Partners' delivery reports received",
+                        metric_type::counter, [services, one] { return one(services->cscm.delivery_reports); });
+        m.add_collector("mcprov_migration_releases_received_total", "Partners' releases of visitors received",
+                        metric_type::counter, [services, one] { return one(services->cscm.releases_received); });
+        m.add_collector("mcprov_migration_template_reloads_total", "Template folder reloads (SIGHUP), by result",
+                        metric_type::counter, [services] {
+                            return std::vector<metric_sample>{
+                                {{{"result", "taken"}}, static_cast<double>(services->templates.reloads.load())},
+                                {{{"result", "refused"}}, static_cast<double>(services->templates.reloads_refused.load())}};
+                        });
+        m.add_collector("mcprov_migration_profiles_regenerated_total",
+                        "Visitors' profiles regenerated or withdrawn by template reloads", metric_type::counter,
+                        [services, one] { return one(services->templates.profiles_changed); });
+        m.add_collector("mcprov_migration_releases_total", "Releases of this system's users confirmed by partners",
+                        metric_type::counter, [services] {
+                            return std::vector<metric_sample>{{{}, static_cast<double>(services->releases->released())}};
+                        });
+        m.add_collector("mcprov_migration_release_failures_total", "Attempts to release a user that a partner did not confirm",
+                        metric_type::counter, [services] {
+                            return std::vector<metric_sample>{
+                                {{}, static_cast<double>(services->releases->failed_attempts())}};
+                        });
+    }
+
+private:
     xcap_interface_config config_;
     std::shared_ptr<mc_service_user_database> database_;
     std::shared_ptr<const identity::access_token_verifier> verifier_;
@@ -580,6 +649,7 @@ std::shared_ptr<http::pipeline> create_xcap_interface(xcap_interface_config conf
     auto interface = std::make_shared<xcap_interface>(std::move(config), std::move(database), std::move(verifier),
                                                       std::move(migration));
     interface->add_routes(interface, *p);
+    interface->add_metrics(interface, *p->metrics());
     return p;
 }
 

@@ -556,6 +556,23 @@ TEST_F(migration, when_visitors_are_served_then_the_stats_of_both_systems_count_
     EXPECT_GE(stat(a, "cscm.requests"), 3) << a;
     EXPECT_EQ(stat(a, "visitor_requests"), 0) << a;
     EXPECT_EQ(stat(a, "cscm.tls_handshakes.full"), 0) << "mcx-a called nobody: " << a;
+
+    // /metrics reads the same counters.
+    auto metrics = [&](const std::string& label) {
+        auto res = systems.get(label, systems.base(label) + "/metrics", systems.admin_token(label));
+        EXPECT_EQ(res.result(), status::ok);
+        return res.body();
+    };
+    auto b_metrics = metrics("mcx-b");
+    EXPECT_NE(b_metrics.find("mcprov_migration_visitor_requests_total 3\n"), std::string::npos) << b_metrics;
+    EXPECT_NE(b_metrics.find("mcprov_migration_visitor_refused_total 1\n"), std::string::npos) << b_metrics;
+    auto a_metrics = metrics("mcx-a");
+    EXPECT_NE(a_metrics.find("mcprov_migration_profiles_provided_total{answer=\"profile\"} 1\n"), std::string::npos)
+        << a_metrics;
+    EXPECT_NE(a_metrics.find("mcprov_migration_profiles_provided_total{answer=\"not_modified\"} 1\n"),
+              std::string::npos)
+        << a_metrics;
+    EXPECT_NE(a_metrics.find("mcprov_migration_delivery_reports_total 1\n"), std::string::npos) << a_metrics;
 }
 
 TEST_F(migration, when_a_cms_serves_another_users_profile_then_cmc_refuses_it) {
