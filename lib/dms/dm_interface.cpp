@@ -197,6 +197,15 @@ json::value device_json(std::string_view device, const device_inventory& invento
     return o;
 }
 
+dm_interface::session_counters::session_counters(support::metrics_registry& m)
+    : authenticated(m.counter_of("mcprov_dm_messages_total", "SyncML DM messages answered, by the device's authentication",
+                                 {{"device", "authenticated"}})),
+      unauthenticated(m.counter_of("mcprov_dm_messages_total", "", {{"device", "unauthenticated"}})),
+      ended(m.counter_of("mcprov_dm_sessions_ended_total", "Management sessions ended")),
+      jobs_done(m.counter_of("mcprov_dm_jobs_finished_total", "Jobs finished in a management session, by outcome",
+                             {{"outcome", "done"}})),
+      jobs_failed(m.counter_of("mcprov_dm_jobs_finished_total", "", {{"outcome", "failed"}})) {}
+
 dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::document_store> documents,
                            std::shared_ptr<support::clock> clock,
                            std::shared_ptr<const identity::access_token_verifier> verifier,
@@ -206,7 +215,8 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
     : config_(std::move(config)), documents_(documents), clock_(clock),
       session_(config_.session, documents, clock, syncml::random_nonce, std::move(gate)),
       registry_(documents), jobs_(documents), notifier_(config_.session.server_id, documents, std::move(push_client)),
-      switch_on_(documents, std::move(hlr), clock, config_.subscribers), purchases_(std::move(purchases)), pipeline_(std::make_shared<http::pipeline>("dms")) {
+      switch_on_(documents, std::move(hlr), clock, config_.subscribers), purchases_(std::move(purchases)), pipeline_(std::make_shared<http::pipeline>("dms")),
+      counters_(*pipeline_->metrics()) {
     using bhttp::verb;
     auto bearer =
         http::bearer_authentication([verifier = std::move(verifier)](std::string_view text) -> result<http::caller> {
@@ -334,6 +344,10 @@ result<http::response> dm_interface::serve_syncml(http::call& c) {
     if (!reply) {
         return std::move(reply).err();
     }
+    (reply->authenticated ? counters_.authenticated : counters_.unauthenticated).inc();
+    counters_.ended.inc(reply->session_ended ? 1 : 0);
+    counters_.jobs_done.inc(reply->jobs_done);
+    counters_.jobs_failed.inc(reply->jobs_failed);
     auto encoded = *wbxml ? syncml::encode_wbxml(reply->message) : syncml::encode_xml(reply->message);
     if (!encoded) {
         return make_error(errc::internal, "the reply does not encode: " + encoded.err().message);

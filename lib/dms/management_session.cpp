@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <map>
 
 #include <boost/json.hpp>
 
@@ -519,12 +520,17 @@ result<session_reply> management_session::run(const incoming_message& in) {
             sign();
             return commit();
         }
+        reply.authenticated = true;
 
         auto jobs_result = job_queue::pending(*docs);
         if (!jobs_result) {
             return std::move(jobs_result).err();
         }
         auto& jobs = *jobs_result;
+        std::map<std::string, job_state, std::less<>> state_before; // of each job, to count what this message finished
+        for (const auto& j : jobs) {
+            state_before.emplace(j.id, j.state);
+        }
         auto job_by_id = [&](std::string_view id) -> job* {
             for (auto& j : jobs) {
                 if (j.id == id) {
@@ -863,6 +869,10 @@ result<session_reply> management_session::run(const incoming_message& in) {
 
         for (const auto& id : touched) {
             const auto& j = *job_by_id(id);
+            if (auto before = state_before.find(id); before == state_before.end() || before->second != j.state) {
+                reply.jobs_done += j.state == job_state::done ? 1 : 0;
+                reply.jobs_failed += j.state == job_state::failed ? 1 : 0;
+            }
             for (auto& w : job_queue::writes(j)) {
                 writes.push_back(std::move(w));
             }

@@ -220,6 +220,12 @@ protected:
         auto second = session("handset");
         ASSERT_EQ(second.status, 0) << "a second session, with the nonces the first left both ways: " << second.err;
         EXPECT_EQ(state(job(handset, again)), "done");
+
+        auto metrics = request(boost::beast::http::verb::get, "/metrics").body();
+        // The four jobs above and the inventory job enrolment queues.
+        EXPECT_NE(metrics.find("mcprov_dm_jobs_finished_total{outcome=\"done\"} 5\n"), std::string::npos) << metrics;
+        EXPECT_NE(metrics.find("mcprov_dm_jobs_finished_total{outcome=\"failed\"} 0\n"), std::string::npos) << metrics;
+        EXPECT_NE(metrics.find("mcprov_dm_sessions_ended_total 2\n"), std::string::npos) << metrics;
     }
 
     temp_dir dir_;
@@ -443,6 +449,9 @@ TEST_F(dm_deployment, when_a_device_presents_a_wrong_password_then_it_is_refused
     EXPECT_EQ(state(job(handset, id)), "queued");
     auto device = json::parse(request(boost::beast::http::verb::get, "/dms/v1/devices/" + handset).body());
     EXPECT_FALSE(device.as_object().contains("last_session"));
+    auto metrics = request(boost::beast::http::verb::get, "/metrics").body();
+    EXPECT_NE(metrics.find("mcprov_dm_messages_total{device=\"authenticated\"} 0\n"), std::string::npos) << metrics;
+    EXPECT_EQ(metrics.find("mcprov_dm_messages_total{device=\"unauthenticated\"} 0\n"), std::string::npos) << metrics;
 }
 
 TEST_F(dm_deployment, when_the_admin_api_is_called_without_the_admin_scope_then_403_and_nothing_is_queued) {

@@ -64,6 +64,16 @@ public:
     const http::pipeline& pipeline() const { return *pipeline_; }
 
 private:
+    // What the management sessions did, series of the pipeline's registry (docs/operations.md).
+    struct session_counters {
+        explicit session_counters(support::metrics_registry& m);
+        support::counter& authenticated;   // messages of an authenticated device
+        support::counter& unauthenticated; // messages answered with a challenge or a refusal
+        support::counter& ended;           // sessions ended
+        support::counter& jobs_done;
+        support::counter& jobs_failed;
+    };
+
     support::result<http::response> serve_syncml(http::call& c);
     support::result<http::response> enroll(http::call& c);
     support::result<http::response> list_devices(http::call& c);
@@ -92,6 +102,7 @@ private:
     switch_on_authentication switch_on_;
     std::shared_ptr<subscriber_purchase> purchases_;
     std::shared_ptr<http::pipeline> pipeline_;
+    session_counters counters_;
 };
 
 // Queues one job per device with the same commands and a shared batch id (the admin API's POST /dms/v1/jobs, and

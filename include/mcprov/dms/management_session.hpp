@@ -54,6 +54,9 @@ struct mac_key {
 struct session_reply {
     syncml::message message;
     bool session_ended = false; // the device answers this one with nothing: the session is over
+    bool authenticated = false; // the device is authenticated for this message
+    std::size_t jobs_done = 0;   // jobs this message finished, done
+    std::size_t jobs_failed = 0; // and failed
     // auth-MAC, a known device: the reply's body, exactly as sent, carries a MAC made with this key.
     std::optional<mac_key> mac;
 };
