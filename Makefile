@@ -14,7 +14,7 @@ LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_C_COMPILER_LAUNCHER=ccache -
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: setup configure build run test unit fuzz bench package clean format
+.PHONY: setup configure build run test unit fuzz bench soak package clean format
 
 setup:
 	@bash scripts/setup.sh
@@ -52,6 +52,12 @@ bench: build
 	@bash bench/switch_on.sh $(BUILD)
 	@bash bench/gba.sh $(BUILD)
 	@bash bench/sip_as.sh $(BUILD)
+
+# Soak and load of the CMS, the KMS, the DM server and the SIP AS, one after another (bench/soak.sh): SOAK_DURATION
+# (10m) of SOAK_CONNECTIONS (256) connections each, with zero errors and flat memory, then SOAK_HELD (1000) held
+# connections while a new client is served. SOAK_SERVERS ("cms kms dms sip-as") runs a subset.
+soak: build
+	@bash bench/soak.sh $(BUILD)
 
 # The Debian package (packaging/CMakeLists.txt): $(BUILD)/packages/mcprov_<version>_<arch>.deb
 package: build
