@@ -181,6 +181,19 @@ stop_server() {
   read -r _ log_warnings log_errors _ <<<"$(grep '^LOGSUMMARY ' "$1.log" || echo "LOGSUMMARY 0 0 0")"
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_mib() { awk -v r="$(rss_kib "$1")" 'BEGIN { printf "%.1f", r / 1024 }'; }
+# Starts bench/soak/hold with these arguments (hold_pid, its output in hold.out) and waits until it holds every
+# connection or exits; whether it holds them.
+start_holder() {
+  "$work/hold" "$@" >hold.out 2>&1 &
+  hold_pid=$!
+  pids+=("$hold_pid")
+  while ! grep -q '^held ' hold.out; do
+    kill -0 "$hold_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q '^held ' hold.out
+}
 established() { ss -Htn state established "( sport = :$1 )" 2>/dev/null | wc -l; }
 # Appends "seconds RSS-KiB connections" for process PID, port PORT to FILE, every SOAK_SAMPLE seconds from now.
 sampler() { # pid port file
@@ -321,16 +334,10 @@ held_http() {
   local problems=() at_server rss new="" verdict
   printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n\r\n' "$port" >healthz.req
   echo "== $name: $held held TLS connections (each with one GET /healthz answered), idle for ${held_seconds}s"
-  "$work/hold" tls "$port" "$held" "$held_seconds" healthz.req >hold.out 2>&1 &
-  local hold_pid=$!
-  pids+=("$hold_pid")
-  while ! grep -q '^held ' hold.out; do # the holder either says so or exits
-    kill -0 "$hold_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if grep -q '^held ' hold.out; then
+  local hold_pid
+  if start_holder tls "$port" "$held" "$held_seconds" healthz.req; then
     at_server=$(established "$port")
-    rss=$(awk -v r="$(rss_kib "$pid")" 'BEGIN { printf "%.1f", r / 1024 }')
+    rss=$(rss_mib "$pid")
     if new=$("$@"); then
       echo "  held: $held open (the server has $at_server established), RSS $rss MiB; a new client's request:" \
         "$new s"
@@ -670,16 +677,9 @@ TOML
   problems=()
   local hold_pid at_server rss udp_ms="" tcp_ms="" held_rc
   echo "== sip-as: $held held TCP connections to its SIP port, idle for ${held_seconds}s"
-  "$work/hold" tcp "$as_port" "$held" "$held_seconds" >hold.out 2>&1 &
-  hold_pid=$!
-  pids+=("$hold_pid")
-  while ! grep -q '^held ' hold.out; do
-    kill -0 "$hold_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if grep -q '^held ' hold.out; then
+  if start_holder tcp "$as_port" "$held" "$held_seconds"; then
     at_server=$(established "$as_port")
-    rss=$(awk -v r="$(rss_kib "$server_pid")" 'BEGIN { printf "%.1f", r / 1024 }')
+    rss=$(rss_mib "$server_pid")
     udp_ms=$(sip_new_call u1) || problems+=("a new call over UDP while $held connections were held: $udp_ms")
     tcp_ms=$(sip_new_call t1) || problems+=("a new call over TCP while $held connections were held: $tcp_ms")
     echo "  held: $held open (the AS has $at_server established), RSS $rss MiB; a new call's INVITE answered" \
