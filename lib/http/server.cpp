@@ -19,7 +19,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -83,17 +82,18 @@ void describe_peer_certificate(SSL* ssl, peer_info& peer) {
 // The per-connection state the server needs to reach from outside the connection's coroutine: to close it at
 // stop() when it sits idle between requests, or to drop it when it is the oldest one still handshaking.
 struct connection_handle {
-    asio::any_io_executor executor; // the connection's strand
-    // Only touched on the strand: closes the connection's socket; empty before the coroutine set it up and after
+    asio::any_io_executor executor; // the connection's io_context, run by one thread
+    // Only touched on that thread: closes the connection's socket; empty before the coroutine set it up and after
     // its streams are gone.
     std::function<void()> close;
-    bool close_requested = false; // strand only: a close() that came before `close` was set
+    bool close_requested = false; // its thread only: a close() that came before `close` was set
     std::atomic<bool> idle{true};
     // Under the server's mutex: still handshaking (before its first bytes, or its TLS handshake), and where.
     bool handshaking = true;
+    bool dropped = false; // closed by the server to make room; counts no more against max_connections
     std::list<std::shared_ptr<connection_handle>>::iterator in_handshaking;
 
-    // Closes the connection; to be called on its strand.
+    // Closes the connection; to be called on its thread.
     void close_now() {
         close_requested = true;
         if (close) {
@@ -106,7 +106,10 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 public:
     server_impl(const server_config& config, std::shared_ptr<handler> h)
         : config_(config), handler_(std::move(h)), ssl_(asio::ssl::context::tls_server),
-          ioc_(static_cast<int>(config.threads)), acceptor_(asio::make_strand(ioc_)) {
+          contexts_(make_contexts(std::max(1u, config.threads))), acceptor_(contexts_.front()->get_executor()) {
+        for (auto& c : contexts_) {
+            work_.push_back(asio::make_work_guard(*c));
+        }
         if (config.waiting_threads > 0) {
             waiting_ = std::make_unique<asio::thread_pool>(config.waiting_threads);
         }
@@ -157,8 +160,8 @@ public:
         config_.max_handshakes =
             std::clamp<std::size_t>(config_.max_handshakes, 1, std::max<std::size_t>(1, config_.max_connections / 2));
         asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-        for (unsigned i = 0; i < std::max(1u, config_.threads); ++i) {
-            threads_.emplace_back([this] { ioc_.run(); });
+        for (auto& c : contexts_) {
+            threads_.emplace_back([&context = *c] { context.run(); });
         }
         return {};
     }
@@ -198,7 +201,9 @@ public:
             std::unique_lock lock(mutex_);
             drained_.wait_for(lock, config_.shutdown_grace, [this] { return connections_.empty(); });
             lock.unlock();
-            ioc_.stop();
+            for (auto& c : contexts_) {
+                c->stop();
+            }
         });
     }
 
@@ -291,7 +296,10 @@ private:
 
     asio::awaitable<void> accept_loop() {
         for (;;) {
-            auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), use_tuple);
+            // Each connection lives on one thread's io_context, given in turn, as nginx's workers do: its coroutine
+            // needs no strand, and no request wakes another thread.
+            auto& context = *contexts_[next_context_++ % contexts_.size()];
+            auto [ec, socket] = co_await acceptor_.async_accept(context, use_tuple);
             if (ec == asio::error::operation_aborted || stopping_) {
                 co_return;
             }
@@ -307,7 +315,7 @@ private:
             std::shared_ptr<connection_handle> dropped;
             {
                 std::lock_guard lock(mutex_);
-                if (connections_.size() >= config_.max_connections) {
+                if (connections_.size() - dropped_closing_ >= config_.max_connections) {
                     ++refused_;
                     log_throttled_locked("refusing connections: " + std::to_string(config_.max_connections) + " open");
                     continue; // the socket closes as it goes out of scope
@@ -318,6 +326,8 @@ private:
                     dropped = handshaking_.front();
                     handshaking_.pop_front();
                     dropped->handshaking = false;
+                    dropped->dropped = true;
+                    ++dropped_closing_;
                     ++handshakes_dropped_;
                 }
                 connections_.push_back(handle);
@@ -664,6 +674,9 @@ private:
                 handle->handshaking = false;
             }
             connections_.remove(handle);
+            if (handle->dropped) {
+                --dropped_closing_;
+            }
             // glibc keeps freed memory in its arenas: after a burst of connections has gone (a flood, a load peak),
             // give it back to the system.
             ++closed_since_trim_;
@@ -695,9 +708,17 @@ private:
         }
     }
 
-    // Everything a connection's coroutine touches is declared before ioc_, so that it outlives ioc_: connections
-    // still open when the server stops (idle keep-alive ones, or past shutdown_grace) are destroyed with ioc_, and
-    // their registration then leaves connections_.
+    static std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned count) {
+        std::vector<std::unique_ptr<asio::io_context>> contexts;
+        for (unsigned i = 0; i < count; ++i) {
+            contexts.push_back(std::make_unique<asio::io_context>(1));
+        }
+        return contexts;
+    }
+
+    // Everything a connection's coroutine touches is declared before contexts_, so that it outlives them:
+    // connections still open when the server stops (idle keep-alive ones, or past shutdown_grace) are destroyed with
+    // their io_context, and their registration then leaves connections_.
     server_config config_;
     std::shared_ptr<handler> handler_;
     std::atomic<bool> stopping_{false};
@@ -705,6 +726,9 @@ private:
     std::condition_variable drained_;
     std::list<std::shared_ptr<connection_handle>> connections_;
     std::list<std::shared_ptr<connection_handle>> handshaking_; // oldest first
+    // Dropped connections still closing on their threads: their slots are free already, or a flood faster than
+    // the closing would be refused although each of its connections makes room.
+    std::size_t dropped_closing_ = 0;
     std::size_t closed_since_trim_ = 0;
     std::size_t trimming_ = 0; // malloc_trim calls under way
     std::atomic<std::uint64_t> handshakes_dropped_{0};
@@ -714,7 +738,9 @@ private:
     std::chrono::steady_clock::time_point last_warning_{}; // under mutex_
     std::shared_ptr<spdlog::logger> log_ = support::logger("http");
     asio::ssl::context ssl_;
-    asio::io_context ioc_;
+    std::vector<std::unique_ptr<asio::io_context>> contexts_; // one per thread
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+    std::size_t next_context_ = 0; // the acceptor's coroutine only
     std::unique_ptr<asio::thread_pool> waiting_;
     tcp::acceptor acceptor_;
     std::uint16_t port_ = 0;
