@@ -31,14 +31,16 @@ int run_bsf(const std::string& config_file) {
         std::cerr << "mcprov bsf: " << hlr.err().message << "\n";
         return 1;
     }
-    std::shared_ptr<store::document_store> store = std::move(documents).value();
+    // The store's calls are measured in the registry the metrics listener serves.
+    auto registry = std::make_shared<support::metrics_registry>();
+    auto store = store::measured(std::move(documents).value(), registry);
     auto ub = std::make_shared<bsf::bootstrapping_procedure>(
         bsf::bootstrapping_settings{.name = config->name,
                                     .key_lifetime = config->key_lifetime,
                                     .challenge_lifetime = config->challenge_lifetime},
         store, std::move(hlr).value(), clock);
     auto zn = std::make_shared<bsf::bootstrapping_info_request>(config->nafs, store, clock);
-    auto pipeline = bsf::create_bsf_pipeline(ub, zn, store);
+    auto pipeline = bsf::create_bsf_pipeline(ub, zn, store, registry);
     auto server = http::create_server(config->server, pipeline);
     if (!server) {
         std::cerr << "mcprov bsf: " << server.err().message << "\n";
@@ -46,7 +48,7 @@ int run_bsf(const std::string& config_file) {
     }
     std::unique_ptr<http::server> metrics;
     if (config->metrics_listen) {
-        auto made = serve_metrics("bsf", pipeline->metrics(), *config->metrics_listen);
+        auto made = serve_metrics("bsf", registry, *config->metrics_listen);
         if (!made) {
             std::cerr << "mcprov bsf: metrics: " << made.err().message << "\n";
             return 1;

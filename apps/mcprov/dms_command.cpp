@@ -110,7 +110,9 @@ int run_server(const dms_options& options) {
         }
         gateway = std::move(made).value();
     }
-    std::shared_ptr<store::document_store> store = std::move(documents).value();
+    // The store's calls are measured in the registry the DM server's /metrics serves.
+    auto metrics = std::make_shared<support::metrics_registry>();
+    auto store = store::measured(std::move(documents).value(), metrics);
     auto purchases = config->offers.empty()
                          ? nullptr
                          : std::make_shared<dms::subscriber_purchase>(store, clock, zn, gateway, config->offers,
@@ -118,7 +120,7 @@ int run_server(const dms_options& options) {
     auto handler = std::make_shared<dms::dm_interface>(
         dms::dm_interface_config{config->session, config->dm_path, config->admin_scope, config->server.tls.has_value(),
                                  config->mc, config->client_certificates, config->mc_ue, config->subscribers},
-        store, clock, std::move(verifier).value(), std::move(push_client).value(), hlr, gate, purchases);
+        store, clock, std::move(verifier).value(), std::move(push_client).value(), hlr, gate, purchases, metrics);
     auto server = http::create_server(config->server, handler);
     if (!server) {
         std::cerr << "mcprov dms: " << server.err().message << "\n";

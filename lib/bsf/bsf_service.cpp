@@ -69,8 +69,9 @@ result<http::response> serve_zn(const bootstrapping_info_request& zn, http::call
 
 std::shared_ptr<http::pipeline> create_bsf_pipeline(std::shared_ptr<bootstrapping_procedure> ub,
                                                     std::shared_ptr<const bootstrapping_info_request> zn,
-                                                    std::shared_ptr<store::document_store> documents) {
-    auto p = std::make_shared<http::pipeline>("bsf");
+                                                    std::shared_ptr<store::document_store> documents,
+                                                    std::shared_ptr<support::metrics_registry> metrics) {
+    auto p = std::make_shared<http::pipeline>("bsf", std::move(metrics));
     p->add(http::health_route());
     p->add(http::readiness_route({{"store", [documents] { return store::probe(*documents); }}}, "bsf"));
     p->add({.name = "ub",

@@ -34,6 +34,10 @@ result<std::unique_ptr<cms_server>> create_cms(const cms_config& config,
     if (!verifier) {
         return make_error(verifier.err().code, "auth.public_key: " + verifier.err().message);
     }
+    // One registry for the process: the XCAP and CSCM-x listeners' requests and the store's calls, served at the
+    // XCAP listener's /metrics.
+    auto metrics = std::make_shared<support::metrics_registry>();
+    documents = store::measured(std::move(documents), metrics);
     auto cms = std::make_unique<cms_server>();
     if (!config.migration.partners.empty()) {
         auto services = migration::create_migration_services(
@@ -48,7 +52,8 @@ result<std::unique_ptr<cms_server>> create_cms(const cms_config& config,
         cms->migration = std::move(services).value();
     }
     cms->database = std::make_shared<mc_service_user_database>(documents);
-    cms->xcap = create_xcap_interface(config.xcap, cms->database, std::move(verifier).value(), cms->migration);
+    cms->xcap = create_xcap_interface(config.xcap, cms->database, std::move(verifier).value(), cms->migration,
+                                      metrics);
     cms->xcap->add(http::readiness_route({{"store", [documents] { return store::probe(*documents); }}}, "cms"));
     auto server = http::create_server(config.server, cms->xcap);
     if (!server) {
@@ -56,7 +61,7 @@ result<std::unique_ptr<cms_server>> create_cms(const cms_config& config,
     }
     cms->server = std::move(server).value();
     if (cms->migration) {
-        auto cscm = http::create_server(config.cscm->server, migration::create_cscm_interface(cms->migration));
+        auto cscm = http::create_server(config.cscm->server, migration::create_cscm_interface(cms->migration, metrics));
         if (!cscm) {
             cms->stop();
             return make_error(cscm.err().code, "cscm: " + cscm.err().message);

@@ -211,11 +211,12 @@ dm_interface::dm_interface(dm_interface_config config, std::shared_ptr<store::do
                            std::shared_ptr<const identity::access_token_verifier> verifier,
                            std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr,
                            std::shared_ptr<const operation_gate> gate,
-                           std::shared_ptr<subscriber_purchase> purchases)
+                           std::shared_ptr<subscriber_purchase> purchases,
+                           std::shared_ptr<support::metrics_registry> metrics)
     : config_(std::move(config)), documents_(documents), clock_(clock),
       session_(config_.session, documents, clock, syncml::random_nonce, std::move(gate)),
       registry_(documents), jobs_(documents), notifier_(config_.session.server_id, documents, std::move(push_client)),
-      switch_on_(documents, std::move(hlr), clock, config_.subscribers), purchases_(std::move(purchases)), pipeline_(std::make_shared<http::pipeline>("dms")),
+      switch_on_(documents, std::move(hlr), clock, config_.subscribers), purchases_(std::move(purchases)), pipeline_(std::make_shared<http::pipeline>("dms", std::move(metrics))),
       counters_(*pipeline_->metrics()) {
     using bhttp::verb;
     auto bearer =

@@ -140,12 +140,13 @@ kms_handler::counters::counters(support::metrics_registry& m)
       use_reports_not_permitted(m.counter_of("mcprov_kms_use_reports_total", "", {{"permitted", "no"}})) {}
 
 kms_handler::kms_handler(std::shared_ptr<security_domain> domain, access_config access,
-                         std::shared_ptr<const identity::access_token_verifier> verifier, xml::signer signer)
+                         std::shared_ptr<const identity::access_token_verifier> verifier, xml::signer signer,
+                         std::shared_ptr<support::metrics_registry> metrics)
     : domain_(std::move(domain)), access_(std::move(access)), verifier_(std::move(verifier)),
       signer_(std::move(signer)), init_(domain_), keyprov_(domain_),
       certcache_(store_of(domain_), domain_->config().kms_uri),
       use_report_(store_of(domain_), domain_->config().kms_uri, clock_of(domain_)),
-      policy_(store_of(domain_), domain_->config().kms_uri), pipeline_(std::make_shared<http::pipeline>("kms")),
+      policy_(store_of(domain_), domain_->config().kms_uri), pipeline_(std::make_shared<http::pipeline>("kms", std::move(metrics))),
       counters_(*pipeline_->metrics()) {
     add_routes();
 }

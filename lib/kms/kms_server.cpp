@@ -22,6 +22,9 @@ result<std::shared_ptr<security_domain>> open_security_domain(const kms_config& 
 result<std::unique_ptr<kms_server>> create_kms(const kms_config& config,
                                                std::shared_ptr<store::document_store> documents,
                                                std::shared_ptr<support::clock> clock) {
+    // The store's calls are measured in the registry the KMS's /metrics serves.
+    auto metrics = std::make_shared<support::metrics_registry>();
+    documents = store::measured(std::move(documents), metrics);
     auto domain = open_security_domain(config, documents, clock);
     if (!domain) {
         return std::move(domain).err();
@@ -55,7 +58,7 @@ result<std::unique_ptr<kms_server>> create_kms(const kms_config& config,
     auto out = std::make_unique<kms_server>();
     out->domain = *domain;
     out->handler = std::make_shared<kms_handler>(*domain, config.access, std::move(verifier).value(),
-                                                 std::move(*signer));
+                                                 std::move(*signer), metrics);
     out->handler->add(http::readiness_route({{"store", [documents] { return store::probe(*documents); }}}, "kms"));
     auto server = http::create_server(config.server, out->handler);
     if (!server) {

@@ -36,6 +36,7 @@ result<std::shared_ptr<cscm_client>> cscm_client::create(cscm_client_config conf
                                                          const migration::agreement_set& agreements) {
     auto client = std::make_shared<cscm_client>(std::move(config));
     for (const auto& a : agreements.all()) {
+        client->health_.try_emplace(a.system, partner_health{a.system, std::nullopt, 0, 0});
         if (auto prepared = client->client_for(a); !prepared) {
             return make_error(errc::invalid_argument, "partner " + a.system + ": " + prepared.err().message);
         }
@@ -65,6 +66,42 @@ result<std::shared_ptr<http::client>> cscm_client::client_for(const migration::p
     return client;
 }
 
+result<http::response> cscm_client::exchange(const migration::partner_agreement& peer, const http::client_request& req,
+                                             std::size_t max_response_bytes) {
+    auto client = client_for(peer);
+    if (!client) {
+        return make_error(errc::unavailable, peer.system + ": " + client.err().message);
+    }
+    auto res = (*client)->fetch(req, max_response_bytes);
+    // A partner that answers at all, below 500, is up; its refusals are about the request.
+    const bool answered = res && res->result_int() < 500;
+    {
+        std::lock_guard lock(mutex_);
+        auto& health = health_.try_emplace(peer.system, partner_health{peer.system, std::nullopt, 0, 0}).first->second;
+        health.answering = answered;
+        if (answered) {
+            health.last_answer = std::chrono::duration<double>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+        } else {
+            ++health.failures;
+        }
+    }
+    if (!res) {
+        return make_error(errc::unavailable, peer.system + ": " + res.err().message);
+    }
+    return res;
+}
+
+std::vector<cscm_client::partner_health> cscm_client::health() const {
+    std::lock_guard lock(mutex_);
+    std::vector<partner_health> out;
+    for (const auto& [system, h] : health_) {
+        out.push_back(h);
+    }
+    return out;
+}
+
 result<migration::fetched_migration_profile>
 cscm_client::fetch_migration_profile(const migration::partner_agreement& primary, xcap::mc_service service,
                                      std::string_view user, const std::optional<std::string>& if_none_match,
@@ -77,13 +114,9 @@ cscm_client::fetch_migration_profile(const migration::partner_agreement& primary
     if (if_none_match) {
         req.headers.emplace_back("If-None-Match", *if_none_match);
     }
-    auto client = client_for(primary);
-    if (!client) {
-        return make_error(errc::unavailable, primary.system + ": " + client.err().message);
-    }
-    auto res = (*client)->fetch(req, 1024 * 1024);
+    auto res = exchange(primary, req, 1024 * 1024);
     if (!res) {
-        return make_error(errc::unavailable, primary.system + ": " + res.err().message);
+        return std::move(res).err();
     }
     migration::fetched_migration_profile out;
     if (res->result() == bhttp::status::not_modified) {
@@ -110,13 +143,9 @@ result<void> cscm_client::report_delivery(const migration::partner_agreement& pr
     req.headers.emplace_back(std::string(cscm::correlation_header), report.correlation_id);
     req.headers.emplace_back("Content-Type", std::string(cscm::delivery_report_media_type));
     req.body = cscm::encode_delivery_report(report);
-    auto client = client_for(primary);
-    if (!client) {
-        return make_error(errc::unavailable, primary.system + ": " + client.err().message);
-    }
-    auto res = (*client)->fetch(req, 64 * 1024);
+    auto res = exchange(primary, req, 64 * 1024);
     if (!res) {
-        return make_error(errc::unavailable, primary.system + ": " + res.err().message);
+        return std::move(res).err();
     }
     if (res->result() != bhttp::status::no_content) {
         return unexpected(*res, primary.system);
@@ -130,13 +159,9 @@ result<void> cscm_client::release_visitor(const migration::partner_agreement& pa
     req.method = bhttp::verb::delete_;
     req.url = url_of(partner, cscm::resource_kind::visitor, user);
     req.headers.emplace_back(std::string(cscm::correlation_header), std::string(cid));
-    auto client = client_for(partner);
-    if (!client) {
-        return make_error(errc::unavailable, partner.system + ": " + client.err().message);
-    }
-    auto res = (*client)->fetch(req, 64 * 1024);
+    auto res = exchange(partner, req, 64 * 1024);
     if (!res) {
-        return make_error(errc::unavailable, partner.system + ": " + res.err().message);
+        return std::move(res).err();
     }
     if (res->result() != bhttp::status::no_content && res->result() != bhttp::status::not_found) {
         return unexpected(*res, partner.system);

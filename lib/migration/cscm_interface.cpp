@@ -243,8 +243,9 @@ private:
 
 } // namespace
 
-std::shared_ptr<http::pipeline> create_cscm_interface(std::shared_ptr<migration_services> services) {
-    auto p = std::make_shared<http::pipeline>("cscm");
+std::shared_ptr<http::pipeline> create_cscm_interface(std::shared_ptr<migration_services> services,
+                                                      std::shared_ptr<support::metrics_registry> metrics) {
+    auto p = std::make_shared<http::pipeline>("cscm", std::move(metrics));
     auto interface = std::make_shared<cscm_interface>(std::move(services));
     interface->add_routes(interface, *p);
     return p;

@@ -226,6 +226,12 @@ protected:
         EXPECT_NE(metrics.find("mcprov_dm_jobs_finished_total{outcome=\"done\"} 5\n"), std::string::npos) << metrics;
         EXPECT_NE(metrics.find("mcprov_dm_jobs_finished_total{outcome=\"failed\"} 0\n"), std::string::npos) << metrics;
         EXPECT_NE(metrics.find("mcprov_dm_sessions_ended_total 2\n"), std::string::npos) << metrics;
+        // Each DM message is one store transaction, measured in the same registry.
+        EXPECT_EQ(metrics.find("mcprov_store_operation_seconds_count{operation=\"transact\"} 0\n"), std::string::npos)
+            << metrics;
+        EXPECT_NE(metrics.find("mcprov_store_errors_total{operation=\"transact\",error=\"io\"} 0\n"),
+                  std::string::npos)
+            << metrics;
     }
 
     temp_dir dir_;

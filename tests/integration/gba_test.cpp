@@ -141,6 +141,9 @@ TEST_F(gba_deployment, when_the_hlr_does_not_know_the_subscription_then_the_bsf_
     EXPECT_NE(metrics->body().find(R"(mcprov_http_responses_total{server="bsf",route="ub",class="4xx"} 1)"),
               std::string::npos)
         << metrics->body();
+    EXPECT_NE(metrics->body().find(R"(mcprov_store_errors_total{operation="get",error="unavailable"} 0)"),
+              std::string::npos)
+        << metrics->body();
 }
 
 TEST_F(gba_deployment, when_a_client_answers_without_the_card_then_it_is_refused_and_the_nonce_is_not_taken_twice) {

@@ -840,6 +840,10 @@ TEST_F(kms_two_domains, when_asked_whether_it_is_ready_and_what_it_did_then_read
             << route << "\n" << text;
     }
     EXPECT_NE(text.find("mcprov_http_errors_total{server=\"kms\",route=\"metrics\"} 2\n"), std::string::npos) << text;
+    // The store's calls are measured in the same registry: the key provision read the domain's documents.
+    EXPECT_EQ(text.find("mcprov_store_operation_seconds_count{operation=\"get\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_store_operation_seconds_count{operation=\"get\"} "), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_store_errors_total{operation=\"get\",error=\"io\"} 0\n"), std::string::npos) << text;
 }
 
 } // namespace

@@ -325,10 +325,19 @@ TEST_F(migration, when_the_primary_is_unreachable_then_the_copy_is_served_stale_
     auto fresh = visit(two_systems::alice);
     ASSERT_EQ(fresh.result(), status::ok);
     EXPECT_TRUE(fresh[boost::beast::http::field::warning].empty());
+    auto metrics = [&] { return systems.get("mcx-b", systems.base("mcx-b") + "/metrics", systems.admin_token("mcx-b")).body(); };
+    auto before = metrics();
+    EXPECT_TRUE(contains(before, "mcprov_migration_partner_up{partner=\"mcx-a.example.org\"} 1\n")) << before;
+    EXPECT_TRUE(contains(before, "mcprov_migration_partner_call_failures_total{partner=\"mcx-a.example.org\"} 0\n")) << before;
 
     systems.process("mcx-a").signal(SIGTERM);
     ASSERT_TRUE(systems.process("mcx-a").wait(std::chrono::seconds(15)));
     auto stale = visit(two_systems::alice);
+    // Peer health: the partner saw its primary stop answering.
+    auto after = metrics();
+    EXPECT_TRUE(contains(after, "mcprov_migration_partner_up{partner=\"mcx-a.example.org\"} 0\n")) << after;
+    EXPECT_TRUE(contains(after, "mcprov_migration_partner_call_failures_total{partner=\"mcx-a.example.org\"} 1\n")) << after;
+    EXPECT_FALSE(contains(after, "mcprov_migration_partner_last_answer_seconds{partner=\"mcx-a.example.org\"} 0\n")) << after;
     ASSERT_EQ(stale.result(), status::ok);
     EXPECT_EQ(stale.body(), fresh.body());
     EXPECT_TRUE(contains(std::string(stale[boost::beast::http::field::warning]), "110"));
@@ -573,6 +582,20 @@ TEST_F(migration, when_visitors_are_served_then_the_stats_of_both_systems_count_
               std::string::npos)
         << a_metrics;
     EXPECT_NE(a_metrics.find("mcprov_migration_delivery_reports_total 1\n"), std::string::npos) << a_metrics;
+    // The CSCM-x listener's requests and the store's calls are in the same registry.
+    EXPECT_NE(a_metrics.find("mcprov_http_responses_total{server=\"cscm\",route=\"migration-profile-of-service\","
+                             "class=\"2xx\"} 1\n"),
+              std::string::npos)
+        << a_metrics;
+    EXPECT_NE(a_metrics.find("mcprov_http_responses_total{server=\"cscm\",route=\"delivery-reports\",class=\"2xx\"} "
+                             "1\n"),
+              std::string::npos)
+        << a_metrics;
+    EXPECT_EQ(b_metrics.find("mcprov_store_operation_seconds_count{operation=\"list_documents\"} 0\n"), std::string::npos)
+        << b_metrics;
+    EXPECT_NE(b_metrics.find("mcprov_store_errors_total{operation=\"list_documents\",error=\"io\"} 0\n"),
+              std::string::npos)
+        << b_metrics;
 }
 
 TEST_F(migration, when_a_cms_serves_another_users_profile_then_cmc_refuses_it) {

@@ -15,9 +15,11 @@ namespace mcprov::bsf {
 //   zn       POST /zn/v1/bootstrapping-info: a NAF, by its client certificate, asks for Ks_NAF of a B-TID
 //   healthz  GET /healthz
 //   readyz   GET /readyz: whether `documents`, the store of Ub and Zn, answers
-// Its series (pipeline::metrics, server "bsf") are served by `mcprov bsf`'s metrics listener.
+// Its series (server "bsf") go to `metrics` (a registry of its own when none is given), which `mcprov bsf`'s metrics
+// listener serves.
 std::shared_ptr<http::pipeline> create_bsf_pipeline(std::shared_ptr<bootstrapping_procedure> ub,
                                                     std::shared_ptr<const bootstrapping_info_request> zn,
-                                                    std::shared_ptr<store::document_store> documents);
+                                                    std::shared_ptr<store::document_store> documents,
+                                                    std::shared_ptr<support::metrics_registry> metrics = nullptr);
 
 } // namespace mcprov::bsf

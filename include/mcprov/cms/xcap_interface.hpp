@@ -34,6 +34,7 @@ struct xcap_interface_config {
 std::shared_ptr<http::pipeline> create_xcap_interface(xcap_interface_config config,
                                                       std::shared_ptr<mc_service_user_database> database,
                                                       std::shared_ptr<const identity::access_token_verifier> verifier,
-                                                      std::shared_ptr<migration::migration_services> migration);
+                                                      std::shared_ptr<migration::migration_services> migration,
+                                                      std::shared_ptr<support::metrics_registry> metrics = nullptr);
 
 } // namespace mcprov::cms

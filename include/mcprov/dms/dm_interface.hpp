@@ -56,7 +56,8 @@ public:
                  std::shared_ptr<const identity::access_token_verifier> verifier,
                  std::shared_ptr<http::client> push_client, std::shared_ptr<gsup::hlr_client> hlr = nullptr,
                  std::shared_ptr<const operation_gate> gate = nullptr,
-                 std::shared_ptr<subscriber_purchase> purchases = nullptr);
+                 std::shared_ptr<subscriber_purchase> purchases = nullptr,
+                 std::shared_ptr<support::metrics_registry> metrics = nullptr);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;

@@ -30,7 +30,8 @@ namespace mcprov::kms {
 class kms_handler final : public http::handler {
 public:
     kms_handler(std::shared_ptr<security_domain> domain, access_config access,
-                std::shared_ptr<const identity::access_token_verifier> verifier, xml::signer signer);
+                std::shared_ptr<const identity::access_token_verifier> verifier, xml::signer signer,
+                std::shared_ptr<support::metrics_registry> metrics = nullptr);
 
     http::response handle(http::request&& req, const http::peer_info& peer) override;
     std::optional<http::response> screen(const http::request& req, const http::peer_info& peer) override;

@@ -5,6 +5,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 #include <string_view>
 
 #include "mcprov/cscm/resources.hpp"
@@ -49,14 +51,27 @@ public:
     // The TLS handshakes of this CMS's calls to its partners, over every agreement.
     http::client::handshake_counts handshakes();
 
+    // How a partner answered this CMS's calls: every agreement's partner, and any other called.
+    struct partner_health {
+        std::string system;
+        std::optional<bool> answering; // whether the last call got an answer below 500; nullopt before the first
+        double last_answer = 0;        // when it last answered so (Unix time), 0 if never
+        std::uint64_t failures = 0;    // calls without such an answer: unreachable, timed out, 5xx
+    };
+    std::vector<partner_health> health() const;
+
 private:
     // The HTTP client for an agreement (created on first use).
     support::result<std::shared_ptr<http::client>> client_for(const migration::partner_agreement& peer);
+    // One call to a partner, its outcome kept in health_; unavailable when no answer came.
+    support::result<http::response> exchange(const migration::partner_agreement& peer, const http::client_request& req,
+                                             std::size_t max_response_bytes);
 
     cscm_client_config config_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     // Per partner system and CA file.
     std::map<std::pair<std::string, std::string>, std::shared_ptr<http::client>> clients_;
+    std::map<std::string, partner_health> health_; // per partner system
 };
 
 } // namespace mcprov::migration

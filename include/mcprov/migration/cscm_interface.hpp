@@ -17,6 +17,7 @@ namespace mcprov::migration {
 // The partner asking is the one whose CA issued the client certificate and whose certificate name it carries;
 // nothing in the request says who asks. Every answer carries the request's correlation id (a new one if it came
 // without a usable one); errors are problem+json and never carry internal text.
-std::shared_ptr<http::pipeline> create_cscm_interface(std::shared_ptr<migration_services> services);
+std::shared_ptr<http::pipeline> create_cscm_interface(std::shared_ptr<migration_services> services,
+                                                      std::shared_ptr<support::metrics_registry> metrics = nullptr);
 
 } // namespace mcprov::migration

@@ -13,6 +13,10 @@
 #include "mcprov/support/clock.hpp"
 #include "mcprov/support/result.hpp"
 
+namespace mcprov::support {
+class metrics_registry;
+}
+
 namespace mcprov::store {
 
 // Where a document lives in the XCAP tree: application usage, user (XUI) and document name.
@@ -163,6 +167,11 @@ support::result<std::shared_ptr<document_store>> open_store(std::string_view url
 // Whether the store answers now (a server's readiness): a read of a document that never exists. Errors: those of the
 // store (unavailable, io).
 support::result<void> probe(const document_store& store);
+
+// `inner` with every call timed and every failure of the store itself counted in `metrics`:
+// mcprov_store_operation_seconds{operation} and mcprov_store_errors_total{operation,error} (docs/operations.md).
+std::shared_ptr<document_store> measured(std::shared_ptr<document_store> inner,
+                                         std::shared_ptr<support::metrics_registry> metrics);
 
 // The URL with any password replaced by "***", for messages and logs.
 std::string redact_url(std::string_view url);
