@@ -26,19 +26,20 @@ int run_bsf(const std::string& config_file) {
         std::cerr << "mcprov bsf: " << documents.err().message << "\n";
         return 1;
     }
+    // What the metrics listener serves: the store's calls, the HLR's health and the routes'.
+    auto registry = std::make_shared<support::metrics_registry>();
     auto hlr = gsup::create_gsup_hlr_client(config->hlr);
     if (!hlr) {
         std::cerr << "mcprov bsf: " << hlr.err().message << "\n";
         return 1;
     }
-    // The store's calls are measured in the registry the metrics listener serves.
-    auto registry = std::make_shared<support::metrics_registry>();
     auto store = store::measured(std::move(documents).value(), registry);
     auto ub = std::make_shared<bsf::bootstrapping_procedure>(
         bsf::bootstrapping_settings{.name = config->name,
                                     .key_lifetime = config->key_lifetime,
                                     .challenge_lifetime = config->challenge_lifetime},
-        store, std::move(hlr).value(), clock);
+        store, gsup::watched(std::move(hlr).value(), std::make_shared<support::peer_health>(registry, "mcprov_bsf_peer", "hlr")),
+        clock);
     auto zn = std::make_shared<bsf::bootstrapping_info_request>(config->nafs, store, clock);
     auto pipeline = bsf::create_bsf_pipeline(ub, zn, store, registry);
     auto server = http::create_server(config->server, pipeline);

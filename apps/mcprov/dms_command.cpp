@@ -79,6 +79,8 @@ int run_server(const dms_options& options) {
         std::cerr << "mcprov dms: " << push_client.err().message << "\n";
         return 1;
     }
+    // What the DM server's /metrics serves: its store's calls, its peers' health and its routes'.
+    auto metrics = std::make_shared<support::metrics_registry>();
     std::shared_ptr<gsup::hlr_client> hlr;
     if (config->hlr) {
         auto made = gsup::create_gsup_hlr_client(*config->hlr);
@@ -86,7 +88,7 @@ int run_server(const dms_options& options) {
             std::cerr << "mcprov dms: " << made.err().message << "\n";
             return 1;
         }
-        hlr = std::move(made).value();
+        hlr = gsup::watched(std::move(made).value(), std::make_shared<support::peer_health>(metrics, "mcprov_dms_peer", "hlr"));
         log->info("switch-on authentication with the HLR at {}:{} (GSUP)", config->hlr->host, config->hlr->port);
     }
     std::shared_ptr<dms::zn_client> zn;
@@ -96,7 +98,7 @@ int run_server(const dms_options& options) {
             std::cerr << "mcprov dms: [gba]: " << made.err().message << "\n";
             return 2;
         }
-        zn = std::move(made).value();
+        zn = dms::watched(std::move(made).value(), std::make_shared<support::peer_health>(metrics, "mcprov_dms_peer", "bsf"));
         log->info("subscriber authentication with the BSF at {} (Zn, as NAF {})", config->zn->bsf,
                   config->session.server_id);
     }
@@ -110,8 +112,6 @@ int run_server(const dms_options& options) {
         }
         gateway = std::move(made).value();
     }
-    // The store's calls are measured in the registry the DM server's /metrics serves.
-    auto metrics = std::make_shared<support::metrics_registry>();
     auto store = store::measured(std::move(documents).value(), metrics);
     auto purchases = config->offers.empty()
                          ? nullptr

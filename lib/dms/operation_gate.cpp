@@ -73,6 +73,34 @@ bool imsi_matches(std::string_view imsi, std::string_view pattern) {
 
 } // namespace
 
+namespace {
+
+class watched_zn_client final : public zn_client {
+public:
+    watched_zn_client(std::shared_ptr<zn_client> inner, std::shared_ptr<support::peer_health> health)
+        : inner_(std::move(inner)), health_(std::move(health)) {}
+
+    result<gba::zn_answer> bootstrapping_info(const std::string& btid) override {
+        auto answer = inner_->bootstrapping_info(btid);
+        if (!answer && answer.err().code == errc::unavailable) {
+            health_->failed();
+        } else {
+            health_->answered();
+        }
+        return answer;
+    }
+
+private:
+    std::shared_ptr<zn_client> inner_;
+    std::shared_ptr<support::peer_health> health_;
+};
+
+} // namespace
+
+std::shared_ptr<zn_client> watched(std::shared_ptr<zn_client> inner, std::shared_ptr<support::peer_health> health) {
+    return std::make_shared<watched_zn_client>(std::move(inner), std::move(health));
+}
+
 result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id) {
     http::client_options options;
     options.ca_file = config.ca;

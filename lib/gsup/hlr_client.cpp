@@ -310,4 +310,39 @@ support::result<std::unique_ptr<hlr_client>> create_gsup_hlr_client(const hlr_ad
     return std::unique_ptr<hlr_client>(std::move(client));
 }
 
+namespace {
+
+class watched_hlr_client final : public hlr_client {
+public:
+    watched_hlr_client(std::shared_ptr<hlr_client> inner, std::shared_ptr<support::peer_health> health)
+        : inner_(std::move(inner)), health_(std::move(health)) {}
+
+    support::result<aka::authentication_vector>
+    send_auth_info(std::string_view imsi, const std::optional<resynchronisation>& resync) override {
+        return note(inner_->send_auth_info(imsi, resync));
+    }
+    support::result<void> check_imei(std::string_view imsi, std::string_view imei) override {
+        return note(inner_->check_imei(imsi, imei));
+    }
+
+private:
+    template <class T> support::result<T> note(support::result<T> outcome) {
+        if (!outcome && outcome.err().code == support::errc::unavailable) {
+            health_->failed();
+        } else {
+            health_->answered();
+        }
+        return outcome;
+    }
+
+    std::shared_ptr<hlr_client> inner_;
+    std::shared_ptr<support::peer_health> health_;
+};
+
+} // namespace
+
+std::shared_ptr<hlr_client> watched(std::shared_ptr<hlr_client> inner, std::shared_ptr<support::peer_health> health) {
+    return std::make_shared<watched_hlr_client>(std::move(inner), std::move(health));
+}
+
 } // namespace mcprov::gsup

@@ -1,6 +1,7 @@
 #include "mcprov/support/metrics.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <charconv>
 #include <stdexcept>
@@ -226,6 +227,28 @@ std::string metrics_registry::exposition() const {
         }
     }
     return out;
+}
+
+peer_health::peer_health(std::shared_ptr<metrics_registry> metrics, std::string prefix, std::string peer)
+    : metrics_(std::move(metrics)), prefix_(std::move(prefix)), peer_(std::move(peer)),
+      last_answer_(metrics_->gauge_of(prefix_ + "_last_answer_seconds",
+                                      "When the peer last answered a call (Unix time); 0 if never", {{"peer", peer_}})),
+      failures_(metrics_->counter_of(prefix_ + "_call_failures_total",
+                                     "Calls to the peer that got no answer: unreachable, timed out", {{"peer", peer_}})) {}
+
+gauge& peer_health::up() {
+    return metrics_->gauge_of(prefix_ + "_up", "1 when the last call to the peer got an answer, 0 otherwise",
+                              {{"peer", peer_}});
+}
+
+void peer_health::answered() {
+    up().set(1);
+    last_answer_.set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void peer_health::failed() {
+    up().set(0);
+    failures_.inc();
 }
 
 } // namespace mcprov::support

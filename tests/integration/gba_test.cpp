@@ -144,6 +144,10 @@ TEST_F(gba_deployment, when_the_hlr_does_not_know_the_subscription_then_the_bsf_
     EXPECT_NE(metrics->body().find(R"(mcprov_store_errors_total{operation="get",error="unavailable"} 0)"),
               std::string::npos)
         << metrics->body();
+    // The HLR answered (that it does not know the subscriber): it is up.
+    EXPECT_NE(metrics->body().find("mcprov_bsf_peer_up{peer=\"hlr\"} 1\n"), std::string::npos) << metrics->body();
+    EXPECT_NE(metrics->body().find("mcprov_bsf_peer_call_failures_total{peer=\"hlr\"} 0\n"), std::string::npos)
+        << metrics->body();
 }
 
 TEST_F(gba_deployment, when_a_client_answers_without_the_card_then_it_is_refused_and_the_nonce_is_not_taken_twice) {

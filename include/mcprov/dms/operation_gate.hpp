@@ -12,6 +12,7 @@
 #include "mcprov/dms/job.hpp"
 #include "mcprov/gba/bootstrapping.hpp"
 #include "mcprov/store/document_store.hpp"
+#include "mcprov/support/metrics.hpp"
 #include "mcprov/support/result.hpp"
 
 namespace mcprov::dms {
@@ -35,6 +36,10 @@ struct zn_config {
 };
 
 support::result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id);
+
+// `inner` with the outcome of every call kept in `health`: the BSF answered (Ks_NAF, or a refusal) or did not
+// (unavailable).
+std::shared_ptr<zn_client> watched(std::shared_ptr<zn_client> inner, std::shared_ptr<support::peer_health> health);
 
 // A corporate customer: its devices take only its own subscriptions.
 struct corporation {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <mcprov/aka/authentication.hpp>
+#include <mcprov/support/metrics.hpp>
 #include <mcprov/support/result.hpp>
 
 #include <chrono>
@@ -42,5 +43,9 @@ struct hlr_address {
 // A client over GSUP (Debian's libosmo-gsup-client), reconnecting by itself. libosmocore's event loop is
 // process-wide, so a process has at most one: a second create fails with conflict while the first lives.
 support::result<std::unique_ptr<hlr_client>> create_gsup_hlr_client(const hlr_address& address);
+
+// `inner` with the outcome of every call kept in `health`: the HLR answered (a vector, or a refusal) or did not
+// (unavailable).
+std::shared_ptr<hlr_client> watched(std::shared_ptr<hlr_client> inner, std::shared_ptr<support::peer_health> health);
 
 } // namespace mcprov::gsup

@@ -101,4 +101,23 @@ private:
     std::map<std::string, std::unique_ptr<family>, std::less<>> families_;
 };
 
+// Peer health: how a peer this process calls (an HLR, a BSF) answers, as three series labelled peer:
+// <prefix>_up (1 when the last call got an answer, 0 when it got none; absent before the first call),
+// <prefix>_last_answer_seconds (Unix time; 0 if never) and <prefix>_call_failures_total.
+class peer_health {
+public:
+    peer_health(std::shared_ptr<metrics_registry> metrics, std::string prefix, std::string peer);
+    void answered();
+    void failed();
+
+private:
+    gauge& up();
+
+    std::shared_ptr<metrics_registry> metrics_;
+    std::string prefix_;
+    std::string peer_;
+    gauge& last_answer_;
+    counter& failures_;
+};
+
 } // namespace mcprov::support

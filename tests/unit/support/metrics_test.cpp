@@ -81,5 +81,25 @@ TEST(metrics_registry, when_a_name_is_malformed_or_a_family_changes_type_then_it
     EXPECT_THROW(r.gauge_of("x_total", ""), std::invalid_argument);
 }
 
+TEST(peer_health, when_a_peer_answers_then_fails_then_up_follows_the_last_call_and_failures_are_counted) {
+    auto r = std::make_shared<metrics_registry>();
+    peer_health hlr(r, "mcprov_dms_peer", "hlr");
+    auto text = r->exposition();
+    EXPECT_EQ(text.find("mcprov_dms_peer_up"), std::string::npos) << "no verdict before the first call: " << text;
+    EXPECT_NE(text.find("mcprov_dms_peer_last_answer_seconds{peer=\"hlr\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_dms_peer_call_failures_total{peer=\"hlr\"} 0\n"), std::string::npos) << text;
+
+    hlr.answered();
+    text = r->exposition();
+    EXPECT_NE(text.find("mcprov_dms_peer_up{peer=\"hlr\"} 1\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("mcprov_dms_peer_last_answer_seconds{peer=\"hlr\"} 0\n"), std::string::npos) << text;
+
+    hlr.failed();
+    hlr.failed();
+    text = r->exposition();
+    EXPECT_NE(text.find("mcprov_dms_peer_up{peer=\"hlr\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_dms_peer_call_failures_total{peer=\"hlr\"} 2\n"), std::string::npos) << text;
+}
+
 } // namespace
 } // namespace mcprov::support
