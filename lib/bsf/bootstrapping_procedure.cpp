@@ -40,6 +40,16 @@ bootstrapping_procedure::bootstrapping_procedure(bootstrapping_settings settings
     : settings_(std::move(settings)), documents_(std::move(documents)), hlr_(std::move(hlr)),
       clock_(std::move(clock)) {}
 
+bootstrapping_procedure::outcome bootstrapping_procedure::challenge_with(std::string nonce, std::string why) const {
+    return outcome(challenged{.challenge = {.realm = settings_.name,
+                                            .nonce = std::move(nonce),
+                                            .algorithm = std::string(gba::aka_v1_md5),
+                                            .qop = "auth-int",
+                                            .opaque = {},
+                                            .stale = false},
+                              .why = std::move(why)});
+}
+
 result<bootstrapping_procedure::outcome>
 bootstrapping_procedure::challenge(const std::string& imsi, const std::string& impi,
                                    const std::optional<gsup::hlr_client::resynchronisation>& resync, std::string why) {
@@ -62,13 +72,7 @@ bootstrapping_procedure::challenge(const std::string& imsi, const std::string& i
                                                              {"resynchronised", resync.has_value()}});
     if (auto written = documents_->write_all({{challenge_key(imsi), content}}); !written)
         return std::move(written).err();
-    return outcome(challenged{.challenge = {.realm = settings_.name,
-                                            .nonce = nonce,
-                                            .algorithm = std::string(gba::aka_v1_md5),
-                                            .qop = "auth-int",
-                                            .opaque = {},
-                                            .stale = false},
-                              .why = std::move(why)});
+    return challenge_with(nonce, std::move(why));
 }
 
 result<bootstrapping_procedure::outcome> bootstrapping_procedure::run(const gba::digest_credentials& presented,
@@ -79,12 +83,6 @@ result<bootstrapping_procedure::outcome> bootstrapping_procedure::run(const gba:
     if (!imsi)
         return make_error(errc::forbidden, "the user name must be an IMPI: <IMSI>@ims.mnc<MNC>.mcc<MCC>.3gppnetwork.org");
     const std::string& impi = presented.username;
-    // The first request may guess the realm (the device knows the BSF by its address); the challenge names it.
-    if (presented.nonce.empty())
-        return challenge(*imsi, impi, std::nullopt, "first request");
-    if (presented.realm != settings_.name)
-        return make_error(errc::invalid_argument, "the realm is \"" + settings_.name + "\"");
-
     auto stored = documents_->get(challenge_key(*imsi));
     if (!stored && stored.err().code != errc::not_found)
         return std::move(stored).err();
@@ -95,10 +93,27 @@ result<bootstrapping_procedure::outcome> bootstrapping_procedure::run(const gba:
         if (!ec && v.is_object())
             pending = std::move(v.as_object());
     }
-    const auto expires = pending ? support::parse_utc(support::json_text(*pending, "expires")) : std::nullopt;
+    // A challenge without a readable expiry is as good as expired.
+    const auto expires = pending ? support::parse_utc(support::json_text(*pending, "expires"))
+                                       .value_or(std::chrono::system_clock::time_point::min())
+                                 : std::chrono::system_clock::time_point::min();
+    // The first request may guess the realm (the device knows the BSF by its address); the challenge names it.
+    if (presented.nonce.empty()) {
+        // While a challenge of this subscriber is pending, a first request gets it again: asking the HLR on every
+        // unauthenticated request would let anyone who knows an IMPI replace the device's challenge and use up
+        // the subscriber's sequence numbers. A card that already took that challenge answers with AUTS, and the
+        // re-synchronisation gives a fresh one.
+        const auto* resynchronised = pending ? pending->if_contains("resynchronised") : nullptr;
+        if (pending && support::json_text(*pending, "impi") == impi && clock_->now() <= expires &&
+            !(resynchronised && resynchronised->is_bool() && resynchronised->as_bool()))
+            return challenge_with(support::json_text(*pending, "nonce"), "first request, while its challenge is pending");
+        return challenge(*imsi, impi, std::nullopt, "first request");
+    }
+    if (presented.realm != settings_.name)
+        return make_error(errc::invalid_argument, "the realm is \"" + settings_.name + "\"");
     if (!pending || support::json_text(*pending, "nonce") != presented.nonce || support::json_text(*pending, "impi") != impi)
         return challenge(*imsi, impi, std::nullopt, "a nonce this BSF did not give, or gave and took back");
-    if (!expires || clock_->now() > *expires)
+    if (clock_->now() > expires)
         return challenge(*imsi, impi, std::nullopt, "the challenge expired");
     const auto xres = support::hex_decode(support::json_text(*pending, "xres"));
     const auto ck = support::hex_decode(support::json_text(*pending, "ck"));

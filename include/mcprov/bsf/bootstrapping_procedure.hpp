@@ -29,7 +29,9 @@ struct bootstrapping_settings {
 // is checked with XRES as the password, in constant time; right or wrong, the challenge is then used up, so that a
 // replayed answer meets a fresh challenge and never a second session. An answer with AUTS (the card found the
 // sequence number out of range; the digest then uses an empty password) re-synchronises the HLR once per challenge
-// and gives a new challenge. A new session replaces the subscriber's previous one.
+// and gives a new challenge. A new session replaces the subscriber's previous one. A first request while the
+// subscriber's challenge is pending (and was not given for a re-synchronisation) gets that challenge again, without
+// asking the HLR: first requests of anyone who knows the IMPI neither replace it nor use up sequence numbers.
 class bootstrapping_procedure {
 public:
     // A successful bootstrap: the 200 OK's body and its Authentication-Info.
@@ -59,6 +61,7 @@ private:
     support::result<outcome> challenge(const std::string& imsi, const std::string& impi,
                                        const std::optional<gsup::hlr_client::resynchronisation>& resync,
                                        std::string why);
+    outcome challenge_with(std::string nonce, std::string why) const;
 
     bootstrapping_settings settings_;
     std::shared_ptr<store::document_store> documents_;

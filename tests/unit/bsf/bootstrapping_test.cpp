@@ -169,6 +169,41 @@ TEST_F(bootstrapping, when_the_subscriber_is_unknown_or_the_name_no_impi_then_it
     EXPECT_EQ(not_impi.err().code, errc::forbidden);
 }
 
+TEST_F(bootstrapping, when_first_requests_repeat_while_a_challenge_is_pending_then_the_hlr_is_asked_once_and_it_still_answers) {
+    auto c = challenge_of(ub.run(first(), "GET", ""));
+    // Anyone who knows the IMPI may send first requests: they get the pending challenge, not a new vector.
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(challenge_of(ub.run(first(), "GET", "")).nonce, c.nonce);
+    EXPECT_EQ(hlr->requests, 1u);
+    auto done = ub.run(answer(c), "GET", "");
+    ASSERT_TRUE(done.has_value()) << done.err().message;
+    EXPECT_TRUE(std::holds_alternative<bootstrapping_procedure::bootstrapped>(*done));
+    // Used up: the next first request asks the HLR again, as does one after a challenge expired.
+    auto next = challenge_of(ub.run(first(), "GET", ""));
+    EXPECT_NE(next.nonce, c.nonce);
+    clock->advance(61s);
+    EXPECT_NE(challenge_of(ub.run(first(), "GET", "")).nonce, next.nonce);
+    EXPECT_EQ(hlr->requests, 3u);
+}
+
+TEST_F(bootstrapping, when_the_card_took_the_pending_challenge_already_then_its_auts_gets_a_fresh_one) {
+    auto c = challenge_of(ub.run(first(), "GET", ""));
+    (void)answer(c); // the card took it; its answer never reached the BSF
+    auto again = challenge_of(ub.run(first(), "GET", ""));
+    ASSERT_EQ(again.nonce, c.nonce);
+    aka::usim_answer usim;
+    auto resync = answer(again, &usim);
+    ASSERT_EQ(usim.result, aka::usim_answer::outcome::synchronisation_failure);
+    auto fresh = challenge_of(ub.run(resync, "GET", ""));
+    EXPECT_NE(fresh.nonce, c.nonce);
+    // The challenge given for the re-synchronisation is not handed out again to a first request.
+    auto after = challenge_of(ub.run(first(), "GET", ""));
+    EXPECT_NE(after.nonce, fresh.nonce);
+    auto done = ub.run(answer(after), "GET", "");
+    ASSERT_TRUE(done.has_value()) << done.err().message;
+    EXPECT_TRUE(std::holds_alternative<bootstrapping_procedure::bootstrapped>(*done));
+}
+
 TEST_F(bootstrapping, when_the_challenge_expired_then_the_answer_meets_a_new_one) {
     auto c = challenge_of(ub.run(first(), "GET", ""));
     clock->advance(61s);
