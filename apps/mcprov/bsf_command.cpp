@@ -28,7 +28,8 @@ int run_bsf(const std::string& config_file) {
     }
     // What the metrics listener serves: the store's calls, the HLR's health and the routes'.
     auto registry = std::make_shared<support::metrics_registry>();
-    auto hlr = gsup::create_gsup_hlr_client(config->hlr);
+    auto hlr = gsup::create_gsup_hlr_client(config->hlr,
+                                            std::make_shared<support::peer_health>(registry, "mcprov_bsf_peer", "hlr"));
     if (!hlr) {
         std::cerr << "mcprov bsf: " << hlr.err().message << "\n";
         return 1;
@@ -38,8 +39,7 @@ int run_bsf(const std::string& config_file) {
         bsf::bootstrapping_settings{.name = config->name,
                                     .key_lifetime = config->key_lifetime,
                                     .challenge_lifetime = config->challenge_lifetime},
-        store, gsup::watched(std::move(hlr).value(), std::make_shared<support::peer_health>(registry, "mcprov_bsf_peer", "hlr")),
-        clock);
+        store, std::move(hlr).value(), clock);
     auto zn = std::make_shared<bsf::bootstrapping_info_request>(config->nafs, store, clock);
     auto pipeline = bsf::create_bsf_pipeline(ub, zn, store, registry);
     auto server = http::create_server(config->server, pipeline);

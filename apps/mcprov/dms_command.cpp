@@ -83,22 +83,25 @@ int run_server(const dms_options& options) {
     auto metrics = std::make_shared<support::metrics_registry>();
     std::shared_ptr<gsup::hlr_client> hlr;
     if (config->hlr) {
-        auto made = gsup::create_gsup_hlr_client(*config->hlr);
+        auto made = gsup::create_gsup_hlr_client(
+            *config->hlr, std::make_shared<support::peer_health>(metrics, "mcprov_dms_peer", "hlr"));
         if (!made) {
             std::cerr << "mcprov dms: " << made.err().message << "\n";
             return 1;
         }
-        hlr = gsup::watched(std::move(made).value(), std::make_shared<support::peer_health>(metrics, "mcprov_dms_peer", "hlr"));
+        hlr = std::move(made).value();
         log->info("switch-on authentication with the HLR at {}:{} (GSUP)", config->hlr->host, config->hlr->port);
     }
     std::shared_ptr<dms::zn_client> zn;
     if (config->zn) {
-        auto made = dms::create_zn_client(*config->zn, config->session.server_id);
+        auto made = dms::create_zn_client(*config->zn,
+                                          config->session.server_id,
+                                          std::make_shared<support::peer_health>(metrics, "mcprov_dms_peer", "bsf"));
         if (!made) {
             std::cerr << "mcprov dms: [gba]: " << made.err().message << "\n";
             return 2;
         }
-        zn = dms::watched(std::move(made).value(), std::make_shared<support::peer_health>(metrics, "mcprov_dms_peer", "bsf"));
+        zn = std::move(made).value();
         log->info("subscriber authentication with the BSF at {} (Zn, as NAF {})", config->zn->bsf,
                   config->session.server_id);
     }

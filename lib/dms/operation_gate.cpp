@@ -27,14 +27,17 @@ using syncml::command_name;
 
 class https_zn_client final : public zn_client {
 public:
-    https_zn_client(std::unique_ptr<http::client> client, std::string url, std::string naf_id)
-        : client_(std::move(client)), url_(std::move(url)), naf_id_(std::move(naf_id)) {}
+    https_zn_client(std::unique_ptr<http::client> client, std::string url, std::string naf_id,
+                    std::shared_ptr<support::peer_health> health)
+        : client_(std::move(client)), url_(std::move(url)), naf_id_(std::move(naf_id)), health_(std::move(health)) {}
 
     result<gba::zn_answer> bootstrapping_info(const std::string& btid) override {
         auto res = client_->fetch({.method = bhttp::verb::post,
                                    .url = url_,
                                    .headers = {{"Content-Type", "application/json"}},
                                    .body = gba::format_zn_request({.btid = btid, .naf_id = naf_id_})});
+        if (health_)
+            res ? health_->answered() : health_->failed();
         if (!res)
             return make_error(errc::unavailable, "the BSF: " + res.err().message);
         const auto status = res->result_int();
@@ -55,6 +58,7 @@ private:
     std::unique_ptr<http::client> client_;
     std::string url_;
     std::string naf_id_;
+    std::shared_ptr<support::peer_health> health_;
 };
 
 // The gate job's answers, by what the command was.
@@ -73,35 +77,8 @@ bool imsi_matches(std::string_view imsi, std::string_view pattern) {
 
 } // namespace
 
-namespace {
-
-class watched_zn_client final : public zn_client {
-public:
-    watched_zn_client(std::shared_ptr<zn_client> inner, std::shared_ptr<support::peer_health> health)
-        : inner_(std::move(inner)), health_(std::move(health)) {}
-
-    result<gba::zn_answer> bootstrapping_info(const std::string& btid) override {
-        auto answer = inner_->bootstrapping_info(btid);
-        if (!answer && answer.err().code == errc::unavailable) {
-            health_->failed();
-        } else {
-            health_->answered();
-        }
-        return answer;
-    }
-
-private:
-    std::shared_ptr<zn_client> inner_;
-    std::shared_ptr<support::peer_health> health_;
-};
-
-} // namespace
-
-std::shared_ptr<zn_client> watched(std::shared_ptr<zn_client> inner, std::shared_ptr<support::peer_health> health) {
-    return std::make_shared<watched_zn_client>(std::move(inner), std::move(health));
-}
-
-result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id) {
+result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id,
+                                                    std::shared_ptr<support::peer_health> health) {
     http::client_options options;
     options.ca_file = config.ca;
     options.certificate_chain = config.certificate;
@@ -116,7 +93,7 @@ result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std
     if (!url.ends_with('/'))
         url += '/';
     return std::unique_ptr<zn_client>(new https_zn_client(std::move(client).value(), url + "zn/v1/bootstrapping-info",
-                                                          gba::naf_id(server_id, gba::ua_dm_proof)));
+                                                          gba::naf_id(server_id, gba::ua_dm_proof), std::move(health)));
 }
 
 const corporation* corporation_of(const subscriber_policy& policy, std::string_view device) {

@@ -60,7 +60,8 @@ std::string cause_text(int cause) {
 
 class gsup_hlr_client final : public hlr_client {
 public:
-    explicit gsup_hlr_client(hlr_address address) : address_(std::move(address)) {}
+    gsup_hlr_client(hlr_address address, std::shared_ptr<support::peer_health> health)
+        : address_(std::move(address)), health_(std::move(health)) {}
 
     support::result<void> start() {
         wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -126,6 +127,8 @@ private:
         std::unique_lock lock(mutex_);
         const bool answered = done_.wait_for(lock, address_.timeout, [&] { return r.done; });
         pending_ = nullptr;
+        if (health_)
+            answered ? health_->answered() : health_->failed();
         if (!answered)
             return make_error(errc::unavailable, "the HLR at " + address_.host + ":" + std::to_string(address_.port) +
                                                      (link_up_ ? " did not answer in time" : " cannot be reached"));
@@ -284,6 +287,7 @@ private:
     }
 
     hlr_address address_;
+    std::shared_ptr<support::peer_health> health_;
     int wake_ = -1;
     std::thread loop_;
     std::atomic<bool> stopping_{false};
@@ -299,50 +303,16 @@ private:
 
 } // namespace
 
-support::result<std::unique_ptr<hlr_client>> create_gsup_hlr_client(const hlr_address& address) {
+support::result<std::unique_ptr<hlr_client>> create_gsup_hlr_client(const hlr_address& address,
+                                                                    std::shared_ptr<support::peer_health> health) {
     if (client_exists.exchange(true))
         return make_error(errc::conflict, "this process already has a GSUP client (libosmocore's loop is one per process)");
-    auto client = std::make_unique<gsup_hlr_client>(address);
+    auto client = std::make_unique<gsup_hlr_client>(address, std::move(health));
     if (auto started = client->start(); !started) {
         client_exists = false;
         return std::move(started).err();
     }
     return std::unique_ptr<hlr_client>(std::move(client));
-}
-
-namespace {
-
-class watched_hlr_client final : public hlr_client {
-public:
-    watched_hlr_client(std::shared_ptr<hlr_client> inner, std::shared_ptr<support::peer_health> health)
-        : inner_(std::move(inner)), health_(std::move(health)) {}
-
-    support::result<aka::authentication_vector>
-    send_auth_info(std::string_view imsi, const std::optional<resynchronisation>& resync) override {
-        return note(inner_->send_auth_info(imsi, resync));
-    }
-    support::result<void> check_imei(std::string_view imsi, std::string_view imei) override {
-        return note(inner_->check_imei(imsi, imei));
-    }
-
-private:
-    template <class T> support::result<T> note(support::result<T> outcome) {
-        if (!outcome && outcome.err().code == support::errc::unavailable) {
-            health_->failed();
-        } else {
-            health_->answered();
-        }
-        return outcome;
-    }
-
-    std::shared_ptr<hlr_client> inner_;
-    std::shared_ptr<support::peer_health> health_;
-};
-
-} // namespace
-
-std::shared_ptr<hlr_client> watched(std::shared_ptr<hlr_client> inner, std::shared_ptr<support::peer_health> health) {
-    return std::make_shared<watched_hlr_client>(std::move(inner), std::move(health));
 }
 
 } // namespace mcprov::gsup

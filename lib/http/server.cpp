@@ -1,6 +1,7 @@
 #include "mcprov/http/server.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -87,6 +88,7 @@ struct connection_handle {
     // its streams are gone.
     std::function<void()> close;
     bool close_requested = false; // its thread only: a close() that came before `close` was set
+    std::size_t context = 0;      // which of the server's io_contexts
     std::atomic<bool> idle{true};
     // Under the server's mutex: still handshaking (before its first bytes, or its TLS handshake), and where.
     bool handshaking = true;
@@ -106,7 +108,9 @@ class server_impl final : public server, public std::enable_shared_from_this<ser
 public:
     server_impl(const server_config& config, std::shared_ptr<handler> h)
         : config_(config), handler_(std::move(h)), ssl_(asio::ssl::context::tls_server),
-          contexts_(make_contexts(std::max(1u, config.threads))), acceptor_(contexts_.front()->get_executor()) {
+          contexts_(make_contexts(std::max(1u, config.threads))), acceptor_(accepting_) {
+        per_context_.resize(contexts_.size());
+        work_.push_back(asio::make_work_guard(accepting_));
         for (auto& c : contexts_) {
             work_.push_back(asio::make_work_guard(*c));
         }
@@ -148,8 +152,11 @@ public:
         }
         port_ = acceptor_.local_endpoint().port();
         if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
-            // Leave descriptors for the database, logs and files; past the limit accept() would only fail.
-            auto usable = files.rlim_cur > 64 ? static_cast<std::size_t>(files.rlim_cur - 64) : 1;
+            // Leave descriptors for the database, logs and files, and the three each thread's io_context holds
+            // (epoll, eventfd, timerfd); past the limit accept() would only fail.
+            const auto reserved = 64 + 3 * (contexts_.size() + 1);
+            auto usable = files.rlim_cur > reserved ? static_cast<std::size_t>(files.rlim_cur - reserved) : 1;
+            socket_budget_ = usable;
             if (config_.max_connections > usable) {
                 log_->warn("max_connections {} lowered to {}: the process may open {} files", config_.max_connections,
                            usable, files.rlim_cur);
@@ -160,6 +167,7 @@ public:
         config_.max_handshakes =
             std::clamp<std::size_t>(config_.max_handshakes, 1, std::max<std::size_t>(1, config_.max_connections / 2));
         asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+        threads_.emplace_back([this] { accepting_.run(); });
         for (auto& c : contexts_) {
             threads_.emplace_back([&context = *c] { context.run(); });
         }
@@ -201,6 +209,7 @@ public:
             std::unique_lock lock(mutex_);
             drained_.wait_for(lock, config_.shutdown_grace, [this] { return connections_.empty(); });
             lock.unlock();
+            accepting_.stop();
             for (auto& c : contexts_) {
                 c->stop();
             }
@@ -296,9 +305,10 @@ private:
 
     asio::awaitable<void> accept_loop() {
         for (;;) {
-            // Each connection lives on one thread's io_context, given in turn, as nginx's workers do: its coroutine
-            // needs no strand, and no request wakes another thread.
-            auto& context = *contexts_[next_context_++ % contexts_.size()];
+            // Each connection lives on one thread's io_context, as an nginx worker's do: its coroutine needs no
+            // strand, and no request wakes another thread. It goes to the thread with the fewest connections.
+            const auto index = least_loaded();
+            auto& context = *contexts_[index];
             auto [ec, socket] = co_await acceptor_.async_accept(context, use_tuple);
             if (ec == asio::error::operation_aborted || stopping_) {
                 co_return;
@@ -312,10 +322,14 @@ private:
             }
             auto handle = std::make_shared<connection_handle>();
             handle->executor = socket.get_executor();
+            handle->context = index;
             std::shared_ptr<connection_handle> dropped;
             {
                 std::lock_guard lock(mutex_);
-                if (connections_.size() - dropped_closing_ >= config_.max_connections) {
+                // Dropped connections closing on their threads count no more, but every socket counts against the
+                // process's descriptors: a thread busy with a long request closes its dropped ones late.
+                if (connections_.size() - dropped_closing_ >= config_.max_connections ||
+                    connections_.size() >= socket_budget_) {
                     ++refused_;
                     log_throttled_locked("refusing connections: " + std::to_string(config_.max_connections) + " open");
                     continue; // the socket closes as it goes out of scope
@@ -331,6 +345,7 @@ private:
                     ++handshakes_dropped_;
                 }
                 connections_.push_back(handle);
+                ++per_context_[index];
                 handle->in_handshaking = handshaking_.insert(handshaking_.end(), handle);
             }
             if (dropped) {
@@ -674,6 +689,7 @@ private:
                 handle->handshaking = false;
             }
             connections_.remove(handle);
+            --per_context_[handle->context];
             if (handle->dropped) {
                 --dropped_closing_;
             }
@@ -708,6 +724,12 @@ private:
         }
     }
 
+    std::size_t least_loaded() const {
+        std::lock_guard lock(mutex_);
+        return static_cast<std::size_t>(std::min_element(per_context_.begin(), per_context_.end()) -
+                                        per_context_.begin());
+    }
+
     static std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned count) {
         std::vector<std::unique_ptr<asio::io_context>> contexts;
         for (unsigned i = 0; i < count; ++i) {
@@ -729,6 +751,8 @@ private:
     // Dropped connections still closing on their threads: their slots are free already, or a flood faster than
     // the closing would be refused although each of its connections makes room.
     std::size_t dropped_closing_ = 0;
+    std::vector<std::size_t> per_context_; // connections per io_context, under mutex_
+    std::size_t socket_budget_ = std::numeric_limits<std::size_t>::max(); // the descriptors sockets may take
     std::size_t closed_since_trim_ = 0;
     std::size_t trimming_ = 0; // malloc_trim calls under way
     std::atomic<std::uint64_t> handshakes_dropped_{0};
@@ -738,9 +762,11 @@ private:
     std::chrono::steady_clock::time_point last_warning_{}; // under mutex_
     std::shared_ptr<spdlog::logger> log_ = support::logger("http");
     asio::ssl::context ssl_;
-    std::vector<std::unique_ptr<asio::io_context>> contexts_; // one per thread
+    std::vector<std::unique_ptr<asio::io_context>> contexts_; // one per request thread
+    // The acceptor's, on a thread of its own, so that a long request never delays accepting. Declared after
+    // contexts_: a pending accept, destroyed with it, holds a socket for one of them.
+    asio::io_context accepting_{1};
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-    std::size_t next_context_ = 0; // the acceptor's coroutine only
     std::unique_ptr<asio::thread_pool> waiting_;
     tcp::acceptor acceptor_;
     std::uint16_t port_ = 0;

@@ -1,5 +1,6 @@
 #include <array>
 #include <chrono>
+#include <optional>
 #include <type_traits>
 
 #include "mcprov/store/document_store.hpp"
@@ -63,7 +64,19 @@ public:
         return measure(operation::write_all, [&] { return inner_->write_all(writes); });
     }
     result<void> transact(const unit_of_work& work) override {
-        return measure(operation::transact, [&] { return inner_->transact(work); });
+        // An error the unit of work returned (a device already enrolled: conflict) is its answer, not the store's.
+        std::optional<support::error> works_own;
+        auto outcome = measure(
+            operation::transact,
+            [&] {
+                return inner_->transact([&](transaction& t) {
+                    auto done = work(t);
+                    works_own = done ? std::nullopt : std::optional<support::error>(done.err());
+                    return done;
+                });
+            },
+            [&](const support::error& e) { return !works_own || works_own->code != e.code || works_own->message != e.message; });
+        return outcome;
     }
     result<std::vector<named_document>> list_documents(std::string_view auid, std::string_view xui) const override {
         return measure(operation::list_documents, [&] { return inner_->list_documents(auid, xui); });
@@ -82,11 +95,15 @@ public:
 
 private:
     template <class F> std::invoke_result_t<F> measure(operation o, F&& call) const {
+        return measure(o, std::forward<F>(call), [](const support::error&) { return true; });
+    }
+    // `the_stores` tells whether an error is the store's own.
+    template <class F, class G> std::invoke_result_t<F> measure(operation o, F&& call, G&& the_stores) const {
         const auto start = std::chrono::steady_clock::now();
         auto outcome = call();
         const auto index = static_cast<std::size_t>(o);
         latency_[index]->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        if (!outcome) {
+        if (!outcome && the_stores(outcome.err())) {
             for (std::size_t e = 0; e < store_failures.size(); ++e) {
                 if (outcome.err().code == store_failures[e]) {
                     errors_[index][e]->inc();

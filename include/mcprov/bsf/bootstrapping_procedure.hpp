@@ -31,7 +31,8 @@ struct bootstrapping_settings {
 // sequence number out of range; the digest then uses an empty password) re-synchronises the HLR once per challenge
 // and gives a new challenge. A new session replaces the subscriber's previous one. A first request while the
 // subscriber's challenge is pending (and was not given for a re-synchronisation) gets that challenge again, without
-// asking the HLR: first requests of anyone who knows the IMPI neither replace it nor use up sequence numbers.
+// asking the HLR: first requests alone, from anyone who knows the IMPI, neither replace it nor use up sequence
+// numbers (a wrong answer still uses it up).
 class bootstrapping_procedure {
 public:
     // A successful bootstrap: the 200 OK's body and its Authentication-Info.

@@ -35,11 +35,9 @@ struct zn_config {
     std::chrono::milliseconds timeout{5000};
 };
 
-support::result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id);
-
-// `inner` with the outcome of every call kept in `health`: the BSF answered (Ks_NAF, or a refusal) or did not
-// (unavailable).
-std::shared_ptr<zn_client> watched(std::shared_ptr<zn_client> inner, std::shared_ptr<support::peer_health> health);
+// `health`, when given, learns of every call whether the BSF answered (with anything, a refusal included).
+support::result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id,
+                                                            std::shared_ptr<support::peer_health> health = nullptr);
 
 // A corporate customer: its devices take only its own subscriptions.
 struct corporation {

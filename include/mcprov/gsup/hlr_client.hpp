@@ -42,10 +42,8 @@ struct hlr_address {
 
 // A client over GSUP (Debian's libosmo-gsup-client), reconnecting by itself. libosmocore's event loop is
 // process-wide, so a process has at most one: a second create fails with conflict while the first lives.
-support::result<std::unique_ptr<hlr_client>> create_gsup_hlr_client(const hlr_address& address);
-
-// `inner` with the outcome of every call kept in `health`: the HLR answered (a vector, or a refusal) or did not
-// (unavailable).
-std::shared_ptr<hlr_client> watched(std::shared_ptr<hlr_client> inner, std::shared_ptr<support::peer_health> health);
+// `health`, when given, learns of every request whether the HLR answered (with anything, an error included).
+support::result<std::unique_ptr<hlr_client>> create_gsup_hlr_client(const hlr_address& address,
+                                                                    std::shared_ptr<support::peer_health> health = nullptr);
 
 } // namespace mcprov::gsup

@@ -61,11 +61,16 @@ TEST(measured_store, when_calls_are_made_then_each_is_timed_under_its_operation_
         }
         return {};
     }));
+    // The unit of work's own answer (a device already enrolled) is no failure of the store.
+    auto refused = store->transact([](transaction&) -> result<void> { return make_error(errc::conflict, "enrolled"); });
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.err().code, errc::conflict);
 
     const auto text = metrics->exposition();
     EXPECT_TRUE(has_line(text, R"(mcprov_store_operation_seconds_count{operation="get"} 2)")) << text;
     EXPECT_TRUE(has_line(text, R"(mcprov_store_operation_seconds_count{operation="put"} 2)")) << text;
-    EXPECT_TRUE(has_line(text, R"(mcprov_store_operation_seconds_count{operation="transact"} 1)")) << text;
+    EXPECT_TRUE(has_line(text, R"(mcprov_store_operation_seconds_count{operation="transact"} 2)")) << text;
+    EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="transact",error="conflict"} 0)")) << text;
     EXPECT_TRUE(has_line(text, R"(mcprov_store_operation_seconds_count{operation="list_all"} 0)")) << text;
     // Not found and a failed condition are answers, not failures of the store.
     EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="get",error="io"} 0)")) << text;
@@ -80,11 +85,13 @@ TEST(measured_store, when_the_store_itself_fails_then_the_error_is_counted_by_op
     EXPECT_EQ(store->get(alice).err().code, errc::unavailable);
     EXPECT_EQ(store->try_acquire_lease("l", "me", std::chrono::seconds(1)).err().code, errc::unavailable);
     EXPECT_EQ(store->release_lease("l", "me").err().code, errc::unavailable);
+    EXPECT_EQ(store->transact([](transaction&) -> result<void> { return {}; }).err().code, errc::unavailable);
 
     const auto text = metrics->exposition();
     EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="get",error="unavailable"} 2)")) << text;
     EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="lease",error="unavailable"} 2)")) << text;
     EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="get",error="io"} 0)")) << text;
+    EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="transact",error="unavailable"} 1)")) << text;
     EXPECT_TRUE(has_line(text, R"(mcprov_store_operation_seconds_count{operation="get"} 2)")) << text;
 }
 
