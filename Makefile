@@ -45,13 +45,16 @@ test: fuzz
 # finds no Google Benchmark) fail here, before the first run, rather than in bench/kms.sh.
 bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target mikey_keys_bench mikey_message_bench kms_response_bench dm_sessions_bench gba_bench
-	@bash bench/profile_get.sh $(BUILD)
-	@bash bench/migration.sh $(BUILD)
-	@bash bench/kms.sh $(BUILD)
+	@rm -f $(BUILD)/bench-goals.txt
+	@BENCH_SUMMARY=$(abspath $(BUILD))/bench-goals.txt bash bench/profile_get.sh $(BUILD)
+	@BENCH_SUMMARY=$(abspath $(BUILD))/bench-goals.txt bash bench/migration.sh $(BUILD)
+	@BENCH_SUMMARY=$(abspath $(BUILD))/bench-goals.txt bash bench/kms.sh $(BUILD)
 	@bash bench/dm.sh $(BUILD)
 	@bash bench/switch_on.sh $(BUILD)
 	@bash bench/gba.sh $(BUILD)
 	@bash bench/sip_as.sh $(BUILD)
+	@echo; echo "The serving paths against their goals (each a ratio to its limit measured in the same run):"
+	@cat $(BUILD)/bench-goals.txt
 
 # Soak and load of the CMS, the KMS, the DM server and the SIP AS, one after another (bench/soak.sh): SOAK_DURATION
 # (10m) of SOAK_CONNECTIONS (256) connections each, with zero errors and flat memory, then SOAK_HELD (1000) held

@@ -245,10 +245,10 @@ function sum(name)
   return s
 end
 
--- RESULT requests bad rps mean_ms p99_ms
+-- RESULT requests bad rps mean_ms p99_ms p50_ms
 function report(requests, seconds, latency)
-  io.write(string.format("RESULT %d %d %.1f %.2f %.2f\n", requests, sum("bad"), requests / seconds,
-                         latency.mean / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("RESULT %d %d %.1f %.2f %.2f %.2f\n", requests, sum("bad"), requests / seconds,
+                         latency.mean / 1000, latency:percentile(99) / 1000, latency:percentile(50) / 1000))
 end
 LUA
 
@@ -318,17 +318,17 @@ wrk_args=(-t"$wrk_threads" -c"$connections" --latency --timeout 10s)
 
 visitors_json() { get mcx-b "https://127.0.0.1:$b_xcap/migration/visitors" "$admin_b"; }
 count() { grep -o "$1" | wc -l; }
-result_of() { # wrk output file -> "requests rps mean p99", failing on errors
+result_of() { # wrk output file -> "requests rps mean p99 p50", failing on errors
   local line
   line=$(grep '^RESULT ' "$1") || { cat "$1"; fail "no result from wrk"; }
   if grep -q "Socket errors" "$1"; then cat "$1"; fail "socket errors in $2"; fi
   local -a f
-  read -r -a f <<<"$line" # RESULT requests bad rps mean p99
+  read -r -a f <<<"$line" # RESULT requests bad rps mean p99 p50
   [ "${f[2]}" -eq 0 ] || fail "${f[2]} bad answers in $2"
-  echo "${f[1]} ${f[3]} ${f[4]} ${f[5]}"
+  echo "${f[1]} ${f[3]} ${f[4]} ${f[5]} ${f[6]}"
 }
 
-declare -A first_rps first_mean first_p99 first_cpu reval_rps reval_mean reval_p99 reval_cpu
+declare -A first_rps first_mean first_p99 first_p50 first_cpu reval_rps reval_mean reval_p99 reval_cpu
 revalidations_total=0
 done_services=0
 for service in "${services[@]}"; do
@@ -347,7 +347,7 @@ for service in "${services[@]}"; do
   wait $wrk_pid || true
   grep -q "^FIRST sent $users, completed $users of $users, overflow 0" first.out || { cat first.out; fail "not every visitor was asked exactly once"; }
   r=$(result_of first.out "the $service first requests") || exit 1
-  read -r _ first_rps[$service] first_mean[$service] first_p99[$service] <<<"$r"
+  read -r _ first_rps[$service] first_mean[$service] first_p99[$service] first_p50[$service] <<<"$r"
   first_cpu[$service]="$(ms_per_request "$b0" "$(cpu_ticks "$b_pid")" "$users") + $(ms_per_request "$a0" "$(cpu_ticks "$a_pid")" "$users")"
   done_services=$((done_services + 1))
   # The partner stored a profile of this service for every visitor (and alice), and reported each delivery to the
@@ -366,7 +366,7 @@ for service in "${services[@]}"; do
   wrk "${wrk_args[@]}" -d"$duration" -s cycle.lua "https://127.0.0.1:$b_xcap/" >revalidated.out 2>&1
   a1=$(cpu_ticks "$a_pid"); b1=$(cpu_ticks "$b_pid")
   r=$(result_of revalidated.out "the $service revalidated requests") || exit 1
-  read -r revalidations reval_rps[$service] reval_mean[$service] reval_p99[$service] <<<"$r"
+  read -r revalidations reval_rps[$service] reval_mean[$service] reval_p99[$service] _ <<<"$r"
   revalidations_total=$((revalidations_total + revalidations))
   reval_cpu[$service]="$(ms_per_request "$b0" "$b1" "$revalidations") + $(ms_per_request "$a0" "$a1" "$revalidations")"
   # No stored profile was regenerated (no template run): the stored visitors are exactly as after the first requests.
@@ -421,7 +421,7 @@ n0=$(cpu_ticks "${nginx_pids[@]}")
 wrk "${wrk_args[@]}" -d"$duration" -s static.lua -H "Authorization: Bearer ${v1#* }" \
   "https://127.0.0.1:$nginx_port$path" >nginx.out 2>&1
 r=$(result_of nginx.out "the nginx requests") || exit 1
-read -r nginx_requests nginx_rps nginx_mean nginx_p99 <<<"$r"
+read -r nginx_requests nginx_rps nginx_mean nginx_p99 _ <<<"$r"
 nginx_cpu=$(ms_per_request "$n0" "$(cpu_ticks "${nginx_pids[@]}")" "$nginx_requests")
 
 if [ "$log_level" = info ] || [ "$log_level" = debug ]; then
@@ -455,6 +455,14 @@ for service in "${services[@]}"; do
   awk -v s="$service" -v n="$nginx_rps" -v r="${reval_rps[$service]}" -v f="${first_rps[$service]}" \
     'BEGIN { printf "ratios %-7s nginx / revalidated = %.1f, revalidated / first = %.1f, nginx / first = %.1f\n", s ":", n / r, r / f, n / f }'
 done
+if [ -n "${BENCH_SUMMARY:-}" ]; then # make bench's table of the goals
+  for service in "${services[@]}"; do
+    awk -v s="$service" -v n="$nginx_rps" -v r="${reval_rps[$service]}" \
+      'BEGIN { printf "%-44s %8.2f of nginx               goal >= 0.25\n", "visitor revalidated (" s ")", r / n }'
+    awk -v s="$service" -v f="${first_rps[$service]}" -v p="${first_p50[$service]}" -v c="$connections" \
+      'BEGIN { printf "%-44s %8.0f per s, p50 %.1f ms (%d conns) goal >= 1000 per s, p50 <= 3 ms\n", "visitor first request (" s ")", f, p, c }'
+  done >>"$BENCH_SUMMARY"
+fi
 echo "CPU ms/request: the servers' CPU time (user + system) over the requests: partner + primary for the CMS cases,"
 echo "nginx's master and workers for nginx; wrk's own is not counted. All processes (wrk, both CMSs, nginx) share the"
 echo "machine's $(nproc) core(s)."
