@@ -97,15 +97,15 @@ result<bootstrapping_procedure::outcome> bootstrapping_procedure::run(const gba:
     const auto expires = pending ? support::parse_utc(support::json_text(*pending, "expires"))
                                        .value_or(std::chrono::system_clock::time_point::min())
                                  : std::chrono::system_clock::time_point::min();
+    const auto* resynchronised_value = pending ? pending->if_contains("resynchronised") : nullptr;
+    const bool resynchronised = resynchronised_value && resynchronised_value->is_bool() && resynchronised_value->as_bool();
     // The first request may guess the realm (the device knows the BSF by its address); the challenge names it.
     if (presented.nonce.empty()) {
         // While a challenge of this subscriber is pending, a first request gets it again: asking the HLR on every
         // unauthenticated request would let anyone who knows an IMPI replace the device's challenge and use up
         // the subscriber's sequence numbers. A card that already took that challenge answers with AUTS, and the
         // re-synchronisation gives a fresh one.
-        const auto* resynchronised = pending ? pending->if_contains("resynchronised") : nullptr;
-        if (pending && support::json_text(*pending, "impi") == impi && clock_->now() <= expires &&
-            !(resynchronised && resynchronised->is_bool() && resynchronised->as_bool()))
+        if (pending && support::json_text(*pending, "impi") == impi && clock_->now() <= expires && !resynchronised)
             return challenge_with(support::json_text(*pending, "nonce"), "first request, while its challenge is pending");
         return challenge(*imsi, impi, std::nullopt, "first request");
     }
@@ -131,8 +131,7 @@ result<bootstrapping_procedure::outcome> bootstrapping_procedure::run(const gba:
             return make_error(errc::invalid_argument, "auts must be base64 of the card's 14-octet AUTS");
         if (!equal_in_constant_time(gba::digest_response(presented, "", method, body), presented.response))
             return make_error(errc::forbidden, "the digest of the re-synchronisation request does not verify");
-        const auto* again = pending->if_contains("resynchronised");
-        if (again && again->is_bool() && again->as_bool()) {
+        if (resynchronised) {
             (void)documents_->write_all({{challenge_key(*imsi), std::nullopt}});
             return make_error(errc::forbidden, "the card asked for re-synchronisation twice in one bootstrap");
         }

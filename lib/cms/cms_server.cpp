@@ -44,7 +44,7 @@ result<std::unique_ptr<cms_server>> create_cms(const cms_config& config,
             migration::migration_setup{
                 config.migration, *config.cscm, config.auth,
                 config.migration.signing_certificate.value_or(config.server.tls->certificate_chain),
-                config.migration.signing_private_key.value_or(config.server.tls->private_key)},
+                config.migration.signing_private_key.value_or(config.server.tls->private_key), metrics},
             documents, clock);
         if (!services) {
             return std::move(services).err();

@@ -623,38 +623,6 @@ public:
                         metric_type::counter, [services] {
                             return std::vector<metric_sample>{{{}, static_cast<double>(services->releases->released())}};
                         });
-        // Peer health: how the partners answered this CMS's CSCM-x calls.
-        const auto partners = services->partners;
-        auto per_partner = [partners](auto value) {
-            std::vector<metric_sample> out;
-            for (const auto& h : partners->health()) {
-                if (auto v = value(h)) {
-                    out.push_back({{{"partner", h.system}}, *v});
-                }
-            }
-            return out;
-        };
-        using health = migration::cscm_client::partner_health;
-        m.add_collector("mcprov_migration_partner_up",
-                        "1 when the partner's last CSCM-x call got an answer below 500, 0 otherwise; absent before the "
-                        "first call",
-                        metric_type::gauge, [per_partner] {
-                            return per_partner([](const health& h) -> std::optional<double> {
-                                return h.answering ? std::optional<double>(*h.answering ? 1 : 0) : std::nullopt;
-                            });
-                        });
-        m.add_collector("mcprov_migration_partner_last_answer_seconds",
-                        "When the partner last answered a CSCM-x call below 500 (Unix time); 0 if never",
-                        metric_type::gauge, [per_partner] {
-                            return per_partner([](const health& h) { return std::optional<double>(h.last_answer); });
-                        });
-        m.add_collector("mcprov_migration_partner_call_failures_total",
-                        "CSCM-x calls to the partner without an answer below 500: unreachable, timed out, 5xx",
-                        metric_type::counter, [per_partner] {
-                            return per_partner([](const health& h) {
-                                return std::optional<double>(static_cast<double>(h.failures));
-                            });
-                        });
         m.add_collector("mcprov_migration_release_failures_total", "Attempts to release a user that a partner did not confirm",
                         metric_type::counter, [services] {
                             return std::vector<metric_sample>{

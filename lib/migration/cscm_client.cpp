@@ -32,11 +32,17 @@ support::error unexpected(const http::response& res, const std::string& peer) {
 
 } // namespace
 
+cscm_client::cscm_client(cscm_client_config config) : config_(std::move(config)) {
+    if (!config_.metrics) {
+        config_.metrics = std::make_shared<support::metrics_registry>();
+    }
+}
+
 result<std::shared_ptr<cscm_client>> cscm_client::create(cscm_client_config config,
                                                          const migration::agreement_set& agreements) {
     auto client = std::make_shared<cscm_client>(std::move(config));
     for (const auto& a : agreements.all()) {
-        client->health_.try_emplace(a.system, partner_health{a.system, std::nullopt, 0, 0});
+        client->health_of(a.system); // its series exist from the start
         if (auto prepared = client->client_for(a); !prepared) {
             return make_error(errc::invalid_argument, "partner " + a.system + ": " + prepared.err().message);
         }
@@ -74,32 +80,21 @@ result<http::response> cscm_client::exchange(const migration::partner_agreement&
     }
     auto res = (*client)->fetch(req, max_response_bytes);
     // A partner that answers at all, below 500, is up; its refusals are about the request.
-    const bool answered = res && res->result_int() < 500;
-    {
-        std::lock_guard lock(mutex_);
-        auto& health = health_.try_emplace(peer.system, partner_health{peer.system, std::nullopt, 0, 0}).first->second;
-        health.answering = answered;
-        if (answered) {
-            health.last_answer = std::chrono::duration<double>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
-        } else {
-            ++health.failures;
-        }
-    }
+    auto& health = health_of(peer.system);
+    res && res->result_int() < 500 ? health.answered() : health.failed();
     if (!res) {
         return make_error(errc::unavailable, peer.system + ": " + res.err().message);
     }
     return res;
 }
 
-std::vector<cscm_client::partner_health> cscm_client::health() const {
+support::peer_health& cscm_client::health_of(const std::string& system) {
     std::lock_guard lock(mutex_);
-    std::vector<partner_health> out;
-    for (const auto& [system, h] : health_) {
-        out.push_back(h);
+    auto& health = health_[system];
+    if (!health) {
+        health = std::make_unique<support::peer_health>(config_.metrics, "mcprov_migration_partner", system);
     }
-    return out;
+    return *health;
 }
 
 result<migration::fetched_migration_profile>

@@ -63,7 +63,8 @@ result<std::shared_ptr<migration_services>> create_migration_services(const migr
         return make_error(errc::invalid_argument, "the signing certificate and key cannot sign: " + signer.err().message);
     }
     auto client = cscm_client::create(cscm_client_config{setup.cscm.server.tls->certificate_chain,
-                                                         setup.cscm.server.tls->private_key, setup.cscm.timeout},
+                                                         setup.cscm.server.tls->private_key, setup.cscm.timeout,
+                                                         setup.metrics},
                                       *agreements);
     if (!client) {
         return make_error(errc::invalid_argument, "cscm: " + client.err().message);

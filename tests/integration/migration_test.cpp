@@ -327,17 +327,17 @@ TEST_F(migration, when_the_primary_is_unreachable_then_the_copy_is_served_stale_
     EXPECT_TRUE(fresh[boost::beast::http::field::warning].empty());
     auto metrics = [&] { return systems.get("mcx-b", systems.base("mcx-b") + "/metrics", systems.admin_token("mcx-b")).body(); };
     auto before = metrics();
-    EXPECT_TRUE(contains(before, "mcprov_migration_partner_up{partner=\"mcx-a.example.org\"} 1\n")) << before;
-    EXPECT_TRUE(contains(before, "mcprov_migration_partner_call_failures_total{partner=\"mcx-a.example.org\"} 0\n")) << before;
+    EXPECT_TRUE(contains(before, "mcprov_migration_partner_up{peer=\"mcx-a.example.org\"} 1\n")) << before;
+    EXPECT_TRUE(contains(before, "mcprov_migration_partner_call_failures_total{peer=\"mcx-a.example.org\"} 0\n")) << before;
 
     systems.process("mcx-a").signal(SIGTERM);
     ASSERT_TRUE(systems.process("mcx-a").wait(std::chrono::seconds(15)));
     auto stale = visit(two_systems::alice);
     // Peer health: the partner saw its primary stop answering.
     auto after = metrics();
-    EXPECT_TRUE(contains(after, "mcprov_migration_partner_up{partner=\"mcx-a.example.org\"} 0\n")) << after;
-    EXPECT_TRUE(contains(after, "mcprov_migration_partner_call_failures_total{partner=\"mcx-a.example.org\"} 1\n")) << after;
-    EXPECT_FALSE(contains(after, "mcprov_migration_partner_last_answer_seconds{partner=\"mcx-a.example.org\"} 0\n")) << after;
+    EXPECT_TRUE(contains(after, "mcprov_migration_partner_up{peer=\"mcx-a.example.org\"} 0\n")) << after;
+    EXPECT_TRUE(contains(after, "mcprov_migration_partner_call_failures_total{peer=\"mcx-a.example.org\"} 1\n")) << after;
+    EXPECT_FALSE(contains(after, "mcprov_migration_partner_last_answer_seconds{peer=\"mcx-a.example.org\"} 0\n")) << after;
     ASSERT_EQ(stale.result(), status::ok);
     EXPECT_EQ(stale.body(), fresh.body());
     EXPECT_TRUE(contains(std::string(stale[boost::beast::http::field::warning]), "110"));

@@ -5,13 +5,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <vector>
 #include <string_view>
 
 #include "mcprov/cscm/resources.hpp"
 #include "mcprov/http/client.hpp"
 #include "mcprov/migration/partner_profile_retrieval.hpp"
+#include "mcprov/support/metrics.hpp"
 
 namespace mcprov::migration {
 
@@ -20,6 +19,8 @@ struct cscm_client_config {
     std::filesystem::path certificate_chain;
     std::filesystem::path private_key;
     std::chrono::seconds timeout{5}; // one deadline per call ([cscm] timeout_seconds)
+    // Where each partner's health goes (mcprov_migration_partner_*, peer = its system); a registry of its own if none.
+    std::shared_ptr<support::metrics_registry> metrics{};
 };
 
 // This CMS as a client of its partners' CSCM-x interfaces (docs/cscm-x.md): HTTPS with mutual TLS, the peer
@@ -28,7 +29,7 @@ struct cscm_client_config {
 // create(). Thread-safe.
 class cscm_client final : public migration::primary_link {
 public:
-    explicit cscm_client(cscm_client_config config) : config_(std::move(config)) {}
+    explicit cscm_client(cscm_client_config config);
 
     // A client with the connections of every agreement prepared: invalid_argument, naming the partner, when a
     // partner's CA file or this CMS's certificate or key cannot be used.
@@ -51,27 +52,19 @@ public:
     // The TLS handshakes of this CMS's calls to its partners, over every agreement.
     http::client::handshake_counts handshakes();
 
-    // How a partner answered this CMS's calls: every agreement's partner, and any other called.
-    struct partner_health {
-        std::string system;
-        std::optional<bool> answering; // whether the last call got an answer below 500; nullopt before the first
-        double last_answer = 0;        // when it last answered so (Unix time), 0 if never
-        std::uint64_t failures = 0;    // calls without such an answer: unreachable, timed out, 5xx
-    };
-    std::vector<partner_health> health() const;
-
 private:
     // The HTTP client for an agreement (created on first use).
     support::result<std::shared_ptr<http::client>> client_for(const migration::partner_agreement& peer);
-    // One call to a partner, its outcome kept in health_; unavailable when no answer came.
+    // One call to a partner, its health told whether it answered below 500; unavailable when no answer came.
     support::result<http::response> exchange(const migration::partner_agreement& peer, const http::client_request& req,
                                              std::size_t max_response_bytes);
 
     cscm_client_config config_;
-    mutable std::mutex mutex_;
+    std::mutex mutex_;
     // Per partner system and CA file.
     std::map<std::pair<std::string, std::string>, std::shared_ptr<http::client>> clients_;
-    std::map<std::string, partner_health> health_; // per partner system
+    support::peer_health& health_of(const std::string& system);
+    std::map<std::string, std::unique_ptr<support::peer_health>> health_; // per partner system
 };
 
 } // namespace mcprov::migration

@@ -15,6 +15,7 @@
 #include "mcprov/migration/serving_register.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/clock.hpp"
+#include "mcprov/support/metrics.hpp"
 
 namespace mcprov::migration {
 
@@ -63,6 +64,7 @@ struct migration_setup {
     // the CMS's own TLS ones: the certificate its clients trust). The certificate must name migration.system.
     std::filesystem::path signing_certificate_chain;
     std::filesystem::path signing_private_key;
+    std::shared_ptr<support::metrics_registry> metrics; // where the partners' health goes
 };
 
 // Both roles of a CMS with migration agreements, assembled: agreements, visitor token checks, templates, the
