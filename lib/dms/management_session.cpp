@@ -425,6 +425,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
     const presented_credentials presented{m.header.cred, in.hmac, in.body, m.header.source_name};
 
     std::string outcome_text; // for the log line once committed
+    zn_answers zn(gate_ ? gate_->bsf() : nullptr);
     auto work = [&](store::transaction& tx) -> result<void> {
         reset_reply();
         next_cmd_id = 0;
@@ -797,7 +798,7 @@ result<session_reply> management_session::run(const incoming_message& in) {
             touch(j);
             if (j.gate && j.gate->decision.empty()) {
                 if (auto* held = job_by_id(j.gate->for_job); held && held->state == job_state::held) {
-                    auto decision = gate_ ? gate_->judge(j, *held, tx, now)
+                    auto decision = gate_ ? gate_->judge(j, *held, tx, now, zn)
                                           : gate_decision{.passed = false,
                                                           .reason = "this server judges no gates",
                                                           .subscription = {},
@@ -818,6 +819,10 @@ result<session_reply> management_session::run(const incoming_message& in) {
                     }
                 }
             }
+        }
+
+        if (zn.missing()) {
+            return make_error(errc::unavailable, "the BSF is asked outside the transaction");
         }
 
         const bool expired = now - session.started > config_.max_session_duration ||
@@ -908,8 +913,16 @@ result<session_reply> management_session::run(const incoming_message& in) {
         sign();
         return commit();
     };
-    if (auto done = documents_->transact(work); !done) {
-        return std::move(done).err();
+    // A gate's proof is verified with the BSF's answer, fetched between two runs of the transaction.
+    for (;;) {
+        auto done = documents_->transact(work);
+        if (done) {
+            break;
+        }
+        if (!zn.missing()) {
+            return std::move(done).err();
+        }
+        zn.fetch_missing();
     }
     log()->info("{} [{}] msg {}: {}", device_id, m.header.session_id, *msg_id, outcome_text);
     return reply;

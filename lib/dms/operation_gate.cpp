@@ -208,6 +208,25 @@ result<verified_subscriber> verify_proof(zn_client* zn, std::string_view server_
                                .mac = proof->mac};
 }
 
+zn_answers::zn_answers(std::shared_ptr<zn_client> bsf) : bsf_(std::move(bsf)) {}
+
+result<gba::zn_answer> zn_answers::bootstrapping_info(const std::string& btid) {
+    if (auto known = answers_.find(btid); known != answers_.end())
+        return known->second;
+    if (answers_.size() + missing_.size() >= max_answers)
+        return make_error(errc::unavailable, "more B-TIDs in one message than this server verifies");
+    if (std::find(missing_.begin(), missing_.end(), btid) == missing_.end())
+        missing_.push_back(btid);
+    return make_error(errc::unavailable, "the BSF's answer is fetched outside the store's transaction");
+}
+
+void zn_answers::fetch_missing() {
+    for (auto& btid : missing_)
+        answers_.emplace(btid, bsf_ ? bsf_->bootstrapping_info(btid)
+                                    : make_error(errc::unavailable, "this server has no BSF ([gba])"));
+    missing_.clear();
+}
+
 operation_gate::operation_gate(std::shared_ptr<zn_client> zn, subscriber_policy policy, std::string server_id)
     : zn_(std::move(zn)), policy_(std::move(policy)), server_id_(std::move(server_id)) {}
 
@@ -229,7 +248,7 @@ std::vector<job> operation_gate::customisation_for(const std::string& device, co
 }
 
 gate_decision operation_gate::judge(const job& gate, const job& held, store::transaction& tx,
-                                    std::chrono::system_clock::time_point now) const {
+                                    std::chrono::system_clock::time_point now, zn_client& zn) const {
     gate_decision d;
     const auto& g = *gate.gate;
     auto record = [&](std::string action, std::string detail) {
@@ -267,7 +286,7 @@ gate_decision operation_gate::judge(const job& gate, const job& held, store::tra
     if (!exec || exec->status != 200)
         return refuse("the device did not authenticate the " + g.level + " (status " +
                       std::to_string(exec ? exec->status : 0) + ")");
-    auto verified = verify_proof(zn_.get(), server_id_, gate.device, proof_text,
+    auto verified = verify_proof(zn_ ? &zn : nullptr, server_id_, gate.device, proof_text,
                                  {.level = g.level, .nonce = g.nonce, .confirmation = g.confirmation,
                                   .issued = gate.created});
     if (!verified)

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,28 @@ struct zn_config {
 // `health`, when given, learns of every call whether the BSF answered (with anything, a refusal included).
 support::result<std::unique_ptr<zn_client>> create_zn_client(const zn_config& config, std::string server_id,
                                                             std::shared_ptr<support::peer_health> health = nullptr);
+
+// The Zn answers a store transaction may use. A network call inside a transaction would hold the store's write lock
+// for up to the Zn timeout, so the transaction takes answers fetched before it: an answer it lacks is noted (and
+// answered `unavailable`), the transaction is given up, fetch_missing() asks the BSF outside it, and the transaction
+// runs again with the answer.
+class zn_answers final : public zn_client {
+public:
+    explicit zn_answers(std::shared_ptr<zn_client> bsf);
+
+    support::result<gba::zn_answer> bootstrapping_info(const std::string& btid) override;
+    // Whether the transaction asked for an answer not fetched yet.
+    bool missing() const { return !missing_.empty(); }
+    void fetch_missing();
+
+    // The B-TIDs one message may have verified; more are refused (a message finishes few gates).
+    static constexpr std::size_t max_answers = 8;
+
+private:
+    std::shared_ptr<zn_client> bsf_;
+    std::map<std::string, support::result<gba::zn_answer>, std::less<>> answers_;
+    std::vector<std::string> missing_;
+};
 
 // A corporate customer: its devices take only its own subscriptions.
 struct corporation {
@@ -121,8 +144,11 @@ class operation_gate {
 public:
     operation_gate(std::shared_ptr<zn_client> zn, subscriber_policy policy, std::string server_id);
 
+    // `zn`: the BSF's answers, fetched outside `tx` (zn_answers).
     gate_decision judge(const job& gate, const job& held, store::transaction& tx,
-                        std::chrono::system_clock::time_point now) const;
+                        std::chrono::system_clock::time_point now, zn_client& zn) const;
+
+    const std::shared_ptr<zn_client>& bsf() const { return zn_; }
 
     // Seed 003 5.3.1 B: a corporation's device that reports (a Get of ./DevDetail/FwV answered) another firmware
     // version than the corporation's customisation gets the customisation's gated jobs, unless they are pending

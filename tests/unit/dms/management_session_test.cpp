@@ -2,6 +2,8 @@
 
 #include "mcprov/dms/job.hpp"
 #include "mcprov/dms/management_session.hpp"
+#include "mcprov/dms/operation_gate.hpp"
+#include "mcprov/gba/dm_proof.hpp"
 #include "mcprov/support/encoding.hpp"
 
 namespace mcprov::dms {
@@ -12,6 +14,77 @@ using syncml::command;
 using syncml::command_name;
 
 const std::string device_id = "IMEI:493005100592800";
+
+// A store that knows whether one of its transactions is open.
+class watched_store final : public store::document_store {
+public:
+    using result_void = support::result<void>;
+    support::result<store::stored_document> get(const store::document_key& k) const override { return inner->get(k); }
+    support::result<store::put_outcome> put(const store::document_key& k, std::string_view c,
+                                            const store::write_condition& w) override {
+        return inner->put(k, c, w);
+    }
+    result_void remove(const store::document_key& k, const store::write_condition& w) override {
+        return inner->remove(k, w);
+    }
+    support::result<std::vector<std::string>> list(std::string_view a, std::string_view x) const override {
+        return inner->list(a, x);
+    }
+    support::result<std::vector<std::string>> list_users(std::string_view a) const override {
+        return inner->list_users(a);
+    }
+    result_void write_all(const std::vector<store::document_write>& w) override { return inner->write_all(w); }
+    result_void transact(const store::unit_of_work& work) override {
+        return inner->transact([&](store::transaction& tx) {
+            open = true;
+            auto done = work(tx);
+            open = false;
+            return done;
+        });
+    }
+    support::result<std::vector<store::named_document>> list_documents(std::string_view a,
+                                                                       std::string_view x) const override {
+        return inner->list_documents(a, x);
+    }
+    support::result<std::vector<store::user_document>> list_all(std::string_view a) const override {
+        return inner->list_all(a);
+    }
+    support::result<bool> try_acquire_lease(std::string_view n, std::string_view h,
+                                            std::chrono::milliseconds t) override {
+        return inner->try_acquire_lease(n, h, t);
+    }
+    support::result<bool> release_lease(std::string_view n, std::string_view h) override {
+        return inner->release_lease(n, h);
+    }
+    std::int64_t schema_version() const override { return inner->schema_version(); }
+
+    std::shared_ptr<store::document_store> inner = store::create_memory_document_store();
+    bool open = false;
+};
+
+// The BSF over Zn: one B-TID's key; it notes whether it was asked while the store's transaction was open.
+class watching_zn final : public zn_client {
+public:
+    explicit watching_zn(std::shared_ptr<const watched_store> store) : store_(std::move(store)) {}
+    support::result<gba::zn_answer> bootstrapping_info(const std::string& btid) override {
+        ++calls;
+        asked_inside_a_transaction = asked_inside_a_transaction || store_->open;
+        if (btid != known_btid)
+            return support::make_error(support::errc::not_found, "unknown B-TID");
+        return gba::zn_answer{.impi = "001010000000017@ims.mnc001.mcc001.3gppnetwork.org",
+                              .ks_naf = ks_naf,
+                              .bootstrap_time = support::parse_utc("2026-12-06T20:00:00Z").value(),
+                              .key_lifetime = support::parse_utc("2026-12-07T08:00:00Z").value(),
+                              .authentication = "3GPP AKA"};
+    }
+    static inline const std::string known_btid = "AAECAwQFBgcICQoLDA0ODw==@bsf.example.org";
+    static inline const std::string ks_naf = std::string(32, '\x42');
+    int calls = 0;
+    bool asked_inside_a_transaction = false;
+
+private:
+    std::shared_ptr<const watched_store> store_;
+};
 
 class management_session_test : public ::testing::Test {
 protected:
@@ -62,7 +135,8 @@ protected:
     std::string secret = "device-secret";
     device_credentials enrolled{device_id, "device-secret", "nonce-0", "dms.mcx-a.example.org", "server-secret",
                                 "device-nonce"};
-    std::shared_ptr<store::document_store> documents = store::create_memory_document_store();
+    std::shared_ptr<watched_store> watched = std::make_shared<watched_store>();
+    std::shared_ptr<store::document_store> documents = watched;
     std::shared_ptr<support::manual_clock> clock =
         std::make_shared<support::manual_clock>(support::parse_utc("2026-12-06T20:00:00Z").value());
     device_registry registry{documents};
@@ -296,6 +370,57 @@ TEST_F(management_session_test, when_the_device_sends_part_of_its_package_then_t
     EXPECT_FALSE(r.message.final);
     EXPECT_EQ(r.message.commands.back().data, "1222");
     EXPECT_FALSE(r.session_ended);
+}
+
+TEST_F(management_session_test, when_a_gates_proof_comes_then_the_bsf_is_asked_outside_the_transaction_and_the_job_goes_on) {
+    auto zn = std::make_shared<watching_zn>(watched);
+    session = std::make_unique<management_session>(
+        session_config{"dms.mcx-a.example.org", "https://dms.mcx-a.example.org/dm"}, documents, clock,
+        [n = std::make_shared<int>(0)] { return "nonce-" + std::to_string(++*n); },
+        std::make_shared<operation_gate>(zn, subscriber_policy{}, "dms.mcx-a.example.org"));
+    job request;
+    request.commands = {{.name = command_name::get, .target = "./DevInfo/Man"}};
+    request.gate = job_gate{.level = "subscriber", .entitlement = "any"};
+    auto both = gated_jobs(request, device_id, "operator", clock->now(), [] { return std::string(16, 'n'); });
+    ASSERT_TRUE(documents->write_all([&] {
+        std::vector<store::document_write> w;
+        for (const auto& j : both)
+            for (auto& one : job_queue::writes(j))
+                w.push_back(std::move(one));
+        return w;
+    }()));
+
+    auto r = authenticated_package2();
+    const auto key = std::string(session_key_of(*r.message.header.resp_uri));
+    ASSERT_EQ(r.message.commands.size(), 4u);
+    const auto& sequence = r.message.commands[3];
+    ASSERT_EQ(sequence.commands.size(), 2u) << "the gate's Exec and Get";
+    const auto& exec = sequence.commands[0];
+    const auto& get = sequence.commands[1];
+    gba::dm_proof proof{.btid = watching_zn::known_btid,
+                        .level = gba::authentication_level::subscriber,
+                        .nonce = both[0].gate->nonce,
+                        .confirmation_sha256 = "",
+                        .answer = gba::user_answer::none,
+                        .mac = {}};
+    proof.mac = gba::dm_proof_mac(watching_zn::ks_naf, device_id, "dms.mcx-a.example.org", proof);
+    command results{.name = command_name::results};
+    results.msg_ref = "2";
+    results.cmd_ref = get.cmd_id;
+    results.items = {{.source = std::string(gba::dm_proof_node), .data = gba::format_dm_proof(proof)}};
+    auto next =
+        run(message(3, std::nullopt,
+                    {status_for_command(r, sequence, "200"), status_for_command(r, exec, "200"),
+                     status_for_command(r, get, "200"), results}),
+            key);
+
+    EXPECT_EQ(zn->calls, 1);
+    EXPECT_FALSE(zn->asked_inside_a_transaction) << "no network call holds the store's write lock";
+    auto gate = jobs.find(device_id, both[0].id).value();
+    EXPECT_EQ(gate.gate->decision, "passed");
+    EXPECT_EQ(gate.gate->subscription, "001010000000017");
+    ASSERT_EQ(next.message.commands.back().name, command_name::get) << "the held job is sent at once";
+    EXPECT_EQ(next.message.commands.back().items.at(0).target, "./DevInfo/Man");
 }
 
 } // namespace

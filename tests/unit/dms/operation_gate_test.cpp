@@ -71,7 +71,7 @@ protected:
         operation_gate gate(zn, policy, server);
         EXPECT_TRUE(documents
                         ->transact([&](store::transaction& tx) -> support::result<void> {
-                            d = gate.judge(jobs.first, jobs.second, tx, now + 20s);
+                            d = gate.judge(jobs.first, jobs.second, tx, now + 20s, *zn);
                             return {};
                         })
                         .has_value());
@@ -212,6 +212,29 @@ TEST_F(operation_gate_test, when_a_job_let_through_without_a_charge_fails_then_n
                         return {};
                     })
                     .has_value());
+}
+
+TEST(zn_answers, when_a_transaction_asks_for_an_answer_not_fetched_then_it_is_noted_and_fetched_once_outside) {
+    auto bsf = std::make_shared<fake_zn>();
+    zn_answers answers(bsf);
+    EXPECT_EQ(answers.bootstrapping_info(btid).err().code, support::errc::unavailable);
+    EXPECT_EQ(answers.bootstrapping_info("other@bsf.example.org").err().code, support::errc::unavailable);
+    EXPECT_TRUE(answers.missing());
+    answers.fetch_missing();
+    EXPECT_FALSE(answers.missing());
+    EXPECT_EQ(answers.bootstrapping_info(btid)->ks_naf, ks_naf) << "the BSF's answer";
+    EXPECT_EQ(answers.bootstrapping_info("other@bsf.example.org").err().code, support::errc::not_found)
+        << "and its refusal, as the BSF gave it";
+    EXPECT_FALSE(answers.missing());
+}
+
+TEST(zn_answers, when_a_message_names_more_b_tids_than_a_message_verifies_then_the_rest_are_refused_unasked) {
+    zn_answers answers(std::make_shared<fake_zn>());
+    for (std::size_t k = 0; k < zn_answers::max_answers; ++k)
+        EXPECT_FALSE(answers.bootstrapping_info("b" + std::to_string(k) + "@bsf.example.org").has_value());
+    answers.fetch_missing();
+    EXPECT_FALSE(answers.bootstrapping_info("one-more@bsf.example.org").has_value());
+    EXPECT_FALSE(answers.missing()) << "no round of fetching without end";
 }
 
 } // namespace
