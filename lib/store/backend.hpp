@@ -14,6 +14,8 @@
 
 namespace mcprov::store::detail {
 
+class change_counter;
+
 // Milliseconds since the Unix epoch, as the tables keep time.
 using epoch_millis = std::int64_t;
 
@@ -57,6 +59,8 @@ public:
     // Runs `work` on one session. A write may run work again after a serialisation failure.
     virtual support::result<void> run(access mode, const session_work& work) = 0;
     virtual std::int64_t schema_version() const = 0;
+    // The count of writes every process sharing the database sees, when the backend keeps one (SQLite).
+    virtual change_counter* changes() { return nullptr; }
 };
 
 std::unique_ptr<document_store> make_document_store(std::unique_ptr<backend> backend,

@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "backend.hpp"
+#include "read_cache.hpp"
 #include "mcprov/support/encoding.hpp"
 
 namespace mcprov::store {
@@ -60,20 +61,33 @@ private:
 class document_store_impl final : public document_store {
 public:
     document_store_impl(std::unique_ptr<backend> b, std::shared_ptr<support::clock> clock)
-        : backend_(std::move(b)), clock_(clock ? std::move(clock) : support::create_system_clock()) {}
+        : backend_(std::move(b)), clock_(clock ? std::move(clock) : support::create_system_clock()) {
+        if (auto* changes = backend_->changes()) {
+            cache_ = std::make_unique<read_cache>(*changes, read_cache_bytes);
+        }
+    }
 
     result<stored_document> get(const document_key& key) const override {
         std::optional<stored_document> out;
-        auto ran = backend_->run(access::read, [&](session& s) -> result<void> {
-            auto got = s.select(key);
-            if (!got) {
-                return std::move(got).err();
+        std::optional<std::uint64_t> generation;
+        if (auto kept = cache_ ? cache_->document(key) : std::nullopt) {
+            out = std::move(*kept);
+        } else {
+            generation = cache_ ? cache_->generation() : std::nullopt;
+            auto ran = backend_->run(access::read, [&](session& s) -> result<void> {
+                auto got = s.select(key);
+                if (!got) {
+                    return std::move(got).err();
+                }
+                out = std::move(got).value();
+                return {};
+            });
+            if (!ran) {
+                return std::move(ran).err();
             }
-            out = std::move(got).value();
-            return {};
-        });
-        if (!ran) {
-            return std::move(ran).err();
+            if (generation) {
+                cache_->keep(*generation, key, out);
+            }
         }
         if (!out) {
             return make_error(errc::not_found, "no such document");
@@ -120,7 +134,18 @@ public:
     }
 
     result<std::vector<named_document>> list_documents(std::string_view auid, std::string_view xui) const override {
-        return read([&](session& s) { return s.select_documents(auid, xui); });
+        if (!cache_) {
+            return read([&](session& s) { return s.select_documents(auid, xui); });
+        }
+        if (auto kept = cache_->documents(auid, xui)) {
+            return std::move(*kept);
+        }
+        const auto generation = cache_->generation();
+        auto got = read([&](session& s) { return s.select_documents(auid, xui); });
+        if (got && generation) {
+            cache_->keep(*generation, auid, xui, *got);
+        }
+        return got;
     }
 
     result<std::vector<user_document>> list_all(std::string_view auid) const override {
@@ -218,8 +243,12 @@ private:
         return out;
     }
 
+    // Enough for the profiles of the users a server is busy with; emptied whenever the database is written.
+    static constexpr std::size_t read_cache_bytes = 16 << 20;
+
     std::unique_ptr<backend> backend_;
     std::shared_ptr<support::clock> clock_;
+    std::unique_ptr<read_cache> cache_; // SQLite only: PostgreSQL's writers may be on other hosts
 };
 
 } // namespace

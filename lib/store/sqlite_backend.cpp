@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "backend.hpp"
+#include "change_counter.hpp"
 #include "mcprov/support/log.hpp"
 
 namespace mcprov::store::detail {
@@ -290,6 +291,11 @@ public:
         if (auto checked = check(*c.value()); !checked) {
             return checked;
         }
+        auto counter = change_counter::open(path_);
+        if (!counter) {
+            return std::move(counter).err();
+        }
+        changes_ = std::move(counter).value();
         if (auto migrated = migrate(*c.value()); !migrated) {
             return migrated;
         }
@@ -328,6 +334,7 @@ public:
             }
             return e;
         }
+        changes_->began();
         auto out = work(s);
         if (out) {
             if (sqlite3_exec(conn.db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -338,6 +345,7 @@ public:
             // May fail harmlessly when SQLite already rolled back on its own (e.g. SQLITE_FULL, SQLITE_IOERR).
             sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
         }
+        changes_->ended(); // after the commit: what others read from now on is kept only at a later count
         // Only a connection back in autocommit mode (and at full safety) goes back to the pool; one still inside a
         // transaction (a ROLLBACK that failed) is closed, which rolls the transaction back and releases its locks.
         if (sqlite3_get_autocommit(conn.db) &&
@@ -348,6 +356,7 @@ public:
     }
 
     std::int64_t schema_version() const override { return version_; }
+    change_counter* changes() override { return changes_.get(); }
 
 private:
     result<std::unique_ptr<connection>> connect() const {
@@ -419,6 +428,11 @@ private:
             if (sqlite3_exec(conn.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
                 return sqlite_error(conn.db, path_, "starting migration");
             }
+            changes_->began();
+            struct end_of_write {
+                change_counter& changes;
+                ~end_of_write() { changes.ended(); }
+            } counted{*changes_};
             auto version = user_version(conn);
             if (!version || version.value() >= latest_version) {
                 sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -486,6 +500,7 @@ private:
     }
 
     std::filesystem::path path_;
+    std::unique_ptr<change_counter> changes_;
     std::int64_t version_ = 0;
     std::mutex mutex_;
     std::vector<std::unique_ptr<connection>> idle_;

@@ -1,5 +1,9 @@
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -111,6 +115,118 @@ TEST_F(sqlite_document_store_test, when_reopened_then_documents_persist_and_sche
     ASSERT_TRUE(reopened);
     EXPECT_EQ(reopened.value()->get(alice)->content, "<a/>");
     EXPECT_EQ(reopened.value()->schema_version(), 2);
+}
+
+// Writes another process makes through its own store (here a second store on the same file: a mapping of its own of
+// the count of writes, as another process has), and one written past mcprov (the sqlite3 shell), which is not counted.
+class sqlite_read_cache_test : public sqlite_document_store_test {
+protected:
+    std::unique_ptr<document_store> other() {
+        auto opened = create_sqlite_document_store(dir.path() / "cms.db");
+        EXPECT_TRUE(opened) << opened.err().message;
+        return std::move(opened).value();
+    }
+    void write_past_mcprov(std::string_view content) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir.path() / "cms.db").c_str(), &db), SQLITE_OK);
+        const auto sql = "UPDATE documents SET content = CAST('" + std::string(content) + "' AS BLOB)";
+        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    // The counts in FILE-changes: writes begun, writes ended.
+    std::uint64_t* counts() {
+        if (!mapped_) {
+            const int fd = ::open((dir.path() / "cms.db-changes").c_str(), O_RDWR);
+            EXPECT_GE(fd, 0);
+            mapped_ = ::mmap(nullptr, 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            ::close(fd);
+        }
+        return static_cast<std::uint64_t*>(mapped_);
+    }
+    void TearDown() override {
+        if (mapped_)
+            ::munmap(mapped_, 16);
+    }
+    void* mapped_ = nullptr;
+};
+
+TEST_F(sqlite_read_cache_test, when_nothing_was_written_since_then_a_read_is_answered_from_memory) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    ASSERT_EQ(store->get(alice)->content, "<a/>");
+    ASSERT_EQ(store->list_documents(alice.auid, alice.xui)->at(0).document.content, "<a/>");
+    write_past_mcprov("<past/>");
+    EXPECT_EQ(store->get(alice)->content, "<a/>") << "no write counted: the database was not read again";
+    EXPECT_EQ(store->list_documents(alice.auid, alice.xui)->at(0).document.content, "<a/>");
+    EXPECT_EQ(other()->get(alice)->content, "<past/>") << "a process that had kept nothing reads the file";
+}
+
+TEST_F(sqlite_read_cache_test, when_another_process_writes_then_the_next_read_sees_it) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    ASSERT_EQ(store->get(alice)->content, "<a/>");
+    ASSERT_TRUE(store->list_documents(alice.auid, alice.xui));
+    const document_key absent{alice.auid, alice.xui, "mcptt-user-profile-2.xml"};
+    ASSERT_EQ(store->get(absent).err().code, errc::not_found);
+    auto writer = other();
+    ASSERT_TRUE(writer->put(alice, "<b/>", {}));
+    ASSERT_TRUE(writer->put(absent, "<c/>", {}));
+    EXPECT_EQ(store->get(alice)->content, "<b/>");
+    EXPECT_EQ(store->get(absent)->content, "<c/>") << "an absence is not kept past a write either";
+    EXPECT_EQ(store->list_documents(alice.auid, alice.xui)->size(), 2u);
+    ASSERT_TRUE(writer->transact([&](transaction& tx) -> support::result<void> {
+        return tx.remove(alice).has_value() ? support::result<void>{}
+                                            : support::make_error(errc::io, "remove failed");
+    }));
+    EXPECT_EQ(store->get(alice).err().code, errc::not_found);
+    EXPECT_EQ(store->list_documents(alice.auid, alice.xui)->size(), 1u);
+}
+
+TEST_F(sqlite_read_cache_test, when_a_write_is_under_way_or_its_writer_died_then_reads_go_to_the_database) {
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    ASSERT_EQ(store->get(alice)->content, "<a/>");
+    ++counts()[0]; // a writer began, and never ended (killed between its COMMIT and its count)
+    write_past_mcprov("<past/>");
+    EXPECT_EQ(store->get(alice)->content, "<past/>");
+    write_past_mcprov("<again/>");
+    EXPECT_EQ(store->get(alice)->content, "<again/>") << "nothing is kept while the counts are apart";
+    ++counts()[1];
+    EXPECT_EQ(store->get(alice)->content, "<again/>");
+}
+
+TEST_F(sqlite_read_cache_test, when_reads_race_another_processs_writes_then_none_goes_back_in_time) {
+    ASSERT_TRUE(store->put(alice, "0", {}));
+    auto writer = other();
+    std::atomic<bool> writing{true};
+    std::atomic<int> went_back{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 2; ++t) {
+        readers.emplace_back([&] {
+            int seen = 0;
+            while (writing) {
+                auto got = store->get(alice);
+                const int now = got ? std::stoi(got->content) : -1;
+                went_back += now < seen ? 1 : 0;
+                seen = std::max(seen, now);
+            }
+        });
+    }
+    for (int k = 1; k <= 300; ++k)
+        ASSERT_TRUE(writer->put(alice, std::to_string(k), {}));
+    writing = false;
+    for (auto& r : readers)
+        r.join();
+    EXPECT_EQ(went_back, 0);
+    EXPECT_EQ(store->get(alice)->content, "300") << "the last write is what is read once the writes are over";
+}
+
+TEST_F(sqlite_read_cache_test, when_the_store_is_written_then_both_counts_move_together) {
+    const auto before = std::pair{counts()[0], counts()[1]};
+    EXPECT_EQ(before.first, before.second);
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    EXPECT_FALSE(store->transact([](transaction&) -> support::result<void> {
+        return support::make_error(errc::conflict, "the unit of work gives up");
+    }));
+    EXPECT_EQ(counts()[0], before.first + 2) << "a rolled-back write is counted too";
+    EXPECT_EQ(counts()[1], before.second + 2);
 }
 
 TEST_F(sqlite_document_store_test, when_database_is_newer_than_build_then_open_refuses) {
