@@ -38,7 +38,9 @@ int run_bsf(const std::string& config_file) {
     auto ub = std::make_shared<bsf::bootstrapping_procedure>(
         bsf::bootstrapping_settings{.name = config->name,
                                     .key_lifetime = config->key_lifetime,
-                                    .challenge_lifetime = config->challenge_lifetime},
+                                    .challenge_lifetime = config->challenge_lifetime,
+                                    .max_vectors = config->max_vectors,
+                                    .vector_window = config->vector_window},
         store, std::move(hlr).value(), clock);
     auto zn = std::make_shared<bsf::bootstrapping_info_request>(config->nafs, store, clock);
     auto pipeline = bsf::create_bsf_pipeline(ub, zn, store, registry);

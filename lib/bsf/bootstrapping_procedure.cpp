@@ -1,5 +1,7 @@
 #include "mcprov/bsf/bootstrapping_procedure.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
 
@@ -32,6 +34,9 @@ store::document_key subscriber_key(const std::string& imsi) {
 store::document_key session_key(std::string_view rand) {
     return {"org.mcprov.bsf-session", support::hex_encode(rand), "session.json"};
 }
+store::document_key vectors_key(const std::string& imsi) {
+    return {"org.mcprov.bsf-vectors", imsi, "asked.json"};
+}
 
 bootstrapping_procedure::bootstrapping_procedure(bootstrapping_settings settings,
                                                  std::shared_ptr<store::document_store> documents,
@@ -53,16 +58,49 @@ bootstrapping_procedure::outcome bootstrapping_procedure::challenge_with(std::st
 result<bootstrapping_procedure::outcome>
 bootstrapping_procedure::challenge(const std::string& imsi, const std::string& impi,
                                    const std::optional<gsup::hlr_client::resynchronisation>& resync, std::string why) {
+    const auto now = clock_->now();
+    auto recent = documents_->get(vectors_key(imsi));
+    if (!recent && recent.err().code != errc::not_found)
+        return std::move(recent).err();
+    std::vector<std::chrono::system_clock::time_point> asked; // within the window, oldest first
+    if (recent) {
+        boost::system::error_code ec;
+        const auto v = json::parse(recent->content, ec);
+        const auto* times = !ec && v.is_object() ? v.as_object().if_contains("asked") : nullptr;
+        if (times && times->is_array())
+            for (const auto& t : times->as_array())
+                if (const auto at = t.is_string() ? support::parse_utc(t.as_string()) : std::nullopt;
+                    at && *at > now - settings_.vector_window && *at <= now)
+                    asked.push_back(*at);
+    }
+    std::sort(asked.begin(), asked.end());
+    if (asked.size() >= settings_.max_vectors) {
+        const auto wait = std::chrono::ceil<std::chrono::seconds>(asked.front() + settings_.vector_window - now);
+        support::logger("bsf")->warn("{}: throttled: the HLR was asked {} times in the last {} s ({})", impi,
+                                     asked.size(), settings_.vector_window.count(), why);
+        return outcome(throttled{.retry_after = std::max(wait, std::chrono::seconds(1)),
+                                 .why = "too many bootstraps of this subscriber lately"});
+    }
+    while (!asked.empty() && asked.size() + 1 > settings_.max_vectors)
+        asked.erase(asked.begin());
+    json::array times;
+    for (const auto& at : asked)
+        times.emplace_back(support::format_utc(at));
+    times.emplace_back(support::format_utc(now));
+    store::document_write asked_now{vectors_key(imsi), json::serialize(json::object{{"asked", std::move(times)}})};
+
     auto vector = hlr_->send_auth_info(imsi, resync);
     if (!vector) {
         if (vector.err().code == errc::not_found) {
             support::logger("bsf")->warn("{}: refused: {}", impi, vector.err().message);
             return make_error(errc::forbidden, "this BSF does not serve the subscription");
         }
+        // The HLR answered for a subscriber it knows (a re-synchronisation it refused, say): it was asked all the same.
+        (void)documents_->write_all({std::move(asked_now)});
         return std::move(vector).err();
     }
     const std::string nonce = gba::aka_nonce(vector->rand, vector->autn);
-    const auto expires = clock_->now() + settings_.challenge_lifetime;
+    const auto expires = now + settings_.challenge_lifetime;
     const std::string content = json::serialize(json::object{{"impi", impi},
                                                              {"nonce", nonce},
                                                              {"xres", support::hex_encode(vector->xres)},
@@ -70,7 +108,7 @@ bootstrapping_procedure::challenge(const std::string& imsi, const std::string& i
                                                              {"ik", support::hex_encode(vector->ik)},
                                                              {"expires", support::format_utc(expires)},
                                                              {"resynchronised", resync.has_value()}});
-    if (auto written = documents_->write_all({{challenge_key(imsi), content}}); !written)
+    if (auto written = documents_->write_all({{challenge_key(imsi), content}, std::move(asked_now)}); !written)
         return std::move(written).err();
     return challenge_with(nonce, std::move(why));
 }

@@ -34,7 +34,8 @@ result<bsf_config> parse_bsf_config(std::string_view text, const std::string& so
     r.only_keys("", {"server", "tls", "store", "hlr", "bsf", "zn", "metrics", "log"});
     r.only_keys("store", {"url", "path"});
     r.only_keys("hlr", {"gsup", "unit_name", "timeout_ms"});
-    r.only_keys("bsf", {"name", "key_lifetime_seconds", "challenge_lifetime_seconds"});
+    r.only_keys("bsf", {"name", "key_lifetime_seconds", "challenge_lifetime_seconds", "max_vectors_per_subscriber",
+                        "vector_window_seconds"});
     r.only_keys("zn", {"nafs"});
     r.only_keys("log", {"level", "format"});
     bsf_config c;
@@ -50,6 +51,8 @@ result<bsf_config> parse_bsf_config(std::string_view text, const std::string& so
         r.fail_at("bsf", "name", "bsf.name must be the BSF's host name, e.g. bsf.mnc001.mcc001.pub.3gppnetwork.org");
     c.key_lifetime = std::chrono::seconds(r.integer("bsf", "key_lifetime_seconds", 12 * 3600, 60, 7 * 86400));
     c.challenge_lifetime = std::chrono::seconds(r.integer("bsf", "challenge_lifetime_seconds", 60, 5, 600));
+    c.max_vectors = static_cast<unsigned>(r.integer("bsf", "max_vectors_per_subscriber", 10, 1, 1000));
+    c.vector_window = std::chrono::seconds(r.integer("bsf", "vector_window_seconds", 60, 1, 86400));
     c.nafs = r.strings("zn", "nafs");
     for (const auto& naf : c.nafs)
         if (!plausible_fqdn(naf))

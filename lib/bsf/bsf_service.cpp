@@ -43,6 +43,12 @@ result<http::response> serve_ub(bootstrapping_procedure& ub, http::call& c) {
         support::logger("bsf")->debug("{}: challenged: {}", presented->username, challenged->why);
         return res;
     }
+    if (const auto* throttled = std::get_if<bootstrapping_procedure::throttled>(&*outcome)) {
+        auto res = http::problem(bhttp::status::too_many_requests, c.req.version(), throttled->why);
+        res.set(bhttp::field::retry_after, std::to_string(throttled->retry_after.count()));
+        res.set(bhttp::field::server, server_token);
+        return res;
+    }
     const auto& done = std::get<bootstrapping_procedure::bootstrapped>(*outcome);
     auto res = http::make_response(bhttp::status::ok, c.req.version());
     res.set(bhttp::field::server, server_token);

@@ -178,6 +178,34 @@ TEST_F(gba_deployment, when_a_client_answers_without_the_card_then_it_is_refused
     auto fresh = gba::parse_digest_challenge((*replayed)[bhttp::field::www_authenticate]);
     ASSERT_TRUE(fresh.has_value());
     EXPECT_NE(fresh->nonce, c.nonce);
+    // Wrong answers use each challenge up, so that every first request would ask the HLR again: the eleventh ask
+    // within a minute (bsf.max_vectors_per_subscriber, bsf.vector_window_seconds) is not made.
+    int asked = 2;
+    std::optional<http::response> throttled;
+    for (auto next = fresh; asked <= 12 && !throttled;) {
+        c.nonce = next->nonce;
+        c.response = gba::digest_response(c, "not the RES", "GET", "");
+        auto refused = ub(gba::format_digest_credentials(c));
+        ASSERT_TRUE(refused.has_value());
+        ASSERT_EQ(refused->result_int(), 403);
+        auto again = ub(gba::format_digest_credentials(
+            {.username = impi, .realm = "bsf", .nonce = {}, .uri = "/", .response = {}, .algorithm = {},
+             .cnonce = {}, .nc = {}, .qop = {}, .opaque = {}, .auts = std::nullopt}));
+        ASSERT_TRUE(again.has_value());
+        if (again->result_int() == 429) {
+            throttled = *again;
+            break;
+        }
+        ASSERT_EQ(again->result_int(), 401) << again->body();
+        ++asked;
+        next = gba::parse_digest_challenge((*again)[bhttp::field::www_authenticate]);
+        ASSERT_TRUE(next.has_value());
+    }
+    ASSERT_TRUE(throttled) << "a first request is throttled after ten vectors";
+    EXPECT_EQ(asked, 10);
+    const auto retry_after = std::stoi(std::string((*throttled)[bhttp::field::retry_after]));
+    EXPECT_GE(retry_after, 1);
+    EXPECT_LE(retry_after, 60);
     // Malformed credentials: 400, with what is wrong.
     auto malformed = ub("Digest username=\"" + impi + "\", realm=");
     ASSERT_TRUE(malformed.has_value());

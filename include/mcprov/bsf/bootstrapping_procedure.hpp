@@ -18,6 +18,10 @@ struct bootstrapping_settings {
     std::string name; // the realm, and the domain of every B-TID
     std::chrono::seconds key_lifetime{std::chrono::hours(12)};
     std::chrono::seconds challenge_lifetime{60};
+    // The HLR is asked for at most max_vectors vectors (or re-synchronisations) of one subscriber within
+    // vector_window; a request that would ask for more is told to come back later.
+    unsigned max_vectors = 10;
+    std::chrono::seconds vector_window{60};
 };
 
 // The BSF's side of the bootstrapping procedure over Ub (TS 33.220 clause 4.5.2, TS 24.109 clause 5.2): HTTP Digest
@@ -32,7 +36,9 @@ struct bootstrapping_settings {
 // and gives a new challenge. A new session replaces the subscriber's previous one. A first request while the
 // subscriber's challenge is pending (and was not given for a re-synchronisation) gets that challenge again, without
 // asking the HLR: first requests alone, from anyone who knows the IMPI, neither replace it nor use up sequence
-// numbers (a wrong answer still uses it up).
+// numbers (a wrong answer still uses it up). However the requests come, the HLR is asked about one subscriber at
+// most max_vectors times within vector_window (the times are kept in the store, per IMSI, for subscribers the HLR
+// knows); past that, the request is throttled until the oldest ask leaves the window.
 class bootstrapping_procedure {
 public:
     // A successful bootstrap: the 200 OK's body and its Authentication-Info.
@@ -47,7 +53,12 @@ public:
         gba::digest_challenge challenge;
         std::string why;
     };
-    using outcome = std::variant<challenged, bootstrapped>;
+    // Too many vectors of the subscriber were asked for lately: answer 429 with Retry-After.
+    struct throttled {
+        std::chrono::seconds retry_after;
+        std::string why;
+    };
+    using outcome = std::variant<challenged, bootstrapped, throttled>;
 
     bootstrapping_procedure(bootstrapping_settings settings, std::shared_ptr<store::document_store> documents,
                             std::shared_ptr<gsup::hlr_client> hlr, std::shared_ptr<support::clock> clock);
@@ -70,10 +81,12 @@ private:
     std::shared_ptr<support::clock> clock_;
 };
 
-// The store's keys of the BSF (docs/bsf.md): a subscriber's pending challenge and current session by IMSI, the
-// session itself by RAND (what a B-TID carries).
+// The store's keys of the BSF (docs/bsf.md): a subscriber's pending challenge, current session and recent asks of the
+// HLR by IMSI, the session itself by RAND (what a B-TID carries).
 store::document_key challenge_key(const std::string& imsi);
 store::document_key subscriber_key(const std::string& imsi);
 store::document_key session_key(std::string_view rand);
+// When the HLR was last asked for the subscriber's vectors (JSON: {"asked": [UTC times]}).
+store::document_key vectors_key(const std::string& imsi);
 
 } // namespace mcprov::bsf

@@ -23,6 +23,8 @@ struct bsf_config {
     std::string name;
     std::chrono::seconds key_lifetime{std::chrono::hours(12)};
     std::chrono::seconds challenge_lifetime{60};
+    unsigned max_vectors = 10; // per subscriber within vector_window (bootstrapping_settings)
+    std::chrono::seconds vector_window{60};
     // The NAFs that may ask for keys over Zn, by FQDN; each presents a client certificate naming its FQDN.
     std::vector<std::string> nafs;
     // [metrics] listen: /metrics on this loopback address, without credentials.

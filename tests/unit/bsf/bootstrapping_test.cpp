@@ -204,6 +204,37 @@ TEST_F(bootstrapping, when_the_card_took_the_pending_challenge_already_then_its_
     EXPECT_TRUE(std::holds_alternative<bootstrapping_procedure::bootstrapped>(*done));
 }
 
+TEST_F(bootstrapping, when_first_requests_and_wrong_answers_alternate_then_the_hlr_is_asked_at_most_max_vectors_times) {
+    // Someone who knows the IMPI uses up each challenge with a wrong answer, so that every first request would ask
+    // the HLR for a new vector.
+    std::optional<bootstrapping_procedure::throttled> stopped;
+    for (int round = 0; round < 15 && !stopped; ++round) {
+        auto o = ub.run(first(), "GET", "");
+        ASSERT_TRUE(o.has_value()) << o.err().message;
+        if (const auto* t = std::get_if<bootstrapping_procedure::throttled>(&*o)) {
+            stopped = *t;
+            break;
+        }
+        EXPECT_FALSE(ub.run(answer(challenge_of(o), nullptr, "not-the-res"), "GET", "").has_value());
+        clock->advance(1s);
+    }
+    ASSERT_TRUE(stopped) << "the eleventh first request is throttled";
+    EXPECT_EQ(hlr->requests, 10u);
+    EXPECT_EQ(stopped->retry_after, 50s) << "asked at 0 s to 9 s, now 10 s: until the first ask leaves the 60-second window";
+
+    clock->advance(50s);
+    EXPECT_EQ(bootstrap().impi, impi) << "the real device, once the window has moved";
+    EXPECT_EQ(hlr->requests, 11u);
+}
+
+TEST_F(bootstrapping, when_a_subscriber_is_unknown_then_nothing_is_kept_of_it) {
+    EXPECT_FALSE(ub.run(first("001010000000099@ims.mnc001.mcc001.3gppnetwork.org"), "GET", "").has_value());
+    EXPECT_TRUE(documents->list_users("org.mcprov.bsf-vectors").value().empty())
+        << "requests for made-up IMSIs do not fill the store";
+    bootstrap();
+    EXPECT_EQ(documents->list_users("org.mcprov.bsf-vectors").value(), std::vector<std::string>{std::string(imsi)});
+}
+
 TEST_F(bootstrapping, when_the_challenge_expired_then_the_answer_meets_a_new_one) {
     auto c = challenge_of(ub.run(first(), "GET", ""));
     clock->advance(61s);
