@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "../forwarding_store.hpp"
+
 #include "mcprov/dms/job.hpp"
 #include "mcprov/dms/management_session.hpp"
 #include "mcprov/dms/operation_gate.hpp"
@@ -16,49 +18,17 @@ using syncml::command_name;
 const std::string device_id = "IMEI:493005100592800";
 
 // A store that knows whether one of its transactions is open.
-class watched_store final : public store::document_store {
+class watched_store final : public testing::forwarding_store {
 public:
-    using result_void = support::result<void>;
-    support::result<store::stored_document> get(const store::document_key& k) const override { return inner->get(k); }
-    support::result<store::put_outcome> put(const store::document_key& k, std::string_view c,
-                                            const store::write_condition& w) override {
-        return inner->put(k, c, w);
-    }
-    result_void remove(const store::document_key& k, const store::write_condition& w) override {
-        return inner->remove(k, w);
-    }
-    support::result<std::vector<std::string>> list(std::string_view a, std::string_view x) const override {
-        return inner->list(a, x);
-    }
-    support::result<std::vector<std::string>> list_users(std::string_view a) const override {
-        return inner->list_users(a);
-    }
-    result_void write_all(const std::vector<store::document_write>& w) override { return inner->write_all(w); }
-    result_void transact(const store::unit_of_work& work) override {
-        return inner->transact([&](store::transaction& tx) {
+    watched_store() : forwarding_store(store::create_memory_document_store()) {}
+    support::result<void> transact(const store::unit_of_work& work) override {
+        return inner_->transact([&](store::transaction& tx) {
             open = true;
             auto done = work(tx);
             open = false;
             return done;
         });
     }
-    support::result<std::vector<store::named_document>> list_documents(std::string_view a,
-                                                                       std::string_view x) const override {
-        return inner->list_documents(a, x);
-    }
-    support::result<std::vector<store::user_document>> list_all(std::string_view a) const override {
-        return inner->list_all(a);
-    }
-    support::result<bool> try_acquire_lease(std::string_view n, std::string_view h,
-                                            std::chrono::milliseconds t) override {
-        return inner->try_acquire_lease(n, h, t);
-    }
-    support::result<bool> release_lease(std::string_view n, std::string_view h) override {
-        return inner->release_lease(n, h);
-    }
-    std::int64_t schema_version() const override { return inner->schema_version(); }
-
-    std::shared_ptr<store::document_store> inner = store::create_memory_document_store();
     bool open = false;
 };
 

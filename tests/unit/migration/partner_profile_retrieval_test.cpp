@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../forwarding_store.hpp"
 #include "../temp_dir.hpp"
 #include "mcprov/devkit/example_data.hpp"
 #include "mcprov/http/tls.hpp"
@@ -123,39 +124,12 @@ public:
 // The store as a process sees it when another process, on the same database, runs a visitor's procedure just before
 // this process asks for the lease: `other` (the other process's whole procedure) runs first; then the lease is
 // refused (the other process still held it) or, with `other_finished`, given (it had already let it go).
-class store_with_a_rival final : public store::document_store {
+class store_with_a_rival final : public testing::forwarding_store {
 public:
     store_with_a_rival(std::shared_ptr<store::document_store> shared, std::function<void()> other,
                        bool other_finished = false)
-        : shared_(std::move(shared)), other_(std::move(other)), other_finished_(other_finished) {}
+        : forwarding_store(std::move(shared)), other_(std::move(other)), other_finished_(other_finished) {}
 
-    support::result<store::stored_document> get(const store::document_key& key) const override {
-        return shared_->get(key);
-    }
-    support::result<store::put_outcome> put(const store::document_key& key, std::string_view content,
-                                            const store::write_condition& condition) override {
-        return shared_->put(key, content, condition);
-    }
-    support::result<void> remove(const store::document_key& key, const store::write_condition& condition) override {
-        return shared_->remove(key, condition);
-    }
-    support::result<std::vector<std::string>> list(std::string_view auid, std::string_view xui) const override {
-        return shared_->list(auid, xui);
-    }
-    support::result<std::vector<std::string>> list_users(std::string_view auid) const override {
-        return shared_->list_users(auid);
-    }
-    support::result<void> write_all(const std::vector<store::document_write>& writes) override {
-        return shared_->write_all(writes);
-    }
-    support::result<void> transact(const store::unit_of_work& work) override { return shared_->transact(work); }
-    support::result<std::vector<store::named_document>> list_documents(std::string_view auid,
-                                                                       std::string_view xui) const override {
-        return shared_->list_documents(auid, xui);
-    }
-    support::result<std::vector<store::user_document>> list_all(std::string_view auid) const override {
-        return shared_->list_all(auid);
-    }
     support::result<bool> try_acquire_lease(std::string_view name, std::string_view holder,
                                             std::chrono::milliseconds ttl) override {
         ++lease_requests;
@@ -166,17 +140,12 @@ public:
                 return false;
             }
         }
-        return shared_->try_acquire_lease(name, holder, ttl);
+        return inner_->try_acquire_lease(name, holder, ttl);
     }
-    support::result<bool> release_lease(std::string_view name, std::string_view holder) override {
-        return shared_->release_lease(name, holder);
-    }
-    std::int64_t schema_version() const override { return shared_->schema_version(); }
 
     int lease_requests = 0;
 
 private:
-    std::shared_ptr<store::document_store> shared_;
     std::function<void()> other_;
     bool other_finished_;
 };
