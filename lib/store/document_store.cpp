@@ -69,22 +69,15 @@ public:
 
     result<stored_document> get(const document_key& key) const override {
         std::optional<stored_document> out;
-        std::optional<std::uint64_t> generation;
         if (auto kept = cache_ ? cache_->document(key) : std::nullopt) {
             out = std::move(*kept);
         } else {
-            generation = cache_ ? cache_->generation() : std::nullopt;
-            auto ran = backend_->run(access::read, [&](session& s) -> result<void> {
-                auto got = s.select(key);
-                if (!got) {
-                    return std::move(got).err();
-                }
-                out = std::move(got).value();
-                return {};
-            });
-            if (!ran) {
-                return std::move(ran).err();
+            const auto generation = cache_ ? cache_->generation() : std::nullopt;
+            auto got = read([&](session& s) { return s.select(key); });
+            if (!got) {
+                return std::move(got).err();
             }
+            out = std::move(got).value();
             if (generation) {
                 cache_->keep(*generation, key, out);
             }
