@@ -45,6 +45,11 @@ TEST(cms_shared_store, when_two_processes_share_a_store_then_a_write_through_one
         // Written through one process, read through the other, alternately.
         const auto& writer = round % 2 ? cms.base() : other;
         const auto& reader = round % 2 ? other : cms.base();
+        // The reader has read the document (or its absence) before: what it keeps in memory of it must not outlive
+        // the other process's write (docs/storage.md).
+        auto before = cms.request(verb::get, reader + document_path(counter_user), admin);
+        ASSERT_TRUE(before);
+        ASSERT_EQ(before->result(), round == 1 ? status::not_found : status::ok);
         auto put = cms.request(verb::put, writer + document_path(counter_user), admin, {{"Content-Type", mcdata_type}},
                                counter_profile(round));
         ASSERT_TRUE(put);
@@ -55,6 +60,7 @@ TEST(cms_shared_store, when_two_processes_share_a_store_then_a_write_through_one
         EXPECT_EQ(count_of(got->body()), round);
         EXPECT_EQ((*got)[boost::beast::http::field::etag], (*put)[boost::beast::http::field::etag]);
     }
+    ASSERT_EQ(cms.request(verb::get, cms.base() + document_path(counter_user), admin)->result(), status::ok);
     auto removed = cms.request(verb::delete_, other + document_path(counter_user), admin);
     ASSERT_TRUE(removed);
     EXPECT_EQ(removed->result(), status::ok);
