@@ -47,7 +47,8 @@ enum class access {
     read,  // no transaction: each statement sees committed data
     write, // one serialisable transaction, committed when the work succeeds and rolled back otherwise
     // A write that need not outlive a crash (a lease): as write, but the commit does not wait for the disk. A crash
-    // may lose it; a lease lost that way only lets another process do the same work.
+    // may lose it; a lease lost that way only lets another process do the same work. It must change no document: it is
+    // not counted as a change (change_counter), so other processes keep what they read.
     ephemeral_write,
 };
 

@@ -3,19 +3,28 @@
 namespace mcprov::store::detail {
 namespace {
 
+// Each part with its length before it: no two keys of different parts read the same.
+void append_part(std::string& k, std::string_view part) {
+    k.append(std::to_string(part.size())).append(1, ':').append(part);
+}
+
 std::string document_entry(const document_key& key) {
-    std::string k;
-    k.reserve(key.auid.size() + key.xui.size() + key.name.size() + 3);
-    k.append("d").append(key.auid).append(1, '\0').append(key.xui).append(1, '\0').append(key.name);
+    std::string k = "d";
+    append_part(k, key.auid);
+    append_part(k, key.xui);
+    append_part(k, key.name);
     return k;
 }
 
 std::string listing_entry(std::string_view auid, std::string_view xui) {
-    std::string k;
-    k.reserve(auid.size() + xui.size() + 2);
-    k.append("l").append(auid).append(1, '\0').append(xui);
+    std::string k = "l";
+    append_part(k, auid);
+    append_part(k, xui);
     return k;
 }
+
+// What the map's node, the key's own allocation and the entry's value cost beside the bytes they hold.
+constexpr std::size_t entry_overhead = 256;
 
 std::size_t size_of(const stored_document& d) { return d.content.size() + d.etag.size() + sizeof(d); }
 
@@ -56,14 +65,14 @@ std::optional<std::vector<named_document>> read_cache::documents(std::string_vie
 void read_cache::keep(std::uint64_t generation, const document_key& key,
                       const std::optional<stored_document>& document) {
     auto k = document_entry(key);
-    const auto bytes = k.size() + (document ? size_of(*document) : 0);
+    const auto bytes = entry_overhead + k.size() + (document ? size_of(*document) : 0);
     keep(generation, std::move(k), document, bytes);
 }
 
 void read_cache::keep(std::uint64_t generation, std::string_view auid, std::string_view xui,
                       const std::vector<named_document>& documents) {
     auto k = listing_entry(auid, xui);
-    auto bytes = k.size();
+    auto bytes = entry_overhead + k.size();
     for (const auto& d : documents) {
         bytes += d.name.size() + size_of(d.document);
     }

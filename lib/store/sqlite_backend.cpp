@@ -1,5 +1,7 @@
 #include <chrono>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include <sqlite3.h>
@@ -279,6 +281,21 @@ private:
     const std::filesystem::path& path_;
 };
 
+// One write transaction counted (change_counter) from its BEGIN to its COMMIT or ROLLBACK, whatever happens between.
+class counted_write {
+public:
+    explicit counted_write(change_counter& changes) : changes_(changes) { changes_.began(); }
+    ~counted_write() { changes_.ended(); }
+    counted_write(const counted_write&) = delete;
+    counted_write& operator=(const counted_write&) = delete;
+
+private:
+    change_counter& changes_;
+};
+
+// The database (its backend) a write of this thread is inside, if any.
+thread_local const void* writing_on_this_thread = nullptr;
+
 class sqlite_backend final : public backend {
 public:
     explicit sqlite_backend(std::filesystem::path path) : path_(std::move(path)) {}
@@ -319,17 +336,26 @@ public:
             release(std::move(c).value());
             return out;
         }
-        // Writers of this process queue here, and are handed the lock as soon as it is free; on SQLite's busy handler
-        // alone they would poll for it with sleeps of 1 to 100 ms, leaving it idle meanwhile. Writers of other
-        // processes still meet at the file's lock. Bounded as the busy handler is, so that a unit of work that
-        // wrongly writes through the store it runs in fails rather than hangs.
+        // A unit of work that writes through the store it runs in would wait for itself.
+        if (writing_on_this_thread == this) {
+            release(std::move(c).value());
+            return make_error(errc::internal, path_.string() + ": a write inside a write of the same thread");
+        }
+        // Writers of this process wait here, and one of them gets the lock as soon as it is free; on SQLite's busy
+        // handler alone they would poll for it with sleeps of 1 to 100 ms, leaving it idle meanwhile. Writers of
+        // other processes still meet at the file's lock.
         std::unique_lock writing(writer_, std::defer_lock);
         if (!writing.try_lock_for(std::chrono::milliseconds(busy_timeout_ms))) {
             release(std::move(c).value());
-            return make_error(errc::io, path_.string() + ": starting transaction: another write of this process "
-                                                         "held the database for " +
-                                            std::to_string(busy_timeout_ms) + " ms");
+            return make_error(errc::io, path_.string() + ": starting transaction: the database is locked (by "
+                                                         "this process's writes, " +
+                                            std::to_string(busy_timeout_ms) + " ms)");
         }
+        struct thread_writes {
+            explicit thread_writes(const void* backend) : outer(std::exchange(writing_on_this_thread, backend)) {}
+            ~thread_writes() { writing_on_this_thread = outer; }
+            const void* outer;
+        } this_thread_writes{this};
         // The safety level cannot change inside a transaction: set before, restored after (a connection that cannot
         // be restored is closed below rather than pooled).
         const bool ephemeral = mode == access::ephemeral_write;
@@ -346,7 +372,12 @@ public:
             }
             return e;
         }
-        changes_->began();
+        // A lease's write changes no document: other processes keep what they read (a waiting request polls the
+        // lease often).
+        std::optional<counted_write> counted;
+        if (!ephemeral) {
+            counted.emplace(*changes_);
+        }
         auto out = work(s);
         if (out) {
             if (sqlite3_exec(conn.db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -357,7 +388,7 @@ public:
             // May fail harmlessly when SQLite already rolled back on its own (e.g. SQLITE_FULL, SQLITE_IOERR).
             sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
         }
-        changes_->ended(); // after the commit: what others read from now on is kept only at a later count
+        counted.reset(); // after the commit: what others read from now on is kept only at a later count
         // Only a connection back in autocommit mode (and at full safety) goes back to the pool; one still inside a
         // transaction (a ROLLBACK that failed) is closed, which rolls the transaction back and releases its locks.
         if (sqlite3_get_autocommit(conn.db) &&
@@ -441,11 +472,7 @@ private:
             if (sqlite3_exec(conn.db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
                 return sqlite_error(conn.db, path_, "starting migration");
             }
-            changes_->began();
-            struct end_of_write {
-                change_counter& changes;
-                ~end_of_write() { changes.ended(); }
-            } counted{*changes_};
+            counted_write counted(*changes_);
             auto version = user_version(conn);
             if (!version || version.value() >= latest_version) {
                 sqlite3_exec(conn.db, "ROLLBACK", nullptr, nullptr, nullptr);
