@@ -561,11 +561,12 @@ TEST_F(kms_two_domains, when_the_lookup_follows_both_kmss_then_it_answers_which_
         options.ca_file = path("ca.pem");
         return http::fetch(req, options).value();
     };
+    // Ready: both KMSs answered once (alive alone would let the first question come before the lookup knows them).
     auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (get("/healthz", "").result_int() != 200 && std::chrono::steady_clock::now() < deadline) {
+    while (get("/readyz", "").result_int() != 200 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(100ms);
     }
-    ASSERT_EQ(get("/healthz", "").result_int(), 200) << get("/healthz", "").body();
+    ASSERT_EQ(get("/readyz", "").result_int(), 200) << get("/readyz", "").body();
     auto caller = token("sip:as@example.org", "mcprov:kms:lookup");
     auto daves = get("/lookup/v1/users/" + support::percent_encode(dave), caller);
     ASSERT_EQ(daves.result_int(), 200) << daves.body();
