@@ -236,6 +236,13 @@ private:
         return out;
     }
 
+    std::optional<cached_read_counts> cached_reads() const override {
+        if (!cache_) {
+            return std::nullopt;
+        }
+        return cached_read_counts{cache_->hits(), cache_->misses()};
+    }
+
     // Enough for the profiles of the users a server is busy with; emptied whenever the database is written.
     static constexpr std::size_t read_cache_bytes = 16 << 20;
 

@@ -42,6 +42,17 @@ public:
                     {{"operation", operation_names[o]}, {"error", support::to_string(store_failures[e])}});
             }
         }
+        if (inner_->cached_reads()) {
+            metrics_->add_collector(
+                "mcprov_store_cached_reads_total",
+                "get and list_documents calls answered from memory (hit) or from the database (miss)",
+                support::metric_type::counter, [inner = inner_] {
+                    const auto counts = inner->cached_reads().value_or(cached_read_counts{});
+                    return std::vector<support::metric_sample>{
+                        {{{"result", "hit"}}, static_cast<double>(counts.hits)},
+                        {{{"result", "miss"}}, static_cast<double>(counts.misses)}};
+                });
+        }
     }
 
     result<stored_document> get(const document_key& key) const override {
@@ -92,6 +103,7 @@ public:
         return measure(operation::lease, [&] { return inner_->release_lease(name, holder); });
     }
     std::int64_t schema_version() const override { return inner_->schema_version(); }
+    std::optional<cached_read_counts> cached_reads() const override { return inner_->cached_reads(); }
 
 private:
     template <class F> std::invoke_result_t<F> measure(operation o, F&& call) const {

@@ -31,6 +31,12 @@ std::size_t size_of(const stored_document& d) { return d.content.size() + d.etag
 } // namespace
 
 std::optional<read_cache::entry> read_cache::find(const std::string& key) {
+    auto found = find_kept(key);
+    (found ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+    return found;
+}
+
+std::optional<read_cache::entry> read_cache::find_kept(const std::string& key) {
     const auto now = changes_.settled();
     if (!now) {
         return std::nullopt;

@@ -3,6 +3,7 @@
 // What reads of a shared SQLite file returned, kept while no process has written to it (change_counter): a read that
 // finds its answer here costs no lock of the file and no system call. Private to the store module.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <mutex>
@@ -29,6 +30,9 @@ public:
     std::optional<std::optional<stored_document>> document(const document_key& key);
     std::optional<std::vector<named_document>> documents(std::string_view auid, std::string_view xui);
 
+    std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
+    std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
+
     // Keeps what a read started at `generation` returned.
     void keep(std::uint64_t generation, const document_key& key, const std::optional<stored_document>& document);
     void keep(std::uint64_t generation, std::string_view auid, std::string_view xui,
@@ -37,6 +41,7 @@ public:
 private:
     using entry = std::variant<std::optional<stored_document>, std::vector<named_document>>;
     std::optional<entry> find(const std::string& key);
+    std::optional<entry> find_kept(const std::string& key);
     void keep(std::uint64_t generation, std::string key, entry value, std::size_t bytes);
 
     change_counter& changes_;
@@ -45,6 +50,8 @@ private:
     std::uint64_t generation_ = 0; // of every entry
     std::size_t bytes_ = 0;
     std::unordered_map<std::string, entry> entries_;
+    std::atomic<std::uint64_t> hits_{0};
+    std::atomic<std::uint64_t> misses_{0};
 };
 
 } // namespace mcprov::store::detail

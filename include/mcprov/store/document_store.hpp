@@ -144,6 +144,14 @@ public:
 
     // The schema version the database is at (see docs/storage.md).
     virtual std::int64_t schema_version() const = 0;
+
+    // How many get and list_documents calls were answered from memory and how many went to the database (SQLite's
+    // reads kept in memory, docs/storage.md); nullopt for a store that keeps none.
+    struct cached_read_counts {
+        std::uint64_t hits = 0;
+        std::uint64_t misses = 0;
+    };
+    virtual std::optional<cached_read_counts> cached_reads() const { return std::nullopt; }
 };
 
 // The strong entity tag of a document's bytes: the same bytes always give the same tag.

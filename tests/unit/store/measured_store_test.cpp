@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "../temp_dir.hpp"
 #include "mcprov/store/document_store.hpp"
 #include "mcprov/support/metrics.hpp"
 
@@ -93,6 +94,32 @@ TEST(measured_store, when_the_store_itself_fails_then_the_error_is_counted_by_op
     EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="get",error="io"} 0)")) << text;
     EXPECT_TRUE(has_line(text, R"(mcprov_store_errors_total{operation="transact",error="unavailable"} 1)")) << text;
     EXPECT_TRUE(has_line(text, R"(mcprov_store_operation_seconds_count{operation="get"} 2)")) << text;
+}
+
+} // namespace
+} // namespace mcprov::store
+
+namespace mcprov::store {
+namespace {
+
+TEST(measured_store, when_a_sqlite_store_answers_from_memory_then_hits_and_misses_are_counted) {
+    testing::temp_dir dir;
+    auto metrics = std::make_shared<support::metrics_registry>();
+    auto sqlite = open_store("sqlite:" + (dir.path() / "cms.db").string(), nullptr);
+    ASSERT_TRUE(sqlite) << sqlite.err().message;
+    auto store = measured(*sqlite, metrics);
+    ASSERT_TRUE(store->put(alice, "<a/>", {}));
+    ASSERT_TRUE(store->get(alice));
+    ASSERT_TRUE(store->get(alice));
+    ASSERT_TRUE(store->list_documents(alice.auid, alice.xui));
+    const auto text = metrics->exposition();
+    EXPECT_NE(text.find("mcprov_store_cached_reads_total{result=\"hit\"} 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mcprov_store_cached_reads_total{result=\"miss\"} 2\n"), std::string::npos) << text;
+
+    auto memory_metrics = std::make_shared<support::metrics_registry>();
+    measured(create_memory_document_store(), memory_metrics);
+    EXPECT_EQ(memory_metrics->exposition().find("mcprov_store_cached_reads_total"), std::string::npos)
+        << "a store that keeps nothing has no such series";
 }
 
 } // namespace
