@@ -81,8 +81,6 @@ bootstrapping_procedure::challenge(const std::string& imsi, const std::string& i
         return outcome(throttled{.retry_after = std::max(wait, std::chrono::seconds(1)),
                                  .why = "too many bootstraps of this subscriber lately"});
     }
-    while (!asked.empty() && asked.size() + 1 > settings_.max_vectors)
-        asked.erase(asked.begin());
     json::array times;
     for (const auto& at : asked)
         times.emplace_back(support::format_utc(at));
