@@ -229,6 +229,19 @@ TEST_F(sqlite_read_cache_test, when_the_store_is_written_then_both_counts_move_t
     EXPECT_EQ(counts()[1], before.second + 2);
 }
 
+TEST_F(sqlite_document_store_test, when_a_unit_of_work_writes_through_its_own_store_then_that_write_is_refused_at_once) {
+    support::error inner{errc::io, ""};
+    auto outer = store->transact([&](transaction& tx) -> support::result<void> {
+        if (auto nested = store->put(alice, "<nested/>", {}); !nested)
+            inner = nested.err();
+        return tx.put(alice, "<outer/>").has_value() ? support::result<void>{}
+                                                      : support::make_error(errc::io, "outer put failed");
+    });
+    ASSERT_TRUE(outer) << outer.err().message;
+    EXPECT_EQ(inner.code, errc::internal) << "refused, not left to wait for itself: " << inner.message;
+    EXPECT_EQ(store->get(alice)->content, "<outer/>");
+}
+
 TEST_F(sqlite_document_store_test, when_database_is_newer_than_build_then_open_refuses) {
     store.reset();
     sqlite3* db = nullptr;
