@@ -256,8 +256,8 @@ gbench() { # program filter -> CSV rows (name,iterations,real_time,cpu_time,time
   "./$1" --benchmark_filter="$2" --benchmark_min_time="$min_time" --benchmark_format=csv 2>"$1.err" |
     grep -v '^name,' || { cat "$1.err" >&2; fail "$1 failed"; }
 }
-echo "bench: issue_user_keys (mikey_keys_bench)"
-gbench mikey_keys_bench '^issue_user_keys$' >raw.csv
+echo "bench: issue_user_keys, SAKKE decapsulation and ECCSI verification (mikey_keys_bench)"
+gbench mikey_keys_bench '^(issue_user_keys|sakke_decapsulate|wolfcrypt_sakke_derive|eccsi_verify)$' >raw.csv
 echo "bench: the KMS's work without HTTP (kms_response_bench)"
 gbench kms_response_bench . >response.csv
 echo "bench: I_MESSAGE (mikey_message_bench)"
@@ -287,6 +287,12 @@ read -r build_rate build_us <<<"$(fig build_i_message)"
 read -r proc_rate proc_us <<<"$(fig process_i_message)"
 read -r ienc_rate ienc_us <<<"$(fig encode_i_message)"
 read -r idec_rate idec_us <<<"$(fig decode_i_message)"
+read -r dec_rate dec_us <<<"$(fig sakke_decapsulate)"
+read -r wdec_rate wdec_us <<<"$(fig wolfcrypt_sakke_derive)"
+read -r ever_rate ever_us <<<"$(fig eccsi_verify)"
+# Processing an I_MESSAGE was wolfcrypt's SAKKE decapsulation and ECCSI verification and little else (13.1 ms, 76
+# per second, when the goal was set): that pair, measured now, is the reference the row's ratio is taken against.
+ref_us=$(awk -v a="$wdec_us" -v b="$ever_us" 'BEGIN { print a + b }')
 
 num() { # a figure for the table: 3 significant digits at most, k and M for thousands and millions
   awk -v x="$1" 'BEGIN { if (x == "") { print ""; exit }
@@ -320,6 +326,9 @@ row "  access token, first request (ES256 verify)" "$toku_rate" "" "" "" "$toku_
 row "  access token, cached" "$tokc_rate" "" "" "" "$tokc_us"
 row "I_MESSAGE build (a client, for scale)" "$build_rate" "" "" "" "$build_us"
 row "I_MESSAGE process" "$proc_rate" "" "" "" "$proc_us"
+row "  sakke_decapsulate (mcprov's SAKKE receiver)" "$dec_rate" "" "" "" "$dec_us"
+row "  eccsi_verify" "$ever_rate" "" "" "" "$ever_us"
+row "  reference: wolfcrypt's SAKKE derive" "$wdec_rate" "" "" "" "$wdec_us"
 row "I_MESSAGE encode (codec only)" "$ienc_rate" "" "" "" "$ienc_us"
 row "I_MESSAGE decode (codec only)" "$idec_rate" "" "" "" "$idec_us"
 # The handler's CPU per key set at the KMS's concurrency: both of its threads busy at once cost more per key set than
@@ -343,9 +352,10 @@ awk -v https="$https_rps" -v raw="$raw_rate" -v ies="$ies_rate" -v h1="$h1_rate"
   printf " HTTP, TLS and the server %.0f%% (%.0f us per key set)\n", 100 * (kcpu - h) / kcpu, kcpu - h
 }'
 if [ -n "${BENCH_SUMMARY:-}" ]; then # make bench's table of the goals
-  awk -v kcpu="$kms_us" -v raw_us="$raw_us" -v p="$proc_rate" 'BEGIN {
+  awk -v kcpu="$kms_us" -v raw_us="$raw_us" -v p="$proc_rate" -v proc_us="$proc_us" -v ref_us="$ref_us" 'BEGIN {
     printf "%-44s %8.2f x raw keys            goal <= 1.25\n", "KMS CPU per key set over HTTPS", kcpu / raw_us
-    printf "%-44s %8.1f per s                 goal >= 304 (4 x 76)\n", "I_MESSAGE processed", p
+    printf "%-44s %8.2f x wolfcrypt derive+verify goal >= 4 (%.0f per s)\n", "I_MESSAGE processed", \
+      ref_us / proc_us, p
   }' >>"$BENCH_SUMMARY"
 fi
 echo "A rate ratio of 2: the KMS over HTTPS issues half as many key sets per second as that work does alone on one"

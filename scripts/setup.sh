@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libxml2-dev libxmlsec1-dev libsqlite3-dev libpq-dev libssl-dev libwolfssl-dev
+  libxml2-dev libxmlsec1-dev libsqlite3-dev libpq-dev libssl-dev libwolfssl-dev libgmp-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libwbxml2-dev
   openssl curl wrk nginx-light bc sqlite3

@@ -1,10 +1,14 @@
 #include "mcprov/mikey/keys.hpp"
 
+#include "sakke_receiver.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +23,7 @@
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sakke.h>
+#include <wolfssl/wolfcrypt/sha256.h>
 #include <wolfssl/wolfcrypt/wc_port.h>
 
 namespace mcprov::mikey {
@@ -391,34 +396,134 @@ support::result<void> load_eccsi_kms_key(eccsi_key& key, std::string_view ksak) 
     return {};
 }
 
-// An ECCSI key holding a KMS's KPAK, checked: on P-256 (our check, then wolfcrypt's wc_ecc_check_key on import).
-support::result<void> load_kpak(eccsi_key& key, std::string_view kpak) {
+// KMS public keys (KPAK, Z_T) that passed every check lately, as octets. Checking one again costs a scalar
+// multiplication by the group order (about 0.1 ms for a KPAK, several for a Z_T) for every message signed or
+// encapsulated under the same KMS, which clients and application servers see over and over.
+class checked_public_keys {
+public:
+    bool contains(std::string_view key) {
+        std::lock_guard lock(mutex_);
+        return std::find(recent_.begin(), recent_.end(), key) != recent_.end();
+    }
+    void add(std::string_view key) {
+        std::lock_guard lock(mutex_);
+        if (std::find(recent_.begin(), recent_.end(), key) != recent_.end()) {
+            return;
+        }
+        recent_.emplace_front(key);
+        if (recent_.size() > kept) {
+            recent_.pop_back();
+        }
+    }
+
+private:
+    static constexpr std::size_t kept = 16;
+    std::mutex mutex_;
+    std::deque<std::string> recent_;
+};
+
+checked_public_keys& checked_keys() {
+    static checked_public_keys keys;
+    return keys;
+}
+
+// A KMS public key into a wolfcrypt key: checked (on the curve, then wc_ecc_check_key on import, which includes the
+// order) unless these octets were checked lately.
+template <typename import_function>
+support::result<void> load_public_key(const curve& c, std::string_view encoded, const char* what,
+                                      import_function import) {
+    if (checked_keys().contains(encoded)) {
+        if (int rc = import(1); rc != 0) {
+            return wolfcrypt_failure(what, rc);
+        }
+        return {};
+    }
     auto point = new_point();
     if (!point) {
         return std::move(point).err();
     }
-    if (auto decoded = decode_point(p256, kpak, "KPAK", point->get()); !decoded) {
+    if (auto decoded = decode_point(c, encoded, what, point->get()); !decoded) {
         return decoded;
     }
-    if (int rc = wc_ImportEccsiPublicKey(key.get(), octets(kpak), static_cast<word32>(kpak.size()), 0); rc != 0) {
-        return invalid(std::string("KPAK: refused by wolfcrypt (") + wc_GetErrorString(rc) + ")");
+    if (int rc = import(0); rc != 0) {
+        return invalid(std::string(what) + ": refused by wolfcrypt (" + wc_GetErrorString(rc) + ")");
     }
+    checked_keys().add(encoded);
     return {};
 }
 
-// A SAKKE key holding a KMS's Z_T, checked: on the curve and of order q (our check, then wc_ecc_check_key on import).
+support::result<void> load_kpak(eccsi_key& key, std::string_view kpak) {
+    return load_public_key(p256, kpak, "KPAK", [&](int trusted) {
+        return wc_ImportEccsiPublicKey(key.get(), octets(kpak), static_cast<word32>(kpak.size()), trusted);
+    });
+}
+
 support::result<void> load_z_t(sakke_key& key, std::string_view z_t) {
-    auto point = new_point();
-    if (!point) {
-        return std::move(point).err();
+    return load_public_key(sakke_curve, z_t, "Z_T", [&](int trusted) {
+        return wc_ImportSakkePublicKey(key.get(), octets(z_t), static_cast<word32>(z_t.size()), trusted);
+    });
+}
+
+// The receivers decapsulated for lately, prepared (sakke_receiver.hpp): preparing costs about as much as a few
+// decapsulations, and a client decapsulates for the same one or two keys again and again. Found by a digest of what
+// they were prepared from, so the cache holds no RSK.
+support::result<std::shared_ptr<const sakke_receiver>> prepared_receiver(std::string_view z_t, std::string_view uid,
+                                                                         std::string_view rsk) {
+    constexpr std::size_t kept = 4;
+    struct entry {
+        std::array<byte, WC_SHA256_DIGEST_SIZE> key;
+        std::shared_ptr<const sakke_receiver> receiver;
+    };
+    static std::mutex mutex;
+    static std::deque<entry> recent; // most recently used first
+
+    std::array<byte, WC_SHA256_DIGEST_SIZE> key{};
+    wc_Sha256 sha;
+    const std::array<byte, 2> uid_size{static_cast<byte>(uid.size() >> 8), static_cast<byte>(uid.size())};
+    if (wc_InitSha256(&sha) != 0 || wc_Sha256Update(&sha, octets(z_t), static_cast<word32>(z_t.size())) != 0 ||
+        wc_Sha256Update(&sha, uid_size.data(), uid_size.size()) != 0 ||
+        wc_Sha256Update(&sha, octets(uid), static_cast<word32>(uid.size())) != 0 ||
+        wc_Sha256Update(&sha, octets(rsk), static_cast<word32>(rsk.size())) != 0 || wc_Sha256Final(&sha, key.data()) != 0) {
+        wc_Sha256Free(&sha);
+        return make_error(errc::internal, "wolfcrypt SHA-256 failed");
     }
-    if (auto decoded = decode_point(sakke_curve, z_t, "Z_T", point->get()); !decoded) {
-        return decoded;
+    wc_Sha256Free(&sha);
+    {
+        std::lock_guard lock(mutex);
+        for (auto it = recent.begin(); it != recent.end(); ++it) {
+            if (it->key == key) {
+                entry found = *it;
+                recent.erase(it);
+                recent.push_front(found);
+                return found.receiver;
+            }
+        }
     }
-    if (int rc = wc_ImportSakkePublicKey(key.get(), octets(z_t), static_cast<word32>(z_t.size()), 0); rc != 0) {
-        return invalid(std::string("Z_T: refused by wolfcrypt (") + wc_GetErrorString(rc) + ")");
+    // Checked once here rather than for every message: the RSK on the curve, Z_T of order q.
+    auto rsk_point = new_point();
+    if (!rsk_point) {
+        return std::move(rsk_point).err();
     }
-    return {};
+    if (auto decoded = decode_point(sakke_curve, rsk, "RSK", rsk_point->get()); !decoded) {
+        return std::move(decoded).err();
+    }
+    sakke_key checked;
+    if (auto initialised = checked.init(); !initialised) {
+        return std::move(initialised).err();
+    }
+    if (auto loaded = load_z_t(checked, z_t); !loaded) {
+        return std::move(loaded).err();
+    }
+    auto prepared = sakke_receiver::prepare(z_t, uid, rsk);
+    if (!prepared) {
+        return prepared;
+    }
+    std::lock_guard lock(mutex);
+    recent.push_front({key, *prepared});
+    if (recent.size() > kept) {
+        recent.pop_back();
+    }
+    return prepared;
 }
 
 support::result<void> load_z(sakke_key& key, std::string_view z) {
@@ -898,7 +1003,6 @@ support::result<std::string> sakke_decapsulate(const public_keys& receiver_kms, 
         return invalid(size_message("encapsulated data", sakke_encapsulated_size, encapsulated.size()));
     }
     const std::string_view r = encapsulated.substr(0, rsk_size);
-    const std::string_view h = encapsulated.substr(rsk_size);
     auto r_point = new_point();
     if (!r_point) {
         return std::move(r_point).err();
@@ -906,39 +1010,11 @@ support::result<std::string> sakke_decapsulate(const public_keys& receiver_kms, 
     if (auto decoded = decode_point(sakke_curve, r, "R_(b,S)", r_point->get()); !decoded) {
         return std::move(decoded).err();
     }
-    auto rsk_point = new_point();
-    if (!rsk_point) {
-        return std::move(rsk_point).err();
+    auto receiver = prepared_receiver(receiver_kms.z_t, uid, rsk);
+    if (!receiver) {
+        return std::move(receiver).err();
     }
-    if (auto decoded = decode_point(sakke_curve, rsk, "RSK", rsk_point->get()); !decoded) {
-        return std::move(decoded).err();
-    }
-    sakke_key sakke;
-    if (auto initialised = sakke.init(); !initialised) {
-        return std::move(initialised).err();
-    }
-    if (auto loaded = load_z_t(sakke, receiver_kms.z_t); !loaded) {
-        return std::move(loaded).err();
-    }
-    if (int rc = wc_SetSakkeIdentity(sakke.get(), octets(uid), static_cast<word16>(uid.size())); rc != 0) {
-        return wolfcrypt_failure("wc_SetSakkeIdentity", rc);
-    }
-    if (int rc = wc_SetSakkeRsk(sakke.get(), rsk_point->get(), nullptr, 0); rc != 0) {
-        return wolfcrypt_failure("wc_SetSakkeRsk", rc);
-    }
-    // In: H. Out: the SSV, once wolfcrypt has checked that [r]([b]P + Z_T) for the r the SSV determines is R_(b,S).
-    secret_buffer<ssv_size> ssv;
-    std::memcpy(ssv.data(), h.data(), ssv_size);
-    int rc = wc_DeriveSakkeSSV(sakke.get(), hash_type, ssv.data(), static_cast<word16>(ssv.size()), octets(r),
-                               static_cast<word16>(r.size()));
-    if (rc == SAKKE_VERIFY_FAIL_E) {
-        return make_error(errc::unauthenticated, "the encapsulated data does not verify for this identifier and RSK "
-                                                 "(RFC 6508 6.2.2)");
-    }
-    if (rc != 0) {
-        return wolfcrypt_failure("wc_DeriveSakkeSSV", rc);
-    }
-    return to_string(ssv.data(), ssv.size());
+    return (*receiver)->decapsulate(encapsulated);
 }
 
 } // namespace mcprov::mikey

@@ -240,6 +240,38 @@ TEST(mikey_keys_vectors, when_rfc6508_encapsulated_data_is_decapsulated_then_the
     EXPECT_EQ(*ssv, rfc6508_ssv);
 }
 
+// R_(b,S) of RFC 6508 Appendix A plus a point T of order 4 (x^2 = -3, y^2 = -6x) or 2 ((0, 0)), computed with
+// arbitrary-precision integers from the curve's equation alone: still on the curve, outside the subgroup of order q,
+// and the pairing cannot tell it from R_(b,S) (T is in qE). Only the final check of RFC 6508 6.2.2, [r]([b]P + Z_S) =
+// R_(b,S), refuses it.
+const std::string rfc6508_r_plus_order_4 = from_hex("04"
+                                                    "5B6D5DD1 715B3F28 7DC66592 9EC4106D 047B1097 A3735828 F2029BA1 EBF8AA02"
+                                                    "DF21BEE2 9784841C DE7873AC 02B27E2D 61520A50 51E8F13F BE4C1DEF 2EE3B261"
+                                                    "1C949B7F 48821A43 AF3AECC1 F133B335 5EB2535F DC56CDBE ABC4F421 ECAD4387"
+                                                    "8E6A4DD4 1DE21666 6E924AB2 9052A97C 82F0AA7D 78DB0014 F0CAA690 CBB8EF2D"
+                                                    "009E3DE7 5B084863 3A5E7B12 808F36D1 17B6E154 8ED42FC6 BF0C5ABF 95D138E8"
+                                                    "47EFB75A 346E0667 0136C8B2 0042E1A2 1456AF6B E6C46C96 6642A4D8 CC53DCBA"
+                                                    "F89A7B68 F9BAF450 06204AF3 A61A92DB F774C54A 12204838 485810E5 9E9A0F11"
+                                                    "07675D65 C63DDFF4 CBA32D9D C1D80925 5CC033A9 4086C6D7 0F4EB3D1 D838EB98");
+const std::string rfc6508_r_plus_order_2 = from_hex("04"
+                                                    "4366E173 32ED200C FDF1A630 40EA6E83 D2D6416F 613238FD B91173F9 290CC2BB"
+                                                    "0A820209 F62DAFCA 141FF155 7669196F E47BA3CA E76A5DFE 43E1F2E9 15549DFC"
+                                                    "F6F9E38F 9E291CDE 0228F7CF 1529C8BF 66384D64 791EFE86 B6BCA250 4B1C80F4"
+                                                    "DB9F0BA1 B10ACE21 CDF4EAE4 CB2BE275 4A816733 7FCE89C6 4E59157B 5080A9CB"
+                                                    "40FF512B A44F48F5 C98331E9 E8848FCA DA12D21D C5B8B608 79707FD5 ED5B3EC4"
+                                                    "D2EB735A F1118B99 78E505B8 34F0A84E 84740371 132CB3D9 80297C3E 26E7CFB0"
+                                                    "C9D5C0A4 AECE7831 6309DF70 74B0E2CD BE61C797 70077268 011B7ECF 6F9D3DE6"
+                                                    "FDDACC02 D18ECE99 5D750CE4 4F9A2F57 E5CCF304 8D4D053E 0EDAC429 3E5CD58C");
+
+TEST(mikey_keys_vectors, when_rfc6508_r_has_a_component_of_order_4_or_2_then_decapsulation_is_refused) {
+    const std::string h = rfc6508_encapsulated.substr(rsk_size);
+    for (const std::string* r : {&rfc6508_r_plus_order_4, &rfc6508_r_plus_order_2}) {
+        auto ssv = sakke_decapsulate(rfc_kms, rfc_id, rfc6508_rsk, *r + h);
+        ASSERT_FALSE(ssv);
+        EXPECT_EQ(ssv.err().code, errc::unauthenticated) << ssv.err().message;
+    }
+}
+
 TEST(mikey_keys_vectors, when_rfc6508_h_has_one_bit_changed_then_decapsulation_is_refused) {
     auto ssv = sakke_decapsulate(rfc_kms, rfc_id, rfc6508_rsk, flip_bit(rfc6508_encapsulated, rsk_size + 15));
     ASSERT_FALSE(ssv);

@@ -319,6 +319,53 @@ TEST_F(mikey_keys, when_a_given_ssv_is_encapsulated_then_it_round_trips_and_is_d
     EXPECT_EQ(*ssv, chosen);
 }
 
+// Encapsulated by wolfcrypt (wc_MakeSakkeEncapsulatedSSV), decapsulated by mcprov's own receiver: two
+// implementations that agree on every random SSV, and on nothing once one octet of H changes.
+TEST_F(mikey_keys, when_many_fresh_ssvs_are_encapsulated_then_each_decapsulates_to_its_own_and_no_other) {
+    for (int i = 0; i < 24; ++i) {
+        auto encapsulated = sakke_encapsulate(kms_a_->published, uid_of('b'));
+        ASSERT_TRUE(encapsulated) << encapsulated.err().message;
+        auto ssv = sakke_decapsulate(kms_a_->published, uid_of('b'), bob_->rsk, encapsulated->encapsulated);
+        ASSERT_TRUE(ssv) << i << ": " << ssv.err().message;
+        EXPECT_EQ(*ssv, encapsulated->ssv) << i;
+        const std::size_t octet = rsk_size + static_cast<std::size_t>(i) % ssv_size;
+        expect_error(sakke_decapsulate(kms_a_->published, uid_of('b'), bob_->rsk,
+                                       flip_bit(encapsulated->encapsulated, octet, i % 8)),
+                     errc::unauthenticated, "H changed at " + std::to_string(octet));
+    }
+}
+
+// Receivers are prepared once and kept (a few of them): more receivers than are kept, in turn, each decapsulating
+// only what was encapsulated to it, under two KMSs with the same UIDs.
+TEST_F(mikey_keys, when_more_receivers_take_turns_than_are_kept_prepared_then_each_decapsulates_only_its_own) {
+    struct receiver {
+        const kms_state* kms;
+        std::string uid;
+        std::string rsk;
+    };
+    std::vector<receiver> receivers;
+    for (const kms_state* kms : {kms_a_, kms_b_}) {
+        for (char c : {'c', 'd', 'e'}) {
+            auto keys = issue_user_keys(kms->secrets, uid_of(c));
+            ASSERT_TRUE(keys) << keys.err().message;
+            receivers.push_back({kms, uid_of(c), keys->rsk});
+        }
+    }
+    for (int round = 0; round < 2; ++round) {
+        for (std::size_t i = 0; i < receivers.size(); ++i) {
+            const receiver& to = receivers[i];
+            const receiver& other = receivers[(i + 1) % receivers.size()];
+            auto encapsulated = sakke_encapsulate(to.kms->published, to.uid);
+            ASSERT_TRUE(encapsulated) << encapsulated.err().message;
+            auto ssv = sakke_decapsulate(to.kms->published, to.uid, to.rsk, encapsulated->encapsulated);
+            ASSERT_TRUE(ssv) << ssv.err().message;
+            EXPECT_EQ(*ssv, encapsulated->ssv);
+            expect_error(sakke_decapsulate(other.kms->published, other.uid, other.rsk, encapsulated->encapsulated),
+                         errc::unauthenticated, "another receiver");
+        }
+    }
+}
+
 TEST_F(mikey_keys, when_two_fresh_ssvs_are_encapsulated_then_they_differ) {
     auto first = sakke_encapsulate(kms_a_->published, uid_of('b'));
     auto second = sakke_encapsulate(kms_a_->published, uid_of('b'));
