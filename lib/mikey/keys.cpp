@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -1010,11 +1011,15 @@ support::result<std::string> sakke_decapsulate(const public_keys& receiver_kms, 
     if (auto decoded = decode_point(sakke_curve, r, "R_(b,S)", r_point->get()); !decoded) {
         return std::move(decoded).err();
     }
-    auto receiver = prepared_receiver(receiver_kms.z_t, uid, rsk);
-    if (!receiver) {
-        return std::move(receiver).err();
+    try { // the receiver throws only when memory, SHA-256 or the random generator fails
+        auto receiver = prepared_receiver(receiver_kms.z_t, uid, rsk);
+        if (!receiver) {
+            return std::move(receiver).err();
+        }
+        return (*receiver)->decapsulate(encapsulated);
+    } catch (const std::exception& e) {
+        return make_error(errc::internal, std::string("SAKKE decapsulation failed: ") + e.what());
     }
-    return (*receiver)->decapsulate(encapsulated);
 }
 
 } // namespace mcprov::mikey
