@@ -403,15 +403,15 @@ jacobian dbl(const jacobian& a) {
     add(alpha, alpha, t);
     jacobian r;
     sqr(r.x, alpha);
-    add(t, beta, beta);  // 2 beta
-    add(t, t, t);        // 4 beta
+    add(t, beta, beta); // 2 beta
+    add(t, t, t);       // 4 beta
     sub(r.x, r.x, t);
-    sub(r.x, r.x, t);    // alpha^2 - 8 beta
+    sub(r.x, r.x, t); // alpha^2 - 8 beta
     add(r.z, a.y, a.z);
     sqr(r.z, r.z);
     sub(r.z, r.z, gamma);
     sub(r.z, r.z, delta);
-    sub(t, t, r.x);      // 4 beta - X3
+    sub(t, t, r.x); // 4 beta - X3
     mul(r.y, alpha, t);
     sqr(gamma, gamma);
     add(gamma, gamma, gamma);
@@ -742,7 +742,7 @@ std::string pairing(const std::vector<miller_line>& lines, const affine& q_point
             v = square(v);
         }
         mul_sum(t, line.lambda, x, line.mu, y); // t + i, the line's value
-        mul(next.a, v.a, t); // (a + ib)(t + i) = (at - b) + i(a + bt)
+        mul(next.a, v.a, t);                    // (a + ib)(t + i) = (at - b) + i(a + bt)
         sub(next.a, next.a, v.b);
         mul(next.b, v.b, t);
         add(next.b, next.b, v.a);
@@ -763,9 +763,7 @@ std::string pairing(const std::vector<miller_line>& lines, const affine& q_point
 // hit a value of probability about 2^-1000; the check then fails and the message is refused.
 bool comb_multiple_is(const comb_table& comb, const number& r, const affine& expected) {
     const parameters& k = params();
-    auto bit = [&r](std::size_t index) -> limb {
-        return index < limbs * 64 ? (r[index / 64] >> (index % 64)) & 1 : 0;
-    };
+    auto bit = [&r](std::size_t index) -> limb { return index < limbs * 64 ? (r[index / 64] >> (index % 64)) & 1 : 0; };
     jacobian acc{k.one, k.one, k.zero};
     limb at_infinity = ~limb{0};
     for (std::size_t j = comb_spacing; j-- > 0;) {
@@ -809,9 +807,8 @@ bool comb_multiple_is(const comb_table& comb, const number& r, const affine& exp
 
 } // namespace
 
-support::result<std::shared_ptr<const sakke_receiver>> sakke_receiver::prepare(std::string_view z_t,
-                                                                                std::string_view uid,
-                                                                                std::string_view rsk) {
+support::result<std::shared_ptr<const sakke_receiver>>
+sakke_receiver::prepare(std::string_view z_t, std::string_view uid, std::string_view rsk) {
     affine z_point;
     affine rsk_point;
     if (!read_point(z_t, z_point) || !on_curve(z_point)) {
@@ -847,8 +844,8 @@ support::result<std::shared_ptr<const sakke_receiver>> sakke_receiver::prepare(s
 
 support::result<std::string> sakke_receiver::decapsulate(std::string_view encapsulated) const {
     affine r_point;
-    if (encapsulated.size() != point_octets + ssv_octets || !read_point(encapsulated.substr(0, point_octets), r_point) ||
-        !on_curve(r_point) || is_zero(r_point.y)) {
+    if (encapsulated.size() != point_octets + ssv_octets ||
+        !read_point(encapsulated.substr(0, point_octets), r_point) || !on_curve(r_point) || is_zero(r_point.y)) {
         return make_error(errc::invalid_argument, "R_(b,S): not a point of the SAKKE curve outside its 2-torsion");
     }
     std::string w = pairing(state_->lines, r_point);
